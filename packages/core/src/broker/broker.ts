@@ -1,0 +1,201 @@
+import { type CloseReason, EVENT_NAMES, encodeCursor, type HelloEvent, type ResetEvent } from '@livelog/protocol';
+import type { EntryFilter } from '../entry/entry-filter.js';
+import { encodeEvent } from '../sse/encode-event.js';
+import type { SseSink } from '../sse/sse-sink.js';
+import type { LogStore, StoredEntry } from '../store/log-store.js';
+import { FrameRing, type FrameRingOptions } from './frame-ring.js';
+import { resolveStart, type StartRequest } from './start-position.js';
+import { Subscription, type SubscriptionContext } from './subscription.js';
+
+/** Options of the broker. Every one has a default suited to production. */
+export interface BrokerOptions {
+  /** Size of the hot ring of encoded frames. */
+  ring?: FrameRingOptions;
+  /** Entries per store read while a reader catches up. Defaults to 1,000. */
+  pageSize?: number;
+  /** Most bytes written to one socket at once. Defaults to 256 KiB. */
+  maxWriteBytes?: number;
+  /** A heartbeat comment is written to a reader idle this long, in ms. Defaults to 15,000. */
+  heartbeatMs?: number;
+  /** A reader whose socket accepts nothing for this long is disconnected, in ms. Defaults to 30,000. */
+  stallTimeoutMs?: number;
+  /** Reconnection delay suggested to clients (`retry:`), in ms. Defaults to 2,000. */
+  retryMs?: number;
+  /** `lag` events are sent while a reader is at least this many entries behind. Defaults to 1,000. */
+  lagThreshold?: number;
+  /** Least time between two `lag` events to one reader, in ms. Defaults to 1,000. */
+  lagIntervalMs?: number;
+}
+
+/** What a reader asks for. */
+export interface SubscribeOptions {
+  start?: StartRequest;
+  filter?: EntryFilter;
+}
+
+/** Counters the server exports as metrics. */
+export interface BrokerStats {
+  /** Readers connected now. */
+  readers: number;
+  /** Entries written to readers, in total. */
+  delivered: number;
+  /** Gap events sent. */
+  gaps: number;
+  /** Entries reported missing in gap events. */
+  missed: number;
+  /** Reset events sent, by reason. */
+  resets: Record<'malformed' | 'foreign' | 'future', number>;
+  /** Readers disconnected for being stalled. */
+  stalled: number;
+  /** Readers ever connected. */
+  connects: number;
+}
+
+/**
+ * Fans entries out from one store to many SSE readers. Every reader is a `Subscription`: a cursor
+ * into the store. The broker only keeps the hot ring of recent frames, knows the head, wakes readers
+ * on each append, and runs one timer for heartbeats and stall checks across all readers.
+ */
+export class Broker {
+  readonly store: LogStore;
+  readonly stats: BrokerStats = {
+    readers: 0,
+    delivered: 0,
+    gaps: 0,
+    missed: 0,
+    resets: { malformed: 0, foreign: 0, future: 0 },
+    stalled: 0,
+    connects: 0,
+  };
+  readonly #options: Required<Omit<BrokerOptions, 'ring'>>;
+  readonly #ringOptions: FrameRingOptions;
+  #ring: FrameRing | undefined;
+  readonly #subscriptions = new Set<Subscription>();
+  #head = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #unlisten: (() => void) | undefined;
+  #context: SubscriptionContext | undefined;
+
+  constructor(store: LogStore, options: BrokerOptions = {}) {
+    this.store = store;
+    this.#ringOptions = options.ring ?? {};
+    this.#options = {
+      pageSize: options.pageSize ?? 1000,
+      maxWriteBytes: options.maxWriteBytes ?? 256 * 1024,
+      heartbeatMs: options.heartbeatMs ?? 15_000,
+      stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
+      retryMs: options.retryMs ?? 2000,
+      lagThreshold: options.lagThreshold ?? 1000,
+      lagIntervalMs: options.lagIntervalMs ?? 1000,
+    };
+  }
+
+  /** Newest seq known durable. */
+  get head(): number {
+    return this.#head;
+  }
+
+  get heartbeatMs(): number {
+    return this.#options.heartbeatMs;
+  }
+
+  /** Starts following the store. The store must be open. */
+  async start(): Promise<void> {
+    if (this.#context !== undefined) return;
+    const ring = new FrameRing(this.store.streamId, this.#ringOptions);
+    this.#ring = ring;
+    // Listen before reading the head, so no append can fall between the two.
+    this.#unlisten = this.store.onAppend((entries) => this.#onAppend(entries));
+    const { last } = await this.store.bounds();
+    this.#head = Math.max(this.#head, last);
+    this.#context = {
+      store: this.store,
+      ring,
+      head: () => this.#head,
+      pageSize: this.#options.pageSize,
+      maxWriteBytes: this.#options.maxWriteBytes,
+      lagThreshold: this.#options.lagThreshold,
+      lagIntervalMs: this.#options.lagIntervalMs,
+      onDelivered: (n) => {
+        this.stats.delivered += n;
+      },
+      onGap: (missed) => {
+        this.stats.gaps++;
+        this.stats.missed += missed;
+      },
+      onClosed: (subscription) => {
+        if (this.#subscriptions.delete(subscription)) this.stats.readers--;
+      },
+    };
+    const tick = Math.max(10, Math.min(this.#options.heartbeatMs, this.#options.stallTimeoutMs) / 4);
+    this.#timer = setInterval(() => this.#tick(), tick);
+    this.#timer.unref();
+  }
+
+  /**
+   * Starts a reader on `sink`: resolves its start position, writes `hello` (with the start's id) and
+   * any `reset`, then delivers from the cursor on, for as long as the sink is open.
+   */
+  async subscribe(sink: SseSink, options: SubscribeOptions = {}): Promise<Subscription> {
+    const context = this.#requireContext();
+    const start = await resolveStart(this.store, options.start ?? {}, options.filter);
+    const stream = this.store.streamId;
+    const hello: HelloEvent = { stream, first: start.bounds.first, last: start.bounds.last, heartbeatMs: this.#options.heartbeatMs };
+    let preamble = encodeEvent({
+      event: EVENT_NAMES.hello,
+      id: encodeCursor({ stream, seq: start.seq }),
+      retry: this.#options.retryMs,
+      data: JSON.stringify(hello),
+    });
+    if (start.reset !== undefined) {
+      const reset: ResetEvent = { reason: start.reset, stream };
+      preamble += encodeEvent({ event: EVENT_NAMES.reset, data: JSON.stringify(reset) });
+      this.stats.resets[start.reset]++;
+    }
+    const subscription = new Subscription(context, sink, stream, start.seq, options.filter);
+    if (subscription.closed) return subscription;
+    this.#subscriptions.add(subscription);
+    this.stats.readers++;
+    this.stats.connects++;
+    subscription.start(preamble);
+    return subscription;
+  }
+
+  /** Ends every reader's stream with a `close` event. */
+  closeAll(reason: CloseReason): void {
+    for (const subscription of [...this.#subscriptions]) subscription.close(reason);
+  }
+
+  /** Ends every stream (`shutdown`) and stops following the store. */
+  async stop(): Promise<void> {
+    this.closeAll('shutdown');
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#unlisten?.();
+    this.#context = undefined;
+  }
+
+  #onAppend(entries: readonly StoredEntry[]): void {
+    const last = entries[entries.length - 1];
+    if (last === undefined) return;
+    this.#ring?.push(entries);
+    if (last.seq > this.#head) this.#head = last.seq;
+    for (const subscription of this.#subscriptions) subscription.wake();
+  }
+
+  #tick(): void {
+    const now = Date.now();
+    for (const subscription of this.#subscriptions) {
+      if (subscription.isStalled(now, this.#options.stallTimeoutMs)) {
+        this.stats.stalled++;
+        subscription.destroy();
+      } else {
+        subscription.heartbeat(now, this.#options.heartbeatMs);
+      }
+    }
+  }
+
+  #requireContext(): SubscriptionContext {
+    if (this.#context === undefined) throw new Error('Broker.start() must resolve before subscribe()');
+    return this.#context;
+  }
+}

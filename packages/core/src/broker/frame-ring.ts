@@ -1,0 +1,191 @@
+import type { LogEntry } from '@livelog/protocol';
+import { encodeEntryFrame } from '../sse/encode-event.js';
+import type { StoredEntry } from '../store/log-store.js';
+
+/** Frames of one appended batch: one buffer, and where each entry's frame starts in it. */
+interface Chunk {
+  firstSeq: number;
+  lastSeq: number;
+  buffer: Buffer;
+  /** offsets[i] is where entry firstSeq+i starts; offsets[n] is the buffer's length. */
+  offsets: Uint32Array;
+  stored: readonly StoredEntry[];
+}
+
+/** Size limits of the ring. */
+export interface FrameRingOptions {
+  /** Most entries kept. Defaults to 10,000. */
+  maxEntries?: number;
+  /** Most frame bytes kept. Defaults to 16 MiB. The newest batch is always kept whatever its size. */
+  maxBytes?: number;
+}
+
+/** What a reader takes from the ring in one go. */
+export interface RingSlice {
+  /** Buffers to write, in order; views into the ring's buffers, shared by every reader. */
+  buffers: Buffer[];
+  /** Seq of the last entry looked at, written or skipped. */
+  lastSeq: number;
+  /** True when the last entry looked at was skipped by the filter, so its id was not written. */
+  endsSkipped: boolean;
+  /** Entries written. */
+  written: number;
+}
+
+/**
+ * The hot ring: the most recent entries as SSE frames, encoded once per append and shared by every
+ * reader. Holds a contiguous range of seqs; a reader whose cursor is older than the ring reads from
+ * the store instead.
+ */
+export class FrameRing {
+  readonly #streamId: string;
+  readonly #maxEntries: number;
+  readonly #maxBytes: number;
+  #chunks: Chunk[] = [];
+  #entries = 0;
+  #bytes = 0;
+
+  constructor(streamId: string, options: FrameRingOptions = {}) {
+    this.#streamId = streamId;
+    this.#maxEntries = options.maxEntries ?? 10_000;
+    this.#maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
+  }
+
+  /** Oldest seq held, or undefined when empty. */
+  get firstSeq(): number | undefined {
+    return this.#chunks[0]?.firstSeq;
+  }
+
+  /** Newest seq held, or undefined when empty. */
+  get lastSeq(): number | undefined {
+    return this.#chunks[this.#chunks.length - 1]?.lastSeq;
+  }
+
+  get size(): { entries: number; bytes: number } {
+    return { entries: this.#entries, bytes: this.#bytes };
+  }
+
+  /** True when the frame of `seq` is in the ring. */
+  covers(seq: number): boolean {
+    const first = this.firstSeq;
+    const last = this.lastSeq;
+    return first !== undefined && last !== undefined && seq >= first && seq <= last;
+  }
+
+  /**
+   * Adds appended entries (ascending). Seqs already held are ignored; a batch that does not follow on
+   * from the newest seq (notifications were missed) restarts the ring, since it must stay contiguous.
+   */
+  push(stored: readonly StoredEntry[]): void {
+    const last = this.lastSeq;
+    let batch = stored;
+    if (last !== undefined) {
+      batch = stored.filter((entry) => entry.seq > last);
+      if (batch.length === 0) return;
+      if ((batch[0] as StoredEntry).seq !== last + 1) this.clear();
+    }
+    if (batch.length === 0) return;
+    const offsets = new Uint32Array(batch.length + 1);
+    let text = '';
+    // Byte offsets need the UTF-8 length of each frame; computing it per frame is cheaper than
+    // encoding frames one by one into separate buffers.
+    let offset = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const frame = encodeEntryFrame(`${this.#streamId}:${(batch[i] as StoredEntry).seq}`, (batch[i] as StoredEntry).json);
+      offsets[i] = offset;
+      offset += Buffer.byteLength(frame);
+      text += frame;
+    }
+    offsets[batch.length] = offset;
+    const chunk: Chunk = {
+      firstSeq: (batch[0] as StoredEntry).seq,
+      lastSeq: (batch[batch.length - 1] as StoredEntry).seq,
+      buffer: Buffer.from(text, 'utf8'),
+      offsets,
+      stored: batch,
+    };
+    this.#chunks.push(chunk);
+    this.#entries += batch.length;
+    this.#bytes += chunk.buffer.length;
+    while (this.#chunks.length > 1 && (this.#entries > this.#maxEntries || this.#bytes > this.#maxBytes)) {
+      const dropped = this.#chunks.shift() as Chunk;
+      this.#entries -= dropped.stored.length;
+      this.#bytes -= dropped.buffer.length;
+    }
+  }
+
+  clear(): void {
+    this.#chunks = [];
+    this.#entries = 0;
+    this.#bytes = 0;
+  }
+
+  /**
+   * Frames from `fromSeq` on, up to about `maxBytes`, keeping only entries `matches` accepts (all when
+   * it is undefined). Returns undefined when `fromSeq` is not in the ring.
+   */
+  collect(fromSeq: number, maxBytes: number, matches?: (entry: LogEntry) => boolean): RingSlice | undefined {
+    let index = this.#chunkIndex(fromSeq);
+    if (index < 0) return undefined;
+    const buffers: Buffer[] = [];
+    let bytes = 0;
+    let seq = fromSeq;
+    let lastSeq = fromSeq - 1;
+    let endsSkipped = false;
+    let written = 0;
+    while (index < this.#chunks.length && bytes < maxBytes) {
+      const chunk = this.#chunks[index] as Chunk;
+      let i = seq - chunk.firstSeq;
+      const n = chunk.stored.length;
+      if (matches === undefined) {
+        let end = n;
+        // Stop inside the chunk only when the byte budget is hit, and never before one entry.
+        if (bytes + ((chunk.offsets[n] as number) - (chunk.offsets[i] as number)) > maxBytes) {
+          end = i + 1;
+          while (end < n && bytes + ((chunk.offsets[end + 1] as number) - (chunk.offsets[i] as number)) <= maxBytes) end++;
+        }
+        const view = i === 0 && end === n ? chunk.buffer : chunk.buffer.subarray(chunk.offsets[i], chunk.offsets[end]);
+        buffers.push(view);
+        bytes += view.length;
+        written += end - i;
+        lastSeq = chunk.firstSeq + end - 1;
+        endsSkipped = false;
+        if (end < n) break;
+      } else {
+        let runStart = -1;
+        for (; i < n && bytes < maxBytes; i++) {
+          const stored = chunk.stored[i] as StoredEntry;
+          stored.entry ??= JSON.parse(stored.json) as LogEntry;
+          if (matches(stored.entry)) {
+            if (runStart < 0) runStart = i;
+            bytes += (chunk.offsets[i + 1] as number) - (chunk.offsets[i] as number);
+            written++;
+            endsSkipped = false;
+          } else {
+            if (runStart >= 0) buffers.push(chunk.buffer.subarray(chunk.offsets[runStart], chunk.offsets[i]));
+            runStart = -1;
+            endsSkipped = true;
+          }
+          lastSeq = chunk.firstSeq + i;
+        }
+        if (runStart >= 0) buffers.push(chunk.buffer.subarray(chunk.offsets[runStart], chunk.offsets[i]));
+        if (i < n) break;
+      }
+      index++;
+      seq = lastSeq + 1;
+    }
+    return { buffers, lastSeq, endsSkipped, written };
+  }
+
+  #chunkIndex(seq: number): number {
+    if (!this.covers(seq)) return -1;
+    let low = 0;
+    let high = this.#chunks.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if ((this.#chunks[mid] as Chunk).firstSeq <= seq) low = mid;
+      else high = mid - 1;
+    }
+    return low;
+  }
+}

@@ -1,0 +1,60 @@
+import { decodeCursor, type ResetReason } from '@livelog/protocol';
+import { type EntryFilter, isEmptyFilter } from '../entry/entry-filter.js';
+import type { LogStore, StoreBounds } from '../store/log-store.js';
+
+/**
+ * Where a reader asks to start. The first one given wins, in this order: `lastEventId` (from the
+ * `Last-Event-ID` header or `?lastEventId=`), `since`, `tail`, `fromStart`; none means live only.
+ */
+export interface StartRequest {
+  lastEventId?: string;
+  /** Epoch ms: entries from this time on. */
+  since?: number;
+  /** The last N retained entries (matching the filter), then live. */
+  tail?: number;
+  /** Everything retained, then live. */
+  fromStart?: boolean;
+}
+
+/** Where a reader starts: it receives entries with seq > `seq`. */
+export interface ResolvedStart {
+  seq: number;
+  /** Set when `lastEventId` was given but could not be used, and why. */
+  reset?: ResetReason;
+  bounds: StoreBounds;
+}
+
+/**
+ * Resolves a start request against the store. A last event id that is malformed, from another stream,
+ * or past the newest entry yields a `reset` and the start the other parameters ask for. A valid id
+ * older than the retained window is returned as is: the subscription reports the gap when it reads.
+ */
+export async function resolveStart(store: LogStore, request: StartRequest, filter?: EntryFilter): Promise<ResolvedStart> {
+  const bounds = await store.bounds();
+  let reset: ResetReason | undefined;
+  if (request.lastEventId !== undefined) {
+    const decoded = decodeCursor(request.lastEventId);
+    if (!decoded.ok) reset = 'malformed';
+    else if (decoded.cursor.stream !== store.streamId) reset = 'foreign';
+    else if (decoded.cursor.seq > bounds.last) reset = 'future';
+    else return { seq: decoded.cursor.seq, bounds };
+  }
+  const seq = await startWithoutCursor(store, request, bounds, filter);
+  return reset === undefined ? { seq, bounds } : { seq, reset, bounds };
+}
+
+async function startWithoutCursor(store: LogStore, request: StartRequest, bounds: StoreBounds, filter?: EntryFilter): Promise<number> {
+  const beforeFirst = bounds.first - 1;
+  if (request.since !== undefined) return Math.max(beforeFirst, await store.seqBeforeTime(request.since));
+  if (request.tail !== undefined) {
+    if (request.tail === 0) return bounds.last;
+    if (isEmptyFilter(filter)) return Math.max(beforeFirst, bounds.last - request.tail);
+    // With a filter, "the last N" means the last N that match, as a reader of `grep | tail` expects.
+    const page = await store.read({ before: bounds.last + 1, direction: 'backward', limit: request.tail, ...(filter ? { filter } : {}) });
+    const oldest = page.entries[0];
+    // No match before the oldest one returned, so starting just before it skips nothing wanted.
+    return oldest === undefined ? bounds.last : oldest.seq - 1;
+  }
+  if (request.fromStart) return beforeFirst;
+  return bounds.last;
+}

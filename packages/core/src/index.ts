@@ -1,0 +1,37 @@
+export { Broker, type BrokerOptions, type BrokerStats, type SubscribeOptions } from './broker/broker.js';
+export { FrameRing, type FrameRingOptions, type RingSlice } from './broker/frame-ring.js';
+export { type ResolvedStart, resolveStart, type StartRequest } from './broker/start-position.js';
+export { Subscription } from './broker/subscription.js';
+export { toLogEntry } from './entry/encode-entry.js';
+export { compileFilter, type EntryFilter, isEmptyFilter, textMatches } from './entry/entry-filter.js';
+export type { NewEntry } from './entry/new-entry.js';
+export { isLivelogError, LivelogError, type LivelogErrorDetails } from './errors.js';
+export { DEFAULT_INGEST_LIMITS, type IngestLimits, MAX_SOURCE_LENGTH } from './ingest/ingest-limits.js';
+export { parseLevelValue } from './ingest/level-names.js';
+export { checkSource, type EntryDefaults, normalizeRecord } from './ingest/normalize-record.js';
+export { type BodyFormat, bodyFormatOf, type ParseBodyOptions, parseBody } from './ingest/parse-body.js';
+export { parseTime } from './ingest/parse-time.js';
+export { recognizeLevel } from './ingest/recognize-level.js';
+export { splitMessage } from './ingest/split-message.js';
+export { RetentionPruner, type RetentionPrunerOptions } from './retention/retention-pruner.js';
+export { encodeComment, encodeEntryFrame, encodeEvent, encodeIdOnly, type SseEvent } from './sse/encode-event.js';
+export type { SseSink } from './sse/sse-sink.js';
+export { AppendListeners } from './store/append-listeners.js';
+export { checkSameBody, digestBody, IDEMPOTENCY_TTL_MS } from './store/idempotency.js';
+export type {
+  AppendListener,
+  AppendOptions,
+  AppendResult,
+  HealthCheckedStore,
+  LogStore,
+  ReadPage,
+  ReadQuery,
+  RetentionPolicy,
+  SourceInfo,
+  StoreBounds,
+  StoredEntry,
+} from './store/log-store.js';
+export { isHealthChecked } from './store/log-store.js';
+export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
+export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.js';
+export { createStreamId } from './store/stream-id.js';

@@ -1,0 +1,24 @@
+/** Limits applied to every ingest body. */
+export interface IngestLimits {
+  /** Longest single line of a body (an NDJSON record or a text line), in bytes. Defaults to 1 MiB. */
+  maxLineBytes: number;
+  /**
+   * Longest message kept as one entry, in UTF-8 bytes. A longer message is split into consecutive
+   * entries marked `part: {index, count}`, never truncated. Defaults to 64 KiB.
+   */
+  maxMessageBytes: number;
+  /** Most entries in one batch. Defaults to 100,000. */
+  maxEntries: number;
+  /** Deepest nesting of objects and arrays in a record. Defaults to 32. */
+  maxDepth: number;
+}
+
+export const DEFAULT_INGEST_LIMITS: Readonly<IngestLimits> = {
+  maxLineBytes: 1024 * 1024,
+  maxMessageBytes: 64 * 1024,
+  maxEntries: 100_000,
+  maxDepth: 32,
+};
+
+/** Longest source name, in characters. */
+export const MAX_SOURCE_LENGTH = 128;

@@ -1,0 +1,76 @@
+import type { LevelName } from '@livelog/protocol';
+import type { NewEntry } from '../entry/new-entry.js';
+import { LivelogError } from '../errors.js';
+import { MAX_SOURCE_LENGTH } from './ingest-limits.js';
+import { parseLevelValue } from './level-names.js';
+import { parseTime } from './parse-time.js';
+
+/** Values a record takes when it does not state them. */
+export interface EntryDefaults {
+  source: string;
+  level: LevelName;
+  /** Receive time in ms. */
+  now: number;
+}
+
+const RESERVED_KEYS = new Set(['msg', 'message', 'level', 'time', 'source']);
+// Control characters would let a source name break terminals and log lines that print it.
+const SOURCE_FORBIDDEN = /[\u0000-\u001f\u007f]/;
+
+/** Throws LIVELOG_ERR_INGEST_BAD_SOURCE unless `value` is a usable source name. */
+export function checkSource(value: unknown, line?: number): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_SOURCE_LENGTH || SOURCE_FORBIDDEN.test(value)) {
+    throw new LivelogError(
+      'LIVELOG_ERR_INGEST_BAD_SOURCE',
+      `source must be a string of 1 to ${MAX_SOURCE_LENGTH} printable characters, got ${describe(value)}`,
+      line === undefined ? {} : { line },
+    );
+  }
+  return value;
+}
+
+/**
+ * One JSON record (already parsed, already checked to be an object) as a new entry: `msg` or
+ * `message`, `level` (name or pino number), `time` (ms or ISO 8601), `source`; every other key goes
+ * to `fields`.
+ */
+export function normalizeRecord(record: Record<string, unknown>, defaults: EntryDefaults, line: number): NewEntry {
+  const rawMsg = record.msg !== undefined ? record.msg : record.message;
+  const level = record.level === undefined || record.level === null ? defaults.level : parseLevelValue(record.level);
+  if (level === undefined) {
+    throw new LivelogError(
+      'LIVELOG_ERR_INGEST_BAD_LEVEL',
+      `level must be trace, debug, info, warn, error, fatal (or a common alias) or a pino number, got ${describe(record.level)}`,
+      { line },
+    );
+  }
+  const time = record.time === undefined || record.time === null ? defaults.now : parseTime(record.time);
+  if (time === undefined) {
+    throw new LivelogError(
+      'LIVELOG_ERR_INGEST_BAD_TIME',
+      `time must be epoch milliseconds or an ISO 8601 date, got ${describe(record.time)}`,
+      { line },
+    );
+  }
+  const source = record.source === undefined || record.source === null ? defaults.source : checkSource(record.source, line);
+  const extra: [string, unknown][] = [];
+  for (const key of Object.keys(record)) {
+    if (!RESERVED_KEYS.has(key) || (key === 'message' && record.msg !== undefined)) extra.push([key, record[key]]);
+  }
+  const entry: NewEntry = { time, level, source, msg: messageText(rawMsg) };
+  // fromEntries defines own properties, so a "__proto__" key stays data and cannot reach a prototype.
+  if (extra.length > 0) entry.fields = Object.fromEntries(extra);
+  return entry;
+}
+
+function messageText(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value);
+}
+
+function describe(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

@@ -1,0 +1,186 @@
+import { isUtf8 } from 'node:buffer';
+import type { NewEntry } from '../entry/new-entry.js';
+import { LivelogError } from '../errors.js';
+import { exceedsDepth } from './check-depth.js';
+import { DEFAULT_INGEST_LIMITS, type IngestLimits } from './ingest-limits.js';
+import { type EntryDefaults, normalizeRecord } from './normalize-record.js';
+import { recognizeLevel } from './recognize-level.js';
+import { splitMessage } from './split-message.js';
+
+/** Body formats livelog ingests. */
+export type BodyFormat = 'ndjson' | 'json' | 'text';
+
+/** What a body parse needs besides the bytes. */
+export interface ParseBodyOptions {
+  format: BodyFormat;
+  defaults: EntryDefaults;
+  /** True when the caller named the level (`?level=`), so text lines do not guess one. */
+  levelGiven?: boolean;
+  limits?: Partial<IngestLimits>;
+}
+
+const CONTENT_TYPES: Record<string, BodyFormat> = {
+  'application/x-ndjson': 'ndjson',
+  'application/ndjson': 'ndjson',
+  'application/jsonl': 'ndjson',
+  'application/x-jsonlines': 'ndjson',
+  'application/json': 'json',
+  'text/plain': 'text',
+};
+
+/** The body format of a Content-Type header value, or undefined for a type livelog does not ingest. */
+export function bodyFormatOf(contentType: string | undefined): BodyFormat | undefined {
+  if (contentType === undefined) return undefined;
+  const mediaType = contentType.split(';', 1)[0]?.trim().toLowerCase() ?? '';
+  return CONTENT_TYPES[mediaType];
+}
+
+/**
+ * Parses a whole ingest body into entries, or throws a LivelogError naming the first bad line.
+ * All or nothing: a batch with one bad line yields no entries at all.
+ *
+ * - `ndjson`: one JSON object per line; blank lines are skipped; CRLF is accepted.
+ * - `json`: one object, or an array of objects (`line` in errors is the element's 1-based index).
+ * - `text`: one entry per line, byte-exact (a bare CR stays; one CR before LF is the line end). A line
+ *   that is a JSON object is read as a record (pino output piped in); other lines get the default
+ *   source and the level they state (`[ERROR]`, `level=warn`, `WARN:`, ...), else the default level.
+ *
+ * Invalid UTF-8 is replaced with U+FFFD and the entry marked `invalidUtf8`, never rejected.
+ */
+export function parseBody(body: Buffer, options: ParseBodyOptions): NewEntry[] {
+  const limits = { ...DEFAULT_INGEST_LIMITS, ...options.limits };
+  if (body.length === 0 || isBlank(body)) throw new LivelogError('LIVELOG_ERR_INGEST_EMPTY', 'the body holds no entry');
+  const entries: NewEntry[] = [];
+  const push = (entry: NewEntry): void => {
+    for (const part of splitMessage(entry, limits.maxMessageBytes)) {
+      entries.push(part);
+      if (entries.length > limits.maxEntries) {
+        throw new LivelogError(
+          'LIVELOG_ERR_INGEST_TOO_MANY_ENTRIES',
+          `a batch may hold at most ${limits.maxEntries} entries; split it into several requests`,
+        );
+      }
+    }
+  };
+  if (options.format === 'json') {
+    parseJsonBody(body, options.defaults, limits, push);
+  } else {
+    forEachLine(body, options.format === 'text', limits, (text, invalidUtf8, line) => {
+      if (options.format === 'ndjson') {
+        if (text.trim() === '') return;
+        push(mark(recordEntry(parseJsonLine(text, line), options.defaults, limits, line), invalidUtf8));
+      } else {
+        push(mark(textEntry(text, options, limits, line), invalidUtf8));
+      }
+    });
+  }
+  if (entries.length === 0) throw new LivelogError('LIVELOG_ERR_INGEST_EMPTY', 'the body holds no entry');
+  return entries;
+}
+
+function parseJsonBody(body: Buffer, defaults: EntryDefaults, limits: IngestLimits, push: (entry: NewEntry) => void): void {
+  const valid = isUtf8(body);
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw malformed(error, 1);
+  }
+  const records = Array.isArray(value) ? value : [value];
+  records.forEach((record, index) => {
+    push(mark(recordEntry(record, defaults, limits, index + 1), !valid));
+  });
+}
+
+function textEntry(text: string, options: ParseBodyOptions, limits: IngestLimits, line: number): NewEntry {
+  if (text.startsWith('{')) {
+    const record = tryParseObject(text);
+    if (record !== undefined) return recordEntry(record, options.defaults, limits, line);
+  }
+  const level = options.levelGiven ? options.defaults.level : (recognizeLevel(text) ?? options.defaults.level);
+  return { time: options.defaults.now, level, source: options.defaults.source, msg: text };
+}
+
+function recordEntry(value: unknown, defaults: EntryDefaults, limits: IngestLimits, line: number): NewEntry {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new LivelogError(
+      'LIVELOG_ERR_INGEST_NOT_AN_OBJECT',
+      `line ${line}: each record must be a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+      { line },
+    );
+  }
+  if (exceedsDepth(value, limits.maxDepth)) {
+    throw new LivelogError('LIVELOG_ERR_INGEST_TOO_DEEP', `line ${line}: the record nests deeper than ${limits.maxDepth} levels`, {
+      line,
+    });
+  }
+  return normalizeRecord(value as Record<string, unknown>, defaults, line);
+}
+
+function parseJsonLine(text: string, line: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw malformed(error, line);
+  }
+}
+
+function tryParseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function malformed(error: unknown, line: number): LivelogError {
+  const detail = error instanceof Error ? error.message : String(error);
+  return new LivelogError('LIVELOG_ERR_INGEST_MALFORMED_JSON', `line ${line}: not valid JSON (${detail})`, { line, cause: error });
+}
+
+function mark(entry: NewEntry, invalidUtf8: boolean): NewEntry {
+  if (invalidUtf8) entry.invalidUtf8 = true;
+  return entry;
+}
+
+/**
+ * Calls `each` with every line of `body` decoded, whether it held invalid UTF-8, and its 1-based
+ * number. Splitting on the byte 0x0A is safe: it never occurs inside a multi-byte UTF-8 sequence.
+ */
+function forEachLine(
+  body: Buffer,
+  keepBlank: boolean,
+  limits: IngestLimits,
+  each: (text: string, invalidUtf8: boolean, line: number) => void,
+): void {
+  const bodyValid = isUtf8(body);
+  let start = 0;
+  let line = 0;
+  while (start < body.length) {
+    let end = body.indexOf(0x0a, start);
+    const last = end === -1;
+    if (last) end = body.length;
+    line++;
+    let stop = end;
+    if (stop > start && body[stop - 1] === 0x0d && !last) stop--;
+    if (stop - start > limits.maxLineBytes) {
+      throw new LivelogError(
+        'LIVELOG_ERR_INGEST_LINE_TOO_LONG',
+        `line ${line} is ${stop - start} bytes; the limit is ${limits.maxLineBytes}`,
+        { line },
+      );
+    }
+    const bytes = body.subarray(start, stop);
+    const invalid = !bodyValid && !isUtf8(bytes);
+    if (keepBlank || stop > start) each(bytes.toString('utf8'), invalid, line);
+    start = end + 1;
+  }
+}
+
+function isBlank(body: Buffer): boolean {
+  for (const byte of body) {
+    if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) return false;
+  }
+  return true;
+}

@@ -1,0 +1,20 @@
+/** The latest time accepted: the end of year 9999, like ISO 8601 without an expanded year. */
+const MAX_TIME_MS = 253_402_300_799_999;
+/** ISO 8601 / RFC 3339 date or date-time, with optional fraction and zone. */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/**
+ * Epoch ms from a number of ms, a string of digits (ms), or an ISO 8601 string. Undefined when the
+ * value is none of those or lies outside year 0..9999. Fractions of a ms are dropped.
+ */
+export function parseTime(value: unknown): number | undefined {
+  if (typeof value === 'number') {
+    return Number.isFinite(value) && value >= 0 && value <= MAX_TIME_MS ? Math.floor(value) : undefined;
+  }
+  if (typeof value !== 'string' || value.length > 40) return undefined;
+  const text = value.trim();
+  if (/^\d{1,15}$/.test(text)) return parseTime(Number(text));
+  if (!ISO_8601.test(text)) return undefined;
+  const ms = Date.parse(text.replace(',', '.').replace(' ', 'T'));
+  return Number.isNaN(ms) ? undefined : parseTime(ms);
+}

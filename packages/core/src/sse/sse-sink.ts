@@ -1,0 +1,18 @@
+/**
+ * Where a subscription writes its SSE bytes: one HTTP response. The server adapts Node's
+ * ServerResponse to it; core never sees HTTP.
+ */
+export interface SseSink {
+  /** Writes bytes; `false` when the socket's buffer is over its mark and the writer must wait for drain. */
+  write(chunk: Buffer | string): boolean;
+  /** Calls `listener` once, the next time the socket can take more. */
+  onceDrain(listener: () => void): void;
+  /** Calls `listener` once when the connection is gone, whoever closed it. */
+  onceClose(listener: () => void): void;
+  /** Ends the response after what was written. */
+  end(): void;
+  /** Drops the connection at once, without waiting for buffered bytes. */
+  destroy(): void;
+  /** True once the connection is gone or ending. */
+  readonly closed: boolean;
+}

@@ -1,0 +1,131 @@
+import type { LogEntry } from '@livelog/protocol';
+import type { EntryFilter } from '../entry/entry-filter.js';
+import type { NewEntry } from '../entry/new-entry.js';
+
+/**
+ * An entry as a store holds it: its position and its JSON text, encoded once at append. Readers that
+ * only forward the entry (replay, history pages) never parse it again; `entry` is filled when the
+ * store has the object at hand anyway.
+ */
+export interface StoredEntry {
+  seq: number;
+  /** `JSON.stringify` of the LogEntry, `id` included. */
+  json: string;
+  entry?: LogEntry;
+}
+
+/** The retained window of a stream. */
+export interface StoreBounds {
+  /** Oldest retained seq; `last + 1` when nothing is retained. */
+  first: number;
+  /** Newest seq assigned (0 for a stream that never held an entry). Never decreases. */
+  last: number;
+}
+
+/** What `append` answers once the batch is durable. */
+export interface AppendResult {
+  firstSeq: number;
+  lastSeq: number;
+  /** True when an earlier batch with the same idempotency key was found: nothing was stored again. */
+  replayed: boolean;
+}
+
+export interface AppendOptions {
+  /**
+   * A key naming this batch: a retry with the same key and body stores nothing again and answers the
+   * first result; the same key with a different body fails with LIVELOG_ERR_INGEST_IDEMPOTENCY_MISMATCH.
+   */
+  idempotencyKey?: string;
+  /** A digest of the batch's body, compared when the key is seen again. */
+  bodyDigest?: string;
+}
+
+/** One page of a history read. */
+export interface ReadQuery {
+  /** Entries with seq > after, ascending. */
+  after?: number;
+  /** Entries with seq < before; with `direction: 'backward'` the page nearest to `before`. */
+  before?: number;
+  /** `forward` (default) takes the oldest matching entries of the range, `backward` the newest. */
+  direction?: 'forward' | 'backward';
+  limit: number;
+  filter?: EntryFilter;
+}
+
+export interface ReadPage {
+  /** Always ascending by seq. */
+  entries: StoredEntry[];
+  /** Another matching entry exists beyond the page in the direction read. */
+  hasMore: boolean;
+}
+
+/** A source name and what the store knows of it. */
+export interface SourceInfo {
+  name: string;
+  /** Entries ever appended with this source. */
+  entries: number;
+  lastSeq: number;
+  lastTime: number;
+}
+
+/** Retention limits; any left undefined is unlimited. */
+export interface RetentionPolicy {
+  maxEntries?: number;
+  maxBytes?: number;
+  maxAgeMs?: number;
+}
+
+/** Appended entries, in seq order, as the store announces them to its listeners. */
+export type AppendListener = (entries: readonly StoredEntry[]) => void;
+
+/**
+ * Where every line is appended and given a position. Every reader is only a cursor into a store.
+ *
+ * Contract (checked by `describeLogStore` for every implementation):
+ * - `seq` starts at 1, increases by exactly 1 per entry, and is never reused, across restarts and
+ *   after retention removes everything.
+ * - An append is all or nothing, and resolves only once the batch is durable.
+ * - Retention removes only a prefix: the retained seqs are always the contiguous range `first..last`,
+ *   so any hole a reader sees before `first` was removed, and nothing after it ever is.
+ * - Listeners see every appended entry exactly once, in seq order, after it is durable.
+ * - `streamId` is fixed for the life of the data and changes when the data is wiped.
+ *
+ * Methods are async so that a network store (Redis Streams) fits the same interface.
+ */
+export interface LogStore {
+  /** Short name of the implementation, for logs and metrics: `sqlite`, `memory`, `redis`. */
+  readonly kind: string;
+  /** The stream identity. Valid once `open` resolved. */
+  readonly streamId: string;
+  /** Opens or creates the store. */
+  open(): Promise<void>;
+  /** Appends a batch atomically; resolves when it is durable. */
+  append(entries: readonly NewEntry[], options?: AppendOptions): Promise<AppendResult>;
+  /** Reads up to `limit` entries with seq > `afterSeq`, ascending, without filtering. */
+  readAfter(afterSeq: number, limit: number): Promise<StoredEntry[]>;
+  /** Reads one filtered page of history. */
+  read(query: ReadQuery): Promise<ReadPage>;
+  bounds(): Promise<StoreBounds>;
+  /** The last seq before the first entry whose time is >= `time` (so a reader at it starts there). */
+  seqBeforeTime(time: number): Promise<number>;
+  sources(): Promise<SourceInfo[]>;
+  /**
+   * Removes at most `batchSize` of the oldest entries that the policy no longer keeps.
+   * Resolves to how many were removed; 0 means the store is within the policy.
+   */
+  prune(policy: RetentionPolicy, batchSize: number): Promise<number>;
+  /** Registers a listener for appended entries; returns a function that removes it. */
+  onAppend(listener: AppendListener): () => void;
+  /** Finishes pending appends, then closes. */
+  close(): Promise<void>;
+}
+
+/** Optional ability: a store that can say whether it is usable right now (`/readyz`). */
+export interface HealthCheckedStore extends LogStore {
+  isReady(): Promise<boolean>;
+}
+
+/** True when `store` can report readiness. */
+export function isHealthChecked(store: LogStore): store is HealthCheckedStore {
+  return typeof (store as Partial<HealthCheckedStore>).isReady === 'function';
+}

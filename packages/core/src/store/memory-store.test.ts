@@ -1,0 +1,4 @@
+import { describeLogStore } from './log-store.contract.js';
+import { MemoryStore } from './memory-store.js';
+
+describeLogStore('memory', async () => ({ store: new MemoryStore() }));

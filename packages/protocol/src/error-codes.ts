@@ -1,0 +1,56 @@
+/**
+ * Every error code livelog answers with, and its HTTP status. Bodies are
+ * `{"error":{"code","message"}}`, plus `line` (1-based) when one line of an ingest batch is at fault
+ * and `param` when one query parameter is.
+ *
+ * Codes are never reused for another meaning. @see ../../../docs/reference/errors.md
+ */
+export const ERROR_CODES = {
+  LIVELOG_ERR_INGEST_MALFORMED_JSON: { status: 400, summary: 'A line or body is not valid JSON.' },
+  LIVELOG_ERR_INGEST_NOT_AN_OBJECT: { status: 400, summary: 'A JSON record is not an object.' },
+  LIVELOG_ERR_INGEST_BAD_LEVEL: { status: 400, summary: 'A level is neither a known name nor a number.' },
+  LIVELOG_ERR_INGEST_BAD_TIME: { status: 400, summary: 'A time is neither epoch ms nor an ISO 8601 date.' },
+  LIVELOG_ERR_INGEST_BAD_SOURCE: { status: 400, summary: 'A source is not a short printable name.' },
+  LIVELOG_ERR_INGEST_TOO_DEEP: { status: 400, summary: 'A record nests deeper than the limit.' },
+  LIVELOG_ERR_INGEST_EMPTY: { status: 400, summary: 'The batch holds no entry.' },
+  LIVELOG_ERR_INGEST_TOO_MANY_ENTRIES: { status: 413, summary: 'The batch holds more entries than the limit.' },
+  LIVELOG_ERR_INGEST_LINE_TOO_LONG: { status: 413, summary: 'One line of the body is longer than the line limit.' },
+  LIVELOG_ERR_INGEST_BODY_TOO_LARGE: { status: 413, summary: 'The body is larger than the body limit.' },
+  LIVELOG_ERR_INGEST_UNSUPPORTED_TYPE: { status: 415, summary: 'The Content-Type is not one livelog ingests.' },
+  LIVELOG_ERR_INGEST_BAD_IDEMPOTENCY_KEY: { status: 400, summary: 'The Idempotency-Key header is empty, too long or not printable ASCII.' },
+  LIVELOG_ERR_INGEST_IDEMPOTENCY_MISMATCH: { status: 422, summary: 'The Idempotency-Key was used before for a different body.' },
+  LIVELOG_ERR_QUERY_BAD_PARAM: { status: 400, summary: 'A query parameter has a value livelog cannot use.' },
+  LIVELOG_ERR_CURSOR_MALFORMED: { status: 400, summary: 'A position is not of the form <stream>:<seq>.' },
+  LIVELOG_ERR_CURSOR_FOREIGN: { status: 409, summary: 'A position belongs to another stream (data wiped, or another server).' },
+  LIVELOG_ERR_AUTH_MISSING_TOKEN: { status: 401, summary: 'A token is required and none was sent.' },
+  LIVELOG_ERR_AUTH_INVALID_TOKEN: { status: 401, summary: 'The token sent is not one the server knows.' },
+  LIVELOG_ERR_AUTH_FORBIDDEN: { status: 403, summary: 'The token lacks the scope this route needs.' },
+  LIVELOG_ERR_NOT_FOUND: { status: 404, summary: 'No such route.' },
+  LIVELOG_ERR_BAD_REQUEST: { status: 400, summary: 'The request is malformed at the HTTP level.' },
+  LIVELOG_ERR_SHUTTING_DOWN: { status: 503, summary: 'The server is shutting down; retry against another instance or later.' },
+  LIVELOG_ERR_STORE_UNAVAILABLE: { status: 503, summary: 'The store cannot be reached; nothing was stored, retry later.' },
+  LIVELOG_ERR_STORE_CLOSED: { status: 503, summary: 'The store is closed.' },
+  LIVELOG_ERR_STORE_LOCKED: { status: 500, summary: 'Another process holds the data directory.' },
+  LIVELOG_ERR_CONFIG_INVALID: { status: 500, summary: 'A configuration value is invalid.' },
+  LIVELOG_ERR_CONFIG_INSECURE_BIND: { status: 500, summary: 'Binding beyond loopback without a token is refused.' },
+  LIVELOG_ERR_INTERNAL: { status: 500, summary: 'An unexpected server error.' },
+} as const satisfies Record<string, { status: number; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The JSON body of every error answer. */
+export interface ErrorBody {
+  error: {
+    code: ErrorCode;
+    message: string;
+    /** 1-based line of an ingest body that caused the error. */
+    line?: number;
+    /** Query parameter that caused the error. */
+    param?: string;
+  };
+}
+
+/** True when `value` is a known error code. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}
