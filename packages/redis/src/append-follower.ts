@@ -16,7 +16,7 @@ export interface AppendFollowerHandlers {
 /** Options of the follower. */
 export interface AppendFollowerOptions {
   /** A connection of its own: XREAD BLOCK holds it for the whole block time. */
-  connection: CommandSender & { destroy(): void };
+  connection: CommandSender & { destroy(): void; readonly isReady: boolean };
   keys: RedisKeys;
   /** Identity of the stream followed. */
   stream: string;
@@ -54,6 +54,11 @@ export class AppendFollower {
   /** Seq of the last entry reported. */
   get position(): number {
     return this.#afterSeq;
+  }
+
+  /** True while the XREAD connection is up; live entries arrive only then. */
+  get connected(): boolean {
+    return !this.#stopped && this.#options.connection.isReady;
   }
 
   start(): void {

@@ -162,6 +162,40 @@ describe('RedisStreamStore', () => {
     expect(await store.append(lines(1), { idempotencyKey: 'k', bodyDigest: 'a' })).toMatchObject({ firstSeq: 3, replayed: false });
   });
 
+  it('remembers an idempotency key for 24 hours, for every process', async () => {
+    const key = sharedKey();
+    const a = await openStore({ key });
+    const b = await openStore({ key });
+    const first = await a.append(lines(2), { idempotencyKey: 'retry-me', bodyDigest: 'd' });
+    expect(await b.append(lines(2), { idempotencyKey: 'retry-me', bodyDigest: 'd' })).toEqual({ ...first, replayed: true });
+    const ttl = await (await redis()).pTTL(a.keys.idempotency('retry-me'));
+    expect(ttl).toBeGreaterThan(24 * 3600_000 - 60_000);
+    expect(ttl).toBeLessThanOrEqual(24 * 3600_000);
+  });
+
+  it('prunes by bytes with one running total that every process shares', async () => {
+    const key = sharedKey();
+    const a = await openStore({ key });
+    const b = await openStore({ key });
+    await a.append(Array.from({ length: 10 }, () => line('x'.repeat(1000))));
+    await b.append(Array.from({ length: 10 }, () => line('y'.repeat(1000))));
+    const newest = (await a.readAfter(15, 5)).reduce((sum, row) => sum + Buffer.byteLength(row.json), 0);
+    expect(await b.prune({ maxBytes: newest }, 100)).toBe(15);
+    expect(await a.bounds()).toEqual({ first: 16, last: 20 });
+    expect(await a.prune({ maxBytes: newest }, 100)).toBe(0);
+    expect(await (await redis()).hGet(a.keys.meta, 'bytes')).toBe(String(newest));
+  });
+
+  it('finishes pending appends before it closes', async () => {
+    const store = new RedisStreamStore({ url: REDIS_URL, key: sharedKey() });
+    await store.open();
+    const pending = Array.from({ length: 20 }, () => store.append(lines(50)));
+    await store.close();
+    const results = await Promise.all(pending);
+    expect(Math.max(...results.map((result) => result.lastSeq))).toBe(1000);
+    await expect(store.append(lines(1))).rejects.toMatchObject({ code: 'LIVELOG_ERR_STORE_CLOSED' });
+  });
+
   it('fails to open with LIVELOG_ERR_STORE_UNAVAILABLE when Redis cannot be reached', async () => {
     const store = new RedisStreamStore({ url: 'redis://127.0.0.1:1', key: 'unreachable', connectTimeoutMs: 300 });
     await expect(store.open()).rejects.toMatchObject({ code: 'LIVELOG_ERR_STORE_UNAVAILABLE' });

@@ -21,8 +21,8 @@ import {
   toLogEntry,
 } from '@livelog/core';
 import { type LogEntry, levelNumber } from '@livelog/protocol';
-import { createClient, type RedisClientOptions } from 'redis';
 import { AppendFollower } from './append-follower.js';
+import { connectRedis, type RedisConnection, unavailable, withTimeout } from './connect-redis.js';
 import { LuaScript } from './lua-script.js';
 import { APPEND_SCRIPT, PRUNE_SCRIPT, SEEK_TIME_SCRIPT, STATE_SCRIPT } from './lua-scripts.js';
 import { type RedisKeys, redisKeys } from './redis-keys.js';
@@ -46,7 +46,7 @@ export interface RedisStreamStoreOptions {
   onError?: (error: unknown) => void;
 }
 
-type Client = ReturnType<typeof newClient>;
+type Client = RedisConnection;
 type StateReply = [stream: string, last: string | null, firstId: string, created: string];
 type AppendReply = [status: 'appended' | 'replayed', stream: string, first: string, last: string, digest: string, created: string];
 
@@ -119,27 +119,35 @@ export class RedisStreamStore implements HealthCheckedStore {
   async open(): Promise<void> {
     if (this.#opened) return;
     if (this.#closed) throw new LivelogError('LIVELOG_ERR_STORE_CLOSED', 'the Redis store is closed');
-    const client = await this.#connect({ disableOfflineQueue: true });
+    const connect = { url: this.#options.url, connectTimeoutMs: this.#options.connectTimeoutMs, onError: this.#options.onError };
+    const client = await connectRedis({ ...connect, disableOfflineQueue: true });
     this.#client = client;
-    const state = await this.#state();
-    this.#streamId = state.stream;
-    // A connection of its own with an offline queue: an XREAD issued while reconnecting waits for
-    // the connection instead of failing in a tight loop. A socket silent for longer than a block
-    // is dead, and is replaced.
-    const connection = await this.#connect({ disableOfflineQueue: false, socketTimeout: this.#options.blockMs + 10_000 });
-    this.#follower = new AppendFollower({
-      connection,
-      keys: this.#keys,
-      stream: state.stream,
-      afterSeq: state.last,
-      blockMs: this.#options.blockMs,
-      pageSize: this.#options.pageSize,
-      handlers: {
-        onEntries: (entries) => this.#listeners.emit(entries),
-        onIdentity: (stream) => this.#adopt(stream),
-        onError: (error) => this.#options.onError?.(error),
-      },
-    });
+    let connection: RedisConnection | undefined;
+    try {
+      const state = await this.#state();
+      // A connection of its own with an offline queue: an XREAD issued while reconnecting waits for
+      // the connection instead of failing in a tight loop. A socket silent for longer than a block
+      // is dead, and is replaced.
+      connection = await connectRedis({ ...connect, disableOfflineQueue: false, socketTimeout: this.#options.blockMs + 10_000 });
+      this.#follower = new AppendFollower({
+        connection,
+        keys: this.#keys,
+        stream: state.stream,
+        afterSeq: state.last,
+        blockMs: this.#options.blockMs,
+        pageSize: this.#options.pageSize,
+        handlers: {
+          onEntries: (entries) => this.#listeners.emit(entries),
+          onIdentity: (stream) => this.#adopt(stream),
+          onError: (error) => this.#options.onError?.(error),
+        },
+      });
+    } catch (error) {
+      this.#client = undefined;
+      client.destroy();
+      connection?.destroy();
+      throw error;
+    }
     this.#follower.start();
     this.#opened = true;
   }
@@ -276,10 +284,10 @@ export class RedisStreamStore implements HealthCheckedStore {
     return Number(removed);
   }
 
-  /** True while Redis answers a PING within a second. */
+  /** True while both connections are up and Redis answers a PING within a second. */
   async isReady(): Promise<boolean> {
     const client = this.#client;
-    if (this.#closed || client === undefined || !client.isReady) return false;
+    if (this.#closed || client === undefined || !client.isReady || this.#follower?.connected !== true) return false;
     try {
       await withTimeout(client.ping(), 1000);
       return true;
@@ -342,35 +350,6 @@ export class RedisStreamStore implements HealthCheckedStore {
     }
   }
 
-  async #connect(overrides: { disableOfflineQueue: boolean; socketTimeout?: number }): Promise<Client> {
-    const deadline = Date.now() + this.#options.connectTimeoutMs;
-    let connected = false;
-    const client = newClient({
-      url: this.#options.url,
-      disableOfflineQueue: overrides.disableOfflineQueue,
-      socket: {
-        connectTimeout: Math.min(5000, this.#options.connectTimeoutMs),
-        ...(overrides.socketTimeout === undefined ? {} : { socketTimeout: overrides.socketTimeout }),
-        // Before the first connection, give up at the deadline so a server fails to start with a
-        // clear message; after it, retry for ever: readers wait and appends fail fast meanwhile.
-        reconnectStrategy: (retries, cause) => {
-          if (!connected && Date.now() >= deadline) return cause;
-          return Math.min(2000, 50 * 2 ** Math.min(retries, 6)) * (0.5 + Math.random() / 2);
-        },
-      },
-    });
-    // node-redis emits every connection error; without a listener Node would treat it as fatal.
-    client.on('error', (error: unknown) => this.#options.onError?.(error));
-    try {
-      await client.connect();
-    } catch (error) {
-      client.destroy();
-      throw unavailable(`cannot reach Redis at ${redactUrl(this.#options.url)}`, error);
-    }
-    connected = true;
-    return client;
-  }
-
   /** Runs one Redis call; any failure of Redis or of the connection becomes LIVELOG_ERR_STORE_UNAVAILABLE. */
   async #call<T>(run: () => Promise<T>): Promise<T> {
     try {
@@ -393,33 +372,4 @@ export class RedisStreamStore implements HealthCheckedStore {
     }
     return this.#client;
   }
-}
-
-/** A node-redis client speaking RESP2, whose raw replies (XRANGE, XREAD, EVALSHA) are plain nested arrays. */
-function newClient(options: Omit<RedisClientOptions, 'RESP'>) {
-  return createClient({ ...options, RESP: 2 });
-}
-
-function unavailable(message: string, cause: unknown): LivelogError {
-  const reason = cause instanceof Error ? `: ${cause.message}` : '';
-  return new LivelogError('LIVELOG_ERR_STORE_UNAVAILABLE', `${message}${reason}`, { cause });
-}
-
-/** The URL without its password, for messages. */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -161,6 +161,11 @@ export class Broker {
     return subscription;
   }
 
+  /** Tells the broker that retention removed every entry before `firstSeq`. */
+  retainedFrom(firstSeq: number): void {
+    this.#ring?.dropBefore(firstSeq);
+  }
+
   /** Ends every reader's stream with a `close` event. */
   closeAll(reason: CloseReason): void {
     for (const subscription of [...this.#subscriptions]) subscription.close(reason);

@@ -114,6 +114,35 @@ export class FrameRing {
     }
   }
 
+  /**
+   * Forgets every entry before `seq` (retention removed them from the store), so the ring never
+   * serves what history no longer has and readers behind it get their gap reported.
+   */
+  dropBefore(seq: number): void {
+    while (this.#chunks.length > 0) {
+      const oldest = this.#chunks[0] as Chunk;
+      if (oldest.firstSeq >= seq) return;
+      this.#chunks.shift();
+      this.#entries -= oldest.stored.length;
+      this.#bytes -= oldest.buffer.length;
+      if (oldest.lastSeq >= seq) {
+        const skip = seq - oldest.firstSeq;
+        const start = oldest.offsets[skip] as number;
+        const kept: Chunk = {
+          firstSeq: seq,
+          lastSeq: oldest.lastSeq,
+          buffer: oldest.buffer.subarray(start),
+          offsets: oldest.offsets.subarray(skip).map((offset) => offset - start),
+          stored: oldest.stored.slice(skip),
+        };
+        this.#chunks.unshift(kept);
+        this.#entries += kept.stored.length;
+        this.#bytes += kept.buffer.length;
+        return;
+      }
+    }
+  }
+
   clear(): void {
     this.#chunks = [];
     this.#entries = 0;

@@ -40,6 +40,7 @@ export class Subscription {
   readonly #matches: ((entry: LogEntry) => boolean) | undefined;
   #cursor: number;
   #pumping = false;
+  #wakeAgain = false;
   #waitingSince = 0;
   #lastWriteAt = Date.now();
   #lagAnnounced = false;
@@ -77,11 +78,21 @@ export class Subscription {
 
   /** Runs the delivery loop unless it is running or waiting for drain. Called on every append. */
   wake(): void {
-    if (this.#pumping || this.#waitingSince !== 0 || this.#closed) return;
+    if (this.#closed || this.#waitingSince !== 0) return;
+    if (this.#pumping) {
+      // The loop may be on its way out (it saw a full socket, and Node can emit `drain` on the next
+      // tick, before the loop's promise settles): make it look again rather than lose this wake-up.
+      this.#wakeAgain = true;
+      return;
+    }
     this.#pumping = true;
     this.#pump().then(
       () => {
         this.#pumping = false;
+        if (this.#wakeAgain) {
+          this.#wakeAgain = false;
+          this.wake();
+        }
       },
       (error: unknown) => {
         this.#pumping = false;
@@ -133,7 +144,6 @@ export class Subscription {
       }
       const fromRing = ring.collect(this.#cursor + 1, this.#context.maxWriteBytes, this.#matches);
       if (fromRing !== undefined) {
-        this.#announceCaughtUp();
         const trailer = fromRing.endsSkipped ? encodeIdOnly(this.#id(fromRing.lastSeq)) : '';
         this.#cursor = fromRing.lastSeq;
         this.#context.onDelivered(fromRing.written);
@@ -211,7 +221,7 @@ export class Subscription {
   #announceCaughtUp(): void {
     if (!this.#lagAnnounced) return;
     this.#lagAnnounced = false;
-    const lag: LagEvent = { behind: Math.max(0, this.#context.head() - this.#cursor) };
+    const lag: LagEvent = { behind: 0 };
     this.#write([], encodeEvent({ event: EVENT_NAMES.lag, data: JSON.stringify(lag) }));
   }
 

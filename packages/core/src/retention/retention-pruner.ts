@@ -7,7 +7,7 @@ export interface RetentionPrunerOptions {
   /** Entries removed per store call; the event loop is yielded between calls. Defaults to 5,000. */
   batchSize?: number;
   /** Called with the count of each pruning pass that removed something. */
-  onPruned?: (removed: number) => void;
+  onPruned?: (removed: number) => void | Promise<void>;
   /** Called when a pass fails; the pruner keeps running. */
   onError?: (error: unknown) => void;
 }
@@ -21,7 +21,7 @@ export class RetentionPruner {
   readonly #policy: RetentionPolicy;
   readonly #intervalMs: number;
   readonly #batchSize: number;
-  readonly #onPruned: ((removed: number) => void) | undefined;
+  readonly #onPruned: ((removed: number) => void | Promise<void>) | undefined;
   readonly #onError: ((error: unknown) => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<number> | undefined;
@@ -74,7 +74,7 @@ export class RetentionPruner {
       total += removed;
       await new Promise((resolve) => setImmediate(resolve));
     }
-    if (total > 0) this.#onPruned?.(total);
+    if (total > 0) await this.#onPruned?.(total);
     return total;
   }
 }

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { LivelogError } from '../errors.js';
 
-/** A SHA-256 digest of a request body, to tell a retry from a different batch with the same key. */
-export function digestBody(body: Uint8Array | string): string {
-  return createHash('sha256').update(body).digest('base64url');
+/** A SHA-256 digest of a request (its parts in order), to tell a retry from a different batch with the same key. */
+export function digestBody(...parts: (Uint8Array | string)[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest('base64url');
 }
 
 /** How long a store remembers an idempotency key. */

@@ -1,0 +1,35 @@
+import { DEFAULTS } from '@livelog/server';
+import { type Command, Option } from 'commander';
+
+interface HealthcheckFlags {
+  url?: string;
+  timeout: string;
+}
+
+/**
+ * `livelog healthcheck`: exits 0 when the server at URL answers ready, 1 otherwise. Meant for
+ * container health checks in images without curl. Without --url it builds the local URL from
+ * LIVELOG_PORT and LIVELOG_BASE_PATH, as `serve` would read them.
+ */
+export function registerHealthcheck(program: Command): void {
+  program
+    .command('healthcheck')
+    .description('exit 0 when a livelog server is ready, 1 when it is not')
+    .addOption(new Option('--url <url>', 'server base URL (default http://127.0.0.1:$LIVELOG_PORT$LIVELOG_BASE_PATH)').env('LIVELOG_URL'))
+    .addOption(new Option('--timeout <ms>', 'give up after this many ms').default('3000'))
+    .action(async (flags: HealthcheckFlags) => {
+      const base = flags.url ?? `http://127.0.0.1:${process.env.LIVELOG_PORT ?? DEFAULTS.port}${process.env.LIVELOG_BASE_PATH ?? ''}`;
+      const url = `${base.replace(/\/+$/, '')}/readyz`;
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(Number(flags.timeout) || 3000) });
+        if (response.ok) {
+          process.stdout.write(`ready: ${url}\n`);
+          process.exit(0);
+        }
+        process.stderr.write(`not ready: ${url} answered ${response.status} ${await response.text()}\n`);
+      } catch (error) {
+        process.stderr.write(`not ready: ${url}: ${(error as Error).message}\n`);
+      }
+      process.exit(1);
+    });
+}

@@ -1,0 +1,137 @@
+import { isLivelogError } from '@livelog/core';
+import { createServer, DEFAULTS, resolveServerConfig, type ServerConfigInput } from '@livelog/server';
+import { type Command, Option } from 'commander';
+
+/** Flags of `livelog serve`, as commander hands them over. */
+interface ServeFlags {
+  port?: string;
+  host?: string;
+  data?: string;
+  store?: string;
+  durability?: string;
+  token?: string[];
+  basePath?: string;
+  retainEntries?: string;
+  retainBytes?: string;
+  retainAge?: string;
+  bodyLimit?: string;
+  lineLimit?: string;
+  messageLimit?: string;
+  heartbeat?: string;
+  stallTimeout?: string;
+  ringEntries?: string;
+  maxReaders?: string;
+  logLevel?: string;
+}
+
+/** `livelog serve`: the server with its console. Every flag also reads a LIVELOG_* variable. */
+export function registerServe(program: Command): void {
+  const env = (flag: string): string => `LIVELOG_${flag.toUpperCase().replaceAll('-', '_')}`;
+  const option = (flags: string, description: string, name: string): Option => new Option(flags, description).env(env(name));
+  program
+    .command('serve')
+    .description('run the livelog server and its web console')
+    .addOption(option('-p, --port <port>', `port to listen on (default ${DEFAULTS.port}; 0 picks a free one)`, 'port'))
+    .addOption(option('--host <host>', `address to listen on (default ${DEFAULTS.host}; beyond loopback needs --token)`, 'host'))
+    .addOption(option('-d, --data <dir>', `data directory of the SQLite store (default ${DEFAULTS.data})`, 'data'))
+    .addOption(option('--store <store>', 'sqlite (default), memory, or a store URL such as redis://127.0.0.1:6379/0?key=livelog', 'store'))
+    .addOption(option('--durability <mode>', 'normal: survives a killed process (default); full: also power loss', 'durability'))
+    .addOption(
+      option(
+        '--token <token...>',
+        'access token SECRET or SECRET:scope+scope (scopes read, ingest, admin); repeatable, or comma-separated',
+        'token',
+      ),
+    )
+    .addOption(option('--base-path <path>', 'serve everything under this path, for reverse proxies (e.g. /logs)', 'base-path'))
+    .addOption(option('--retain-entries <n>', 'keep at most this many entries (default unlimited)', 'retain-entries'))
+    .addOption(option('--retain-bytes <size>', `keep at most this much data, e.g. 500MB (default ${DEFAULTS.retainBytes})`, 'retain-bytes'))
+    .addOption(option('--retain-age <duration>', `keep entries this long, e.g. 12h (default ${DEFAULTS.retainAge})`, 'retain-age'))
+    .addOption(option('--body-limit <size>', `largest ingest request body (default ${DEFAULTS.bodyLimit})`, 'body-limit'))
+    .addOption(option('--line-limit <size>', 'longest line of an ingest body (default 1MiB)', 'line-limit'))
+    .addOption(option('--message-limit <size>', 'longer messages are split into parts (default 64KiB)', 'message-limit'))
+    .addOption(option('--heartbeat <duration>', `heartbeat interval on idle streams (default ${DEFAULTS.heartbeat})`, 'heartbeat'))
+    .addOption(
+      option(
+        '--stall-timeout <duration>',
+        `disconnect a reader that reads nothing this long (default ${DEFAULTS.stallTimeout})`,
+        'stall-timeout',
+      ),
+    )
+    .addOption(option('--ring-entries <n>', `recent entries kept encoded in memory (default ${DEFAULTS.ringEntries})`, 'ring-entries'))
+    .addOption(option('--max-readers <n>', `most concurrent streams (default ${DEFAULTS.maxReaders})`, 'max-readers'))
+    .addOption(option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace or silent', 'log-level'))
+    .action(async (flags: ServeFlags) => {
+      await serve(flags);
+    });
+}
+
+async function serve(flags: ServeFlags): Promise<void> {
+  const input: ServerConfigInput = {};
+  const copy = <K extends keyof ServerConfigInput & keyof ServeFlags>(key: K): void => {
+    const value = flags[key];
+    if (value !== undefined) (input as Record<string, unknown>)[key] = value;
+  };
+  for (const key of [
+    'port',
+    'host',
+    'data',
+    'store',
+    'durability',
+    'basePath',
+    'retainEntries',
+    'retainBytes',
+    'retainAge',
+    'bodyLimit',
+    'lineLimit',
+    'messageLimit',
+    'heartbeat',
+    'stallTimeout',
+    'ringEntries',
+    'maxReaders',
+    'logLevel',
+  ] as const) {
+    copy(key);
+  }
+  if (flags.token !== undefined) input.tokens = flags.token;
+  let server: Awaited<ReturnType<typeof createServer>>;
+  try {
+    server = await createServer(resolveServerConfig(input));
+  } catch (error) {
+    fail(error);
+  }
+  let url: string;
+  try {
+    url = await server.listen();
+  } catch (error) {
+    await server.close().catch(() => undefined);
+    fail(error);
+  }
+  const { store } = server.engine;
+  server.app.log.info({ url, store: store.kind, stream: store.streamId }, `livelog is serving ${url}/`);
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      server.app.log.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    stopping = true;
+    server.app.log.info({ signal }, 'shutting down: ending streams, committing accepted batches');
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        server.app.log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+function fail(error: unknown): never {
+  const message = isLivelogError(error) || error instanceof Error ? error.message : String(error);
+  const code = isLivelogError(error) ? ` [${error.code}]` : '';
+  process.stderr.write(`livelog serve: ${message}${code}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,251 @@
+import { isIP } from 'node:net';
+import { DEFAULT_INGEST_LIMITS, type IngestLimits, LivelogError, type RetentionPolicy } from '@livelog/core';
+import { parseTokenSpec, type TokenSpec } from './auth/tokens.js';
+import { isUnlimited, parseDuration, parseSize } from './config-values.js';
+
+/** Where entries are kept. */
+export type StoreConfig =
+  | { kind: 'sqlite'; dir: string; durability: 'normal' | 'full' }
+  | { kind: 'memory' }
+  /** A store named by URL (`redis://...`), created by the package that knows the scheme. */
+  | { kind: 'url'; url: string };
+
+/** The whole, validated configuration of a livelog server. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Path prefix every route lives under, for reverse proxies: `''` or like `/logs`. */
+  basePath: string;
+  store: StoreConfig;
+  tokens: TokenSpec[];
+  retention: RetentionPolicy;
+  /** Largest request body, in bytes. */
+  bodyLimit: number;
+  ingest: IngestLimits;
+  stream: StreamConfig;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export interface StreamConfig {
+  heartbeatMs: number;
+  stallTimeoutMs: number;
+  retryMs: number;
+  ringEntries: number;
+  ringBytes: number;
+  /** Most concurrent SSE readers; more are answered 503. */
+  maxReaders: number;
+}
+
+/**
+ * Configuration as given on the command line or in the environment: strings as typed. Every key is
+ * optional; missing ones take the documented defaults.
+ */
+export interface ServerConfigInput {
+  host?: string;
+  port?: string | number;
+  basePath?: string;
+  /** `sqlite` (default), `memory`, or a store URL such as `redis://host:6379/0?key=livelog`. */
+  store?: string;
+  data?: string;
+  durability?: string;
+  tokens?: readonly string[];
+  retainEntries?: string | number;
+  retainBytes?: string | number;
+  retainAge?: string | number;
+  bodyLimit?: string | number;
+  lineLimit?: string | number;
+  messageLimit?: string | number;
+  batchLimit?: string | number;
+  heartbeat?: string | number;
+  stallTimeout?: string | number;
+  retry?: string | number;
+  ringEntries?: string | number;
+  ringBytes?: string | number;
+  maxReaders?: string | number;
+  logLevel?: string;
+}
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 7600,
+  data: './livelog-data',
+  retainAge: '7d',
+  retainBytes: '1GiB',
+  bodyLimit: '16MiB',
+  heartbeat: '15s',
+  stallTimeout: '30s',
+  retry: '2s',
+  ringEntries: 10_000,
+  ringBytes: '16MiB',
+  maxReaders: 10_000,
+} as const;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * Validates `input` into a ServerConfig. Collects every problem and throws one
+ * LIVELOG_ERR_CONFIG_INVALID naming them all, each with the flag and the environment variable to fix.
+ * Refuses (LIVELOG_ERR_CONFIG_INSECURE_BIND) to listen beyond loopback without a token.
+ */
+export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig {
+  const problems: string[] = [];
+  const problem = (flag: string, message: string): undefined => {
+    problems.push(`--${flag} (LIVELOG_${flag.toUpperCase().replaceAll('-', '_')}): ${message}`);
+    return undefined;
+  };
+
+  const host = (input.host ?? DEFAULTS.host).trim();
+  if (host === '') problem('host', 'must not be empty');
+  const port = integer(input.port ?? DEFAULTS.port, 0, 65_535) ?? problem('port', 'must be a whole number from 0 to 65535');
+  const basePath = normalizeBasePath(input.basePath ?? '') ?? problem('base-path', 'must look like /logs (letters, digits, - _ . / only)');
+
+  const tokens: TokenSpec[] = [];
+  for (const text of input.tokens ?? []) {
+    for (const part of text
+      .split(',')
+      .map((token) => token.trim())
+      .filter(Boolean)) {
+      try {
+        tokens.push(parseTokenSpec(part));
+      } catch (error) {
+        problem('token', (error as Error).message);
+      }
+    }
+  }
+
+  let store: StoreConfig | undefined;
+  const storeText = (input.store ?? 'sqlite').trim();
+  const durability = (input.durability ?? 'normal').trim().toLowerCase();
+  if (durability !== 'normal' && durability !== 'full') problem('durability', 'must be normal or full');
+  if (storeText === 'sqlite') {
+    const dir = (input.data ?? DEFAULTS.data).trim();
+    if (dir === '') problem('data', 'must name a directory');
+    store = { kind: 'sqlite', dir, durability: durability === 'full' ? 'full' : 'normal' };
+  } else if (storeText === 'memory') {
+    store = { kind: 'memory' };
+  } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(storeText)) {
+    store = { kind: 'url', url: storeText };
+  } else {
+    problem('store', 'must be sqlite, memory, or a store URL such as redis://127.0.0.1:6379/0?key=livelog');
+  }
+
+  const retention: RetentionPolicy = {};
+  const retainEntries = optionalLimit(input.retainEntries, (text) => integer(text, 0, Number.MAX_SAFE_INTEGER));
+  if (retainEntries === null) problem('retain-entries', 'must be a whole number of entries, or "unlimited"');
+  else if (retainEntries !== undefined) retention.maxEntries = retainEntries;
+  const retainBytes = optionalLimit(input.retainBytes ?? DEFAULTS.retainBytes, (text) => parseSize(String(text)));
+  if (retainBytes === null) problem('retain-bytes', 'must be a size such as 500MB or 2GiB, or "unlimited"');
+  else if (retainBytes !== undefined) retention.maxBytes = retainBytes;
+  const retainAge = optionalLimit(input.retainAge ?? DEFAULTS.retainAge, (text) => parseDuration(String(text)));
+  if (retainAge === null) problem('retain-age', 'must be a duration such as 12h or 7d, or "unlimited"');
+  else if (retainAge !== undefined) retention.maxAgeMs = retainAge;
+
+  const bodyLimit = size(input.bodyLimit ?? DEFAULTS.bodyLimit, 1024) ?? problem('body-limit', 'must be a size of at least 1KiB');
+  const lineLimit =
+    size(input.lineLimit ?? DEFAULT_INGEST_LIMITS.maxLineBytes, 64) ?? problem('line-limit', 'must be a size of at least 64 bytes');
+  const messageLimit =
+    size(input.messageLimit ?? DEFAULT_INGEST_LIMITS.maxMessageBytes, 16) ??
+    problem('message-limit', 'must be a size of at least 16 bytes');
+  const batchLimit =
+    integer(input.batchLimit ?? DEFAULT_INGEST_LIMITS.maxEntries, 1, 10_000_000) ??
+    problem('batch-limit', 'must be a whole number of at least 1');
+
+  const heartbeatMs =
+    duration(input.heartbeat ?? DEFAULTS.heartbeat, 10) ?? problem('heartbeat', 'must be a duration of at least 10ms, such as 15s');
+  const stallTimeoutMs =
+    duration(input.stallTimeout ?? DEFAULTS.stallTimeout, 10) ??
+    problem('stall-timeout', 'must be a duration of at least 10ms, such as 30s');
+  const retryMs = duration(input.retry ?? DEFAULTS.retry, 0) ?? problem('retry', 'must be a duration such as 2s');
+  const ringEntries =
+    integer(input.ringEntries ?? DEFAULTS.ringEntries, 1, 10_000_000) ?? problem('ring-entries', 'must be a whole number of at least 1');
+  const ringBytes = size(input.ringBytes ?? DEFAULTS.ringBytes, 1024) ?? problem('ring-bytes', 'must be a size of at least 1KiB');
+  const maxReaders =
+    integer(input.maxReaders ?? DEFAULTS.maxReaders, 1, 10_000_000) ?? problem('max-readers', 'must be a whole number of at least 1');
+
+  const logLevelText = (input.logLevel ?? 'info').trim().toLowerCase();
+  const logLevel = (LOG_LEVELS as readonly string[]).includes(logLevelText)
+    ? (logLevelText as ServerConfig['logLevel'])
+    : problem('log-level', `must be one of ${LOG_LEVELS.join(', ')}`);
+
+  if (problems.length > 0) {
+    throw new LivelogError('LIVELOG_ERR_CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const config: ServerConfig = {
+    host,
+    port: port as number,
+    basePath: basePath as string,
+    store: store as StoreConfig,
+    tokens,
+    retention,
+    bodyLimit: bodyLimit as number,
+    ingest: {
+      maxLineBytes: lineLimit as number,
+      maxMessageBytes: messageLimit as number,
+      maxEntries: batchLimit as number,
+      maxDepth: DEFAULT_INGEST_LIMITS.maxDepth,
+    },
+    stream: {
+      heartbeatMs: heartbeatMs as number,
+      stallTimeoutMs: stallTimeoutMs as number,
+      retryMs: retryMs as number,
+      ringEntries: ringEntries as number,
+      ringBytes: ringBytes as number,
+      maxReaders: maxReaders as number,
+    },
+    logLevel: logLevel as ServerConfig['logLevel'],
+  };
+  assertSafeBind(config);
+  return config;
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (bare === 'localhost' || bare === '::1' || bare === '0:0:0:0:0:0:0:1') return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  return bare.startsWith('::ffff:127.');
+}
+
+/** Throws LIVELOG_ERR_CONFIG_INSECURE_BIND for a non-loopback host with no token configured. */
+export function assertSafeBind(config: Pick<ServerConfig, 'host' | 'tokens'>): void {
+  if (config.tokens.length > 0 || isLoopbackHost(config.host)) return;
+  throw new LivelogError(
+    'LIVELOG_ERR_CONFIG_INSECURE_BIND',
+    `refusing to listen on ${config.host} without a token: anyone who can reach that address could read and write your logs. ` +
+      'Set a token with --token (LIVELOG_TOKEN), or listen on 127.0.0.1 only.',
+  );
+}
+
+function normalizeBasePath(text: string): string | undefined {
+  const trimmed = text.trim().replace(/\/+$/, '');
+  if (trimmed === '') return '';
+  const path = trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+  return /^(\/[A-Za-z0-9._~-]+)+$/.test(path) ? path : undefined;
+}
+
+function integer(value: string | number, min: number, max: number): number | undefined {
+  const text = String(value).trim().replaceAll('_', '');
+  if (!/^\d+$/.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined;
+}
+
+function size(value: string | number, min: number): number | undefined {
+  const bytes = typeof value === 'number' ? value : parseSize(value);
+  return bytes !== undefined && Number.isSafeInteger(bytes) && bytes >= min ? bytes : undefined;
+}
+
+function duration(value: string | number, min: number): number | undefined {
+  const ms = typeof value === 'number' ? value : parseDuration(value);
+  return ms !== undefined && Number.isSafeInteger(ms) && ms >= min ? ms : undefined;
+}
+
+/** undefined: no limit; null: invalid; a number: the limit. */
+function optionalLimit(
+  value: string | number | undefined,
+  parse: (text: string | number) => number | undefined,
+): number | undefined | null {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && isUnlimited(value)) return undefined;
+  return parse(value) ?? null;
+}

@@ -1,0 +1,86 @@
+import type { LogStore } from '@livelog/core';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { assertSafeBind, type ServerConfig } from './config.js';
+import { type LivelogEngine, openEngine } from './engine.js';
+import { livelog } from './plugin.js';
+
+/** A standalone livelog server. */
+export interface LivelogServer {
+  readonly app: FastifyInstance;
+  readonly engine: LivelogEngine;
+  readonly config: ServerConfig;
+  /** Starts listening; resolves to the base URL (with the base path), e.g. `http://127.0.0.1:7600`. */
+  listen(): Promise<string>;
+  /**
+   * Graceful shutdown: refuses new work, ends streams with a retryable `close` event, lets accepted
+   * ingest requests commit, then closes the store.
+   */
+  close(): Promise<void>;
+}
+
+export interface CreateServerOptions {
+  /** A store to use instead of the one the config names (tests, embedding). */
+  store?: LogStore;
+  /** A pino logger; defaults to one at `config.logLevel` on stdout. */
+  logger?: FastifyBaseLogger;
+}
+
+/** Builds a standalone server from a validated config (see `resolveServerConfig`). */
+export async function createServer(config: ServerConfig, options: CreateServerOptions = {}): Promise<LivelogServer> {
+  assertSafeBind(config);
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: { level: config.logLevel } }),
+    // Ingest can reach many thousands of requests per second; per-request log lines would drown the log.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.bodyLimit,
+    // SSE streams are ended by the plugin; idle keep-alive sockets should not hold shutdown.
+    forceCloseConnections: 'idle',
+    return503OnClosing: false,
+    // Readers hold connections for hours; Node's defaults would cut headers-slow clients only.
+    requestTimeout: 60_000,
+    keepAliveTimeout: 65_000,
+  });
+  const engine = await openEngine({
+    store: options.store ?? config.store,
+    retention: config.retention,
+    broker: {
+      heartbeatMs: config.stream.heartbeatMs,
+      stallTimeoutMs: config.stream.stallTimeoutMs,
+      retryMs: config.stream.retryMs,
+      ring: { maxEntries: config.stream.ringEntries, maxBytes: config.stream.ringBytes },
+    },
+    onPruned: (removed) => app.log.debug({ removed }, 'retention pruned entries'),
+    onPruneError: (error) => app.log.error({ err: error }, 'retention pass failed'),
+  });
+  await app.register(livelog, {
+    ...(config.basePath ? { prefix: config.basePath } : {}),
+    engine,
+    tokens: config.tokens,
+    bodyLimit: config.bodyLimit,
+    ingest: config.ingest,
+    maxReaders: config.stream.maxReaders,
+  });
+  if (config.basePath) {
+    // Redirect the bare root to the base path, so a proxy misconfiguration is easy to see.
+    app.get('/', async (_request, reply) => reply.redirect(`${config.basePath}/`, 302));
+  }
+  app.addHook('onClose', async () => {
+    await engine.stop();
+  });
+  let closed: Promise<void> | undefined;
+  return {
+    app,
+    engine,
+    config,
+    async listen() {
+      const address = await app.listen({ host: config.host, port: config.port });
+      const url = new URL(address);
+      if (url.hostname === '0.0.0.0' || url.hostname === '[::]') url.hostname = '127.0.0.1';
+      return `${url.origin}${config.basePath}`;
+    },
+    close() {
+      closed ??= app.close();
+      return closed;
+    },
+  };
+}

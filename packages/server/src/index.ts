@@ -1,0 +1,19 @@
+export { parseTokenSpec, type Scope, TokenBook, type TokenSpec } from './auth/tokens.js';
+export {
+  assertSafeBind,
+  DEFAULTS,
+  isLoopbackHost,
+  resolveServerConfig,
+  type ServerConfig,
+  type ServerConfigInput,
+  type StoreConfig,
+  type StreamConfig,
+} from './config.js';
+export { isUnlimited, parseDuration, parseSize } from './config-values.js';
+export { type CreateServerOptions, createServer, type LivelogServer } from './create-server.js';
+export { createStore, type EngineOptions, type LivelogEngine, openEngine, storeFactories } from './engine.js';
+export { errorBody, toLivelogError } from './errors.js';
+export { type LivelogPluginOptions, livelog, livelog as default } from './plugin.js';
+export { NodeSseSink, SSE_HEADERS } from './sse/node-sse-sink.js';
+export { serveStream } from './sse/serve-stream.js';
+export { createStreamHandler, type StreamHandlerOptions } from './sse/stream-handler.js';

@@ -1,0 +1,106 @@
+import type { BrokerOptions, IngestLimits, LogStore, RetentionPolicy } from '@livelog/core';
+import { DEFAULT_INGEST_LIMITS, LivelogError } from '@livelog/core';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { authorize } from './auth/authorize.js';
+import { parseTokenSpec, TokenBook, type TokenSpec } from './auth/tokens.js';
+import type { StoreConfig } from './config.js';
+import { type LivelogEngine, openEngine } from './engine.js';
+import { errorBody, toLivelogError } from './errors.js';
+import { registerHealth } from './routes/health.js';
+import { registerHistory } from './routes/history.js';
+import { registerHome } from './routes/home.js';
+import { registerIngest } from './routes/ingest.js';
+import { registerMetrics, ServerMetrics } from './routes/metrics.js';
+import { queryOf } from './routes/query-params.js';
+import type { RouteContext } from './routes/route-context.js';
+import { registerStream } from './routes/stream.js';
+
+/** Options of the livelog Fastify plugin. Register it with a `prefix` to mount it under a path. */
+export interface LivelogPluginOptions {
+  /**
+   * A running engine (see `openEngine`). When omitted the plugin opens one from `store`, `retention`
+   * and `broker`, and stops it when the Fastify instance closes.
+   */
+  engine?: LivelogEngine;
+  /** The store of an engine the plugin opens. Defaults to SQLite in `./livelog-data`. */
+  store?: LogStore | StoreConfig;
+  retention?: RetentionPolicy;
+  broker?: BrokerOptions;
+  /** Tokens (`SECRET` or `SECRET:read+ingest`); none means no auth. Defaults to none. */
+  tokens?: readonly (string | TokenSpec)[];
+  /** Largest ingest body in bytes. Defaults to 16 MiB. */
+  bodyLimit?: number;
+  ingest?: Partial<IngestLimits>;
+  /** Most concurrent SSE readers. Defaults to 10,000. */
+  maxReaders?: number;
+  /** Serve the page at the prefix's root. Defaults to true. */
+  home?: boolean;
+  /** Add Node process metrics (CPU, memory, event loop) to `/metrics`. Defaults to true. */
+  processMetrics?: boolean;
+}
+
+/**
+ * The livelog API as a Fastify plugin: `POST /api/logs`, `GET /api/stream` (SSE), `GET /api/logs`,
+ * `GET /api/sources`, `/healthz`, `/readyz`, `/metrics`, and a page at `/`.
+ *
+ * The plugin is encapsulated: its body parsers, error format and auth apply to its own routes only,
+ * so it can be mounted into an existing app without changing the app.
+ * @example
+ * await app.register(livelog, { prefix: '/logs', store: { kind: 'sqlite', dir: './data', durability: 'normal' } });
+ */
+export const livelog: FastifyPluginAsync<LivelogPluginOptions> = async (app: FastifyInstance, options: LivelogPluginOptions) => {
+  const owned = options.engine === undefined;
+  const engine =
+    options.engine ??
+    (await openEngine({
+      store: options.store ?? { kind: 'sqlite', dir: './livelog-data', durability: 'normal' },
+      ...(options.retention ? { retention: options.retention } : {}),
+      ...(options.broker ? { broker: options.broker } : {}),
+      onPruned: (removed) => app.log.debug({ removed }, 'retention pruned entries'),
+      onPruneError: (error) => app.log.error({ err: error }, 'retention pass failed'),
+    }));
+  const tokens = new TokenBook((options.tokens ?? []).map((token) => (typeof token === 'string' ? parseTokenSpec(token) : token)));
+  const metrics = new ServerMetrics(engine, { processMetrics: options.processMetrics ?? true });
+  let closing = false;
+  const context: RouteContext = {
+    engine,
+    tokens,
+    metrics,
+    bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
+    ingest: { ...DEFAULT_INGEST_LIMITS, ...options.ingest },
+    maxReaders: options.maxReaders ?? 10_000,
+    closing: () => closing,
+    requireScope: (scope) => async (request) => {
+      authorize(tokens, request.headers, queryOf(request.url), scope);
+    },
+  };
+
+  app.addHook('preClose', async () => {
+    closing = true;
+    // Readers get a `close` event with a retryable reason and reconnect, elsewhere or after a restart.
+    engine.broker.closeAll('shutdown');
+  });
+  app.addHook('onClose', async () => {
+    if (owned) await engine.stop();
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const failure = toLivelogError(error);
+    if (failure.statusCode >= 500) request.log.error({ err: error }, failure.message);
+    metrics.rejected(failure.code);
+    if (failure.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="livelog"');
+    reply.code(failure.statusCode).type('application/json; charset=utf-8').send(errorBody(failure));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const failure = new LivelogError('LIVELOG_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?', 1)[0]}`);
+    metrics.rejected(failure.code);
+    reply.code(404).type('application/json; charset=utf-8').send(errorBody(failure));
+  });
+
+  registerIngest(app, context);
+  registerStream(app, context);
+  registerHistory(app, context);
+  registerHealth(app, context);
+  registerMetrics(app, context);
+  if (options.home ?? true) registerHome(app);
+};

@@ -1,0 +1,63 @@
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * A minimal page at the plugin's root that shows the live stream, until the web console replaces it.
+ * It uses relative URLs only, so it works under any base path.
+ */
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>livelog</title>
+<style>
+  :root { color-scheme: light dark; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+  body { margin: 0; }
+  header { position: sticky; top: 0; padding: .5rem 1rem; background: Canvas; border-bottom: 1px solid GrayText; display: flex; gap: 1rem; }
+  #lines { padding: .5rem 1rem; white-space: pre-wrap; word-break: break-all; font-size: 13px; line-height: 1.4; }
+  .trace, .debug { opacity: .6; } .warn { color: #b58900; } .error { color: #dc322f; } .fatal { color: #fff; background: #dc322f; }
+  .gap { color: #d33682; font-style: italic; }
+</style>
+</head>
+<body>
+<header><strong>livelog</strong><span id="status" role="status">connecting…</span></header>
+<main id="lines" aria-live="off"></main>
+<script>
+  const lines = document.getElementById('lines');
+  const status = document.getElementById('status');
+  const token = new URLSearchParams(location.search).get('token');
+  const url = 'api/stream?tail=500' + (token ? '&token=' + encodeURIComponent(token) : '');
+  const source = new EventSource(url);
+  const add = (text, cls) => {
+    const row = document.createElement('div');
+    row.textContent = text;
+    if (cls) row.className = cls;
+    const follow = innerHeight + scrollY >= document.body.scrollHeight - 40;
+    lines.append(row);
+    while (lines.childElementCount > 5000) lines.firstElementChild.remove();
+    if (follow) scrollTo(0, document.body.scrollHeight);
+  };
+  source.onopen = () => { status.textContent = 'live'; };
+  source.onerror = () => { status.textContent = 'reconnecting…'; };
+  source.onmessage = (event) => {
+    const entry = JSON.parse(event.data);
+    add(new Date(entry.time).toISOString() + ' ' + entry.level.toUpperCase().padEnd(5) + ' [' + entry.source + '] ' + entry.msg, entry.level);
+  };
+  source.addEventListener('gap', (event) => {
+    const gap = JSON.parse(event.data);
+    add('— ' + gap.missed + ' lines removed by retention here —', 'gap');
+  });
+</script>
+</body>
+</html>
+`;
+
+/** Serves the placeholder page at `/` (and redirects the bare prefix to it, so relative URLs resolve). */
+export function registerHome(app: FastifyInstance): void {
+  app.get('/', async (request, reply) => {
+    const path = request.url.split('?', 1)[0] ?? '';
+    if (!path.endsWith('/')) return reply.redirect(`${path}/${request.url.slice(path.length)}`, 301);
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache');
+    return PAGE;
+  });
+}

@@ -1,0 +1,107 @@
+import { checkSource, type EntryFilter, isLivelogError, LivelogError, parseLevelValue, parseTime, type StartRequest } from '@livelog/core';
+import { type Cursor, decodeCursor } from '@livelog/protocol';
+import { parseDuration } from '../config-values.js';
+import { badParam } from '../errors.js';
+
+const MAX_QUERY_TEXT = 1000;
+const MAX_SOURCES = 100;
+const MAX_TAIL = 10_000_000;
+/** Query names polyfills use to send the cursor when they cannot set the header. */
+const CURSOR_PARAMS = ['lastEventId', 'last_event_id', 'evs_last_event_id'];
+
+/** The filter parameters shared by the stream and history: `level`, `source`, `q`. */
+export function parseFilter(params: URLSearchParams): EntryFilter {
+  const filter: EntryFilter = {};
+  const level = params.get('level');
+  if (level !== null && level !== '') {
+    const parsed = parseLevelValue(level);
+    if (parsed === undefined) throw badParam('level', 'must be trace, debug, info, warn, error or fatal');
+    filter.level = parsed;
+  }
+  const sourceValues = params.getAll('source').flatMap((value) => value.split(','));
+  const sources = sourceValues.map((source) => source.trim()).filter((source) => source !== '');
+  if (sources.length > MAX_SOURCES) throw badParam('source', `at most ${MAX_SOURCES} sources`);
+  if (sources.length > 0) {
+    for (const source of sources) {
+      try {
+        checkSource(source);
+      } catch (error) {
+        throw badParam('source', isLivelogError(error) ? error.message : String(error));
+      }
+    }
+    filter.sources = [...new Set(sources)];
+  }
+  const q = params.get('q');
+  if (q !== null && q !== '') {
+    if (q.length > MAX_QUERY_TEXT) throw badParam('q', `at most ${MAX_QUERY_TEXT} characters`);
+    filter.q = q;
+  }
+  return filter;
+}
+
+/**
+ * The start position of a stream request: the Last-Event-ID header wins over the query's
+ * `lastEventId`, then `since`, `tail`, `from=start`. An unusable id is not an error here: the stream
+ * answers it with a `reset` event, as a browser's EventSource cannot read error bodies.
+ */
+export function parseStart(params: URLSearchParams, lastEventIdHeader: string | undefined): StartRequest {
+  const start: StartRequest = {};
+  const fromQuery = CURSOR_PARAMS.map((name) => params.get(name)).find((value) => value !== null && value !== '');
+  const lastEventId = lastEventIdHeader !== undefined && lastEventIdHeader !== '' ? lastEventIdHeader : fromQuery;
+  if (lastEventId !== undefined && lastEventId !== null) start.lastEventId = lastEventId;
+  const since = params.get('since');
+  if (since !== null && since !== '') start.since = parseSince(since);
+  const tail = params.get('tail');
+  if (tail !== null && tail !== '') {
+    if (tail === 'all') start.fromStart = true;
+    else if (/^\d{1,8}$/.test(tail) && Number(tail) <= MAX_TAIL) start.tail = Number(tail);
+    else throw badParam('tail', `must be a whole number from 0 to ${MAX_TAIL}, or "all"`);
+  }
+  const from = params.get('from');
+  if (from !== null && from !== '') {
+    if (from === 'start') start.fromStart = true;
+    else if (from !== 'end' && from !== 'now') throw badParam('from', 'must be "start" (or "end" for live only)');
+  }
+  return start;
+}
+
+/** `since`: epoch ms, an ISO 8601 date, or a duration back from now (`10m`, `2h`). */
+export function parseSince(text: string): number {
+  const time = parseTime(text);
+  if (time !== undefined) return time;
+  const ago = parseDuration(text);
+  if (ago !== undefined && !/^\d+$/.test(text)) return Date.now() - ago;
+  throw badParam('since', 'must be epoch milliseconds, an ISO 8601 date, or a duration such as 10m');
+}
+
+/** A position parameter of history (`after`, `before`): a cursor of this stream. */
+export function parseCursorParam(param: string, value: string, streamId: string): Cursor {
+  const decoded = decodeCursor(value);
+  if (!decoded.ok) {
+    throw new LivelogError('LIVELOG_ERR_CURSOR_MALFORMED', `${param}: not a livelog id (expected <stream>:<seq>)`, { param });
+  }
+  if (decoded.cursor.stream !== streamId) {
+    throw new LivelogError(
+      'LIVELOG_ERR_CURSOR_FOREIGN',
+      `${param}: the id belongs to stream ${decoded.cursor.stream}, but this server holds stream ${streamId} (data wiped, or another server)`,
+      { param },
+    );
+  }
+  return decoded.cursor;
+}
+
+/** A whole number within bounds, or the default when absent. */
+export function parseIntParam(params: URLSearchParams, name: string, min: number, max: number, fallback: number): number {
+  const value = params.get(name);
+  if (value === null || value === '') return fallback;
+  if (!/^\d{1,16}$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw badParam(name, `must be a whole number from ${min} to ${max}`);
+  }
+  return Number(value);
+}
+
+/** The query of a request URL. */
+export function queryOf(url: string | undefined): URLSearchParams {
+  const index = url?.indexOf('?') ?? -1;
+  return new URLSearchParams(index < 0 || url === undefined ? '' : url.slice(index + 1));
+}

@@ -1,0 +1,19 @@
+import type { IngestLimits } from '@livelog/core';
+import type { onRequestHookHandler } from 'fastify';
+import type { Scope, TokenBook } from '../auth/tokens.js';
+import type { LivelogEngine } from '../engine.js';
+import type { ServerMetrics } from './metrics.js';
+
+/** What every route of the plugin shares. */
+export interface RouteContext {
+  engine: LivelogEngine;
+  tokens: TokenBook;
+  metrics: ServerMetrics;
+  bodyLimit: number;
+  ingest: IngestLimits;
+  maxReaders: number;
+  /** A hook that checks the request's token for `scope`. */
+  requireScope(scope: Scope): onRequestHookHandler;
+  /** True once shutdown began: new work is refused with 503 so clients go elsewhere. */
+  closing(): boolean;
+}

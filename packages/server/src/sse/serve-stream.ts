@@ -1,0 +1,24 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Broker, SubscribeOptions } from '@livelog/core';
+import { NodeSseSink } from './node-sse-sink.js';
+
+/**
+ * Answers `request` with an SSE stream from `broker`: headers, `hello`, then entries from the
+ * requested position for as long as the connection lives. Resolves once the stream has started.
+ */
+export async function serveStream(
+  broker: Broker,
+  request: IncomingMessage,
+  response: ServerResponse,
+  options: SubscribeOptions,
+): Promise<void> {
+  const sink = new NodeSseSink(request, response);
+  sink.open();
+  try {
+    await broker.subscribe(sink, options);
+  } catch (error) {
+    // Headers are out, so no error status can follow: drop the connection and let the reader retry.
+    sink.destroy();
+    throw error;
+  }
+}

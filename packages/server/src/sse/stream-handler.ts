@@ -1,0 +1,44 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Broker, LivelogError } from '@livelog/core';
+import { authorize } from '../auth/authorize.js';
+import { TokenBook, type TokenSpec } from '../auth/tokens.js';
+import { errorBody, toLivelogError } from '../errors.js';
+import { parseFilter, parseStart, queryOf } from '../routes/query-params.js';
+import { serveStream } from './serve-stream.js';
+
+/** Options of a stream handler for a plain `node:http` server. */
+export interface StreamHandlerOptions {
+  /** Tokens; a request then needs one with the `read` scope. Defaults to none (no auth). */
+  tokens?: readonly TokenSpec[];
+  /** Most concurrent readers. Defaults to unlimited. */
+  maxReaders?: number;
+}
+
+/**
+ * `GET /api/stream` for any `node:http` server: `(req, res) => void`. Reads the start position and
+ * filters from the request exactly as the Fastify plugin does, and answers bad requests with the
+ * same JSON errors.
+ */
+export function createStreamHandler(
+  broker: Broker,
+  options: StreamHandlerOptions = {},
+): (request: IncomingMessage, response: ServerResponse) => void {
+  const book = new TokenBook(options.tokens ?? []);
+  return (request, response) => {
+    const query = queryOf(request.url);
+    try {
+      authorize(book, request.headers, query, 'read');
+      if (options.maxReaders !== undefined && broker.stats.readers >= options.maxReaders) {
+        throw new LivelogError('LIVELOG_ERR_STREAM_TOO_MANY_READERS', 'too many readers; retry later');
+      }
+      const header = request.headers['last-event-id'];
+      const start = parseStart(query, typeof header === 'string' ? header : undefined);
+      const filter = parseFilter(query);
+      serveStream(broker, request, response, { start, filter }).catch(() => undefined);
+    } catch (error) {
+      const livelogError = toLivelogError(error);
+      response.writeHead(livelogError.statusCode, { 'content-type': 'application/json; charset=utf-8' });
+      response.end(JSON.stringify(errorBody(livelogError)));
+    }
+  };
+}

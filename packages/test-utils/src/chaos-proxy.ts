@@ -1,0 +1,151 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
+
+interface Pair {
+  client: Socket;
+  upstream: Socket;
+  /** Bytes still allowed from upstream to client before the pair is cut; undefined: no limit. */
+  budget: number | undefined;
+}
+
+/**
+ * A fault-injecting TCP proxy on 127.0.0.1 for loss tests: it can cut every connection at once, cut
+ * after a number of bytes (so mid-event, even mid-character), stall connections without closing them
+ * (a dead network that TCP has not noticed), and refuse new connections (an outage).
+ */
+export class ChaosProxy {
+  readonly #server: Server;
+  readonly #pairs = new Set<Pair>();
+  readonly #target: { host: string; port: number };
+  #refusing = false;
+  #stalled = false;
+  /** Connections accepted so far. */
+  accepted = 0;
+  /** Connections cut by the proxy so far. */
+  cuts = 0;
+
+  private constructor(server: Server, target: { host: string; port: number }) {
+    this.#server = server;
+    this.#target = target;
+  }
+
+  /** Starts a proxy to `target` on a free port. */
+  static async start(target: { host?: string; port: number }): Promise<ChaosProxy> {
+    const server = createServer();
+    const proxy = new ChaosProxy(server, { host: target.host ?? '127.0.0.1', port: target.port });
+    server.on('connection', (client) => proxy.#accept(client));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return proxy;
+  }
+
+  get port(): number {
+    const address = this.#server.address();
+    if (address === null || typeof address === 'string') throw new Error('proxy is not listening');
+    return address.port;
+  }
+
+  /** `http://127.0.0.1:<port><path>`. */
+  url(path = ''): string {
+    return `http://127.0.0.1:${this.port}${path}`;
+  }
+
+  /** Connections open now. */
+  get open(): number {
+    return this.#pairs.size;
+  }
+
+  /** Points new connections at another port (a restarted server). */
+  retarget(port: number): void {
+    this.#target.port = port;
+  }
+
+  /** Cuts every open connection at once; returns how many. */
+  cutAll(): number {
+    const count = this.#pairs.size;
+    for (const pair of [...this.#pairs]) this.#cut(pair);
+    return count;
+  }
+
+  /** Lets `bytes` more bytes through to each client, then cuts its connection wherever that falls. */
+  cutAllAfter(bytes: number): void {
+    for (const pair of this.#pairs) pair.budget = bytes;
+  }
+
+  /** New connections are closed at once while true. */
+  refuse(on: boolean): void {
+    this.#refusing = on;
+  }
+
+  /** Stops forwarding in both directions without closing anything. */
+  stall(): void {
+    this.#stalled = true;
+    for (const pair of this.#pairs) {
+      pair.client.pause();
+      pair.upstream.pause();
+    }
+  }
+
+  resume(): void {
+    this.#stalled = false;
+    for (const pair of this.#pairs) {
+      pair.client.resume();
+      pair.upstream.resume();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.cutAll();
+    await new Promise((resolve) => this.#server.close(resolve));
+  }
+
+  #accept(client: Socket): void {
+    if (this.#refusing) {
+      client.destroy();
+      return;
+    }
+    this.accepted++;
+    const upstream = connect(this.#target.port, this.#target.host);
+    const pair: Pair = { client, upstream, budget: undefined };
+    this.#pairs.add(pair);
+    const drop = (): void => {
+      if (!this.#pairs.delete(pair)) return;
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.on('data', (chunk: Buffer) => {
+      if (!upstream.write(chunk)) client.pause();
+    });
+    upstream.on('drain', () => {
+      if (!this.#stalled) client.resume();
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (pair.budget !== undefined) {
+        if (chunk.length >= pair.budget) {
+          client.write(chunk.subarray(0, pair.budget));
+          this.#cut(pair);
+          return;
+        }
+        pair.budget -= chunk.length;
+      }
+      if (!client.write(chunk)) upstream.pause();
+    });
+    client.on('drain', () => {
+      if (!this.#stalled) upstream.resume();
+    });
+    if (this.#stalled) {
+      client.pause();
+      upstream.pause();
+    }
+  }
+
+  #cut(pair: Pair): void {
+    if (!this.#pairs.has(pair)) return;
+    this.cuts++;
+    // end() after the last write, then destroy: the bytes already let through still reach the client.
+    pair.client.end();
+    pair.upstream.destroy();
+    setTimeout(() => pair.client.destroy(), 50).unref();
+    this.#pairs.delete(pair);
+  }
+}
