@@ -64,7 +64,10 @@ export class SseParser {
   }
 
   #line(line: string): void {
-    if (line === '') return this.#dispatch();
+    if (line === '') {
+      this.#dispatch();
+      return;
+    }
     if (line.startsWith(':')) {
       this.#handlers.onComment?.(line.slice(1).replace(/^ /, ''));
       return;
