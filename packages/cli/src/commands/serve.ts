@@ -1,6 +1,7 @@
 import { isLivelogError } from '@livelog/core';
 import { createServer, DEFAULTS, resolveServerConfig, type ServerConfigInput } from '@livelog/server';
 import { type Command, Option } from 'commander';
+import { registerStoreFactories, type StoreWarn } from './store-factories.js';
 
 /** Flags of `livelog serve`, as commander hands them over. */
 interface ServeFlags {
@@ -94,7 +95,9 @@ async function serve(flags: ServeFlags): Promise<void> {
     copy(key);
   }
   if (flags.token !== undefined) input.tokens = flags.token;
-  let server: Awaited<ReturnType<typeof createServer>>;
+  let server: Awaited<ReturnType<typeof createServer>> | undefined;
+  const stderrWarn: StoreWarn = (details, message) => process.stderr.write(`livelog serve: ${message} ${JSON.stringify(details)}\n`);
+  registerStoreFactories(() => (server === undefined ? stderrWarn : (details, message) => server?.app.log.warn(details, message)));
   try {
     server = await createServer(resolveServerConfig(input));
   } catch (error) {
