@@ -1,0 +1,86 @@
+import type { LogEntry } from '@livelog/protocol';
+import { describe, expect, it } from 'vitest';
+import type { StoredEntry } from '../store/log-store.js';
+import { FrameRing } from './frame-ring.js';
+
+function stored(from: number, count: number, level: LogEntry['level'] = 'info'): StoredEntry[] {
+  return Array.from({ length: count }, (_, i) => {
+    const entry: LogEntry = { id: `s:${from + i}`, seq: from + i, time: 1, level, source: 'x', msg: `m${from + i}` };
+    return { seq: entry.seq, json: JSON.stringify(entry), entry };
+  });
+}
+
+const ids = (buffers: Buffer[]): number[] =>
+  [
+    ...Buffer.concat(buffers)
+      .toString()
+      .matchAll(/^id: s:(\d+)$/gm),
+  ].map((match) => Number(match[1]));
+
+describe('FrameRing', () => {
+  it('serves contiguous frames across batches and shares the batch buffer when it can', () => {
+    const ring = new FrameRing('s');
+    ring.push(stored(1, 3));
+    ring.push(stored(4, 2));
+    const whole = ring.collect(1, 1 << 20);
+    expect(ids(whole?.buffers ?? [])).toEqual([1, 2, 3, 4, 5]);
+    expect(whole?.lastSeq).toBe(5);
+    expect(ring.collect(2, 1 << 20)?.buffers.map((buffer) => ids([buffer]))).toEqual([
+      [2, 3],
+      [4, 5],
+    ]);
+    expect(ring.collect(6, 1 << 20)).toBeUndefined();
+    expect(ring.collect(0, 1 << 20)).toBeUndefined();
+  });
+
+  it('stops at the byte budget on an entry boundary, and always gives at least one entry', () => {
+    const ring = new FrameRing('s');
+    ring.push(stored(1, 10));
+    const one = ring.collect(1, 1);
+    expect(ids(one?.buffers ?? [])).toEqual([1]);
+    const frameSize = one?.buffers[0]?.length ?? 0;
+    const three = ring.collect(1, frameSize * 3 + 1);
+    expect(ids(three?.buffers ?? [])).toEqual([1, 2, 3]);
+    expect(three?.lastSeq).toBe(3);
+  });
+
+  it('keeps only matching frames and says when the slice ends on a skipped entry', () => {
+    const ring = new FrameRing('s');
+    ring.push([...stored(1, 2), ...stored(3, 1, 'error'), ...stored(4, 2)]);
+    const slice = ring.collect(1, 1 << 20, (entry) => entry.level === 'error');
+    expect(ids(slice?.buffers ?? [])).toEqual([3]);
+    expect(slice).toMatchObject({ lastSeq: 5, endsSkipped: true, written: 1 });
+  });
+
+  it('evicts whole old batches beyond its limits but keeps the newest batch', () => {
+    const ring = new FrameRing('s', { maxEntries: 5 });
+    ring.push(stored(1, 4));
+    ring.push(stored(5, 4));
+    expect([ring.firstSeq, ring.lastSeq]).toEqual([5, 8]);
+    ring.push(stored(9, 20));
+    expect([ring.firstSeq, ring.lastSeq]).toEqual([9, 28]);
+  });
+
+  it('ignores seqs it holds and restarts on a discontinuity', () => {
+    const ring = new FrameRing('s');
+    ring.push(stored(1, 3));
+    ring.push(stored(2, 3));
+    expect([ring.firstSeq, ring.lastSeq]).toEqual([1, 4]);
+    ring.push(stored(10, 2));
+    expect([ring.firstSeq, ring.lastSeq]).toEqual([10, 11]);
+  });
+
+  it('forgets entries retention removed, even inside a batch', () => {
+    const ring = new FrameRing('s');
+    ring.push(stored(1, 5));
+    ring.push(stored(6, 5));
+    ring.dropBefore(3);
+    expect(ring.firstSeq).toBe(3);
+    expect(ids(ring.collect(3, 1 << 20)?.buffers ?? [])).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
+    ring.dropBefore(8);
+    expect(ids(ring.collect(8, 1 << 20)?.buffers ?? [])).toEqual([8, 9, 10]);
+    expect(ring.size.entries).toBe(3);
+    ring.dropBefore(100);
+    expect(ring.firstSeq).toBeUndefined();
+  });
+});

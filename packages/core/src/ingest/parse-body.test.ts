@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { parseBody } from './parse-body.js';
+
+const defaults = { source: 'app', level: 'info' as const, now: 1000 };
+const ndjson = (text: string) => parseBody(Buffer.from(text), { format: 'ndjson', defaults });
+const text = (body: string | Buffer, extra: { levelGiven?: boolean } = {}) =>
+  parseBody(Buffer.isBuffer(body) ? body : Buffer.from(body), { format: 'text', defaults, ...extra });
+
+describe('parseBody', () => {
+  it('reads NDJSON records: msg or message, level names and pino numbers, ms and ISO times, source, fields', () => {
+    const entries = ndjson(
+      [
+        '{"msg":"a","level":"warn","time":5,"source":"web","user":7}',
+        '{"message":"b","level":50,"time":"2024-05-01T12:00:00.250Z"}',
+        '{"level":30,"time":1714564800000,"pid":1,"hostname":"h","msg":"pino","v":1}',
+        '{"msg":"both","message":"kept as a field"}',
+        '',
+        '{"msg":"crlf"}\r',
+      ].join('\n'),
+    );
+    expect(entries).toEqual([
+      { time: 5, level: 'warn', source: 'web', msg: 'a', fields: { user: 7 } },
+      { time: Date.parse('2024-05-01T12:00:00.250Z'), level: 'error', source: 'app', msg: 'b' },
+      { time: 1714564800000, level: 'info', source: 'app', msg: 'pino', fields: { pid: 1, hostname: 'h', v: 1 } },
+      { time: 1000, level: 'info', source: 'app', msg: 'both', fields: { message: 'kept as a field' } },
+      { time: 1000, level: 'info', source: 'app', msg: 'crlf' },
+    ]);
+  });
+
+  it('accepts level aliases in any case and custom pino numbers', () => {
+    const levels = ndjson(
+      ['WARNING', 'Err', 'critical', 'verbose', 'silly', '35', 'notice'].map((level) => JSON.stringify({ level })).join('\n'),
+    ).map((entry) => entry.level);
+    expect(levels).toEqual(['warn', 'error', 'fatal', 'debug', 'trace', 'info', 'info']);
+  });
+
+  it('reads a JSON object or an array of objects', () => {
+    expect(parseBody(Buffer.from('{"msg":"one"}'), { format: 'json', defaults })).toHaveLength(1);
+    expect(parseBody(Buffer.from('[{"msg":"a"},{"msg":"b"}]'), { format: 'json', defaults }).map((entry) => entry.msg)).toEqual(['a', 'b']);
+  });
+
+  it('keeps text lines byte-exact and recognises their levels', () => {
+    const entries = text('[ERROR] boom\nlevel=warn disk\nWARN: low\n\tindented\ncarriage\rreturn\n\u001b[31mERROR\u001b[0m red\n\nlast');
+    expect(entries.map((entry) => [entry.msg, entry.level])).toEqual([
+      ['[ERROR] boom', 'error'],
+      ['level=warn disk', 'warn'],
+      ['WARN: low', 'warn'],
+      ['\tindented', 'info'],
+      ['carriage\rreturn', 'info'],
+      ['\u001b[31mERROR\u001b[0m red', 'error'],
+      ['', 'info'],
+      ['last', 'info'],
+    ]);
+  });
+
+  it('reads a JSON object line in a text body as a record (pino output piped in)', () => {
+    expect(text('{"level":50,"msg":"from pino","time":7}\nplain')).toEqual([
+      { time: 7, level: 'error', source: 'app', msg: 'from pino' },
+      { time: 1000, level: 'info', source: 'app', msg: 'plain' },
+    ]);
+  });
+
+  it('does not guess levels when the caller named one', () => {
+    expect(text('[ERROR] boom', { levelGiven: true })[0]?.level).toBe('info');
+  });
+
+  it('replaces invalid UTF-8 with U+FFFD and marks only the lines that held it', () => {
+    const body = Buffer.concat([Buffer.from('good\nbad '), Buffer.from([0xff, 0xfe]), Buffer.from(' byte\nfine ü')]);
+    const entries = text(body);
+    expect(entries.map((entry) => [entry.msg, entry.invalidUtf8 ?? false])).toEqual([
+      ['good', false],
+      ['bad \ufffd\ufffd byte', true],
+      ['fine ü', false],
+    ]);
+  });
+
+  it('keeps NUL and other control characters in text', () => {
+    expect(text('a\u0000b\u0007c')[0]?.msg).toBe('a\u0000b\u0007c');
+  });
+
+  it('splits a message longer than the limit into marked parts, on character boundaries', () => {
+    const msg = 'é'.repeat(10);
+    const entries = parseBody(Buffer.from(JSON.stringify({ msg, user: 1 })), {
+      format: 'json',
+      defaults,
+      limits: { maxMessageBytes: 7 },
+    });
+    expect(entries.map((entry) => entry.msg)).toEqual(['ééé', 'ééé', 'ééé', 'é']);
+    expect(entries.map((entry) => entry.part)).toEqual([1, 2, 3, 4].map((index) => ({ index, count: 4 })));
+    expect(entries[0]?.fields).toEqual({ user: 1 });
+    expect(entries[1]?.fields).toBeUndefined();
+    expect(entries.map((entry) => entry.msg).join('')).toBe(msg);
+  });
+
+  it('keeps a "__proto__" key as data', () => {
+    const [entry] = ndjson('{"msg":"x","__proto__":{"polluted":true}}');
+    expect(Object.hasOwn(entry?.fields ?? {}, '__proto__')).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it.each([
+    ['', 'LIVELOG_ERR_INGEST_EMPTY', undefined],
+    ['\n\n  \n', 'LIVELOG_ERR_INGEST_EMPTY', undefined],
+    ['{"msg":"ok"}\n{bad json', 'LIVELOG_ERR_INGEST_MALFORMED_JSON', 2],
+    ['{"msg":"ok"}\n[1,2]', 'LIVELOG_ERR_INGEST_NOT_AN_OBJECT', 2],
+    ['"just a string"', 'LIVELOG_ERR_INGEST_NOT_AN_OBJECT', 1],
+    ['null', 'LIVELOG_ERR_INGEST_NOT_AN_OBJECT', 1],
+    ['{"level":"loud"}', 'LIVELOG_ERR_INGEST_BAD_LEVEL', 1],
+    ['{"level":true}', 'LIVELOG_ERR_INGEST_BAD_LEVEL', 1],
+    ['{"level":-5}', 'LIVELOG_ERR_INGEST_BAD_LEVEL', 1],
+    ['{"time":"yesterday"}', 'LIVELOG_ERR_INGEST_BAD_TIME', 1],
+    ['{"time":-1}', 'LIVELOG_ERR_INGEST_BAD_TIME', 1],
+    ['{"time":1e20}', 'LIVELOG_ERR_INGEST_BAD_TIME', 1],
+    ['{"time":"2024-13-45T99:99:99Z"}', 'LIVELOG_ERR_INGEST_BAD_TIME', 1],
+    ['{"source":""}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
+    ['{"source":"a\\nb"}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
+    ['{"source":42}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
+    [`{"msg":"x","deep":${'['.repeat(40)}${']'.repeat(40)}}`, 'LIVELOG_ERR_INGEST_TOO_DEEP', 1],
+  ])('rejects %j with %s at line %s', (body, code, line) => {
+    expect(() => ndjson(body)).toThrow(expect.objectContaining({ code, line }));
+  });
+
+  it('rejects a line longer than the line limit, naming it', () => {
+    const body = Buffer.from(`{"msg":"ok"}\n{"msg":"${'x'.repeat(200)}"}\n`);
+    expect(() => parseBody(body, { format: 'ndjson', defaults, limits: { maxLineBytes: 100 } })).toThrow(
+      expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_LINE_TOO_LONG', line: 2 }),
+    );
+  });
+
+  it('rejects a batch with more entries than the limit', () => {
+    expect(() => parseBody(Buffer.from('a\nb\nc'), { format: 'text', defaults, limits: { maxEntries: 2 } })).toThrow(
+      expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_TOO_MANY_ENTRIES' }),
+    );
+  });
+
+  it('survives a record nested 100,000 levels deep', () => {
+    const deep = `{"msg":"x","a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    expect(() => ndjson(deep)).toThrow(expect.objectContaining({ code: expect.stringMatching(/TOO_DEEP|MALFORMED/) }));
+  });
+});

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { encodeComment, encodeEntryFrame, encodeEvent, encodeIdOnly } from './encode-event.js';
+
+describe('encodeEvent', () => {
+  it('writes event, id, retry and one data line per line of text', () => {
+    expect(encodeEvent({ event: 'gap', id: 's:9', retry: 2000, data: 'a\nb\r\nc\rd' })).toBe(
+      'event: gap\nid: s:9\nretry: 2000\ndata: a\ndata: b\ndata: c\ndata: d\n\n',
+    );
+    expect(encodeEvent({ data: '' })).toBe('data: \n\n');
+  });
+
+  it.each(['a\nb', 'a\rb', 'a\0b'])('refuses %j in id and event (field injection)', (value) => {
+    expect(() => encodeEvent({ id: value, data: 'x' })).toThrow(TypeError);
+    expect(() => encodeEvent({ event: value, data: 'x' })).toThrow(TypeError);
+  });
+
+  it('refuses a retry that is not a non-negative integer', () => {
+    expect(() => encodeEvent({ retry: -1 })).toThrow(TypeError);
+    expect(() => encodeEvent({ retry: 1.5 })).toThrow(TypeError);
+  });
+
+  it('writes comments, entry frames and id-only events', () => {
+    expect(encodeComment()).toBe(':\n\n');
+    expect(encodeComment('hi')).toBe(': hi\n\n');
+    expect(() => encodeComment('a\nb')).toThrow(TypeError);
+    expect(encodeEntryFrame('s:1', '{"a":1}')).toBe('id: s:1\ndata: {"a":1}\n\n');
+    expect(encodeIdOnly('s:2')).toBe('id: s:2\n\n');
+  });
+});
