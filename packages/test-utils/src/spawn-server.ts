@@ -43,23 +43,34 @@ export async function spawnServer(options: SpawnServerOptions): Promise<SpawnedS
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`livelog serve did not start in time:\n${output}`)), options.startTimeoutMs ?? 20_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString('utf8');
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
-      if (match?.[1] !== undefined) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`livelog serve exited (${code ?? signal}) before listening:\n${output}`));
-    });
+  const onData = (chunk: Buffer): void => {
+    output += chunk.toString('utf8');
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  let exitedEarly: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  void exited.then((result) => {
+    exitedEarly = result;
   });
+  const basePath = basePathOf(options.args ?? []);
+  const url = `http://127.0.0.1:${port}${basePath}`;
+  const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
+  // Ready means answering /readyz, whatever the log level says.
+  for (;;) {
+    if (exitedEarly !== undefined) {
+      throw new Error(`livelog serve exited (${exitedEarly.code ?? exitedEarly.signal}) before listening:\n${output}`);
+    }
+    const ready = await fetch(`${url}/readyz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`livelog serve did not start in time:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
   return {
     url,
     port,
@@ -70,4 +81,10 @@ export async function spawnServer(options: SpawnServerOptions): Promise<SpawnedS
       return exited;
     },
   };
+}
+
+function basePathOf(args: readonly string[]): string {
+  const index = args.indexOf('--base-path');
+  const value = index >= 0 ? args[index + 1] : undefined;
+  return value === undefined ? '' : `/${value.replace(/^\/+|\/+$/g, '')}`;
 }

@@ -115,7 +115,7 @@ export class SqliteStore implements HealthCheckedStore {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${this.#options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
       db.pragma('locking_mode = EXCLUSIVE');
-      db.pragma('cache_size = -32000');
+      db.pragma('cache_size = -16000');
       // Takes the exclusive lock now, so a second process fails here and not on its first write.
       db.exec('BEGIN IMMEDIATE; COMMIT;');
     } catch (error) {
