@@ -206,7 +206,7 @@ describe('RedisStreamStore', () => {
     const server = await TestRedisServer.start({ persistent: true });
     cleanups.push(() => server.stop());
     const key = uniqueKey();
-    const store = await openStore({ url: server.url, key, commandTimeoutMs: 2000 });
+    const store = await openStore({ url: server.url, key, commandTimeoutMs: 2000, readRetryMs: 300 });
     const seen: number[] = [];
     store.onAppend((entries) => seen.push(...entries.map((entry) => entry.seq)));
     await store.append(lines(3));

@@ -38,6 +38,12 @@ export interface RedisStreamStoreOptions {
   connectTimeoutMs?: number;
   /** Longest wait for one command's answer before the store reports Redis unavailable, in ms. Defaults to 10,000. */
   commandTimeoutMs?: number;
+  /**
+   * How long a read (replay, history, bounds) keeps retrying while the connection is down, in ms,
+   * so that readers ride out a short cut instead of being disconnected. Appends never wait: they
+   * fail at once so that the client can retry elsewhere. Defaults to 3,000.
+   */
+  readRetryMs?: number;
   /** XREAD BLOCK time of the append loop, in ms. Defaults to 5,000. */
   blockMs?: number;
   /** Most entries per XREAD of the append loop, and per XRANGE of a filtered history scan. Defaults to 1,000. */
@@ -100,6 +106,7 @@ export class RedisStreamStore implements HealthCheckedStore {
       key: options.key ?? 'livelog',
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       commandTimeoutMs: options.commandTimeoutMs ?? 10_000,
+      readRetryMs: options.readRetryMs ?? 3000,
       blockMs: options.blockMs ?? 5000,
       pageSize: options.pageSize ?? 1000,
       onError: options.onError,
@@ -185,7 +192,7 @@ export class RedisStreamStore implements HealthCheckedStore {
     const client = this.#requireClient();
     if (limit <= 0) return [];
     const start = `${Math.max(0, Math.floor(afterSeq)) + 1}-0`;
-    const reply = await this.#call(() =>
+    const reply = await this.#read(() =>
       client.sendCommand<RawStreamEntry[]>(['XRANGE', this.#keys.log, start, '+', 'COUNT', String(Math.floor(limit))]),
     );
     return toRows(reply).map(toStored);
@@ -213,7 +220,7 @@ export class RedisStreamStore implements HealthCheckedStore {
       const command = backward
         ? ['XREVRANGE', this.#keys.log, to, from, 'COUNT', String(count)]
         : ['XRANGE', this.#keys.log, from, to, 'COUNT', String(count)];
-      const rows = toRows(await this.#call(() => client.sendCommand<RawStreamEntry[]>(command)));
+      const rows = toRows(await this.#read(() => client.sendCommand<RawStreamEntry[]>(command)));
       for (const row of rows) {
         if (found.length === want) break;
         if (matches(row)) found.push(toStored(row));
@@ -249,7 +256,7 @@ export class RedisStreamStore implements HealthCheckedStore {
 
   async seqBeforeTime(time: number): Promise<number> {
     const client = this.#requireClient();
-    const reply = await this.#call(() =>
+    const reply = await this.#read(() =>
       scripts.seekTime.run<string>(client, [this.#keys.meta, this.#keys.log], [String(Math.floor(time))]),
     );
     return Number(reply);
@@ -257,7 +264,7 @@ export class RedisStreamStore implements HealthCheckedStore {
 
   async sources(): Promise<SourceInfo[]> {
     const client = this.#requireClient();
-    const [counts, lasts] = (await this.#call(() =>
+    const [counts, lasts] = (await this.#read(() =>
       client.multi().hGetAll(this.#keys.sourceCount).hGetAll(this.#keys.sourceLast).exec(),
     )) as unknown as [Record<string, string>, Record<string, string>];
     return Object.keys(counts)
@@ -325,7 +332,7 @@ export class RedisStreamStore implements HealthCheckedStore {
   async #state(): Promise<{ stream: string; first: number; last: number }> {
     const client = this.#requireClient(true);
     const keys = [this.#keys.meta, this.#keys.log, this.#keys.sourceCount, this.#keys.sourceLast];
-    const [stream, lastText, firstId] = await this.#call(() =>
+    const [stream, lastText, firstId] = await this.#read(() =>
       scripts.state.run<StateReply>(client, keys, [createStreamId(), String(Date.now())]),
     );
     this.#adopt(stream);
@@ -346,6 +353,20 @@ export class RedisStreamStore implements HealthCheckedStore {
         queueMicrotask(() => {
           throw error;
         });
+      }
+    }
+  }
+
+  /** Runs a call that changes nothing (or nothing twice), retrying it while the connection is down. */
+  async #read<T>(run: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.#options.readRetryMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#call(run);
+      } catch (error) {
+        const retry = isLivelogError(error) && error.code === 'LIVELOG_ERR_STORE_UNAVAILABLE' && !this.#closed && Date.now() < deadline;
+        if (!retry) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(250, 25 * 2 ** attempt)));
       }
     }
   }
