@@ -1,3 +1,16 @@
 // Public surface of @livelog/client: a plain list of re-exports, one line per module, so other
 // parts of the package (stream reader, history, shipper) can be appended without touching the rest.
+
+export type { PersistOptions } from './browser/cursor-storage.js';
+export type { ShareOptions } from './browser/tab-share.js';
+export { CLIENT_ERROR_CODES, type ClientErrorCode, type ClientErrorDetails, isLivelogClientError, LivelogClientError } from './errors.js';
+export { type FetchHistoryOptions, fetchHistory, type HistoryPage } from './history.js';
+export type { ServerOptions, StreamFilter } from './http-request.js';
+export { LogStream, type OpenStreamOptions, openStream, type StreamStart } from './open-stream.js';
+export { BACKOFF_DEFAULTS, type BackoffOptions, backoffCeiling } from './reconnect.js';
+export { SseDecoder, type SseDecoderHandlers, type SseEvent } from './sse/sse-decoder.js';
+export type { IterateOptions } from './stream-iterator.js';
+export type { StreamStats } from './stream-stats.js';
+export type { StreamEventMap, StreamState, StreamStatus } from './stream-status.js';
+export type { Listener } from './typed-emitter.js';
 export { CLIENT_VERSION } from './version.js';

@@ -1,0 +1,58 @@
+import type { LogEntry } from '@livelog/protocol';
+import { LivelogClientError } from './errors.js';
+import { addFilterParams, apiUrl, errorOfAnswer, fetchOf, requestHeaders, type ServerOptions, type StreamFilter } from './http-request.js';
+
+/**
+ * Options of fetchHistory. Give at most one position: `after` pages forward, `before` pages back,
+ * `fromStart` starts at the oldest retained entry; with none, the newest `limit` entries come.
+ */
+export interface FetchHistoryOptions extends ServerOptions {
+  /** The `limit` entries just after this id (e.g. the last of the previous page). */
+  after?: string;
+  /** The `limit` entries just before this id (e.g. the first one on screen). */
+  before?: string;
+  /** From the oldest retained entry. Defaults to false. */
+  fromStart?: boolean;
+  /** Entries per page, 1 to 1,000. Defaults to the server's 200. */
+  limit?: number;
+  /** The same filters as the stream. Defaults to none. */
+  filter?: StreamFilter;
+  signal?: AbortSignal;
+}
+
+/** One page of history. */
+export interface HistoryPage {
+  /** Always ascending by seq, whichever direction was asked. */
+  entries: LogEntry[];
+  /** Whether another page exists in the direction asked. */
+  hasMore: boolean;
+}
+
+/**
+ * One page of `GET /api/logs`, for scrolling back past what a stream delivered. Ids from a stream and
+ * from history are the same cursors, so `before: firstShown.id` continues exactly where the screen
+ * begins. Throws LivelogClientError: 400 for a malformed id, 409 (`serverCode`
+ * `LIVELOG_ERR_CURSOR_FOREIGN`) for an id of another stream, 401/403 for auth.
+ * @example
+ * let page = await fetchHistory({ url, before: oldest.id, limit: 200 });
+ * while (page.hasMore) page = await fetchHistory({ url, before: page.entries[0].id, limit: 200 });
+ */
+export async function fetchHistory(options: FetchHistoryOptions): Promise<HistoryPage> {
+  const params = new URLSearchParams();
+  if (options.after !== undefined) params.set('after', options.after);
+  if (options.before !== undefined) params.set('before', options.before);
+  if (options.fromStart === true) params.set('from', 'start');
+  if (options.limit !== undefined) params.set('limit', String(options.limit));
+  addFilterParams(params, options.filter);
+  let response: Response;
+  try {
+    response = await fetchOf(options)(apiUrl(options.url, 'logs', params), {
+      headers: requestHeaders(options, { accept: 'application/json' }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+  } catch (error) {
+    throw new LivelogClientError('LIVELOG_CLIENT_ERR_NETWORK', `history request failed: ${(error as Error).message}`, { cause: error });
+  }
+  if (!response.ok) throw await errorOfAnswer(response);
+  return (await response.json()) as HistoryPage;
+}

@@ -1,0 +1,102 @@
+import type { LevelName } from '@livelog/protocol';
+import { type ClientErrorCode, LivelogClientError } from './errors.js';
+
+/**
+ * Which entries a reader wants. Applied by the server, so skipped entries never cross the network;
+ * the server moves the reader's cursor past them with id-only events.
+ */
+export interface StreamFilter {
+  /** Minimum level. Defaults to every level. */
+  level?: LevelName;
+  /** Only these sources. Defaults to every source. */
+  source?: string | readonly string[];
+  /** Case-insensitive substring of the message. Defaults to none. */
+  q?: string;
+}
+
+/** What every request needs: where the server is and how to authenticate. */
+export interface ServerOptions {
+  /**
+   * The server's base URL, e.g. `http://127.0.0.1:7600` or `https://example.com/logs` behind a proxy
+   * that mounts livelog under a path. Relative URLs resolve against the page in browsers.
+   */
+  url: string;
+  /** A token with the `read` scope, sent as `Authorization: Bearer`. Defaults to none. */
+  token?: string;
+  /** More request headers. Defaults to none. */
+  headers?: Readonly<Record<string, string>>;
+  /** The fetch to use. Defaults to `globalThis.fetch`. */
+  fetch?: typeof fetch;
+}
+
+/** `<base>/api/<path>` with `params`; a URL already ending in `/api/<path>` is kept. */
+export function apiUrl(base: string, path: string, params: URLSearchParams): string {
+  const trimmed = base.replace(/\/+$/, '');
+  const root = trimmed.endsWith(`/api/${path}`) ? trimmed : `${trimmed}/api/${path}`;
+  const query = params.toString();
+  return query === '' ? root : `${root}${root.includes('?') ? '&' : '?'}${query}`;
+}
+
+/** Adds the filter's query parameters to `params`. */
+export function addFilterParams(params: URLSearchParams, filter: StreamFilter | undefined): void {
+  if (filter === undefined) return;
+  if (filter.level !== undefined) params.set('level', filter.level);
+  const sources = typeof filter.source === 'string' ? [filter.source] : (filter.source ?? []);
+  if (sources.length > 0) params.set('source', sources.join(','));
+  if (filter.q !== undefined && filter.q !== '') params.set('q', filter.q);
+}
+
+/** Headers of a request: the caller's, then auth. */
+export function requestHeaders(options: ServerOptions, extra: Record<string, string> = {}): Record<string, string> {
+  const headers: Record<string, string> = { ...options.headers, ...extra };
+  if (options.token !== undefined && options.token !== '') headers.authorization = `Bearer ${options.token}`;
+  return headers;
+}
+
+/** The fetch to use, bound so browsers do not throw "Illegal invocation". */
+export function fetchOf(options: ServerOptions): typeof fetch {
+  if (options.fetch !== undefined) return options.fetch;
+  if (typeof globalThis.fetch !== 'function') throw new TypeError('@livelog/client needs fetch (Node >= 20, or a browser)');
+  return globalThis.fetch.bind(globalThis);
+}
+
+/**
+ * The error a non-2xx answer stands for. 401/403/400 and other 4xx (except 408 and 429) are fatal:
+ * asking again cannot succeed. 5xx, 408 and 429 are transient, with Retry-After when sent.
+ */
+export async function errorOfAnswer(response: Response): Promise<LivelogClientError> {
+  let serverCode: string | undefined;
+  let serverMessage = '';
+  try {
+    const text = await response.text();
+    try {
+      const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+      if (typeof body.error?.code === 'string') serverCode = body.error.code;
+      if (typeof body.error?.message === 'string') serverMessage = body.error.message;
+    } catch {
+      serverMessage = text.slice(0, 200);
+    }
+  } catch {}
+  const status = response.status;
+  let code: ClientErrorCode;
+  if (status === 401) code = 'LIVELOG_CLIENT_ERR_UNAUTHORIZED';
+  else if (status === 403) code = 'LIVELOG_CLIENT_ERR_FORBIDDEN';
+  else if (status >= 400 && status < 500 && status !== 408 && status !== 429) code = 'LIVELOG_CLIENT_ERR_BAD_REQUEST';
+  else code = 'LIVELOG_CLIENT_ERR_HTTP';
+  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+  const message = `HTTP ${status}${serverCode === undefined ? '' : ` ${serverCode}`}${serverMessage === '' ? '' : `: ${serverMessage}`}`;
+  return new LivelogClientError(code, message, {
+    status,
+    ...(serverCode === undefined ? {} : { serverCode }),
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  });
+}
+
+/** Retry-After in ms: delta-seconds or an HTTP date. Undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null) return undefined;
+  const text = value.trim();
+  if (/^[0-9]+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

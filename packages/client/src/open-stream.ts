@@ -1,0 +1,481 @@
+import type { CloseEvent, GapEvent, HelloEvent, LagEvent, LogEntry, ResetEvent } from '@livelog/protocol';
+import { isRetryableClose } from '@livelog/protocol';
+import { type CursorStorage, createCursorStorage, type PersistOptions } from './browser/cursor-storage.js';
+import { canShareTabs, type RelayMessage, type ShareOptions, TabShare } from './browser/tab-share.js';
+import { watchWakeTriggers } from './browser/wake-triggers.js';
+import { EntryTracker } from './entry-tracker.js';
+import { LivelogClientError } from './errors.js';
+import { addFilterParams, apiUrl, fetchOf, requestHeaders, type ServerOptions, type StreamFilter } from './http-request.js';
+import { Backoff, type BackoffOptions } from './reconnect.js';
+import { SseConnection } from './sse/sse-connection.js';
+import type { SseEvent } from './sse/sse-decoder.js';
+import { type IterateOptions, iterateEntries } from './stream-iterator.js';
+import { StatsCounter, type StreamStats } from './stream-stats.js';
+import type { StreamEventMap, StreamStatus } from './stream-status.js';
+import { type Listener, TypedEmitter } from './typed-emitter.js';
+
+/**
+ * Where a new stream starts. The server takes the first that applies, in this order:
+ * `lastEventId`, `since`, `tail`, `fromStart`; with none, the stream is live only (new entries).
+ * Only the first connection uses it: every reconnect resumes from the cursor.
+ */
+export interface StreamStart {
+  /** Resume after this id (`<stream>:<seq>`), e.g. one saved from an earlier run. */
+  lastEventId?: string;
+  /** Entries from this time on: a Date, epoch ms, an ISO 8601 string or a duration back from now (`10m`). */
+  since?: Date | number | string;
+  /** The last N retained entries (matching the filter), then live; `all` for everything retained. */
+  tail?: number | 'all';
+  /** Everything retained, then live. */
+  fromStart?: boolean;
+}
+
+/** Options of openStream. Only `url` is required. */
+export interface OpenStreamOptions extends ServerOptions {
+  /** Where to start. Defaults to live only. */
+  start?: StreamStart;
+  /** Which entries to receive (applied by the server). Defaults to all. */
+  filter?: StreamFilter;
+  /** Reconnect delays; see BackoffOptions. Defaults: jittered from 1 s (or the server's `retry:`) up to 30 s, forever. */
+  backoff?: BackoffOptions;
+  /**
+   * Silence that declares a connection dead, in ms, until the server's `hello` tells its heartbeat
+   * (then `watchdogFactor` × `hello.heartbeatMs` applies). Defaults to 37,500 (2.5 × 15 s).
+   */
+  connectTimeoutMs?: number;
+  /** Multiple of the server's heartbeat interval after which silence means a dead connection. Defaults to 2.5. */
+  watchdogFactor?: number;
+  /** Browsers: keep the cursor in sessionStorage so a reload resumes. Defaults to false. */
+  persist?: boolean | PersistOptions;
+  /** Browsers: share one connection among tabs (Web Locks + BroadcastChannel). Defaults to false. */
+  share?: boolean | ShareOptions;
+  /** Browsers: reconnect at once when the page comes back after being hidden this long, in ms. Defaults to 60,000. */
+  visibleReconnectMs?: number;
+  /** Closes the stream when aborted. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A live, resumable stream of entries. It reconnects by itself (forever by default) and resumes
+ * from the last event id it dispatched, so listeners see every entry once, in order.
+ * @see openStream
+ */
+export class LogStream {
+  readonly #emitter = new TypedEmitter<StreamEventMap>();
+  readonly #options: OpenStreamOptions;
+  readonly #backoff: Backoff;
+  readonly #stats = new StatsCounter();
+  readonly #tracker: EntryTracker;
+  readonly #streamKey: string;
+  readonly #storage: CursorStorage | undefined;
+  readonly #stopWake: () => void;
+  #share: TabShare | undefined;
+  #lastEventId = '';
+  #state: StreamStatus = { state: 'connecting', attempt: 0, nextRetryMs: undefined, lastEventId: '' };
+  #closed = false;
+  #running = false;
+  #connection: SseConnection | undefined;
+  #wakeSleep: (() => void) | undefined;
+  #skipWait = false;
+  #openedAt: number | undefined;
+  #lostAt: number | undefined;
+  #everOpened = false;
+  #serverClose: CloseEvent | undefined;
+  #batch: LogEntry[] = [];
+  #pending: PromiseLike<void>[] = [];
+  #failedInARow = 0;
+  #relayedCursor = '';
+
+  /** Use openStream(). */
+  constructor(options: OpenStreamOptions) {
+    this.#options = options;
+    this.#backoff = new Backoff(options.backoff);
+    const filter = new URLSearchParams();
+    addFilterParams(filter, options.filter);
+    this.#streamKey = apiUrl(options.url, 'stream', filter);
+    this.#tracker = new EntryTracker(this.#stats, filter.toString() !== '');
+    this.#storage = createCursorStorage(options.persist, this.#streamKey);
+    this.#stopWake = watchWakeTriggers({
+      onOnline: () => {
+        if (this.#state.state === 'waiting') this.reconnectNow();
+      },
+      onVisibleAfterHidden: () => this.reconnectNow(),
+      hiddenMs: options.visibleReconnectMs ?? 60_000,
+    });
+    options.signal?.addEventListener('abort', () => this.close(), { once: true });
+    if (options.signal?.aborted) queueMicrotask(() => this.close());
+  }
+
+  /** Starts connecting (openStream calls it after listeners could be added synchronously). */
+  start(): this {
+    if (this.#running || this.#closed) return this;
+    this.#running = true;
+    const shareOption = this.#options.share;
+    if (shareOption !== undefined && shareOption !== false && canShareTabs()) {
+      const key = (shareOption === true ? undefined : shareOption.key) ?? this.#streamKey;
+      this.#share = new TabShare(key, {
+        onLeader: () => {
+          void this.#run();
+        },
+        onMessage: (message) => this.#onRelay(message),
+      });
+      this.#share.start();
+    } else {
+      void this.#run();
+    }
+    return this;
+  }
+
+  /** Adds a listener; returns a function that removes it. A listener's promise holds back reading. */
+  on<K extends keyof StreamEventMap>(event: K, listener: Listener<StreamEventMap[K]>): () => void {
+    return this.#emitter.on(event, listener);
+  }
+
+  off<K extends keyof StreamEventMap>(event: K, listener: Listener<StreamEventMap[K]>): void {
+    this.#emitter.off(event, listener);
+  }
+
+  /** The position a reconnect resumes from: the id of the last dispatched event. */
+  get lastEventId(): string {
+    return this.#lastEventId;
+  }
+
+  /** The latest status. */
+  get status(): StreamStatus {
+    return this.#state;
+  }
+
+  /** A snapshot of the counters. */
+  stats(): StreamStats {
+    return this.#stats.snapshot(this.#lastEventId, this.#share === undefined ? 'single' : this.#share.leader ? 'leader' : 'follower');
+  }
+
+  /**
+   * Drops the current connection, or cuts a backoff wait short, and connects again at once from the
+   * cursor. Calling it many times at once still makes one connection: there is only one loop.
+   */
+  reconnectNow(): void {
+    if (this.#closed) return;
+    if (this.#wakeSleep !== undefined) {
+      this.#wakeSleep();
+      return;
+    }
+    if (this.#connection !== undefined) {
+      this.#skipWait = true;
+      this.#connection.abort(new LivelogClientError('LIVELOG_CLIENT_ERR_RECONNECT', 'reconnect requested'));
+    }
+  }
+
+  /** Stops the stream for good: no more events after the final `status` (`closed`). */
+  close(): void {
+    this.#finish(undefined);
+  }
+
+  /** The entries as an async iterator; leaving the loop early closes the stream. */
+  entries(options?: IterateOptions): AsyncIterableIterator<LogEntry> {
+    return iterateEntries(this, options);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<LogEntry> {
+    return this.entries();
+  }
+
+  async #run(): Promise<void> {
+    // A follower tab promoted to leader already holds the last relayed cursor.
+    if (this.#lastEventId === '') this.#lastEventId = this.#storage?.load() ?? this.#options.start?.lastEventId ?? '';
+    while (!this.#closed) {
+      this.#stats.attempts++;
+      this.#setStatus({ state: 'connecting', attempt: this.#backoff.failures, nextRetryMs: undefined });
+      const connection = new SseConnection({
+        url: this.#requestUrl(),
+        headers: requestHeaders(this.#options, this.#lastEventId === '' ? {} : { 'last-event-id': this.#lastEventId }),
+        fetch: fetchOf(this.#options),
+        lastEventId: this.#lastEventId,
+        watchdogMs: this.#options.connectTimeoutMs ?? 37_500,
+        sink: {
+          onOpen: () => undefined,
+          onBytes: (count) => {
+            this.#stats.bytes += count;
+          },
+          onEvent: (event) => this.#onEvent(event, connection),
+          onEmptyDispatch: (id) => this.#onCursor(id),
+          onRetry: (ms) => this.#backoff.setServerRetry(ms),
+          onChunkEnd: () => this.#endChunk(),
+          closeError: () => this.#closeError(),
+        },
+      });
+      this.#connection = connection;
+      this.#serverClose = undefined;
+      const ended = await connection.run();
+      this.#connection = undefined;
+      this.#flush();
+      if (this.#closed) return;
+      const now = Date.now();
+      const openedAt = this.#openedAt;
+      this.#openedAt = undefined;
+      this.#lostAt ??= now;
+      if (ended.code === 'LIVELOG_CLIENT_ERR_WATCHDOG') this.#stats.watchdogTimeouts++;
+      if (ended.fatal) {
+        this.#finish(ended);
+        return;
+      }
+      if (openedAt !== undefined && now - openedAt >= this.#backoff.healthyAfterMs) this.#backoff.reset();
+      if (openedAt === undefined) this.#failedInARow++;
+      else this.#failedInARow = 0;
+      if (this.#failedInARow >= this.#backoff.maxAttempts) {
+        this.#finish(
+          new LivelogClientError('LIVELOG_CLIENT_ERR_GAVE_UP', `gave up after ${this.#failedInARow} failed attempts: ${ended.message}`, {
+            cause: ended,
+          }),
+        );
+        return;
+      }
+      const attempt = this.#backoff.failures;
+      const delay = this.#skipWait ? 0 : this.#backoff.fail(ended.retryAfterMs);
+      this.#skipWait = false;
+      this.#setStatus({ state: 'waiting', attempt, nextRetryMs: delay, error: ended });
+      if (delay > 0) await this.#sleep(delay);
+    }
+  }
+
+  #requestUrl(): string {
+    const params = new URLSearchParams();
+    if (this.#everOpened) {
+      // A reconnect resumes by the Last-Event-ID header. Should the server not know the position
+      // (its data was wiped), it answers `reset` and starts from its oldest entry: everything in a
+      // new stream is new to this reader.
+      params.set('from', 'start');
+    } else {
+      // The cursor (given, or stored by a previous page) travels in the header and wins; these are
+      // the server's fallback when it cannot use it.
+      const start = this.#options.start ?? {};
+      if (start.since !== undefined) params.set('since', start.since instanceof Date ? String(start.since.getTime()) : String(start.since));
+      if (start.tail !== undefined) params.set('tail', String(start.tail));
+      if (start.fromStart === true) params.set('from', 'start');
+    }
+    addFilterParams(params, this.#options.filter);
+    return apiUrl(this.#options.url, 'stream', params);
+  }
+
+  #onEvent(event: SseEvent, connection: SseConnection): void {
+    if (this.#closed) return;
+    if (event.type === 'message') {
+      this.#lastEventId = event.lastEventId;
+      let entry: LogEntry;
+      try {
+        entry = JSON.parse(event.data) as LogEntry;
+      } catch {
+        this.#stats.malformed++;
+        return;
+      }
+      if (typeof entry !== 'object' || entry === null || typeof entry.seq !== 'number') {
+        this.#stats.malformed++;
+        return;
+      }
+      if (this.#tracker.accept(entry)) this.#batch.push(entry);
+      return;
+    }
+    // Entries before a control event are delivered before it, with the cursor they reached.
+    this.#flush();
+    this.#lastEventId = event.lastEventId;
+    let payload: unknown;
+    try {
+      payload = JSON.parse(event.data);
+    } catch {
+      this.#stats.malformed++;
+      return;
+    }
+    switch (event.type) {
+      case 'hello': {
+        const hello = payload as HelloEvent;
+        this.#tracker.hello(event.lastEventId);
+        if (hello.heartbeatMs > 0) connection.setWatchdog(hello.heartbeatMs * (this.#options.watchdogFactor ?? 2.5));
+        this.#openedAt = Date.now();
+        if (this.#everOpened && this.#lostAt !== undefined) this.#stats.resumed(this.#openedAt - this.#lostAt);
+        this.#lostAt = undefined;
+        this.#everOpened = true;
+        this.#emitControl('hello', hello, event.lastEventId);
+        this.#setStatus({ state: 'open', attempt: this.#backoff.failures, nextRetryMs: undefined });
+        break;
+      }
+      case 'gap': {
+        const gap = payload as GapEvent;
+        this.#stats.gaps++;
+        this.#stats.missedInGaps += gap.missed;
+        this.#tracker.gap(gap.toSeq);
+        this.#emitControl('gap', gap, event.lastEventId);
+        break;
+      }
+      case 'reset':
+        this.#stats.resets++;
+        this.#tracker.reset();
+        this.#emitControl('reset', payload as ResetEvent, event.lastEventId);
+        break;
+      case 'lag':
+        this.#emitControl('lag', payload as LagEvent, event.lastEventId);
+        break;
+      case 'close':
+        this.#serverClose = payload as CloseEvent;
+        break;
+      default:
+        break;
+    }
+  }
+
+  #onCursor(id: string): void {
+    if (this.#closed || id === this.#lastEventId) return;
+    this.#lastEventId = id;
+    this.#tracker.advance(id);
+  }
+
+  #emitControl<K extends 'hello' | 'gap' | 'reset' | 'lag'>(name: K, payload: StreamEventMap[K], lastEventId: string): void {
+    this.#emitter.emit(name, payload, this.#pending);
+    this.#share?.post({ kind: 'event', name, payload, lastEventId });
+  }
+
+  #flush(): void {
+    if (this.#batch.length === 0) return;
+    const batch = this.#batch;
+    this.#batch = [];
+    this.#stats.entries += batch.length;
+    this.#stats.batches++;
+    this.#emitter.emit('entries', batch, this.#pending);
+    this.#share?.post({ kind: 'entries', entries: batch, lastEventId: this.#lastEventId });
+  }
+
+  #endChunk(): readonly PromiseLike<void>[] {
+    this.#flush();
+    this.#storage?.save(this.#lastEventId);
+    if (this.#share !== undefined && this.#relayedCursor !== this.#lastEventId) {
+      // Id-only events move the cursor without entries; followers need it to resume exactly if promoted.
+      this.#relayedCursor = this.#lastEventId;
+      this.#share.post({ kind: 'cursor', lastEventId: this.#lastEventId });
+    }
+    const pending = this.#pending;
+    if (pending.length === 0) return pending;
+    this.#pending = [];
+    return pending;
+  }
+
+  #closeError(): LivelogClientError | undefined {
+    const close = this.#serverClose;
+    if (close === undefined) return undefined;
+    const retryable = close.retryable ?? isRetryableClose(close.reason);
+    const code =
+      close.reason === 'unauthorized'
+        ? 'LIVELOG_CLIENT_ERR_UNAUTHORIZED'
+        : close.reason === 'forbidden'
+          ? 'LIVELOG_CLIENT_ERR_FORBIDDEN'
+          : 'LIVELOG_CLIENT_ERR_SERVER_CLOSED';
+    return new LivelogClientError(code, `the server closed the stream (${close.reason})`, { fatal: !retryable });
+  }
+
+  #onRelay(message: RelayMessage): void {
+    if (this.#closed) return;
+    switch (message.kind) {
+      case 'entries': {
+        const accepted = message.entries.filter((entry) => this.#tracker.accept(entry));
+        this.#lastEventId = message.lastEventId;
+        if (accepted.length > 0) {
+          this.#stats.entries += accepted.length;
+          this.#stats.batches++;
+          this.#emitter.emit('entries', accepted);
+        }
+        break;
+      }
+      case 'event':
+        this.#lastEventId = message.lastEventId;
+        if (message.name === 'gap') {
+          this.#stats.gaps++;
+          this.#stats.missedInGaps += (message.payload as GapEvent).missed;
+          this.#tracker.gap((message.payload as GapEvent).toSeq);
+        } else if (message.name === 'hello') this.#tracker.hello(message.lastEventId);
+        else if (message.name === 'reset') this.#tracker.reset();
+        this.#emitter.emit(message.name, message.payload as never);
+        break;
+      case 'cursor':
+        this.#onCursor(message.lastEventId);
+        break;
+      case 'status':
+        this.#state = { state: message.state, attempt: message.attempt, nextRetryMs: message.nextRetryMs, lastEventId: this.#lastEventId };
+        this.#emitter.emit('status', this.#state);
+        break;
+      case 'error':
+        this.#finish(new LivelogClientError(message.code, message.message, message.status === undefined ? {} : { status: message.status }));
+        break;
+    }
+    this.#storage?.save(this.#lastEventId);
+  }
+
+  #setStatus(status: Omit<StreamStatus, 'lastEventId'>): void {
+    this.#state = { ...status, lastEventId: this.#lastEventId };
+    this.#emitter.emit('status', this.#state);
+    if (status.state !== 'closed') {
+      this.#share?.post({
+        kind: 'status',
+        state: status.state,
+        attempt: status.attempt,
+        nextRetryMs: status.nextRetryMs,
+        lastEventId: this.#lastEventId,
+      });
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#wakeSleep = undefined;
+        resolve();
+      }, ms);
+      this.#wakeSleep = () => {
+        clearTimeout(timer);
+        this.#wakeSleep = undefined;
+        resolve();
+      };
+    });
+  }
+
+  #finish(error: LivelogClientError | undefined): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#connection?.abort(new LivelogClientError('LIVELOG_CLIENT_ERR_RECONNECT', 'closed'));
+    this.#wakeSleep?.();
+    this.#stopWake();
+    this.#storage?.save(this.#lastEventId);
+    if (error !== undefined) {
+      if (this.#share?.leader) this.#share.post({ kind: 'error', code: error.code, message: error.message, status: error.status });
+      this.#emitter.emit('error', error);
+    }
+    this.#share?.close();
+    this.#state = {
+      state: 'closed',
+      attempt: this.#backoff.failures,
+      nextRetryMs: undefined,
+      lastEventId: this.#lastEventId,
+      ...(error ? { error } : {}),
+    };
+    this.#emitter.emit('status', this.#state);
+    this.#emitter.removeAll();
+  }
+}
+
+/**
+ * Opens a resumable stream of log entries from a livelog server.
+ *
+ * It reads `GET /api/stream` with `fetch` (so it can send `Authorization`), resumes after any cut
+ * from the last dispatched event id, reconnects with jittered exponential backoff (forever unless
+ * `backoff.maxAttempts` says otherwise), treats silence longer than 2.5 heartbeats as a dead
+ * connection, and stops only on answers retrying cannot fix (401, 403, 400) or on `close()`.
+ * @example
+ * const stream = openStream({ url: 'http://127.0.0.1:7600', start: { tail: 100 }, filter: { level: 'warn' } });
+ * stream.on('entries', (batch) => { for (const entry of batch) console.log(entry.seq, entry.msg); });
+ * stream.on('gap', (gap) => console.warn(`${gap.missed} lines were pruned before we got them`));
+ * stream.on('error', (error) => console.error(error.code, error.message));
+ * @see ../../../docs/reference/sse-protocol.md
+ */
+export function openStream(options: OpenStreamOptions): LogStream {
+  const stream = new LogStream(options);
+  // Connect on the next microtask, so listeners added right after openStream() miss nothing.
+  queueMicrotask(() => stream.start());
+  return stream;
+}

@@ -1,0 +1,47 @@
+import type { GapEvent, HelloEvent, LagEvent, LogEntry, ResetEvent } from '@livelog/protocol';
+import type { LivelogClientError } from './errors.js';
+
+/**
+ * Where a stream is in its life:
+ * - `connecting`: a request is on its way (the first, or a reconnect);
+ * - `open`: the server's `hello` arrived; entries flow;
+ * - `waiting`: the connection ended; the next attempt starts in `nextRetryMs`;
+ * - `closed`: `close()` was called or a fatal error ended the stream (then `error` is set).
+ */
+export type StreamState = 'connecting' | 'open' | 'waiting' | 'closed';
+
+/** Payload of `status` events. */
+export interface StreamStatus {
+  state: StreamState;
+  /** Failed attempts since the last healthy connection (0 on a first try). */
+  attempt: number;
+  /** Delay before the next attempt, in ms, while `waiting`. */
+  nextRetryMs: number | undefined;
+  /** The position the stream resumes from. */
+  lastEventId: string;
+  /** Why the last connection ended (`waiting`), or why the stream stopped (`closed` by a fatal error). */
+  error?: LivelogClientError;
+}
+
+/**
+ * Events of a stream and their payloads. Listeners may return a promise: the stream reads no more
+ * from the network until it settles, so a slow consumer slows the stream instead of growing a buffer.
+ */
+export interface StreamEventMap {
+  /**
+   * Entries, in seq order, each once: one batch per received network chunk (or per run of entries
+   * between control events). The array is the listener's to keep.
+   */
+  entries: readonly LogEntry[];
+  /** Every connection's first event: the stream identity and retained window. */
+  hello: HelloEvent;
+  /** Retention removed `missed` entries before this reader got them; the stream continues after them. */
+  gap: GapEvent;
+  /** The position was malformed, foreign (data wiped, another server) or in the future; the stream restarted. */
+  reset: ResetEvent;
+  /** How far behind the head the reader is while catching up; `behind: 0` once caught up. */
+  lag: LagEvent;
+  status: StreamStatus;
+  /** A fatal error: the stream is closed. */
+  error: LivelogClientError;
+}
