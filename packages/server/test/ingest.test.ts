@@ -177,7 +177,7 @@ describe('POST /api/logs rejects bad input and changes nothing', () => {
     const reply = await fetch(`${target.url}/api/logs${bad.query ?? ''}`, {
       method: 'POST',
       headers: { ...(type === undefined ? {} : { 'content-type': type }), ...bad.headers },
-      body: bad.body,
+      body: typeof bad.body === 'string' ? bad.body : new Uint8Array(bad.body),
     });
     const body = (await reply.json()) as { error: { code: string; message: string; line?: number } };
     expect(reply.status).toBe(bad.status);
