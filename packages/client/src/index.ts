@@ -8,6 +8,12 @@ export { type FetchHistoryOptions, fetchHistory, type HistoryPage } from './hist
 export type { ServerOptions, StreamFilter } from './http-request.js';
 export { LogStream, type OpenStreamOptions, openStream, type StreamStart } from './open-stream.js';
 export { BACKOFF_DEFAULTS, type BackoffOptions, backoffCeiling } from './reconnect.js';
+export type { LogRecord } from './shipper/log-record.js';
+export { createShipper, type FlushOptions, type Shipper } from './shipper/shipper.js';
+export type { ShipperEventMap, ShipperEventName, ShipperRejection } from './shipper/shipper-events.js';
+export { type RetryOptions, SHIPPER_DEFAULTS, type ShipperOptions } from './shipper/shipper-options.js';
+export type { ShipperReport } from './shipper/shipper-report.js';
+export type { RecoveredFrame, ShipperSpool, SpoolFrame, SpoolRef } from './shipper/shipper-spool.js';
 export { SseDecoder, type SseDecoderHandlers, type SseEvent } from './sse/sse-decoder.js';
 export type { IterateOptions } from './stream-iterator.js';
 export type { StreamStats } from './stream-stats.js';
