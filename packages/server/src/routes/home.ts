@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import { type ConsoleAssets, findConsoleAssets } from './console-assets.js';
 
 /**
- * A minimal page at the plugin's root that shows the live stream, until the web console replaces it.
- * It uses relative URLs only, so it works under any base path.
+ * A minimal page at the plugin's root that shows the live stream, served when the web console
+ * (@livelog/console) is not built or not installed. It uses relative URLs only, so it works under any
+ * base path.
  */
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -52,12 +54,37 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
-/** Serves the placeholder page at `/` (and redirects the bare prefix to it, so relative URLs resolve). */
-export function registerHome(app: FastifyInstance): void {
+/**
+ * Serves the web console at `/` (the built @livelog/console dashboard, its hashed assets under
+ * `assets/`, and the standalone `livelog-console.js` module), or the placeholder page when the console
+ * is not built. The bare prefix redirects to `prefix/`, so the page's relative URLs resolve.
+ */
+export function registerHome(app: FastifyInstance, assets: ConsoleAssets | undefined = findConsoleAssets()): void {
   app.get('/', async (request, reply) => {
     const path = request.url.split('?', 1)[0] ?? '';
     if (!path.endsWith('/')) return reply.redirect(`${path}/${request.url.slice(path.length)}`, 301);
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache');
-    return PAGE;
+    const page = await assets?.read('index.html');
+    if (page === undefined) return PAGE;
+    // Log lines are rendered as text, never markup; the policy is a second wall should that ever slip.
+    reply.header(
+      'content-security-policy',
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'",
+    );
+    return page;
+  });
+  if (assets === undefined) return;
+  app.get<{ Params: { file: string } }>('/assets/:file', async (request, reply) => {
+    const file = await assets.read(`assets/${request.params.file}`);
+    if (file === undefined) return reply.callNotFound();
+    // Vite names assets by content hash: a name never changes meaning.
+    reply.type(assets.contentType(request.params.file)).header('cache-control', 'public, max-age=31536000, immutable');
+    return file;
+  });
+  app.get('/livelog-console.js', async (_request, reply) => {
+    const file = await assets.bundle();
+    if (file === undefined) return reply.callNotFound();
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').header('access-control-allow-origin', '*');
+    return file;
   });
 }

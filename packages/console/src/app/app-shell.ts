@@ -1,0 +1,160 @@
+import { css, html, LitElement, nothing } from 'lit';
+import type { LivelogStatusDetail } from '../console-events.js';
+import type { LivelogConsole } from '../livelog-console.js';
+import type { SourceSummary } from '../state/log-source.js';
+import '../livelog-console.js';
+
+const THEME_KEY = 'livelog-theme';
+
+/**
+ * The dashboard `livelog serve` shows at `/`: a header (connection state, line rate, sources) over
+ * one `<livelog-console>`. Everything is relative to the page, so it works under any base path. A
+ * `?token=` in the page's URL is passed on to the console.
+ */
+export class LivelogApp extends LitElement {
+  static override styles = css`
+    :host {
+      display: flex;
+      flex-direction: column;
+      height: 100vh;
+      height: 100dvh;
+      font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif;
+    }
+    header {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      gap: 4px 16px;
+      padding: 6px 12px;
+      background: var(--ll-header-bg, #0d1117);
+      color: var(--ll-header-fg, #e6edf3);
+      font-size: 13px;
+    }
+    h1 {
+      margin: 0;
+      font-size: 15px;
+      letter-spacing: 0.02em;
+    }
+    .state::before {
+      content: '';
+      display: inline-block;
+      width: 8px;
+      height: 8px;
+      margin-right: 6px;
+      border-radius: 50%;
+      background: #9198a1;
+    }
+    .state[data-state='live']::before {
+      background: #3fb950;
+    }
+    .state[data-state='reconnecting']::before,
+    .state[data-state='connecting']::before {
+      background: #d29922;
+    }
+    .state[data-state='failed']::before {
+      background: #f85149;
+    }
+    nav {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 4px;
+      margin-left: auto;
+    }
+    nav button {
+      font: inherit;
+      font-size: 12px;
+      color: inherit;
+      background: transparent;
+      border: 1px solid #30363d;
+      border-radius: 999px;
+      padding: 2px 10px;
+      cursor: pointer;
+    }
+    nav button[aria-pressed='true'] {
+      background: #1f6feb;
+      border-color: #1f6feb;
+    }
+    nav button:focus-visible {
+      outline: 2px solid #4493f8;
+    }
+    livelog-console {
+      flex: 1 1 auto;
+      min-height: 0;
+    }
+  `;
+
+  #state: LivelogStatusDetail | undefined;
+  #rate = 0;
+  #sources: SourceSummary[] = [];
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#timer = setInterval(() => this.#poll(), 1000);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearInterval(this.#timer);
+  }
+
+  get console(): LivelogConsole | null {
+    return this.renderRoot.querySelector('livelog-console');
+  }
+
+  #poll(): void {
+    const element = this.console;
+    if (element === null) return;
+    const stats = element.getStats();
+    this.#rate = stats.rate;
+    this.#sources = stats.sources.sort((a, b) => a.name.localeCompare(b.name));
+    this.requestUpdate();
+  }
+
+  #toggleSource(name: string): void {
+    const element = this.console;
+    if (element === null) return;
+    const current = element.filter.sources;
+    element.setFilter({ sources: current.includes(name) ? current.filter((s) => s !== name) : [...current, name] });
+    this.requestUpdate();
+  }
+
+  protected override render(): unknown {
+    const params = new URLSearchParams(location.search);
+    const token = params.get('token') ?? undefined;
+    const saved = localStorage.getItem(THEME_KEY);
+    const theme = saved === 'light' || saved === 'dark' ? saved : 'auto';
+    const state = this.#state;
+    const selected = this.console?.filter.sources ?? [];
+    return html`<header part="header">
+        <h1>livelog</h1>
+        <span class="state" data-state=${state?.state ?? 'connecting'}>${state?.state ?? 'connecting'}${
+          state?.lag ? ` · catching up ${state.lag.toLocaleString('en-US')}` : ''
+        }</span>
+        <span aria-label="Line rate">${this.#rate.toLocaleString('en-US', { maximumFractionDigits: 1 })} lines/s</span>
+        <nav aria-label="Sources">
+          ${
+            this.#sources.length === 0
+              ? nothing
+              : this.#sources.map(
+                  (source) => html`<button type="button" aria-pressed=${selected.includes(source.name) ? 'true' : 'false'}
+              title="${source.entries > 0 ? `${source.entries.toLocaleString('en-US')} lines; ` : ''}click to filter"
+              @click=${() => this.#toggleSource(source.name)}>${source.name}</button>`,
+                )
+          }
+        </nav>
+      </header>
+      <livelog-console
+        global-shortcuts
+        .token=${token}
+        theme=${theme}
+        @livelog-status=${(event: CustomEvent<LivelogStatusDetail>) => {
+          this.#state = event.detail;
+          this.requestUpdate();
+        }}
+        @livelog-theme=${(event: CustomEvent<{ theme: string }>) => localStorage.setItem(THEME_KEY, event.detail.theme)}
+      ></livelog-console>`;
+  }
+}
+
+if (!customElements.get('livelog-app')) customElements.define('livelog-app', LivelogApp);

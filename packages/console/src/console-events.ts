@@ -1,0 +1,60 @@
+import type { GapEvent, LogEntry } from '@livelog/protocol';
+import type { ConnectionStatus, SourceSummary } from './state/log-source.js';
+
+/** `livelog-status`: the connection state changed (also sent when a resume completed). */
+export interface LivelogStatusDetail extends ConnectionStatus {
+  /** Entries behind the head while catching up; 0 when caught up. */
+  lag: number;
+  /** `detached` while a window of history (a permalink) is shown. */
+  mode: 'live' | 'detached';
+  /** Lines delivered by the last completed resume, while it is shown. */
+  recovered?: number;
+}
+
+/** Details of the events `<livelog-console>` dispatches. All bubble and cross shadow roots. */
+export interface LivelogConsoleEventMap {
+  'livelog-status': LivelogStatusDetail;
+  /** A line was selected (clicked, or reached with `e`/`E`), or the selection was cleared. */
+  'livelog-select': { entry: LogEntry | undefined };
+  /** The server reported lines removed by retention before this reader got them. */
+  'livelog-gap': GapEvent;
+  /** A resume after a reconnect delivered every line written meanwhile. */
+  'livelog-recovered': { count: number };
+  /** The user switched the theme. */
+  'livelog-theme': { theme: 'light' | 'dark' | 'auto' };
+}
+
+/** Counters of `<livelog-console>` (see `getStats()`). */
+export interface ConsoleStats {
+  /** Lines held. */
+  loaded: number;
+  /** Lines passing the local filter (plus gap markers). */
+  shown: number;
+  /** Entries received from the stream since the element connected. */
+  received: number;
+  /** Entries dropped because their seq repeated or went backwards (should stay 0). */
+  rejected: number;
+  /** Lines per second over the last 5 s. */
+  rate: number;
+  mode: 'live' | 'detached';
+  sources: SourceSummary[];
+}
+
+/** Dispatches a typed, bubbling, composed CustomEvent. */
+export function dispatchConsoleEvent<K extends keyof LivelogConsoleEventMap>(
+  target: EventTarget,
+  type: K,
+  detail: LivelogConsoleEventMap[K],
+): void {
+  target.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+}
+
+declare global {
+  interface HTMLElementEventMap {
+    'livelog-status': CustomEvent<LivelogStatusDetail>;
+    'livelog-select': CustomEvent<{ entry: LogEntry | undefined }>;
+    'livelog-gap': CustomEvent<GapEvent>;
+    'livelog-recovered': CustomEvent<{ count: number }>;
+    'livelog-theme': CustomEvent<{ theme: 'light' | 'dark' | 'auto' }>;
+  }
+}

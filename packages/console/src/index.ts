@@ -1,0 +1,5 @@
+// Importing this module defines <livelog-console>.
+export type { ConsoleStats, LivelogConsoleEventMap, LivelogStatusDetail } from './console-events.js';
+export { LivelogConsole } from './livelog-console.js';
+export type { FilterState } from './state/line-filter.js';
+export type { ConnectionStatus, SourceSummary } from './state/log-source.js';

@@ -1,0 +1,32 @@
+import { html, type TemplateResult } from 'lit';
+
+/** Every keyboard shortcut, as the help overlay lists them. */
+export const SHORTCUTS: readonly [keys: string[], what: string][] = [
+  [['/', 'Ctrl K'], 'Search (filter lines)'],
+  [['Space'], 'Pause or follow'],
+  [['g'], 'Top (loads older lines)'],
+  [['G'], 'Live: jump to the newest line and follow'],
+  [['e', 'E'], 'Next / previous error'],
+  [['w'], 'Wrap long lines'],
+  [['u'], 'UTC / local time'],
+  [['t'], 'Light / dark theme'],
+  [['f'], 'Fullscreen'],
+  [['Esc'], 'Close, clear selection, leave search'],
+  [['?'], 'This help'],
+];
+
+/** The `?` overlay. */
+export function renderHelp(onClose: () => void): TemplateResult {
+  return html`<div class="overlay" @click=${(event: Event) => event.target === event.currentTarget && onClose()}>
+    <div class="dialog" part="help" role="dialog" aria-modal="true" aria-labelledby="help-title">
+      <h2 id="help-title">Keyboard shortcuts</h2>
+      <dl>
+        ${SHORTCUTS.map(
+          ([keys, what]) => html`<dt>${keys.map((key, i) => html`${i > 0 ? ' ' : ''}<kbd>${key}</kbd>`)}</dt><dd>${what}</dd>`,
+        )}
+      </dl>
+      <p>Click a line to expand it: copy it, its link or its JSON.</p>
+      <button type="button" id="help-close" @click=${onClose}>Close</button>
+    </div>
+  </div>`;
+}

@@ -1,0 +1,92 @@
+import type { LogEntry } from '@livelog/protocol';
+import { html, nothing, type TemplateResult } from 'lit';
+import { styleMap } from 'lit/directives/style-map.js';
+import type { BufferItem } from '../state/log-buffer.js';
+import { type AnsiSegment, ansiSegments } from './ansi-segments.js';
+import { compactFields, formatClock, formatFullTime } from './format-line.js';
+import { type Highlighter, splitHighlights } from './highlight.js';
+
+/** What a row needs besides its item. */
+export interface RowContext {
+  utc: boolean;
+  highlighter: Highlighter;
+  selectedSeq: number | undefined;
+  targetSeq: number | undefined;
+  onSelect: (entry: LogEntry) => void;
+  onCopy: (entry: LogEntry) => void;
+  onCopyLink: (entry: LogEntry) => void;
+  onCopyJson: (entry: LogEntry) => void;
+}
+
+const LEVEL_LABEL: Record<string, string> = {
+  trace: 'TRACE',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARN',
+  error: 'ERROR',
+  fatal: 'FATAL',
+};
+
+function segmentStyle(segment: AnsiSegment): Record<string, string> {
+  const style: Record<string, string> = {};
+  if (segment.fg) style.color = segment.fg;
+  if (segment.bg) style['background-color'] = segment.bg;
+  if (segment.bold) style['font-weight'] = '700';
+  if (segment.dim) style.opacity = '0.65';
+  if (segment.italic) style['font-style'] = 'italic';
+  if (segment.underline || segment.strike) {
+    style['text-decoration'] = [segment.underline ? 'underline' : '', segment.strike ? 'line-through' : ''].join(' ').trim();
+  }
+  return style;
+}
+
+function highlighted(text: string, highlighter: Highlighter): TemplateResult | string | (TemplateResult | string)[] {
+  const pieces = splitHighlights(text, highlighter);
+  if (pieces.length === 1 && pieces[0]?.mark === undefined) return text;
+  // Text goes into Lit text bindings: it becomes text nodes, so markup in a log line stays text.
+  return pieces.map((piece) => (piece.mark === undefined ? piece.text : html`<mark class="m${piece.mark}">${piece.text}</mark>`));
+}
+
+/** The message: ANSI SGR runs as styled spans holding text nodes, with highlight marks inside. */
+export function renderMessage(msg: string, highlighter: Highlighter): unknown {
+  const segments = ansiSegments(msg);
+  if (segments.length === 1 && segments[0] !== undefined && Object.keys(segments[0]).length === 1) {
+    return highlighted(segments[0].text, highlighter);
+  }
+  return segments.map((segment) => html`<span style=${styleMap(segmentStyle(segment))}>${highlighted(segment.text, highlighter)}</span>`);
+}
+
+function renderDetail(entry: LogEntry, context: RowContext): TemplateResult {
+  return html`<div class="detail" @click=${(event: Event) => event.stopPropagation()}>
+<div>id ${entry.id} · ${formatFullTime(entry.time, context.utc)} · ${entry.level} · ${entry.source}${entry.part ? ` · part ${entry.part.index}/${entry.part.count}` : ''}${entry.invalidUtf8 ? ' · invalid UTF-8 replaced' : ''}</div>${
+    entry.fields === undefined ? nothing : html`<div part="fields-expanded">${JSON.stringify(entry.fields, null, 2)}</div>`
+  }<div class="actions">
+<button type="button" part="button" @click=${() => context.onCopy(entry)}>Copy line</button>
+<button type="button" part="button" @click=${() => context.onCopyLink(entry)}>Copy link</button>
+<button type="button" part="button" @click=${() => context.onCopyJson(entry)}>Copy JSON</button>
+</div></div>`;
+}
+
+/** One loaded line, or the marker of a gap. Positioned by the virtual list. */
+export function renderRow(item: BufferItem, index: number, start: number, context: RowContext): TemplateResult {
+  const position = `transform:translateY(${start}px)`;
+  if (item.kind === 'gap') {
+    return html`<div class="row gap" part="gap" role="note" data-index=${index} style=${position}>⚠ ${item.missed.toLocaleString('en-US')} ${
+      item.missed === 1 ? 'line' : 'lines'
+    } removed by retention here (seq ${item.fromSeq}–${item.toSeq})</div>`;
+  }
+  const entry = item.entry;
+  const selected = entry.seq === context.selectedSeq;
+  const classes = `row${selected ? ' selected' : ''}${entry.seq === context.targetSeq ? ' target' : ''}`;
+  return html`<div class=${classes} part="row" data-index=${index} data-seq=${entry.seq} data-level=${entry.level} style=${position}
+@click=${() => context.onSelect(entry)}><span class="time" part="time" title=${formatFullTime(entry.time, context.utc)}>${formatClock(
+    entry.time,
+    context.utc,
+  )}</span><span class="lvl lvl-${entry.level}" part="level">${LEVEL_LABEL[entry.level] ?? entry.level}</span><span class="src" part="source">${
+    entry.source
+  }</span><span class="msg" part="message">${renderMessage(entry.msg, context.highlighter)}</span>${
+    entry.fields === undefined
+      ? nothing
+      : html`<span class="fields" part="fields">${highlighted(compactFields(entry.fields), context.highlighter)}</span>`
+  }${selected ? renderDetail(entry, context) : nothing}</div>`;
+}

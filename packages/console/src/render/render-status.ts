@@ -1,0 +1,47 @@
+import { html, nothing, type TemplateResult } from 'lit';
+import type { LogModel } from '../state/log-model.js';
+
+const count = (n: number): string => n.toLocaleString('en-US');
+
+/** The words for the connection state, as shown and as announced. */
+export function describeStatus(model: LogModel, now = Date.now(), retryAt?: number): string {
+  const { status } = model;
+  switch (status.state) {
+    case 'live':
+      if (model.lag > 0) return `Catching up: ${count(model.lag)} behind`;
+      return model.mode === 'detached' ? 'Live (viewing history)' : 'Live';
+    case 'connecting':
+      return 'Connecting…';
+    case 'reconnecting': {
+      const seconds = retryAt === undefined ? undefined : Math.max(0, Math.ceil((retryAt - now) / 1000));
+      return `Reconnecting (attempt ${status.attempt}${seconds === undefined ? '' : `, next retry in ${seconds} s`})`;
+    }
+    case 'failed':
+      return `Disconnected${status.reason ? `: ${status.reason}` : ''}`;
+    case 'closed':
+      return 'Closed';
+  }
+}
+
+/** The status line: connection state, catch-up and recovery, what is loaded, notices. */
+export function renderStatus(model: LogModel, following: boolean, unseen: number, retryAt: number | undefined): TemplateResult {
+  const recovered = model.recovered;
+  const loaded = model.buffer.size;
+  const shown = model.buffer.rows.length;
+  return html`<div class="status" part="status">
+    <span class="state state-${model.status.state}" role="status" aria-live="polite" data-state=${model.status.state}><span class="dot" aria-hidden="true"></span>${describeStatus(
+      model,
+      Date.now(),
+      retryAt,
+    )}</span>
+    ${
+      recovered !== undefined && model.status.state === 'live'
+        ? html`<span class="recovered" part="recovered" data-count=${recovered.count}>Recovered ${count(recovered.count)} ${recovered.count === 1 ? 'line' : 'lines'}</span>`
+        : nothing
+    }
+    <span>${count(loaded)} loaded${shown < loaded ? html`, ${count(shown)} shown` : nothing}</span>
+    ${following ? nothing : html`<span>Paused${unseen > 0 ? html` · ${count(unseen)} new` : nothing}</span>`}
+    ${model.loadingOlder ? html`<span>Loading older lines…</span>` : nothing}
+    ${model.notice ? html`<span class="notice" role="alert">${model.notice}</span>` : nothing}
+  </div>`;
+}
