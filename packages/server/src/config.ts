@@ -24,6 +24,8 @@ export interface ServerConfig {
   ingest: IngestLimits;
   stream: StreamConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Origins allowed to call the API from browsers (CORS); `*` for any. */
+  corsOrigins: string[];
 }
 
 export interface StreamConfig {
@@ -63,6 +65,8 @@ export interface ServerConfigInput {
   ringBytes?: string | number;
   maxReaders?: string | number;
   logLevel?: string;
+  /** Comma-separated origins, or `*`. */
+  corsOrigin?: string | readonly string[];
 }
 
 export const DEFAULTS = {
@@ -167,6 +171,16 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
     ? (logLevelText as ServerConfig['logLevel'])
     : problem('log-level', `must be one of ${LOG_LEVELS.join(', ')}`);
 
+  const corsOrigins: string[] = [];
+  const corsInput = input.corsOrigin === undefined ? [] : typeof input.corsOrigin === 'string' ? [input.corsOrigin] : input.corsOrigin;
+  for (const origin of corsInput
+    .flatMap((text) => text.split(','))
+    .map((text) => text.trim())
+    .filter(Boolean)) {
+    if (origin === '*' || /^https?:\/\/[^/\s]+$/i.test(origin.replace(/\/+$/, ''))) corsOrigins.push(origin);
+    else problem('cors-origin', `"${origin}" is not an origin like https://app.example.com (or *)`);
+  }
+
   if (problems.length > 0) {
     throw new LivelogError('LIVELOG_ERR_CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`);
   }
@@ -193,6 +207,7 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
       maxReaders: maxReaders as number,
     },
     logLevel: logLevel as ServerConfig['logLevel'],
+    corsOrigins,
   };
   assertSafeBind(config);
   return config;

@@ -59,6 +59,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     bodyLimit: config.bodyLimit,
     ingest: config.ingest,
     maxReaders: config.stream.maxReaders,
+    corsOrigins: config.corsOrigins,
   });
   if (config.basePath) {
     // Redirect the bare root to the base path, so a proxy misconfiguration is easy to see.

@@ -6,6 +6,7 @@ import { parseTokenSpec, TokenBook, type TokenSpec } from './auth/tokens.js';
 import type { StoreConfig } from './config.js';
 import { type LivelogEngine, openEngine } from './engine.js';
 import { errorBody, toLivelogError } from './errors.js';
+import { registerCors } from './routes/cors.js';
 import { registerHealth } from './routes/health.js';
 import { registerHistory } from './routes/history.js';
 import { registerHome } from './routes/home.js';
@@ -35,6 +36,8 @@ export interface LivelogPluginOptions {
   maxReaders?: number;
   /** Serve the page at the prefix's root. Defaults to true. */
   home?: boolean;
+  /** Origins allowed to call the API from a browser (CORS); `*` for any. Defaults to none (same origin only). */
+  corsOrigins?: readonly string[];
   /** Add Node process metrics (CPU, memory, event loop) to `/metrics`. Defaults to true. */
   processMetrics?: boolean;
 }
@@ -97,6 +100,7 @@ export const livelog: FastifyPluginAsync<LivelogPluginOptions> = async (app: Fas
     reply.code(404).type('application/json; charset=utf-8').send(errorBody(failure));
   });
 
+  registerCors(app, options.corsOrigins ?? []);
   registerIngest(app, context);
   registerStream(app, context);
   registerHistory(app, context);

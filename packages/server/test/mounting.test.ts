@@ -92,3 +92,32 @@ describe('livelog serve', () => {
     );
   });
 });
+
+describe('CORS', () => {
+  it('is off by default and allows the configured origins, on the stream too', async () => {
+    const closed = await startServer();
+    const open = await startServer({ corsOrigin: 'https://dash.example.com' });
+    try {
+      const plain = await fetch(`${closed.url}/api/logs`, { headers: { origin: 'https://dash.example.com' } });
+      expect(plain.headers.get('access-control-allow-origin')).toBeNull();
+      const allowed = await fetch(`${open.url}/api/logs`, { headers: { origin: 'https://dash.example.com' } });
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://dash.example.com');
+      const other = await fetch(`${open.url}/api/logs`, { headers: { origin: 'https://evil.example.com' } });
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+      const preflight = await fetch(`${open.url}/api/stream`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://dash.example.com', 'access-control-request-headers': 'last-event-id' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-headers')).toContain('last-event-id');
+      const controller = new AbortController();
+      const stream = await fetch(`${open.url}/api/stream`, { headers: { origin: 'https://dash.example.com' }, signal: controller.signal });
+      expect(stream.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+      expect(stream.headers.get('access-control-allow-origin')).toBe('https://dash.example.com');
+      controller.abort();
+    } finally {
+      await closed.close();
+      await open.close();
+    }
+  });
+});

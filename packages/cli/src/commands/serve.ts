@@ -23,6 +23,7 @@ interface ServeFlags {
   ringEntries?: string;
   maxReaders?: string;
   logLevel?: string;
+  corsOrigin?: string;
 }
 
 /** `livelog serve`: the server with its console. Every flag also reads a LIVELOG_* variable. */
@@ -61,6 +62,7 @@ export function registerServe(program: Command): void {
     )
     .addOption(option('--ring-entries <n>', `recent entries kept encoded in memory (default ${DEFAULTS.ringEntries})`, 'ring-entries'))
     .addOption(option('--max-readers <n>', `most concurrent streams (default ${DEFAULTS.maxReaders})`, 'max-readers'))
+    .addOption(option('--cors-origin <origins>', 'origins allowed to call the API from browsers, comma-separated, or *', 'cors-origin'))
     .addOption(option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace or silent', 'log-level'))
     .action(async (flags: ServeFlags) => {
       await serve(flags);
@@ -91,6 +93,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     'ringEntries',
     'maxReaders',
     'logLevel',
+    'corsOrigin',
   ] as const) {
     copy(key);
   }

@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import { LivelogError } from '@livelog/core';
 import type { FastifyInstance } from 'fastify';
 import { serveStream } from '../sse/serve-stream.js';
@@ -19,9 +20,11 @@ export function registerStream(app: FastifyInstance, context: RouteContext): voi
     const header = request.headers['last-event-id'];
     const start = parseStart(query, typeof header === 'string' ? header : undefined);
     const filter = parseFilter(query);
+    // Headers set by hooks (CORS, the app's own) must survive the hijack below.
+    const headers = reply.getHeaders() as OutgoingHttpHeaders;
     // From here the response is a raw SSE stream that outlives this handler.
     reply.hijack();
-    await serveStream(broker, request.raw, reply.raw, { start, filter }).catch((error: unknown) => {
+    await serveStream(broker, request.raw, reply.raw, { start, filter }, headers).catch((error: unknown) => {
       request.log.warn({ err: error }, 'stream ended by a store error');
     });
   });

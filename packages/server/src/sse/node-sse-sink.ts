@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { SseSink } from '@livelog/core';
 
 /** Response headers of every SSE stream. */
@@ -33,9 +33,10 @@ export class NodeSseSink implements SseSink {
     request.socket.setTimeout(0);
   }
 
-  /** Sends the status line and SSE headers. */
-  open(): void {
+  /** Sends the status line and SSE headers, after `extra` headers (CORS, the app's own). */
+  open(extra: OutgoingHttpHeaders = {}): void {
     this.#response.writeHead(200, {
+      ...extra,
       ...SSE_HEADERS,
       ...(this.#response.req.httpVersionMajor === 1 ? { connection: 'keep-alive' } : {}),
     });

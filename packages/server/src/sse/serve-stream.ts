@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Broker, SubscribeOptions } from '@livelog/core';
 import { NodeSseSink } from './node-sse-sink.js';
 
@@ -11,9 +11,10 @@ export async function serveStream(
   request: IncomingMessage,
   response: ServerResponse,
   options: SubscribeOptions,
+  headers: OutgoingHttpHeaders = {},
 ): Promise<void> {
   const sink = new NodeSseSink(request, response);
-  sink.open();
+  sink.open(headers);
   try {
     await broker.subscribe(sink, options);
   } catch (error) {
