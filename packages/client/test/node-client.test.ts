@@ -1,0 +1,4 @@
+import { describeClientSuite } from './support/client-suite.js';
+import { nodeDriver } from './support/node-driver.js';
+
+describeClientSuite('Node', async () => nodeDriver());

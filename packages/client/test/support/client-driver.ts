@@ -1,0 +1,31 @@
+import type { BackoffOptions, StreamFilter, StreamStart } from '@livelog/client';
+import type { RecorderSnapshot, RecordOptions } from './stream-recorder.js';
+
+/** Options of a stream under test: JSON-safe, so they can cross into a browser page. */
+export interface DriverOpenOptions extends RecordOptions {
+  url: string;
+  token?: string;
+  start?: StreamStart;
+  filter?: StreamFilter;
+  backoff?: Omit<BackoffOptions, 'random'>;
+  connectTimeoutMs?: number;
+  persist?: boolean;
+  share?: boolean;
+}
+
+/** A stream running in the client under test. */
+export interface DriverStream {
+  snapshot(withSeqs?: boolean): Promise<RecorderSnapshot>;
+  /** Calls reconnectNow() `times` times in one synchronous burst. */
+  reconnectNow(times?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Runs @livelog/client somewhere (this process, a browser page) for the shared suite. */
+export interface ClientDriver {
+  readonly name: string;
+  open(options: DriverOpenOptions): Promise<DriverStream>;
+  /** Closes every stream opened since the last call. */
+  closeAll(): Promise<void>;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,405 @@
+import { backoffCeiling } from '@livelog/client';
+import {
+  ChaosProxy,
+  getJson,
+  ingest,
+  openSse,
+  postLogs,
+  spawnServer,
+  startServer,
+  type TestServer,
+  tempDir,
+  waitFor,
+} from '@livelog/test-utils';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ClientDriver, DriverStream } from './client-driver.js';
+import { fakeEntry, fakeHello, startFakeServer } from './fake-server.js';
+import type { RecorderSnapshot } from './stream-recorder.js';
+
+/** A small seeded PRNG, so a failing run of random cuts can be replayed. */
+export function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Asserts `seqs` is exactly `expected` (default 1..n): nothing lost, repeated or reordered. */
+export function expectExactly(seqs: readonly number[], n: number, expected?: readonly number[]): void {
+  const want = expected ?? Array.from({ length: n }, (_, i) => i + 1);
+  if (seqs.length === want.length && seqs.every((seq, i) => seq === want[i])) return;
+  const seen = new Set(seqs);
+  const missing = want.filter((seq) => !seen.has(seq));
+  const firstBad = seqs.findIndex((seq, i) => seq !== want[i]);
+  expect.fail(`expected ${want.length} seqs in order, got ${seqs.length}; missing ${missing.slice(0, 10)}; first mismatch at ${firstBad}`);
+}
+
+const portOf = (url: string): number => Number(new URL(url).port);
+
+/**
+ * The client's behaviour suite, run against real servers (in process and spawned) through the
+ * fault-injecting proxy. The same suite runs on every driver: Node and Chromium.
+ */
+export function describeClientSuite(label: string, createDriver: () => Promise<ClientDriver>): void {
+  describe(`@livelog/client in ${label}`, () => {
+    let driver: ClientDriver;
+    const cleanups: (() => Promise<unknown>)[] = [];
+
+    beforeAll(async () => {
+      driver = await createDriver();
+    });
+    afterAll(async () => {
+      await driver?.dispose();
+    });
+    afterEach(async () => {
+      await driver.closeAll();
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    });
+
+    async function server(input: Parameters<typeof startServer>[0] = {}): Promise<TestServer> {
+      const started = await startServer({ heartbeat: '100ms', retry: '5ms', ...input });
+      cleanups.push(() => started.close());
+      return started;
+    }
+    async function proxyTo(port: number): Promise<ChaosProxy> {
+      const proxy = await ChaosProxy.start({ port });
+      cleanups.push(() => proxy.close());
+      return proxy;
+    }
+    async function until(
+      stream: DriverStream,
+      condition: (snapshot: RecorderSnapshot) => boolean,
+      what: string,
+      timeoutMs = 20_000,
+    ): Promise<RecorderSnapshot> {
+      let last: RecorderSnapshot | undefined;
+      try {
+        return await waitFor(
+          async () => {
+            last = await stream.snapshot(false);
+            return condition(last) ? last : undefined;
+          },
+          { what, timeoutMs, intervalMs: 5 },
+        );
+      } catch (error) {
+        const { statuses, ...rest } = last ?? ({} as RecorderSnapshot);
+        throw new Error(`${(error as Error).message}; last snapshot: ${JSON.stringify({ ...rest, statuses: statuses?.slice(-5) })}`);
+      }
+    }
+
+    it('delivers 1..N exactly once and in order through 300 random cuts, many in the middle of an event', async () => {
+      const target = await server();
+      const proxy = await proxyTo(portOf(target.url));
+      const stream = await driver.open({ url: proxy.url(), start: { fromStart: true }, backoff: { baseMs: 1, maxMs: 4 } });
+      const random = seeded(20_241_128);
+      let sent = 0;
+      while (proxy.cuts < 300) {
+        await waitFor(() => proxy.open > 0, { what: 'a connection to cut', intervalMs: 1 });
+        const cutsBefore = proxy.cuts;
+        if (random() < 0.6) {
+          // Cut wherever the byte budget ends: in the HTTP head, before hello, mid-id, mid-data,
+          // between events (10 entries are about 1.1 kB of events).
+          proxy.cutAllAfter(Math.floor(random() * 1200));
+          await ingest(target.url, 10);
+          sent += 10;
+          await waitFor(() => proxy.cuts > cutsBefore, { what: 'the budgeted cut', intervalMs: 1 });
+        } else {
+          await ingest(target.url, 5);
+          sent += 5;
+          proxy.cutAll();
+        }
+      }
+      await ingest(target.url, 5);
+      sent += 5;
+      await until(stream, (snapshot) => snapshot.count >= sent, `${sent} entries`);
+      const snapshot = await stream.snapshot();
+      expectExactly(snapshot.seqs, sent);
+      expect(proxy.cuts).toBeGreaterThanOrEqual(300);
+      expect(snapshot.stats).toMatchObject({ duplicates: 0, outOfOrder: 0, missing: 0, malformed: 0, gaps: 0 });
+      expect(snapshot.stats.reconnects).toBeGreaterThan(100);
+      expect(snapshot.stats.meanResumeMs).toBeGreaterThanOrEqual(0);
+    });
+
+    it('resumes across server restarts (kill -9, same port, same data)', async () => {
+      const dir = await tempDir('livelog-client-restart-');
+      cleanups.push(() => dir.remove());
+      const args = ['--heartbeat', '100ms', '--log-level', 'warn'];
+      let current = await spawnServer({ dataDir: dir.path, args });
+      cleanups.push(() => current.kill('SIGKILL'));
+      const proxy = await proxyTo(current.port);
+      const stream = await driver.open({ url: proxy.url(), start: { fromStart: true }, backoff: { baseMs: 5, maxMs: 100 } });
+      let sent = 0;
+      for (let round = 0; round < 3; round++) {
+        await ingest(current.url, 200);
+        sent += 200;
+        // Kill while this round is still being delivered when possible: right after its first entry.
+        await until(stream, (snapshot) => snapshot.count > sent - 200, `round ${round} under way`);
+        if (round < 2) {
+          await current.kill('SIGKILL');
+          current = await spawnServer({ dataDir: dir.path, port: current.port, args });
+        }
+      }
+      await until(stream, (snapshot) => snapshot.count >= sent, `${sent} entries`);
+      const snapshot = await stream.snapshot();
+      expectExactly(snapshot.seqs, sent);
+      expect(snapshot.stats.reconnects).toBeGreaterThanOrEqual(2);
+      expect(snapshot.stats).toMatchObject({ duplicates: 0, outOfOrder: 0, missing: 0, resets: 0 });
+    });
+
+    it('declares a silently stalled connection dead after 2.5 heartbeats and resumes', async () => {
+      const target = await server({ heartbeat: '100ms' });
+      const proxy = await proxyTo(portOf(target.url));
+      const stream = await driver.open({
+        url: proxy.url(),
+        start: { fromStart: true },
+        backoff: { baseMs: 5, maxMs: 50 },
+        connectTimeoutMs: 1000,
+      });
+      await ingest(target.url, 10);
+      await until(stream, (snapshot) => snapshot.count >= 10, '10 entries');
+      const stalledAt = Date.now();
+      proxy.stall();
+      await ingest(target.url, 10);
+      const stalled = await until(stream, (snapshot) => snapshot.stats.watchdogTimeouts >= 1, 'the watchdog');
+      proxy.resume();
+      await until(stream, (snapshot) => snapshot.count >= 20, '20 entries');
+      const watchdog = stalled.statuses.find((status) => status.error === 'LIVELOG_CLIENT_ERR_WATCHDOG');
+      // The last byte (a heartbeat) came at most one interval before the stall: 150..250 ms, plus timer slack.
+      expect(watchdog?.at).toBeDefined();
+      expect((watchdog?.at ?? 0) - stalledAt).toBeGreaterThanOrEqual(100);
+      expect((watchdog?.at ?? 0) - stalledAt).toBeLessThan(1500);
+      expectExactly((await stream.snapshot()).seqs, 20);
+    });
+
+    describe('a cut in the middle of an event does not advance the cursor', () => {
+      // A scripted server cuts at exact byte positions of the event stream; the random-cut test
+      // above does the same through a real server, at positions it does not control.
+      const entry3 = fakeEntry(3);
+      const dataAt = entry3.indexOf('data:');
+      const cuts = {
+        'after id:': entry3.slice(0, dataAt),
+        'inside data:': entry3.slice(0, dataAt + 20),
+        'before the blank line': entry3.slice(0, -1),
+      };
+      for (const [where, partial] of Object.entries(cuts)) {
+        it(`entry event cut ${where}`, async () => {
+          const fake = await startFakeServer([
+            { raw: fakeHello(0) + fakeEntry(1) + fakeEntry(2) + partial },
+            { events: [{ seq: 3 }, { seq: 4 }, { seq: 5 }] },
+          ]);
+          cleanups.push(() => fake.close());
+          const stream = await driver.open({ url: fake.url, backoff: { baseMs: 1, maxMs: 5 } });
+          const snapshot = await until(stream, (s) => s.count >= 5, 'all 5 entries');
+          expect(snapshot.statuses.find((status) => status.state === 'waiting')?.lastEventId).toBe('fake:2');
+          expect(fake.lastEventIds().slice(0, 2)).toEqual([undefined, 'fake:2']);
+          expectExactly((await stream.snapshot()).seqs, 5);
+        });
+      }
+
+      it('id-only events move the cursor on their blank line, not on their id: line', async () => {
+        for (const [partial, cursor] of [
+          ['id: fake:5\n', 'fake:2'],
+          ['id: fake:5\n\n', 'fake:5'],
+        ] as const) {
+          const fake = await startFakeServer([
+            { raw: fakeHello(0) + fakeEntry(1, 'warn') + fakeEntry(2, 'warn') + partial },
+            { events: [] },
+          ]);
+          cleanups.push(() => fake.close());
+          const stream = await driver.open({ url: fake.url, filter: { level: 'warn' }, backoff: { baseMs: 1, maxMs: 5 } });
+          await until(stream, (s) => fake.requests() >= 2 && s.hellos >= 2, 'the reconnect');
+          expect(fake.lastEventIds()[1]).toBe(cursor);
+          expectExactly((await stream.snapshot()).seqs, 2);
+          await stream.close();
+        }
+      });
+    });
+
+    it('backs off with full jitter, capped, and waits what it says', async () => {
+      const target = await server();
+      const proxy = await proxyTo(portOf(target.url));
+      proxy.refuse(true);
+      const stream = await driver.open({ url: proxy.url(), backoff: { baseMs: 20, maxMs: 160 } });
+      const snapshot = await until(stream, (s) => s.statuses.filter((status) => status.state === 'waiting').length >= 12, '12 waits');
+      proxy.refuse(false);
+      await until(stream, (s) => s.state === 'open', 'open');
+      const delays: number[] = [];
+      const statuses = snapshot.statuses;
+      statuses.forEach((status, index) => {
+        if (status.state !== 'waiting' || status.nextRetryMs === undefined) return;
+        const next = statuses.slice(index + 1).find((later) => later.state === 'connecting');
+        if (next === undefined) return;
+        const waited = next.at - status.at;
+        expect(status.nextRetryMs).toBeLessThanOrEqual(backoffCeiling(status.attempt, 20, 160));
+        expect(waited).toBeGreaterThanOrEqual(status.nextRetryMs - 2);
+        expect(waited).toBeLessThan(status.nextRetryMs + 150);
+        delays.push(status.nextRetryMs);
+      });
+      const attempts = statuses.filter((status) => status.state === 'waiting').map((status) => status.attempt);
+      expect(attempts.slice(0, 6)).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(Math.max(...delays)).toBeLessThanOrEqual(160);
+      // Jittered: the delays are spread, not one fixed value per attempt.
+      expect(new Set(delays).size).toBeGreaterThanOrEqual(6);
+    });
+
+    it("takes the server's retry: as backoff base", async () => {
+      const target = await server({ retry: '40ms' });
+      const proxy = await proxyTo(portOf(target.url));
+      const stream = await driver.open({ url: proxy.url(), backoff: { maxMs: 10_000 } });
+      await until(stream, (s) => s.state === 'open', 'open');
+      proxy.refuse(true);
+      proxy.cutAll();
+      const snapshot = await until(stream, (s) => s.statuses.filter((status) => status.state === 'waiting').length >= 4, '4 waits');
+      const waits = snapshot.statuses.filter((status) => status.state === 'waiting');
+      for (const status of waits) expect(status.nextRetryMs).toBeLessThanOrEqual(backoffCeiling(status.attempt, 40, 10_000));
+      proxy.refuse(false);
+    });
+
+    it('runs one reconnect loop however many triggers fire at once; honours Retry-After on 503', async () => {
+      const fake = await startFakeServer([
+        { status: 503, retryAfter: 30 },
+        { status: 503, retryAfter: 30 },
+      ]);
+      cleanups.push(() => fake.close());
+      const stream = await driver.open({ url: fake.url, backoff: { baseMs: 1, maxMs: 10 } });
+      const first = await until(stream, (s) => s.state === 'waiting', 'the first wait');
+      expect(first.statuses.at(-1)?.nextRetryMs).toBeGreaterThanOrEqual(30_000);
+      expect(first.statuses.at(-1)?.error).toBe('LIVELOG_CLIENT_ERR_HTTP');
+      await stream.reconnectNow(25);
+      const second = await until(stream, (s) => s.statuses.filter((status) => status.state === 'waiting').length >= 2, 'the second wait');
+      expect(fake.requests()).toBe(2);
+      expect(second.statuses.filter((status) => status.state === 'connecting')).toHaveLength(2);
+    });
+
+    it('retries 429 after Retry-After, follows retryable close events, stops on a terminal one', async () => {
+      const fake = await startFakeServer([
+        { status: 429, retryAfter: 1 },
+        { events: [{ seq: 1 }], close: { reason: 'shutdown', retryable: true } },
+        { events: [{ seq: 2 }], close: { reason: 'forbidden', retryable: false } },
+      ]);
+      cleanups.push(() => fake.close());
+      const stream = await driver.open({ url: fake.url, backoff: { baseMs: 1, maxMs: 10 } });
+      const snapshot = await until(stream, (s) => s.state === 'closed', 'the terminal close');
+      const firstWait = snapshot.statuses.find((status) => status.state === 'waiting');
+      const secondConnect = snapshot.statuses.filter((status) => status.state === 'connecting')[1];
+      expect((secondConnect?.at ?? 0) - (firstWait?.at ?? 0)).toBeGreaterThanOrEqual(995);
+      expect(snapshot.errors).toMatchObject([{ code: 'LIVELOG_CLIENT_ERR_FORBIDDEN' }]);
+      expect(snapshot.stats.attempts).toBe(3);
+      expectExactly((await stream.snapshot()).seqs, 2);
+    });
+
+    describe('fatal answers stop the stream with an error', () => {
+      const cases = [
+        { name: '401 without a token', token: undefined, filter: undefined, code: 'LIVELOG_CLIENT_ERR_UNAUTHORIZED', status: 401 },
+        {
+          name: '403 with an ingest-only token',
+          token: 'ingest-only-1',
+          filter: undefined,
+          code: 'LIVELOG_CLIENT_ERR_FORBIDDEN',
+          status: 403,
+        },
+        {
+          name: '400 for a bad filter',
+          token: 'reader-token-1',
+          filter: { level: 'loud' },
+          code: 'LIVELOG_CLIENT_ERR_BAD_REQUEST',
+          status: 400,
+        },
+      ] as const;
+      for (const testCase of cases) {
+        it(testCase.name, async () => {
+          const target = await server({ tokens: ['reader-token-1:read', 'ingest-only-1:ingest'] });
+          const stream = await driver.open({
+            url: target.url,
+            backoff: { baseMs: 1, maxMs: 5 },
+            ...(testCase.token ? { token: testCase.token } : {}),
+            ...(testCase.filter ? { filter: testCase.filter as never } : {}),
+          });
+          const snapshot = await until(stream, (s) => s.state === 'closed', 'closed');
+          expect(snapshot.errors).toMatchObject([{ code: testCase.code, status: testCase.status }]);
+          expect(snapshot.stats.attempts).toBe(1);
+        });
+      }
+    });
+
+    it('retries 503 (too many readers) until a slot frees up', async () => {
+      const target = await server({ maxReaders: '1' });
+      const occupant = openSse(`${target.url}/api/stream`, {}, {});
+      await waitFor(() => target.server.engine.broker.stats.readers === 1, { what: 'the occupant' });
+      const stream = await driver.open({ url: target.url, start: { fromStart: true }, backoff: { baseMs: 5, maxMs: 20 } });
+      await until(stream, (s) => s.statuses.some((status) => status.error === 'LIVELOG_CLIENT_ERR_HTTP'), 'a 503');
+      occupant.close();
+      await until(stream, (s) => s.state === 'open', 'open');
+      await ingest(target.url, 3);
+      await until(stream, (s) => s.count >= 3, '3 entries');
+      expectExactly((await stream.snapshot()).seqs, 3);
+    });
+
+    it('moves its cursor past filtered entries (id-only events) and resumes from there', async () => {
+      const target = await server();
+      const proxy = await proxyTo(portOf(target.url));
+      const batch = (from: number): string =>
+        Array.from({ length: 10 }, (_, i) => JSON.stringify({ msg: `m ${from + i}`, level: (from + i) % 3 === 0 ? 'warn' : 'info' })).join(
+          '\n',
+        );
+      await postLogs(target.url, `${batch(1)}\n`);
+      const stream = await driver.open({ url: proxy.url(), start: { fromStart: true }, filter: { level: 'warn' } });
+      const first = await until(stream, (s) => s.lastEventId.endsWith(':10'), 'the cursor past seq 10');
+      expectExactly((await stream.snapshot()).seqs, 3, [3, 6, 9]);
+      proxy.cutAll();
+      await postLogs(target.url, `${batch(11)}\n`);
+      await until(stream, (s) => s.lastEventId.endsWith(':20') && s.hellos >= 2, 'the cursor past seq 20');
+      expectExactly((await stream.snapshot()).seqs, 6, [3, 6, 9, 12, 15, 18]);
+      expect(first.stats.duplicates).toBe(0);
+    });
+
+    it('reports a gap when retention removed what it asked for, and a reset for a foreign id', async () => {
+      const target = await server({ retainEntries: '10', ringEntries: '5' });
+      const reply = await ingest(target.url, 100);
+      const streamId = reply.firstId.split(':')[0] as string;
+      await waitFor(
+        async () => {
+          const page = await getJson<{ entries: { seq: number }[] }>(target.url, '/api/logs?from=start&limit=1');
+          return (page.body.entries[0]?.seq ?? 0) > 1;
+        },
+        { what: 'retention' },
+      );
+      const gapped = await driver.open({ url: target.url, start: { lastEventId: `${streamId}:0` } });
+      const snapshot = await until(gapped, (s) => s.lastSeq === 100, 'entry 100');
+      expect(snapshot.gaps).toHaveLength(1);
+      const gap = snapshot.gaps[0];
+      expect(gap?.missed).toBe((gap?.toSeq ?? 0) - (gap?.fromSeq ?? 0) + 1);
+      expect(gap?.fromSeq).toBe(1);
+      expectExactly(
+        (await gapped.snapshot()).seqs,
+        0,
+        Array.from({ length: 100 - (gap?.toSeq ?? 0) }, (_, i) => (gap?.toSeq ?? 0) + 1 + i),
+      );
+      expect(snapshot.stats).toMatchObject({ gaps: 1, missedInGaps: gap?.missed, missing: 0 });
+
+      const reset = await driver.open({ url: target.url, start: { lastEventId: 'elsewhere:5', tail: 3 } });
+      const resetSnapshot = await until(reset, (s) => s.lastSeq === 100, 'entry 100 after reset');
+      expect(resetSnapshot.resets).toBe(1);
+      expectExactly((await reset.snapshot()).seqs, 3, [98, 99, 100]);
+    });
+
+    it('iterates with a bounded buffer: a slow consumer slows the reader, and loses nothing', async () => {
+      const target = await server();
+      const stream = await driver.open({
+        url: target.url,
+        start: { fromStart: true },
+        consume: 'iterator',
+        highWaterMark: 20,
+        consumerDelayMs: 2,
+      });
+      for (let i = 0; i < 4; i++) await ingest(target.url, 250);
+      await until(stream, (s) => s.count >= 1000, '1000 entries');
+      expectExactly((await stream.snapshot()).seqs, 1000);
+      await stream.close();
+    });
+  });
+}

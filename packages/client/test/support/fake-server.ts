@@ -1,0 +1,83 @@
+import { createServer, type ServerResponse } from 'node:http';
+
+/** One scripted answer of the fake server. */
+export type FakeAnswer =
+  | { status: number; retryAfter?: number }
+  | { events: { seq: number }[]; close?: { reason: string; retryable: boolean } }
+  /** Exactly these bytes of event stream, then the socket is destroyed (a cut wherever `raw` ends). */
+  | { raw: string };
+
+/** A fake server: real HTTP on a real socket, answering from a script. */
+export interface FakeServer {
+  url: string;
+  /** Requests received so far. */
+  requests(): number;
+  /** Last-Event-ID headers received, in order. */
+  lastEventIds(): (string | undefined)[];
+  close(): Promise<void>;
+}
+
+/**
+ * Answers request n with `script[n]` (the last answer repeats). For the answers a real livelog server
+ * does not give on demand: 429 with Retry-After, 503 with Retry-After, close events with a terminal reason.
+ */
+export async function startFakeServer(script: readonly FakeAnswer[]): Promise<FakeServer> {
+  let count = 0;
+  const ids: (string | undefined)[] = [];
+  const open = new Set<ServerResponse>();
+  const server = createServer((request, response) => {
+    if (!request.url?.startsWith('/api/stream')) {
+      // A browser's own requests (favicon) are not part of the script.
+      response.writeHead(404).end();
+      return;
+    }
+    const answer = script[Math.min(count, script.length - 1)] as FakeAnswer;
+    count++;
+    const header = request.headers['last-event-id'];
+    ids.push(typeof header === 'string' ? header : undefined);
+    if ('status' in answer) {
+      response.writeHead(answer.status, {
+        'content-type': 'application/json',
+        ...(answer.retryAfter === undefined ? {} : { 'retry-after': String(answer.retryAfter) }),
+      });
+      response.end(JSON.stringify({ error: { code: 'LIVELOG_ERR_SHUTTING_DOWN', message: 'scripted answer' } }));
+      return;
+    }
+    open.add(response);
+    response.on('close', () => open.delete(response));
+    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    if ('raw' in answer) {
+      response.write(answer.raw, () => response.socket?.destroy());
+      return;
+    }
+    const resumedAt = typeof header === 'string' ? Number(header.split(':')[1] ?? 0) : 0;
+    let text = fakeHello(answer.events[0] === undefined ? resumedAt : answer.events[0].seq - 1);
+    for (const { seq } of answer.events) text += fakeEntry(seq);
+    if (answer.close !== undefined) text += `event: close\ndata: ${JSON.stringify(answer.close)}\n\n`;
+    response.end(text);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('fake server has no port');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    requests: () => count,
+    lastEventIds: () => [...ids],
+    async close() {
+      for (const response of open) response.destroy();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** The hello event of the fake stream `fake`, starting after `seq`. */
+export function fakeHello(seq: number): string {
+  return `event: hello\nid: fake:${seq}\ndata: ${JSON.stringify({ stream: 'fake', first: 1, last: seq, heartbeatMs: 1000 })}\n\n`;
+}
+
+/** The frame of fake entry `seq`. */
+export function fakeEntry(seq: number, level = 'info'): string {
+  const entry = { id: `fake:${seq}`, seq, time: 1_700_000_000_000 + seq, level, source: 'fake', msg: `fake ${seq}` };
+  return `id: ${entry.id}\ndata: ${JSON.stringify(entry)}\n\n`;
+}
