@@ -196,6 +196,19 @@ describe('RedisStreamStore', () => {
     await expect(store.append(lines(1))).rejects.toMatchObject({ code: 'LIVELOG_ERR_STORE_CLOSED' });
   });
 
+  it('closes at once while Redis is unreachable', async () => {
+    const server = await TestRedisServer.start();
+    cleanups.push(() => server.stop());
+    const store = new RedisStreamStore({ url: server.url, key: uniqueKey(), blockMs: 500 });
+    await store.open();
+    await server.kill();
+    const pending = store.append(lines(1)).catch((error: unknown) => error);
+    const started = Date.now();
+    await store.close();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await pending).toMatchObject({ code: 'LIVELOG_ERR_STORE_UNAVAILABLE' });
+  });
+
   it('fails to open with LIVELOG_ERR_STORE_UNAVAILABLE when Redis cannot be reached', async () => {
     const store = new RedisStreamStore({ url: 'redis://127.0.0.1:1', key: 'unreachable', connectTimeoutMs: 300 });
     await expect(store.open()).rejects.toMatchObject({ code: 'LIVELOG_ERR_STORE_UNAVAILABLE' });
