@@ -68,7 +68,7 @@ describe('Redis lost and back while two livelog processes run', () => {
       expect(reader.connections).toBe(1);
     }
     expect(await historySeqs(a.url)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
-  });
+  }, 120_000);
 
   it('loses nothing when the connections to Redis are cut again and again mid-run', async () => {
     const target = new URL(REDIS_URL);
@@ -104,5 +104,5 @@ describe('Redis lost and back while two livelog processes run', () => {
       expect(reader.connections).toBe(1);
     }
     expect(await historySeqs(b.url)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
-  });
+  }, 120_000);
 });

@@ -44,7 +44,7 @@ describe('two livelog processes on one Redis', () => {
     expect(Math.min(...reader.helloBy)).toBeGreaterThan(5);
     const seqs = writer.acknowledged.flatMap((ack) => Array.from({ length: ack.lastSeq - ack.firstSeq + 1 }, (_, i) => ack.firstSeq + i));
     expect(seqs.sort((x, y) => x - y)).toEqual(Array.from({ length: 100_000 }, (_, i) => i + 1));
-  });
+  }, 180_000);
 
   it('loses no acknowledged entry when one instance is killed with kill -9 mid-run', async () => {
     const key = streamKey();
@@ -78,5 +78,5 @@ describe('two livelog processes on one Redis', () => {
     expect(stored).toEqual(Array.from({ length: total }, (_, i) => i + 1));
     const firsts = writer.acknowledged.map((ack) => ack.firstSeq).sort((x, y) => x - y);
     expect(firsts).toEqual(Array.from({ length: 120 }, (_, i) => i * 250 + 1));
-  });
+  }, 180_000);
 });
