@@ -1,5 +1,5 @@
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { RecoveredFrame, ShipperSpool, SpoolFrame, SpoolRef } from '../shipper-spool.js';
 
@@ -31,6 +31,8 @@ interface FrameHeader {
 }
 
 const SEGMENT = /^spool-(\d{8})\.ndjson$/;
+/** Spool directories this process holds, since a lock naming our own pid may also be a dead predecessor's (pids are reused, in containers often). */
+const HELD = new Set<string>();
 
 /**
  * A write-ahead spool in a directory: append-only segment files `spool-00000001.ndjson` of frames
@@ -81,7 +83,10 @@ class FileSpool implements ShipperSpool {
     return this.#serial(async () => {
       await this.#handle?.close();
       this.#handle = undefined;
-      if (this.#locked) await rm(this.#path('spool.lock'), { force: true });
+      if (this.#locked) {
+        await rm(this.#path('spool.lock'), { force: true });
+        HELD.delete(resolve(this.#dir));
+      }
       this.#locked = false;
     });
   }
@@ -148,9 +153,12 @@ class FileSpool implements ShipperSpool {
 
   async #lock(): Promise<void> {
     const path = this.#path('spool.lock');
+    const held = resolve(this.#dir);
+    if (HELD.has(held)) throw new Error(`the spool ${this.#dir} is in use by this process; one shipper per spool directory`);
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         await writeFile(path, `${process.pid}\n`, { flag: 'wx' });
+        HELD.add(held);
         this.#locked = true;
         return;
       } catch (error) {

@@ -1,0 +1,96 @@
+import { appendFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tempDir } from '@livelog/test-utils';
+import { afterEach, expect, test } from 'vitest';
+import { createFileSpool } from './file-spool.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function dir(): Promise<string> {
+  const temp = await tempDir('livelog-file-spool-');
+  cleanups.push(temp.remove);
+  return temp.path;
+}
+
+const frame = (n: number) => ({
+  key: `k${n}`,
+  source: n % 2 === 0 ? 'even' : undefined,
+  records: 2,
+  body: `{"msg":"a${n}"}\n{"msg":"b${n}"}\n`,
+});
+
+test('frames not acknowledged come back, in order, with their keys, sources and bodies', async () => {
+  const path = await dir();
+  const spool = createFileSpool({ dir: path });
+  expect(await spool.open()).toEqual([]);
+  const refs = [];
+  for (let n = 1; n <= 4; n++) refs.push(await spool.append(frame(n)));
+  await spool.acknowledge(refs[0]);
+  await spool.close();
+
+  const again = createFileSpool({ dir: path });
+  const recovered = await again.open();
+  expect(recovered.map(({ key, source, records }) => ({ key, source, records }))).toEqual([
+    { key: 'k2', source: 'even', records: 2 },
+    { key: 'k3', source: undefined, records: 2 },
+    { key: 'k4', source: 'even', records: 2 },
+  ]);
+  expect(await again.read(recovered[1]?.ref)).toBe(frame(3).body);
+  await again.close();
+});
+
+test('a torn last frame (a crash mid-append) is cut off; the frames before it survive', async () => {
+  const path = await dir();
+  const spool = createFileSpool({ dir: path });
+  await spool.open();
+  await spool.append(frame(1));
+  await spool.append(frame(2));
+  await spool.close();
+  const [segment] = (await readdir(path)).filter((name) => name.endsWith('.ndjson'));
+  const file = join(path, segment as string);
+  const whole = (await stat(file)).size;
+  await appendFile(file, '{"k":"k3","n":2,"b":40,"c":1}\n{"msg":"a3"');
+
+  const again = createFileSpool({ dir: path });
+  expect((await again.open()).map((f) => f.key)).toEqual(['k1', 'k2']);
+  expect((await stat(file)).size).toBe(whole);
+  await again.close();
+});
+
+test('acknowledging everything empties the spool; full segments are deleted once acknowledged', async () => {
+  const path = await dir();
+  const spool = createFileSpool({ dir: path, segmentBytes: 100 });
+  await spool.open();
+  const refs = [];
+  for (let n = 1; n <= 5; n++) refs.push(await spool.append(frame(n)));
+  const segments = async () => (await readdir(path)).filter((name) => name.endsWith('.ndjson')).sort();
+  expect((await segments()).length).toBe(5);
+  for (const ref of refs.slice(0, 3)) await spool.acknowledge(ref);
+  expect((await segments()).length).toBe(2);
+  for (const ref of refs.slice(3)) await spool.acknowledge(ref);
+  const left = await segments();
+  expect(left.length).toBe(1);
+  expect((await stat(join(path, left[0] as string))).size).toBe(0);
+  expect(await readFile(join(path, 'spool.ack'), 'utf8')).toMatch(/^5 0\n$/);
+  await spool.close();
+  expect(await createFileSpool({ dir: path }).open()).toEqual([]);
+});
+
+test('one shipper per spool: refused while another holds it, taken over from a holder that died', async () => {
+  const path = await dir();
+  const first = createFileSpool({ dir: path });
+  await first.open();
+  await expect(createFileSpool({ dir: path }).open()).rejects.toThrow(/in use by this process/);
+  await first.close();
+  // The parent of this test process is alive: its lock holds.
+  await writeFile(join(path, 'spool.lock'), `${process.ppid}\n`);
+  await expect(createFileSpool({ dir: path }).open()).rejects.toThrow(`in use by process ${process.ppid}`);
+  // A pid no process has: the holder was killed, its lock is stale.
+  await writeFile(join(path, 'spool.lock'), '999999999\n');
+  const second = createFileSpool({ dir: path });
+  await expect(second.open()).resolves.toEqual([]);
+  await second.close();
+});
