@@ -79,8 +79,8 @@ export class LivelogConsole extends LitElement {
   #tick: ReturnType<typeof setInterval> | undefined;
   #frame = 0;
   readonly #dark = globalThis.matchMedia?.('(prefers-color-scheme: dark)');
-  readonly #list = new VirtualListController(this, {
-    getScrollElement: () => this.renderRoot?.querySelector?.('.viewport') ?? null,
+  readonly #list: VirtualListController = new VirtualListController(this, {
+    getScrollElement: (): HTMLElement | null => this.renderRoot?.querySelector?.<HTMLElement>('.viewport') ?? null,
     count: 1,
     getItemKey: (index) => (index === 0 ? 'edge' : (this.#model?.buffer.rows[index - 1]?.key ?? index)),
     estimateSize: ROW_HEIGHT,
@@ -183,6 +183,17 @@ export class LivelogConsole extends LitElement {
     return found;
   }
 
+  /** Pauses and scrolls to the marker of the last gap the server reported. */
+  showGap(): void {
+    const rows = this.#model?.buffer.rows ?? [];
+    for (let index = rows.length - 1; index >= 0; index--) {
+      if (rows[index]?.kind !== 'gap') continue;
+      this.pause();
+      this.#list.virtualizer.scrollToIndex(index + 1, { align: 'center' });
+      return;
+    }
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
     this.#filter = { ...EMPTY_FILTER, ...this.#filterFromAttributes() };
@@ -267,7 +278,7 @@ export class LivelogConsole extends LitElement {
         onFullscreen: () => this.#run('fullscreen'),
         onHelp: () => this.#run('help'),
       })}
-      ${renderStatus(model, this.following, this.#unseen, this.#retryAt)}
+      ${renderStatus(model, this.following, this.#unseen, this.#retryAt, () => this.showGap())}
       <div class="viewport" part="viewport" role="log" aria-label="Log lines" tabindex="0" @scroll=${this.#onScroll}
         @wheel=${this.#onUserScroll} @touchmove=${this.#onUserScroll} @pointerdown=${this.#onUserScroll} @keydown=${this.#onUserScroll}>
         <div class="spacer" style="height:${this.#list.virtualizer.getTotalSize()}px">

@@ -222,6 +222,14 @@ export const consoleStyles = css`
   .notice {
     color: var(--ll-gap-fg);
   }
+  .gap-notice {
+    min-height: 20px;
+    padding: 0 8px;
+    font-size: 12px;
+    color: var(--ll-gap-fg);
+    background: var(--ll-gap-bg);
+    border-color: var(--ll-gap-fg);
+  }
   .viewport {
     position: relative;
     flex: 1 1 auto;

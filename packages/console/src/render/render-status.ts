@@ -24,7 +24,13 @@ export function describeStatus(model: LogModel, now = Date.now(), retryAt?: numb
 }
 
 /** The status line: connection state, catch-up and recovery, what is loaded, notices. */
-export function renderStatus(model: LogModel, following: boolean, unseen: number, retryAt: number | undefined): TemplateResult {
+export function renderStatus(
+  model: LogModel,
+  following: boolean,
+  unseen: number,
+  retryAt: number | undefined,
+  onShowGap: () => void,
+): TemplateResult {
   const recovered = model.recovered;
   const loaded = model.buffer.size;
   const shown = model.buffer.rows.length;
@@ -42,6 +48,13 @@ export function renderStatus(model: LogModel, following: boolean, unseen: number
     <span>${count(loaded)} loaded${shown < loaded ? html`, ${count(shown)} shown` : nothing}</span>
     ${following ? nothing : html`<span>Paused${unseen > 0 ? html` · ${count(unseen)} new` : nothing}</span>`}
     ${model.loadingOlder ? html`<span>Loading older lines…</span>` : nothing}
+    ${
+      model.lastGap
+        ? html`<button type="button" class="gap-notice" part="gap-notice" @click=${onShowGap}>⚠ ${count(model.lastGap.missed)} ${
+            model.lastGap.missed === 1 ? 'line' : 'lines'
+          } removed by retention: show where</button>`
+        : nothing
+    }
     ${model.notice ? html`<span class="notice" role="alert">${model.notice}</span>` : nothing}
   </div>`;
 }

@@ -44,6 +44,8 @@ export class LogModel {
   readonly sources = new Map<string, SourceSummary>();
   /** Entries received from the stream, in total. */
   received = 0;
+  /** The last gap the server reported, until the view is reloaded. */
+  lastGap: GapEvent | undefined;
   /** A problem to show that is not a connection state (a history request failed, a permalink target is gone). */
   notice: string | undefined;
   maxLines: number;
@@ -109,6 +111,7 @@ export class LogModel {
     this.newerAvailable = false;
     this.lag = 0;
     this.notice = undefined;
+    this.lastGap = undefined;
     this.#openStream(this.tail > 0 ? { tail: this.tail } : { live: true });
     this.#events.changed();
   }
@@ -279,6 +282,7 @@ export class LogModel {
       gap: (gap) => {
         if (!current()) return;
         if (this.mode === 'live') this.buffer.addGap(gap);
+        this.lastGap = gap;
         this.#events.gap(gap);
         this.#events.changed();
       },

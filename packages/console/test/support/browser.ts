@@ -1,0 +1,96 @@
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+const PACKAGE = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Screenshots of the main states, kept as test artifacts (git-ignored). */
+export const ARTIFACTS = join(PACKAGE, '.artifacts');
+const CHROMIUM = process.env.LIVELOG_CHROMIUM ?? '/usr/bin/chromium';
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const name of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, name.name);
+    newest = Math.max(newest, name.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * The tests drive the dashboard the server really serves, so it must be built and current. Building
+ * here would race between test files running in parallel; a clear message is cheaper.
+ */
+export function assertConsoleBuilt(): void {
+  const index = join(PACKAGE, 'dist', 'app', 'index.html');
+  if (!existsSync(index)) throw new Error('the console is not built: run `npm run build` (or `npm run build -w @livelog/console`) first');
+  if (newestMtime(join(PACKAGE, 'src')) > statSync(index).mtimeMs) {
+    throw new Error('the console build is older than its sources: run `npm run build -w @livelog/console`');
+  }
+}
+
+/** Debian's Chromium, headless, with a fresh temporary profile. One per test file. */
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run node scripts/ensure-chromium.mjs (or set LIVELOG_CHROMIUM)`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** What a page did that a test must see: uncaught errors and console messages. */
+export interface PageWatch {
+  errors: string[];
+  messages: string[];
+}
+
+/** A new page that records errors and console output, and collects the console's events on `window`. */
+export async function openPage(
+  browser: Browser,
+  options: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {},
+): Promise<{ page: Page; watch: PageWatch }> {
+  const context = await browser.newContext({
+    viewport: { width: options.width ?? 1200, height: options.height ?? 720 },
+    colorScheme: options.colorScheme ?? 'light',
+    acceptDownloads: true,
+  });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const page = await context.newPage();
+  const watch: PageWatch = { errors: [], messages: [] };
+  page.on('pageerror', (error) => watch.errors.push(error.message));
+  page.on('console', (message) => watch.messages.push(`${message.type()}: ${message.text()}`));
+  await page.addInitScript(() => {
+    const log = ((window as unknown as { __events: unknown[] }).__events = []);
+    for (const type of ['livelog-status', 'livelog-recovered', 'livelog-gap', 'livelog-select']) {
+      document.addEventListener(type, (event) => log.push({ type, detail: (event as CustomEvent).detail }));
+    }
+  });
+  return { page, watch };
+}
+
+/** Loaded seqs of the dashboard's console, in order. */
+export function loadedSeqs(page: Page): Promise<number[]> {
+  return page.evaluate(() => {
+    const app = document.querySelector('livelog-app') as unknown as { console: { entries: { seq: number }[] } | null } | null;
+    return app?.console?.entries.map((entry) => entry.seq) ?? [];
+  });
+}
+
+/** The events the page's consoles dispatched so far. */
+export function pageEvents(page: Page): Promise<{ type: string; detail: Record<string, unknown> }[]> {
+  return page.evaluate(() => (window as unknown as { __events: { type: string; detail: Record<string, unknown> }[] }).__events);
+}
+
+/** Saves a screenshot under `.artifacts/`. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
