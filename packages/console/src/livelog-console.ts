@@ -81,8 +81,8 @@ export class LivelogConsole extends LitElement {
   readonly #dark = globalThis.matchMedia?.('(prefers-color-scheme: dark)');
   readonly #list: VirtualListController = new VirtualListController(this, {
     getScrollElement: (): HTMLElement | null => this.renderRoot?.querySelector?.<HTMLElement>('.viewport') ?? null,
-    count: 1,
-    getItemKey: (index) => (index === 0 ? 'edge' : (this.#model?.buffer.rows[index - 1]?.key ?? index)),
+    count: 0,
+    getItemKey: (index) => this.#model?.buffer.rows[index]?.key ?? index,
     estimateSize: ROW_HEIGHT,
     follow: true,
   });
@@ -189,7 +189,7 @@ export class LivelogConsole extends LitElement {
     for (let index = rows.length - 1; index >= 0; index--) {
       if (rows[index]?.kind !== 'gap') continue;
       this.pause();
-      this.#list.virtualizer.scrollToIndex(index + 1, { align: 'center' });
+      this.#list.virtualizer.scrollToIndex(index, { align: 'center' });
       return;
     }
   }
@@ -226,12 +226,19 @@ export class LivelogConsole extends LitElement {
     }
     if (changed.has('maxLines') && this.hasUpdated) this.#model?.setMaxLines(this.#maxLines());
     if (this.#model !== undefined) this.#model.tail = Math.max(0, Math.floor(this.tail));
-    this.#list.update({ count: (this.#model?.buffer.rows.length ?? 0) + 1, follow: this.following });
+    this.#list.update({ count: this.#model?.buffer.rows.length ?? 0, follow: this.following });
   }
 
   protected override updated(): void {
-    for (const row of this.renderRoot.querySelectorAll<HTMLElement>('.row')) this.#list.virtualizer.measureElement(row);
-    if (this.following && !this.#list.virtualizer.isAtEnd(4)) this.#list.virtualizer.scrollToEnd();
+    const virtualizer = this.#list.virtualizer;
+    for (const row of this.renderRoot.querySelectorAll<HTMLElement>('.row[data-index]')) virtualizer.measureElement(row);
+    if (this.following && !virtualizer.isAtEnd(4)) virtualizer.scrollToEnd();
+    // Paging is decided after rendering, when the virtualizer's range matches what is on screen.
+    const model = this.#model;
+    const range = virtualizer.range;
+    if (model === undefined || range === null) return;
+    if (range.startIndex < 5 && !this.following) void model.loadOlder();
+    if (model.mode === 'detached' && range.endIndex >= model.buffer.rows.length - 5) void model.loadNewer();
   }
 
   protected override render(): unknown {
@@ -282,9 +289,9 @@ export class LivelogConsole extends LitElement {
       <div class="viewport" part="viewport" role="log" aria-label="Log lines" tabindex="0" @scroll=${this.#onScroll}
         @wheel=${this.#onUserScroll} @touchmove=${this.#onUserScroll} @pointerdown=${this.#onUserScroll} @keydown=${this.#onUserScroll}>
         <div class="spacer" style="height:${this.#list.virtualizer.getTotalSize()}px">
+          ${this.#renderEdge()}
           ${this.#list.items().map((item) => {
-            if (item.index === 0) return this.#renderEdge(item.start);
-            const row = rows[item.index - 1];
+            const row = rows[item.index];
             return row === undefined ? nothing : renderRow(row, item.index, item.start, context);
           })}
         </div>
@@ -294,7 +301,8 @@ export class LivelogConsole extends LitElement {
     </div>`;
   }
 
-  #renderEdge(start: number): unknown {
+  /** The line above the first row: what lies before it. Outside the virtual list, so anchoring ignores it. */
+  #renderEdge(): unknown {
     const model = this.#model;
     if (model === undefined) return nothing;
     const text = model.loadingOlder
@@ -304,7 +312,7 @@ export class LivelogConsole extends LitElement {
         : model.buffer.size > 0
           ? 'Scroll up for older lines'
           : 'Waiting for lines…';
-    return html`<div class="row edge" data-index="0" style="transform:translateY(${start}px)">${text}</div>`;
+    return html`<div class="row edge">${text}</div>`;
   }
 
   #start(): void {
@@ -382,14 +390,15 @@ export class LivelogConsole extends LitElement {
 
   #scrollToSeq(seq: number, align: 'center' | 'auto'): void {
     const index = this.#model?.buffer.rowIndexOfSeq(seq) ?? -1;
-    if (index >= 0) this.#list.virtualizer.scrollToIndex(index + 1, { align });
+    if (index >= 0) this.#list.virtualizer.scrollToIndex(index, { align });
   }
 
   #jumpToError(step: 1 | -1): void {
     const rows = this.#model?.buffer.rows ?? [];
     const range = this.#list.virtualizer.range;
     const selected = this.#selectedSeq === undefined ? -1 : (this.#model?.buffer.rowIndexOfSeq(this.#selectedSeq) ?? -1);
-    let index = selected >= 0 ? selected : step > 0 ? Math.max(0, (range?.startIndex ?? 1) - 2) : (range?.endIndex ?? rows.length);
+    // Without a selection, start from the edge of what is on screen.
+    let index = selected >= 0 ? selected : step > 0 ? (range?.startIndex ?? 0) - 1 : (range?.endIndex ?? rows.length - 1) + 1;
     for (index += step; index >= 0 && index < rows.length; index += step) {
       const row = rows[index];
       if (row?.kind === 'entry' && (row.entry.level === 'error' || row.entry.level === 'fatal')) {
@@ -414,7 +423,7 @@ export class LivelogConsole extends LitElement {
         break;
       case 'top':
         this.pause();
-        this.#list.virtualizer.scrollToIndex(0, { align: 'start' });
+        this.#list.virtualizer.scrollToOffset(0);
         break;
       case 'live':
         this.goLive();
@@ -505,11 +514,6 @@ export class LivelogConsole extends LitElement {
       if (this.following && !atEnd) this.pause();
       else if (!this.following && atEnd && this.#model?.mode === 'live') this.goLive();
     }
-    const range = this.#list.virtualizer.range;
-    const model = this.#model;
-    if (range === null || model === undefined) return;
-    if (range.startIndex < 5 && !this.following) void model.loadOlder();
-    if (model.mode === 'detached' && range.endIndex >= model.buffer.rows.length - 5) void model.loadNewer();
   };
 
   readonly #onHashChange = (): void => {

@@ -46,6 +46,8 @@ export class VirtualListController implements ReactiveController {
       observeElementRect,
       observeElementOffset,
       overscan: 12,
+      // Room for the line above the first row ("Loading older lines…").
+      paddingStart: options.estimateSize,
       anchorTo: 'end',
       followOnAppend: options.follow ? 'auto' : false,
       scrollEndThreshold: 4,

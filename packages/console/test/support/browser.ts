@@ -68,7 +68,8 @@ export async function openPage(
   page.on('pageerror', (error) => watch.errors.push(error.message));
   page.on('console', (message) => watch.messages.push(`${message.type()}: ${message.text()}`));
   await page.addInitScript(() => {
-    const log = ((window as unknown as { __events: unknown[] }).__events = []);
+    const log: unknown[] = [];
+    (window as unknown as { __events: unknown[] }).__events = log;
     for (const type of ['livelog-status', 'livelog-recovered', 'livelog-gap', 'livelog-select']) {
       document.addEventListener(type, (event) => log.push({ type, detail: (event as CustomEvent).detail }));
     }
