@@ -8,8 +8,8 @@ const THEME_KEY = 'livelog-theme';
 
 /**
  * The dashboard `livelog serve` shows at `/`: a header (connection state, line rate, sources) over
- * one `<livelog-console>`. Everything is relative to the page, so it works under any base path. A
- * `?token=` in the page's URL is passed on to the console.
+ * one `<livelog-console>`. Everything is relative to the page, so it works under any base path. The
+ * page's query sets the console up: `?token=`, `?tail=`, `?max-lines=`, `?level=`, `?source=a,b`.
  */
 export class LivelogApp extends LitElement {
   static override styles = css`
@@ -122,6 +122,10 @@ export class LivelogApp extends LitElement {
   protected override render(): unknown {
     const params = new URLSearchParams(location.search);
     const token = params.get('token') ?? undefined;
+    const number = (name: string): number | undefined => {
+      const value = Number(params.get(name) ?? Number.NaN);
+      return Number.isFinite(value) ? value : undefined;
+    };
     const saved = localStorage.getItem(THEME_KEY);
     const theme = saved === 'light' || saved === 'dark' ? saved : 'auto';
     const state = this.#state;
@@ -147,6 +151,10 @@ export class LivelogApp extends LitElement {
       <livelog-console
         global-shortcuts
         .token=${token}
+        .tail=${number('tail') ?? 1000}
+        .maxLines=${number('max-lines') ?? 200_000}
+        level=${params.get('level') ?? ''}
+        source=${params.get('source') ?? ''}
         theme=${theme}
         @livelog-status=${(event: CustomEvent<LivelogStatusDetail>) => {
           this.#state = event.detail;
