@@ -1,0 +1,49 @@
+import type { LogEntry } from '@livelog/protocol';
+import { describe, expect, it } from 'vitest';
+import { compileFilter, EMPTY_FILTER, isNarrowerOrEqual, serverFilterOf } from './line-filter.js';
+
+const entry = (msg: string, level: LogEntry['level'] = 'info', source = 'api', fields?: Record<string, unknown>): LogEntry => ({
+  id: 's:1',
+  seq: 1,
+  time: 0,
+  level,
+  source,
+  msg,
+  ...(fields ? { fields } : {}),
+});
+
+describe('line filters', () => {
+  it('matches level, sources and text in the message or the fields, case-insensitively', () => {
+    const { match } = compileFilter({ ...EMPTY_FILTER, level: 'warn', sources: ['api'], text: 'USER 42' });
+    expect(match(entry('login by user 42', 'error'))).toBe(true);
+    expect(match(entry('login', 'warn', 'api', { who: 'user 42' }))).toBe(true);
+    expect(match(entry('login by user 42', 'info'))).toBe(false);
+    expect(match(entry('login by user 42', 'error', 'db'))).toBe(false);
+  });
+
+  it('runs regexes and inverts only the text part; a bad regex matches all and says why', () => {
+    const inverted = compileFilter({ ...EMPTY_FILTER, level: 'warn', text: '^GET /health', regex: true, invert: true });
+    expect(inverted.match(entry('GET /health 200', 'error'))).toBe(false);
+    expect(inverted.match(entry('POST /login 500', 'error'))).toBe(true);
+    expect(inverted.match(entry('POST /login 500', 'info'))).toBe(false);
+    expect(inverted.pattern).toBeUndefined();
+    const bad = compileFilter({ ...EMPTY_FILTER, text: '(', regex: true });
+    expect(bad.error).toBeDefined();
+    expect(bad.match(entry('anything'))).toBe(true);
+  });
+
+  it('sends the server only what it can run, and knows when loaded lines are still a superset', () => {
+    expect(serverFilterOf({ ...EMPTY_FILTER, level: 'warn', sources: ['b', 'a'], text: 'x' })).toEqual({
+      level: 'warn',
+      sources: ['a', 'b'],
+      q: 'x',
+    });
+    expect(serverFilterOf({ ...EMPTY_FILTER, text: 'x', regex: true })).toEqual({});
+    expect(serverFilterOf({ ...EMPTY_FILTER, text: 'x', invert: true })).toEqual({});
+    expect(isNarrowerOrEqual({ level: 'error', q: 'timeout' }, { level: 'warn', q: 'time' })).toBe(true);
+    expect(isNarrowerOrEqual({ level: 'info' }, { level: 'warn' })).toBe(false);
+    expect(isNarrowerOrEqual({ q: 'tim' }, { q: 'time' })).toBe(false);
+    expect(isNarrowerOrEqual({ sources: ['a'] }, { sources: ['a', 'b'] })).toBe(true);
+    expect(isNarrowerOrEqual({}, { sources: ['a'] })).toBe(false);
+  });
+});
