@@ -257,7 +257,7 @@ export class RedisStreamStore implements HealthCheckedStore {
   async seqBeforeTime(time: number): Promise<number> {
     const client = this.#requireClient();
     const reply = await this.#read(() =>
-      scripts.seekTime.run<string>(client, [this.#keys.meta, this.#keys.log], [String(Math.floor(time))]),
+      scripts.seekTime.run<string>(client, [this.#keys.meta, this.#keys.log], [String(time)]),
     );
     return Number(reply);
   }
