@@ -1,7 +1,7 @@
 import { isLevelName, type LevelName, type LogEntry } from '@livelog/protocol';
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { copyText } from './actions/copy-text.js';
-import { type DownloadFormat, downloadName, formatLines, saveFile } from './actions/download-lines.js';
+import { type DownloadFormat, downloadLines } from './actions/download-lines.js';
 import { isTypingTarget, type Shortcut, shortcutFor } from './actions/keyboard-shortcuts.js';
 import { permalinkId, permalinkUrl } from './actions/permalink.js';
 import { type ConsoleStats, dispatchConsoleEvent, type LivelogStatusDetail } from './console-events.js';
@@ -10,9 +10,10 @@ import { entryToJson, entryToText } from './render/format-line.js';
 import { createHighlighter, type Highlighter } from './render/highlight.js';
 import { renderHelp } from './render/render-help.js';
 import { renderRow } from './render/render-row.js';
-import { renderStatus } from './render/render-status.js';
+import { renderEdge, renderStatus } from './render/render-status.js';
 import { renderToolbar } from './render/render-toolbar.js';
 import { createLogSource } from './state/create-log-source.js';
+import { findErrorRow } from './state/find-error-row.js';
 import { compileFilter, EMPTY_FILTER, type FilterState, serverFilterOf } from './state/line-filter.js';
 import { LogModel } from './state/log-model.js';
 import type { ConnectionStatus } from './state/log-source.js';
@@ -289,7 +290,7 @@ export class LivelogConsole extends LitElement {
       <div class="viewport" part="viewport" role="log" aria-label="Log lines" tabindex="0" @scroll=${this.#onScroll}
         @wheel=${this.#onUserScroll} @touchmove=${this.#onUserScroll} @pointerdown=${this.#onUserScroll} @keydown=${this.#onUserScroll}>
         <div class="spacer" style="height:${this.#list.virtualizer.getTotalSize()}px">
-          ${this.#renderEdge()}
+          ${renderEdge(model)}
           ${this.#list.items().map((item) => {
             const row = rows[item.index];
             return row === undefined ? nothing : renderRow(row, item.index, item.start, context);
@@ -299,20 +300,6 @@ export class LivelogConsole extends LitElement {
       ${showPill ? html`<button type="button" class="pill" part="pill" @click=${() => this.goLive()}>↓ ${this.#unseen.toLocaleString('en-US')} new ${this.#unseen === 1 ? 'line' : 'lines'}</button>` : nothing}
       ${this.#helpOpen ? renderHelp(() => this.#run('escape')) : nothing}
     </div>`;
-  }
-
-  /** The line above the first row: what lies before it. Outside the virtual list, so anchoring ignores it. */
-  #renderEdge(): unknown {
-    const model = this.#model;
-    if (model === undefined) return nothing;
-    const text = model.loadingOlder
-      ? 'Loading older lines…'
-      : !model.olderAvailable
-        ? 'Beginning of the retained log'
-        : model.buffer.size > 0
-          ? 'Scroll up for older lines'
-          : 'Waiting for lines…';
-    return html`<div class="row edge">${text}</div>`;
   }
 
   #start(): void {
@@ -398,18 +385,14 @@ export class LivelogConsole extends LitElement {
     const range = this.#list.virtualizer.range;
     const selected = this.#selectedSeq === undefined ? -1 : (this.#model?.buffer.rowIndexOfSeq(this.#selectedSeq) ?? -1);
     // Without a selection, start from the edge of what is on screen.
-    let index = selected >= 0 ? selected : step > 0 ? (range?.startIndex ?? 0) - 1 : (range?.endIndex ?? rows.length - 1) + 1;
-    for (index += step; index >= 0 && index < rows.length; index += step) {
-      const row = rows[index];
-      if (row?.kind === 'entry' && (row.entry.level === 'error' || row.entry.level === 'fatal')) {
-        this.pause();
-        this.#selectedSeq = row.entry.seq;
-        dispatchConsoleEvent(this, 'livelog-select', { entry: row.entry });
-        this.requestUpdate();
-        void this.updateComplete.then(() => this.#scrollToSeq(row.entry.seq, 'center'));
-        return;
-      }
-    }
+    const from = selected >= 0 ? selected : step > 0 ? (range?.startIndex ?? 0) - 1 : (range?.endIndex ?? rows.length - 1) + 1;
+    const found = findErrorRow(rows, from, step);
+    if (found === undefined) return;
+    this.pause();
+    this.#selectedSeq = found.seq;
+    dispatchConsoleEvent(this, 'livelog-select', { entry: found });
+    this.requestUpdate();
+    void this.updateComplete.then(() => this.#scrollToSeq(found.seq, 'center'));
   }
 
   #run(shortcut: Shortcut): void {
@@ -467,25 +450,14 @@ export class LivelogConsole extends LitElement {
   async #download(scope: 'loaded' | 'range', format: DownloadFormat): Promise<void> {
     const model = this.#model;
     if (model === undefined || this.#downloading !== undefined) return;
-    const type = format === 'ndjson' ? 'application/x-ndjson' : 'text/plain';
-    if (scope === 'loaded') {
-      const shown = model.buffer.rows.flatMap((row) => (row.kind === 'entry' ? [row.entry] : []));
-      saveFile([formatLines(shown, format)], downloadName(format), type);
-      return;
-    }
     const abort = new AbortController();
     this.#downloading = { label: 'Downloading…', abort };
     this.requestUpdate();
-    const parts: string[] = [];
-    let lines = 0;
     try {
-      for await (const page of model.wholeRange(abort.signal)) {
-        parts.push(formatLines(page, format));
-        lines += page.length;
-        this.#downloading.label = `Downloading… ${lines.toLocaleString('en-US')} lines`;
+      await downloadLines(model, scope, format, abort.signal, (lines) => {
+        if (this.#downloading) this.#downloading.label = `Downloading… ${lines.toLocaleString('en-US')} lines`;
         this.requestUpdate();
-      }
-      if (!abort.signal.aborted) saveFile(parts, downloadName(format), type);
+      });
     } catch (error) {
       if (!abort.signal.aborted) model.notice = `download failed: ${error instanceof Error ? error.message : String(error)}`;
     } finally {

@@ -58,3 +58,15 @@ export function renderStatus(
     ${model.notice ? html`<span class="notice" role="alert">${model.notice}</span>` : nothing}
   </div>`;
 }
+
+/** The line above the first row: what lies before it. Outside the virtual list, so scroll anchoring ignores it. */
+export function renderEdge(model: LogModel): TemplateResult {
+  const text = model.loadingOlder
+    ? 'Loading older lines…'
+    : !model.olderAvailable
+      ? 'Beginning of the retained log'
+      : model.buffer.size > 0
+        ? 'Scroll up for older lines'
+        : 'Waiting for lines…';
+  return html`<div class="row edge">${text}</div>`;
+}
