@@ -19,6 +19,10 @@ local function field(entry, name)
   end
   return nil
 end
+-- x holds '<time> <running max time> <level> <source>': one field instead of four halves what a
+-- reader decodes per entry.
+local function time_of(entry) return tonumber(string.match(field(entry, 'x'), '^(%S+) ')) end
+local function maxtime_of(entry) return tonumber(string.match(field(entry, 'x'), '^%S+ (%S+) ')) end
 -- The stream identity, created when missing. Data without its meta has lost its identity (wiped,
 -- evicted, deleted by hand): it is dropped and a new stream starts, so every old id is foreign.
 local function identity(candidate, now)
@@ -81,14 +85,14 @@ for i = 5, #ARGV, 4 do
   local s = fmt(seq)
   local time = ARGV[i]
   local t = tonumber(time)
-  -- m is the running maximum of time up to this entry: never decreasing in seq, so seqBeforeTime
+  -- The running maximum of time up to this entry: never decreasing in seq, so seqBeforeTime
   -- can binary-search it even when producers' clocks disagree.
   if maxnum == nil or t > maxnum then
     maxnum = t
     maxtime = time
   end
   local json = '{"id":"' .. stream .. ':' .. s .. '","seq":' .. s .. ',' .. ARGV[i + 3]
-  redis.call('XADD', KEYS[2], s .. '-0', 'j', json, 't', time, 'm', maxtime, 'l', ARGV[i + 1], 's', ARGV[i + 2])
+  redis.call('XADD', KEYS[2], s .. '-0', 'j', json, 'x', time .. ' ' .. maxtime .. ' ' .. ARGV[i + 1] .. ' ' .. ARGV[i + 2])
   bytes = bytes + #json
   local source = ARGV[i + 2]
   local agg = sources[source]
@@ -118,7 +122,7 @@ return {'appended', stream, fmt(first), fmt(seq), ARGV[3], created}
 
 /**
  * The last seq before the first retained entry whose time is >= ARGV[1], by binary search over the
- * running maximum \`m\` (the first entry whose running maximum reaches the time is the first entry
+ * running maximum of time (the first entry whose running maximum reaches the time is the first entry
  * whose own time does). Returns the last seq when no entry is that recent.
  */
 export const SEEK_TIME_SCRIPT = `${PRELUDE}
@@ -127,14 +131,14 @@ local head = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)
 if #head == 0 then return last end
 local tail = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
 local t = tonumber(ARGV[1])
-if tonumber(field(tail[1], 'm')) < t then return last end
+if maxtime_of(tail[1]) < t then return last end
 local lo = seq_of(head[1][1])
 local hi = seq_of(tail[1][1])
 while lo < hi do
   local mid = math.floor((lo + hi) / 2)
   local id = fmt(mid) .. '-0'
   local found = redis.call('XRANGE', KEYS[2], id, id)
-  if tonumber(field(found[1], 'm')) >= t then hi = mid else lo = mid + 1 end
+  if maxtime_of(found[1]) >= t then hi = mid else lo = mid + 1 end
 end
 return fmt(lo - 1)
 `;
@@ -156,7 +160,7 @@ local up_to = nil
 for _, entry in ipairs(batch) do
   local over_count = max_entries ~= nil and count > max_entries
   local over_bytes = max_bytes ~= nil and bytes > max_bytes
-  local too_old = cutoff ~= nil and tonumber(field(entry, 't')) < cutoff
+  local too_old = cutoff ~= nil and time_of(entry) < cutoff
   if not (over_count or over_bytes or too_old) then break end
   up_to = entry[1]
   count = count - 1

@@ -138,6 +138,18 @@ describe('RedisStreamStore', () => {
     expect(text.hasMore).toBe(false);
   });
 
+  it('filters on sources that hold spaces and colons', async () => {
+    const store = await openStore({ key: sharedKey() });
+    await store.append([
+      line('1', { source: 'my app: web 1' }),
+      line('2', { source: 'my app: web 1', level: 'warn' }),
+      line('3', { source: 'my app' }),
+    ]);
+    const page = await store.read({ limit: 10, filter: { sources: ['my app: web 1'], level: 'warn' } });
+    expect(page.entries.map((entry) => entry.seq)).toEqual([2]);
+    expect((await store.sources()).map((source) => source.name)).toEqual(['my app', 'my app: web 1']);
+  });
+
   it('starts a new identity when the keys are wiped, and says so', async () => {
     const key = sharedKey();
     const store = await openStore({ key });

@@ -256,9 +256,7 @@ export class RedisStreamStore implements HealthCheckedStore {
 
   async seqBeforeTime(time: number): Promise<number> {
     const client = this.#requireClient();
-    const reply = await this.#read(() =>
-      scripts.seekTime.run<string>(client, [this.#keys.meta, this.#keys.log], [String(time)]),
-    );
+    const reply = await this.#read(() => scripts.seekTime.run<string>(client, [this.#keys.meta, this.#keys.log], [String(time)]));
     return Number(reply);
   }
 

@@ -24,16 +24,14 @@ export function toRows(reply: readonly RawStreamEntry[] | null): StreamRow[] {
     let source = '';
     for (let i = 0; i < fields.length; i += 2) {
       const value = fields[i + 1] as string;
-      switch (fields[i]) {
-        case 'j':
-          json = value;
-          break;
-        case 'l':
-          level = Number(value);
-          break;
-        case 's':
-          source = value;
-          break;
+      if (fields[i] === 'j') json = value;
+      else if (fields[i] === 'x') {
+        // '<time> <running max time> <level> <source>'; the source may hold spaces, so it is the rest.
+        const a = value.indexOf(' ');
+        const b = value.indexOf(' ', a + 1);
+        const c = value.indexOf(' ', b + 1);
+        level = Number(value.slice(b + 1, c));
+        source = value.slice(c + 1);
       }
     }
     return { seq: seqOfId(id), json, level, source };
