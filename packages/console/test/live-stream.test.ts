@@ -45,6 +45,23 @@ describe('the dashboard streams lines live and never loses one', () => {
     expect(watch.errors).toEqual([]);
   });
 
+  it('works under a base path, with relative URLs only', async () => {
+    const { server } = await serve({ basePath: '/team/logs' });
+    expect(server.url.endsWith('/team/logs')).toBe(true);
+    const { page, watch } = await openPage(browser);
+    cleanups.push(() => page.context().close());
+    const requests: string[] = [];
+    page.on('request', (request) => requests.push(new URL(request.url()).pathname));
+    await page.goto(server.url);
+    await page.locator('livelog-console .state[data-state="live"]').waitFor();
+    await ingest(server.url, 20, 'based');
+    await page.locator('livelog-console .row[data-seq="20"]').waitFor();
+    // The bare prefix redirects to `prefix/`; everything after that stays under it.
+    expect(requests.filter((path) => !path.startsWith('/team/logs/'))).toEqual(['/team/logs']);
+    expect(requests).toContain('/team/logs/api/stream');
+    expect(watch.errors).toEqual([]);
+  });
+
   it('holds every seq exactly once after its connection is cut again and again while 20,000 lines flow', async () => {
     const { server, proxy } = await serve();
     const { page, watch } = await openPage(browser);
