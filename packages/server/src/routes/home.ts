@@ -57,9 +57,9 @@ const PAGE = `<!doctype html>
 /**
  * Serves the web console at `/` (the built @livelog/console dashboard, its hashed assets under
  * `assets/`, and the standalone `livelog-console.js` module), or the placeholder page when the console
- * is not built. The bare prefix redirects to `prefix/`, so the page's relative URLs resolve.
+ * is not built (or `assets` is null). The bare prefix redirects to `prefix/`, so the page's relative URLs resolve.
  */
-export function registerHome(app: FastifyInstance, assets: ConsoleAssets | undefined = findConsoleAssets()): void {
+export function registerHome(app: FastifyInstance, assets: ConsoleAssets | null = findConsoleAssets() ?? null): void {
   app.get('/', async (request, reply) => {
     const path = request.url.split('?', 1)[0] ?? '';
     if (!path.endsWith('/')) return reply.redirect(`${path}/${request.url.slice(path.length)}`, 301);
@@ -73,7 +73,7 @@ export function registerHome(app: FastifyInstance, assets: ConsoleAssets | undef
     );
     return page;
   });
-  if (assets === undefined) return;
+  if (assets === null) return;
   app.get<{ Params: { file: string } }>('/assets/:file', async (request, reply) => {
     const file = await assets.read(`assets/${request.params.file}`);
     if (file === undefined) return reply.callNotFound();
