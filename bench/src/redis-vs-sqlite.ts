@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
 const BATCH = 1000;
+const FANOUT_ROUNDS = 3;
 
 interface Instance {
   url: string;
@@ -160,18 +161,22 @@ async function main(): Promise<void> {
 
     // 2. fan-out: the same readers on one process, then split over two on the same stream
     const fanout = async (label: string, servers: Instance[], writer: Instance): Promise<number> => {
-      const head = (await postAll(writer.port, [ndjsonBody(0, BATCH)], 1, 1)).lastSeq;
-      const target = head + fanoutEntries;
-      const group = await openReaders(servers, readers, readerProcs, '', head, target);
-      const started = performance.now();
-      await postAll(writer.port, bodies, fanoutEntries / BATCH, 4);
-      const report = await group.done;
-      const seconds = (performance.now() - started) / 1000;
-      const delivered = readers * fanoutEntries;
-      const check =
-        report.done === readers && report.bad === 0 ? `${readers}×${fanoutEntries} in order, once` : `FAIL ${JSON.stringify(report)}`;
-      rows.push([`2. fan-out ${fanoutEntries} entries to ${readers} readers`, label, perSecond(delivered / seconds), '', check]);
-      return delivered / seconds;
+      // Rounds on a shared 2-core machine vary a lot; the median of three is reported.
+      const rates: number[] = [];
+      const checks: string[] = [];
+      for (let round = 0; round < FANOUT_ROUNDS; round++) {
+        const head = (await postAll(writer.port, [ndjsonBody(0, BATCH)], 1, 1)).lastSeq;
+        const group = await openReaders(servers, readers, readerProcs, '', head, head + fanoutEntries);
+        const started = performance.now();
+        await postAll(writer.port, bodies, fanoutEntries / BATCH, 4);
+        const report = await group.done;
+        rates.push((readers * fanoutEntries) / ((performance.now() - started) / 1000));
+        if (report.done !== readers || report.bad !== 0) checks.push(`FAIL ${JSON.stringify(report)}`);
+      }
+      const rate = rates.sort((a, b) => a - b)[Math.floor(rates.length / 2)] as number;
+      const check = checks[0] ?? `${readers}×${fanoutEntries} in order, once, ×${FANOUT_ROUNDS}`;
+      rows.push([`2. fan-out ${fanoutEntries} entries to ${readers} readers`, label, perSecond(rate), 'median of 3', check]);
+      return rate;
     };
     const sqliteFan = await serve('sqlite', 'fanout-sqlite');
     await fanout('sqlite, 1 process', [sqliteFan], sqliteFan);
