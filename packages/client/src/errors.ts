@@ -9,7 +9,16 @@ export const CLIENT_ERROR_CODES = {
     fatal: true,
     summary: 'The server answered 400 or another 4xx that retrying cannot fix (bad filter, wrong URL).',
   },
-  LIVELOG_CLIENT_ERR_NOT_SSE: { fatal: true, summary: 'The server answered 200 but not with text/event-stream: wrong URL?' },
+  LIVELOG_CLIENT_ERR_NOT_SSE: {
+    fatal: false,
+    summary:
+      'The server answered 200 but not with text/event-stream: retried (a cut in the response head looks like this), fatal after 3 in a row (wrong URL?).',
+  },
+  LIVELOG_CLIENT_ERR_MALFORMED: {
+    fatal: false,
+    summary:
+      'An event held data livelog does not send: the connection is dropped and resumed before it; after 3 tries at the same position the event is skipped and counted.',
+  },
   LIVELOG_CLIENT_ERR_NO_CONTENT: { fatal: true, summary: 'The server answered 204: per the SSE spec, stop reconnecting.' },
   LIVELOG_CLIENT_ERR_SERVER_CLOSED: { fatal: false, summary: 'The server ended the stream with a close event.' },
   LIVELOG_CLIENT_ERR_GAVE_UP: { fatal: true, summary: 'maxAttempts connection attempts failed in a row.' },

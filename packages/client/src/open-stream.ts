@@ -84,6 +84,9 @@ export class LogStream {
   #batch: LogEntry[] = [];
   #pending: PromiseLike<void>[] = [];
   #failedInARow = 0;
+  #notSseInARow = 0;
+  #malformedAt = '';
+  #malformedStrikes = 0;
   #relayedCursor = '';
 
   /** Use openStream(). */
@@ -215,6 +218,12 @@ export class LogStream {
       this.#openedAt = undefined;
       this.#lostAt ??= now;
       if (ended.code === 'LIVELOG_CLIENT_ERR_WATCHDOG') this.#stats.watchdogTimeouts++;
+      // A response head cut short can look like a 200 of another type; three in a row is a wrong URL.
+      this.#notSseInARow = ended.code === 'LIVELOG_CLIENT_ERR_NOT_SSE' ? this.#notSseInARow + 1 : 0;
+      if (this.#notSseInARow >= 3) {
+        this.#finish(new LivelogClientError(ended.code, ended.message, { fatal: true, ...(ended.status ? { status: ended.status } : {}) }));
+        return;
+      }
       if (ended.fatal) {
         this.#finish(ended);
         return;
@@ -260,31 +269,28 @@ export class LogStream {
   #onEvent(event: SseEvent, connection: SseConnection): void {
     if (this.#closed) return;
     if (event.type === 'message') {
-      this.#lastEventId = event.lastEventId;
-      let entry: LogEntry;
+      let entry: LogEntry | undefined;
       try {
         entry = JSON.parse(event.data) as LogEntry;
-      } catch {
-        this.#stats.malformed++;
-        return;
-      }
+      } catch {}
       if (typeof entry !== 'object' || entry === null || typeof entry.seq !== 'number') {
-        this.#stats.malformed++;
+        this.#onMalformed(event.lastEventId, connection);
         return;
       }
+      this.#lastEventId = event.lastEventId;
       if (this.#tracker.accept(entry)) this.#batch.push(entry);
       return;
     }
     // Entries before a control event are delivered before it, with the cursor they reached.
     this.#flush();
-    this.#lastEventId = event.lastEventId;
     let payload: unknown;
     try {
       payload = JSON.parse(event.data);
     } catch {
-      this.#stats.malformed++;
+      this.#onMalformed(event.lastEventId, connection);
       return;
     }
+    this.#lastEventId = event.lastEventId;
     switch (event.type) {
       case 'hello': {
         const hello = payload as HelloEvent;
@@ -320,6 +326,24 @@ export class LogStream {
       default:
         break;
     }
+  }
+
+  /**
+   * An event whose data is not what livelog sends: bytes damaged on the way (a proxy), or a server bug.
+   * Resuming before it costs one reconnect and loses nothing; only a position that fails three
+   * times in a row is skipped, so a bad entry on the server cannot stall the reader forever.
+   */
+  #onMalformed(id: string, connection: SseConnection): void {
+    const key = `${this.#lastEventId}>${id}`;
+    this.#malformedStrikes = this.#malformedAt === key ? this.#malformedStrikes + 1 : 1;
+    this.#malformedAt = key;
+    if (this.#malformedStrikes < 3) {
+      connection.abort(new LivelogClientError('LIVELOG_CLIENT_ERR_MALFORMED', `event ${id} held no valid entry; resuming before it`));
+      return;
+    }
+    this.#stats.malformed++;
+    this.#lastEventId = id;
+    this.#tracker.advance(id);
   }
 
   #onCursor(id: string): void {

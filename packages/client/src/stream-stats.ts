@@ -25,7 +25,7 @@ export interface StreamStats {
   outOfOrder: number;
   /** Entries skipped without a gap report, on unfiltered streams (where every seq must arrive). */
   missing: number;
-  /** Events whose data was not an entry livelog sends; skipped. */
+  /** Events whose data was not what livelog sends, skipped after three tries at the same position. */
   malformed: number;
   /** Watchdog expiries: connections declared dead for silence. */
   watchdogTimeouts: number;

@@ -106,10 +106,16 @@ export class SseConnection {
     }
     sink.onOpen();
     const reader = response.body.getReader();
+    // Once aborted, the rest of a chunk being decoded is not delivered: the stream resumes from
+    // the cursor as it was when the abort happened.
     const decoder = new SseDecoder(
       {
-        onEvent: (event) => sink.onEvent(event),
-        onEmptyDispatch: (id) => sink.onEmptyDispatch(id),
+        onEvent: (event) => {
+          if (this.#ended === undefined) sink.onEvent(event);
+        },
+        onEmptyDispatch: (id) => {
+          if (this.#ended === undefined) sink.onEmptyDispatch(id);
+        },
         onRetry: (ms) => sink.onRetry(ms),
       },
       this.#options.lastEventId,

@@ -96,6 +96,7 @@ export async function chromiumDriver(): Promise<ChromiumDriver> {
 
   return {
     name: 'chromium',
+    dropsBytesOnError: true,
     context,
     newPage,
     async open(options: DriverOpenOptions): Promise<DriverStream> {

@@ -24,6 +24,12 @@ export interface DriverStream {
 /** Runs @livelog/client somewhere (this process, a browser page) for the shared suite. */
 export interface ClientDriver {
   readonly name: string;
+  /**
+   * True where body bytes that arrived just before a connection failed may never reach the page
+   * (browsers error the body stream and drop its queue). The cursor then stays further back, which
+   * is safe; tests can only require that it never moves too far.
+   */
+  readonly dropsBytesOnError: boolean;
   open(options: DriverOpenOptions): Promise<DriverStream>;
   /** Closes every stream opened since the last call. */
   closeAll(): Promise<void>;

@@ -4,8 +4,13 @@ import { createServer, type ServerResponse } from 'node:http';
 export type FakeAnswer =
   | { status: number; retryAfter?: number }
   | { events: { seq: number }[]; close?: { reason: string; retryable: boolean } }
-  /** Exactly these bytes of event stream, then the socket is destroyed (a cut wherever `raw` ends). */
-  | { raw: string };
+  /** Exactly these bytes of event stream, then the connection ends (a cut wherever `raw` ends). */
+  | { raw: string }
+  /**
+   * Like a livelog server: entries after the request's Last-Event-ID up to `last`, then stays open.
+   * With `warnUpTo`, as a stream filtered to warn: entries up to it, then an id-only event for `last`.
+   */
+  | { serveUpTo: number; warnUpTo?: number };
 
 /** A fake server: real HTTP on a real socket, answering from a script. */
 export interface FakeServer {
@@ -46,14 +51,29 @@ export async function startFakeServer(script: readonly FakeAnswer[]): Promise<Fa
     open.add(response);
     response.on('close', () => open.delete(response));
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const resumedAt = typeof header === 'string' ? Number(header.split(':')[1] ?? 0) : 0;
     if ('raw' in answer) {
-      response.write(answer.raw, () => response.socket?.destroy());
+      // A FIN some time after the bytes, not an RST: browsers discard body bytes their page has
+      // not read yet when a response fails, and the scenario is "these bytes arrived, then the cut".
+      response.write(answer.raw, () => setTimeout(() => response.socket?.end(), 100));
       return;
     }
-    const resumedAt = typeof header === 'string' ? Number(header.split(':')[1] ?? 0) : 0;
+    if ('serveUpTo' in answer) {
+      const lastEntry = answer.warnUpTo ?? answer.serveUpTo;
+      let text = fakeHello(resumedAt);
+      for (let seq = resumedAt + 1; seq <= lastEntry; seq++) text += fakeEntry(seq, answer.warnUpTo === undefined ? 'info' : 'warn');
+      if (lastEntry < answer.serveUpTo) text += `id: fake:${answer.serveUpTo}\n\n`;
+      response.write(text);
+      return;
+    }
     let text = fakeHello(answer.events[0] === undefined ? resumedAt : answer.events[0].seq - 1);
     for (const { seq } of answer.events) text += fakeEntry(seq);
-    if (answer.close !== undefined) text += `event: close\ndata: ${JSON.stringify(answer.close)}\n\n`;
+    if (answer.close === undefined) {
+      // Stays open, like a live stream with nothing new to say.
+      response.write(text);
+      return;
+    }
+    text += `event: close\ndata: ${JSON.stringify(answer.close)}\n\n`;
     response.end(text);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -7,6 +7,7 @@ export function nodeDriver(): ClientDriver {
   const streams = new Set<LogStream>();
   return {
     name: 'node',
+    dropsBytesOnError: false,
     async open(options: DriverOpenOptions): Promise<DriverStream> {
       const stream = openStream(options);
       streams.add(stream);

@@ -1,0 +1,4 @@
+import { chromiumDriver } from './support/chromium-driver.js';
+import { describeClientSuite } from './support/client-suite.js';
+
+describeClientSuite('Chromium', () => chromiumDriver());
