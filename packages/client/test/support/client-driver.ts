@@ -11,6 +11,7 @@ export interface DriverOpenOptions extends RecordOptions {
   connectTimeoutMs?: number;
   persist?: boolean;
   share?: boolean;
+  visibleReconnectMs?: number;
 }
 
 /** A stream running in the client under test. */

@@ -38,6 +38,9 @@ export interface RecordOptions {
   keepMsgs?: boolean;
 }
 
+/** The public face of a LogStream (structural, so the source build and the dist build both fit). */
+export type RecordableStream = Pick<LogStream, 'on' | 'stats' | 'status' | 'lastEventId' | 'entries'>;
+
 /**
  * Records what a stream delivers, the same way in Node and in a browser page (this file is bundled
  * into the page), so one suite can assert on both.
@@ -50,9 +53,9 @@ export class StreamRecorder {
   readonly gaps: GapEvent[] = [];
   resets = 0;
   hellos = 0;
-  readonly #stream: LogStream;
+  readonly #stream: RecordableStream;
 
-  constructor(stream: LogStream, options: RecordOptions = {}) {
+  constructor(stream: RecordableStream, options: RecordOptions = {}) {
     this.#stream = stream;
     const take = (entry: LogEntry): void => {
       this.seqs.push(entry.seq);
