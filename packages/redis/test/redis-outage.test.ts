@@ -105,4 +105,40 @@ describe('Redis lost and back while two livelog processes run', () => {
     }
     expect(await historySeqs(b.url)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
   }, 120_000);
+
+  it('a Redis restarted empty starts a new stream: readers are told reset and get its entries with its ids', async () => {
+    // Without persistence, as the machine's own Redis runs: a restart loses everything.
+    const redis = await TestRedisServer.start();
+    cleanups.push(() => redis.stop());
+    const key = uniqueKey('wiped');
+    const a = await startInstance(redis.url, key, cleanups);
+    const b = await startInstance(redis.url, key, cleanups);
+    // As an EventSource does, every reconnect repeats the URL (from=start) with the Last-Event-ID.
+    const readers = [a, b].map((instance) => new AlternatingReader({ bases: [instance.url], query: '?from=start' }).start());
+    cleanups.push(async () => {
+      for (const reader of readers) reader.stop();
+    });
+    const before = new RetryingWriter({ bases: [a.url, b.url], batches: 10, batchSize: 100 });
+    await before.run();
+    await waitFor(() => readers.every((reader) => reader.lastSeq === 1000), { what: 'readers to get the first stream' });
+    const oldStream = readers[0]?.ids[0]?.split(':')[0];
+
+    await redis.kill();
+    await redis.restart();
+    const after = new RetryingWriter({ bases: [a.url, b.url], batches: 5, batchSize: 100 });
+    await after.run();
+    await waitFor(() => readers.every((reader) => reader.resets.length > 0 && reader.lastSeq === 500), {
+      timeoutMs: 30_000,
+      what: 'readers to move to the new stream',
+    });
+    for (const reader of readers) {
+      reader.stop();
+      expect(reader.resets.map((reset) => reset.reason)).toEqual(['foreign']);
+      expect(reader.mismatchedIds).toBe(0);
+      const newIds = reader.ids.slice(1000);
+      const newStream = newIds[0]?.split(':')[0];
+      expect(newStream).not.toBe(oldStream);
+      expect(newIds).toEqual(Array.from({ length: 500 }, (_, i) => `${newStream}:${i + 1}`));
+    }
+  }, 120_000);
 });

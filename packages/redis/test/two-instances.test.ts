@@ -29,6 +29,7 @@ describe('two livelog processes on one Redis', () => {
       bases: [a.url, b.url],
       firstQuery: '?from=start',
       cutAfterMs: () => 5 + Math.floor(Math.random() * 120),
+      cutAfterEntries: () => 200 + Math.floor(Math.random() * 3000),
     }).start();
     cleanups.push(async () => reader.stop());
     const writer = new RetryingWriter({ bases: [a.url, b.url], batches: 200, batchSize: 500, concurrency: 2 });

@@ -100,7 +100,10 @@ async function serve(flags: ServeFlags): Promise<void> {
   if (flags.token !== undefined) input.tokens = flags.token;
   let server: Awaited<ReturnType<typeof createServer>> | undefined;
   const stderrWarn: StoreWarn = (details, message) => process.stderr.write(`livelog serve: ${message} ${JSON.stringify(details)}\n`);
-  registerStoreFactories(() => (server === undefined ? stderrWarn : (details, message) => server?.app.log.warn(details, message)));
+  registerStoreFactories({
+    warn: () => (server === undefined ? stderrWarn : (details, message) => server?.app.log.warn(details, message)),
+    broker: () => server?.engine.broker,
+  });
   try {
     server = await createServer(resolveServerConfig(input));
   } catch (error) {

@@ -7,8 +7,12 @@ export interface AlternatingReaderOptions {
   bases: readonly string[];
   /** Query of the first connection, e.g. `?from=start`. */
   firstQuery?: string;
+  /** Query of every connection, as an EventSource keeps its URL; wins over `firstQuery`. */
+  query?: string;
   /** After each connect, cut the connection after this many ms (undefined: never cut). */
   cutAfterMs?: () => number | undefined;
+  /** After each connect, cut the connection once it delivered this many entries. */
+  cutAfterEntries?: () => number;
 }
 
 /**
@@ -18,10 +22,14 @@ export interface AlternatingReaderOptions {
  */
 export class AlternatingReader {
   readonly seqs: number[] = [];
+  /** Ids of the entries received, in order. */
+  readonly ids: string[] = [];
   readonly resets: ResetEvent[] = [];
   readonly gaps: unknown[] = [];
   lastEventId = '';
   connections = 0;
+  /** Entries whose SSE `id:` was not the id inside their data. */
+  mismatchedIds = 0;
   /** Connections that delivered a `hello`, per instance index. */
   readonly helloBy: number[];
   readonly #options: AlternatingReaderOptions;
@@ -84,14 +92,21 @@ export class AlternatingReader {
     this.connections++;
     const headers: Record<string, string> = {};
     let url = `${this.#options.bases[index]}/api/stream`;
-    if (this.lastEventId === '') url += this.#options.firstQuery ?? '';
-    else headers['last-event-id'] = this.lastEventId;
+    if (this.#options.query !== undefined) url += this.#options.query;
+    else if (this.lastEventId === '') url += this.#options.firstQuery ?? '';
+    if (this.lastEventId !== '') headers['last-event-id'] = this.lastEventId;
+    let budget = this.#options.cutAfterEntries?.() ?? Number.POSITIVE_INFINITY;
     const connection = openSse(url, headers, {
       onEvent: (message) => {
         if (this.#connection !== connection) return;
         this.lastEventId = message.lastEventId;
-        if (message.type === 'message') this.seqs.push((JSON.parse(message.data) as LogEntry).seq);
-        else if (message.type === 'hello') this.helloBy[index] = (this.helloBy[index] ?? 0) + 1;
+        if (message.type === 'message') {
+          const entry = JSON.parse(message.data) as LogEntry;
+          this.seqs.push(entry.seq);
+          this.ids.push(entry.id);
+          if (message.lastEventId !== entry.id) this.mismatchedIds++;
+          if (--budget <= 0) connection.close();
+        } else if (message.type === 'hello') this.helloBy[index] = (this.helloBy[index] ?? 0) + 1;
         else if (message.type === 'reset') this.resets.push(JSON.parse(message.data) as ResetEvent);
         else if (message.type === 'gap') this.gaps.push(JSON.parse(message.data));
       },
