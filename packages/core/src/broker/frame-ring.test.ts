@@ -52,6 +52,19 @@ describe('FrameRing', () => {
     expect(slice).toMatchObject({ lastSeq: 5, endsSkipped: true, written: 1 });
   });
 
+  it('filters on entries parsed back from the frames: non-ASCII text, after retention cut a batch', () => {
+    const ring = new FrameRing('s');
+    const batch = stored(1, 4).map((row) => {
+      const entry: LogEntry = { ...(row.entry as LogEntry), msg: `é ✓ 🚀 ${row.seq}` };
+      return { seq: row.seq, json: JSON.stringify(entry) };
+    });
+    ring.push(batch);
+    const odd = (entry: LogEntry): boolean => entry.msg === `é ✓ 🚀 ${entry.seq}` && entry.seq % 2 === 1;
+    expect(ids(ring.collect(1, 1 << 20, odd)?.buffers ?? [])).toEqual([1, 3]);
+    ring.dropBefore(2);
+    expect(ids(ring.collect(2, 1 << 20, odd)?.buffers ?? [])).toEqual([3]);
+  });
+
   it('evicts whole old batches beyond its limits but keeps the newest batch', () => {
     const ring = new FrameRing('s', { maxEntries: 5 });
     ring.push(stored(1, 4));
