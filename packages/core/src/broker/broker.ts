@@ -177,6 +177,8 @@ export class Broker {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#unlisten?.();
     this.#context = undefined;
+    // A restarted broker may follow a new stream (a wiped Redis): its head must come from the store again.
+    this.#head = 0;
   }
 
   #onAppend(entries: readonly StoredEntry[]): void {
