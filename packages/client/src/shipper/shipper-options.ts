@@ -31,7 +31,7 @@ export interface ShipperOptions {
   lingerMs?: number;
   /** Retry schedule for network errors, timeouts, 408, 429 and 5xx. Retries never stop on their own; `close({ timeoutMs })` bounds them. */
   retry?: RetryOptions;
-  /** An attempt that has no answer after this long is aborted and retried. Defaults to 30,000. */
+  /** An attempt that has no answer after this long is aborted and retried. Defaults to 10,000. */
   requestTimeoutMs?: number;
   /**
    * Records held in memory, in bytes of their JSON (UTF-16 code units, equal to bytes for ASCII), above
@@ -77,7 +77,7 @@ export const SHIPPER_DEFAULTS = {
   maxBatchBytes: 2 * 1024 * 1024,
   lingerMs: 50,
   retry: { initialDelayMs: 100, maxDelayMs: 5000, multiplier: 2, jitter: 0.5 },
-  requestTimeoutMs: 30_000,
+  requestTimeoutMs: 10_000,
   maxBufferedBytes: 16 * 1024 * 1024,
   maxMessageBytes: 64 * 1024,
   maxLineBytes: 1024 * 1024,

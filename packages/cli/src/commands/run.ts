@@ -1,0 +1,109 @@
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { basename } from 'node:path';
+import { checkSource } from '@livelog/core';
+import { type Command, Option } from 'commander';
+import { shipLines } from '../ingest/ship-lines.js';
+import { addShippingOptions, failureCode, openShipping, type ShippingFlags } from '../ingest/shipping-target.js';
+
+/** Flags of `livelog run`. */
+interface RunFlags extends ShippingFlags {
+  name?: string;
+}
+
+/** Signals a terminal or a supervisor sends that the wrapped program must see. */
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+
+/**
+ * `livelog run [--name api] [--server URL] -- cmd args…`: runs the command, passes its stdout and
+ * stderr through unchanged, ships every line (stderr lines at level error unless they state one),
+ * records its start and exit, forwards signals, and exits with its code.
+ */
+export function registerRun(program: Command): void {
+  const command = program
+    .command('run')
+    .description('run a command, pass its output through unchanged, and ship every line of it to livelog')
+    .argument('<command>', 'the program to run')
+    .argument('[args...]', 'its arguments (put -- before the command when they contain options)')
+    .addOption(new Option('-n, --name <name>', "source of the lines (default: the command's base name)").env('LIVELOG_NAME'))
+    .passThroughOptions();
+  addShippingOptions(command).action(async (file: string, args: string[], flags: RunFlags) => {
+    await run(file, args, flags);
+  });
+}
+
+async function run(file: string, args: string[], flags: RunFlags): Promise<void> {
+  const source = sourceName(flags.name ?? basename(file));
+  const target = await openShipping('run', flags, source);
+  const { shipper } = target;
+  const started = Date.now();
+  const env = { ...process.env };
+  // The program writes into a pipe, not the terminal, and most programs drop their colours then;
+  // when the terminal would have shown them, ask for them (honoured by chalk, supports-color, npm, …).
+  if (process.stdout.isTTY && env.FORCE_COLOR === undefined && env.NO_COLOR === undefined) env.FORCE_COLOR = '1';
+  const child = spawn(file, args, { stdio: ['inherit', 'pipe', 'pipe'], env });
+  let spawnError: NodeJS.ErrnoException | undefined;
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      if (child.pid === undefined) spawnError = error;
+    });
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+  const forward = (signal: NodeJS.Signals): void => {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) child.kill(signal);
+  };
+  for (const signal of FORWARDED) process.on(signal, forward);
+  const command = [file, ...args];
+  if (child.pid !== undefined) {
+    shipper.write({ msg: `started: ${command.join(' ')}`, level: 'info', time: started, event: 'start', pid: child.pid, command });
+  }
+  const [stdoutLines, stderrLines] = await Promise.all([
+    shipLines(child.stdout, { shipper, defaults: { level: 'info' }, passthrough: process.stdout }),
+    shipLines(child.stderr, { shipper, defaults: { level: 'error', fields: { stream: 'stderr' } }, passthrough: process.stderr }),
+  ]);
+  const { code, signal } = await closed;
+  const durationMs = Date.now() - started;
+  let exitCode: number;
+  if (spawnError !== undefined) {
+    // The shell's codes: 127 not found, 126 found but not executable.
+    exitCode = spawnError.code === 'ENOENT' ? 127 : 126;
+    process.stderr.write(`livelog run: cannot start ${file}: ${spawnError.message}\n`);
+    shipper.write({
+      msg: `cannot start ${file}: ${spawnError.message}`,
+      level: 'error',
+      time: Date.now(),
+      event: 'exit',
+      command,
+      code: exitCode,
+    });
+  } else {
+    exitCode = signal === null ? (code ?? failureCode('run')) : 128 + (constants.signals[signal] ?? 0);
+    shipper.write({
+      msg: signal === null ? `exited with code ${code}` : `killed by ${signal}`,
+      time: Date.now(),
+      level: code === 0 ? 'info' : 'error',
+      event: 'exit',
+      code,
+      signal,
+      durationMs,
+      lines: { stdout: stdoutLines, stderr: stderrLines },
+    });
+  }
+  await target.finish();
+  for (const forwarded of FORWARDED) process.off(forwarded, forward);
+  if (signal !== null) {
+    // Die the way the program died, so whoever started livelog sees the signal, not a code.
+    process.kill(process.pid, signal);
+    // Reached only for a signal whose default action is not to terminate (SIGWINCH, say).
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  process.exit(exitCode);
+}
+
+function sourceName(name: string): string {
+  try {
+    return checkSource(name);
+  } catch {
+    return 'run';
+  }
+}

@@ -1,0 +1,61 @@
+import { isUtf8 } from 'node:buffer';
+import type { LogRecord } from '@livelog/client';
+import { checkSource, parseLevelValue, parseTime, recognizeLevel } from '@livelog/core';
+import type { LevelName } from '@livelog/protocol';
+
+/** How the lines of one stream become records. */
+export interface LineDefaults {
+  /** Level of a line that states none; ignored when `forceLevel` is set. */
+  level: LevelName;
+  /** Every line gets this level, nothing is recognised (`--level`). */
+  forceLevel?: LevelName;
+  /** Extra fields on every record (e.g. `{ stream: 'stderr' }`). */
+  fields?: Record<string, unknown>;
+}
+
+/**
+ * One captured line as a record, the way the server reads a text line: a line that is a JSON object
+ * with a usable level, time and source (pino output, for one) is taken as that record; any other
+ * line is the message, byte-exact, with the level it states (`[ERROR]`, `level=warn`, `WARN:`, …)
+ * or the default. `time` is when the line was read, so lines held back by an outage keep their time.
+ * Invalid UTF-8 is replaced with U+FFFD and the record marked `invalidUtf8`.
+ */
+export function lineRecord(line: Buffer, time: number, defaults: LineDefaults): LogRecord {
+  const text = line.toString('utf8');
+  if (text.charCodeAt(0) === 0x7b && defaults.forceLevel === undefined) {
+    const record = jsonRecord(text);
+    if (record !== undefined) {
+      if (record.level === undefined || record.level === null) record.level = defaults.level;
+      if (record.time === undefined || record.time === null) record.time = time;
+      return defaults.fields === undefined ? record : { ...defaults.fields, ...record };
+    }
+  }
+  const level = defaults.forceLevel ?? recognizeLevel(text) ?? defaults.level;
+  const record: LogRecord = { msg: text, level, time };
+  if (defaults.fields !== undefined) Object.assign(record, defaults.fields);
+  // Decoding puts U+FFFD where bytes were invalid; only then is the (native, fast) check needed.
+  if (text.includes('\ufffd') && !isUtf8(line)) record.invalidUtf8 = true;
+  return record;
+}
+
+function jsonRecord(text: string): LogRecord | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const record = value as LogRecord;
+  // A record the server would refuse is kept as plain text instead: the line must not be lost.
+  if (record.level !== undefined && record.level !== null && parseLevelValue(record.level) === undefined) return undefined;
+  if (record.time !== undefined && record.time !== null && parseTime(record.time) === undefined) return undefined;
+  if (record.source !== undefined && record.source !== null) {
+    try {
+      checkSource(record.source);
+    } catch {
+      return undefined;
+    }
+  }
+  return record;
+}

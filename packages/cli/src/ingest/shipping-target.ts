@@ -1,0 +1,160 @@
+import type { Shipper, ShipperReport } from '@livelog/client';
+import { createShipper } from '@livelog/client/node';
+import { isLivelogError } from '@livelog/core';
+import { createServer, DEFAULTS, type LivelogServer, parseDuration, resolveServerConfig } from '@livelog/server';
+import { type Command, Option } from 'commander';
+
+/** Flags shared by `livelog run` and `livelog pipe`. */
+export interface ShippingFlags {
+  server?: string;
+  token?: string;
+  spool?: string;
+  flushTimeout?: string;
+  port?: string;
+  data?: string;
+}
+
+/** Where lines go: a shipper, and the embedded server when no `--server` was given. */
+export interface ShippingTarget {
+  url: string;
+  shipper: Shipper;
+  embedded: LivelogServer | undefined;
+  /** Waits for the acknowledgements (bounded by `--flush-timeout`), says on stderr what is left, stops the embedded server. */
+  finish(options?: { keepServer?: boolean }): Promise<ShipperReport>;
+}
+
+/** Default of `--flush-timeout`. */
+export const DEFAULT_FLUSH_TIMEOUT = '30s';
+
+/** Adds the shipping flags, each with its LIVELOG_* variable. */
+export function addShippingOptions(command: Command): Command {
+  return command
+    .addOption(new Option('-s, --server <url>', 'ship to this livelog server (default: start one in this process)').env('LIVELOG_SERVER'))
+    .addOption(new Option('--token <token>', 'token with the ingest scope').env('LIVELOG_TOKEN'))
+    .addOption(
+      new Option('--spool <dir>', 'write batches ahead to this directory; what is left there is sent by the next run').env('LIVELOG_SPOOL'),
+    )
+    .addOption(
+      new Option(
+        '--flush-timeout <duration>',
+        `at the end, wait this long for the server to acknowledge (default ${DEFAULT_FLUSH_TIMEOUT})`,
+      ).env('LIVELOG_FLUSH_TIMEOUT'),
+    )
+    .addOption(new Option('-p, --port <port>', `port of the embedded server (default ${DEFAULTS.port}, or a free one)`).env('LIVELOG_PORT'))
+    .addOption(new Option('-d, --data <dir>', `data directory of the embedded server (default ${DEFAULTS.data})`).env('LIVELOG_DATA'));
+}
+
+/** Starts the embedded server when needed and a shipper to the target; exits with a message on bad flags. */
+export async function openShipping(command: string, flags: ShippingFlags, source: string): Promise<ShippingTarget> {
+  const say = (text: string): void => {
+    process.stderr.write(`livelog ${command}: ${text}\n`);
+  };
+  const flushTimeoutMs = parseDuration(flags.flushTimeout ?? DEFAULT_FLUSH_TIMEOUT);
+  if (flushTimeoutMs === undefined) fail(command, `--flush-timeout: not a duration: ${JSON.stringify(flags.flushTimeout)}`);
+  let embedded: LivelogServer | undefined;
+  let url = flags.server;
+  if (url === undefined || url === '') {
+    embedded = await startEmbedded(command, flags);
+    url = await embedded.listen().catch(async (error: unknown) => {
+      if (flags.port !== undefined || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') fail(command, messageOf(error));
+      // The default port is taken (another livelog, most likely): any free port will do.
+      await (embedded as LivelogServer).close();
+      embedded = await startEmbedded(command, { ...flags, port: '0' });
+      return embedded.listen();
+    });
+    say(`console at ${url}/ (source "${source}")`);
+  }
+  let shipper: Shipper;
+  try {
+    shipper = createShipper({
+      url,
+      source,
+      ...(flags.token ? { token: flags.token } : {}),
+      ...(flags.spool ? { spoolDir: flags.spool } : {}),
+    });
+  } catch (error) {
+    fail(command, messageOf(error));
+  }
+  // Listening before the spool opens: its `recovered` event comes as soon as it has been read.
+  reportProblems(shipper, url, say);
+  await shipper.ready().catch((error: unknown) => fail(command, messageOf(error)));
+  const target = url;
+  return {
+    url: target,
+    shipper,
+    embedded,
+    async finish(options = {}) {
+      const report = await shipper.close({ timeoutMs: flushTimeoutMs });
+      if (report.unacknowledged > 0) {
+        say(
+          report.spooled > 0
+            ? `${report.spooled} line(s) not acknowledged by ${target} yet are kept in ${flags.spool}; the next run with --spool ${flags.spool} sends them` +
+                (report.unsent > 0 ? `; ${report.unsent} more were only in memory and are lost` : '')
+            : `${report.unacknowledged} line(s) were not acknowledged by ${target} within ${flags.flushTimeout ?? DEFAULT_FLUSH_TIMEOUT} and are lost (use --spool to keep them)`,
+        );
+      }
+      if (embedded !== undefined && !options.keepServer) await embedded.close();
+      return report;
+    },
+  };
+}
+
+async function startEmbedded(command: string, flags: ShippingFlags): Promise<LivelogServer> {
+  try {
+    // Silent: the server's own log would land on stdout, in the middle of the program's output.
+    const config = resolveServerConfig({ port: flags.port ?? DEFAULTS.port, data: flags.data ?? DEFAULTS.data, logLevel: 'silent' });
+    return await createServer(config);
+  } catch (error) {
+    const hint =
+      isLivelogError(error) && error.code === 'LIVELOG_ERR_STORE_LOCKED' ? ' (use --data for another directory, or --server)' : '';
+    fail(command, `${messageOf(error)}${hint}`);
+  }
+}
+
+/** One stderr line per problem episode, not one per retry: the terminal belongs to the program. */
+function reportProblems(shipper: Shipper, url: string, say: (text: string) => void): void {
+  let failing = false;
+  // Full while deliveries succeed is ordinary backpressure (the server is slower than the input);
+  // full while they fail is what the user must hear about.
+  let heldBack = false;
+  shipper.on('retry', (event) => {
+    if (failing) return;
+    failing = true;
+    say(`cannot deliver to ${url} (${event.message}); retrying, lines are kept`);
+  });
+  shipper.on('acknowledged', () => {
+    if (!failing) return;
+    failing = false;
+    heldBack = false;
+    say(`delivering to ${url} again`);
+  });
+  shipper.on('full', (event) => {
+    if (!failing || heldBack) return;
+    heldBack = true;
+    say(`${Math.round(event.bufferedBytes / 1024)} KiB of lines are waiting for ${url}; the input is held back until they are delivered`);
+  });
+  shipper.on('rejected', (event) => {
+    say(`the server refused ${event.count} line(s)${event.code ? ` [${event.code}]` : ''}: ${event.message}`);
+  });
+  shipper.on('spool-error', (event) => say(`spool: ${event.message}`));
+  shipper.on('recovered', (event) => say(`sending ${event.records} line(s) left in the spool by an earlier run first`));
+}
+
+function messageOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return isLivelogError(error) ? `${message} [${error.code}]` : message;
+}
+
+/**
+ * Exit code of livelog's own failures: 125 for `run`, as `env`, `timeout` and `docker run` do, so it
+ * cannot be mistaken for the wrapped program's code; 1 for `pipe`.
+ */
+export function failureCode(command: string): number {
+  return command === 'run' ? 125 : 1;
+}
+
+/** Prints a problem of livelog itself and exits with `failureCode`. */
+export function fail(command: string, message: string): never {
+  process.stderr.write(`livelog ${command}: ${message}\n`);
+  process.exit(failureCode(command));
+}

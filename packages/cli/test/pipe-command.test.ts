@@ -1,0 +1,119 @@
+import { openSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LogEntry } from '@livelog/protocol';
+import { freePort, startServer, type TestServer, tempDir, waitFor } from '@livelog/test-utils';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { livelog } from './support/livelog-process.js';
+
+let server: TestServer;
+let files: Awaited<ReturnType<typeof tempDir>>;
+beforeAll(async () => {
+  server = await startServer();
+  files = await tempDir('livelog-pipe-');
+});
+afterAll(async () => {
+  await server.close();
+  await files.remove();
+});
+
+async function file(name: string, text: string): Promise<number> {
+  const path = join(files.path, name);
+  await writeFile(path, text);
+  return openSync(path, 'r');
+}
+
+async function entriesOf(source: string) {
+  const page = await server.store.read({ after: 0, limit: 5000, filter: { sources: [source] } });
+  return page.entries.map((stored) => JSON.parse(stored.json) as LogEntry);
+}
+
+test('1,000,000 lines from a file: all stored, in order, each once, with the levels they state', async () => {
+  const lines: string[] = [];
+  for (let i = 1; i <= 1_000_000; i++) lines.push(i % 1000 === 0 ? `[ERROR] line ${i}` : `line ${i}`);
+  const stdin = await file('million.txt', `${lines.join('\n')}\n`);
+  const before = (await server.store.bounds()).last;
+  const pipe = livelog(['pipe', '--server', server.url, '--source', 'million'], { stdin });
+  expect(await pipe.exited).toEqual({ code: 0, signal: null });
+  expect(pipe.stderr()).toBe('');
+  const bounds = await server.store.bounds();
+  expect(bounds.last - before).toBe(1_000_000);
+  let seq = before;
+  let mismatch: string | undefined;
+  for (;;) {
+    const page = await server.store.readAfter(seq, 50_000);
+    if (page.length === 0) break;
+    for (const stored of page) {
+      const entry = JSON.parse(stored.json) as { msg: string; level: string; source: string };
+      const i = stored.seq - before;
+      const msg = i % 1000 === 0 ? `[ERROR] line ${i}` : `line ${i}`;
+      const level = i % 1000 === 0 ? 'error' : 'info';
+      if (entry.msg !== msg || entry.level !== level || entry.source !== 'million') {
+        mismatch = `seq ${stored.seq}: ${stored.json}, expected ${msg} at ${level}`;
+        break;
+      }
+    }
+    if (mismatch !== undefined) break;
+    seq = page[page.length - 1]?.seq ?? seq;
+  }
+  expect(mismatch).toBeUndefined();
+  expect(seq - before).toBe(1_000_000);
+}, 120_000);
+
+test('JSON lines (pino output piped in) keep their level, time and fields; --level forces one level on text', async () => {
+  const pino = `${JSON.stringify({ level: 50, time: 1_700_000_000_123, pid: 42, hostname: 'box', msg: 'boom' })}\n${JSON.stringify({ level: 'loud', msg: 'not a record livelog takes' })}\nplain text\n`;
+  const piped = livelog(['pipe', '--server', server.url, '--source', 'pino-out'], { stdin: await file('pino.ndjson', pino) });
+  expect(await piped.exited).toEqual({ code: 0, signal: null });
+  expect((await entriesOf('pino-out')).map(({ msg, level, time, fields }) => ({ msg, level, time, fields }))).toEqual([
+    { msg: 'boom', level: 'error', time: 1_700_000_000_123, fields: { pid: 42, hostname: 'box' } },
+    { msg: '{"level":"loud","msg":"not a record livelog takes"}', level: 'info', time: expect.any(Number), fields: undefined },
+    { msg: 'plain text', level: 'info', time: expect.any(Number), fields: undefined },
+  ]);
+  const forced = livelog(['pipe', '--server', server.url, '--source', 'forced', '--level', 'warn'], {
+    stdin: await file('forced.txt', '[ERROR] stays warn\nplain\n'),
+  });
+  expect(await forced.exited).toEqual({ code: 0, signal: null });
+  expect((await entriesOf('forced')).map((entry) => entry.level)).toEqual(['warn', 'warn']);
+});
+
+test('--spool: lines the server could not take in time stay on disk, and the next pipe sends them first', async () => {
+  // Nothing listens on this port: every attempt fails at once, as with a server that is down.
+  const down = `http://127.0.0.1:${await freePort()}`;
+  const spool = join(files.path, 'spool');
+  const text = Array.from({ length: 1000 }, (_, i) => `spooled ${i + 1}`).join('\n');
+  const first = livelog(['pipe', '--server', down, '--source', 'spooled', '--spool', spool, '--flush-timeout', '1s'], {
+    stdin: await file('first.txt', `${text}\n`),
+  });
+  expect(await first.exited).toEqual({ code: 1, signal: null });
+  expect(first.stderr()).toContain(`cannot deliver to ${down}`);
+  expect(first.stderr()).toContain(`1000 line(s) not acknowledged by ${down} yet are kept in ${spool}`);
+
+  const second = livelog(['pipe', '--server', server.url, '--source', 'spooled', '--spool', spool], {
+    stdin: await file('second.txt', 'spooled 1001\nspooled 1002\n'),
+  });
+  expect(await second.exited).toEqual({ code: 0, signal: null });
+  expect(second.stderr()).toContain('sending 1000 line(s) left in the spool by an earlier run first');
+  expect((await entriesOf('spooled')).map((entry) => entry.msg)).toEqual(Array.from({ length: 1002 }, (_, i) => `spooled ${i + 1}`));
+});
+
+test('without --server: an embedded server takes the lines and keeps serving its console until Ctrl-C', async () => {
+  const data = await tempDir('livelog-pipe-embedded-');
+  try {
+    const pipe = livelog(['pipe', '--port', '0', '--data', data.path], { stdin: await file('embedded.txt', 'one\ntwo\n') });
+    const url = await waitFor(
+      () => /stdin ended after 2 line\(s\), 2 stored; console at (http:\S+)\/ until Ctrl-C/.exec(pipe.stderr())?.[1],
+      {
+        what: 'the embedded console to be announced',
+      },
+    );
+    const page = (await (await fetch(`${url}/api/logs`)).json()) as { entries: { msg: string; source: string }[] };
+    expect(page.entries.map(({ msg, source }) => ({ msg, source }))).toEqual([
+      { msg: 'one', source: 'stdin' },
+      { msg: 'two', source: 'stdin' },
+    ]);
+    pipe.child.kill('SIGINT');
+    expect(await pipe.exited).toEqual({ code: 0, signal: null });
+  } finally {
+    await data.remove();
+  }
+});

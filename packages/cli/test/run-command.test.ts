@@ -1,0 +1,155 @@
+import { SqliteStore } from '@livelog/core';
+import type { LogEntry } from '@livelog/protocol';
+import { startServer, type TestServer, tempDir, waitFor } from '@livelog/test-utils';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { livelog, nodeScript, storedEntries } from './support/livelog-process.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+/** Entries of one run of `livelog run --name <source>`, its start and exit entries included. */
+async function entriesOf(source: string): Promise<LogEntry[]> {
+  return (await storedEntries(server.store)).filter((entry) => entry.source === source);
+}
+
+test('100,000 lines on each stream, written fast: passed through byte for byte, all stored in order with their levels', async () => {
+  const script = `
+    const block = (prefix, from) => { let s = ''; for (let i = from; i < from + 1000; i++) s += prefix + ' ' + i + '\\n'; return s; };
+    for (let n = 0; n < 100000; n += 1000) { process.stdout.write(block('out', n)); process.stderr.write(block('err', n)); }`;
+  const run = livelog(['run', '--server', server.url, '--name', 'fast', ...nodeScript(script)]);
+  expect(await run.exited).toEqual({ code: 0, signal: null });
+  const expected = (prefix: string) => Array.from({ length: 100_000 }, (_, i) => `${prefix} ${i}\n`).join('');
+  expect(run.stdout().toString('utf8')).toBe(expected('out'));
+  expect(run.stderr()).toBe(expected('err'));
+
+  const entries = await entriesOf('fast');
+  expect(entries.length).toBe(200_002);
+  const out = entries.filter((entry) => entry.msg.startsWith('out '));
+  const err = entries.filter((entry) => entry.msg.startsWith('err '));
+  expect(out.map((entry) => entry.msg)).toEqual(Array.from({ length: 100_000 }, (_, i) => `out ${i}`));
+  expect(err.map((entry) => entry.msg)).toEqual(Array.from({ length: 100_000 }, (_, i) => `err ${i}`));
+  expect(out.every((entry) => entry.level === 'info' && entry.fields === undefined)).toBe(true);
+  expect(err.every((entry) => entry.level === 'error' && entry.fields?.stream === 'stderr')).toBe(true);
+  expect(entries[0]).toMatchObject({ level: 'info', fields: { event: 'start', command: [process.execPath, '-e', script] } });
+  expect(entries.at(-1)).toMatchObject({
+    msg: 'exited with code 0',
+    level: 'info',
+    fields: { event: 'exit', code: 0, signal: null, lines: { stdout: 100_000, stderr: 100_000 } },
+  });
+}, 60_000);
+
+test('ANSI colours pass through unchanged and are stored unchanged; levels are recognised through them, on either stream', async () => {
+  const script = `
+    process.stdout.write('\\x1b[31mERROR\\x1b[0m disk full\\n\\x1b[32mready\\x1b[39m on :8080\\n');
+    process.stderr.write('\\x1b[33mWARN\\x1b[0m: slow query\\n\\x1b[2mplain stderr\\x1b[22m\\n');`;
+  const run = livelog(['run', '--server', server.url, '--name', 'colours', ...nodeScript(script)]);
+  expect(await run.exited).toEqual({ code: 0, signal: null });
+  expect(run.stdout().toString('utf8')).toBe('\x1b[31mERROR\x1b[0m disk full\n\x1b[32mready\x1b[39m on :8080\n');
+  expect(run.stderr()).toBe('\x1b[33mWARN\x1b[0m: slow query\n\x1b[2mplain stderr\x1b[22m\n');
+  const lines = (await entriesOf('colours')).slice(1, -1);
+  expect(lines.map(({ msg, level }) => ({ msg, level })).sort((a, b) => a.msg.localeCompare(b.msg))).toEqual(
+    [
+      { msg: '\x1b[31mERROR\x1b[0m disk full', level: 'error' },
+      { msg: '\x1b[32mready\x1b[39m on :8080', level: 'info' },
+      { msg: '\x1b[33mWARN\x1b[0m: slow query', level: 'warn' },
+      { msg: '\x1b[2mplain stderr\x1b[22m', level: 'error' },
+    ].sort((a, b) => a.msg.localeCompare(b.msg)),
+  );
+});
+
+test('a last line without a newline is flushed; CRLF ends a line, a bare CR stays; a 3 MiB line is split, not dropped', async () => {
+  const script = `
+    process.stdout.write('first\\r\\nprogress 10%\\rprogress 100%\\n' + 'L'.repeat(3 * 1024 * 1024) + '\\n' + 'M'.repeat(100000) + '\\nno newline at the end');
+    process.stderr.write('stderr without newline');`;
+  const run = livelog(['run', '--server', server.url, '--name', 'partial', ...nodeScript(script)]);
+  expect(await run.exited).toEqual({ code: 0, signal: null });
+  const lines = (await entriesOf('partial')).slice(1, -1);
+  const messages = lines.map((entry) => entry.msg);
+  expect(messages).toContain('first');
+  expect(messages).toContain('progress 10%\rprogress 100%');
+  expect(messages).toContain('no newline at the end');
+  expect(messages).toContain('stderr without newline');
+  const big = lines.filter((entry) => entry.msg.startsWith('L'));
+  expect(big.map((entry) => entry.msg).join('')).toBe('L'.repeat(3 * 1024 * 1024));
+  expect(big.map((entry) => entry.fields?.part)).toEqual(big.map((_, i) => ({ index: i + 1, count: big.length })));
+  // Under the line limit the server splits the message at its limit (64 KiB) into its own parts.
+  const medium = lines.filter((entry) => entry.msg.startsWith('M'));
+  expect(medium.map((entry) => entry.part)).toEqual([
+    { index: 1, count: 2 },
+    { index: 2, count: 2 },
+  ]);
+  expect(medium.map((entry) => entry.msg).join('')).toBe('M'.repeat(100_000));
+});
+
+test("the program's exit code is livelog's: exit 3", async () => {
+  const run = livelog(['run', '--server', server.url, '--name', 'three', ...nodeScript("console.error('giving up'); process.exit(3)")]);
+  expect(await run.exited).toEqual({ code: 3, signal: null });
+  const entries = await entriesOf('three');
+  expect(entries.map(({ msg, level }) => ({ msg, level }))).toEqual([
+    { msg: expect.stringMatching(/^started: /), level: 'info' },
+    { msg: 'giving up', level: 'error' },
+    { msg: 'exited with code 3', level: 'error' },
+  ]);
+  expect(entries[2]?.fields).toMatchObject({ event: 'exit', code: 3, signal: null });
+});
+
+test('a program killed by a signal: recorded, and livelog dies of the same signal', async () => {
+  const run = livelog([
+    'run',
+    '--server',
+    server.url,
+    '--name',
+    'killed',
+    ...nodeScript("console.log('bye'); process.kill(process.pid, 'SIGTERM')"),
+  ]);
+  expect(await run.exited).toEqual({ code: null, signal: 'SIGTERM' });
+  const entries = await entriesOf('killed');
+  expect(entries.map((entry) => entry.msg)).toEqual([expect.stringMatching(/^started: /), 'bye', 'killed by SIGTERM']);
+  expect(entries[2]).toMatchObject({ level: 'error', fields: { event: 'exit', code: null, signal: 'SIGTERM' } });
+});
+
+test('Ctrl-C reaches the program: SIGINT to livelog is forwarded, the program handles it and its exit code comes back', async () => {
+  const script = `
+    process.on('SIGINT', () => { console.log('got SIGINT, cleaning up'); process.exit(130); });
+    console.log('ready');
+    setInterval(() => {}, 1000);`;
+  const run = livelog(['run', '--server', server.url, '--name', 'ctrl-c', ...nodeScript(script)]);
+  await waitFor(() => run.stdout().toString('utf8').includes('ready'), { what: 'the program to start' });
+  run.child.kill('SIGINT');
+  expect(await run.exited).toEqual({ code: 130, signal: null });
+  expect((await entriesOf('ctrl-c')).map((entry) => entry.msg)).toEqual([
+    expect.stringMatching(/^started: /),
+    'ready',
+    'got SIGINT, cleaning up',
+    'exited with code 130',
+  ]);
+});
+
+test('a command that does not exist: exit 127, said on stderr and stored', async () => {
+  const run = livelog(['run', '--server', server.url, '--name', 'missing', '--', 'livelog-no-such-command']);
+  expect(await run.exited).toEqual({ code: 127, signal: null });
+  expect(run.stderr()).toContain('cannot start livelog-no-such-command');
+  expect(await entriesOf('missing')).toMatchObject([{ level: 'error', fields: { event: 'exit', code: 127 } }]);
+});
+
+test('without --server: an embedded server stores the lines and its console URL is printed', async () => {
+  const data = await tempDir('livelog-run-embedded-');
+  try {
+    const run = livelog(['run', '--port', '0', '--data', data.path, ...nodeScript("console.log('hello from the embedded run')")]);
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(run.stdout().toString('utf8')).toBe('hello from the embedded run\n');
+    expect(run.stderr()).toMatch(/^livelog run: console at http:\/\/127\.0\.0\.1:\d+\/ \(source "node"\)\n$/);
+    const store = new SqliteStore({ dir: data.path });
+    await store.open();
+    const messages = (await storedEntries(store)).map((entry) => entry.msg);
+    await store.close();
+    expect(messages).toEqual([expect.stringMatching(/^started: /), 'hello from the embedded run', 'exited with code 0']);
+  } finally {
+    await data.remove();
+  }
+});
