@@ -3,6 +3,8 @@ import { registerHealthcheck } from './commands/healthcheck.js';
 import { registerPipe } from './commands/pipe.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
+import { registerTail } from './commands/tail.js';
+import { registerVerify } from './commands/verify.js';
 
 /** The `livelog` command with every subcommand registered. */
 export function createProgram(): Command {
@@ -16,5 +18,7 @@ export function createProgram(): Command {
   registerHealthcheck(program);
   registerRun(program);
   registerPipe(program);
+  registerTail(program);
+  registerVerify(program);
   return program;
 }

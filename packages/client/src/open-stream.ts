@@ -88,6 +88,7 @@ export class LogStream {
   #malformedAt = '';
   #malformedStrikes = 0;
   #relayedCursor = '';
+  #emittedCursor = '';
 
   /** Use openStream(). */
   constructor(options: OpenStreamOptions) {
@@ -204,6 +205,7 @@ export class LogStream {
           onEmptyDispatch: (id) => this.#onCursor(id),
           onRetry: (ms) => this.#backoff.setServerRetry(ms),
           onChunkEnd: () => this.#endChunk(),
+          onChunkDelivered: () => this.#chunkDelivered(),
           closeError: () => this.#closeError(),
         },
       });
@@ -369,7 +371,6 @@ export class LogStream {
 
   #endChunk(): readonly PromiseLike<void>[] {
     this.#flush();
-    this.#storage?.save(this.#lastEventId);
     if (this.#share !== undefined && this.#relayedCursor !== this.#lastEventId) {
       // Id-only events move the cursor without entries; followers need it to resume exactly if promoted.
       this.#relayedCursor = this.#lastEventId;
@@ -379,6 +380,14 @@ export class LogStream {
     if (pending.length === 0) return pending;
     this.#pending = [];
     return pending;
+  }
+
+  #chunkDelivered(): void {
+    if (this.#closed || this.#lastEventId === this.#emittedCursor) return;
+    this.#emittedCursor = this.#lastEventId;
+    // Saved only now, so a stored cursor never runs ahead of what listeners have finished with.
+    this.#storage?.save(this.#lastEventId);
+    this.#emitter.emit('cursor', this.#lastEventId);
   }
 
   #closeError(): LivelogClientError | undefined {
@@ -428,7 +437,7 @@ export class LogStream {
         this.#finish(new LivelogClientError(message.code, message.message, message.status === undefined ? {} : { status: message.status }));
         break;
     }
-    this.#storage?.save(this.#lastEventId);
+    this.#chunkDelivered();
   }
 
   #setStatus(status: Omit<StreamStatus, 'lastEventId'>): void {

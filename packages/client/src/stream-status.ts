@@ -41,6 +41,12 @@ export interface StreamEventMap {
   reset: ResetEvent;
   /** How far behind the head the reader is while catching up; `behind: 0` once caught up. */
   lag: LagEvent;
+  /**
+   * The position moved (entries, id-only events past filtered ones, gaps), once per received chunk,
+   * after that chunk's `entries` listeners (and the promises they returned) are done: the id to
+   * store to continue later exactly after what the listeners have.
+   */
+  cursor: string;
   status: StreamStatus;
   /** A fatal error: the stream is closed. */
   error: LivelogClientError;

@@ -17,6 +17,8 @@ export interface ConnectionSink {
    * next chunk (backpressure from slow consumers) and pause the watchdog.
    */
   onChunkEnd(): readonly PromiseLike<void>[];
+  /** The chunk's deliveries settled: the cursor now stands for entries the consumer has. */
+  onChunkDelivered(): void;
   /** The server's `close` event, once the body has ended: how the connection ended, if it sent one. */
   closeError(): LivelogClientError | undefined;
 }
@@ -144,6 +146,7 @@ export class SseConnection {
           this.#lastByteAt = Date.now();
         }
       }
+      sink.onChunkDelivered();
       if (this.#ended !== undefined) return this.#ended;
     }
   }

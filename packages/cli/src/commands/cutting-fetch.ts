@@ -1,0 +1,68 @@
+/** What a cutting fetch did. */
+export interface CutReport {
+  /** Connections it cut. */
+  cuts: number;
+  /** Of those, cuts that fell inside an event (not right after its blank line). */
+  midEvent: number;
+}
+
+/**
+ * A fetch that cuts its own event-stream responses at random byte positions, `cuts` times in all:
+ * the body delivers a random number of bytes (anywhere: inside a field, between `id:` and the blank
+ * line, inside a UTF-8 character) and then fails like a dropped connection, and the real
+ * connection is torn down. It proves resumption end to end, through whatever proxies sit between
+ * the user and the server, without needing control of the network.
+ */
+export function createCuttingFetch(options: {
+  cuts: number;
+  /** Largest byte budget of a connection before its cut. */
+  maxBytes: number;
+  random?: () => number;
+  fetch?: typeof fetch;
+}): { fetch: typeof fetch; report: CutReport } {
+  const random = options.random ?? Math.random;
+  const inner = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const report: CutReport = { cuts: 0, midEvent: 0 };
+  const cuttingFetch = async (input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> => {
+    const response = await inner(input, init);
+    const type = response.headers.get('content-type') ?? '';
+    if (!type.startsWith('text/event-stream') || response.body === null || report.cuts >= options.cuts) return response;
+    let budget = Math.floor(random() * options.maxBytes);
+    const reader = response.body.getReader();
+    let tail = '';
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) {
+          controller.close();
+          return;
+        }
+        if (value.byteLength <= budget || report.cuts >= options.cuts) {
+          budget -= value.byteLength;
+          tail = lastTwo(tail, value);
+          controller.enqueue(value);
+          return;
+        }
+        const prefix = value.subarray(0, budget);
+        if (prefix.byteLength > 0) controller.enqueue(prefix);
+        tail = lastTwo(tail, prefix);
+        report.cuts++;
+        if (tail !== '\n\n') report.midEvent++;
+        void reader.cancel().catch(() => undefined);
+        controller.error(new TypeError('livelog verify: connection cut on purpose'));
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    });
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+  return { fetch: cuttingFetch as typeof fetch, report };
+}
+
+/** The last two characters of the bytes seen so far (ASCII line ends are all that matters). */
+function lastTwo(previous: string, bytes: Uint8Array): string {
+  if (bytes.byteLength >= 2) return String.fromCharCode(bytes[bytes.byteLength - 2] as number, bytes[bytes.byteLength - 1] as number);
+  if (bytes.byteLength === 1) return (previous + String.fromCharCode(bytes[0] as number)).slice(-2);
+  return previous;
+}

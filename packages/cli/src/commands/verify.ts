@@ -1,0 +1,249 @@
+import { randomBytes } from 'node:crypto';
+import { type LivelogClientError, type LogStream, openStream, type StreamStats } from '@livelog/client';
+import { decodeCursor } from '@livelog/protocol';
+import { type Command, Option } from 'commander';
+import { createCuttingFetch } from './cutting-fetch.js';
+import { DEFAULT_TAIL_URL, parseDurationMs } from './tail.js';
+
+/** The source every line `livelog verify` writes carries, so they are easy to filter out. */
+export const VERIFY_SOURCE = 'livelog-verify';
+
+interface VerifyFlags {
+  token?: string;
+  count: string;
+  batch: string;
+  cuts: string;
+  timeout: string;
+  json: boolean;
+}
+
+/** What a verify run found. Exit code 0 only when `lost`, `duplicated` and `reordered` are all 0. */
+export interface VerifyResult {
+  url: string;
+  run: string;
+  source: string;
+  sent: number;
+  received: number;
+  lost: number;
+  duplicated: number;
+  reordered: number;
+  gaps: number;
+  missedInGaps: number;
+  cuts: number;
+  midEventCuts: number;
+  reconnects: number;
+  meanResumeMs: number | undefined;
+  maxResumeMs: number | undefined;
+  timedOut: boolean;
+  passed: boolean;
+}
+
+/**
+ * `livelog verify URL`: proves the guarantee on a real deployment, through its proxies. It ingests
+ * a bounded run of marked lines (source `livelog-verify`, needs a token with the ingest scope when
+ * the server has tokens), reads them back over the stream while cutting its own connection at
+ * random byte positions (mid-event too), and reports lost, duplicated and reordered lines.
+ */
+export function registerVerify(program: Command): void {
+  program
+    .command('verify')
+    .description('prove no line is lost, repeated or reordered: write marked lines, read them back while cutting the connection')
+    .argument('[url]', `server base URL (default $LIVELOG_URL or ${DEFAULT_TAIL_URL})`)
+    .addOption(new Option('--token <token>', 'token with the read and ingest scopes').env('LIVELOG_TOKEN'))
+    .option('--count <n>', 'lines to write', '2000')
+    .option('--batch <n>', 'lines per ingest request', '100')
+    .option('--cuts <n>', 'connection cuts to make while reading', '50')
+    .option('--timeout <duration>', 'give up reading after this long', '60s')
+    .option('--json', 'print the result as JSON', false)
+    .action(async (url: string | undefined, flags: VerifyFlags) => {
+      const count = positive(flags.count);
+      const batch = positive(flags.batch);
+      const cuts = Number(flags.cuts);
+      const timeoutMs = parseDurationMs(flags.timeout);
+      if (count === undefined || batch === undefined || !Number.isInteger(cuts) || cuts < 0 || timeoutMs === undefined) {
+        process.stderr.write(
+          'livelog verify: --count and --batch must be positive whole numbers, --cuts a whole number, --timeout a duration\n',
+        );
+        process.exit(2);
+      }
+      try {
+        const result = await runVerify({
+          url: url ?? process.env.LIVELOG_URL ?? DEFAULT_TAIL_URL,
+          ...(flags.token ? { token: flags.token } : {}),
+          count,
+          batch,
+          cuts,
+          timeoutMs,
+        });
+        process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : describe(result));
+        process.exit(result.passed ? 0 : 1);
+      } catch (error) {
+        process.stderr.write(`livelog verify: ${(error as Error).message}\n`);
+        process.exit(1);
+      }
+    });
+}
+
+/** Options of runVerify. */
+export interface VerifyOptions {
+  url: string;
+  token?: string;
+  count: number;
+  batch: number;
+  cuts: number;
+  timeoutMs: number;
+}
+
+/** One verify run; throws when the lines cannot be written or the stream refuses the reader. */
+export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
+  const run = randomBytes(6).toString('hex');
+  const cutting = createCuttingFetch({
+    cuts: options.cuts,
+    maxBytes: Math.max(512, Math.ceil((options.count * 400) / Math.max(1, options.cuts))),
+  });
+  const seen = new Map<number, number>();
+  let deliveries = 0;
+  let highest = 0;
+  let reordered = 0;
+  const stream = openStream({
+    url: options.url,
+    ...(options.token ? { token: options.token } : {}),
+    filter: { source: VERIFY_SOURCE, q: run },
+    // Its own cuts are not outages: a short cap keeps resume latency about resuming, not about waiting.
+    backoff: { baseMs: 5, maxMs: 50 },
+    fetch: cutting.fetch,
+  });
+  let fatal: LivelogClientError | undefined;
+  stream.on('error', (error) => {
+    fatal = error;
+  });
+  stream.on('entries', (batch) => {
+    for (const entry of batch) {
+      const n = (entry.fields as { n?: unknown } | undefined)?.n;
+      if (typeof n !== 'number') continue;
+      deliveries++;
+      seen.set(n, (seen.get(n) ?? 0) + 1);
+      if (n < highest) reordered++;
+      highest = Math.max(highest, n);
+    }
+  });
+  try {
+    // Read from the moment before the first line is written: the first hello fixes that position.
+    await until(
+      () => stream.stats().attempts > 0 && stream.lastEventId !== '',
+      options.timeoutMs,
+      () => fatal,
+    );
+    const lastSeq = await writeLines(options, run);
+    const timedOut = !(await until(
+      () => cursorSeq(stream) >= lastSeq,
+      options.timeoutMs,
+      () => fatal,
+    ));
+    const stats: StreamStats = stream.stats();
+    const received = seen.size;
+    const duplicated = deliveries - received + stats.duplicates;
+    const result: VerifyResult = {
+      url: options.url,
+      run,
+      source: VERIFY_SOURCE,
+      sent: options.count,
+      received,
+      lost: options.count - received,
+      duplicated,
+      reordered: reordered + stats.outOfOrder,
+      gaps: stats.gaps,
+      missedInGaps: stats.missedInGaps,
+      cuts: cutting.report.cuts,
+      midEventCuts: cutting.report.midEvent,
+      reconnects: stats.reconnects,
+      meanResumeMs: stats.meanResumeMs,
+      maxResumeMs: stats.maxResumeMs,
+      timedOut,
+      passed: false,
+    };
+    result.passed = result.lost === 0 && result.duplicated === 0 && result.reordered === 0;
+    return result;
+  } finally {
+    stream.close();
+  }
+}
+
+/** Writes the marked lines in batches; each batch is retried under one Idempotency-Key until stored. */
+async function writeLines(options: VerifyOptions, run: string): Promise<number> {
+  let lastSeq = 0;
+  for (let from = 1, batch = 0; from <= options.count; from += options.batch, batch++) {
+    let body = '';
+    for (let n = from; n < from + options.batch && n <= options.count; n++) {
+      body += `${JSON.stringify({ msg: `livelog verify ${run} ${n}/${options.count}`, source: VERIFY_SOURCE, level: 'info', run, n })}\n`;
+    }
+    const headers: Record<string, string> = { 'content-type': 'application/x-ndjson', 'idempotency-key': `livelog-verify-${run}-${batch}` };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    for (let attempt = 0; ; attempt++) {
+      let response: Response | undefined;
+      try {
+        response = await fetch(`${options.url.replace(/\/+$/, '')}/api/logs`, { method: 'POST', headers, body });
+      } catch (error) {
+        if (attempt >= 20) throw new Error(`cannot write lines: ${(error as Error).message}`);
+      }
+      if (response?.ok) {
+        const reply = (await response.json()) as { lastId: string };
+        const decoded = decodeCursor(reply.lastId);
+        if (decoded.ok) lastSeq = decoded.cursor.seq;
+        break;
+      }
+      if (response !== undefined && response.status < 500 && response.status !== 429) {
+        const text = await response.text();
+        const hint = response.status === 401 || response.status === 403 ? ' (verify needs a token with the ingest scope: --token)' : '';
+        throw new Error(`the server refused the lines: HTTP ${response.status} ${text}${hint}`);
+      }
+      if (attempt >= 20) throw new Error(`the server kept failing: HTTP ${response?.status}`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 10 * 2 ** attempt)));
+    }
+  }
+  return lastSeq;
+}
+
+function cursorSeq(stream: LogStream): number {
+  const decoded = decodeCursor(stream.lastEventId);
+  return decoded.ok ? decoded.cursor.seq : 0;
+}
+
+/** Resolves true once `condition` holds, false on timeout; throws the stream's fatal error. */
+async function until(condition: () => boolean, timeoutMs: number, fatal: () => LivelogClientError | undefined): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise<boolean>((resolve, reject) => {
+    const check = (): void => {
+      const error = fatal();
+      if (error !== undefined) {
+        reject(new Error(`${error.message}${error.status === 401 || error.status === 403 ? ' (verify needs a read token: --token)' : ''}`));
+      } else if (condition()) resolve(true);
+      else if (Date.now() > deadline) resolve(false);
+      else setTimeout(check, 20);
+    };
+    check();
+  });
+}
+
+function positive(text: string): number | undefined {
+  return /^\d+$/.test(text) && Number(text) > 0 ? Number(text) : undefined;
+}
+
+function describe(result: VerifyResult): string {
+  const ms = (value: number | undefined): string => (value === undefined ? '-' : `${Math.round(value * 10) / 10} ms`);
+  const lines = [
+    `livelog verify ${result.url}: run ${result.run}, source ${result.source}`,
+    `  sent        ${result.sent}`,
+    `  received    ${result.received}`,
+    `  lost        ${result.lost}`,
+    `  duplicated  ${result.duplicated}`,
+    `  reordered   ${result.reordered}`,
+    `  gaps        ${result.gaps} (${result.missedInGaps} entries removed by retention)`,
+    `  cuts        ${result.cuts} (${result.midEventCuts} inside an event)`,
+    `  reconnects  ${result.reconnects}`,
+    `  resume      mean ${ms(result.meanResumeMs)}, max ${ms(result.maxResumeMs)}`,
+  ];
+  if (result.timedOut) lines.push('  timed out before every line was read back');
+  lines.push(result.passed ? 'PASS: every line arrived exactly once, in order' : 'FAIL: the stream lost, repeated or reordered lines');
+  return `${lines.join('\n')}\n`;
+}

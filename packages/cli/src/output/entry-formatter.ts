@@ -1,0 +1,68 @@
+import type { LevelName, LogEntry } from '@livelog/protocol';
+import { createColors } from 'picocolors';
+
+/** `-o` values: `pretty` for people, `raw` for the message alone, `json` for one entry per line (NDJSON). */
+export type OutputFormat = 'pretty' | 'raw' | 'json';
+
+/** How entries are printed. */
+export interface EntryFormatOptions {
+  output: OutputFormat;
+  /** Prefix each line with the entry's time (ISO 8601, UTC). */
+  timestamps: boolean;
+  color: boolean;
+  /** Matches shown highlighted (colour only). */
+  highlight: readonly RegExp[];
+}
+
+type Paint = (text: string) => string;
+
+/**
+ * One line per entry, without the trailing newline. Level colours are pino-pretty's (trace grey,
+ * debug blue, info green, warn yellow, error red, fatal on red) and the message is cyan, as there.
+ */
+export function createEntryFormatter(options: EntryFormatOptions): (entry: LogEntry) => string {
+  if (options.output === 'json') return (entry) => JSON.stringify(entry);
+  const c = createColors(options.color);
+  const levelPaint: Record<LevelName, Paint> = {
+    trace: c.gray,
+    debug: c.blue,
+    info: c.green,
+    warn: c.yellow,
+    error: c.red,
+    fatal: c.bgRed,
+  };
+  const strong: Paint = (text) => c.inverse(c.bold(text));
+  const highlight = options.color && options.highlight.length > 0 ? highlighter(options.highlight, strong) : undefined;
+  const time = (entry: LogEntry): string => new Date(entry.time).toISOString();
+  if (options.output === 'raw') {
+    return (entry) => {
+      const msg = highlight ? highlight(entry.msg, (text) => text) : entry.msg;
+      return options.timestamps ? `${time(entry)} ${msg}` : msg;
+    };
+  }
+  return (entry) => {
+    const paint = levelPaint[entry.level] ?? c.white;
+    let line = options.timestamps ? `[${time(entry)}] ` : '';
+    line += `${paint(entry.level.toUpperCase())} (${entry.source}): `;
+    line += highlight ? highlight(entry.msg, c.cyan) : c.cyan(entry.msg);
+    if (entry.fields !== undefined && Object.keys(entry.fields).length > 0) line += ` ${c.gray(JSON.stringify(entry.fields))}`;
+    return line;
+  };
+}
+
+/** Paints every match of any pattern with `paint` and the text between with `rest`. */
+function highlighter(patterns: readonly RegExp[], paint: Paint): (text: string, rest: Paint) => string {
+  const combined = new RegExp(patterns.map((pattern) => `(?:${pattern.source})`).join('|'), 'g');
+  return (text, rest) => {
+    let out = '';
+    let last = 0;
+    for (const match of text.matchAll(combined)) {
+      if (match[0] === '') continue;
+      const at = match.index ?? 0;
+      if (at > last) out += rest(text.slice(last, at));
+      out += paint(match[0]);
+      last = at + match[0].length;
+    }
+    return last < text.length ? out + rest(text.slice(last)) : out;
+  };
+}

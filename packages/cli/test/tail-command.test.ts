@@ -1,0 +1,181 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LogEntry } from '@livelog/protocol';
+import { ChaosProxy, ingest, postLogs, startServer, type TestServer, tempDir, waitFor } from '@livelog/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type CliRun, runCli } from './tail-support.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function server(input: Parameters<typeof startServer>[0] = {}): Promise<TestServer> {
+  // retry: is the client's backoff base; a test server suggests a short one.
+  const started = await startServer({ heartbeat: '100ms', retry: '10ms', ...input });
+  cleanups.push(() => started.close());
+  return started;
+}
+function tail(args: readonly string[], env: Record<string, string | undefined> = {}): CliRun {
+  const run = runCli(['tail', ...args], env);
+  cleanups.push(() => run.interrupt());
+  return run;
+}
+const numbered = (prefix: string, from: number, to: number): string[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => `${prefix} ${from + i}`);
+
+describe('livelog tail', () => {
+  it('prints every line exactly once while its connection is cut, reports reconnects on stderr, exits 0 on Ctrl-C', async () => {
+    const target = await server();
+    const proxy = await ChaosProxy.start({ port: Number(new URL(target.url).port) });
+    cleanups.push(() => proxy.close());
+    const run = tail([proxy.url(), '-n', 'all', '-o', 'raw']);
+    await ingest(target.url, 50);
+    await run.waitLines(50);
+    for (let round = 0; round < 5; round++) {
+      await waitFor(() => proxy.open > 0, { what: 'the tail connected' });
+      if (round % 2 === 0) proxy.cutAll();
+      else proxy.cutAllAfter(150 + round * 37); // inside the next event
+      await ingest(target.url, 50, `round${round}`);
+    }
+    const lines = await run.waitLines(300);
+    expect(proxy.cuts).toBeGreaterThanOrEqual(5);
+    expect(lines).toEqual(numbered('line', 1, 50).concat(...Array.from({ length: 5 }, (_, round) => numbered(`round${round}`, 1, 50))));
+    expect(run.stderr()).toContain('connection lost');
+    expect(run.stdout()).not.toContain('connection lost');
+    expect(await run.interrupt()).toEqual({ code: 0, signal: null });
+  });
+
+  it('continues exactly where the previous run stopped with --cursor-file', async () => {
+    const target = await server();
+    const dir = await tempDir('livelog-tail-cursor-');
+    cleanups.push(() => dir.remove());
+    const cursorFile = join(dir.path, 'cursor');
+    const args = [target.url, '-n', 'all', '-o', 'raw', '--cursor-file', cursorFile];
+    await ingest(target.url, 10, 'first');
+    const first = tail(args);
+    await first.waitLines(10);
+    expect(await first.interrupt()).toEqual({ code: 0, signal: null });
+    expect((await readFile(cursorFile, 'utf8')).trim()).toMatch(/:10$/);
+
+    await ingest(target.url, 10, 'second');
+    const second = tail(args);
+    await second.waitLines(10);
+    await ingest(target.url, 5, 'third');
+    const lines = await second.waitLines(15);
+    expect(await second.interrupt()).toEqual({ code: 0, signal: null });
+    expect(lines).toEqual([...numbered('second', 1, 10), ...numbered('third', 1, 5)]);
+    expect((await readFile(cursorFile, 'utf8')).trim()).toMatch(/:25$/);
+  });
+
+  it('-o json prints NDJSON that parses back to the entries; --no-follow exits by itself', async () => {
+    const target = await server();
+    await postLogs(
+      target.url,
+      `${Array.from({ length: 30 }, (_, i) => JSON.stringify({ msg: `m ${i + 1}`, level: i % 2 ? 'warn' : 'info', k: i })).join('\n')}\n`,
+    );
+    const run = tail([target.url, '--no-follow', '-n', 'all', '-o', 'json']);
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    const entries = run.lines().map((line) => JSON.parse(line) as LogEntry);
+    expect(entries.map((entry) => entry.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(entries[1]).toMatchObject({ msg: 'm 2', level: 'warn', fields: { k: 1 } });
+
+    const last = tail([target.url, '--no-follow', '-n', '3', '-o', 'raw']);
+    expect(await last.exited).toEqual({ code: 0, signal: null });
+    expect(last.lines()).toEqual(['m 28', 'm 29', 'm 30']);
+  });
+
+  it('filters by --level and --source on the server, -i/-e on the client', async () => {
+    const target = await server();
+    const records = [
+      { msg: 'disk full', level: 'error', source: 'db' },
+      { msg: 'disk ok', level: 'info', source: 'db' },
+      { msg: 'disk slow', level: 'warn', source: 'db' },
+      { msg: 'disk noisy', level: 'warn', source: 'db' },
+      { msg: 'disk full', level: 'error', source: 'api' },
+    ];
+    await postLogs(target.url, `${records.map((record) => JSON.stringify(record)).join('\n')}\n`);
+    const run = tail([
+      target.url,
+      '--no-follow',
+      '-n',
+      'all',
+      '-o',
+      'raw',
+      '--level',
+      'warn',
+      '--source',
+      'db',
+      '-i',
+      '^disk',
+      '-e',
+      'noisy',
+    ]);
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(run.lines()).toEqual(['disk full', 'disk slow']);
+  });
+
+  it('colours levels like pino-pretty when asked, honouring NO_COLOR and FORCE_COLOR; -t shows times', async () => {
+    const target = await server();
+    // Recent times: the default retention (7 days) would prune older ones at once.
+    const time = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000).toISOString();
+    await postLogs(target.url, `${JSON.stringify({ msg: 'boom', level: 'error', time })}\n`);
+    const run = async (args: string[], env: Record<string, string> = {}): Promise<string> => {
+      const child = tail([target.url, '--no-follow', '-n', 'all', ...args], env);
+      expect((await child.exited).code).toBe(0);
+      return child.stdout();
+    };
+    expect(await run([])).toBe('ERROR (default): boom\n');
+    expect(await run(['-t'])).toBe(`[${time}] ERROR (default): boom\n`);
+    expect(await run([], { FORCE_COLOR: '1' })).toBe('\x1b[31mERROR\x1b[39m (default): \x1b[36mboom\x1b[39m\n');
+    expect(await run([], { FORCE_COLOR: '1', NO_COLOR: '1' })).toBe('ERROR (default): boom\n');
+    expect(await run(['--color', 'always', '-H', 'oo'], { NO_COLOR: '1' })).toBe(
+      '\x1b[31mERROR\x1b[39m (default): \x1b[36mb\x1b[39m\x1b[7m\x1b[1moo\x1b[22m\x1b[27m\x1b[36mm\x1b[39m\n',
+    );
+    expect(await run(['--color', 'never'], { FORCE_COLOR: '1' })).toBe('ERROR (default): boom\n');
+  });
+
+  it('takes --since and stops at --until', async () => {
+    const target = await server();
+    const base = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
+    const at = (minute: number): string => new Date(base + minute * 60_000).toISOString();
+    await postLogs(
+      target.url,
+      `${[1, 2, 3, 4, 5].map((minute) => JSON.stringify({ msg: `at ${minute}`, time: at(minute) })).join('\n')}\n`,
+    );
+    const run = tail([target.url, '--since', at(2), '--until', at(4), '-o', 'raw']);
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(run.lines()).toEqual(['at 2', 'at 3', 'at 4']);
+  });
+
+  it('exits non-zero with a clear message when the server wants a token, and reads with LIVELOG_TOKEN', async () => {
+    const target = await server({ tokens: ['reader-secret-1:read', 'writer-secret-1:ingest'] });
+    await ingest(target.url, 2, 'line', { authorization: 'Bearer writer-secret-1' });
+    const denied = tail([target.url, '--no-follow']);
+    expect((await denied.exited).code).toBe(1);
+    expect(denied.stderr()).toMatch(/needs a valid token.*--token or set LIVELOG_TOKEN/);
+    expect(denied.stdout()).toBe('');
+    const forbidden = tail([target.url, '--no-follow', '--token', 'writer-secret-1']);
+    expect((await forbidden.exited).code).toBe(1);
+    expect(forbidden.stderr()).toContain('read scope');
+    const allowed = tail([target.url, '--no-follow', '-n', 'all', '-o', 'raw'], { LIVELOG_TOKEN: 'reader-secret-1' });
+    expect(await allowed.exited).toEqual({ code: 0, signal: null });
+    expect(allowed.lines()).toEqual(['line 1', 'line 2']);
+  });
+
+  it('reports a gap on stderr, never on stdout, and continues after it', async () => {
+    const target = await server({ retainEntries: '10', ringEntries: '5' });
+    const reply = await ingest(target.url, 60);
+    const dir = await tempDir('livelog-tail-gap-');
+    cleanups.push(() => dir.remove());
+    const cursorFile = join(dir.path, 'cursor');
+    await writeFile(cursorFile, `${reply.firstId.split(':')[0]}:0\n`);
+    await waitFor(async () => (await target.store.bounds()).first > 1, { what: 'retention' });
+    const run = tail([target.url, '--no-follow', '-o', 'raw', '--cursor-file', cursorFile]);
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(run.stderr()).toMatch(/\d+ entries \(seq 1\.\.\d+\) were removed by retention/);
+    const lines = run.lines();
+    expect(lines.at(-1)).toBe('line 60');
+    expect(lines.every((line) => /^line \d+$/.test(line))).toBe(true);
+  });
+});
