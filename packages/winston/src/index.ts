@@ -1,0 +1,2 @@
+export { mapWinstonInfo, type WinstonInfoConfig } from './map-winston-info.js';
+export { LivelogTransport, type LivelogTransportOptions } from './winston-transport.js';
