@@ -56,6 +56,11 @@ export class SseConnection {
     this.#watchdogMs = options.watchdogMs;
   }
 
+  /** True once the connection was aborted or ended. */
+  get ended(): boolean {
+    return this.#ended !== undefined;
+  }
+
   /** Changes the silence limit (once `hello` told the server's heartbeat). */
   setWatchdog(ms: number): void {
     this.#watchdogMs = ms;

@@ -108,6 +108,26 @@ describe('SseDecoder (WHATWG event stream interpretation)', () => {
     expect(seen.events[0]?.data).toBe('h\u00e9llo \u{1F600}');
   });
 
+  it('decodes like a streaming TextDecoder for any split, invalid bytes and a BOM after the start included', () => {
+    const parts = [
+      new TextEncoder().encode('data: a\u00e9\u{1F600}\u20ac'),
+      Uint8Array.of(0xff, 0xc3, 0x28, 0xe2, 0x82),
+      new TextEncoder().encode('\uFEFFz\n\n'),
+    ];
+    const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+    let offset = 0;
+    for (const part of parts) {
+      bytes.set(part, offset);
+      offset += part.byteLength;
+    }
+    const expected = new TextDecoder().decode(bytes).slice('data: '.length, -2);
+    for (let seed = 1; seed <= 100; seed++) {
+      expect(decode(randomChunks(bytes, seed)).events[0]?.data).toBe(expected);
+    }
+    const split = decode([new TextEncoder().encode('data: x\n'), new TextEncoder().encode('\uFEFFdata: y\n\n')]);
+    expect(split.events[0]?.data).toBe('x');
+  });
+
   it('agrees with eventsource-parser 3 on every event that library reports, for any chunking', () => {
     const text =
       'retry: 2000\nevent: hello\nid: s:0\ndata: {"stream":"s"}\n\n' +

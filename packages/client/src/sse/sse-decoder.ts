@@ -25,6 +25,10 @@ const LF = 10;
 const CR = 13;
 const COLON = 58;
 const SPACE = 32;
+const A = 97;
+const D = 100;
+const I = 105;
+const T = 116;
 
 /**
  * A streaming `text/event-stream` decoder that follows the WHATWG interpretation rules to the letter.
@@ -44,7 +48,12 @@ const SPACE = 32;
  */
 export class SseDecoder {
   readonly #handlers: SseDecoderHandlers;
-  readonly #utf8 = new TextDecoder('utf-8');
+  // The BOM is dropped by hand at the very start: a non-streaming decoder would drop one at the
+  // start of every chunk.
+  readonly #utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+  /** Bytes of a UTF-8 character split across chunks, waiting for the rest. */
+  #carry: Uint8Array | undefined;
+  #first = true;
   #pending = '';
   /** The previous chunk ended with CR: an LF starting the next one belongs to that line end. */
   #afterCr = false;
@@ -64,7 +73,11 @@ export class SseDecoder {
 
   /** Bytes (UTF-8, possibly split mid-character) or already decoded text. */
   feed(chunk: Uint8Array | string): void {
-    const decoded = typeof chunk === 'string' ? chunk : this.#utf8.decode(chunk, { stream: true });
+    let decoded = typeof chunk === 'string' ? chunk : this.#decode(chunk);
+    if (this.#first && decoded.length > 0) {
+      this.#first = false;
+      if (decoded.charCodeAt(0) === 0xfeff) decoded = decoded.slice(1);
+    }
     if (decoded.length === 0) return;
     const text = this.#pending === '' ? decoded : this.#pending + decoded;
     this.#pending = '';
@@ -106,14 +119,22 @@ export class SseDecoder {
     if (pos < text.length) this.#pending = text.slice(pos);
   }
 
-  /** Forgets a partly received event, as the spec does when a connection ends before its blank line. */
-  discardPartial(): void {
-    this.#pending = '';
-    this.#afterCr = false;
-    this.#data = '';
-    this.#dataLines = 0;
-    this.#type = '';
-    this.#idBuffer = this.lastEventId;
+  /**
+   * UTF-8 bytes to text, keeping a character split across chunks for the next one. Decoding whole
+   * characters without `{ stream: true }` is several times faster in Node 20, where the streaming
+   * mode takes a slow path; the result is the same.
+   */
+  #decode(chunk: Uint8Array): string {
+    let bytes = chunk;
+    if (this.#carry !== undefined) {
+      bytes = new Uint8Array(this.#carry.byteLength + chunk.byteLength);
+      bytes.set(this.#carry);
+      bytes.set(chunk, this.#carry.byteLength);
+      this.#carry = undefined;
+    }
+    const cut = completeLength(bytes);
+    if (cut < bytes.byteLength) this.#carry = bytes.slice(cut);
+    return cut === 0 ? '' : this.#utf8.decode(cut === bytes.byteLength ? bytes : bytes.subarray(0, cut));
   }
 
   #line(text: string, start: number, end: number): void {
@@ -123,6 +144,19 @@ export class SseDecoder {
     }
     const first = text.charCodeAt(start);
     if (first === COLON) return;
+    // Fast paths for the two fields of every entry frame, without slicing the field name.
+    if (first === D && text.charCodeAt(start + 1) === A && text.charCodeAt(start + 2) === T && text.charCodeAt(start + 3) === A) {
+      if (text.charCodeAt(start + 4) === COLON && start + 4 < end) {
+        const value = text.slice(text.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, end);
+        this.#data = this.#dataLines === 0 ? value : `${this.#data}\n${value}`;
+        this.#dataLines++;
+        return;
+      }
+    } else if (first === I && text.charCodeAt(start + 1) === D && text.charCodeAt(start + 2) === COLON && start + 2 < end) {
+      const value = text.slice(text.charCodeAt(start + 3) === SPACE ? start + 4 : start + 3, end);
+      if (!value.includes('\0')) this.#idBuffer = value;
+      return;
+    }
     const colon = text.indexOf(':', start);
     let field: string;
     let value: string;
@@ -167,4 +201,20 @@ export class SseDecoder {
     this.#type = '';
     this.#handlers.onEvent(event);
   }
+}
+
+/** Length of the longest prefix of `bytes` that does not end inside a UTF-8 character. */
+function completeLength(bytes: Uint8Array): number {
+  const length = bytes.byteLength;
+  // A character is at most 4 bytes: look back at most 3 for the lead byte of the last one.
+  for (let i = length - 1; i >= 0 && i >= length - 4; i--) {
+    const byte = bytes[i] as number;
+    if (byte < 0x80) return length;
+    if (byte >= 0xc0) {
+      const size = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2;
+      // Invalid lead bytes (0xF8 and up) are left to the decoder, which replaces them.
+      return byte >= 0xf8 || length - i >= size ? length : i;
+    }
+  }
+  return length;
 }
