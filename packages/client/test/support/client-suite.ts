@@ -231,6 +231,30 @@ export function describeClientSuite(label: string, createDriver: () => Promise<C
       });
     });
 
+    describe('an event whose data is damaged', () => {
+      const damaged = 'id: fake:2\ndata: {"id":"fake:2","se\n\n';
+      it('is resumed before, not skipped', async () => {
+        const fake = await startFakeServer([{ raw: fakeHello(0) + fakeEntry(1) + damaged + fakeEntry(3) }, { serveUpTo: 3 }]);
+        cleanups.push(() => fake.close());
+        const stream = await driver.open({ url: fake.url, backoff: { baseMs: 1, maxMs: 5 } });
+        const snapshot = await until(stream, (s) => s.count >= 3, 'entries 1..3');
+        expect(fake.lastEventIds()[1]).toBe('fake:1');
+        expect(snapshot.statuses.find((status) => status.state === 'waiting')?.error).toBe('LIVELOG_CLIENT_ERR_MALFORMED');
+        expect(snapshot.stats.malformed).toBe(0);
+        expectExactly((await stream.snapshot()).seqs, 3);
+      });
+
+      it('is skipped and counted when it is damaged three times at the same position', async () => {
+        const again = { raw: fakeHello(1) + damaged + fakeEntry(3) };
+        const fake = await startFakeServer([{ raw: fakeHello(0) + fakeEntry(1) + damaged + fakeEntry(3) }, again, again, { serveUpTo: 3 }]);
+        cleanups.push(() => fake.close());
+        const stream = await driver.open({ url: fake.url, backoff: { baseMs: 1, maxMs: 5 } });
+        const snapshot = await until(stream, (s) => s.count >= 2 && s.lastEventId === 'fake:3', 'entry 3');
+        expect(snapshot.stats.malformed).toBe(1);
+        expectExactly((await stream.snapshot()).seqs, 2, [1, 3]);
+      });
+    });
+
     it('backs off with full jitter, capped, and waits what it says', async () => {
       const target = await server();
       const proxy = await proxyTo(portOf(target.url));
