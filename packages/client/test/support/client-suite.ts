@@ -1,6 +1,7 @@
 import { backoffCeiling } from '@livelog/client';
 import {
   ChaosProxy,
+  delay,
   getJson,
   ingest,
   openSse,
@@ -281,6 +282,26 @@ export function describeClientSuite(label: string, createDriver: () => Promise<C
       expect(Math.max(...delays)).toBeLessThanOrEqual(160);
       // Jittered: the delays are spread, not one fixed value per attempt.
       expect(new Set(delays).size).toBeGreaterThanOrEqual(6);
+    });
+
+    it('resets the backoff after a healthy period, and gives up after maxAttempts failures in a row', async () => {
+      const target = await server();
+      const proxy = await proxyTo(portOf(target.url));
+      const stream = await driver.open({ url: proxy.url(), backoff: { baseMs: 5, maxMs: 20, healthyAfterMs: 150, maxAttempts: 3 } });
+      await until(stream, (s) => s.state === 'open', 'open');
+      // Two quick cuts: the second connection was not healthy, so the backoff grows.
+      proxy.cutAll();
+      await until(stream, (s) => s.hellos >= 2, 'the second connection');
+      proxy.cutAll();
+      const quick = await until(stream, (s) => s.hellos >= 3, 'the third connection');
+      expect(quick.statuses.filter((status) => status.state === 'waiting').map((status) => status.attempt)).toEqual([0, 1]);
+      // Open longer than healthyAfterMs: the next wait starts from attempt 0 again.
+      await delay(200);
+      proxy.refuse(true);
+      proxy.cutAll();
+      const gaveUp = await until(stream, (s) => s.state === 'closed', 'giving up');
+      expect(gaveUp.statuses.filter((status) => status.state === 'waiting').map((status) => status.attempt)).toEqual([0, 1, 0, 1, 2]);
+      expect(gaveUp.errors).toMatchObject([{ code: 'LIVELOG_CLIENT_ERR_GAVE_UP' }]);
     });
 
     it("takes the server's retry: as backoff base", async () => {
