@@ -64,12 +64,15 @@ export class SseConnection {
   /** Changes the silence limit (once `hello` told the server's heartbeat). */
   setWatchdog(ms: number): void {
     this.#watchdogMs = ms;
-    this.#arm();
+    if (this.#ended === undefined) this.#arm();
   }
 
   /** Ends the connection; `run()` resolves with `reason` (the first reason given wins). */
   abort(reason: LivelogClientError): void {
     this.#ended ??= reason;
+    // A pending watchdog would keep a Node process alive for its whole period after close().
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.#controller.abort();
   }
 
