@@ -1,0 +1,86 @@
+/**
+ * Sizes of every scenario. `LIVELOG_BENCH_SCALE` multiplies the counts (0.1 for a quick run); each
+ * count also has its own variable for a targeted run.
+ */
+export interface BenchConfig {
+  scale: number;
+  /** Ingest: batches of `ingestBatch` entries posted by `ingestClients` concurrent clients. */
+  ingestBatches: number;
+  ingestBatch: number;
+  ingestClients: number;
+  /** Fan-out: reader counts, and entries ingested per reader count. */
+  fanoutReaders: number[];
+  fanoutEntries: number[];
+  /**
+   * Rounds of ingest and fan-out (livelog and ceiling alternate, the median of each is reported);
+   * replay runs min(3, rounds), latency 2.
+   */
+  rounds: number;
+  /** Replay: entries preloaded before one reader asks for `?from=start`. */
+  replayEntries: number;
+  /** Latency: entries/s, entries per POST, seconds measured (after `latencyWarmupSec`), readers. */
+  latencyRate: number;
+  latencyBatch: number;
+  latencySec: number;
+  latencyWarmupSec: number;
+  latencyReaders: number;
+  /** Every n-th reader records a latency sample for each entry it receives. */
+  latencySampleEvery: number;
+  /** Memory: idle readers held open. */
+  memoryReaders: number;
+  /** Every n-th reader checks each frame's seq; the others count cheaply (fan-out). */
+  verifyEvery: number;
+  /** Reader processes the readers are spread over. */
+  readerProcs: number;
+  /** Extra Node flags for the livelog server process (experiments, e.g. `--max-semi-space-size=32`). */
+  serverNodeArgs: string[];
+  /** Run the livelog server with `--cpu-prof`, profiles in `bench/profiles/`. */
+  cpuProf: boolean;
+  /** Scenarios to run (default all): ingest, fanout, replay, latency, memory. */
+  only: Set<string>;
+}
+
+const ALL = ['ingest', 'fanout', 'replay', 'latency', 'memory'];
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
+  const scale = positive(env.LIVELOG_BENCH_SCALE, 1, 'LIVELOG_BENCH_SCALE');
+  const count = (name: string, base: number, min = 1): number => Math.max(min, Math.round(positive(env[name], base * scale, name)));
+  const list = (name: string, base: number[]): number[] =>
+    env[name] === undefined ? base : (env[name] as string).split(',').map((part) => Math.round(positive(part.trim(), 1, name)));
+  const fanoutReaders = list('LIVELOG_BENCH_FANOUT_READERS', [1, 100, 1000]);
+  // Per round, at most the hot ring (10,000 entries by default), so that the scenario measures
+  // fan-out from the ring and not catch-up from SQLite; one reader gets more, to outlast start-up.
+  const fanoutEntries = fanoutReaders.map((readers) => Math.max(1000, Math.round((readers === 1 ? 100_000 : 10_000) * scale)));
+  const only = new Set((env.LIVELOG_BENCH_ONLY ?? ALL.join(',')).split(',').map((name) => name.trim()));
+  for (const name of only)
+    if (!ALL.includes(name)) throw new Error(`LIVELOG_BENCH_ONLY: unknown scenario ${name} (known: ${ALL.join(', ')})`);
+  return {
+    scale,
+    ingestBatches: count('LIVELOG_BENCH_INGEST_BATCHES', 500, 8),
+    ingestBatch: Math.round(positive(env.LIVELOG_BENCH_INGEST_BATCH, 1000, 'LIVELOG_BENCH_INGEST_BATCH')),
+    ingestClients: Math.round(positive(env.LIVELOG_BENCH_INGEST_CLIENTS, 4, 'LIVELOG_BENCH_INGEST_CLIENTS')),
+    fanoutReaders,
+    fanoutEntries: env.LIVELOG_BENCH_FANOUT_ENTRIES === undefined ? fanoutEntries : list('LIVELOG_BENCH_FANOUT_ENTRIES', fanoutEntries),
+    rounds: Math.round(positive(env.LIVELOG_BENCH_ROUNDS, 5, 'LIVELOG_BENCH_ROUNDS')),
+    replayEntries: count('LIVELOG_BENCH_REPLAY_ENTRIES', 1_000_000, 1000),
+    latencyRate: Math.round(positive(env.LIVELOG_BENCH_LATENCY_RATE, 10_000, 'LIVELOG_BENCH_LATENCY_RATE')),
+    latencyBatch: Math.round(positive(env.LIVELOG_BENCH_LATENCY_BATCH, 100, 'LIVELOG_BENCH_LATENCY_BATCH')),
+    latencySec: Math.max(1, positive(env.LIVELOG_BENCH_LATENCY_SEC, 8 * scale, 'LIVELOG_BENCH_LATENCY_SEC')),
+    latencyWarmupSec: positive(env.LIVELOG_BENCH_LATENCY_WARMUP_SEC, 1, 'LIVELOG_BENCH_LATENCY_WARMUP_SEC'),
+    latencyReaders: Math.round(positive(env.LIVELOG_BENCH_LATENCY_READERS, 100, 'LIVELOG_BENCH_LATENCY_READERS')),
+    latencySampleEvery: Math.round(positive(env.LIVELOG_BENCH_LATENCY_SAMPLE_EVERY, 10, 'LIVELOG_BENCH_LATENCY_SAMPLE_EVERY')),
+    memoryReaders: count('LIVELOG_BENCH_MEMORY_READERS', 2000, 50),
+    verifyEvery: Math.round(positive(env.LIVELOG_BENCH_VERIFY_EVERY, 10, 'LIVELOG_BENCH_VERIFY_EVERY')),
+    readerProcs: Math.round(positive(env.LIVELOG_BENCH_READER_PROCS, 2, 'LIVELOG_BENCH_READER_PROCS')),
+    serverNodeArgs: (env.LIVELOG_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    cpuProf: env.LIVELOG_BENCH_CPU_PROF === '1',
+    only,
+  };
+}
+
+function positive(text: string | undefined, fallback: number, name: string): number {
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${JSON.stringify(text)}`);
+  return value;
+}

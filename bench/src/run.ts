@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readConfig } from './config.js';
+import { BenchContext, type Row } from './context.js';
+import { table } from './format.js';
+import { fanoutScenario } from './scenarios/fanout.js';
+import { ingestScenario } from './scenarios/ingest.js';
+import { latencyScenario } from './scenarios/latency.js';
+import { memoryScenario } from './scenarios/memory.js';
+import { replayScenario } from './scenarios/replay.js';
+
+/**
+ * `npm run bench`: every scenario against livelog (a server process on SQLite) and against the raw
+ * Node socket ceiling, in one run on this machine, printed as one table.
+ */
+async function main(): Promise<void> {
+  const config = readConfig();
+  const scratch = mkdtempSync(join(tmpdir(), 'livelog-bench-'));
+  const ctx = new BenchContext(config, scratch);
+  const onSignal = (): void => {
+    ctx.killAll();
+    rmSync(scratch, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const started = performance.now();
+  const rows = new Map<string, Row[]>();
+  const notes: string[] = [];
+  const step = async <T>(name: string, run: () => Promise<T>): Promise<T | undefined> => {
+    if (!config.only.has(name)) return undefined;
+    const at = performance.now();
+    process.stderr.write(`bench: ${name}…`);
+    const result = await run();
+    process.stderr.write(` ${((performance.now() - at) / 1000).toFixed(1)} s\n`);
+    return result;
+  };
+  try {
+    await ctx.ready();
+    // Memory first, while the ceiling process is fresh; the table keeps the order of the brief.
+    rows.set('memory', (await step('memory', () => memoryScenario(ctx))) ?? []);
+    rows.set('ingest', (await step('ingest', () => ingestScenario(ctx))) ?? []);
+    rows.set('fanout', (await step('fanout', () => fanoutScenario(ctx))) ?? []);
+    rows.set('latency', (await step('latency', () => latencyScenario(ctx))) ?? []);
+    const replay = await step('replay', () => replayScenario(ctx));
+    rows.set('replay', replay?.rows ?? []);
+    notes.push(...(replay?.notes ?? []));
+  } finally {
+    await ctx.shutdown();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  const ordered = ['ingest', 'fanout', 'replay', 'latency', 'memory'].flatMap((name) => rows.get(name) ?? []);
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  console.log('');
+  console.log(
+    `livelog bench — ${new Date().toISOString()} — Node ${process.version}, ${process.platform}, ${availableParallelism()} cores (${cpu}), scale ${config.scale}`,
+  );
+  console.log('ceiling = raw node:http server, no store, pre-encoded frames, measured in the same run; ratio = livelog / ceiling');
+  console.log('CPU = % of one core used by the server process / the reader process(es) while measuring;');
+  console.log('CPU/entry ratio = ceiling server CPU per entry / livelog server CPU per entry (robust to noise and to reader-bound rates)');
+  console.log('other load = % of one core used by processes outside the bench meanwhile (livelog runs / ceiling runs)');
+  console.log('');
+  console.log(
+    table(
+      [
+        'scenario',
+        'livelog',
+        'ceiling',
+        'ratio',
+        'target',
+        'result',
+        'CPU livelog srv / rdr',
+        'CPU ceiling srv / rdr',
+        'CPU/entry ratio',
+        'other load',
+        'check',
+      ],
+      ordered.map((row) => [
+        row.scenario,
+        row.livelog,
+        row.ceiling,
+        row.ratio,
+        row.target,
+        row.result,
+        row.cpu,
+        row.ceilingCpu,
+        row.cpuRatio,
+        row.background,
+        row.check,
+      ]),
+    ),
+  );
+  console.log('');
+  for (const note of notes) console.log(`note: ${note}`);
+  console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  const failedCheck = ordered.some((row) => row.check.startsWith('FAIL'));
+  if (failedCheck) {
+    console.log('A delivery check FAILED: a reader lost, duplicated or reordered entries.');
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
