@@ -207,6 +207,18 @@ export function describeLogStore(name: string, factory: StoreFactory, traits: St
       expect(await store.seqBeforeTime(T0 + 99_999)).toBe(4);
     });
 
+    it('finds the start for a time when producers disagree on the clock, also after retention', async () => {
+      const { store } = await make();
+      for (const time of [5, 1, 9, 3, 10]) await store.append([line(`t${time}`, { time: T0 + time })]);
+      expect(await store.seqBeforeTime(T0 + 4)).toBe(0);
+      expect(await store.seqBeforeTime(T0 + 6)).toBe(2);
+      expect(await store.seqBeforeTime(T0 + 10)).toBe(4);
+      expect(await store.seqBeforeTime(T0 + 11)).toBe(5);
+      await store.prune({ maxEntries: 3 }, 100);
+      expect(await store.seqBeforeTime(T0 + 4)).toBe(2);
+      expect(await store.seqBeforeTime(T0 + 2)).toBe(2);
+    });
+
     it('lists sources', async () => {
       const { store } = await make();
       await store.append([

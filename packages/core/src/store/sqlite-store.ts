@@ -56,7 +56,9 @@ CREATE TABLE IF NOT EXISTS entries (
   size INTEGER NOT NULL,
   json TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS entries_time ON entries (time);
+DROP INDEX IF EXISTS entries_time;
+CREATE TABLE IF NOT EXISTS time_marks (last_seq INTEGER PRIMARY KEY, max_time INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS time_marks_max_time ON time_marks (max_time);
 CREATE INDEX IF NOT EXISTS entries_source ON entries (source, seq);
 CREATE TABLE IF NOT EXISTS sources (
   name TEXT PRIMARY KEY,
@@ -89,6 +91,8 @@ export class SqliteStore implements HealthCheckedStore {
   #streamId = '';
   #lastSeq = 0;
   #bytes = 0;
+  /** The greatest entry time appended so far; time marks record it per batch. */
+  #maxTime = 0;
   #pending: PendingAppend[] = [];
   #flushScheduled = false;
   #closed = false;
@@ -146,6 +150,17 @@ export class SqliteStore implements HealthCheckedStore {
     const maxSeq = (db.prepare('SELECT MAX(seq) AS seq FROM entries').get() as { seq: number | null }).seq ?? 0;
     this.#lastSeq = Math.max(Number(meta.get('last_seq') ?? 0), maxSeq);
     this.#bytes = (db.prepare('SELECT COALESCE(SUM(size), 0) AS bytes FROM entries').get() as { bytes: number }).bytes;
+    const marked = db.prepare('SELECT last_seq, max_time FROM time_marks ORDER BY last_seq DESC LIMIT 1').get() as
+      | { last_seq: number; max_time: number }
+      | undefined;
+    if (maxSeq > (marked?.last_seq ?? 0)) {
+      // Entries written before time marks existed: mark each with the running maximum, once.
+      db.prepare(
+        'INSERT OR REPLACE INTO time_marks (last_seq, max_time) SELECT seq, MAX(time) OVER (ORDER BY seq) FROM entries WHERE seq > ?',
+      ).run(marked?.last_seq ?? 0);
+    }
+    this.#maxTime =
+      (db.prepare('SELECT max_time FROM time_marks ORDER BY last_seq DESC LIMIT 1').get() as { max_time: number } | undefined)?.max_time ?? 0;
   }
 
   append(entries: readonly NewEntry[], options: AppendOptions = {}): Promise<AppendResult> {
@@ -170,6 +185,7 @@ export class SqliteStore implements HealthCheckedStore {
     const db = this.#requireDb();
     const startSeq = this.#lastSeq;
     const startBytes = this.#bytes;
+    const startMaxTime = this.#maxTime;
     const outcomes: ({ ok: true; result: AppendResult; rows: Row[] } | { ok: false; error: unknown })[] = [];
     try {
       db.transaction(() => {
@@ -179,6 +195,7 @@ export class SqliteStore implements HealthCheckedStore {
     } catch (error) {
       this.#lastSeq = startSeq;
       this.#bytes = startBytes;
+      this.#maxTime = startMaxTime;
       for (const item of batch) item.reject(error);
       return;
     }
@@ -199,6 +216,7 @@ export class SqliteStore implements HealthCheckedStore {
     const key = item.options.idempotencyKey;
     const seqBefore = this.#lastSeq;
     const bytesBefore = this.#bytes;
+    const maxTimeBefore = this.#maxTime;
     try {
       if (key !== undefined) {
         const seen = this.#statement('SELECT digest, first_seq, last_seq FROM idempotency WHERE key = ?').get(key) as
@@ -232,6 +250,14 @@ export class SqliteStore implements HealthCheckedStore {
            ON CONFLICT (name) DO UPDATE SET entries = entries + excluded.entries, last_seq = excluded.last_seq, last_time = excluded.last_time`,
         );
         for (const [name, seen] of perSource) upsert.run(name, seen.count, seen.lastSeq, seen.lastTime);
+        if (rows.length > 0) {
+          // One mark per batch instead of an index over every entry's time: the running maximum never
+          // decreases along seq, so the first mark at or past a time finds the batch to scan for `since`.
+          let maxTime = this.#maxTime;
+          for (const row of rows) if (row.entry.time > maxTime) maxTime = row.entry.time;
+          this.#statement('INSERT OR REPLACE INTO time_marks (last_seq, max_time) VALUES (?, ?)').run(seqBefore + rows.length, maxTime);
+          this.#maxTime = maxTime;
+        }
         if (key !== undefined) {
           this.#statement('INSERT INTO idempotency (key, digest, first_seq, last_seq, created) VALUES (?, ?, ?, ?, ?)').run(
             key,
@@ -247,6 +273,7 @@ export class SqliteStore implements HealthCheckedStore {
     } catch (error) {
       this.#lastSeq = seqBefore;
       this.#bytes = bytesBefore;
+      this.#maxTime = maxTimeBefore;
       return { ok: false, error };
     }
   }
@@ -304,8 +331,16 @@ export class SqliteStore implements HealthCheckedStore {
   }
 
   async seqBeforeTime(time: number): Promise<number> {
-    const seq = (this.#statement('SELECT MIN(seq) AS seq FROM entries WHERE time >= ?').get(time) as { seq: number | null }).seq;
-    return seq === null ? this.#lastSeq : seq - 1;
+    const mark = this.#statement('SELECT last_seq FROM time_marks WHERE max_time >= ? ORDER BY max_time, last_seq LIMIT 1').get(time) as
+      | { last_seq: number }
+      | undefined;
+    if (mark === undefined) return this.#lastSeq;
+    const previous = this.#statement('SELECT MAX(last_seq) AS seq FROM time_marks WHERE last_seq < ?').get(mark.last_seq) as { seq: number | null };
+    // Scan from the marked batch on; past it only when retention removed the entry that set the mark.
+    const first = this.#statement('SELECT seq FROM entries WHERE seq > ? AND time >= ? ORDER BY seq LIMIT 1').get(previous.seq ?? 0, time) as
+      | { seq: number }
+      | undefined;
+    return first === undefined ? this.#lastSeq : first.seq - 1;
   }
 
   async sources(): Promise<SourceInfo[]> {
@@ -339,7 +374,11 @@ export class SqliteStore implements HealthCheckedStore {
     }
     const db = this.#requireDb();
     db.transaction(() => {
-      if (upTo > 0) this.#statement('DELETE FROM entries WHERE seq <= ?').run(upTo);
+      if (upTo > 0) {
+        this.#statement('DELETE FROM entries WHERE seq <= ?').run(upTo);
+        // Keep the mark of a batch retention cut in two: it still covers the entries after upTo.
+        this.#statement('DELETE FROM time_marks WHERE last_seq <= ?').run(upTo);
+      }
       this.#statement('DELETE FROM idempotency WHERE created < ?').run(Date.now() - IDEMPOTENCY_TTL_MS);
     })();
     if (upTo === 0) return 0;
