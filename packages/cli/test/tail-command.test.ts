@@ -34,9 +34,11 @@ describe('livelog tail', () => {
     await run.waitLines(50);
     for (let round = 0; round < 5; round++) {
       await waitFor(() => proxy.open > 0, { what: 'the tail connected' });
+      const cuts = proxy.cuts;
       if (round % 2 === 0) proxy.cutAll();
       else proxy.cutAllAfter(150 + round * 37); // inside the next event
       await ingest(target.url, 50, `round${round}`);
+      await waitFor(() => proxy.cuts > cuts, { what: `cut ${round + 1}` });
     }
     const lines = await run.waitLines(300);
     expect(proxy.cuts).toBeGreaterThanOrEqual(5);

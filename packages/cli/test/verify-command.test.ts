@@ -101,7 +101,8 @@ describe('livelog verify', () => {
     expect(result).toMatchObject({ sent: 600, received: 600, lost: 0, duplicated: 0, reordered: 0, passed: true });
     expect(result?.cuts).toBeGreaterThanOrEqual(10);
     expect(result?.midEventCuts).toBeGreaterThan(0);
-    expect(result?.reconnects).toBeGreaterThanOrEqual(result?.cuts ?? 0);
+    // The last cut may come after the last line, when verify stops without reconnecting.
+    expect(result?.reconnects).toBeGreaterThanOrEqual((result?.cuts ?? 0) - 1);
     expect(code).toBe(0);
     const sources = (await (await fetch(`${target.url}/api/sources`, { headers: { authorization: 'Bearer verify-secret-1' } })).json()) as {
       sources: unknown;
