@@ -138,3 +138,13 @@ describe('parseBody', () => {
     expect(() => ndjson(deep)).toThrow(expect.objectContaining({ code: expect.stringMatching(/TOO_DEEP|MALFORMED/) }));
   });
 });
+
+describe('parseBody line limits', () => {
+  it('counts the limit in UTF-8 bytes, not characters', () => {
+    const body = Buffer.from(`ok\n${'é'.repeat(60)}\n`);
+    expect(() => parseBody(body, { format: 'text', defaults, limits: { maxLineBytes: 100 } })).toThrow(
+      expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_LINE_TOO_LONG', line: 2 }),
+    );
+    expect(parseBody(Buffer.from(`${'é'.repeat(50)}\n`), { format: 'text', defaults, limits: { maxLineBytes: 100 } })).toHaveLength(1);
+  });
+});

@@ -154,7 +154,10 @@ function forEachLine(
   limits: IngestLimits,
   each: (text: string, invalidUtf8: boolean, line: number) => void,
 ): void {
-  const bodyValid = isUtf8(body);
+  if (isUtf8(body)) {
+    forEachLineOfText(body.toString('utf8'), keepBlank, limits, each);
+    return;
+  }
   let start = 0;
   let line = 0;
   while (start < body.length) {
@@ -164,18 +167,44 @@ function forEachLine(
     line++;
     let stop = end;
     if (stop > start && body[stop - 1] === 0x0d && !last) stop--;
-    if (stop - start > limits.maxLineBytes) {
-      throw new LivelogError(
-        'LIVELOG_ERR_INGEST_LINE_TOO_LONG',
-        `line ${line} is ${stop - start} bytes; the limit is ${limits.maxLineBytes}`,
-        { line },
-      );
-    }
+    if (stop - start > limits.maxLineBytes) throw lineTooLong(line, stop - start, limits);
     const bytes = body.subarray(start, stop);
-    const invalid = !bodyValid && !isUtf8(bytes);
-    if (keepBlank || stop > start) each(bytes.toString('utf8'), invalid, line);
+    if (keepBlank || stop > start) each(bytes.toString('utf8'), !isUtf8(bytes), line);
     start = end + 1;
   }
+}
+
+/** The same walk over a body already known to be valid UTF-8, decoded once instead of line by line. */
+function forEachLineOfText(
+  text: string,
+  keepBlank: boolean,
+  limits: IngestLimits,
+  each: (text: string, invalidUtf8: boolean, line: number) => void,
+): void {
+  let start = 0;
+  let line = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    const last = end === -1;
+    if (last) end = text.length;
+    line++;
+    let stop = end;
+    if (stop > start && text.charCodeAt(stop - 1) === 0x0d && !last) stop--;
+    const units = stop - start;
+    // A UTF-16 unit is 1 to 3 UTF-8 bytes: count bytes only when the length alone cannot decide.
+    if (units > limits.maxLineBytes / 3) {
+      const bytes = units > limits.maxLineBytes ? units : Buffer.byteLength(text.slice(start, stop));
+      if (bytes > limits.maxLineBytes) throw lineTooLong(line, bytes, limits);
+    }
+    if (keepBlank || stop > start) each(text.slice(start, stop), false, line);
+    start = end + 1;
+  }
+}
+
+function lineTooLong(line: number, bytes: number, limits: IngestLimits): LivelogError {
+  return new LivelogError('LIVELOG_ERR_INGEST_LINE_TOO_LONG', `line ${line} is ${bytes} bytes; the limit is ${limits.maxLineBytes}`, {
+    line,
+  });
 }
 
 function isBlank(body: Buffer): boolean {

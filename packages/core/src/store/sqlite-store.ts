@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LogEntry, levelNumber } from '@livelog/protocol';
 import Database from 'better-sqlite3';
-import { toLogEntry } from '../entry/encode-entry.js';
+import { encodeEntry } from '../entry/encode-entry.js';
 import { isEmptyFilter, textMatches } from '../entry/entry-filter.js';
 import type { NewEntry } from '../entry/new-entry.js';
 import { LivelogError } from '../errors.js';
@@ -43,7 +43,8 @@ interface PendingAppend {
 interface Row {
   seq: number;
   json: string;
-  entry: LogEntry;
+  /** The entry as appended; listeners get only seq and json, and parse when they need more. */
+  entry: NewEntry;
 }
 
 const SCHEMA = `
@@ -160,7 +161,8 @@ export class SqliteStore implements HealthCheckedStore {
       ).run(marked?.last_seq ?? 0);
     }
     this.#maxTime =
-      (db.prepare('SELECT max_time FROM time_marks ORDER BY last_seq DESC LIMIT 1').get() as { max_time: number } | undefined)?.max_time ?? 0;
+      (db.prepare('SELECT max_time FROM time_marks ORDER BY last_seq DESC LIMIT 1').get() as { max_time: number } | undefined)?.max_time ??
+      0;
   }
 
   append(entries: readonly NewEntry[], options: AppendOptions = {}): Promise<AppendResult> {
@@ -199,11 +201,11 @@ export class SqliteStore implements HealthCheckedStore {
       for (const item of batch) item.reject(error);
       return;
     }
-    const appended: Row[] = [];
+    const appended: StoredEntry[] = [];
     outcomes.forEach((outcome, i) => {
       const item = batch[i] as PendingAppend;
       if (outcome.ok) {
-        appended.push(...outcome.rows);
+        for (const row of outcome.rows) appended.push({ seq: row.seq, json: row.json });
         item.resolve(outcome.result);
       } else {
         item.reject(outcome.error);
@@ -228,8 +230,8 @@ export class SqliteStore implements HealthCheckedStore {
         }
       }
       const rows = item.entries.map((entry, i) => {
-        const logEntry = toLogEntry(this.#streamId, seqBefore + 1 + i, entry);
-        return { seq: logEntry.seq, json: JSON.stringify(logEntry), entry: logEntry };
+        const seq = seqBefore + 1 + i;
+        return { seq, json: encodeEntry(this.#streamId, seq, entry), entry };
       });
       db.transaction(() => {
         const insert = this.#statement('INSERT INTO entries (seq, time, level, source, size, json) VALUES (?, ?, ?, ?, ?, ?)');
@@ -335,11 +337,14 @@ export class SqliteStore implements HealthCheckedStore {
       | { last_seq: number }
       | undefined;
     if (mark === undefined) return this.#lastSeq;
-    const previous = this.#statement('SELECT MAX(last_seq) AS seq FROM time_marks WHERE last_seq < ?').get(mark.last_seq) as { seq: number | null };
+    const previous = this.#statement('SELECT MAX(last_seq) AS seq FROM time_marks WHERE last_seq < ?').get(mark.last_seq) as {
+      seq: number | null;
+    };
     // Scan from the marked batch on; past it only when retention removed the entry that set the mark.
-    const first = this.#statement('SELECT seq FROM entries WHERE seq > ? AND time >= ? ORDER BY seq LIMIT 1').get(previous.seq ?? 0, time) as
-      | { seq: number }
-      | undefined;
+    const first = this.#statement('SELECT seq FROM entries WHERE seq > ? AND time >= ? ORDER BY seq LIMIT 1').get(
+      previous.seq ?? 0,
+      time,
+    ) as { seq: number } | undefined;
     return first === undefined ? this.#lastSeq : first.seq - 1;
   }
 

@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { encodeEntry, toLogEntry } from './encode-entry.js';
+import type { NewEntry } from './new-entry.js';
+
+describe('encodeEntry', () => {
+  it.each<[string, NewEntry]>([
+    ['a plain line', { time: 1732780000123, level: 'info', source: 'api', msg: 'hello' }],
+    ['escapes', { time: 0, level: 'warn', source: 'we"b\\', msg: 'q"uote\n\r\t\u0000\u001b[31m \u2028 🦊 \ud800' }],
+    ['fields', { time: 5, level: 'error', source: 's', msg: '', fields: { a: [1, { b: null }], 'k"ey': 'v', n: 1.5 } }],
+    ['marks', { time: 7, level: 'fatal', source: 's', msg: 'p', invalidUtf8: true, part: { index: 2, count: 3 } }],
+    ['a fractional time', { time: 1.5, level: 'debug', source: 's', msg: 'x' }],
+  ])('equals JSON.stringify(toLogEntry(...)) for %s', (_name, entry) => {
+    expect(encodeEntry('k3x9', 42, entry)).toBe(JSON.stringify(toLogEntry('k3x9', 42, entry)));
+  });
+});
