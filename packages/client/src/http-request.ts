@@ -1,5 +1,6 @@
-import type { LevelName } from '@livelog/protocol';
+import { type CloseEvent, isRetryableClose, type LevelName } from '@livelog/protocol';
 import { type ClientErrorCode, LivelogClientError } from './errors.js';
+import type { OpenStreamOptions } from './stream-options.js';
 
 /**
  * Which entries a reader wants. Applied by the server, so skipped entries never cross the network;
@@ -99,4 +100,36 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   if (/^[0-9]+$/.test(text)) return Number(text) * 1000;
   const date = Date.parse(text);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * The stream URL of a connection. A reconnect (`resumed`) resumes by its Last-Event-ID header; should
+ * the server not know that position (its data was wiped), it answers `reset` and starts at its oldest
+ * entry (`from=start`): everything in a new stream is new to this reader. A first connection sends
+ * the caller's start as the fallback of any cursor in the header.
+ */
+export function streamUrl(options: Pick<OpenStreamOptions, 'url' | 'start' | 'filter'>, resumed: boolean): string {
+  const params = new URLSearchParams();
+  if (resumed) {
+    params.set('from', 'start');
+  } else {
+    const start = options.start ?? {};
+    if (start.since !== undefined) params.set('since', start.since instanceof Date ? String(start.since.getTime()) : String(start.since));
+    if (start.tail !== undefined) params.set('tail', String(start.tail));
+    if (start.fromStart === true) params.set('from', 'start');
+  }
+  addFilterParams(params, options.filter);
+  return apiUrl(options.url, 'stream', params);
+}
+
+/** The error a server's `close` event stands for: fatal when its reason is not retryable. */
+export function errorOfClose(close: CloseEvent): LivelogClientError {
+  const retryable = close.retryable ?? isRetryableClose(close.reason);
+  const code: ClientErrorCode =
+    close.reason === 'unauthorized'
+      ? 'LIVELOG_CLIENT_ERR_UNAUTHORIZED'
+      : close.reason === 'forbidden'
+        ? 'LIVELOG_CLIENT_ERR_FORBIDDEN'
+        : 'LIVELOG_CLIENT_ERR_SERVER_CLOSED';
+  return new LivelogClientError(code, `the server closed the stream (${close.reason})`, { fatal: !retryable });
 }

@@ -1,59 +1,19 @@
 import type { CloseEvent, GapEvent, HelloEvent, LagEvent, LogEntry, ResetEvent } from '@livelog/protocol';
-import { isRetryableClose } from '@livelog/protocol';
-import { type CursorStorage, createCursorStorage, type PersistOptions } from './browser/cursor-storage.js';
-import { canShareTabs, type RelayMessage, type ShareOptions, TabShare } from './browser/tab-share.js';
+import { type CursorStorage, createCursorStorage } from './browser/cursor-storage.js';
+import { canShareTabs, type RelayMessage, TabShare } from './browser/tab-share.js';
 import { watchWakeTriggers } from './browser/wake-triggers.js';
 import { EntryTracker } from './entry-tracker.js';
 import { LivelogClientError } from './errors.js';
-import { addFilterParams, apiUrl, fetchOf, requestHeaders, type ServerOptions, type StreamFilter } from './http-request.js';
-import { Backoff, type BackoffOptions } from './reconnect.js';
+import { addFilterParams, apiUrl, errorOfClose, fetchOf, requestHeaders, streamUrl } from './http-request.js';
+import { parseEntries } from './parse-entries.js';
+import { Backoff } from './reconnect.js';
 import { SseConnection } from './sse/sse-connection.js';
 import type { SseEvent } from './sse/sse-decoder.js';
 import { type IterateOptions, iterateEntries } from './stream-iterator.js';
+import type { OpenStreamOptions } from './stream-options.js';
 import { StatsCounter, type StreamStats } from './stream-stats.js';
 import type { StreamEventMap, StreamStatus } from './stream-status.js';
 import { type Listener, TypedEmitter } from './typed-emitter.js';
-
-/**
- * Where a new stream starts. The server takes the first that applies, in this order:
- * `lastEventId`, `since`, `tail`, `fromStart`; with none, the stream is live only (new entries).
- * Only the first connection uses it: every reconnect resumes from the cursor.
- */
-export interface StreamStart {
-  /** Resume after this id (`<stream>:<seq>`), e.g. one saved from an earlier run. */
-  lastEventId?: string;
-  /** Entries from this time on: a Date, epoch ms, an ISO 8601 string or a duration back from now (`10m`). */
-  since?: Date | number | string;
-  /** The last N retained entries (matching the filter), then live; `all` for everything retained. */
-  tail?: number | 'all';
-  /** Everything retained, then live. */
-  fromStart?: boolean;
-}
-
-/** Options of openStream. Only `url` is required. */
-export interface OpenStreamOptions extends ServerOptions {
-  /** Where to start. Defaults to live only. */
-  start?: StreamStart;
-  /** Which entries to receive (applied by the server). Defaults to all. */
-  filter?: StreamFilter;
-  /** Reconnect delays; see BackoffOptions. Defaults: jittered from 1 s (or the server's `retry:`) up to 30 s, forever. */
-  backoff?: BackoffOptions;
-  /**
-   * Silence that declares a connection dead, in ms, until the server's `hello` tells its heartbeat
-   * (then `watchdogFactor` × `hello.heartbeatMs` applies). Defaults to 37,500 (2.5 × 15 s).
-   */
-  connectTimeoutMs?: number;
-  /** Multiple of the server's heartbeat interval after which silence means a dead connection. Defaults to 2.5. */
-  watchdogFactor?: number;
-  /** Browsers: keep the cursor in sessionStorage so a reload resumes. Defaults to false. */
-  persist?: boolean | PersistOptions;
-  /** Browsers: share one connection among tabs (Web Locks + BroadcastChannel). Defaults to false. */
-  share?: boolean | ShareOptions;
-  /** Browsers: reconnect at once when the page comes back after being hidden this long, in ms. Defaults to 60,000. */
-  visibleReconnectMs?: number;
-  /** Closes the stream when aborted. */
-  signal?: AbortSignal;
-}
 
 /**
  * A live, resumable stream of entries. It reconnects by itself (forever by default) and resumes
@@ -252,22 +212,7 @@ export class LogStream {
   }
 
   #requestUrl(): string {
-    const params = new URLSearchParams();
-    if (this.#everOpened) {
-      // A reconnect resumes by the Last-Event-ID header. Should the server not know the position
-      // (its data was wiped), it answers `reset` and starts from its oldest entry: everything in a
-      // new stream is new to this reader.
-      params.set('from', 'start');
-    } else {
-      // The cursor (given, or stored by a previous page) travels in the header and wins; these are
-      // the server's fallback when it cannot use it.
-      const start = this.#options.start ?? {};
-      if (start.since !== undefined) params.set('since', start.since instanceof Date ? String(start.since.getTime()) : String(start.since));
-      if (start.tail !== undefined) params.set('tail', String(start.tail));
-      if (start.fromStart === true) params.set('from', 'start');
-    }
-    addFilterParams(params, this.#options.filter);
-    return apiUrl(this.#options.url, 'stream', params);
+    return streamUrl(this.#options, this.#everOpened);
   }
 
   #onEvent(event: SseEvent, connection: SseConnection): void {
@@ -348,36 +293,22 @@ export class LogStream {
     return false;
   }
 
-  /** Parses the pending entry events into the batch, in order; stops at a malformed one. */
+  /** Parses the pending entry events into the batch, in order; stops at a malformed one unless it is skipped. */
   #parsePending(): void {
-    const datas = this.#pendingData;
-    const ids = this.#pendingIds;
-    if (datas.length === 0) return;
+    let datas = this.#pendingData;
+    let ids = this.#pendingIds;
     this.#pendingData = [];
     this.#pendingIds = [];
-    let parsed: unknown;
-    try {
-      parsed = datas.length === 1 ? [JSON.parse(datas[0] as string)] : JSON.parse(`[${datas.join(',')}]`);
-    } catch {}
-    // The joined parse is trusted only if it splits back into the same events: same count, and
-    // each entry's id is its event's id. Anything else is parsed event by event.
-    const list = Array.isArray(parsed) && parsed.length === datas.length ? (parsed as unknown[]) : undefined;
-    for (let i = 0; i < datas.length; i++) {
-      const id = ids[i] as string;
-      let entry = list?.[i];
-      if (!isEntry(entry) || entry.id !== id) {
-        try {
-          entry = JSON.parse(datas[i] as string);
-        } catch {
-          entry = undefined;
-        }
-        if (!isEntry(entry)) {
-          if (this.#onMalformed(id)) return;
-          continue;
-        }
+    while (datas.length > 0) {
+      const { entries, bad } = parseEntries(datas, ids);
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i] as LogEntry;
+        this.#lastEventId = ids[i] as string;
+        if (this.#tracker.accept(entry)) this.#batch.push(entry);
       }
-      this.#lastEventId = id;
-      if (this.#tracker.accept(entry)) this.#batch.push(entry);
+      if (bad < 0 || this.#onMalformed(ids[bad] as string)) return;
+      datas = datas.slice(bad + 1);
+      ids = ids.slice(bad + 1);
     }
   }
 
@@ -428,16 +359,7 @@ export class LogStream {
   }
 
   #closeError(): LivelogClientError | undefined {
-    const close = this.#serverClose;
-    if (close === undefined) return undefined;
-    const retryable = close.retryable ?? isRetryableClose(close.reason);
-    const code =
-      close.reason === 'unauthorized'
-        ? 'LIVELOG_CLIENT_ERR_UNAUTHORIZED'
-        : close.reason === 'forbidden'
-          ? 'LIVELOG_CLIENT_ERR_FORBIDDEN'
-          : 'LIVELOG_CLIENT_ERR_SERVER_CLOSED';
-    return new LivelogClientError(code, `the server closed the stream (${close.reason})`, { fatal: !retryable });
+    return this.#serverClose === undefined ? undefined : errorOfClose(this.#serverClose);
   }
 
   #onRelay(message: RelayMessage): void {
@@ -548,8 +470,4 @@ export function openStream(options: OpenStreamOptions): LogStream {
   // Connect on the next microtask, so listeners added right after openStream() miss nothing.
   queueMicrotask(() => stream.start());
   return stream;
-}
-
-function isEntry(value: unknown): value is LogEntry {
-  return typeof value === 'object' && value !== null && typeof (value as LogEntry).seq === 'number';
 }
