@@ -26,22 +26,33 @@ const SECONDS_BEFORE = 1e11;
  *   `message` and `stack`) becomes the entry's `fields`.
  */
 export function mapPinoRecord(record: Record<string, unknown>, config: PinoRecordConfig): LogRecord {
-  const { [config.messageKey]: message, level, time, ...rest } = record;
-  const out: LogRecord = { ...rest };
-  out.msg = messageText(message, rest[config.errorKey]);
+  // A plain loop: rest destructuring with a computed key costs several µs per record in V8, and
+  // this runs once per log line.
+  const out: LogRecord = {};
+  let message: unknown;
+  let level: unknown;
+  let time: unknown;
+  for (const key in record) {
+    const value = record[key];
+    if (key === config.messageKey) message = value;
+    else if (key === 'level') level = value;
+    else if (key === 'time') time = value;
+    else out[key] = value;
+  }
+  // With a messageKey other than msg, a binding called msg would be taken for the message.
+  if (config.messageKey !== 'msg' && out.msg !== undefined) out.pinoMsg = out.msg;
+  out.msg = messageText(message, out[config.errorKey]);
   if (typeof level === 'number') out.level = level;
   else if (typeof level === 'string') out.level = config.levelValues?.[level] ?? level;
   if (typeof time === 'number') out.time = time < SECONDS_BEFORE ? Math.round(time * 1000) : time;
   else if (typeof time === 'string') out.time = time;
-  if (typeof rest.source !== 'string') {
+  if (typeof out.source !== 'string') {
     // A binding called source that is not a name is kept, under another key, rather than refused.
-    if (rest.source !== undefined) out.pinoSource = rest.source;
-    const source = config.source ?? (typeof rest.name === 'string' ? rest.name : undefined);
+    if (out.source !== undefined) out.pinoSource = out.source;
+    const source = config.source ?? (typeof out.name === 'string' ? out.name : undefined);
     if (source !== undefined) out.source = source;
-    else delete out.source;
+    else if (out.source !== undefined) delete out.source;
   }
-  // With a messageKey other than msg, a binding called msg would be taken for the message.
-  if (config.messageKey !== 'msg' && rest.msg !== undefined) out.pinoMsg = rest.msg;
   return out;
 }
 
