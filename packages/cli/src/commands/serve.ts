@@ -20,6 +20,7 @@ interface ServeFlags {
   messageLimit?: string;
   heartbeat?: string;
   stallTimeout?: string;
+  retry?: string;
   ringEntries?: string;
   maxReaders?: string;
   logLevel?: string;
@@ -60,6 +61,7 @@ export function registerServe(program: Command): void {
         'stall-timeout',
       ),
     )
+    .addOption(option('--retry <duration>', `reconnection delay suggested to clients in hello (default ${DEFAULTS.retry})`, 'retry'))
     .addOption(option('--ring-entries <n>', `recent entries kept encoded in memory (default ${DEFAULTS.ringEntries})`, 'ring-entries'))
     .addOption(option('--max-readers <n>', `most concurrent streams (default ${DEFAULTS.maxReaders})`, 'max-readers'))
     .addOption(option('--cors-origin <origins>', 'origins allowed to call the API from browsers, comma-separated, or *', 'cors-origin'))
@@ -90,6 +92,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     'messageLimit',
     'heartbeat',
     'stallTimeout',
+    'retry',
     'ringEntries',
     'maxReaders',
     'logLevel',
