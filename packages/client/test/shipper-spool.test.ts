@@ -65,11 +65,12 @@ test('a spool carries lines across a shipper killed with -9: a restarted shipper
   await waitFor(() => proxy.cuts > cuts, { what: 'a reply cut after commit' });
   proxy.refuse(true);
   proxy.cutAll();
-  const storedBeforeKill = await count();
   await waitFor(() => first.events.some((event) => event.event === 'persisted'), { what: 'all 20,000 lines spooled', timeoutMs: 20_000 });
   first.kill();
   expect((await first.exited).signal).toBe('SIGKILL');
-  expect(await count()).toBe(storedBeforeKill);
+  // Nothing reaches the server any more; a request the cut caught after its body arrived may still
+  // have committed, which is why this is read only now.
+  const storedBeforeKill = await count();
   expect(storedBeforeKill).toBeLessThan(20_000);
   expect(await spoolBytes(spool.path)).toBeGreaterThan(0);
 
