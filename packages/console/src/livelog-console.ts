@@ -13,6 +13,7 @@ import { renderRow } from './render/render-row.js';
 import { renderEdge, renderStatus } from './render/render-status.js';
 import { renderToolbar } from './render/render-toolbar.js';
 import { createLogSource } from './state/create-log-source.js';
+import { sessionCursorMemory } from './state/cursor-memory.js';
 import { findErrorRow } from './state/find-error-row.js';
 import { compileFilter, EMPTY_FILTER, type FilterState, serverFilterOf } from './state/line-filter.js';
 import { LogModel } from './state/log-model.js';
@@ -201,9 +202,12 @@ export class LivelogConsole extends LitElement {
     this.#start();
     this.#dark?.addEventListener('change', this.#onSchemeChange);
     window.addEventListener('hashchange', this.#onHashChange);
+    document.addEventListener('fullscreenchange', this.#onFullscreenChange);
     (this.globalShortcuts ? window : this).addEventListener('keydown', this.#onKeyDown as EventListener);
     this.#tick = setInterval(() => {
+      // The retry countdown and the age of "recovered" are shown in seconds.
       if (this.#model?.status.state === 'reconnecting' || this.#model?.recovered) this.requestUpdate();
+      this.#model?.refreshStaleSources();
     }, 1000);
   }
 
@@ -213,6 +217,7 @@ export class LivelogConsole extends LitElement {
     this.#model = undefined;
     this.#dark?.removeEventListener('change', this.#onSchemeChange);
     window.removeEventListener('hashchange', this.#onHashChange);
+    document.removeEventListener('fullscreenchange', this.#onFullscreenChange);
     window.removeEventListener('keydown', this.#onKeyDown as EventListener);
     this.removeEventListener('keydown', this.#onKeyDown as EventListener);
     clearInterval(this.#tick);
@@ -268,6 +273,7 @@ export class LivelogConsole extends LitElement {
         wrap: this.wrap,
         utc: this.utc,
         dark,
+        fullscreen: this.#isFullscreen(),
         downloading: this.#downloading?.label,
         onText: (text) => this.setFilter({ text }, 200),
         onRegex: () => this.setFilter({ regex: !this.#filter.regex }),
@@ -286,7 +292,13 @@ export class LivelogConsole extends LitElement {
         onFullscreen: () => this.#run('fullscreen'),
         onHelp: () => this.#run('help'),
       })}
-      ${renderStatus(model, this.following, this.#unseen, this.#retryAt, () => this.showGap())}
+      ${renderStatus(model, {
+        following: this.following,
+        unseen: this.#unseen,
+        retryAt: this.#retryAt,
+        onShowGap: () => this.showGap(),
+        onRetryNow: () => model.reconnectNow(),
+      })}
       <div class="viewport" part="viewport" role="log" aria-label="Log lines" tabindex="0" @scroll=${this.#onScroll}
         @wheel=${this.#onUserScroll} @touchmove=${this.#onUserScroll} @pointerdown=${this.#onUserScroll} @keydown=${this.#onUserScroll}>
         <div class="spacer" style="height:${this.#list.virtualizer.getTotalSize()}px">
@@ -304,7 +316,9 @@ export class LivelogConsole extends LitElement {
 
   #start(): void {
     this.#model?.stop();
-    const source = createLogSource({ url: this.src || '.', ...(this.token ? { token: this.token } : {}) });
+    const url = this.src || '.';
+    const source = createLogSource({ url, ...(this.token ? { token: this.token } : {}) });
+    const memory = sessionCursorMemory(url);
     const model = new LogModel(
       source,
       {
@@ -321,6 +335,7 @@ export class LivelogConsole extends LitElement {
           dispatchConsoleEvent(this, 'livelog-recovered', { count });
           this.#emitStatus();
         },
+        cursor: (lastEventId) => memory.save(lastEventId),
       },
       { maxLines: this.#maxLines(), tail: Math.max(0, Math.floor(this.tail)) },
     );
@@ -329,7 +344,8 @@ export class LivelogConsole extends LitElement {
     this.#filterError = compiled.error;
     this.#highlighter = createHighlighter(compiled.pattern, this.#highlight);
     const id = permalinkId(location.hash);
-    model.start(serverFilterOf(this.#filter), compiled.match);
+    // A permalink shows its own place; otherwise a reloaded page resumes where it was.
+    model.start(serverFilterOf(this.#filter), compiled.match, id === undefined ? memory.load() : undefined);
     if (id !== undefined) void this.jumpTo(id);
     void model.refreshSources();
   }
@@ -362,6 +378,12 @@ export class LivelogConsole extends LitElement {
       .map((s) => s.trim())
       .filter(Boolean);
     return { level: level !== undefined && isLevelName(level) ? (level as LevelName) : undefined, sources };
+  }
+
+  /** `document.fullscreenElement` is retargeted to the outermost shadow host: ask this element's own root. */
+  #isFullscreen(): boolean {
+    const root = this.getRootNode() as Document | ShadowRoot;
+    return root.fullscreenElement === this;
   }
 
   #isDark(): boolean {
@@ -428,7 +450,7 @@ export class LivelogConsole extends LitElement {
         dispatchConsoleEvent(this, 'livelog-theme', { theme: this.theme });
         break;
       case 'fullscreen':
-        if (document.fullscreenElement === this) void document.exitFullscreen();
+        if (this.#isFullscreen()) void document.exitFullscreen();
         else void this.requestFullscreen?.().catch(() => undefined);
         break;
       case 'help':
@@ -494,6 +516,7 @@ export class LivelogConsole extends LitElement {
   };
 
   readonly #onSchemeChange = (): void => this.requestUpdate();
+  readonly #onFullscreenChange = (): void => this.requestUpdate();
 }
 
 if (!customElements.get('livelog-console')) customElements.define('livelog-console', LivelogConsole);

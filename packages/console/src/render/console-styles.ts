@@ -230,6 +230,11 @@ export const consoleStyles = css`
     background: var(--ll-gap-bg);
     border-color: var(--ll-gap-fg);
   }
+  .retry {
+    min-height: 20px;
+    padding: 0 8px;
+    font-size: 12px;
+  }
   .viewport {
     position: relative;
     flex: 1 1 auto;

@@ -23,14 +23,20 @@ export function describeStatus(model: LogModel, now = Date.now(), retryAt?: numb
   }
 }
 
+/** What the status line needs besides the model. */
+export interface StatusContext {
+  following: boolean;
+  /** Lines that arrived while paused. */
+  unseen: number;
+  /** When the next reconnect attempt is due (ms since the epoch), while waiting for it. */
+  retryAt: number | undefined;
+  onShowGap: () => void;
+  onRetryNow: () => void;
+}
+
 /** The status line: connection state, catch-up and recovery, what is loaded, notices. */
-export function renderStatus(
-  model: LogModel,
-  following: boolean,
-  unseen: number,
-  retryAt: number | undefined,
-  onShowGap: () => void,
-): TemplateResult {
+export function renderStatus(model: LogModel, context: StatusContext): TemplateResult {
+  const { following, unseen, retryAt } = context;
   const recovered = model.recovered;
   const loaded = model.buffer.size;
   const shown = model.buffer.rows.length;
@@ -41,6 +47,11 @@ export function renderStatus(
       retryAt,
     )}</span>
     ${
+      model.status.state === 'reconnecting' && retryAt !== undefined
+        ? html`<button type="button" class="retry" part="button retry" @click=${context.onRetryNow}>Retry now</button>`
+        : nothing
+    }
+    ${
       recovered !== undefined && model.status.state === 'live'
         ? html`<span class="recovered" part="recovered" data-count=${recovered.count}>Recovered ${count(recovered.count)} ${recovered.count === 1 ? 'line' : 'lines'}</span>`
         : nothing
@@ -50,7 +61,7 @@ export function renderStatus(
     ${model.loadingOlder ? html`<span>Loading older lines…</span>` : nothing}
     ${
       model.lastGap
-        ? html`<button type="button" class="gap-notice" part="gap-notice" @click=${onShowGap}>⚠ ${count(model.lastGap.missed)} ${
+        ? html`<button type="button" class="gap-notice" part="gap-notice" @click=${context.onShowGap}>⚠ ${count(model.lastGap.missed)} ${
             model.lastGap.missed === 1 ? 'line' : 'lines'
           } removed by retention: show where</button>`
         : nothing

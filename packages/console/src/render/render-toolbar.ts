@@ -13,6 +13,7 @@ export interface ToolbarContext {
   wrap: boolean;
   utc: boolean;
   dark: boolean;
+  fullscreen: boolean;
   downloading: string | undefined;
   onText: (text: string) => void;
   onRegex: () => void;
@@ -122,7 +123,7 @@ export function renderToolbar(context: ToolbarContext): TemplateResult {
         }
       </div>
     </details>
-    <button type="button" part="button" aria-label="Fullscreen" title="Fullscreen (f)" @click=${context.onFullscreen}>${icon(ICONS.fullscreen)}</button>
+    <button type="button" part="button" aria-label="Fullscreen" aria-pressed=${pressed(context.fullscreen)} title="Fullscreen (f)" @click=${context.onFullscreen}>${icon(ICONS.fullscreen)}</button>
     <button type="button" part="button" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" @click=${context.onHelp}>?</button>
   </div>`;
 }

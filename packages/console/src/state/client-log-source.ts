@@ -1,4 +1,4 @@
-import { fetchHistory, type LogStream, openStream, type StreamFilter, type StreamStatus } from '@livelog/client';
+import { fetchHistory, fetchSources, type LogStream, openStream, type StreamFilter, type StreamStatus } from '@livelog/client';
 import type { ServerFilter } from './line-filter.js';
 import type {
   ConnectionStatus,
@@ -45,7 +45,9 @@ function connectionStatus(status: StreamStatus, everOpened: boolean): Connection
 
 /**
  * The console's LogSource over @livelog/client: `openStream` for the live tail and exact resume,
- * `fetchHistory` for pages. The cursor is not persisted: a reloaded console shows the tail again.
+ * `fetchHistory` for pages, `fetchSources` for the source list. The client's own `persist` option is
+ * not used: it makes every stream start at the stored cursor, whereas the console opens streams at a
+ * tail, a permalink or a filter change too. The console keeps its cursor itself, from `cursor` events.
  */
 export function createClientLogSource(options: SourceOptions): LogSource {
   const server = { url: options.url, ...(options.token ? { token: options.token } : {}) };
@@ -66,8 +68,10 @@ export function createClientLogSource(options: SourceOptions): LogSource {
       stream.on('reset', (reset) => listener.reset(reset));
       stream.on('lag', (lag) => listener.lag(lag.behind));
       stream.on('status', (status) => listener.status(connectionStatus(status, everOpened && status.state !== 'open')));
+      stream.on('cursor', (lastEventId) => listener.cursor(lastEventId));
       return {
         lastEventId: () => (stream.lastEventId === '' ? undefined : stream.lastEventId),
+        reconnectNow: () => stream.reconnectNow(),
         close: () => stream.close(),
       };
     },
@@ -82,9 +86,8 @@ export function createClientLogSource(options: SourceOptions): LogSource {
         ...(signal ? { signal } : {}),
       });
     },
-    async sources(): Promise<SourceSummary[]> {
-      // @livelog/client has no call for GET /api/sources yet; sources are learned from the lines seen.
-      return [];
+    sources(signal?: AbortSignal): Promise<SourceSummary[]> {
+      return fetchSources({ ...server, ...(signal ? { signal } : {}) });
     },
   };
 }

@@ -5,6 +5,10 @@ import type { ConnectionStatus, LogSource, SourceSummary, StreamHandle, StreamLi
 
 /** Lines per history request (the server's most is 1,000). */
 const PAGE = 500;
+/** The server's most per history request. */
+const MAX_PAGE = 1000;
+/** How old the source list may get before the next refresh, in ms. */
+const SOURCES_MAX_AGE_MS = 30_000;
 
 /** What the model tells its host. The host decides when to re-render. */
 export interface ModelEvents {
@@ -15,6 +19,8 @@ export interface ModelEvents {
   gap(gap: GapEvent): void;
   /** A resume finished: `count` lines written while the reader was away were delivered. */
   recovered(count: number): void;
+  /** Every line up to this id is in the buffer (or was skipped by the filter): where a reload may resume. */
+  cursor(lastEventId: string): void;
 }
 
 /**
@@ -30,7 +36,11 @@ export class LogModel {
   readonly buffer = new LogBuffer();
   mode: 'live' | 'detached' = 'live';
   status: ConnectionStatus = { state: 'connecting', attempt: 0 };
-  /** Entries the server said this reader is behind, while catching up; 0 otherwise. */
+  /**
+   * Entries this reader is behind while catching up, 0 otherwise: the head the server named in its
+   * last `lag` event less the position reached since. Counted down locally because the server says
+   * it at most once a second, and a fast replay finishes between two of its reports.
+   */
   lag = 0;
   /** Lines delivered by the last resume, once it completed. */
   recovered: { count: number; at: number } | undefined;
@@ -62,6 +72,9 @@ export class LogModel {
   #recovery: { target: number; count: number } | undefined;
   #streamId: string | undefined;
   #rate: { at: number; count: number }[] = [];
+  #lagHead: number | undefined;
+  #sourcesAt = 0;
+  #sourcesLoading: Promise<void> | undefined;
 
   constructor(source: LogSource, events: ModelEvents, options: { maxLines: number; tail: number }) {
     this.#source = source;
@@ -82,12 +95,23 @@ export class LogModel {
     return total / 5;
   }
 
-  /** Starts showing the live tail with `filter` (the server part) and `match` (the local predicate). */
-  start(filter: ServerFilter, match: (entry: LogEntry) => boolean): void {
+  /**
+   * Starts showing the live tail with `filter` (the server part) and `match` (the local predicate).
+   * With `resumeFrom` (the cursor a reloaded page stored), it resumes there instead: the `tail` lines
+   * up to and including that id come from history, and the stream continues right after it, so the
+   * lines that were on screen are back and every line written meanwhile arrives, each once.
+   */
+  start(filter: ServerFilter, match: (entry: LogEntry) => boolean, resumeFrom?: string): void {
     this.#filter = filter;
     this.#match = match;
     this.buffer.setMatch(match);
-    this.reloadLive();
+    if (resumeFrom === undefined) this.reloadLive();
+    else void this.#resume(resumeFrom);
+  }
+
+  /** Cuts a reconnect wait short and connects again at once. */
+  reconnectNow(): void {
+    this.#stream?.reconnectNow();
   }
 
   stop(): void {
@@ -104,15 +128,54 @@ export class LogModel {
 
   /** Drops what is loaded and shows the newest `tail` matching lines, then live ones. */
   reloadLive(): void {
+    this.#reset();
+    this.#openStream(this.tail > 0 ? { tail: this.tail } : { live: true });
+    this.#events.changed();
+  }
+
+  #reset(): void {
     this.stop();
     this.buffer.clear();
     this.mode = 'live';
     this.olderAvailable = true;
     this.newerAvailable = false;
     this.lag = 0;
+    this.#lagHead = undefined;
     this.notice = undefined;
     this.lastGap = undefined;
-    this.#openStream(this.tail > 0 ? { tail: this.tail } : { live: true });
+  }
+
+  async #resume(id: string): Promise<void> {
+    const decoded = decodeCursor(id);
+    if (!decoded.ok) {
+      this.reloadLive();
+      return;
+    }
+    this.#reset();
+    const generation = this.#generation;
+    this.loadingOlder = this.tail > 0;
+    this.#events.changed();
+    try {
+      // `before` is exclusive: the id just after the cursor brings the cursor's own line too.
+      let before = encodeCursor({ stream: decoded.cursor.stream, seq: decoded.cursor.seq + 1 });
+      while (this.buffer.size < this.tail) {
+        const page = await this.#source.history({ before }, this.#filter, Math.min(MAX_PAGE, this.tail - this.buffer.size));
+        if (generation !== this.#generation) return;
+        this.buffer.prepend(page.entries);
+        this.olderAvailable = page.hasMore;
+        const first = page.entries[0];
+        if (!page.hasMore || first === undefined) break;
+        before = first.id;
+      }
+    } catch {
+      // A cursor of another stream (data wiped, another server): what it named is gone, start afresh.
+      if (generation === this.#generation) this.reloadLive();
+      return;
+    }
+    this.loadingOlder = false;
+    // Lines written while the page was away count as recovered, as after any other reconnect.
+    this.#resumePending = true;
+    this.#openStream({ lastEventId: id });
     this.#events.changed();
   }
 
@@ -135,6 +198,7 @@ export class LogModel {
       this.#closeStream();
       this.#openStream({ lastEventId: position });
       this.#events.changed();
+      void this.#fill();
     } else {
       this.reloadLive();
     }
@@ -227,14 +291,53 @@ export class LogModel {
     this.#events.changed();
   }
 
-  /** Refreshes the source list from the server. */
-  async refreshSources(): Promise<void> {
-    try {
-      for (const summary of await this.#source.sources()) this.sources.set(summary.name, summary);
-      this.#events.changed();
-    } catch {
-      // The list is a convenience; sources seen in lines are still offered.
+  /**
+   * After narrowing, the loaded lines may hold few that still match (a source with no recent lines):
+   * load older pages, with the new server filter, until `tail` lines show or nothing older exists.
+   */
+  async #fill(): Promise<void> {
+    const generation = this.#generation;
+    while (
+      generation === this.#generation &&
+      this.mode === 'live' &&
+      this.olderAvailable &&
+      this.buffer.rows.length < this.tail &&
+      this.buffer.size + PAGE <= this.maxLines
+    ) {
+      const before = this.buffer.size;
+      await this.loadOlder();
+      if (this.buffer.size === before) return;
     }
+  }
+
+  /**
+   * Refreshes the source list from the server (every source it stored, not only those in loaded
+   * lines), unless it is younger than `maxAgeMs`. Concurrent calls share one request.
+   */
+  refreshSources(maxAgeMs = 0, now = Date.now()): Promise<void> {
+    if (this.#sourcesLoading !== undefined) return this.#sourcesLoading;
+    if (now - this.#sourcesAt < maxAgeMs) return Promise.resolve();
+    this.#sourcesAt = now;
+    const generation = this.#generation;
+    this.#sourcesLoading = (async () => {
+      try {
+        const summaries = await this.#source.sources();
+        if (generation !== this.#generation) return;
+        for (const summary of summaries) this.sources.set(summary.name, summary);
+        this.#events.changed();
+      } catch {
+        // The list is a convenience; sources seen in lines are still offered, and the next refresh retries.
+        this.#sourcesAt = 0;
+      } finally {
+        this.#sourcesLoading = undefined;
+      }
+    })();
+    return this.#sourcesLoading;
+  }
+
+  /** Refreshes the source list when it is older than 30 s (for a host's periodic tick). */
+  refreshStaleSources(now = Date.now()): void {
+    void this.refreshSources(SOURCES_MAX_AGE_MS, now);
   }
 
   /** Streams the whole range matching the server filter, oldest first, a page at a time, up to the newest line now. */
@@ -293,8 +396,12 @@ export class LogModel {
       },
       lag: (behind) => {
         if (!current()) return;
-        this.lag = behind;
+        const position = this.#position();
+        this.#lagHead = behind > 0 && position !== undefined ? position + behind : undefined;
+        this.lag = this.#lagHead === undefined ? 0 : behind;
         this.#checkRecovery();
+        // Hosts see the catch-up in `livelog-status`, as they see every other change of the state line.
+        this.#events.status(this.status);
         this.#events.changed();
       },
       status: (status) => {
@@ -303,10 +410,17 @@ export class LogModel {
           this.#resumePending = true;
           this.#recovery = undefined;
           this.recovered = undefined;
+          this.lag = 0;
+          this.#lagHead = undefined;
         }
         this.status = status;
         this.#events.status(status);
         this.#events.changed();
+      },
+      cursor: (lastEventId) => {
+        if (!current()) return;
+        this.#countDownLag();
+        this.#events.cursor(lastEventId);
       },
     };
     const handle = this.#source.open(start, this.#filter, listener);
@@ -316,6 +430,8 @@ export class LogModel {
   #onHello(hello: HelloEvent): void {
     if (this.#streamId !== undefined && this.#streamId !== hello.stream) this.sources.clear();
     this.#streamId = hello.stream;
+    // A (re)connect is when sources may have appeared unseen: refresh, at most once a few seconds.
+    void this.refreshSources(5000);
     if (this.#resumePending) {
       this.#resumePending = false;
       this.#recovery = { target: hello.last, count: 0 };
@@ -344,19 +460,32 @@ export class LogModel {
     } else {
       for (const entry of batch) if (this.#match(entry)) visible++;
     }
+    this.#countDownLag();
     this.#checkRecovery();
     if (visible > 0) this.#events.appended(visible);
     this.#events.changed();
+  }
+
+  /** Seq of the stream's position (entries and id-only progress), if it has one. */
+  #position(): number | undefined {
+    const id = this.#stream?.lastEventId();
+    const decoded = id === undefined ? undefined : decodeCursor(id);
+    return decoded?.ok ? decoded.cursor.seq : undefined;
+  }
+
+  #countDownLag(): void {
+    if (this.#lagHead === undefined) return;
+    this.lag = Math.max(0, this.#lagHead - (this.#position() ?? 0));
+    if (this.lag > 0) return;
+    this.#lagHead = undefined;
+    this.#events.status(this.status);
   }
 
   /** A resume is complete once the stream's position reached the head the server announced at reconnect. */
   #checkRecovery(): void {
     const recovery = this.#recovery;
     if (recovery === undefined) return;
-    const position = this.#stream?.lastEventId();
-    const decoded = position === undefined ? undefined : decodeCursor(position);
-    const seq = decoded?.ok ? decoded.cursor.seq : -1;
-    if (seq < recovery.target) return;
+    if ((this.#position() ?? -1) < recovery.target) return;
     this.#recovery = undefined;
     this.recovered = { count: recovery.count, at: Date.now() };
     this.#events.recovered(recovery.count);

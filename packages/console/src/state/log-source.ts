@@ -1,3 +1,4 @@
+import type { SourceSummary } from '@livelog/client';
 import type { GapEvent, HelloEvent, LogEntry, ResetEvent } from '@livelog/protocol';
 import type { ServerFilter } from './line-filter.js';
 
@@ -23,12 +24,16 @@ export interface StreamListener {
   reset(reset: ResetEvent): void;
   lag(behind: number): void;
   status(status: ConnectionStatus): void;
+  /** Every entry up to this id has been handed to `entries` (id-only progress included): a safe place to resume. */
+  cursor(lastEventId: string): void;
 }
 
 /** An open stream. */
 export interface StreamHandle {
   /** The id the stream would resume after now (advanced by entries and id-only progress events). */
   lastEventId(): string | undefined;
+  /** Cuts a backoff wait short (or drops the connection) and connects again at once, from the cursor. */
+  reconnectNow(): void;
   close(): void;
 }
 
@@ -52,13 +57,7 @@ export interface LogSource {
 }
 
 /** One source the server has seen (`GET /api/sources`). */
-export interface SourceSummary {
-  name: string;
-  /** Entries ever appended with this source. */
-  entries: number;
-  lastSeq: number;
-  lastTime: number;
-}
+export type { SourceSummary } from '@livelog/client';
 
 /** Where the server is and how to authenticate. `url` is the base (e.g. `.` or `https://host/logs`). */
 export interface SourceOptions {

@@ -55,12 +55,13 @@ export interface PageWatch {
 /** A new page that records errors and console output, and collects the console's events on `window`. */
 export async function openPage(
   browser: Browser,
-  options: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {},
+  options: { width?: number; height?: number; colorScheme?: 'light' | 'dark'; timezoneId?: string } = {},
 ): Promise<{ page: Page; watch: PageWatch }> {
   const context = await browser.newContext({
     viewport: { width: options.width ?? 1200, height: options.height ?? 720 },
     colorScheme: options.colorScheme ?? 'light',
     acceptDownloads: true,
+    ...(options.timezoneId === undefined ? {} : { timezoneId: options.timezoneId }),
   });
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   const page = await context.newPage();
@@ -94,4 +95,44 @@ export function pageEvents(page: Page): Promise<{ type: string; detail: Record<s
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
+
+/** Evaluates `body` with `c` bound to the dashboard's `<livelog-console>`. */
+export function consoleCall<T>(page: Page, body: string): Promise<T> {
+  return page.evaluate(`(() => { const c = document.querySelector('livelog-app').console; return ${body}; })()`) as Promise<T>;
+}
+
+/** One painted state of the status line: its state text and the "recovered" note, if shown. */
+export interface StatusFrame {
+  at: number;
+  state: string;
+  recovered: string;
+}
+
+/**
+ * Records what the status line shows, once per animation frame (so exactly what a person could have
+ * seen), from now until the page unloads. Read it back with `statusFrames`.
+ */
+export async function recordStatus(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const log: StatusFrame[] = [];
+    (window as unknown as { __statusFrames: StatusFrame[] }).__statusFrames = log;
+    let last = '';
+    const frame = (): void => {
+      const root = document.querySelector('livelog-app')?.shadowRoot?.querySelector('livelog-console')?.shadowRoot;
+      const state = root?.querySelector('.state')?.textContent?.trim() ?? '';
+      const recovered = root?.querySelector('.recovered')?.textContent?.trim() ?? '';
+      if (`${state}|${recovered}` !== last) {
+        last = `${state}|${recovered}`;
+        log.push({ at: performance.now(), state, recovered });
+      }
+      requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+  });
+}
+
+/** The status frames recorded since `recordStatus`. */
+export function statusFrames(page: Page): Promise<StatusFrame[]> {
+  return page.evaluate(() => (window as unknown as { __statusFrames: StatusFrame[] }).__statusFrames);
 }
