@@ -18,9 +18,11 @@ import { fileURLToPath } from 'node:url';
  *    thread with the transport, next to pino writing to /dev/null; and the rate at which the lines
  *    are acknowledged by the server.
  *
- * Each scenario gets a fresh `livelog serve` process on SQLite. Every run checks the server stored
- * exactly the lines sent. Environment: LIVELOG_BENCH_LINES (default 1,000,000), LIVELOG_BENCH_PINO
- * (logger calls, default 200,000).
+ * Each upload gets a fresh `livelog serve` process on SQLite; the three uploads (bare, bare with an
+ * Idempotency-Key per request — what exactly-once costs the server — and pipe) are interleaved over
+ * LIVELOG_BENCH_ROUNDS rounds (default 3) and the medians compared. Every run checks the server
+ * stored exactly the lines sent. Environment: LIVELOG_BENCH_LINES (default 1,000,000),
+ * LIVELOG_BENCH_PINO (logger calls, default 200,000).
  */
 
 const CLI = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
@@ -54,6 +56,7 @@ if (process.argv[2] === 'pino') {
 async function main(): Promise<void> {
   const lines = Number(process.env.LIVELOG_BENCH_LINES ?? 1_000_000);
   const pinoCalls = Number(process.env.LIVELOG_BENCH_PINO ?? 200_000);
+  const rounds = Number(process.env.LIVELOG_BENCH_ROUNDS ?? 3);
   const scratch = mkdtempSync(join(tmpdir(), 'livelog-bench-shipping-'));
   const rows: string[][] = [];
   const servers: { stop(): Promise<void> }[] = [];
@@ -72,22 +75,39 @@ async function main(): Promise<void> {
     const nodeRead = await timed(() => countLines(file));
     if (nodeRead.value !== lines) throw new Error(`read ${nodeRead.value} lines, expected ${lines}`);
 
-    const bareServer = await serve('bare');
-    const bare = await timed(() => upload(bareServer.url, ndjson));
-    const bareCheck = await check(bareServer.url, lines);
-    await bareServer.stop();
-
-    const pipeServer = await serve('pipe');
-    const pipe = await timed(async () => {
-      const child = spawn(process.execPath, [CLI, 'pipe', '--server', pipeServer.url, '--source', 'bench'], {
-        stdio: [openSync(file, 'r'), 'inherit', 'inherit'],
-      });
-      const code = await runToEnd(child);
-      if (code !== 0) throw new Error(`livelog pipe exited ${code}`);
-    });
-    const pipeCheck = await check(pipeServer.url, lines);
-    await pipeServer.stop();
-    const startup = await timed(() => runToEnd(spawn(process.execPath, [CLI, '--version'], { stdio: 'ignore' })));
+    // Rounds interleave the three uploads, each on a fresh server, and the median of each is kept:
+    // on a shared machine one round says little.
+    const measure = async (name: string, run: (url: string) => Promise<void>) => {
+      const server = await serve(name);
+      const result = await timed(() => run(server.url));
+      const checked = await check(server.url, lines);
+      await server.stop();
+      return { seconds: result.seconds, checked };
+    };
+    const runs: Record<'bare' | 'keyed' | 'pipe', { seconds: number; checked: string }[]> = { bare: [], keyed: [], pipe: [] };
+    for (let round = 1; round <= rounds; round++) {
+      process.stderr.write(`bench shipping: round ${round} of ${rounds}…\n`);
+      runs.bare.push(await measure(`bare-${round}`, (url) => upload(url, ndjson, false)));
+      runs.keyed.push(await measure(`keyed-${round}`, (url) => upload(url, ndjson, true)));
+      runs.pipe.push(
+        await measure(`pipe-${round}`, async (url) => {
+          const child = spawn(process.execPath, [CLI, 'pipe', '--server', url, '--source', 'bench'], {
+            stdio: [openSync(file, 'r'), 'inherit', 'inherit'],
+          });
+          const code = await runToEnd(child);
+          if (code !== 0) throw new Error(`livelog pipe exited ${code}`);
+        }),
+      );
+    }
+    const startup = median(
+      await Promise.all([1, 2, 3].map(() => timed(() => runToEnd(spawn(process.execPath, [CLI, '--version'], { stdio: 'ignore' }))))),
+    );
+    const bare = median(runs.bare);
+    const keyed = median(runs.keyed);
+    const pipe = median(runs.pipe);
+    const checks = (list: { checked: string }[]): string => [...new Set(list.map((run) => run.checked))].join('; ');
+    const spread = (list: { seconds: number }[]): string =>
+      `${median(list).seconds.toFixed(2)} s (${list.map((run) => run.seconds.toFixed(1)).join(', ')})`;
 
     const rate = (seconds: number): number => lines / seconds;
     const mb = (text.length / 1024 / 1024).toFixed(0);
@@ -96,19 +116,26 @@ async function main(): Promise<void> {
     rows.push([
       `bare NDJSON upload, ${BATCH}/request, one connection`,
       perSecond(rate(bare.seconds)),
-      `${bare.seconds.toFixed(2)} s`,
+      spread(runs.bare),
       '',
-      bareCheck,
+      checks(runs.bare),
+    ]);
+    rows.push([
+      '  the same with an Idempotency-Key per request',
+      perSecond(rate(keyed.seconds)),
+      spread(runs.keyed),
+      `${percent(bare.seconds / keyed.seconds)} of bare upload`,
+      checks(runs.keyed),
     ]);
     rows.push([
       'livelog pipe < FILE (to last ack, process start included)',
       perSecond(rate(pipe.seconds)),
-      `${pipe.seconds.toFixed(2)} s`,
-      `${percent(bare.seconds / pipe.seconds)} of bare upload (target ≥ 80%), ${percent(nodeRead.seconds / pipe.seconds)} of Node read`,
-      pipeCheck,
+      spread(runs.pipe),
+      `${percent(bare.seconds / pipe.seconds)} of bare upload (target ≥ 80%), ${percent(keyed.seconds / pipe.seconds)} of keyed upload, ${percent(nodeRead.seconds / pipe.seconds)} of Node read`,
+      checks(runs.pipe),
     ]);
     rows.push([
-      `  of which CLI start (livelog --version)`,
+      '  of which CLI start (livelog --version)',
       '',
       `${startup.seconds.toFixed(2)} s`,
       `without it: ${percent(bare.seconds / Math.max(0.001, pipe.seconds - startup.seconds))} of bare upload`,
@@ -182,14 +209,16 @@ function ndjsonBatches(text: string): Buffer[] {
   return batches;
 }
 
-async function upload(url: string, batches: Buffer[]): Promise<void> {
+async function upload(url: string, batches: Buffer[], keyed: boolean): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const target = new URL(`${url}/api/logs?source=bench`);
-  for (const body of batches) {
+  const prefix = `bench-${Date.now()}-`;
+  for (const [index, body] of batches.entries()) {
+    const key: Record<string, string> = keyed ? { 'idempotency-key': `${prefix}${index}` } : {};
     const status = await new Promise<number>((resolve, reject) => {
       const req = request(
         target,
-        { method: 'POST', agent, headers: { 'content-type': 'application/x-ndjson', 'content-length': body.length } },
+        { method: 'POST', agent, headers: { 'content-type': 'application/x-ndjson', 'content-length': body.length, ...key } },
         (res) => {
           res.resume();
           res.on('end', () => resolve(res.statusCode ?? 0));
@@ -281,6 +310,11 @@ async function startServe(scratch: string, name: string): Promise<{ url: string;
       await runToEnd(child);
     },
   };
+}
+
+function median<T extends { seconds: number }>(list: T[]): T {
+  const sorted = [...list].sort((a, b) => a.seconds - b.seconds);
+  return sorted[Math.floor(sorted.length / 2)] as T;
 }
 
 function perSecond(value: number): string {

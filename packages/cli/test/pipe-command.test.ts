@@ -76,6 +76,17 @@ test('JSON lines (pino output piped in) keep their level, time and fields; --lev
   expect((await entriesOf('forced')).map((entry) => entry.level)).toEqual(['warn', 'warn']);
 });
 
+test('invalid UTF-8 is replaced with U+FFFD and the line marked, never dropped; a bare CR stays', async () => {
+  const path = join(files.path, 'bytes.txt');
+  await writeFile(path, Buffer.concat([Buffer.from('caf'), Buffer.from([0xe9]), Buffer.from(' au lait\r\nspinner |\r/\r-\n')]));
+  const piped = livelog(['pipe', '--server', server.url, '--source', 'bytes'], { stdin: openSync(path, 'r') });
+  expect(await piped.exited).toEqual({ code: 0, signal: null });
+  expect((await entriesOf('bytes')).map(({ msg, fields }) => ({ msg, fields }))).toEqual([
+    { msg: 'caf\ufffd au lait', fields: { invalidUtf8: true } },
+    { msg: 'spinner |\r/\r-', fields: undefined },
+  ]);
+});
+
 test('--spool: lines the server could not take in time stay on disk, and the next pipe sends them first', async () => {
   // Nothing listens on this port: every attempt fails at once, as with a server that is down.
   const down = `http://127.0.0.1:${await freePort()}`;

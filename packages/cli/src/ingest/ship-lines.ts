@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Shipper } from '@livelog/client';
-import { type LineDefaults, lineRecord } from './line-record.js';
+import { encodeLine, type LineDefaults } from './line-record.js';
 import { LineSplitter } from './line-splitter.js';
 
 /** Options of `shipLines`. */
@@ -31,9 +31,9 @@ export function shipLines(input: Readable, options: ShipLinesOptions): Promise<n
     const release = (): void => {
       if (--holds === 0) input.resume();
     };
-    const splitter = new LineSplitter((line) => {
+    const splitter = new LineSplitter((text, invalidUtf8) => {
       lines++;
-      if (!shipper.write(lineRecord(line, now, defaults))) full = true;
+      if (!shipper.writeLine(encodeLine(text, invalidUtf8, now, defaults))) full = true;
     });
     let draining = false;
     const drained = (): void => {

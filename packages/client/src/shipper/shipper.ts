@@ -2,7 +2,7 @@ import { TypedEmitter } from '../typed-emitter.js';
 import { backoffDelay } from './backoff.js';
 import { type Batch, cutRefused, type RootFrame } from './batch.js';
 import { createKeySource } from './batch-key.js';
-import { encodeRecord, RecordTooLongError } from './encode-record.js';
+import { encodeRecord, RecordTooLongError, utf8Length } from './encode-record.js';
 import type { LogRecord } from './log-record.js';
 import { postBatch } from './post-batch.js';
 import type { ShipperEventMap, ShipperEventName, ShipperRejection } from './shipper-events.js';
@@ -33,6 +33,12 @@ export interface Shipper {
    * `waitForRoom()` before writing more. Throws after `close`.
    */
   write(record: LogRecord): boolean;
+  /**
+   * Takes one record already encoded as a line of JSON (NDJSON forwarded as is, or built by a caller
+   * that encodes faster than `JSON.stringify` of an object). Same rules and result as `write`; a line
+   * over the line limit is parsed and split like a record. Throws when the line holds a newline.
+   */
+  writeLine(line: string): boolean;
   /** Resolves once memory is under `maxBufferedBytes` again (at once when it is, or once closed). */
   waitForRoom(): Promise<void>;
   /**
@@ -119,22 +125,43 @@ class BatchShipper implements Shipper {
       lines = encodeRecord(record, this.#options);
     } catch (error) {
       if (!(error instanceof RecordTooLongError)) throw error;
-      this.#written++;
-      this.#seal();
-      this.#enqueue(this.#refusedLocally(JSON.stringify({ msg: '(record too long to send)' }), error.message));
-      return this.#hasRoom();
+      return this.#tooLong(error);
     }
-    for (const line of lines) {
-      if (this.#openBytes + line.length + 1 > this.#options.maxBatchBytes && this.#open.length > 0) this.#seal();
-      this.#open.push(line);
-      this.#openBytes += line.length + 1;
-      this.#buffered += line.length + 1;
-      this.#written++;
-      if (this.#open.length >= this.#options.maxBatchEntries) this.#seal();
+    for (const line of lines) this.#add(line);
+    return this.#added();
+  }
+
+  writeLine(line: string): boolean {
+    if (this.#closing !== undefined) throw new Error('shipper: write after close');
+    if (line.includes('\n')) throw new TypeError('shipper: writeLine takes one JSON record without newlines');
+    // Past the line limit the record must be re-encoded, its message cut into parts.
+    if (line.length * 3 > this.#options.maxLineBytes && utf8Length(line) > this.#options.maxLineBytes) {
+      return this.write(JSON.parse(line) as LogRecord);
     }
+    this.#add(line);
+    return this.#added();
+  }
+
+  #add(line: string): void {
+    if (this.#openBytes + line.length + 1 > this.#options.maxBatchBytes && this.#open.length > 0) this.#seal();
+    this.#open.push(line);
+    this.#openBytes += line.length + 1;
+    this.#buffered += line.length + 1;
+    this.#written++;
+    if (this.#open.length >= this.#options.maxBatchEntries) this.#seal();
+  }
+
+  #added(): boolean {
     if (this.#open.length > 0 && this.#linger === undefined) {
       this.#linger = setTimeout(() => this.#seal(), this.#options.lingerMs);
     }
+    return this.#hasRoom();
+  }
+
+  #tooLong(error: RecordTooLongError): boolean {
+    this.#written++;
+    this.#seal();
+    this.#enqueue(this.#refusedLocally(JSON.stringify({ msg: '(record too long to send)' }), error.message));
     return this.#hasRoom();
   }
 
