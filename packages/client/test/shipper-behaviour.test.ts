@@ -148,3 +148,15 @@ test('503 with Retry-After is honoured, and the retry carries the same key', asy
   expect(keys[1]).toBe(keys[0]);
   expect(report).toMatchObject({ acknowledged: 1, retries: 1 });
 });
+
+test('writeLine forwards pre-encoded records as they are; a newline in one is refused; an over-long one is split', async () => {
+  const { url } = await server({ lineLimit: '4KiB', messageLimit: '1KiB' });
+  const shipper = createShipper({ url, maxLineBytes: 4096, maxMessageBytes: 1024 });
+  shipper.writeLine('{"msg":"as is","level":40,"time":1700000000000,"k":[1,2]}');
+  expect(() => shipper.writeLine('{"msg":"a"}\n{"msg":"b"}')).toThrow(TypeError);
+  shipper.writeLine(JSON.stringify({ msg: 'z'.repeat(5000), level: 'info' }));
+  expect(await shipper.close()).toMatchObject({ written: 6, acknowledged: 6, complete: true });
+  const entries = await readAll(url);
+  expect(entries[0]).toMatchObject({ msg: 'as is', level: 'warn', time: 1_700_000_000_000, fields: { k: [1, 2] } });
+  expect(entries.slice(1).map((entry) => entry.msg).join('')).toBe('z'.repeat(5000));
+});
