@@ -158,5 +158,10 @@ test('writeLine forwards pre-encoded records as they are; a newline in one is re
   expect(await shipper.close()).toMatchObject({ written: 6, acknowledged: 6, complete: true });
   const entries = await readAll(url);
   expect(entries[0]).toMatchObject({ msg: 'as is', level: 'warn', time: 1_700_000_000_000, fields: { k: [1, 2] } });
-  expect(entries.slice(1).map((entry) => entry.msg).join('')).toBe('z'.repeat(5000));
+  expect(
+    entries
+      .slice(1)
+      .map((entry) => entry.msg)
+      .join(''),
+  ).toBe('z'.repeat(5000));
 });
