@@ -74,6 +74,8 @@ export class LivelogConsole extends LitElement {
   #selectedSeq: number | undefined;
   #targetSeq: number | undefined;
   #helpOpen = false;
+  /** Where focus was when the help opened, to give it back when it closes. */
+  #focusBeforeHelp: HTMLElement | null = null;
   #downloading: { label: string; abort: AbortController } | undefined;
   #retryAt: number | undefined;
   #userScrollUntil = 0;
@@ -456,17 +458,30 @@ export class LivelogConsole extends LitElement {
       case 'help':
         this.#helpOpen = !this.#helpOpen;
         this.requestUpdate();
-        if (this.#helpOpen) void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('#help-close')?.focus());
+        if (this.#helpOpen) {
+          this.#focusBeforeHelp = this.renderRoot instanceof ShadowRoot ? (this.renderRoot.activeElement as HTMLElement | null) : null;
+          void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('#help-close')?.focus());
+        } else this.#restoreFocus();
         break;
       case 'escape': {
         const active = this.renderRoot instanceof ShadowRoot ? this.renderRoot.activeElement : null;
-        if (this.#helpOpen) this.#helpOpen = false;
-        else if (isTypingTarget(active)) this.renderRoot.querySelector<HTMLElement>('.viewport')?.focus();
+        if (this.#helpOpen) {
+          this.#helpOpen = false;
+          this.#restoreFocus();
+        } else if (isTypingTarget(active)) this.renderRoot.querySelector<HTMLElement>('.viewport')?.focus();
         else if (this.#selectedSeq !== undefined) this.#selectedSeq = undefined;
         this.requestUpdate();
         break;
       }
     }
+  }
+
+  #restoreFocus(): void {
+    const previous = this.#focusBeforeHelp;
+    this.#focusBeforeHelp = null;
+    void this.updateComplete.then(() =>
+      (previous?.isConnected ? previous : this.renderRoot.querySelector<HTMLElement>('.viewport'))?.focus(),
+    );
   }
 
   async #download(scope: 'loaded' | 'range', format: DownloadFormat): Promise<void> {
@@ -489,8 +504,19 @@ export class LivelogConsole extends LitElement {
   }
 
   readonly #onKeyDown = (event: KeyboardEvent): void => {
-    const target = event.composedPath()[0] ?? null;
-    if (event.key === ' ' && target instanceof HTMLElement && target.closest('button, summary, a, select')) return;
+    if (event.defaultPrevented) return;
+    const path = event.composedPath();
+    const menu = path.find((node): node is HTMLDetailsElement => node instanceof HTMLDetailsElement && node.open);
+    if (event.key === 'Escape' && menu !== undefined) {
+      // A menu closes first, and focus goes back to its button, as with any disclosure.
+      event.preventDefault();
+      menu.open = false;
+      menu.querySelector('summary')?.focus();
+      return;
+    }
+    const target = path[0] ?? null;
+    // Space belongs to the control it lands on (a button, a checkbox) before it means pause.
+    if (event.key === ' ' && target instanceof HTMLElement && target.closest('button, summary, a, select, input, label')) return;
     const shortcut = shortcutFor(event, isTypingTarget(target));
     if (shortcut === undefined || (shortcut === 'escape' && !this.#helpOpen && !this.#selectedSeq && !isTypingTarget(target))) return;
     event.preventDefault();

@@ -3,6 +3,14 @@ import { ansiSegments, stripAnsi } from './ansi-segments.js';
 import { createHighlighter, splitHighlights } from './highlight.js';
 
 describe('ANSI SGR', () => {
+  it('maps each of the 16 standard foregrounds to its own theme color (regression: white 37 stayed literal #fff)', () => {
+    const codes = [30, 31, 32, 33, 34, 35, 36, 37, 90, 91, 92, 93, 94, 95, 96, 97];
+    const colors = codes.map((code) => ansiSegments(`\u001b[${code}mx\u001b[0m`)[0]?.fg);
+    expect(colors).toEqual(codes.map((_, index) => `var(--ll-ansi-${index})`));
+    const backgrounds = codes.map((code) => ansiSegments(`\u001b[${code + 10}mx\u001b[0m`)[0]?.bg);
+    expect(backgrounds).toEqual(codes.map((_, index) => `var(--ll-ansi-${index})`));
+  });
+
   it('turns 16, 256 and truecolor runs with decorations into styled segments of plain text', () => {
     const segments = ansiSegments(
       '\u001b[31mred\u001b[0m \u001b[1;3;4mbiu\u001b[0m \u001b[38;5;208mx\u001b[0m \u001b[38;2;10;20;30mtc\u001b[0m \u001b[2mdim\u001b[0m',

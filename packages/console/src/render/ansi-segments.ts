@@ -14,7 +14,8 @@ export interface AnsiSegment {
 }
 
 /**
- * anser's RGB for the 16 standard colors. They are mapped to CSS custom properties so a light theme
+ * anser's RGB for the 16 standard colors, spelled exactly as anser spells them (its white, SGR 37,
+ * has no spaces; its bright white, 97, has). They are mapped to CSS custom properties so a light theme
  * can darken yellow-on-white and the like; 256-color and truecolor values stay as the program chose.
  */
 const BASIC = [
@@ -25,7 +26,7 @@ const BASIC = [
   '0, 0, 187',
   '187, 0, 187',
   '0, 187, 187',
-  '255, 255, 255',
+  '255,255,255',
   '85, 85, 85',
   '255, 85, 85',
   '0, 255, 0',
@@ -33,6 +34,7 @@ const BASIC = [
   '85, 85, 255',
   '255, 85, 255',
   '85, 255, 255',
+  '255, 255, 255',
 ];
 const BASIC_INDEX = new Map(BASIC.map((rgb, index) => [rgb, index]));
 

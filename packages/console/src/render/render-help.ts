@@ -15,10 +15,17 @@ export const SHORTCUTS: readonly [keys: string[], what: string][] = [
   [['?'], 'This help'],
 ];
 
+/** A modal dialog keeps Tab inside; its only control is the Close button. */
+function keepFocusInside(event: KeyboardEvent): void {
+  if (event.key !== 'Tab') return;
+  event.preventDefault();
+  (event.currentTarget as HTMLElement).querySelector<HTMLElement>('#help-close')?.focus();
+}
+
 /** The `?` overlay. */
 export function renderHelp(onClose: () => void): TemplateResult {
   return html`<div class="overlay" @click=${(event: Event) => event.target === event.currentTarget && onClose()}>
-    <div class="dialog" part="help" role="dialog" aria-modal="true" aria-labelledby="help-title">
+    <div class="dialog" part="help" role="dialog" aria-modal="true" aria-labelledby="help-title" @keydown=${keepFocusInside}>
       <h2 id="help-title">Keyboard shortcuts</h2>
       <dl>
         ${SHORTCUTS.map(

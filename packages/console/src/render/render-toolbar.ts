@@ -57,12 +57,45 @@ function closeMenu(event: Event): void {
   (event.currentTarget as HTMLElement).closest('details')?.removeAttribute('open');
 }
 
+const TOOLBAR_KEYS = new Set(['ArrowLeft', 'ArrowRight', 'Home', 'End']);
+
+/**
+ * Arrow keys, Home and End move between the toolbar's controls, as the ARIA toolbar pattern expects;
+ * Tab moves through them too. Not from text fields or the level select, where those keys edit, and
+ * not inside an open menu.
+ */
+function onToolbarKey(event: KeyboardEvent): void {
+  const target = event.target as HTMLElement;
+  if (!TOOLBAR_KEYS.has(event.key) || event.altKey || event.ctrlKey || event.metaKey) return;
+  if ((target.localName !== 'button' && target.localName !== 'summary') || target.closest('.menu-body') !== null) return;
+  const toolbar = event.currentTarget as HTMLElement;
+  const controls = [...toolbar.querySelectorAll<HTMLElement>('input, select, button, summary')].filter(
+    (control) => control.closest('.menu-body') === null,
+  );
+  const index = controls.indexOf(target);
+  const last = controls.length - 1;
+  const next =
+    event.key === 'Home'
+      ? 0
+      : event.key === 'End'
+        ? last
+        : event.key === 'ArrowRight'
+          ? index === last
+            ? 0
+            : index + 1
+          : index <= 0
+            ? last
+            : index - 1;
+  event.preventDefault();
+  controls[next]?.focus();
+}
+
 /** The toolbar: search with regex/invert toggles, level, sources, highlight, and view controls. */
 export function renderToolbar(context: ToolbarContext): TemplateResult {
   const { filter } = context;
   const sourceLabel =
     filter.sources.length === 0 ? 'All sources' : `${filter.sources.length} source${filter.sources.length === 1 ? '' : 's'}`;
-  return html`<div class="toolbar" part="toolbar" role="toolbar" aria-label="Log view controls">
+  return html`<div class="toolbar" part="toolbar" role="toolbar" aria-label="Log view controls" @keydown=${onToolbarKey}>
     <div class="search" part="search">
       <input
         type="search"
