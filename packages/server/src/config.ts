@@ -2,6 +2,9 @@ import { isIP } from 'node:net';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits, LivelogError, type RetentionPolicy } from '@livelog/core';
 import { parseTokenSpec, type TokenSpec } from './auth/tokens.js';
 import { isUnlimited, parseDuration, parseSize } from './config-values.js';
+import { DEFAULTS } from './defaults.js';
+
+export { DEFAULTS };
 
 /** Where entries are kept. */
 export type StoreConfig =
@@ -68,21 +71,6 @@ export interface ServerConfigInput {
   /** Comma-separated origins, or `*`. */
   corsOrigin?: string | readonly string[];
 }
-
-export const DEFAULTS = {
-  host: '127.0.0.1',
-  port: 7600,
-  data: './livelog-data',
-  retainAge: '7d',
-  retainBytes: '1GiB',
-  bodyLimit: '16MiB',
-  heartbeat: '15s',
-  stallTimeout: '30s',
-  retry: '2s',
-  ringEntries: 10_000,
-  ringBytes: '16MiB',
-  maxReaders: 10_000,
-} as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

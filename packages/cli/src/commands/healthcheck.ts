@@ -1,4 +1,4 @@
-import { DEFAULTS } from '@livelog/server';
+import { DEFAULTS } from '@livelog/server/defaults';
 import { type Command, Option } from 'commander';
 
 interface HealthcheckFlags {

@@ -1,7 +1,8 @@
 import { isLivelogError } from '@livelog/core';
-import { createServer, DEFAULTS, resolveServerConfig, type ServerConfigInput } from '@livelog/server';
+import type { LivelogServer, ServerConfigInput } from '@livelog/server';
+import { DEFAULTS } from '@livelog/server/defaults';
 import { type Command, Option } from 'commander';
-import { registerStoreFactories, type StoreWarn } from './store-factories.js';
+import type { StoreWarn } from './store-factories.js';
 
 /** Flags of `livelog serve`, as commander hands them over. */
 interface ServeFlags {
@@ -101,7 +102,10 @@ async function serve(flags: ServeFlags): Promise<void> {
     copy(key);
   }
   if (flags.token !== undefined) input.tokens = flags.token;
-  let server: Awaited<ReturnType<typeof createServer>> | undefined;
+  // The server and the stores load only when serving, so `livelog tail` and friends start fast.
+  const { createServer, resolveServerConfig } = await import('@livelog/server');
+  const { registerStoreFactories } = await import('./store-factories.js');
+  let server: LivelogServer | undefined;
   const stderrWarn: StoreWarn = (details, message) => process.stderr.write(`livelog serve: ${message} ${JSON.stringify(details)}\n`);
   registerStoreFactories({
     warn: () => (server === undefined ? stderrWarn : (details, message) => server?.app.log.warn(details, message)),

@@ -1,7 +1,8 @@
 import type { Shipper, ShipperReport } from '@livelog/client';
 import { createShipper } from '@livelog/client/node';
 import { isLivelogError } from '@livelog/core';
-import { createServer, DEFAULTS, type LivelogServer, parseDuration, resolveServerConfig } from '@livelog/server';
+import type { LivelogServer } from '@livelog/server';
+import { DEFAULTS, parseDuration } from '@livelog/server/defaults';
 import { type Command, Option } from 'commander';
 
 /** Flags shared by `livelog run` and `livelog pipe`. */
@@ -102,6 +103,8 @@ export async function openShipping(command: string, flags: ShippingFlags, source
 async function startEmbedded(command: string, flags: ShippingFlags): Promise<LivelogServer> {
   try {
     // Silent: the server's own log would land on stdout, in the middle of the program's output.
+    // Loaded only when a server is embedded: shipping to --server needs none of it, and starts faster.
+    const { createServer, resolveServerConfig } = await import('@livelog/server');
     const config = resolveServerConfig({ port: flags.port ?? DEFAULTS.port, data: flags.data ?? DEFAULTS.data, logLevel: 'silent' });
     return await createServer(config);
   } catch (error) {
