@@ -81,9 +81,9 @@ test('invalid UTF-8 is replaced with U+FFFD and the line marked, never dropped; 
   await writeFile(path, Buffer.concat([Buffer.from('caf'), Buffer.from([0xe9]), Buffer.from(' au lait\r\nspinner |\r/\r-\n')]));
   const piped = livelog(['pipe', '--server', server.url, '--source', 'bytes'], { stdin: openSync(path, 'r') });
   expect(await piped.exited).toEqual({ code: 0, signal: null });
-  expect((await entriesOf('bytes')).map(({ msg, fields }) => ({ msg, fields }))).toEqual([
-    { msg: 'caf\ufffd au lait', fields: { invalidUtf8: true } },
-    { msg: 'spinner |\r/\r-', fields: undefined },
+  expect((await entriesOf('bytes')).map(({ msg, fields, invalidUtf8 }) => ({ msg, fields, invalidUtf8 }))).toEqual([
+    { msg: 'caf\ufffd au lait', fields: undefined, invalidUtf8: true },
+    { msg: 'spinner |\r/\r-', fields: undefined, invalidUtf8: undefined },
   ]);
 });
 

@@ -76,7 +76,7 @@ test('a last line without a newline is flushed; CRLF ends a line, a bare CR stay
   expect(messages).toContain('stderr without newline');
   const big = lines.filter((entry) => entry.msg.startsWith('L'));
   expect(big.map((entry) => entry.msg).join('')).toBe('L'.repeat(3 * 1024 * 1024));
-  expect(big.map((entry) => entry.fields?.part)).toEqual(big.map((_, i) => ({ index: i + 1, count: big.length })));
+  expect(big.map((entry) => entry.part)).toEqual(big.map((_, i) => ({ index: i + 1, count: big.length })));
   // Under the line limit the server splits the message at its limit (64 KiB) into its own parts.
   const medium = lines.filter((entry) => entry.msg.startsWith('M'));
   expect(medium.map((entry) => entry.part)).toEqual([

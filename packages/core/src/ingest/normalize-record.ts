@@ -1,4 +1,4 @@
-import type { LevelName } from '@livelog/protocol';
+import type { EntryPart, LevelName } from '@livelog/protocol';
 import type { NewEntry } from '../entry/new-entry.js';
 import { LivelogError } from '../errors.js';
 import { MAX_SOURCE_LENGTH } from './ingest-limits.js';
@@ -53,14 +53,29 @@ export function normalizeRecord(record: Record<string, unknown>, defaults: Entry
     );
   }
   const source = record.source === undefined || record.source === null ? defaults.source : checkSource(record.source, line);
+  // A shipper that split a line or replaced invalid bytes itself says so with the entry's own marks.
+  const part = asPart(record.part);
+  const invalidUtf8 = record.invalidUtf8 === true;
   const extra: [string, unknown][] = [];
   for (const key of Object.keys(record)) {
+    if (key === 'part' && part !== undefined) continue;
+    if (key === 'invalidUtf8' && invalidUtf8) continue;
     if (!RESERVED_KEYS.has(key) || (key === 'message' && record.msg !== undefined)) extra.push([key, record[key]]);
   }
   const entry: NewEntry = { time, level, source, msg: messageText(rawMsg) };
+  if (part !== undefined) entry.part = part;
+  if (invalidUtf8) entry.invalidUtf8 = true;
   // fromEntries defines own properties, so a "__proto__" key stays data and cannot reach a prototype.
   if (extra.length > 0) entry.fields = Object.fromEntries(extra);
   return entry;
+}
+
+/** `{index, count}` with 1 <= index <= count, and nothing else; anything else stays an ordinary field. */
+function asPart(value: unknown): EntryPart | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const { index, count, ...rest } = value as Record<string, unknown>;
+  if (Object.keys(rest).length > 0 || !Number.isSafeInteger(index) || !Number.isSafeInteger(count)) return undefined;
+  return (index as number) >= 1 && (index as number) <= (count as number) ? { index: index as number, count: count as number } : undefined;
 }
 
 function messageText(value: unknown): string {

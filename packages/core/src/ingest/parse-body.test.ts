@@ -148,3 +148,20 @@ describe('parseBody line limits', () => {
     expect(parseBody(Buffer.from(`${'é'.repeat(50)}\n`), { format: 'text', defaults, limits: { maxLineBytes: 100 } })).toHaveLength(1);
   });
 });
+
+describe('parseBody marks from shippers', () => {
+  it('keeps a valid part and invalidUtf8 as the entry marks, anything else as fields', () => {
+    const entries = ndjson(
+      [
+        '{"msg":"a","part":{"index":2,"count":3},"invalidUtf8":true}',
+        '{"msg":"b","part":"engine","invalidUtf8":"yes"}',
+        '{"msg":"c","part":{"index":4,"count":3}}',
+      ].join('\n'),
+    );
+    expect(entries[0]).toMatchObject({ msg: 'a', part: { index: 2, count: 3 }, invalidUtf8: true });
+    expect(entries[0]?.fields).toBeUndefined();
+    expect(entries[1]?.fields).toEqual({ part: 'engine', invalidUtf8: 'yes' });
+    expect(entries[1]?.part).toBeUndefined();
+    expect(entries[2]?.fields).toEqual({ part: { index: 4, count: 3 } });
+  });
+});
