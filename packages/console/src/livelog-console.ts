@@ -1,22 +1,17 @@
-import { isLevelName, type LevelName, type LogEntry } from '@livelog/protocol';
-import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { copyText } from './actions/copy-text.js';
-import { type DownloadFormat, downloadLines } from './actions/download-lines.js';
-import { isTypingTarget, type Shortcut, shortcutFor } from './actions/keyboard-shortcuts.js';
-import { permalinkId, permalinkUrl } from './actions/permalink.js';
-import { type ConsoleStats, dispatchConsoleEvent, type LivelogStatusDetail } from './console-events.js';
+import type { LogEntry } from '@livelog/protocol';
+import { LitElement, nothing, type PropertyValues } from 'lit';
+import { DownloadTask } from './actions/download-lines.js';
+import { commandForKey, isTypingTarget, type Shortcut } from './actions/keyboard-shortcuts.js';
+import { PageListeners } from './actions/page-listeners.js';
+import { permalinkId } from './actions/permalink.js';
+import { type ConsoleStats, dispatchConsoleEvent } from './console-events.js';
 import { consoleStyles } from './render/console-styles.js';
-import { entryToJson, entryToText } from './render/format-line.js';
-import { createHighlighter, type Highlighter } from './render/highlight.js';
-import { renderHelp } from './render/render-help.js';
-import { renderRow } from './render/render-row.js';
-import { renderEdge, renderStatus } from './render/render-status.js';
-import { renderToolbar } from './render/render-toolbar.js';
-import { createLogSource } from './state/create-log-source.js';
-import { sessionCursorMemory } from './state/cursor-memory.js';
+import { type ConsoleActions, renderConsole } from './render/render-console.js';
+import { HelpDialog } from './render/render-help.js';
+import { ConsoleSession } from './state/console-session.js';
 import { findErrorRow } from './state/find-error-row.js';
-import { compileFilter, EMPTY_FILTER, type FilterState, serverFilterOf } from './state/line-filter.js';
-import { LogModel } from './state/log-model.js';
+import { EMPTY_FILTER, type FilterState, filterFromAttributes } from './state/line-filter.js';
+import type { LogModel } from './state/log-model.js';
 import type { ConnectionStatus } from './state/log-source.js';
 import { VirtualListController } from './state/virtual-list.js';
 
@@ -65,24 +60,42 @@ export class LivelogConsole extends LitElement {
 
   /** True while new lines scroll into view; false while paused (lines still arrive and are kept). */
   following = true;
-  #model: LogModel | undefined;
-  #filter: FilterState = EMPTY_FILTER;
-  #filterError: string | undefined;
-  #highlight = '';
-  #highlighter: Highlighter = createHighlighter(undefined, '');
+  readonly #session = new ConsoleSession({
+    changed: () => this.#schedule(),
+    appended: (count) => {
+      if (!this.following) this.#unseen += count;
+    },
+    status: (detail) => dispatchConsoleEvent(this, 'livelog-status', detail),
+    gap: (gap) => dispatchConsoleEvent(this, 'livelog-gap', gap),
+    recovered: (count) => dispatchConsoleEvent(this, 'livelog-recovered', { count }),
+  });
   #unseen = 0;
   #selectedSeq: number | undefined;
   #targetSeq: number | undefined;
-  #helpOpen = false;
-  /** Where focus was when the help opened, to give it back when it closes. */
-  #focusBeforeHelp: HTMLElement | null = null;
-  #downloading: { label: string; abort: AbortController } | undefined;
-  #retryAt: number | undefined;
+  readonly #help = new HelpDialog();
+  readonly #download = new DownloadTask(() => this.requestUpdate());
   #userScrollUntil = 0;
-  #filterTimer: ReturnType<typeof setTimeout> | undefined;
-  #tick: ReturnType<typeof setInterval> | undefined;
   #frame = 0;
-  readonly #dark = globalThis.matchMedia?.('(prefers-color-scheme: dark)');
+  readonly #page = new PageListeners(
+    this,
+    {
+      keydown: (event) => {
+        const command = commandForKey(event, { helpOpen: this.#help.open, selected: this.#selectedSeq !== undefined });
+        if (command !== undefined) this.#run(command);
+      },
+      hashchange: () => {
+        const id = permalinkId(location.hash);
+        if (id !== undefined) void this.jumpTo(id);
+      },
+      restyle: () => this.requestUpdate(),
+      tick: () => {
+        // The retry countdown and the age of "recovered" are shown in seconds.
+        if (this.#model?.status.state === 'reconnecting' || this.#model?.recovered) this.requestUpdate();
+        this.#model?.sources.refreshIfStale();
+      },
+    },
+    () => this.globalShortcuts,
+  );
   readonly #list: VirtualListController = new VirtualListController(this, {
     getScrollElement: (): HTMLElement | null => this.renderRoot?.querySelector?.<HTMLElement>('.viewport') ?? null,
     count: 0,
@@ -90,6 +103,21 @@ export class LivelogConsole extends LitElement {
     estimateSize: ROW_HEIGHT,
     follow: true,
   });
+
+  readonly #actions: ConsoleActions = {
+    run: (command) => this.#run(command),
+    goLive: () => this.goLive(),
+    showGap: () => this.showGap(),
+    select: (entry) => this.#select(entry),
+    download: (scope, format) => {
+      if (this.#model) void this.#download.start(this.#model, scope, format);
+    },
+    cancelDownload: () => this.#download.cancel(),
+    scrolled: (event) => this.#onScroll(event),
+    userScrolls: () => {
+      this.#userScrollUntil = performance.now() + 400;
+    },
+  };
 
   constructor() {
     super();
@@ -109,7 +137,11 @@ export class LivelogConsole extends LitElement {
 
   /** The current filter. */
   get filter(): FilterState {
-    return this.#filter;
+    return this.#session.filter;
+  }
+
+  get #model(): LogModel | undefined {
+    return this.#session.model;
   }
 
   /** The connection state. */
@@ -119,39 +151,17 @@ export class LivelogConsole extends LitElement {
 
   /** Counters for dashboards and tests. */
   getStats(): ConsoleStats {
-    const model = this.#model;
-    return {
-      loaded: model?.buffer.size ?? 0,
-      shown: model?.buffer.rows.length ?? 0,
-      received: model?.received ?? 0,
-      rejected: model?.buffer.rejected ?? 0,
-      rate: model?.rate() ?? 0,
-      mode: model?.mode ?? 'live',
-      sources: [...(model?.sources.values() ?? [])],
-    };
+    return this.#session.stats();
   }
 
   /** Changes part of the filter (level, sources, text, regex, invert). */
   setFilter(change: Partial<FilterState>, debounceMs = 0): void {
-    this.#filter = { ...this.#filter, ...change };
-    clearTimeout(this.#filterTimer);
-    const apply = (): void => {
-      const compiled = compileFilter(this.#filter);
-      this.#filterError = compiled.error;
-      this.#highlighter = createHighlighter(compiled.pattern, this.#highlight);
-      this.#model?.setFilter(serverFilterOf(this.#filter), compiled.match);
-      this.requestUpdate();
-    };
-    if (debounceMs > 0) this.#filterTimer = setTimeout(apply, debounceMs);
-    else apply();
-    this.requestUpdate();
+    this.#session.setFilter(change, debounceMs);
   }
 
   /** Colors matches of these comma-separated terms without filtering. */
   setHighlight(terms: string): void {
-    this.#highlight = terms;
-    this.#highlighter = createHighlighter(compileFilter(this.#filter).pattern, terms);
-    this.requestUpdate();
+    this.#session.setHighlight(terms);
   }
 
   /** Pauses the view; lines keep arriving and are kept. */
@@ -189,42 +199,23 @@ export class LivelogConsole extends LitElement {
 
   /** Pauses and scrolls to the marker of the last gap the server reported. */
   showGap(): void {
-    const rows = this.#model?.buffer.rows ?? [];
-    for (let index = rows.length - 1; index >= 0; index--) {
-      if (rows[index]?.kind !== 'gap') continue;
-      this.pause();
-      this.#list.virtualizer.scrollToIndex(index, { align: 'center' });
-      return;
-    }
+    const index = this.#model?.buffer.lastGapIndex() ?? -1;
+    if (index < 0) return;
+    this.pause();
+    this.#list.virtualizer.scrollToIndex(index, { align: 'center' });
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.#filter = { ...EMPTY_FILTER, ...this.#filterFromAttributes() };
+    this.#session.setFilter({ ...EMPTY_FILTER, ...this.#filterFromAttributes() });
     this.#start();
-    this.#dark?.addEventListener('change', this.#onSchemeChange);
-    window.addEventListener('hashchange', this.#onHashChange);
-    document.addEventListener('fullscreenchange', this.#onFullscreenChange);
-    (this.globalShortcuts ? window : this).addEventListener('keydown', this.#onKeyDown as EventListener);
-    this.#tick = setInterval(() => {
-      // The retry countdown and the age of "recovered" are shown in seconds.
-      if (this.#model?.status.state === 'reconnecting' || this.#model?.recovered) this.requestUpdate();
-      this.#model?.refreshStaleSources();
-    }, 1000);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.#model?.stop();
-    this.#model = undefined;
-    this.#dark?.removeEventListener('change', this.#onSchemeChange);
-    window.removeEventListener('hashchange', this.#onHashChange);
-    document.removeEventListener('fullscreenchange', this.#onFullscreenChange);
-    window.removeEventListener('keydown', this.#onKeyDown as EventListener);
-    this.removeEventListener('keydown', this.#onKeyDown as EventListener);
-    clearInterval(this.#tick);
+    this.#session.disconnect();
     cancelAnimationFrame(this.#frame);
-    this.#downloading?.abort.abort();
+    this.#download.cancel();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -252,112 +243,32 @@ export class LivelogConsole extends LitElement {
   protected override render(): unknown {
     const model = this.#model;
     if (model === undefined) return nothing;
-    const rows = model.buffer.rows;
-    const dark = this.#isDark();
-    const context = {
+    const view = {
+      following: this.following,
+      unseen: this.#unseen,
+      wrap: this.wrap,
       utc: this.utc,
-      highlighter: this.#highlighter,
+      dark: this.#isDark(),
+      fullscreen: this.#isFullscreen(),
+      helpOpen: this.#help.open,
       selectedSeq: this.#selectedSeq,
       targetSeq: this.#targetSeq,
-      onSelect: (entry: LogEntry) => this.#select(entry),
-      onCopy: (entry: LogEntry) => void copyText(entryToText(entry, this.utc)),
-      onCopyLink: (entry: LogEntry) => void copyText(permalinkUrl(location.href, entry.id)),
-      onCopyJson: (entry: LogEntry) => void copyText(entryToJson(entry)),
+      downloading: this.#download.label,
     };
-    const showPill = !this.following && (this.#unseen > 0 || model.mode === 'detached');
-    return html`<div class="frame ${this.wrap ? 'wrap' : ''}">
-      ${renderToolbar({
-        filter: this.#filter,
-        filterError: this.#filterError,
-        highlight: this.#highlight,
-        sources: [...model.sources.keys()].sort(),
-        following: this.following,
-        wrap: this.wrap,
-        utc: this.utc,
-        dark,
-        fullscreen: this.#isFullscreen(),
-        downloading: this.#downloading?.label,
-        onText: (text) => this.setFilter({ text }, 200),
-        onRegex: () => this.setFilter({ regex: !this.#filter.regex }),
-        onInvert: () => this.setFilter({ invert: !this.#filter.invert }),
-        onLevel: (level) => this.setFilter({ level }),
-        onSource: (source, on) =>
-          this.setFilter({ sources: on ? [...this.#filter.sources, source] : this.#filter.sources.filter((s) => s !== source) }),
-        onClearSources: () => this.setFilter({ sources: [] }),
-        onHighlight: (terms) => this.setHighlight(terms),
-        onFollow: () => this.#run('toggle-follow'),
-        onWrap: () => this.#run('wrap'),
-        onUtc: () => this.#run('utc'),
-        onTheme: () => this.#run('theme'),
-        onDownload: (scope, format) => void this.#download(scope, format),
-        onCancelDownload: () => this.#downloading?.abort.abort(),
-        onFullscreen: () => this.#run('fullscreen'),
-        onHelp: () => this.#run('help'),
-      })}
-      ${renderStatus(model, {
-        following: this.following,
-        unseen: this.#unseen,
-        retryAt: this.#retryAt,
-        onShowGap: () => this.showGap(),
-        onRetryNow: () => model.reconnectNow(),
-      })}
-      <div class="viewport" part="viewport" role="log" aria-label="Log lines" tabindex="0" @scroll=${this.#onScroll}
-        @wheel=${this.#onUserScroll} @touchmove=${this.#onUserScroll} @pointerdown=${this.#onUserScroll} @keydown=${this.#onUserScroll}>
-        <div class="spacer" style="height:${this.#list.virtualizer.getTotalSize()}px">
-          ${renderEdge(model)}
-          ${this.#list.items().map((item) => {
-            const row = rows[item.index];
-            return row === undefined ? nothing : renderRow(row, item.index, item.start, context);
-          })}
-        </div>
-      </div>
-      ${showPill ? html`<button type="button" class="pill" part="pill" @click=${() => this.goLive()}>↓ ${this.#unseen.toLocaleString('en-US')} new ${this.#unseen === 1 ? 'line' : 'lines'}</button>` : nothing}
-      ${this.#helpOpen ? renderHelp(() => this.#run('escape')) : nothing}
-    </div>`;
+    return renderConsole(model, this.#session, this.#list, view, this.#actions);
   }
 
   #start(): void {
-    this.#model?.stop();
-    const url = this.src || '.';
-    const source = createLogSource({ url, ...(this.token ? { token: this.token } : {}) });
-    const memory = sessionCursorMemory(url);
-    const model = new LogModel(
-      source,
-      {
-        changed: () => this.#schedule(),
-        appended: (count) => {
-          if (!this.following) this.#unseen += count;
-        },
-        status: (status) => {
-          this.#retryAt = status.nextRetryMs === undefined ? undefined : Date.now() + status.nextRetryMs;
-          this.#emitStatus();
-        },
-        gap: (gap) => dispatchConsoleEvent(this, 'livelog-gap', gap),
-        recovered: (count) => {
-          dispatchConsoleEvent(this, 'livelog-recovered', { count });
-          this.#emitStatus();
-        },
-        cursor: (lastEventId) => memory.save(lastEventId),
-      },
-      { maxLines: this.#maxLines(), tail: Math.max(0, Math.floor(this.tail)) },
-    );
-    this.#model = model;
-    const compiled = compileFilter(this.#filter);
-    this.#filterError = compiled.error;
-    this.#highlighter = createHighlighter(compiled.pattern, this.#highlight);
     const id = permalinkId(location.hash);
-    // A permalink shows its own place; otherwise a reloaded page resumes where it was.
-    model.start(serverFilterOf(this.#filter), compiled.match, id === undefined ? memory.load() : undefined);
+    this.#session.connect({
+      url: this.src || '.',
+      ...(this.token ? { token: this.token } : {}),
+      maxLines: this.#maxLines(),
+      tail: Math.max(0, Math.floor(this.tail)),
+      // A permalink shows its own place; otherwise a reloaded page resumes where it was.
+      resume: id === undefined,
+    });
     if (id !== undefined) void this.jumpTo(id);
-    void model.refreshSources();
-  }
-
-  #emitStatus(): void {
-    const model = this.#model;
-    if (model === undefined) return;
-    const detail: LivelogStatusDetail = { ...model.status, lag: model.lag, mode: model.mode };
-    if (model.recovered !== undefined) detail.recovered = model.recovered.count;
-    dispatchConsoleEvent(this, 'livelog-status', detail);
   }
 
   /** Renders at most once per frame however many batches arrive. */
@@ -374,12 +285,7 @@ export class LivelogConsole extends LitElement {
   }
 
   #filterFromAttributes(): Partial<FilterState> {
-    const level = this.level?.trim().toLowerCase();
-    const sources = (this.source ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    return { level: level !== undefined && isLevelName(level) ? (level as LevelName) : undefined, sources };
+    return filterFromAttributes(this.level, this.source);
   }
 
   /** `document.fullscreenElement` is retargeted to the outermost shadow host: ask this element's own root. */
@@ -389,7 +295,7 @@ export class LivelogConsole extends LitElement {
   }
 
   #isDark(): boolean {
-    return this.theme === 'dark' || (this.theme !== 'light' && (this.#dark?.matches ?? false));
+    return this.theme === 'dark' || (this.theme !== 'light' && this.#page.prefersDark);
   }
 
   #select(entry: LogEntry): void {
@@ -456,93 +362,32 @@ export class LivelogConsole extends LitElement {
         else void this.requestFullscreen?.().catch(() => undefined);
         break;
       case 'help':
-        this.#helpOpen = !this.#helpOpen;
+        // Requested first: `updateComplete` must be the render that adds or removes the dialog.
         this.requestUpdate();
-        if (this.#helpOpen) {
-          this.#focusBeforeHelp = this.renderRoot instanceof ShadowRoot ? (this.renderRoot.activeElement as HTMLElement | null) : null;
-          void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('#help-close')?.focus());
-        } else this.#restoreFocus();
+        if (this.#help.open) this.#help.close(this.updateComplete, this.#viewport);
+        else this.#help.show(this.renderRoot as ShadowRoot, this.updateComplete);
         break;
       case 'escape': {
         const active = this.renderRoot instanceof ShadowRoot ? this.renderRoot.activeElement : null;
-        if (this.#helpOpen) {
-          this.#helpOpen = false;
-          this.#restoreFocus();
-        } else if (isTypingTarget(active)) this.renderRoot.querySelector<HTMLElement>('.viewport')?.focus();
-        else if (this.#selectedSeq !== undefined) this.#selectedSeq = undefined;
         this.requestUpdate();
+        if (this.#help.open) this.#help.close(this.updateComplete, this.#viewport);
+        else if (isTypingTarget(active)) this.#viewport()?.focus();
+        else if (this.#selectedSeq !== undefined) this.#selectedSeq = undefined;
         break;
       }
     }
   }
 
-  #restoreFocus(): void {
-    const previous = this.#focusBeforeHelp;
-    this.#focusBeforeHelp = null;
-    void this.updateComplete.then(() =>
-      (previous?.isConnected ? previous : this.renderRoot.querySelector<HTMLElement>('.viewport'))?.focus(),
-    );
-  }
+  readonly #viewport = (): HTMLElement | null => this.renderRoot.querySelector<HTMLElement>('.viewport');
 
-  async #download(scope: 'loaded' | 'range', format: DownloadFormat): Promise<void> {
-    const model = this.#model;
-    if (model === undefined || this.#downloading !== undefined) return;
-    const abort = new AbortController();
-    this.#downloading = { label: 'Downloading…', abort };
-    this.requestUpdate();
-    try {
-      await downloadLines(model, scope, format, abort.signal, (lines) => {
-        if (this.#downloading) this.#downloading.label = `Downloading… ${lines.toLocaleString('en-US')} lines`;
-        this.requestUpdate();
-      });
-    } catch (error) {
-      if (!abort.signal.aborted) model.notice = `download failed: ${error instanceof Error ? error.message : String(error)}`;
-    } finally {
-      this.#downloading = undefined;
-      this.requestUpdate();
-    }
-  }
-
-  readonly #onKeyDown = (event: KeyboardEvent): void => {
-    if (event.defaultPrevented) return;
-    const path = event.composedPath();
-    const menu = path.find((node): node is HTMLDetailsElement => node instanceof HTMLDetailsElement && node.open);
-    if (event.key === 'Escape' && menu !== undefined) {
-      // A menu closes first, and focus goes back to its button, as with any disclosure.
-      event.preventDefault();
-      menu.open = false;
-      menu.querySelector('summary')?.focus();
-      return;
-    }
-    const target = path[0] ?? null;
-    // Space belongs to the control it lands on (a button, a checkbox) before it means pause.
-    if (event.key === ' ' && target instanceof HTMLElement && target.closest('button, summary, a, select, input, label')) return;
-    const shortcut = shortcutFor(event, isTypingTarget(target));
-    if (shortcut === undefined || (shortcut === 'escape' && !this.#helpOpen && !this.#selectedSeq && !isTypingTarget(target))) return;
-    event.preventDefault();
-    this.#run(shortcut);
-  };
-
-  readonly #onUserScroll = (): void => {
-    this.#userScrollUntil = performance.now() + 400;
-  };
-
-  readonly #onScroll = (event: Event): void => {
+  #onScroll(event: Event): void {
     const viewport = event.currentTarget as HTMLElement;
     const atEnd = viewport.scrollHeight - viewport.scrollTop - viewport.clientHeight <= 4;
     if (performance.now() < this.#userScrollUntil) {
       if (this.following && !atEnd) this.pause();
       else if (!this.following && atEnd && this.#model?.mode === 'live') this.goLive();
     }
-  };
-
-  readonly #onHashChange = (): void => {
-    const id = permalinkId(location.hash);
-    if (id !== undefined) void this.jumpTo(id);
-  };
-
-  readonly #onSchemeChange = (): void => this.requestUpdate();
-  readonly #onFullscreenChange = (): void => this.requestUpdate();
+  }
 }
 
 if (!customElements.get('livelog-console')) customElements.define('livelog-console', LivelogConsole);

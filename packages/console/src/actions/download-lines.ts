@@ -59,3 +59,43 @@ export async function downloadLines(
   }
   if (!signal.aborted) saveFile(parts, downloadName(format), type);
 }
+
+/**
+ * The one download a console runs at a time, with its progress for the toolbar. A failure shows as
+ * the model's notice; a cancelled download shows nothing.
+ */
+export class DownloadTask {
+  /** What the toolbar shows while a download runs; undefined when none does. */
+  label: string | undefined;
+  #abort: AbortController | undefined;
+  readonly #changed: () => void;
+
+  /** `changed` is called whenever the label changes. */
+  constructor(changed: () => void) {
+    this.#changed = changed;
+  }
+
+  async start(model: LogModel, scope: 'loaded' | 'range', format: DownloadFormat): Promise<void> {
+    if (this.#abort !== undefined) return;
+    const abort = new AbortController();
+    this.#abort = abort;
+    this.label = 'Downloading…';
+    this.#changed();
+    try {
+      await downloadLines(model, scope, format, abort.signal, (lines) => {
+        this.label = `Downloading… ${lines.toLocaleString('en-US')} lines`;
+        this.#changed();
+      });
+    } catch (error) {
+      if (!abort.signal.aborted) model.notice = `download failed: ${error instanceof Error ? error.message : String(error)}`;
+    } finally {
+      this.#abort = undefined;
+      this.label = undefined;
+      this.#changed();
+    }
+  }
+
+  cancel(): void {
+    this.#abort?.abort();
+  }
+}

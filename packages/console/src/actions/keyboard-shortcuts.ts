@@ -46,3 +46,36 @@ export function isTypingTarget(target: EventTarget | null): boolean {
   if (target instanceof HTMLInputElement) return !['checkbox', 'radio', 'button', 'submit', 'range', 'color'].includes(target.type);
   return target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement;
 }
+
+/** What the console's state says about keys that only sometimes mean something. */
+export interface KeyContext {
+  helpOpen: boolean;
+  /** A line is selected (Esc clears it). */
+  selected: boolean;
+}
+
+/**
+ * The command a keydown on the console (or on the page, with `global-shortcuts`) asks for, with its
+ * default prevented; undefined when the key belongs to something else. Escape in an open menu closes
+ * that menu here and gives focus back to its button, as any disclosure does.
+ */
+export function commandForKey(event: KeyboardEvent, context: KeyContext): Shortcut | undefined {
+  if (event.defaultPrevented) return undefined;
+  const path = event.composedPath();
+  const menu = path.find((node): node is HTMLDetailsElement => node instanceof HTMLDetailsElement && node.open);
+  if (event.key === 'Escape' && menu !== undefined) {
+    event.preventDefault();
+    menu.open = false;
+    menu.querySelector('summary')?.focus();
+    return undefined;
+  }
+  const target = path[0] ?? null;
+  // Space belongs to the control it lands on (a button, a checkbox) before it means pause.
+  if (event.key === ' ' && target instanceof HTMLElement && target.closest('button, summary, a, select, input, label')) return undefined;
+  const typing = isTypingTarget(target);
+  const shortcut = shortcutFor(event, typing);
+  // A bare Esc with nothing to close or clear stays with the page (it may close the page's own dialog).
+  if (shortcut === undefined || (shortcut === 'escape' && !context.helpOpen && !context.selected && !typing)) return undefined;
+  event.preventDefault();
+  return shortcut;
+}

@@ -37,3 +37,27 @@ export function renderHelp(onClose: () => void): TemplateResult {
     </div>
   </div>`;
 }
+
+/**
+ * Whether the help is open, and where focus was before it opened: a modal dialog takes focus when it
+ * opens and gives it back when it closes.
+ */
+export class HelpDialog {
+  open = false;
+  #focusBefore: HTMLElement | null = null;
+
+  /** Opens the dialog and focuses its Close button once `rendered` settles. */
+  show(root: ShadowRoot | HTMLElement, rendered: Promise<unknown>): void {
+    this.open = true;
+    this.#focusBefore = root instanceof ShadowRoot ? (root.activeElement as HTMLElement | null) : null;
+    void rendered.then(() => root.querySelector<HTMLElement>('#help-close')?.focus());
+  }
+
+  /** Closes the dialog and focuses what had focus before (or `fallback`) once `rendered` settles. */
+  close(rendered: Promise<unknown>, fallback: () => HTMLElement | null): void {
+    this.open = false;
+    const previous = this.#focusBefore;
+    this.#focusBefore = null;
+    void rendered.then(() => (previous?.isConnected ? previous : fallback())?.focus());
+  }
+}

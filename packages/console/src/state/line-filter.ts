@@ -1,4 +1,4 @@
-import { type LevelName, type LogEntry, levelNumber } from '@livelog/protocol';
+import { isLevelName, type LevelName, type LogEntry, levelNumber } from '@livelog/protocol';
 
 /** What the user asked to see. Text matches the message or the fields' JSON, case-insensitively. */
 export interface FilterState {
@@ -21,6 +21,16 @@ export interface ServerFilter {
 }
 
 export const EMPTY_FILTER: FilterState = { level: undefined, sources: [], text: '', regex: false, invert: false };
+
+/** The filter the `level` and `source` attributes ask for: an unknown level shows every level. */
+export function filterFromAttributes(level: string | undefined, source: string | undefined): Pick<FilterState, 'level' | 'sources'> {
+  const name = level?.trim().toLowerCase();
+  const sources = (source ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return { level: name !== undefined && isLevelName(name) ? name : undefined, sources };
+}
 
 /**
  * The server-side part of `state`. A regex or an inverted search cannot run on the server (it knows

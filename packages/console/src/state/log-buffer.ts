@@ -202,6 +202,12 @@ export class LogBuffer {
     return -1;
   }
 
+  /** Index in `rows` of the newest gap marker, or -1. */
+  lastGapIndex(): number {
+    for (let index = this.#rows.length - 1; index >= 0; index--) if (this.#rows[index]?.kind === 'gap') return index;
+    return -1;
+  }
+
   /** The loaded entry with this seq, filtered out or not. */
   entryBySeq(seq: number): LogEntry | undefined {
     let lo = 0;

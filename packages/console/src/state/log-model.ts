@@ -1,14 +1,14 @@
-import { decodeCursor, encodeCursor, type GapEvent, type HelloEvent, type LogEntry } from '@livelog/protocol';
+import { decodeCursor, type GapEvent, type HelloEvent, type LogEntry } from '@livelog/protocol';
+import { CatchUp, type CatchUpProgress } from './catch-up.js';
+import { linesAround, linesInRange, linesUpTo } from './history-pages.js';
 import { isNarrowerOrEqual, type ServerFilter, sameServerFilter } from './line-filter.js';
+import { LineRate } from './line-rate.js';
 import { LogBuffer } from './log-buffer.js';
-import type { ConnectionStatus, LogSource, SourceSummary, StreamHandle, StreamListener } from './log-source.js';
+import type { ConnectionStatus, HistoryPage, HistoryPosition, LogSource, StreamHandle, StreamListener } from './log-source.js';
+import { SourceList } from './source-list.js';
 
 /** Lines per history request (the server's most is 1,000). */
 const PAGE = 500;
-/** The server's most per history request. */
-const MAX_PAGE = 1000;
-/** How old the source list may get before the next refresh, in ms. */
-const SOURCES_MAX_AGE_MS = 30_000;
 
 /** What the model tells its host. The host decides when to re-render. */
 export interface ModelEvents {
@@ -36,14 +36,6 @@ export class LogModel {
   readonly buffer = new LogBuffer();
   mode: 'live' | 'detached' = 'live';
   status: ConnectionStatus = { state: 'connecting', attempt: 0 };
-  /**
-   * Entries this reader is behind while catching up, 0 otherwise: the head the server named in its
-   * last `lag` event less the position reached since. Counted down locally because the server says
-   * it at most once a second, and a fast replay finishes between two of its reports.
-   */
-  lag = 0;
-  /** Lines delivered by the last resume, once it completed. */
-  recovered: { count: number; at: number } | undefined;
   /** More history exists before the oldest loaded line (as far as the last page said). */
   olderAvailable = true;
   /** In detached mode: more exists after the newest loaded line. */
@@ -51,7 +43,7 @@ export class LogModel {
   loadingOlder = false;
   loadingNewer = false;
   /** Sources known from the server and from lines seen. */
-  readonly sources = new Map<string, SourceSummary>();
+  readonly sources: SourceList;
   /** Entries received from the stream, in total. */
   received = 0;
   /** The last gap the server reported, until the view is reloaded. */
@@ -68,19 +60,29 @@ export class LogModel {
   #stream: StreamHandle | undefined;
   /** Bumped on every reload so late answers for an older query are dropped. */
   #generation = 0;
-  #resumePending = false;
-  #recovery: { target: number; count: number } | undefined;
+  readonly #catchUp = new CatchUp();
   #streamId: string | undefined;
-  #rate: { at: number; count: number }[] = [];
-  #lagHead: number | undefined;
-  #sourcesAt = 0;
-  #sourcesLoading: Promise<void> | undefined;
+  readonly #rate = new LineRate();
 
   constructor(source: LogSource, events: ModelEvents, options: { maxLines: number; tail: number }) {
     this.#source = source;
     this.#events = events;
+    this.sources = new SourceList(
+      () => source.sources(),
+      () => events.changed(),
+    );
     this.maxLines = options.maxLines;
     this.tail = options.tail;
+  }
+
+  /** Entries behind the head while a resume catches up (counted down as lines arrive); 0 otherwise. */
+  get lag(): number {
+    return this.#catchUp.lag;
+  }
+
+  /** Lines delivered by the last resume, once it completed. */
+  get recovered(): { count: number; at: number } | undefined {
+    return this.#catchUp.recovered;
   }
 
   /** The server filter the loaded lines were fetched with. */
@@ -90,9 +92,7 @@ export class LogModel {
 
   /** Lines per second received over the last few seconds. */
   rate(now = Date.now()): number {
-    this.#rate = this.#rate.filter((sample) => now - sample.at < 5000);
-    const total = this.#rate.reduce((sum, sample) => sum + sample.count, 0);
-    return total / 5;
+    return this.#rate.perSecond(now);
   }
 
   /**
@@ -139,8 +139,10 @@ export class LogModel {
     this.mode = 'live';
     this.olderAvailable = true;
     this.newerAvailable = false;
-    this.lag = 0;
-    this.#lagHead = undefined;
+    // Answers to requests in flight are dropped by generation, so nothing else would clear these.
+    this.loadingOlder = false;
+    this.loadingNewer = false;
+    this.#catchUp.reset();
     this.notice = undefined;
     this.lastGap = undefined;
   }
@@ -156,17 +158,10 @@ export class LogModel {
     this.loadingOlder = this.tail > 0;
     this.#events.changed();
     try {
-      // `before` is exclusive: the id just after the cursor brings the cursor's own line too.
-      let before = encodeCursor({ stream: decoded.cursor.stream, seq: decoded.cursor.seq + 1 });
-      while (this.buffer.size < this.tail) {
-        const page = await this.#source.history({ before }, this.#filter, Math.min(MAX_PAGE, this.tail - this.buffer.size));
-        if (generation !== this.#generation) return;
-        this.buffer.prepend(page.entries);
-        this.olderAvailable = page.hasMore;
-        const first = page.entries[0];
-        if (!page.hasMore || first === undefined) break;
-        before = first.id;
-      }
+      const page = await linesUpTo(this.#source, this.#filter, decoded.cursor, this.tail);
+      if (generation !== this.#generation) return;
+      this.buffer.append(page.entries);
+      this.olderAvailable = page.hasMore;
     } catch {
       // A cursor of another stream (data wiped, another server): what it named is gone, start afresh.
       if (generation === this.#generation) this.reloadLive();
@@ -174,7 +169,7 @@ export class LogModel {
     }
     this.loadingOlder = false;
     // Lines written while the page was away count as recovered, as after any other reconnect.
-    this.#resumePending = true;
+    this.#catchUp.expectResume();
     this.#openStream({ lastEventId: id });
     this.#events.changed();
   }
@@ -205,43 +200,39 @@ export class LogModel {
   }
 
   /** Loads the page of history just before the oldest loaded line. */
-  async loadOlder(): Promise<void> {
+  loadOlder(): Promise<void> {
     const first = this.buffer.first;
-    if (this.loadingOlder || !this.olderAvailable || first === undefined) return;
-    this.loadingOlder = true;
-    this.#events.changed();
-    const generation = this.#generation;
-    try {
-      const page = await this.#source.history({ before: first.id }, this.#filter, PAGE);
-      if (generation !== this.#generation) return;
+    if (this.loadingOlder || !this.olderAvailable || first === undefined) return Promise.resolve();
+    return this.#loadPage('older', { before: first.id }, (page) => {
       this.buffer.prepend(page.entries);
       this.olderAvailable = page.hasMore;
       if (this.buffer.trimNewest(this.maxLines) > 0) this.#detach();
-    } catch (error) {
-      if (generation === this.#generation) this.notice = `could not load older lines: ${describe(error)}`;
-    } finally {
-      if (generation === this.#generation) this.loadingOlder = false;
-      this.#events.changed();
-    }
+    });
   }
 
   /** In detached mode: loads the next page after the newest loaded line, re-attaching to live at the end. */
-  async loadNewer(): Promise<void> {
+  loadNewer(): Promise<void> {
     const last = this.buffer.last;
-    if (this.mode !== 'detached' || this.loadingNewer || last === undefined) return;
-    this.loadingNewer = true;
-    this.#events.changed();
-    const generation = this.#generation;
-    try {
-      const page = await this.#source.history({ after: last.id }, this.#filter, PAGE);
-      if (generation !== this.#generation) return;
+    if (this.mode !== 'detached' || this.loadingNewer || last === undefined) return Promise.resolve();
+    return this.#loadPage('newer', { after: last.id }, (page) => {
       this.buffer.append(page.entries);
       if (this.buffer.trimOldest(this.maxLines) > 0) this.olderAvailable = true;
       if (!page.hasMore) this.#attach();
+    });
+  }
+
+  async #loadPage(which: 'older' | 'newer', position: HistoryPosition, apply: (page: HistoryPage) => void): Promise<void> {
+    const loading = which === 'older' ? 'loadingOlder' : 'loadingNewer';
+    this[loading] = true;
+    this.#events.changed();
+    const generation = this.#generation;
+    try {
+      const page = await this.#source.history(position, this.#filter, PAGE);
+      if (generation === this.#generation) apply(page);
     } catch (error) {
-      if (generation === this.#generation) this.notice = `could not load newer lines: ${describe(error)}`;
+      if (generation === this.#generation) this.notice = `could not load ${which} lines: ${describe(error)}`;
     } finally {
-      if (generation === this.#generation) this.loadingNewer = false;
+      if (generation === this.#generation) this[loading] = false;
       this.#events.changed();
     }
   }
@@ -253,26 +244,20 @@ export class LogModel {
   async jumpTo(id: string): Promise<boolean> {
     const decoded = decodeCursor(id);
     if (!decoded.ok) return false;
-    const { stream, seq } = decoded.cursor;
-    this.stop();
+    const { seq } = decoded.cursor;
+    this.#reset();
     const generation = this.#generation;
-    this.buffer.clear();
     this.mode = 'detached';
-    this.notice = undefined;
     this.#openStream({ live: true });
     this.#events.changed();
     try {
       const half = Math.min(PAGE, Math.max(50, Math.floor(this.maxLines / 4)));
-      const [before, after] = await Promise.all([
-        this.#source.history({ before: id }, this.#filter, half),
-        this.#source.history({ after: encodeCursor({ stream, seq: Math.max(0, seq - 1) }) }, this.#filter, half),
-      ]);
+      const around = await linesAround(this.#source, this.#filter, decoded.cursor, half);
       if (generation !== this.#generation) return false;
-      this.buffer.append(before.entries);
-      this.buffer.append(after.entries);
-      this.olderAvailable = before.hasMore;
-      this.newerAvailable = after.hasMore;
-      if (!after.hasMore) this.#attach();
+      this.buffer.append(around.entries);
+      this.olderAvailable = around.olderAvailable;
+      this.newerAvailable = around.newerAvailable;
+      if (!around.newerAvailable) this.#attach();
       const found = this.buffer.entryBySeq(seq) !== undefined;
       if (!found) this.notice = `line ${id} is not retained any more (or does not match the filter)`;
       return found;
@@ -297,62 +282,17 @@ export class LogModel {
    */
   async #fill(): Promise<void> {
     const generation = this.#generation;
-    while (
-      generation === this.#generation &&
-      this.mode === 'live' &&
-      this.olderAvailable &&
-      this.buffer.rows.length < this.tail &&
-      this.buffer.size + PAGE <= this.maxLines
-    ) {
+    // Never past maxLines: trimming the newest lines would detach the view from live.
+    while (generation === this.#generation && this.buffer.rows.length < this.tail && this.buffer.size + PAGE <= this.maxLines) {
       const before = this.buffer.size;
       await this.loadOlder();
       if (this.buffer.size === before) return;
     }
   }
 
-  /**
-   * Refreshes the source list from the server (every source it stored, not only those in loaded
-   * lines), unless it is younger than `maxAgeMs`. Concurrent calls share one request.
-   */
-  refreshSources(maxAgeMs = 0, now = Date.now()): Promise<void> {
-    if (this.#sourcesLoading !== undefined) return this.#sourcesLoading;
-    if (now - this.#sourcesAt < maxAgeMs) return Promise.resolve();
-    this.#sourcesAt = now;
-    const generation = this.#generation;
-    this.#sourcesLoading = (async () => {
-      try {
-        const summaries = await this.#source.sources();
-        if (generation !== this.#generation) return;
-        for (const summary of summaries) this.sources.set(summary.name, summary);
-        this.#events.changed();
-      } catch {
-        // The list is a convenience; sources seen in lines are still offered, and the next refresh retries.
-        this.#sourcesAt = 0;
-      } finally {
-        this.#sourcesLoading = undefined;
-      }
-    })();
-    return this.#sourcesLoading;
-  }
-
-  /** Refreshes the source list when it is older than 30 s (for a host's periodic tick). */
-  refreshStaleSources(now = Date.now()): void {
-    void this.refreshSources(SOURCES_MAX_AGE_MS, now);
-  }
-
   /** Streams the whole range matching the server filter, oldest first, a page at a time, up to the newest line now. */
-  async *wholeRange(signal: AbortSignal): AsyncGenerator<LogEntry[]> {
-    const headId = this.#stream?.lastEventId();
-    const head = headId === undefined ? undefined : decodeCursor(headId);
-    const until = head?.ok ? head.cursor.seq : Number.POSITIVE_INFINITY;
-    let page = await this.#source.history({ fromStart: true }, this.#filter, 1000, signal);
-    for (;;) {
-      const wanted = page.entries.filter((entry) => entry.seq <= until && this.#match(entry));
-      if (wanted.length > 0) yield wanted;
-      const last = page.entries.at(-1);
-      if (!page.hasMore || last === undefined || last.seq >= until) return;
-      page = await this.#source.history({ after: last.id }, this.#filter, 1000, signal);
-    }
+  wholeRange(signal: AbortSignal): AsyncGenerator<LogEntry[]> {
+    return linesInRange(this.#source, this.#filter, this.#match, this.#position() ?? Number.POSITIVE_INFINITY, signal);
   }
 
   #detach(): void {
@@ -373,55 +313,40 @@ export class LogModel {
 
   #openStream(start: Parameters<LogSource['open']>[0]): void {
     const generation = this.#generation;
-    const current = (): boolean => generation === this.#generation && this.#stream === handle;
+    // Events of a stream this model has since replaced (a reload, a new filter) are ignored.
+    const current =
+      <A extends unknown[]>(handler: (...args: A) => void) =>
+      (...args: A): void => {
+        if (generation === this.#generation && this.#stream === handle) handler(...args);
+      };
     const listener: StreamListener = {
-      entries: (batch) => {
-        if (!current()) return;
-        this.#onEntries(batch);
-      },
-      hello: (hello) => {
-        if (current()) this.#onHello(hello);
-      },
-      gap: (gap) => {
-        if (!current()) return;
+      entries: current((batch) => this.#onEntries(batch)),
+      hello: current((hello) => this.#onHello(hello)),
+      gap: current((gap) => {
         if (this.mode === 'live') this.buffer.addGap(gap);
         this.lastGap = gap;
         this.#events.gap(gap);
         this.#events.changed();
-      },
-      reset: () => {
-        // The position is foreign (data wiped, another server) or malformed: what is loaded no longer
-        // joins the stream, so start over from the tail.
-        if (current()) queueMicrotask(() => this.reloadLive());
-      },
-      lag: (behind) => {
-        if (!current()) return;
-        const position = this.#position();
-        this.#lagHead = behind > 0 && position !== undefined ? position + behind : undefined;
-        this.lag = this.#lagHead === undefined ? 0 : behind;
-        this.#checkRecovery();
+      }),
+      // The position is foreign (data wiped, another server) or malformed: what is loaded no longer
+      // joins the stream, so start over from the tail.
+      reset: current(() => queueMicrotask(() => this.reloadLive())),
+      lag: current((behind) => {
+        this.#report(this.#catchUp.lagReported(behind, this.#position()));
         // Hosts see the catch-up in `livelog-status`, as they see every other change of the state line.
         this.#events.status(this.status);
         this.#events.changed();
-      },
-      status: (status) => {
-        if (!current()) return;
-        if (status.state === 'reconnecting') {
-          this.#resumePending = true;
-          this.#recovery = undefined;
-          this.recovered = undefined;
-          this.lag = 0;
-          this.#lagHead = undefined;
-        }
+      }),
+      status: current((status) => {
+        if (status.state === 'reconnecting') this.#catchUp.expectResume();
         this.status = status;
         this.#events.status(status);
         this.#events.changed();
-      },
-      cursor: (lastEventId) => {
-        if (!current()) return;
-        this.#countDownLag();
+      }),
+      cursor: current((lastEventId) => {
+        this.#report(this.#catchUp.progress(this.#position()));
         this.#events.cursor(lastEventId);
-      },
+      }),
     };
     const handle = this.#source.open(start, this.#filter, listener);
     this.#stream = handle;
@@ -431,26 +356,15 @@ export class LogModel {
     if (this.#streamId !== undefined && this.#streamId !== hello.stream) this.sources.clear();
     this.#streamId = hello.stream;
     // A (re)connect is when sources may have appeared unseen: refresh, at most once a few seconds.
-    void this.refreshSources(5000);
-    if (this.#resumePending) {
-      this.#resumePending = false;
-      this.#recovery = { target: hello.last, count: 0 };
-      this.#checkRecovery();
-    }
+    void this.sources.refresh(5000);
+    this.#report(this.#catchUp.hello(hello.last, this.#position()));
   }
 
   #onEntries(batch: readonly LogEntry[]): void {
     this.received += batch.length;
-    const now = Date.now();
-    this.#rate.push({ at: now, count: batch.length });
-    if (this.#rate.length > 600) this.rate(now);
-    for (const entry of batch) {
-      if (!this.sources.has(entry.source))
-        this.sources.set(entry.source, { name: entry.source, entries: 0, lastSeq: entry.seq, lastTime: entry.time });
-    }
-    if (this.#recovery !== undefined) {
-      for (const entry of batch) if (entry.seq <= this.#recovery.target) this.#recovery.count++;
-    }
+    this.#rate.add(batch.length);
+    this.sources.noteLines(batch);
+    this.#catchUp.delivered(batch);
     let visible = 0;
     if (this.mode === 'live') {
       const before = this.buffer.rows.length;
@@ -460,8 +374,7 @@ export class LogModel {
     } else {
       for (const entry of batch) if (this.#match(entry)) visible++;
     }
-    this.#countDownLag();
-    this.#checkRecovery();
+    this.#report(this.#catchUp.progress(this.#position()));
     if (visible > 0) this.#events.appended(visible);
     this.#events.changed();
   }
@@ -473,22 +386,9 @@ export class LogModel {
     return decoded?.ok ? decoded.cursor.seq : undefined;
   }
 
-  #countDownLag(): void {
-    if (this.#lagHead === undefined) return;
-    this.lag = Math.max(0, this.#lagHead - (this.#position() ?? 0));
-    if (this.lag > 0) return;
-    this.#lagHead = undefined;
-    this.#events.status(this.status);
-  }
-
-  /** A resume is complete once the stream's position reached the head the server announced at reconnect. */
-  #checkRecovery(): void {
-    const recovery = this.#recovery;
-    if (recovery === undefined) return;
-    if ((this.#position() ?? -1) < recovery.target) return;
-    this.#recovery = undefined;
-    this.recovered = { count: recovery.count, at: Date.now() };
-    this.#events.recovered(recovery.count);
+  #report(progress: CatchUpProgress): void {
+    if (progress.recovered !== undefined) this.#events.recovered(progress.recovered);
+    if (progress.caughtUp) this.#events.status(this.status);
   }
 }
 
