@@ -1,7 +1,7 @@
 import type { GapEvent, LogEntry } from '@livelog/protocol';
 import type { ConnectionStatus, SourceSummary } from './state/log-source.js';
 
-/** `livelog-status`: the connection state changed (also sent when a resume completed). */
+/** `livelog-status`: the connection state changed (also sent when a catch-up starts or ends, and when a resume completed). */
 export interface LivelogStatusDetail extends ConnectionStatus {
   /** Entries behind the head while catching up; 0 when caught up. */
   lag: number;

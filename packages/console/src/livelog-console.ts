@@ -29,7 +29,8 @@ const DEFAULT_TAIL = 1000;
  *
  * Events (bubbling, composed): `livelog-status`, `livelog-select`, `livelog-gap`, `livelog-recovered`,
  * `livelog-theme`. Styling: `--ll-*` custom properties and the parts `toolbar`, `search`, `status`,
- * `viewport`, `row`, `time`, `level`, `source`, `message`, `fields`, `gap`, `pill`, `help`, `button`.
+ * `viewport`, `row`, `time`, `level`, `source`, `message`, `fields`, `gap`, `pill`, `help`, `button`, `retry`.
+ * A reload resumes from the position kept in `sessionStorage` (see ConsoleSession).
  * @see ../README.md
  */
 export class LivelogConsole extends LitElement {
@@ -207,7 +208,7 @@ export class LivelogConsole extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.#session.setFilter({ ...EMPTY_FILTER, ...this.#filterFromAttributes() });
+    this.#session.setFilter({ ...EMPTY_FILTER, ...filterFromAttributes(this.level, this.source) });
     this.#start();
   }
 
@@ -221,7 +222,7 @@ export class LivelogConsole extends LitElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (this.#model !== undefined && (changed.has('src') || changed.has('token')) && changed.get('src') !== undefined) this.#start();
     if (this.#model !== undefined && (changed.has('level') || changed.has('source')) && this.hasUpdated) {
-      this.setFilter(this.#filterFromAttributes());
+      this.setFilter(filterFromAttributes(this.level, this.source));
     }
     if (changed.has('maxLines') && this.hasUpdated) this.#model?.setMaxLines(this.#maxLines());
     if (this.#model !== undefined) this.#model.tail = Math.max(0, Math.floor(this.tail));
@@ -282,10 +283,6 @@ export class LivelogConsole extends LitElement {
 
   #maxLines(): number {
     return Number.isFinite(this.maxLines) && this.maxLines >= 100 ? Math.floor(this.maxLines) : DEFAULT_MAX_LINES;
-  }
-
-  #filterFromAttributes(): Partial<FilterState> {
-    return filterFromAttributes(this.level, this.source);
   }
 
   /** `document.fullscreenElement` is retargeted to the outermost shadow host: ask this element's own root. */

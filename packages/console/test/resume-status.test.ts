@@ -80,14 +80,20 @@ describe('a reloaded page resumes where it was', () => {
       flowing = false;
     })();
     await waitFor(async () => ((await loadedSeqs(page)).at(-1) ?? 0) >= 1300, { what: 'lines flowing' });
-    const onScreen = await page
-      .locator('livelog-console .row[data-seq]')
-      .evaluateAll((rows) => rows.map((row) => Number((row as HTMLElement).dataset.seq)));
-    expect(onScreen.length).toBeGreaterThan(10);
+    // What is on screen as the page goes away (lines keep flowing until then), kept across the reload.
+    await page.evaluate(() =>
+      addEventListener('pagehide', () => {
+        const root = document.querySelector('livelog-app')?.shadowRoot?.querySelector('livelog-console')?.shadowRoot;
+        const rows = [...(root?.querySelectorAll<HTMLElement>('.row[data-seq]') ?? [])].map((row) => Number(row.dataset.seq));
+        sessionStorage.setItem('test:on-screen', JSON.stringify(rows));
+      }),
+    );
     streams.length = 0;
     histories.length = 0;
     await page.reload();
     expect(flowing).toBe(true);
+    const onScreen = JSON.parse((await page.evaluate(() => sessionStorage.getItem('test:on-screen'))) ?? '[]') as number[];
+    expect(onScreen.length).toBeGreaterThan(10);
     await live(page);
     await flow;
     await waitFor(async () => (await loadedSeqs(page)).at(-1) === 4000, { what: 'every line after the reload', timeoutMs: 30_000 });
