@@ -63,7 +63,7 @@ test('a batch over the body limit is halved until it fits; long lines are split,
   // 40,000 bytes do not: the shipper splits it at the message limit.
   const client40 = entries.filter((entry) => entry.msg.startsWith('M'));
   expect(client40.map((entry) => entry.msg).join('')).toBe('M'.repeat(40_000));
-  expect(client40.map((entry) => entry.fields?.part)).toEqual([1, 2, 3, 4, 5].map((index) => ({ index, count: 5 })));
+  expect(client40.map((entry) => entry.part)).toEqual([1, 2, 3, 4, 5].map((index) => ({ index, count: 5 })));
 });
 
 test('memory is bounded: write says when it is full, waitForRoom waits until the server is back, nothing is lost', async () => {
