@@ -67,12 +67,12 @@ describe('lossless delivery', () => {
     const server = await startServer();
     const proxy = await ChaosProxy.start({ port: Number(new URL(server.url).port) });
     try {
+      const reader = new ResumingReader({ url: proxy.url('/api/stream?from=start') }).start();
+      await waitFor(() => reader.hellos.length === 1);
+      // The 5,000 frames are about 600 KB: the first connection is cut well inside them.
+      proxy.cutAllAfter(200_000);
       const sameMs = Array.from({ length: 5000 }, (_, i) => JSON.stringify({ msg: `tick ${i}`, time: 1_732_780_000_123 })).join('\n');
       await postLogs(server.url, sameMs);
-      const reader = new ResumingReader({ url: proxy.url('/api/stream?from=start') }).start();
-      // The 5,000 frames are about 600 KB: cut the first connection well inside them.
-      await waitFor(() => proxy.open === 1);
-      proxy.cutAllAfter(200_000);
       await waitFor(() => reader.lastSeq === 5000);
       reader.stop();
       expect(reader.check(5000)).toEqual({ missing: 0, duplicates: 0, reordered: 0 });

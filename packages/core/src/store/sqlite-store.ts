@@ -20,7 +20,7 @@ import type {
   StoreBounds,
   StoredEntry,
 } from './log-store.js';
-import { createStreamId } from './stream-id.js';
+import { type CommitRequest, SqliteWriter } from './sqlite-writer.js';
 
 /** Options of the SQLite store. */
 export interface SqliteStoreOptions {
@@ -40,62 +40,31 @@ interface PendingAppend {
   reject: (error: unknown) => void;
 }
 
-interface Row {
-  seq: number;
-  json: string;
-  /** The entry as appended; listeners get only seq and json, and parse when they need more. */
-  entry: NewEntry;
-}
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS entries (
-  seq INTEGER PRIMARY KEY,
-  time INTEGER NOT NULL,
-  level INTEGER NOT NULL,
-  source TEXT NOT NULL,
-  size INTEGER NOT NULL,
-  json TEXT NOT NULL
-);
-DROP INDEX IF EXISTS entries_time;
-CREATE TABLE IF NOT EXISTS time_marks (last_seq INTEGER PRIMARY KEY, max_time INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS time_marks_max_time ON time_marks (max_time);
-CREATE INDEX IF NOT EXISTS entries_source ON entries (source, seq);
-CREATE TABLE IF NOT EXISTS sources (
-  name TEXT PRIMARY KEY,
-  entries INTEGER NOT NULL,
-  last_seq INTEGER NOT NULL,
-  last_time INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS idempotency (
-  key TEXT PRIMARY KEY,
-  digest TEXT,
-  first_seq INTEGER NOT NULL,
-  last_seq INTEGER NOT NULL,
-  created INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created);
-`;
-
 /**
  * The embedded default store: one SQLite file in WAL mode (better-sqlite3).
  *
- * Appends are group-committed: every append issued in one event-loop turn shares one transaction,
- * each batch in its own savepoint so a failing batch takes no other down, and each is acknowledged
- * when the transaction commits. The process holds the database in exclusive locking mode, so a second
- * server on the same directory is refused instead of corrupting the sequence.
+ * Appends are group-committed: the appends that arrive while the previous commit runs share the next
+ * transaction, and each is acknowledged when it commits. Sequence numbers are assigned here, one group
+ * at a time, and only for batches that will be written, so a failed commit leaves no hole. Inserting
+ * and committing run on a writer thread (see SqliteWriter); reads use this thread's own connection,
+ * which sees every commit as soon as it is acknowledged. A lock file held in exclusive mode makes a
+ * second server on the same directory fail at start instead of corrupting the sequence.
  */
 export class SqliteStore implements HealthCheckedStore {
   readonly kind = 'sqlite';
   readonly #options: SqliteStoreOptions;
   #db: Database.Database | undefined;
+  #lock: Database.Database | undefined;
+  #writer: SqliteWriter | undefined;
   #streamId = '';
+  /** The newest seq committed. */
   #lastSeq = 0;
   #bytes = 0;
-  /** The greatest entry time appended so far; time marks record it per batch. */
+  /** The greatest entry time committed; time marks record it per group. */
   #maxTime = 0;
   #pending: PendingAppend[] = [];
   #flushScheduled = false;
+  #committing: Promise<void> | undefined;
   #closed = false;
   readonly #listeners = new AppendListeners();
   readonly #statements = new Map<string, Database.Statement>();
@@ -115,26 +84,18 @@ export class SqliteStore implements HealthCheckedStore {
 
   async open(): Promise<void> {
     mkdirSync(this.#options.dir, { recursive: true });
-    const db = new Database(this.file, { timeout: 1000 });
+    this.#lock = takeLock(this.#options.dir);
     try {
-      db.pragma('journal_mode = WAL');
-      db.pragma(`synchronous = ${this.#options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
-      db.pragma('locking_mode = EXCLUSIVE');
-      db.pragma('cache_size = -16000');
-      // Takes the exclusive lock now, so a second process fails here and not on its first write.
-      db.exec('BEGIN IMMEDIATE; COMMIT;');
+      this.#writer = await SqliteWriter.start(this.file, this.#options.durability ?? 'normal');
     } catch (error) {
-      db.close();
-      if (error instanceof Error && /locked|busy/i.test(error.message)) {
-        throw new LivelogError(
-          'LIVELOG_ERR_STORE_LOCKED',
-          `another process is using ${this.#options.dir}; stop it or choose another data directory`,
-          { cause: error },
-        );
-      }
+      this.#lock.close();
+      this.#lock = undefined;
       throw error;
     }
-    db.exec(SCHEMA);
+    const db = new Database(this.file, { timeout: 5000 });
+    db.pragma('cache_size = -16000');
+    // This connection only reads; the writer thread owns every write.
+    db.pragma('query_only = ON');
     db.function('livelog_matches', { deterministic: true }, (json: unknown, needle: unknown) =>
       textMatches(JSON.parse(String(json)) as LogEntry, String(needle)) ? 1 : 0,
     );
@@ -142,24 +103,10 @@ export class SqliteStore implements HealthCheckedStore {
     const meta = new Map(
       (db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((row) => [row.key, row.value]),
     );
-    let streamId = meta.get('stream_id');
-    if (streamId === undefined) {
-      streamId = createStreamId();
-      db.prepare('INSERT INTO meta (key, value) VALUES (?, ?), (?, ?)').run('stream_id', streamId, 'schema', '1');
-    }
-    this.#streamId = streamId;
+    this.#streamId = meta.get('stream_id') as string;
     const maxSeq = (db.prepare('SELECT MAX(seq) AS seq FROM entries').get() as { seq: number | null }).seq ?? 0;
     this.#lastSeq = Math.max(Number(meta.get('last_seq') ?? 0), maxSeq);
     this.#bytes = (db.prepare('SELECT COALESCE(SUM(size), 0) AS bytes FROM entries').get() as { bytes: number }).bytes;
-    const marked = db.prepare('SELECT last_seq, max_time FROM time_marks ORDER BY last_seq DESC LIMIT 1').get() as
-      | { last_seq: number; max_time: number }
-      | undefined;
-    if (maxSeq > (marked?.last_seq ?? 0)) {
-      // Entries written before time marks existed: mark each with the running maximum, once.
-      db.prepare(
-        'INSERT OR REPLACE INTO time_marks (last_seq, max_time) SELECT seq, MAX(time) OVER (ORDER BY seq) FROM entries WHERE seq > ?',
-      ).run(marked?.last_seq ?? 0);
-    }
     this.#maxTime =
       (db.prepare('SELECT max_time FROM time_marks ORDER BY last_seq DESC LIMIT 1').get() as { max_time: number } | undefined)?.max_time ??
       0;
@@ -171,113 +118,130 @@ export class SqliteStore implements HealthCheckedStore {
     }
     return new Promise((resolve, reject) => {
       this.#pending.push({ entries, options, resolve, reject });
-      if (!this.#flushScheduled) {
-        this.#flushScheduled = true;
-        setImmediate(() => this.#flush());
-      }
+      this.#scheduleFlush();
+    });
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled || this.#committing !== undefined) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      this.#committing = this.#commitPending().finally(() => {
+        this.#committing = undefined;
+        if (this.#pending.length > 0) this.#scheduleFlush();
+      });
     });
   }
 
   /** Commits every pending append in one transaction, then acknowledges each and tells listeners. */
-  #flush(): void {
-    this.#flushScheduled = false;
+  async #commitPending(): Promise<void> {
     const batch = this.#pending;
     this.#pending = [];
     if (batch.length === 0) return;
-    const db = this.#requireDb();
-    const startSeq = this.#lastSeq;
-    const startBytes = this.#bytes;
-    const startMaxTime = this.#maxTime;
-    const outcomes: ({ ok: true; result: AppendResult; rows: Row[] } | { ok: false; error: unknown })[] = [];
-    try {
-      db.transaction(() => {
-        for (const item of batch) outcomes.push(this.#appendOne(db, item));
-        this.#statement('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('last_seq', String(this.#lastSeq));
-      })();
-    } catch (error) {
-      this.#lastSeq = startSeq;
-      this.#bytes = startBytes;
-      this.#maxTime = startMaxTime;
-      for (const item of batch) item.reject(error);
+    const writer = this.#writer;
+    if (writer === undefined) {
+      for (const item of batch) item.reject(new LivelogError('LIVELOG_ERR_STORE_CLOSED', 'the SQLite store is closed'));
       return;
     }
-    const appended: StoredEntry[] = [];
-    outcomes.forEach((outcome, i) => {
-      const item = batch[i] as PendingAppend;
-      if (outcome.ok) {
-        for (const row of outcome.rows) appended.push({ seq: row.seq, json: row.json });
-        item.resolve(outcome.result);
-      } else {
-        item.reject(outcome.error);
-      }
-    });
-    this.#listeners.emit(appended);
-  }
-
-  #appendOne(db: Database.Database, item: PendingAppend): { ok: true; result: AppendResult; rows: Row[] } | { ok: false; error: unknown } {
-    const key = item.options.idempotencyKey;
-    const seqBefore = this.#lastSeq;
-    const bytesBefore = this.#bytes;
-    const maxTimeBefore = this.#maxTime;
-    try {
-      if (key !== undefined) {
-        const seen = this.#statement('SELECT digest, first_seq, last_seq FROM idempotency WHERE key = ?').get(key) as
-          | { digest: string | null; first_seq: number; last_seq: number }
-          | undefined;
-        if (seen !== undefined) {
-          checkSameBody(key, seen.digest ?? undefined, item.options.bodyDigest);
-          return { ok: true, result: { firstSeq: seen.first_seq, lastSeq: seen.last_seq, replayed: true }, rows: [] };
-        }
-      }
-      const rows = item.entries.map((entry, i) => {
-        const seq = seqBefore + 1 + i;
-        return { seq, json: encodeEntry(this.#streamId, seq, entry), entry };
-      });
-      db.transaction(() => {
-        const insert = this.#statement('INSERT INTO entries (seq, time, level, source, size, json) VALUES (?, ?, ?, ?, ?, ?)');
-        const perSource = new Map<string, { count: number; lastSeq: number; lastTime: number }>();
-        for (const row of rows) {
-          insert.run(row.seq, row.entry.time, levelNumber(row.entry.level), row.entry.source, row.json.length, row.json);
-          this.#bytes += row.json.length;
-          const seen = perSource.get(row.entry.source);
-          if (seen === undefined) perSource.set(row.entry.source, { count: 1, lastSeq: row.seq, lastTime: row.entry.time });
-          else {
-            seen.count++;
-            seen.lastSeq = row.seq;
-            seen.lastTime = row.entry.time;
+    const request: CommitRequest = {
+      type: 'commit',
+      seqs: [],
+      times: [],
+      levels: [],
+      sources: [],
+      jsons: [],
+      sourceStats: [],
+      mark: null,
+      keys: [],
+      lastSeq: 0,
+    };
+    const sourceStats = new Map<string, [string, number, number, number]>();
+    const written: { item: PendingAppend; result: AppendResult }[] = [];
+    /** Keys written by this group: a batch repeating one answers like a retry. */
+    const groupKeys = new Map<string, { digest: string | undefined; result: AppendResult }>();
+    const replays: { item: PendingAppend; key: string }[] = [];
+    let seq = this.#lastSeq;
+    let maxTime = this.#maxTime;
+    for (const item of batch) {
+      const key = item.options.idempotencyKey;
+      try {
+        if (key !== undefined) {
+          if (groupKeys.has(key)) {
+            replays.push({ item, key });
+            continue;
+          }
+          const seen = this.#statement('SELECT digest, first_seq, last_seq FROM idempotency WHERE key = ?').get(key) as
+            | { digest: string | null; first_seq: number; last_seq: number }
+            | undefined;
+          if (seen !== undefined) {
+            checkSameBody(key, seen.digest ?? undefined, item.options.bodyDigest);
+            item.resolve({ firstSeq: seen.first_seq, lastSeq: seen.last_seq, replayed: true });
+            continue;
           }
         }
-        const upsert = this.#statement(
-          `INSERT INTO sources (name, entries, last_seq, last_time) VALUES (?, ?, ?, ?)
-           ON CONFLICT (name) DO UPDATE SET entries = entries + excluded.entries, last_seq = excluded.last_seq, last_time = excluded.last_time`,
-        );
-        for (const [name, seen] of perSource) upsert.run(name, seen.count, seen.lastSeq, seen.lastTime);
-        if (rows.length > 0) {
-          // One mark per batch instead of an index over every entry's time: the running maximum never
-          // decreases along seq, so the first mark at or past a time finds the batch to scan for `since`.
-          let maxTime = this.#maxTime;
-          for (const row of rows) if (row.entry.time > maxTime) maxTime = row.entry.time;
-          this.#statement('INSERT OR REPLACE INTO time_marks (last_seq, max_time) VALUES (?, ?)').run(seqBefore + rows.length, maxTime);
-          this.#maxTime = maxTime;
-        }
+        // Encode the whole batch before taking its seqs: a record JSON cannot carry consumes none.
+        const jsons = item.entries.map((entry, i) => encodeEntry(this.#streamId, seq + 1 + i, entry));
+        item.entries.forEach((entry, i) => {
+          const entrySeq = seq + 1 + i;
+          request.seqs.push(entrySeq);
+          request.times.push(entry.time);
+          request.levels.push(levelNumber(entry.level));
+          request.sources.push(entry.source);
+          request.jsons.push(jsons[i] as string);
+          if (entry.time > maxTime) maxTime = entry.time;
+          const stats = sourceStats.get(entry.source);
+          if (stats === undefined) sourceStats.set(entry.source, [entry.source, 1, entrySeq, entry.time]);
+          else {
+            stats[1]++;
+            stats[2] = entrySeq;
+            stats[3] = entry.time;
+          }
+        });
+        const result = { firstSeq: seq + 1, lastSeq: seq + item.entries.length, replayed: false };
+        seq += item.entries.length;
         if (key !== undefined) {
-          this.#statement('INSERT INTO idempotency (key, digest, first_seq, last_seq, created) VALUES (?, ?, ?, ?, ?)').run(
-            key,
-            item.options.bodyDigest ?? null,
-            seqBefore + 1,
-            seqBefore + rows.length,
-            Date.now(),
-          );
+          request.keys.push([key, item.options.bodyDigest ?? null, result.firstSeq, result.lastSeq, Date.now()]);
+          groupKeys.set(key, { digest: item.options.bodyDigest, result });
         }
-      })();
-      this.#lastSeq = seqBefore + rows.length;
-      return { ok: true, result: { firstSeq: seqBefore + 1, lastSeq: this.#lastSeq, replayed: false }, rows };
-    } catch (error) {
-      this.#lastSeq = seqBefore;
-      this.#bytes = bytesBefore;
-      this.#maxTime = maxTimeBefore;
-      return { ok: false, error };
+        written.push({ item, result });
+      } catch (error) {
+        item.reject(error);
+      }
     }
+    if (written.length === 0) {
+      // Only replays of keys this group would have written: impossible without writes, kept for safety.
+      for (const { item } of replays) item.reject(new LivelogError('LIVELOG_ERR_INTERNAL', 'idempotent replay without a write'));
+      return;
+    }
+    request.sourceStats = [...sourceStats.values()];
+    request.mark = [seq, maxTime];
+    request.lastSeq = seq;
+    try {
+      await writer.request(request);
+    } catch (error) {
+      const failure = new LivelogError('LIVELOG_ERR_STORE_UNAVAILABLE', `the SQLite store could not commit: ${(error as Error).message}`, {
+        cause: error,
+      });
+      for (const { item } of written) item.reject(failure);
+      for (const { item } of replays) item.reject(failure);
+      return;
+    }
+    this.#lastSeq = seq;
+    this.#maxTime = maxTime;
+    for (const json of request.jsons) this.#bytes += json.length;
+    for (const { item, result } of written) item.resolve(result);
+    for (const { item, key } of replays) {
+      const first = groupKeys.get(key) as { digest: string | undefined; result: AppendResult };
+      try {
+        checkSameBody(key, first.digest, item.options.bodyDigest);
+        item.resolve({ ...first.result, replayed: true });
+      } catch (error) {
+        item.reject(error);
+      }
+    }
+    const appended: StoredEntry[] = request.seqs.map((entrySeq, i) => ({ seq: entrySeq, json: request.jsons[i] as string }));
+    this.#listeners.emit(appended);
   }
 
   async readAfter(afterSeq: number, limit: number): Promise<StoredEntry[]> {
@@ -359,40 +323,36 @@ export class SqliteStore implements HealthCheckedStore {
   }
 
   async prune(policy: RetentionPolicy, batchSize: number): Promise<number> {
-    if (this.#closed) return 0;
+    const writer = this.#writer;
+    if (this.#closed || writer === undefined) return 0;
+    // Pruning must not race a commit: it counts on the bounds and byte total of committed data.
+    await this.#committing;
     const { first, last } = await this.bounds();
     const oldest = this.#statement('SELECT seq, time, size FROM entries WHERE seq >= ? ORDER BY seq LIMIT ?')
       .raw(true)
       .all(first, batchSize) as [number, number, number][];
     const cutoff = policy.maxAgeMs === undefined ? undefined : Date.now() - policy.maxAgeMs;
     let count = last - first + 1;
-    let bytes = this.#bytes;
+    let removedBytes = 0;
     let upTo = 0;
     for (const [seq, time, size] of oldest) {
       const overCount = policy.maxEntries !== undefined && count > policy.maxEntries;
-      const overBytes = policy.maxBytes !== undefined && bytes > policy.maxBytes;
+      const overBytes = policy.maxBytes !== undefined && this.#bytes - removedBytes > policy.maxBytes;
       const tooOld = cutoff !== undefined && time < cutoff;
       if (!overCount && !overBytes && !tooOld) break;
       upTo = seq;
       count--;
-      bytes -= size;
+      removedBytes += size;
     }
-    const db = this.#requireDb();
-    db.transaction(() => {
-      if (upTo > 0) {
-        this.#statement('DELETE FROM entries WHERE seq <= ?').run(upTo);
-        // Keep the mark of a batch retention cut in two: it still covers the entries after upTo.
-        this.#statement('DELETE FROM time_marks WHERE last_seq <= ?').run(upTo);
-      }
-      this.#statement('DELETE FROM idempotency WHERE created < ?').run(Date.now() - IDEMPOTENCY_TTL_MS);
-    })();
+    await writer.request({ type: 'prune', upTo, keysBefore: Date.now() - IDEMPOTENCY_TTL_MS });
     if (upTo === 0) return 0;
-    this.#bytes = bytes;
+    // Commits that landed meanwhile added their own bytes: take away only what was removed.
+    this.#bytes -= removedBytes;
     return upTo - first + 1;
   }
 
   async isReady(): Promise<boolean> {
-    return !this.#closed && this.#db !== undefined;
+    return !this.#closed && this.#db !== undefined && this.#writer?.failure === undefined;
   }
 
   onAppend(listener: AppendListener): () => void {
@@ -402,9 +362,17 @@ export class SqliteStore implements HealthCheckedStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#flush();
+    // Commit what was accepted before closing: pending appends were promised an answer.
+    while (this.#committing !== undefined || this.#pending.length > 0 || this.#flushScheduled) {
+      if (this.#committing === undefined && !this.#flushScheduled) this.#scheduleFlush();
+      await (this.#committing ?? new Promise((resolve) => setImmediate(resolve)));
+    }
+    await this.#writer?.close();
+    this.#writer = undefined;
     this.#db?.close();
     this.#db = undefined;
+    this.#lock?.close();
+    this.#lock = undefined;
   }
 
   #requireDb(): Database.Database {
@@ -421,5 +389,29 @@ export class SqliteStore implements HealthCheckedStore {
       this.#statements.set(sql, statement);
     }
     return statement;
+  }
+}
+
+/**
+ * Holds `livelog.lock` in SQLite's exclusive locking mode for the life of the process: a second
+ * process on the same directory fails here, and the operating system releases the lock when this
+ * process dies, even by kill -9.
+ */
+function takeLock(dir: string): Database.Database {
+  const lock = new Database(join(dir, 'livelog.lock'), { timeout: 1000 });
+  try {
+    lock.pragma('locking_mode = EXCLUSIVE');
+    // Exclusive mode keeps the lock after the first write transaction, until the connection closes.
+    lock.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER); DELETE FROM holder;');
+    lock.prepare('INSERT INTO holder (pid) VALUES (?)').run(process.pid);
+    return lock;
+  } catch (error) {
+    lock.close();
+    if (error instanceof Error && /locked|busy/i.test(error.message)) {
+      throw new LivelogError('LIVELOG_ERR_STORE_LOCKED', `another process is using ${dir}; stop it or choose another data directory`, {
+        cause: error,
+      });
+    }
+    throw error;
   }
 }
