@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
  * keep arriving in concurrent batches, sees every seq exactly once and in order.
  */
 describe('lossless delivery', () => {
-  it('survives 200+ random cuts (some mid-event) while 100,000 entries arrive in concurrent batches', async () => {
+  it('survives 250 random cuts (some mid-event) while 100,000 entries arrive in concurrent batches', async () => {
     const dir = await tempDir();
     const server = await spawnServer({ dataDir: dir.path, args: ['--log-level', 'warn', '--ring-entries', '2000'] });
     const proxy = await ChaosProxy.start({ port: server.port });
@@ -45,7 +45,7 @@ describe('lossless delivery', () => {
         }
       })();
       await writers;
-      await waitFor(() => proxy.cuts >= 200, { timeoutMs: 60_000, what: '200 cuts' });
+      await waitFor(() => proxy.cuts >= 250, { timeoutMs: 60_000, what: '250 cuts' });
       cutting = false;
       await cutter;
       await waitFor(() => reader.lastSeq === total, { timeoutMs: 60_000, what: `reader at ${total}` });
@@ -53,7 +53,9 @@ describe('lossless delivery', () => {
       expect(reader.seqs).toHaveLength(total);
       expect(reader.gaps).toEqual([]);
       expect(reader.resets).toEqual([]);
-      expect(reader.connections).toBeGreaterThanOrEqual(200);
+      // Every cut made the reader reconnect and resume (the last reconnect may still be on its way).
+      await waitFor(() => reader.connections > proxy.cuts, { what: 'a reconnect after every cut' });
+      console.info(`chaos: ${total} entries, ${proxy.cuts} cuts, ${reader.connections} connections, 0 lost/duplicated/reordered`);
     } finally {
       reader.stop();
       await proxy.close();
