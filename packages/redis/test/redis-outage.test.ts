@@ -95,7 +95,9 @@ describe('Redis lost and back while two livelog processes run', () => {
     }
     await done;
     expect(cuts).toBeGreaterThan(5);
-    console.log('STATS', cuts, JSON.stringify([...writer.statuses]), writer.acknowledged.filter((ack) => ack.replayed).length);
+    console.info(
+      `redis cuts: ${cuts} cuts, statuses ${JSON.stringify([...writer.statuses])}, ${writer.acknowledged.filter((ack) => ack.replayed).length} replays`,
+    );
     const total = 150 * 200;
     await waitFor(() => readers.every((reader) => reader.lastSeq >= total), { timeoutMs: 30_000, what: 'readers to get everything' });
     for (const reader of readers) {
