@@ -1,4 +1,4 @@
-import { type LevelName, levelFromNumber } from '@livelog/protocol';
+import { isLevelName, type LevelName, levelFromNumber } from '@livelog/protocol';
 
 /**
  * Level words seen in the wild (pino, winston, bunyan, log4j, syslog, Python, Go) and the level each
@@ -40,6 +40,8 @@ const MAX_LEVEL_NUMBER = 1000;
 
 /** The level a word or pino number stands for, or undefined when it stands for none. */
 export function parseLevelValue(value: unknown): LevelName | undefined {
+  // The common case first: one of the six names, exactly.
+  if (typeof value === 'string' && isLevelName(value)) return value;
   if (typeof value === 'number') {
     return Number.isFinite(value) && value >= 0 && value <= MAX_LEVEL_NUMBER ? levelFromNumber(value) : undefined;
   }

@@ -17,8 +17,12 @@ const RESERVED_KEYS = new Set(['msg', 'message', 'level', 'time', 'source']);
 // Control characters would let a source name break terminals and log lines that print it.
 const SOURCE_FORBIDDEN = /[\u0000-\u001f\u007f]/;
 
+/** Source names seen valid recently: a stream has few sources, and each line names one. */
+const knownSources = new Set<string>();
+
 /** Throws LIVELOG_ERR_INGEST_BAD_SOURCE unless `value` is a usable source name. */
 export function checkSource(value: unknown, line?: number): string {
+  if (typeof value === 'string' && knownSources.has(value)) return value;
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_SOURCE_LENGTH || SOURCE_FORBIDDEN.test(value)) {
     throw new LivelogError(
       'LIVELOG_ERR_INGEST_BAD_SOURCE',
@@ -26,6 +30,8 @@ export function checkSource(value: unknown, line?: number): string {
       line === undefined ? {} : { line },
     );
   }
+  if (knownSources.size >= 1024) knownSources.clear();
+  knownSources.add(value);
   return value;
 }
 
