@@ -8,6 +8,7 @@ import { type ConsoleStats, dispatchConsoleEvent } from './console-events.js';
 import { consoleStyles } from './render/console-styles.js';
 import { type ConsoleActions, renderConsole } from './render/render-console.js';
 import { HelpDialog } from './render/render-help.js';
+import { RowCache } from './render/row-cache.js';
 import { ConsoleSession } from './state/console-session.js';
 import { findErrorRow } from './state/find-error-row.js';
 import { EMPTY_FILTER, type FilterState, filterFromAttributes } from './state/line-filter.js';
@@ -74,6 +75,7 @@ export class LivelogConsole extends LitElement {
   #selectedSeq: number | undefined;
   #targetSeq: number | undefined;
   readonly #help = new HelpDialog();
+  readonly #rowCache = new RowCache();
   readonly #download = new DownloadTask(() => this.requestUpdate());
   #userScrollUntil = 0;
   #frame = 0;
@@ -98,8 +100,8 @@ export class LivelogConsole extends LitElement {
     () => this.globalShortcuts,
   );
   readonly #list: VirtualListController = new VirtualListController(this, {
-    getScrollElement: (): HTMLElement | null => this.renderRoot?.querySelector?.<HTMLElement>('.viewport') ?? null,
-    count: 0,
+    getScrollElement: (): HTMLElement | null => this.#viewport(),
+    rows: () => ({ count: this.#model?.buffer.rows.length ?? 0, shape: this.#model?.buffer.shape ?? 0 }),
     getItemKey: (index) => this.#model?.buffer.rows[index]?.key ?? index,
     estimateSize: ROW_HEIGHT,
     follow: true,
@@ -203,7 +205,7 @@ export class LivelogConsole extends LitElement {
     const index = this.#model?.buffer.lastGapIndex() ?? -1;
     if (index < 0) return;
     this.pause();
-    this.#list.virtualizer.scrollToIndex(index, { align: 'center' });
+    this.#list.scrollToIndex(index, 'center', this.following);
   }
 
   override connectedCallback(): void {
@@ -226,12 +228,12 @@ export class LivelogConsole extends LitElement {
     }
     if (changed.has('maxLines') && this.hasUpdated) this.#model?.setMaxLines(this.#maxLines());
     if (this.#model !== undefined) this.#model.tail = Math.max(0, Math.floor(this.tail));
-    this.#list.update({ count: this.#model?.buffer.rows.length ?? 0, follow: this.following });
+    this.#list.sync(this.following);
   }
 
   protected override updated(): void {
     const virtualizer = this.#list.virtualizer;
-    for (const row of this.renderRoot.querySelectorAll<HTMLElement>('.row[data-index]')) virtualizer.measureElement(row);
+    this.#list.measure(this.#viewport()?.firstElementChild?.children ?? []);
     if (this.following && !virtualizer.isAtEnd(4)) virtualizer.scrollToEnd();
     // Paging is decided after rendering, when the virtualizer's range matches what is on screen.
     const model = this.#model;
@@ -255,6 +257,7 @@ export class LivelogConsole extends LitElement {
       selectedSeq: this.#selectedSeq,
       targetSeq: this.#targetSeq,
       downloading: this.#download.label,
+      rowCache: this.#rowCache,
     };
     return renderConsole(model, this.#session, this.#list, view, this.#actions);
   }
@@ -304,7 +307,7 @@ export class LivelogConsole extends LitElement {
 
   #scrollToSeq(seq: number, align: 'center' | 'auto'): void {
     const index = this.#model?.buffer.rowIndexOfSeq(seq) ?? -1;
-    if (index >= 0) this.#list.virtualizer.scrollToIndex(index, { align });
+    if (index >= 0) this.#list.scrollToIndex(index, align, this.following);
   }
 
   #jumpToError(step: 1 | -1): void {
@@ -375,15 +378,16 @@ export class LivelogConsole extends LitElement {
     }
   }
 
-  readonly #viewport = (): HTMLElement | null => this.renderRoot.querySelector<HTMLElement>('.viewport');
+  readonly #viewport = (): HTMLElement | null => this.renderRoot?.querySelector?.<HTMLElement>('.viewport') ?? null;
 
   #onScroll(event: Event): void {
+    // Only a scroll of the user's can pause or resume; the layout is read only then, because reading it
+    // on every scroll forced a layout in the middle of each frame.
+    if (performance.now() >= this.#userScrollUntil) return;
     const viewport = event.currentTarget as HTMLElement;
     const atEnd = viewport.scrollHeight - viewport.scrollTop - viewport.clientHeight <= 4;
-    if (performance.now() < this.#userScrollUntil) {
-      if (this.following && !atEnd) this.pause();
-      else if (!this.following && atEnd && this.#model?.mode === 'live') this.goLive();
-    }
+    if (this.following && !atEnd) this.pause();
+    else if (!this.following && atEnd && this.#model?.mode === 'live') this.goLive();
   }
 }
 

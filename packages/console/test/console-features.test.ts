@@ -213,6 +213,74 @@ describe('<livelog-console> features in the dashboard', () => {
     await page.locator('livelog-console button[part~="follow"][aria-pressed="false"]').waitFor();
   });
 
+  it('scrolls a paused view by reusing rows and leaving no DOM behind, while new lines stay reachable', async () => {
+    const server = await startServer();
+    cleanups.push(() => server.close());
+    // `line <n>`, all info but the one numbered `error`.
+    const lines = (from: number, count: number, error = 0): string => {
+      let out = '';
+      for (let n = from; n < from + count; n++) out += `${JSON.stringify({ msg: `line ${n}`, level: n === error ? 'error' : 'info' })}\n`;
+      return out;
+    };
+    expect((await postLogs(server.url, lines(1, 1000))).status).toBe(200);
+    const { page, watch } = await openPage(browser);
+    cleanups.push(async () => {
+      expect(watch.errors).toEqual([]);
+      await page.context().close();
+    });
+    await page.goto(`${server.url}/`);
+    await page.locator('livelog-console .row[data-seq="1000"]').waitFor();
+    const viewport = page.locator('livelog-console .viewport');
+    await viewport.focus();
+    await page.keyboard.press('Space');
+    await page.locator('livelog-console button[part~="follow"][aria-pressed="false"]').waitFor();
+    await viewport.evaluate((element) => {
+      element.scrollTop = 400 * 20;
+    });
+    await page.locator('livelog-console .row[data-seq="410"]').click();
+    await page.locator('livelog-console .row.selected[data-seq="410"]').waitFor();
+
+    const scrolled = await viewport.evaluate(async (element) => {
+      const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+      const row = element.querySelector('.row[data-seq="410"]');
+      for (let i = 0; i < 5; i++) {
+        element.scrollTop -= 40;
+        await frame();
+      }
+      const kept = element.querySelector('.row[data-seq="410"]') === row;
+      for (let i = 0; i < 60; i++) {
+        element.scrollTop += i < 30 ? -240 : 240;
+        await frame();
+      }
+      const spacer = element.firstElementChild as Element;
+      return { kept, nodes: spacer.childNodes.length, rows: spacer.children.length };
+    });
+    // A row still in view is the same element: only rows coming into view are created.
+    expect(scrolled.kept).toBe(true);
+    // Regression: lit-html 3.3's repeat left a marker comment behind for every row that left the view.
+    expect(scrolled.nodes).toBeLessThanOrEqual(3 * scrolled.rows + 8);
+
+    // Lines arriving while paused, one of them an error: `e` from the selection reaches it at once,
+    // and scrolling down reaches the newest, however late the list counts them.
+    const pill = page.locator('livelog-console .pill');
+    expect((await postLogs(server.url, lines(1001, 5))).status).toBe(200);
+    await waitFor(async () => (await pill.textContent())?.includes('↓ 5 new lines'));
+    expect((await postLogs(server.url, lines(1006, 500, 1250))).status).toBe(200);
+    await waitFor(async () => (await pill.textContent())?.includes('505 new lines'));
+    await viewport.focus();
+    await page.keyboard.press('e');
+    await page.locator('livelog-console .row.selected[data-seq="1250"]').waitFor();
+    await waitFor(
+      async () => {
+        await viewport.evaluate((element) => {
+          element.scrollTop = element.scrollHeight;
+        });
+        return (await page.locator('livelog-console .row[data-seq="1505"]').count()) === 1;
+      },
+      { what: 'the newest line at the bottom' },
+    );
+  });
+
   it('renders hostile lines as text and runs no script', async () => {
     const server = await startServer();
     cleanups.push(() => server.close());

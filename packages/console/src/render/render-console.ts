@@ -8,10 +8,12 @@ import type { ConsoleSession } from '../state/console-session.js';
 import type { LogModel } from '../state/log-model.js';
 import type { VirtualListController } from '../state/virtual-list.js';
 import { entryToJson, entryToText } from './format-line.js';
+import { keyedRows } from './keyed-rows.js';
 import { renderHelp } from './render-help.js';
 import { type RowContext, renderRow } from './render-row.js';
 import { renderEdge, renderStatus } from './render-status.js';
 import { renderToolbar } from './render-toolbar.js';
+import type { RowCache } from './row-cache.js';
 
 /** The view's own state, as the element holds it. */
 export interface ConsoleView {
@@ -27,6 +29,8 @@ export interface ConsoleView {
   targetSeq: number | undefined;
   /** The progress label of a running download. */
   downloading: string | undefined;
+  /** Rendered row contents, kept between renders. */
+  rowCache: RowCache;
 }
 
 /** What the controls do. */
@@ -56,6 +60,7 @@ export function renderConsole(
   const rowContext: RowContext = {
     utc: view.utc,
     highlighter: session.highlighter,
+    cache: view.rowCache,
     selectedSeq: view.selectedSeq,
     targetSeq: view.targetSeq,
     onSelect: (entry) => actions.select(entry),
@@ -104,10 +109,16 @@ export function renderConsole(
         @wheel=${actions.userScrolls} @touchmove=${actions.userScrolls} @pointerdown=${actions.userScrolls} @keydown=${actions.userScrolls}>
         <div class="spacer" style="height:${list.virtualizer.getTotalSize()}px">
           ${renderEdge(model)}
-          ${list.items().map((item) => {
-            const row = rows[item.index];
-            return row === undefined ? nothing : renderRow(row, item.index, item.start, rowContext);
-          })}
+          ${keyedRows(
+            list.items(),
+            // Keyed by line, so a row that stays in view keeps its element while scrolling: only the rows
+            // coming into view are created, and the rest is not touched.
+            (item) => item.key as number | string,
+            (item) => {
+              const row = rows[item.index];
+              return row === undefined ? nothing : renderRow(row, item.index, item.start, rowContext);
+            },
+          )}
         </div>
       </div>
       ${

@@ -1,15 +1,19 @@
 import type { LogEntry } from '@livelog/protocol';
 import { html, nothing, type TemplateResult } from 'lit';
+import { guard } from 'lit/directives/guard.js';
 import { styleMap } from 'lit/directives/style-map.js';
 import type { BufferItem } from '../state/log-buffer.js';
 import { type AnsiSegment, ansiSegments } from './ansi-segments.js';
 import { compactFields, formatClock, formatFullTime } from './format-line.js';
 import { type Highlighter, splitHighlights } from './highlight.js';
+import type { RowCache } from './row-cache.js';
 
 /** What a row needs besides its item. */
 export interface RowContext {
   utc: boolean;
   highlighter: Highlighter;
+  /** Where rows keep what they show between renders. */
+  cache: RowCache;
   selectedSeq: number | undefined;
   targetSeq: number | undefined;
   onSelect: (entry: LogEntry) => void;
@@ -67,6 +71,20 @@ function renderDetail(entry: LogEntry, context: RowContext): TemplateResult {
 </div></div>`;
 }
 
+/**
+ * What a line's row shows that depends only on the line and on the UTC and highlight settings: its
+ * time, level badge, source, message and compact fields. Rows keep it in a RowCache, so scrolling
+ * and the renders new lines cause do not format, parse ANSI or search for marks again.
+ */
+export function renderRowContent(entry: LogEntry, utc: boolean, highlighter: Highlighter): TemplateResult {
+  return html`<span class="time" part="time" title=${formatFullTime(entry.time, utc)}>${formatClock(entry.time, utc)}</span><span class="lvl lvl-${
+    entry.level
+  }" part="level">${LEVEL_LABEL[entry.level] ?? entry.level}</span><span class="src" part="source">${entry.source}</span><span class="msg" part="message">${renderMessage(
+    entry.msg,
+    highlighter,
+  )}</span>${entry.fields === undefined ? nothing : html`<span class="fields" part="fields">${highlighted(compactFields(entry.fields), highlighter)}</span>`}`;
+}
+
 /** One loaded line, or the marker of a gap. Positioned by the virtual list. */
 export function renderRow(item: BufferItem, index: number, start: number, context: RowContext): TemplateResult {
   const position = `transform:translateY(${start}px)`;
@@ -78,15 +96,8 @@ export function renderRow(item: BufferItem, index: number, start: number, contex
   const entry = item.entry;
   const selected = entry.seq === context.selectedSeq;
   const classes = `row${selected ? ' selected' : ''}${entry.seq === context.targetSeq ? ' target' : ''}`;
+  const content = context.cache.content(entry, context.utc, context.highlighter);
+  // guard: a row that stays in view keeps its content's DOM untouched, not even compared part by part.
   return html`<div class=${classes} part="row" data-index=${index} data-seq=${entry.seq} data-level=${entry.level} style=${position}
-@click=${() => context.onSelect(entry)}><span class="time" part="time" title=${formatFullTime(entry.time, context.utc)}>${formatClock(
-    entry.time,
-    context.utc,
-  )}</span><span class="lvl lvl-${entry.level}" part="level">${LEVEL_LABEL[entry.level] ?? entry.level}</span><span class="src" part="source">${
-    entry.source
-  }</span><span class="msg" part="message">${renderMessage(entry.msg, context.highlighter)}</span>${
-    entry.fields === undefined
-      ? nothing
-      : html`<span class="fields" part="fields">${highlighted(compactFields(entry.fields), context.highlighter)}</span>`
-  }${selected ? renderDetail(entry, context) : nothing}</div>`;
+@click=${() => context.onSelect(entry)}>${guard([content], () => content)}${selected ? renderDetail(entry, context) : nothing}</div>`;
 }

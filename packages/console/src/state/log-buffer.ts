@@ -20,6 +20,9 @@ export interface EntryItem {
 /** What the buffer holds, in stream order. */
 export type BufferItem = EntryItem | GapMarker;
 
+let shapes = 0;
+const nextShape = (): number => ++shapes;
+
 /** Sort position of an item: gaps sit just before the first seq they name. */
 function positionOf(item: BufferItem): number {
   return item.kind === 'entry' ? item.entry.seq : item.fromSeq - 0.5;
@@ -44,6 +47,12 @@ export class LogBuffer {
   rejected = 0;
   /** Lines the buffer dropped from its oldest end to stay under its limit, since the last clear. */
   trimmed = 0;
+  /**
+   * Changes with every change of `rows` other than adding at the end (a prepend, a trim, a new
+   * filter, a clear): one that moves rows to other indices. While it stays the same, row N is still
+   * row N. Never the same in two buffers, so a view that switched buffers cannot mistake one for the other.
+   */
+  shape = nextShape();
 
   /** Everything held, in order. */
   get items(): readonly BufferItem[] {
@@ -92,6 +101,7 @@ export class LogBuffer {
   setMatch(match: (entry: LogEntry) => boolean): void {
     this.#match = match;
     this.#rows = this.#items.filter((item) => item.kind === 'gap' || match(item.entry));
+    this.shape = nextShape();
   }
 
   /** Adds entries newer than every one held (from the stream or a forward history page). Returns how many were kept. */
@@ -129,7 +139,10 @@ export class LogBuffer {
     if (older.length === 0) return 0;
     this.#items = older.concat(this.#items);
     const olderRows = older.filter((item) => item.kind === 'gap' || this.#match(item.entry));
-    if (olderRows.length > 0) this.#rows = olderRows.concat(this.#rows);
+    if (olderRows.length > 0) {
+      this.#rows = olderRows.concat(this.#rows);
+      this.shape = nextShape();
+    }
     this.#entryCount += older.length;
     return older.length;
   }
@@ -164,6 +177,7 @@ export class LogBuffer {
     let rowCut = 0;
     while (rowCut < this.#rows.length && positionOf(this.#rows[rowCut] as BufferItem) <= boundary) rowCut++;
     this.#rows.splice(0, rowCut);
+    if (rowCut > 0) this.shape = nextShape();
     this.#entryCount -= dropped;
     this.trimmed += dropped;
     return dropped;
@@ -183,7 +197,10 @@ export class LogBuffer {
     this.#items.length = cut;
     let rowCut = this.#rows.length;
     while (rowCut > 0 && positionOf(this.#rows[rowCut - 1] as BufferItem) >= boundary) rowCut--;
-    this.#rows.length = rowCut;
+    if (rowCut < this.#rows.length) {
+      this.#rows.length = rowCut;
+      this.shape = nextShape();
+    }
     this.#entryCount -= dropped;
     return dropped;
   }
@@ -229,5 +246,6 @@ export class LogBuffer {
     this.#rows = [];
     this.#entryCount = 0;
     this.trimmed = 0;
+    this.shape = nextShape();
   }
 }

@@ -8,10 +8,25 @@ import {
 } from '@tanstack/virtual-core';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
-/** Options of the list the console renders: how many rows, their keys, a height guess. */
+/**
+ * While paused, how long rows appended below the view may wait before the list counts them: each
+ * change of the count makes TanStack Virtual rebuild its layout of every row (5 ms for 200,000), and
+ * on every batch of a 5,000 lines/s stream that made a long frame every few frames of scrolling.
+ */
+const APPEND_DELAY_MS = 1000;
+/** Rows from the end of the counted ones where appended rows are counted at once: the reader is near. */
+const APPEND_NEAR_ROWS = 200;
+
+/** The rows as they are now: how many, and their LogBuffer.shape (which changes when rows move to other indices). */
+export interface RowsState {
+  count: number;
+  shape: number;
+}
+
+/** Options of the list the console renders: its rows, their keys, a height guess. */
 export interface VirtualListOptions {
   getScrollElement: () => HTMLElement | null;
-  count: number;
+  rows: () => RowsState;
   getItemKey: (index: number) => number | string;
   estimateSize: number;
   /** Keep the bottom in view as rows are appended. */
@@ -27,7 +42,14 @@ export class VirtualListController implements ReactiveController {
   readonly virtualizer: Virtualizer<HTMLElement, HTMLElement>;
   readonly #host: ReactiveControllerHost;
   #options: VirtualListOptions;
+  /** The rows the list counts: all of them, or fewer while appended ones wait (see sync). */
+  #count = 0;
   #cleanup: (() => void) | undefined;
+  #shape = -1;
+  #countedAt = 0;
+  #countTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Rows already handed to the virtualizer. */
+  #measured = new WeakSet<Element>();
 
   constructor(host: ReactiveControllerHost, options: VirtualListOptions) {
     this.#host = host;
@@ -38,7 +60,7 @@ export class VirtualListController implements ReactiveController {
 
   #resolve(options: VirtualListOptions): VirtualizerOptions<HTMLElement, HTMLElement> {
     return {
-      count: options.count,
+      count: this.#count,
       getScrollElement: options.getScrollElement,
       getItemKey: options.getItemKey,
       estimateSize: () => options.estimateSize,
@@ -55,10 +77,63 @@ export class VirtualListController implements ReactiveController {
     };
   }
 
-  /** Updates count, keys or follow; call before rendering. */
-  update(options: Partial<VirtualListOptions>): void {
-    this.#options = { ...this.#options, ...options };
+  /**
+   * Counts the rows and sets follow; call before rendering. While `shape` is unchanged, rows were
+   * only appended, so row N is still row N and the new rows lie below the counted ones. Then, while
+   * paused and away from the end, the list counts them at most once a second: the scrollbar lags,
+   * what is on screen never does. `now` counts them at once. Returns whether the count changed.
+   */
+  sync(follow: boolean, now = false): boolean {
+    const { count, shape } = this.#options.rows();
+    const counted = this.#count;
+    const end = this.virtualizer.range?.endIndex ?? counted;
+    const wait = this.#countedAt + APPEND_DELAY_MS - performance.now();
+    if (!now && !follow && shape === this.#shape && count > counted && end < counted - APPEND_NEAR_ROWS && wait > 0) {
+      if (this.#options.follow) this.#update(follow);
+      // Nothing else may render when they are due: the stream can stop and the view stand still.
+      this.#countTimer ??= setTimeout(() => {
+        this.#countTimer = undefined;
+        this.#host.requestUpdate();
+      }, wait);
+      return false;
+    }
+    if (count !== counted) this.#countedAt = performance.now();
+    this.#shape = shape;
+    this.#count = count;
+    this.#update(follow);
+    return count !== counted;
+  }
+
+  /**
+   * Scrolls to a row by its index. Rows the list has not counted yet are not in the DOM's height
+   * either, so they are counted and rendered first: the browser would clamp the scroll short of them.
+   */
+  scrollToIndex(index: number, align: 'center' | 'auto', follow: boolean): void {
+    const scroll = (): void => this.virtualizer.scrollToIndex(index, { align });
+    if (!this.sync(follow, true)) {
+      scroll();
+      return;
+    }
+    this.#host.requestUpdate();
+    void this.#host.updateComplete.then(scroll);
+  }
+
+  #update(follow: boolean): void {
+    this.#options = { ...this.#options, follow };
     this.virtualizer.setOptions(this.#resolve(this.#options));
+  }
+
+  /**
+   * Measures the rendered rows not measured yet. Rows are keyed by line, so an element stays one
+   * line's: the virtualizer's ResizeObserver reports any later change of its height (a selection, a
+   * wrap), and measuring every row on every render only forced a layout in the middle of the frame.
+   */
+  measure(rows: Iterable<Element>): void {
+    for (const row of rows) {
+      if (this.#measured.has(row) || !(row instanceof HTMLElement) || row.dataset.index === undefined) continue;
+      this.#measured.add(row);
+      this.virtualizer.measureElement(row);
+    }
   }
 
   items(): VirtualItem[] {
@@ -74,6 +149,8 @@ export class VirtualListController implements ReactiveController {
   }
 
   hostDisconnected(): void {
+    clearTimeout(this.#countTimer);
+    this.#countTimer = undefined;
     this.#cleanup?.();
     this.#cleanup = undefined;
   }
