@@ -1,6 +1,5 @@
-import { ChaosProxy, waitFor } from '@livelog/test-utils';
+import { ChaosProxy, ResumingReader, waitFor } from '@livelog/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AlternatingReader } from './support/alternating-reader.js';
 import { historySeqs, readyStatus, startInstance } from './support/livelog-instance.js';
 import { dropStream, REDIS_URL, TestRedisServer, uniqueKey } from './support/redis-server.js';
 import { RetryingWriter } from './support/retrying-writer.js';
@@ -18,7 +17,9 @@ describe('Redis lost and back while two livelog processes run', () => {
     const key = uniqueKey('outage');
     const a = await startInstance(redis.url, key, cleanups);
     const b = await startInstance(redis.url, key, cleanups);
-    const readers = [a, b].map((instance) => new AlternatingReader({ bases: [instance.url], firstQuery: '?from=start' }).start());
+    const readers = [a, b].map((instance) =>
+      new ResumingReader({ url: `${instance.url}/api/stream?from=start`, pauseMs: () => 5 }).start(),
+    );
     cleanups.push(async () => {
       for (const reader of readers) reader.stop();
     });
@@ -79,7 +80,9 @@ describe('Redis lost and back while two livelog processes run', () => {
     const viaProxy = `redis://127.0.0.1:${proxy.port}`;
     const a = await startInstance(viaProxy, key, cleanups);
     const b = await startInstance(viaProxy, key, cleanups);
-    const readers = [a, b].map((instance) => new AlternatingReader({ bases: [instance.url], firstQuery: '?from=start' }).start());
+    const readers = [a, b].map((instance) =>
+      new ResumingReader({ url: `${instance.url}/api/stream?from=start`, pauseMs: () => 5 }).start(),
+    );
     cleanups.push(async () => {
       for (const reader of readers) reader.stop();
     });
@@ -116,14 +119,16 @@ describe('Redis lost and back while two livelog processes run', () => {
     const a = await startInstance(redis.url, key, cleanups);
     const b = await startInstance(redis.url, key, cleanups);
     // As an EventSource does, every reconnect repeats the URL (from=start) with the Last-Event-ID.
-    const readers = [a, b].map((instance) => new AlternatingReader({ bases: [instance.url], query: '?from=start' }).start());
+    const readers = [a, b].map((instance) =>
+      new ResumingReader({ url: `${instance.url}/api/stream?from=start`, pauseMs: () => 5, keepEntries: true }).start(),
+    );
     cleanups.push(async () => {
       for (const reader of readers) reader.stop();
     });
     const before = new RetryingWriter({ bases: [a.url, b.url], batches: 10, batchSize: 100 });
     await before.run();
     await waitFor(() => readers.every((reader) => reader.lastSeq === 1000), { what: 'readers to get the first stream' });
-    const oldStream = readers[0]?.ids[0]?.split(':')[0];
+    const oldStream = readers[0]?.entries[0]?.id.split(':')[0];
 
     await redis.kill();
     await redis.restart();
@@ -137,7 +142,7 @@ describe('Redis lost and back while two livelog processes run', () => {
       reader.stop();
       expect(reader.resets.map((reset) => reset.reason)).toEqual(['foreign']);
       expect(reader.mismatchedIds).toBe(0);
-      const newIds = reader.ids.slice(1000);
+      const newIds = reader.entries.slice(1000).map((entry) => entry.id);
       const newStream = newIds[0]?.split(':')[0];
       expect(newStream).not.toBe(oldStream);
       expect(newIds).toEqual(Array.from({ length: 500 }, (_, i) => `${newStream}:${i + 1}`));

@@ -1,6 +1,5 @@
-import { type SpawnedServer, waitFor } from '@livelog/test-utils';
+import { ResumingReader, type SpawnedServer, waitFor } from '@livelog/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AlternatingReader } from './support/alternating-reader.js';
 import { historySeqs, startInstance } from './support/livelog-instance.js';
 import { dropStream, REDIS_URL, uniqueKey } from './support/redis-server.js';
 import { RetryingWriter } from './support/retrying-writer.js';
@@ -25,9 +24,10 @@ describe('two livelog processes on one Redis', () => {
     const key = streamKey();
     const a = await instance(key);
     const b = await instance(key);
-    const reader = new AlternatingReader({
-      bases: [a.url, b.url],
-      firstQuery: '?from=start',
+    // Each reconnect goes to the other instance, with the Last-Event-ID the reader holds.
+    const reader = new ResumingReader({
+      url: [a.url, b.url].map((base) => `${base}/api/stream?from=start`),
+      pauseMs: () => 5,
       cutAfterMs: () => 5 + Math.floor(Math.random() * 120),
       cutAfterEntries: () => 200 + Math.floor(Math.random() * 3000),
     }).start();
@@ -42,7 +42,7 @@ describe('two livelog processes on one Redis', () => {
     expect(reader.gaps).toEqual([]);
     expect(reader.connections).toBeGreaterThan(20);
     // Both instances served the reader, and both took writes.
-    expect(Math.min(...reader.helloBy)).toBeGreaterThan(5);
+    expect(Math.min(...reader.hellosByUrl)).toBeGreaterThan(5);
     const seqs = writer.acknowledged.flatMap((ack) => Array.from({ length: ack.lastSeq - ack.firstSeq + 1 }, (_, i) => ack.firstSeq + i));
     expect(seqs.sort((x, y) => x - y)).toEqual(Array.from({ length: 100_000 }, (_, i) => i + 1));
   }, 180_000);
@@ -51,9 +51,9 @@ describe('two livelog processes on one Redis', () => {
     const key = streamKey();
     const a = await instance(key);
     const b = await instance(key);
-    const reader = new AlternatingReader({
-      bases: [a.url, b.url],
-      firstQuery: '?from=start',
+    const reader = new ResumingReader({
+      url: [a.url, b.url].map((base) => `${base}/api/stream?from=start`),
+      pauseMs: () => 5,
       cutAfterMs: () => 20 + Math.random() * 200,
     }).start();
     cleanups.push(async () => reader.stop());

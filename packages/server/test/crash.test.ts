@@ -69,7 +69,7 @@ describe('kill -9', () => {
       expect((after.body as { firstId: string }).firstId).toBe(`${stored[0]?.id.split(':')[0]}:${maxBefore + 1}`);
 
       await waitFor(() => reader.lastSeq === maxBefore + 5, { timeoutMs: 20_000, what: 'reader resumed past the restart' });
-      expect(reader.check(maxBefore + 5)).toEqual({ missing: 0, duplicates: 0, reordered: 0 });
+      expect(reader.check(maxBefore + 5)).toEqual({ missing: 0, duplicates: 0, reordered: 0, extra: 0 });
       expect(reader.resets).toEqual([]);
       expect(reader.lastSeq).toBeGreaterThan(lastBeforeCrash);
     } finally {

@@ -49,7 +49,7 @@ describe('lossless delivery', () => {
       cutting = false;
       await cutter;
       await waitFor(() => reader.lastSeq === total, { timeoutMs: 60_000, what: `reader at ${total}` });
-      expect(reader.check(total)).toEqual({ missing: 0, duplicates: 0, reordered: 0 });
+      expect(reader.check(total)).toEqual({ missing: 0, duplicates: 0, reordered: 0, extra: 0 });
       expect(reader.seqs).toHaveLength(total);
       expect(reader.gaps).toEqual([]);
       expect(reader.resets).toEqual([]);
@@ -77,7 +77,7 @@ describe('lossless delivery', () => {
       await postLogs(server.url, sameMs);
       await waitFor(() => reader.lastSeq === 5000);
       reader.stop();
-      expect(reader.check(5000)).toEqual({ missing: 0, duplicates: 0, reordered: 0 });
+      expect(reader.check(5000)).toEqual({ missing: 0, duplicates: 0, reordered: 0, extra: 0 });
       expect(reader.connections).toBe(2);
     } finally {
       await proxy.close();
@@ -113,7 +113,7 @@ describe('lossless delivery', () => {
         proxy.cutAllAfter(Math.floor(Math.random() * 3000));
       }
       await waitFor(() => reader.lastSeq === 2000);
-      expect(reader.check(2000)).toEqual({ missing: 0, duplicates: 0, reordered: 0 });
+      expect(reader.check(2000)).toEqual({ missing: 0, duplicates: 0, reordered: 0, extra: 0 });
     } finally {
       reader.stop();
       await proxy.close();

@@ -51,7 +51,7 @@ describe('graceful shutdown', () => {
       for (const count of stored.values()) expect(count).toBe(100);
       const total = acked.size * 100;
       await waitFor(() => reader.lastSeq === total, { timeoutMs: 20_000, what: 'reader resumed after restart' });
-      expect(reader.check(total)).toEqual({ missing: 0, duplicates: 0, reordered: 0 });
+      expect(reader.check(total)).toEqual({ missing: 0, duplicates: 0, reordered: 0, extra: 0 });
     } finally {
       running = false;
       reader.stop();

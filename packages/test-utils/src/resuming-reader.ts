@@ -3,8 +3,11 @@ import { openSse, type SseConnection } from './sse-connection.js';
 
 /** Options of a resuming reader. */
 export interface ResumingReaderOptions {
-  /** Stream URL, query included (`http://…/api/stream?from=start`). */
-  url: string;
+  /**
+   * Stream URL, query included (`http://…/api/stream?from=start`). Several URLs (instances behind a
+   * load balancer) are taken in turn, one per connection.
+   */
+  url: string | readonly string[];
   headers?: Record<string, string>;
   /** Pause before each reconnect, in ms. Defaults to none. */
   pauseMs?: () => number;
@@ -12,6 +15,10 @@ export interface ResumingReaderOptions {
   keepEntries?: boolean;
   /** Send the cursor as `?lastEventId=` instead of the header, like polyfills do. */
   cursorInQuery?: boolean;
+  /** After each connect, cut the connection after this many ms (undefined: never). */
+  cutAfterMs?: () => number | undefined;
+  /** After each connect, cut the connection once it delivered this many entries. */
+  cutAfterEntries?: () => number;
 }
 
 /**
@@ -30,13 +37,21 @@ export class ResumingReader {
   lastEventId = '';
   /** Connections opened, the first one included. */
   connections = 0;
+  /** Connections that got a `hello`, per URL (one element for a single URL). */
+  readonly hellosByUrl: number[];
+  /** Entries whose SSE `id:` differed from the id inside their data (should stay 0). */
+  mismatchedIds = 0;
   readonly #options: ResumingReaderOptions;
+  readonly #urls: readonly string[];
   #connection: SseConnection | undefined;
   #running = false;
   #timer: NodeJS.Timeout | undefined;
+  #cutTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ResumingReaderOptions) {
     this.#options = options;
+    this.#urls = typeof options.url === 'string' ? [options.url] : options.url;
+    this.hellosByUrl = this.#urls.map(() => 0);
   }
 
   /** The highest seq seen so far (0 for none). */
@@ -57,58 +72,71 @@ export class ResumingReader {
 
   stop(): void {
     this.#running = false;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    clearTimeout(this.#timer);
+    clearTimeout(this.#cutTimer);
     this.#connection?.close();
   }
 
-  /** Seqs that are missing, repeated or out of order, compared with 1..expected. */
-  check(expected: number): { missing: number; duplicates: number; reordered: number } {
+  /** Seqs that are missing from 1..expected, repeated, out of order, or beyond `expected`. */
+  check(expected: number): { missing: number; duplicates: number; reordered: number; extra: number } {
     let duplicates = 0;
     let reordered = 0;
+    let extra = 0;
     const seen = new Set<number>();
     let previous = 0;
     for (const seq of this.seqs) {
       if (seen.has(seq)) duplicates++;
       else if (seq < previous) reordered++;
+      if (seq > expected) extra++;
       seen.add(seq);
       previous = Math.max(previous, seq);
     }
     let missing = 0;
     for (let seq = 1; seq <= expected; seq++) if (!seen.has(seq)) missing++;
-    return { missing, duplicates, reordered };
+    return { missing, duplicates, reordered, extra };
   }
 
   #connect(): void {
     if (!this.#running) return;
+    const index = this.connections % this.#urls.length;
     this.connections++;
-    let url = this.#options.url;
+    let url = this.#urls[index] as string;
     const headers = { ...this.#options.headers };
     if (this.lastEventId !== '') {
       if (this.#options.cursorInQuery) url += `${url.includes('?') ? '&' : '?'}lastEventId=${encodeURIComponent(this.lastEventId)}`;
       else headers['last-event-id'] = this.lastEventId;
     }
+    let budget = this.#options.cutAfterEntries?.() ?? Number.POSITIVE_INFINITY;
     const connection = openSse(url, headers, {
       onEvent: (message) => {
+        if (this.#connection !== connection) return;
         this.lastEventId = message.lastEventId;
         if (message.type === 'message') {
           const entry = JSON.parse(message.data) as LogEntry;
           this.seqs.push(entry.seq);
+          if (message.lastEventId !== entry.id) this.mismatchedIds++;
           if (this.#options.keepEntries) this.entries.push(entry);
+          if (--budget <= 0) connection.close();
         } else if (message.type === 'gap') this.gaps.push(JSON.parse(message.data) as GapEvent);
         else if (message.type === 'reset') this.resets.push(JSON.parse(message.data) as ResetEvent);
-        else if (message.type === 'hello') this.hellos.push(JSON.parse(message.data) as HelloEvent);
-        else if (message.type === 'close') this.closeReasons.push((JSON.parse(message.data) as { reason: string }).reason);
+        else if (message.type === 'hello') {
+          this.hellos.push(JSON.parse(message.data) as HelloEvent);
+          this.hellosByUrl[index] = (this.hellosByUrl[index] ?? 0) + 1;
+        } else if (message.type === 'close') this.closeReasons.push((JSON.parse(message.data) as { reason: string }).reason);
       },
       onIdOnly: (id) => {
-        this.lastEventId = id;
+        if (this.#connection === connection) this.lastEventId = id;
       },
       onEnd: (error) => {
         if (error !== undefined) this.errors.push(error);
         if (this.#connection !== connection || !this.#running) return;
+        clearTimeout(this.#cutTimer);
         const pause = this.#options.pauseMs?.() ?? 0;
         this.#timer = setTimeout(() => this.#connect(), pause);
       },
     });
     this.#connection = connection;
+    const cutAfter = this.#options.cutAfterMs?.();
+    if (cutAfter !== undefined) this.#cutTimer = setTimeout(() => connection.close(), cutAfter);
   }
 }
