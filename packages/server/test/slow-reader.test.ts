@@ -1,10 +1,29 @@
 import { readFileSync } from 'node:fs';
-import { delay, openSse, postLogs, ResumingReader, spawnServer, tempDir, waitFor } from '@livelog/test-utils';
+import { delay, openSse, postLogs, ResumingReader, type SseConnection, spawnServer, tempDir, waitFor } from '@livelog/test-utils';
 import { describe, expect, it } from 'vitest';
 
 function rssBytes(pid: number): number {
   const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(match?.[1] ?? 0) * 1024;
+}
+
+/** A raw SSE connection that only counts entries and keeps the last event id, so it can be paused. */
+function countingReader(url: string): { connection: SseConnection; count: number; lastEventId: string; ended: boolean } {
+  const reader = { connection: undefined as unknown as SseConnection, count: 0, lastEventId: '', ended: false };
+  reader.connection = openSse(
+    url,
+    {},
+    {
+      onEvent: (message) => {
+        reader.lastEventId = message.lastEventId;
+        if (message.type === 'message') reader.count++;
+      },
+      onEnd: () => {
+        reader.ended = true;
+      },
+    },
+  );
+  return reader;
 }
 
 /**
@@ -26,29 +45,15 @@ describe('slow reader', () => {
       for (let i = 0; i < 2000; i++) body += `{"msg":"slow ${from + i} ${filler}"}\n`;
       return body;
     };
-    let count = 0;
-    let lastEventId = '';
-    let ended = false;
-    const connection = openSse(
-      `${server.url}/api/stream?from=start`,
-      {},
-      {
-        onEvent: (message) => {
-          lastEventId = message.lastEventId;
-          if (message.type === 'message') count++;
-        },
-        onEnd: () => {
-          ended = true;
-        },
-      },
-    );
+    const raw = countingReader(`${server.url}/api/stream?from=start`);
+    const { connection } = raw;
     const warmup = 100_000;
     const total = warmup + 200_000;
     try {
       // Ingest alone grows the heap to a plateau (GC heuristics, SQLite's cache); reach it first, so the
       // measurement below shows what the slow reader costs.
       for (let from = 0; from < warmup; from += 2000) await postLogs(server.url, batch(from));
-      await waitFor(() => count === warmup, { timeoutMs: 30_000 });
+      await waitFor(() => raw.count === warmup, { timeoutMs: 30_000 });
       const baseline = rssBytes(pid);
       connection.pause();
       let peak = baseline;
@@ -63,16 +68,16 @@ describe('slow reader', () => {
       // The frames the reader has not taken would fill about 90 MB if the server queued them.
       expect(peak - baseline).toBeLessThan(frames / 2);
       connection.resume();
-      await waitFor(() => count === total || ended, { timeoutMs: 60_000, what: 'all entries after resuming' });
-      if (ended && count < total) {
+      await waitFor(() => raw.count === total || raw.ended, { timeoutMs: 60_000, what: 'all entries after resuming' });
+      if (raw.ended && raw.count < total) {
         // Disconnected (it should not be, with a 60 s stall limit): the cursor still finishes the job.
-        const reader = new ResumingReader({ url: `${server.url}/api/stream`, headers: { 'last-event-id': lastEventId } }).start();
-        await waitFor(() => reader.lastSeq === total, { timeoutMs: 60_000 });
-        reader.stop();
-        count += reader.seqs.length;
+        const resumed = new ResumingReader({ url: `${server.url}/api/stream`, headers: { 'last-event-id': raw.lastEventId } }).start();
+        await waitFor(() => resumed.lastSeq === total, { timeoutMs: 60_000 });
+        resumed.stop();
+        raw.count += resumed.seqs.length;
       }
-      expect(count).toBe(total);
-      expect(lastEventId.endsWith(`:${total}`)).toBe(true);
+      expect(raw.count).toBe(total);
+      expect(raw.lastEventId.endsWith(`:${total}`)).toBe(true);
     } finally {
       connection.close();
       await server.kill();
@@ -84,24 +89,10 @@ describe('slow reader', () => {
     const dir = await tempDir();
     const server = await spawnServer({ dataDir: dir.path, args: ['--log-level', 'warn', '--stall-timeout', '300ms'] });
     const filler = 'y'.repeat(1000);
-    let count = 0;
-    let lastEventId = '';
-    let ended = false;
-    const connection = openSse(
-      `${server.url}/api/stream?from=start`,
-      {},
-      {
-        onEvent: (message) => {
-          lastEventId = message.lastEventId;
-          if (message.type === 'message') count++;
-        },
-        onEnd: () => {
-          ended = true;
-        },
-      },
-    );
+    const raw = countingReader(`${server.url}/api/stream?from=start`);
+    const { connection } = raw;
     try {
-      await waitFor(() => lastEventId !== '');
+      await waitFor(() => raw.lastEventId !== '');
       connection.pause();
       for (let i = 0; i < 10; i++) {
         await postLogs(server.url, Array.from({ length: 1000 }, (_, n) => `{"msg":"${i * 1000 + n} ${filler}"}`).join('\n'));
@@ -111,12 +102,12 @@ describe('slow reader', () => {
       // Still not reading: the server must give up on this reader by itself.
       await waitFor(stalled, { timeoutMs: 20_000, what: 'stall disconnect' });
       connection.resume();
-      await waitFor(() => ended, { timeoutMs: 20_000, what: 'the client to see the connection end' });
-      const reader = new ResumingReader({ url: `${server.url}/api/stream`, headers: { 'last-event-id': lastEventId } }).start();
-      await waitFor(() => reader.lastSeq === 10_000, { timeoutMs: 20_000 });
-      reader.stop();
-      expect(count + reader.seqs.length).toBe(10_000);
-      expect(reader.seqs[0]).toBe(count + 1);
+      await waitFor(() => raw.ended, { timeoutMs: 20_000, what: 'the client to see the connection end' });
+      const resumed = new ResumingReader({ url: `${server.url}/api/stream`, headers: { 'last-event-id': raw.lastEventId } }).start();
+      await waitFor(() => resumed.lastSeq === 10_000, { timeoutMs: 20_000 });
+      resumed.stop();
+      expect(raw.count + resumed.seqs.length).toBe(10_000);
+      expect(resumed.seqs[0]).toBe(raw.count + 1);
     } finally {
       connection.close();
       await server.kill();
