@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStream } from '@livelog/client';
+import { freePort } from '@livelog/test-utils';
 
 /**
  * `node bench/dist/client-throughput.js`: how fast @livelog/client parses and delivers entries in
@@ -30,15 +30,6 @@ interface Round {
   bytes: number;
   /** CPU time this process spent (user + system), in ms. */
   cpuMs: number;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 async function startServer(dataDir: string): Promise<{ url: string; child: ChildProcess }> {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, resolveServerConfig } from '@livelog/server';
+import { CHROMIUM_ARGS, chromiumPath } from '@livelog/test-utils';
 import { chromium, type Page } from 'playwright-core';
 
 /**
@@ -15,7 +16,6 @@ import { chromium, type Page } from 'playwright-core';
 const LINES = Number(process.env.CONSOLE_BENCH_LINES ?? 100_000);
 const RATE = Number(process.env.CONSOLE_BENCH_RATE ?? 5_000);
 const SECONDS = Number(process.env.CONSOLE_BENCH_SECONDS ?? 8);
-const CHROMIUM = process.env.LIVELOG_CHROMIUM ?? '/usr/bin/chromium';
 const LEVELS = ['info', 'debug', 'warn', 'error', 'info', 'trace'];
 
 function lines(from: number, count: number): string {
@@ -91,16 +91,8 @@ async function main(): Promise<void> {
   );
   const base = await server.listen();
   const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    executablePath: chromiumPath(),
+    args: [...CHROMIUM_ARGS],
   });
   let feeding = true;
   let fed = 0;

@@ -1,10 +1,10 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@livelog/test-utils';
 
 /**
  * `node bench/dist/redis-vs-sqlite.js`: the Redis Streams store next to the SQLite store, in one run,
@@ -241,15 +241,6 @@ function ndjsonBody(first: number, count: number): Buffer {
     text += `{"time":${time},"level":"${level}","source":"api-${i % 8}","msg":"GET ${paths[i % paths.length]}/${(i * 7919) % 100_000} ${status} ${(i * 31) % 997}ms","req":"r-${(i * 2_654_435_761) % 4_294_967_296}","user":${(i * 104_729) % 50_000}}\n`;
   }
   return Buffer.from(text);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 async function startServe(args: string[]): Promise<Instance> {

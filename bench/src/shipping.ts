@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createReadStream, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@livelog/test-utils';
 
 /**
  * `node bench/dist/shipping.js`: how fast logs get in (issue 5), in one run on this machine.
@@ -271,15 +271,6 @@ function runToEnd(child: ChildProcess): Promise<number | null> {
     child.once('error', reject);
     child.once('close', (code) => resolve(code));
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 async function startServe(scratch: string, name: string): Promise<{ url: string; stop(): Promise<void> }> {

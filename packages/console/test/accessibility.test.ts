@@ -1,16 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { postLogs, startServer, type TestServer, waitFor } from '@livelog/test-utils';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertConsoleBuilt, launchBrowser, loadedSeqs, openPage } from './support/browser.js';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadedSeqs, useBrowser } from './support/browser.js';
 
 /** axe-core from node_modules, injected into the page: no network needed. */
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-let browser: Browser;
+const suite = useBrowser();
 let server: TestServer;
-const cleanups: (() => Promise<unknown>)[] = [];
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 /** Every ANSI foreground, plain and bright: a program's colors must stay readable in both themes. */
@@ -20,24 +19,19 @@ const ANSI = [
 ].join(' ');
 
 beforeAll(async () => {
-  assertConsoleBuilt();
-  [browser, server] = await Promise.all([launchBrowser(), startServer()]);
+  server = await startServer();
   const body = LEVELS.map((level, i) =>
     JSON.stringify({ msg: `${level} line ${ANSI}`, level, source: ['api', 'db'][i % 2], user: { id: i } }),
   );
   expect((await postLogs(server.url, `${body.join('\n')}\n`)).status).toBe(200);
 });
 afterAll(async () => {
-  await browser?.close();
   await server?.close();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
 async function open(colorScheme: 'light' | 'dark'): Promise<Page> {
-  const { page, watch } = await openPage(browser, { colorScheme });
-  cleanups.push(async () => {
+  const { page, watch } = await suite.openPage({ colorScheme });
+  suite.defer(async () => {
     expect(watch.errors).toEqual([]);
     await page.context().close();
   });

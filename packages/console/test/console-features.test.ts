@@ -1,22 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { ingest, postLogs, startServer, type TestServer, waitFor } from '@livelog/test-utils';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertConsoleBuilt, launchBrowser, loadedSeqs, openPage, type PageWatch, screenshot } from './support/browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { loadedSeqs, type PageWatch, screenshot, useBrowser } from './support/browser.js';
 
-let browser: Browser;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  assertConsoleBuilt();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const suite = useBrowser();
 
 const LEVELS = ['info', 'debug', 'warn', 'error', 'info', 'trace'] as const;
 const SOURCES = ['api', 'worker', 'db'] as const;
@@ -41,13 +29,13 @@ async function open(
   options: { width?: number; colorScheme?: 'light' | 'dark'; path?: string } = {},
 ): Promise<{ server: TestServer; page: Page; watch: PageWatch }> {
   const server = await startServer({ retry: '5ms' });
-  cleanups.push(() => server.close());
+  suite.defer(() => server.close());
   for (let sent = 0; sent < lines; sent += 1000) {
     const reply = await postLogs(server.url, mixed(Math.min(1000, lines - sent), sent + 1));
     expect(reply.status).toBe(200);
   }
-  const { page, watch } = await openPage(browser, options);
-  cleanups.push(() => page.context().close());
+  const { page, watch } = await suite.openPage(options);
+  suite.defer(() => page.context().close());
   await page.goto(`${server.url}/${options.path ?? ''}`);
   await page.locator('livelog-console .state[data-state="live"]').waitFor();
   return { server, page, watch };
@@ -149,11 +137,11 @@ describe('<livelog-console> features in the dashboard', () => {
 
   it('opens a permalink around its line, highlights it, and goes back to live', async () => {
     const server = await startServer();
-    cleanups.push(() => server.close());
+    suite.defer(() => server.close());
     const first = await ingest(server.url, 2000, 'line');
     const stream = first.firstId.slice(0, first.firstId.lastIndexOf(':'));
-    const { page } = await openPage(browser);
-    cleanups.push(() => page.context().close());
+    const { page } = await suite.openPage();
+    suite.defer(() => page.context().close());
     await page.goto(`${server.url}/#id=${stream}:50`);
     const target = page.locator('livelog-console .row.target[data-seq="50"]');
     await target.waitFor();
@@ -215,7 +203,7 @@ describe('<livelog-console> features in the dashboard', () => {
 
   it('scrolls a paused view by reusing rows and leaving no DOM behind, while new lines stay reachable', async () => {
     const server = await startServer();
-    cleanups.push(() => server.close());
+    suite.defer(() => server.close());
     // `line <n>`, all info but the one numbered `error`.
     const lines = (from: number, count: number, error = 0): string => {
       let out = '';
@@ -223,8 +211,8 @@ describe('<livelog-console> features in the dashboard', () => {
       return out;
     };
     expect((await postLogs(server.url, lines(1, 1000))).status).toBe(200);
-    const { page, watch } = await openPage(browser);
-    cleanups.push(async () => {
+    const { page, watch } = await suite.openPage();
+    suite.defer(async () => {
       expect(watch.errors).toEqual([]);
       await page.context().close();
     });
@@ -283,7 +271,7 @@ describe('<livelog-console> features in the dashboard', () => {
 
   it('renders hostile lines as text and runs no script', async () => {
     const server = await startServer();
-    cleanups.push(() => server.close());
+    suite.defer(() => server.close());
     const hostile = [
       '<script>window.__xss = 1</script>',
       '<img src=x onerror="window.__xss = 2">',
@@ -294,8 +282,8 @@ describe('<livelog-console> features in the dashboard', () => {
       .map((msg, i) => JSON.stringify({ msg, source: `<b>src${i}</b>`, html: '<img src=y onerror="window.__xss=5">' }))
       .join('\n');
     expect((await postLogs(server.url, `${body}\n`)).status).toBe(200);
-    const { page, watch } = await openPage(browser);
-    cleanups.push(() => page.context().close());
+    const { page, watch } = await suite.openPage();
+    suite.defer(() => page.context().close());
     await page.goto(`${server.url}/`);
     await page.locator('livelog-console .row[data-seq="4"]').waitFor();
     const texts = (await renderedRows(page)).map((row) => row.text);
@@ -353,8 +341,8 @@ describe('<livelog-console> features in the dashboard', () => {
       ),
     ).toBe('search');
 
-    const { page: narrow } = await openPage(browser, { width: 360, height: 720, colorScheme: 'dark' });
-    cleanups.push(() => narrow.context().close());
+    const { page: narrow } = await suite.openPage({ width: 360, height: 720, colorScheme: 'dark' });
+    suite.defer(() => narrow.context().close());
     await narrow.goto(page.url());
     await narrow.locator('livelog-console .row[data-seq="300"]').waitFor();
     const overflow = await narrow.evaluate(() => document.documentElement.scrollWidth);

@@ -1,38 +1,25 @@
 import { ChaosProxy, delay, getJson, ingest, startServer, type TestServer, waitFor } from '@livelog/test-utils';
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertConsoleBuilt, launchBrowser, loadedSeqs, openPage, pageEvents, screenshot } from './support/browser.js';
+import { describe, expect, it } from 'vitest';
+import { loadedSeqs, pageEvents, screenshot, useBrowser } from './support/browser.js';
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-let browser: Browser;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  assertConsoleBuilt();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const suite = useBrowser();
 
 async function serve(input: Parameters<typeof startServer>[0] = {}): Promise<{ server: TestServer; proxy: ChaosProxy }> {
   // A short `retry:` keeps reconnects quick: the client's backoff starts from the server's value.
   const server = await startServer({ retry: '5ms', ...input });
-  cleanups.push(() => server.close());
+  suite.defer(() => server.close());
   const proxy = await ChaosProxy.start({ port: Number(new URL(server.url).port) });
-  cleanups.push(() => proxy.close());
+  suite.defer(() => proxy.close());
   return { server, proxy };
 }
 
 describe('the dashboard streams lines live and never loses one', () => {
   it('shows lines ingested while the page is open, in order', async () => {
     const { server } = await serve();
-    const { page, watch } = await openPage(browser);
-    cleanups.push(() => page.context().close());
+    const { page, watch } = await suite.openPage();
+    suite.defer(() => page.context().close());
     await page.goto(`${server.url}/`);
     await page.locator('livelog-console .state[data-state="live"]').waitFor();
     await ingest(server.url, 300, 'first');
@@ -48,8 +35,8 @@ describe('the dashboard streams lines live and never loses one', () => {
   it('works under a base path, with relative URLs only', async () => {
     const { server } = await serve({ basePath: '/team/logs' });
     expect(server.url.endsWith('/team/logs')).toBe(true);
-    const { page, watch } = await openPage(browser);
-    cleanups.push(() => page.context().close());
+    const { page, watch } = await suite.openPage();
+    suite.defer(() => page.context().close());
     const requests: string[] = [];
     page.on('request', (request) => requests.push(new URL(request.url()).pathname));
     await page.goto(server.url);
@@ -64,8 +51,8 @@ describe('the dashboard streams lines live and never loses one', () => {
 
   it('holds every seq exactly once after its connection is cut again and again while 20,000 lines flow', async () => {
     const { server, proxy } = await serve();
-    const { page, watch } = await openPage(browser);
-    cleanups.push(() => page.context().close());
+    const { page, watch } = await suite.openPage();
+    suite.defer(() => page.context().close());
     await page.goto(proxy.url('/'));
     await page.locator('livelog-console .state[data-state="live"]').waitFor();
 
@@ -105,8 +92,8 @@ describe('the dashboard streams lines live and never loses one', () => {
 
   it('marks the exact place and size of a gap left by retention during a long cut', async () => {
     const { server, proxy } = await serve({ retainEntries: 100 });
-    const { page } = await openPage(browser, { width: 1000, height: 500 });
-    cleanups.push(() => page.context().close());
+    const { page } = await suite.openPage({ width: 1000, height: 500 });
+    suite.defer(() => page.context().close());
     await page.goto(proxy.url('/'));
     await page.locator('livelog-console .state[data-state="live"]').waitFor();
     await ingest(server.url, 10, 'before');

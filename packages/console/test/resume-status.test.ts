@@ -9,47 +9,26 @@ import {
   tempDir,
   waitFor,
 } from '@livelog/test-utils';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  assertConsoleBuilt,
-  consoleCall,
-  launchBrowser,
-  loadedSeqs,
-  openPage,
-  pageEvents,
-  recordStatus,
-  statusFrames,
-} from './support/browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { consoleCall, loadedSeqs, pageEvents, recordStatus, statusFrames, useBrowser } from './support/browser.js';
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const seqOf = (id: string): number => Number(id.slice(id.lastIndexOf(':') + 1));
 
-let browser: Browser;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  assertConsoleBuilt();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const suite = useBrowser();
 
 async function serve(input: Parameters<typeof startServer>[0] = {}): Promise<{ server: TestServer; proxy: ChaosProxy }> {
   const server = await startServer({ retry: '5ms', ...input });
-  cleanups.push(() => server.close());
+  suite.defer(() => server.close());
   const proxy = await ChaosProxy.start({ port: Number(new URL(server.url).port) });
-  cleanups.push(() => proxy.close());
+  suite.defer(() => proxy.close());
   return { server, proxy };
 }
 
 async function newPage(): Promise<Page> {
-  const { page } = await openPage(browser);
-  cleanups.push(() => page.context().close());
+  const { page } = await suite.openPage();
+  suite.defer(() => page.context().close());
   return page;
 }
 
@@ -176,10 +155,10 @@ describe('the status line while a resume catches up', () => {
 describe('the status line while the server is down', () => {
   it('counts reconnect attempts with a countdown to the next one, and recovers when the server is back', async () => {
     const data = await tempDir('livelog-console-down-');
-    cleanups.push(() => data.remove());
+    suite.defer(() => data.remove());
     const args = ['--retry', '400ms', '--log-level', 'warn'];
     let server: SpawnedServer = await spawnServer({ dataDir: data.path, args });
-    cleanups.push(() => server.kill());
+    suite.defer(() => server.kill());
     const page = await newPage();
     await page.goto(`${server.url}/`);
     await live(page);

@@ -1,33 +1,21 @@
 import { ingest, postLogs, startServer, type TestServer, waitFor } from '@livelog/test-utils';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertConsoleBuilt, consoleCall, launchBrowser, loadedSeqs, openPage } from './support/browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { consoleCall, loadedSeqs, useBrowser } from './support/browser.js';
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-let browser: Browser;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  assertConsoleBuilt();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const suite = useBrowser();
 
 async function serve(): Promise<TestServer> {
   const server = await startServer({ retry: '5ms' });
-  cleanups.push(() => server.close());
+  suite.defer(() => server.close());
   return server;
 }
 
 async function newPage(): Promise<Page> {
-  const { page } = await openPage(browser);
-  cleanups.push(() => page.context().close());
+  const { page } = await suite.openPage();
+  suite.defer(() => page.context().close());
   return page;
 }
 

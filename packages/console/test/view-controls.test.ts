@@ -1,11 +1,10 @@
 import { getJson, postLogs, startServer, type TestServer, waitFor } from '@livelog/test-utils';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertConsoleBuilt, launchBrowser, loadedSeqs, openPage } from './support/browser.js';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadedSeqs, useBrowser } from './support/browser.js';
 
-let browser: Browser;
+const suite = useBrowser();
 let server: TestServer;
-const cleanups: (() => Promise<unknown>)[] = [];
 
 /**
  * Yesterday at 03:04:05.678 UTC, which is 08:34:05.678 in Kolkata (UTC+05:30, no daylight saving).
@@ -17,8 +16,7 @@ const DATE = new Date(TIME).toISOString().slice(0, 10);
 const LONG = Array.from({ length: 80 }, (_, i) => `word${i}`).join(' ');
 
 beforeAll(async () => {
-  assertConsoleBuilt();
-  [browser, server] = await Promise.all([launchBrowser(), startServer()]);
+  server = await startServer();
   const body = [
     { msg: LONG, level: 'warn', source: 'api', time: TIME, user: { id: 7, name: 'ann' } },
     { msg: 'short \u001b[32mgreen\u001b[0m', level: 'info', source: 'worker', time: TIME + 1000 },
@@ -27,16 +25,12 @@ beforeAll(async () => {
   expect((await postLogs(server.url, `${body.map((line) => JSON.stringify(line)).join('\n')}\n`)).status).toBe(200);
 });
 afterAll(async () => {
-  await browser?.close();
   await server?.close();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
 async function open(): Promise<Page> {
-  const { page, watch } = await openPage(browser, { timezoneId: 'Asia/Kolkata', width: 1000, height: 600 });
-  cleanups.push(async () => {
+  const { page, watch } = await suite.openPage({ timezoneId: 'Asia/Kolkata', width: 1000, height: 600 });
+  suite.defer(async () => {
     expect(watch.errors).toEqual([]);
     await page.context().close();
   });

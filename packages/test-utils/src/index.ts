@@ -1,4 +1,5 @@
 export { ChaosProxy } from './chaos-proxy.js';
+export { CHROMIUM_ARGS, chromiumPath } from './chromium.js';
 export { getJson, type IngestReply, ingest, ndjson, postLogs } from './http.js';
 export { ResumingReader, type ResumingReaderOptions } from './resuming-reader.js';
 export { cliPath, type SpawnedServer, type SpawnServerOptions, spawnServer } from './spawn-server.js';

@@ -1,14 +1,12 @@
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tempDir } from '@livelog/test-utils';
+import { CHROMIUM_ARGS, chromiumPath, tempDir } from '@livelog/test-utils';
 import { build } from 'esbuild';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import type { BrowserHarness } from './browser-harness.js';
 import type { ClientDriver, DriverOpenOptions, DriverStream } from './client-driver.js';
 import type { RecorderSnapshot } from './stream-recorder.js';
 
-const CHROMIUM = process.env.LIVELOG_CHROMIUM ?? '/usr/bin/chromium';
 /** Path prefix the test page and bundle are served under, on whatever origin a test needs. */
 export const HARNESS_PATH = '/__livelog_test__/';
 
@@ -46,21 +44,12 @@ export interface ChromiumDriver extends ClientDriver {
  * (or proxy) under test and its requests are same-origin, as a console served by livelog would be.
  */
 export async function chromiumDriver(): Promise<ChromiumDriver> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run scripts/ensure-chromium.mjs or set LIVELOG_CHROMIUM`);
   const script = await bundleHarness();
   const profile = await tempDir('livelog-chromium-');
   const context = await chromium.launchPersistentContext(profile.path, {
-    executablePath: CHROMIUM,
+    executablePath: chromiumPath(),
     headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    args: [...CHROMIUM_ARGS],
   });
   await context.route(`**${HARNESS_PATH}**`, async (route) => {
     const url = new URL(route.request().url());

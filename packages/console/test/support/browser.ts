@@ -1,12 +1,13 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM_ARGS, chromiumPath } from '@livelog/test-utils';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 const PACKAGE = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Screenshots of the main states, kept as test artifacts (git-ignored). */
 export const ARTIFACTS = join(PACKAGE, '.artifacts');
-const CHROMIUM = process.env.LIVELOG_CHROMIUM ?? '/usr/bin/chromium';
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -31,18 +32,9 @@ export function assertConsoleBuilt(): void {
 
 /** Debian's Chromium, headless, with a fresh temporary profile. One per test file. */
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run node scripts/ensure-chromium.mjs (or set LIVELOG_CHROMIUM)`);
   return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    executablePath: chromiumPath(),
+    args: [...CHROMIUM_ARGS],
   });
 }
 
@@ -53,10 +45,46 @@ export interface PageWatch {
 }
 
 /** A new page that records errors and console output, and collects the console's events on `window`. */
-export async function openPage(
-  browser: Browser,
-  options: { width?: number; height?: number; colorScheme?: 'light' | 'dark'; timezoneId?: string } = {},
-): Promise<{ page: Page; watch: PageWatch }> {
+/** Viewport and emulation of a page. */
+export interface PageOptions {
+  width?: number;
+  height?: number;
+  colorScheme?: 'light' | 'dark';
+  timezoneId?: string;
+}
+
+/**
+ * The browser of one test file, as vitest hooks: launched before the file's tests, closed after them,
+ * and `defer`red cleanups run (newest first) after each test.
+ */
+export function useBrowser(): {
+  openPage(options?: PageOptions): Promise<{ page: Page; watch: PageWatch }>;
+  defer(cleanup: () => Promise<unknown>): void;
+} {
+  let browser: Browser | undefined;
+  const cleanups: (() => Promise<unknown>)[] = [];
+  beforeAll(async () => {
+    assertConsoleBuilt();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return {
+    openPage: (options) => {
+      if (browser === undefined) throw new Error('the browser starts in beforeAll');
+      return openPage(browser, options);
+    },
+    defer: (cleanup) => {
+      cleanups.push(cleanup);
+    },
+  };
+}
+
+export async function openPage(browser: Browser, options: PageOptions = {}): Promise<{ page: Page; watch: PageWatch }> {
   const context = await browser.newContext({
     viewport: { width: options.width ?? 1200, height: options.height ?? 720 },
     colorScheme: options.colorScheme ?? 'light',
