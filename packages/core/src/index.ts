@@ -2,6 +2,7 @@ export { Broker, type BrokerOptions, type BrokerStats, type SubscribeOptions } f
 export { FrameRing, type FrameRingOptions, type RingSlice } from './broker/frame-ring.js';
 export { type ResolvedStart, resolveStart, type StartRequest } from './broker/start-position.js';
 export { Subscription } from './broker/subscription.js';
+export { createEngine, type EngineLog, type EngineOptions, type LivelogEngine } from './engine/create-engine.js';
 export { toLogEntry } from './entry/encode-entry.js';
 export { compileFilter, type EntryFilter, isEmptyFilter, textMatches } from './entry/entry-filter.js';
 export type { NewEntry } from './entry/new-entry.js';
@@ -18,6 +19,7 @@ export { encodeComment, encodeEntryFrame, encodeEvent, encodeIdOnly, type SseEve
 export type { SseSink } from './sse/sse-sink.js';
 export { AppendListeners } from './store/append-listeners.js';
 export { checkSameBody, digestBody, IDEMPOTENCY_TTL_MS } from './store/idempotency.js';
+export { type IdentityChangingStore, type IdentityListener, isIdentityChanging } from './store/identity-changing-store.js';
 export type {
   AppendListener,
   AppendOptions,
@@ -34,4 +36,5 @@ export type {
 export { isHealthChecked } from './store/log-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.js';
+export { createStoreFromUrl, type StoreProvider } from './store/store-provider.js';
 export { createStreamId } from './store/stream-id.js';

@@ -1,5 +1,5 @@
 import { LivelogError } from '@livelog/core';
-import { createClient, type RedisClientOptions } from 'redis';
+import { createClient, type RedisClientOptions } from '@redis/client';
 
 /** How the store connects. */
 export interface ConnectRedisOptions {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RedisArgument } from 'redis';
+import type { RedisArgument } from '@redis/client';
 
 /** The one thing a script needs from a connection: sending a raw command. */
 export interface CommandSender {

@@ -1,6 +1,6 @@
 import { type NewEntry, type StoredEntry, toLogEntry } from '@livelog/core';
 import { describeLogStore } from '@livelog/core/contract';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dropStream, REDIS_URL, TestRedisServer, uniqueKey, waitFor } from '../test/support/redis-server.js';
 import { RedisStreamStore, type RedisStreamStoreOptions } from './redis-stream-store.js';

@@ -8,6 +8,8 @@ import {
   createStreamId,
   type HealthCheckedStore,
   IDEMPOTENCY_TTL_MS,
+  type IdentityChangingStore,
+  type IdentityListener,
   isEmptyFilter,
   isLivelogError,
   LivelogError,
@@ -87,12 +89,12 @@ const scripts = {
  *
  * @see ../../../docs/guides/deploy-redis.md
  */
-export class RedisStreamStore implements HealthCheckedStore {
+export class RedisStreamStore implements HealthCheckedStore, IdentityChangingStore {
   readonly kind = 'redis';
   readonly #options: Required<Omit<RedisStreamStoreOptions, 'onError'>> & Pick<RedisStreamStoreOptions, 'onError'>;
   readonly #keys: RedisKeys;
   readonly #listeners = new AppendListeners();
-  readonly #identityListeners = new Set<(stream: string) => void>();
+  readonly #identityListeners = new Set<IdentityListener>();
   readonly #pending = new Set<Promise<unknown>>();
   #client: Client | undefined;
   #follower: AppendFollower | undefined;
@@ -308,9 +310,9 @@ export class RedisStreamStore implements HealthCheckedStore {
   /**
    * Registers a listener for a change of the stream identity while the store is open: the keys were
    * wiped (FLUSHALL, DEL, a Redis restart without persistence) and a new stream began. Every cursor
-   * of the old identity is then foreign; a server should end its readers so that they reconnect.
+   * of the old identity is then foreign; `createEngine` ends its readers so that they reconnect.
    */
-  onIdentityChange(listener: (stream: string) => void): () => void {
+  onIdentityChange(listener: IdentityListener): () => void {
     this.#identityListeners.add(listener);
     return () => this.#identityListeners.delete(listener);
   }

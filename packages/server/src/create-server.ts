@@ -1,7 +1,7 @@
-import type { LogStore } from '@livelog/core';
+import { createEngine, type LivelogEngine, type LogStore, type StoreProvider } from '@livelog/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { assertSafeBind, type ServerConfig } from './config.js';
-import { type LivelogEngine, openEngine } from './engine.js';
+import { createStore } from './create-store.js';
 import { livelog } from './plugin.js';
 
 /** A standalone livelog server. */
@@ -19,8 +19,13 @@ export interface LivelogServer {
 }
 
 export interface CreateServerOptions {
-  /** A store to use instead of the one the config names (tests, embedding). */
+  /** A store, not yet opened, to use instead of the one the config names (tests, embedding). */
   store?: LogStore;
+  /**
+   * How store URLs in the config (`--store redis://…`) become stores, by scheme. Defaults to none:
+   * the server knows SQLite and memory only. `livelog serve` passes the Redis provider.
+   */
+  storeProviders?: readonly StoreProvider[];
   /** A pino logger; defaults to one at `config.logLevel` on stdout. */
   logger?: FastifyBaseLogger;
 }
@@ -40,8 +45,8 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     requestTimeout: 60_000,
     keepAliveTimeout: 65_000,
   });
-  const engine = await openEngine({
-    store: options.store ?? config.store,
+  const engine = await createEngine({
+    store: options.store ?? (await createStore(config.store, options.storeProviders)),
     retention: config.retention,
     broker: {
       heartbeatMs: config.stream.heartbeatMs,
@@ -49,8 +54,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       retryMs: config.stream.retryMs,
       ring: { maxEntries: config.stream.ringEntries, maxBytes: config.stream.ringBytes },
     },
-    onPruned: (removed) => app.log.debug({ removed }, 'retention pruned entries'),
-    onPruneError: (error) => app.log.error({ err: error }, 'retention pass failed'),
+    log: app.log,
   });
   await app.register(livelog, {
     ...(config.basePath ? { prefix: config.basePath } : {}),

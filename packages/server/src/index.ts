@@ -11,7 +11,7 @@ export {
 } from './config.js';
 export { isUnlimited, parseDuration, parseSize } from './config-values.js';
 export { type CreateServerOptions, createServer, type LivelogServer } from './create-server.js';
-export { createStore, type EngineOptions, type LivelogEngine, openEngine, storeFactories } from './engine.js';
+export { createStore } from './create-store.js';
 export { errorBody, toLivelogError } from './errors.js';
 export { type LivelogPluginOptions, livelog, livelog as default } from './plugin.js';
 export { NodeSseSink, SSE_HEADERS } from './sse/node-sse-sink.js';

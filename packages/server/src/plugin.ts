@@ -1,10 +1,10 @@
-import type { BrokerOptions, IngestLimits, LogStore, RetentionPolicy } from '@livelog/core';
-import { DEFAULT_INGEST_LIMITS, LivelogError } from '@livelog/core';
+import type { BrokerOptions, IngestLimits, LivelogEngine, LogStore, RetentionPolicy, StoreProvider } from '@livelog/core';
+import { createEngine, DEFAULT_INGEST_LIMITS, LivelogError } from '@livelog/core';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { authorize } from './auth/authorize.js';
 import { parseTokenSpec, TokenBook, type TokenSpec } from './auth/tokens.js';
 import type { StoreConfig } from './config.js';
-import { type LivelogEngine, openEngine } from './engine.js';
+import { createStore } from './create-store.js';
 import { errorBody, toLivelogError } from './errors.js';
 import { registerCors } from './routes/cors.js';
 import { registerHealth } from './routes/health.js';
@@ -19,12 +19,17 @@ import { registerStream } from './routes/stream.js';
 /** Options of the livelog Fastify plugin. Register it with a `prefix` to mount it under a path. */
 export interface LivelogPluginOptions {
   /**
-   * A running engine (see `openEngine`). When omitted the plugin opens one from `store`, `retention`
-   * and `broker`, and stops it when the Fastify instance closes.
+   * A running engine (see `createEngine` in `@livelog/core`). When omitted the plugin creates one from
+   * `store`, `retention` and `broker`, and stops it when the Fastify instance closes.
    */
   engine?: LivelogEngine;
-  /** The store of an engine the plugin opens. Defaults to SQLite in `./livelog-data`. */
+  /**
+   * The store of an engine the plugin creates: a store not yet opened, or a config. Defaults to
+   * SQLite in `./livelog-data`.
+   */
   store?: LogStore | StoreConfig;
+  /** How a `{ kind: 'url' }` store config becomes a store, by URL scheme. Defaults to none. */
+  storeProviders?: readonly StoreProvider[];
   retention?: RetentionPolicy;
   broker?: BrokerOptions;
   /** Tokens (`SECRET` or `SECRET:read+ingest`); none means no auth. Defaults to none. */
@@ -55,12 +60,11 @@ export const livelog: FastifyPluginAsync<LivelogPluginOptions> = async (app: Fas
   const owned = options.engine === undefined;
   const engine =
     options.engine ??
-    (await openEngine({
-      store: options.store ?? { kind: 'sqlite', dir: './livelog-data', durability: 'normal' },
+    (await createEngine({
+      store: await storeOf(options),
       ...(options.retention ? { retention: options.retention } : {}),
       ...(options.broker ? { broker: options.broker } : {}),
-      onPruned: (removed) => app.log.debug({ removed }, 'retention pruned entries'),
-      onPruneError: (error) => app.log.error({ err: error }, 'retention pass failed'),
+      log: app.log,
     }));
   const tokens = new TokenBook((options.tokens ?? []).map((token) => (typeof token === 'string' ? parseTokenSpec(token) : token)));
   const metrics = new ServerMetrics(engine, { processMetrics: options.processMetrics ?? true });
@@ -108,3 +112,8 @@ export const livelog: FastifyPluginAsync<LivelogPluginOptions> = async (app: Fas
   registerMetrics(app, context);
   if (options.home ?? true) registerHome(app);
 };
+
+async function storeOf(options: LivelogPluginOptions): Promise<LogStore> {
+  const store = options.store ?? { kind: 'sqlite', dir: './livelog-data', durability: 'normal' };
+  return 'open' in store ? store : createStore(store, options.storeProviders);
+}

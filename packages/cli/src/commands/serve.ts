@@ -2,7 +2,7 @@ import { isLivelogError } from '@livelog/core';
 import type { LivelogServer, ServerConfigInput } from '@livelog/server';
 import { DEFAULTS } from '@livelog/server/defaults';
 import { type Command, Option } from 'commander';
-import type { StoreWarn } from './store-factories.js';
+import type { StoreWarn } from './store-providers.js';
 
 /** Flags of `livelog serve`, as commander hands them over. */
 interface ServeFlags {
@@ -104,15 +104,14 @@ async function serve(flags: ServeFlags): Promise<void> {
   if (flags.token !== undefined) input.tokens = flags.token;
   // The server and the stores load only when serving, so `livelog tail` and friends start fast.
   const { createServer, resolveServerConfig } = await import('@livelog/server');
-  const { registerStoreFactories } = await import('./store-factories.js');
+  const { serveStoreProviders } = await import('./store-providers.js');
   let server: LivelogServer | undefined;
   const stderrWarn: StoreWarn = (details, message) => process.stderr.write(`livelog serve: ${message} ${JSON.stringify(details)}\n`);
-  registerStoreFactories({
-    warn: () => (server === undefined ? stderrWarn : (details, message) => server?.app.log.warn(details, message)),
-    broker: () => server?.engine.broker,
-  });
+  const storeProviders = serveStoreProviders(() =>
+    server === undefined ? stderrWarn : (details, message) => server?.app.log.warn(details, message),
+  );
   try {
-    server = await createServer(resolveServerConfig(input));
+    server = await createServer(resolveServerConfig(input), { storeProviders });
   } catch (error) {
     fail(error);
   }

@@ -1,6 +1,6 @@
+import type { LivelogEngine } from '@livelog/core';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { LivelogEngine } from '../engine.js';
 import type { RouteContext } from './route-context.js';
 
 /** Prometheus metrics of one livelog plugin instance, in a registry of its own. */

@@ -1,7 +1,6 @@
-import type { IngestLimits } from '@livelog/core';
+import type { IngestLimits, LivelogEngine } from '@livelog/core';
 import type { onRequestHookHandler } from 'fastify';
 import type { Scope, TokenBook } from '../auth/tokens.js';
-import type { LivelogEngine } from '../engine.js';
 import type { ServerMetrics } from './metrics.js';
 
 /** What every route of the plugin shares. */

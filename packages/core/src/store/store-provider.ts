@@ -1,0 +1,36 @@
+import { LivelogError } from '../errors.js';
+import type { LogStore } from './log-store.js';
+
+/**
+ * Builds the stores of one or more URL schemes, such as `redis:` and `rediss:`. Whoever starts a
+ * server passes the providers it ships (`livelog serve` passes Redis); the server itself knows no
+ * store beyond SQLite and memory, and there is no global registry.
+ */
+export interface StoreProvider {
+  /** URL schemes with their colon, as `URL#protocol` spells them: `['redis:', 'rediss:']`. */
+  readonly schemes: readonly string[];
+  /** A store for `url`, not yet opened. Throws LIVELOG_ERR_CONFIG_INVALID for a URL it cannot use. */
+  create(url: string): LogStore | Promise<LogStore>;
+}
+
+/**
+ * The store a URL names, built by the provider of its scheme. Throws LIVELOG_ERR_CONFIG_INVALID for
+ * a URL that is not one or whose scheme no provider knows, naming the schemes that are known.
+ */
+export async function createStoreFromUrl(url: string, providers: readonly StoreProvider[]): Promise<LogStore> {
+  let scheme: string;
+  try {
+    scheme = new URL(url).protocol;
+  } catch {
+    throw new LivelogError('LIVELOG_ERR_CONFIG_INVALID', 'the store is not a URL such as redis://127.0.0.1:6379/0?key=livelog');
+  }
+  const provider = providers.find((candidate) => candidate.schemes.includes(scheme));
+  if (provider === undefined) {
+    const known = providers.flatMap((candidate) => candidate.schemes.map((name) => `${name}//`));
+    throw new LivelogError(
+      'LIVELOG_ERR_CONFIG_INVALID',
+      `no store is available for ${scheme}// URLs (store URLs known here: ${known.length > 0 ? known.join(', ') : 'none'})`,
+    );
+  }
+  return provider.create(url);
+}
