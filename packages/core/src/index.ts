@@ -3,7 +3,7 @@ export { FrameRing, type FrameRingOptions, type RingSlice } from './broker/frame
 export { type ResolvedStart, resolveStart, type StartRequest } from './broker/start-position.js';
 export { Subscription } from './broker/subscription.js';
 export { createEngine, type EngineLog, type EngineOptions, type LivelogEngine } from './engine/create-engine.js';
-export { toLogEntry } from './entry/encode-entry.js';
+export { encodeEntry, encodeEntryBody, encodeEntryHead, toLogEntry } from './entry/encode-entry.js';
 export { compileFilter, type EntryFilter, isEmptyFilter, textMatches } from './entry/entry-filter.js';
 export type { NewEntry } from './entry/new-entry.js';
 export { isLivelogError, LivelogError, type LivelogErrorDetails } from './errors.js';

@@ -24,7 +24,17 @@ export function isValidStreamId(value: string): boolean {
 export function encodeCursor(cursor: Cursor): string {
   if (!isValidStreamId(cursor.stream)) throw new TypeError(`invalid stream id: ${JSON.stringify(cursor.stream)}`);
   if (!Number.isSafeInteger(cursor.seq) || cursor.seq < 0) throw new TypeError(`invalid seq: ${cursor.seq}`);
-  return `${cursor.stream}:${cursor.seq}`;
+  return formatId(cursor.stream, cursor.seq);
+}
+
+/**
+ * `<stream>:<seq>` without encodeCursor's checks, for paths that spell an id per entry and per reader
+ * (frames, gaps, stored JSON) with a stream id checked once, when its store opened. Validating again
+ * there doubled the cost of each id (about 60 ns against 30 ns). Callers with unchecked input use
+ * encodeCursor.
+ */
+export function formatId(stream: string, seq: number): string {
+  return `${stream}:${seq}`;
 }
 
 /** The result of decoding a cursor: the cursor, or why it is not one. */

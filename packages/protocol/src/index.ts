@@ -5,6 +5,7 @@ export {
   type DecodedCursor,
   decodeCursor,
   encodeCursor,
+  formatId,
   isValidStreamId,
   MAX_CURSOR_LENGTH,
 } from './cursor.js';

@@ -49,12 +49,13 @@ return {stream, last, first, created}
 
 /**
  * Appends one batch: checks the idempotency key, assigns seqs, writes every entry with the explicit
- * id `<seq>-0` and its JSON (the id and seq are known only here, so the script prefixes them to the
- * rest of the entry's JSON, encoded by the caller), updates the counters and source indexes, and
- * remembers the key. KEYS[5], when given, is the idempotency key.
+ * id `<seq>-0` and its JSON (the id and seq are known only here, so the script writes the head that
+ * core's `encodeEntryHead` writes, in front of the body the caller encoded with `encodeEntryBody`),
+ * updates the counters and source indexes, and remembers the key. KEYS[5], when given, is the
+ * idempotency key. A test compares the stored JSON with `encodeEntry`'s, byte for byte.
  *
  * ARGV: candidate stream id, now, body digest, key TTL in ms, then per entry: time, level number,
- * source, JSON of the entry after its `seq` member (starting with `"time":`).
+ * source, `encodeEntryBody(entry)` (the JSON after the `seq` member, starting with `"time":`).
  * Returns {'appended'|'replayed', stream, firstSeq, lastSeq, digest of the first batch, created}.
  */
 export const APPEND_SCRIPT = `${PRELUDE}

@@ -1,4 +1,4 @@
-import { type NewEntry, type StoredEntry, toLogEntry } from '@livelog/core';
+import { encodeEntry, type NewEntry, type StoredEntry } from '@livelog/core';
 import { describeLogStore } from '@livelog/core/contract';
 import { createClient } from '@redis/client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -55,7 +55,7 @@ describe('RedisStreamStore', () => {
     return client;
   }
 
-  it('stores each entry as exactly the JSON toLogEntry gives', async () => {
+  it('stores each entry as exactly the JSON encodeEntry gives, as the other stores do', async () => {
     const store = await openStore({ key: sharedKey() });
     const entries: NewEntry[] = [
       line('plain'),
@@ -66,7 +66,7 @@ describe('RedisStreamStore', () => {
     ];
     await store.append(entries);
     const rows = await store.readAfter(0, 10);
-    expect(rows.map((row) => row.json)).toEqual(entries.map((entry, i) => JSON.stringify(toLogEntry(store.streamId, i + 1, entry))));
+    expect(rows.map((row) => row.json)).toEqual(entries.map((entry, i) => encodeEntry(store.streamId, i + 1, entry)));
   });
 
   it('gives every process the same positions and feeds each listener every entry once, in order', async () => {

@@ -6,6 +6,7 @@ import {
   checkSameBody,
   compileFilter,
   createStreamId,
+  encodeEntryBody,
   type HealthCheckedStore,
   IDEMPOTENCY_TTL_MS,
   type IdentityChangingStore,
@@ -20,7 +21,6 @@ import {
   type SourceInfo,
   type StoreBounds,
   type StoredEntry,
-  toLogEntry,
 } from '@livelog/core';
 import { type LogEntry, levelNumber } from '@livelog/protocol';
 import { AppendFollower } from './append-follower.js';
@@ -57,10 +57,6 @@ export interface RedisStreamStoreOptions {
 type Client = RedisConnection;
 type StateReply = [stream: string, last: string | null, firstId: string, created: string];
 type AppendReply = [status: 'appended' | 'replayed', stream: string, first: string, last: string, digest: string, created: string];
-
-/** The entry JSON starts with these members for seq 1 of this placeholder stream; the script writes the real ones. */
-const PLACEHOLDER_STREAM = 'x';
-const PLACEHOLDER_PREFIX = `{"id":"${PLACEHOLDER_STREAM}:1","seq":1,`;
 
 const scripts = {
   state: new LuaScript(STATE_SCRIPT),
@@ -177,9 +173,8 @@ export class RedisStreamStore implements HealthCheckedStore, IdentityChangingSto
     const args = [createStreamId(), String(Date.now()), options.bodyDigest ?? '', String(IDEMPOTENCY_TTL_MS)];
     for (const entry of entries) {
       if (!Number.isFinite(entry.time)) throw new TypeError(`entry time is not a finite number: ${entry.time}`);
-      const json = JSON.stringify(toLogEntry(PLACEHOLDER_STREAM, 1, entry));
-      if (!json.startsWith(PLACEHOLDER_PREFIX)) throw new Error('toLogEntry no longer starts with id and seq');
-      args.push(String(entry.time), String(levelNumber(entry.level)), entry.source, json.slice(PLACEHOLDER_PREFIX.length));
+      // The script writes the head (id and seq) once it has assigned the seq: see encodeEntryHead.
+      args.push(String(entry.time), String(levelNumber(entry.level)), entry.source, encodeEntryBody(entry));
     }
     const keys = [this.#keys.meta, this.#keys.log, this.#keys.sourceCount, this.#keys.sourceLast];
     const key = options.idempotencyKey;

@@ -1,4 +1,4 @@
-import type { LogEntry } from '@livelog/protocol';
+import { formatId, type LogEntry } from '@livelog/protocol';
 import { encodeEntryFrame } from '../sse/encode-event.js';
 import type { StoredEntry } from '../store/log-store.js';
 
@@ -105,7 +105,7 @@ export class FrameRing {
     // encoding frames one by one into separate buffers.
     let offset = 0;
     for (let i = 0; i < batch.length; i++) {
-      const frame = encodeEntryFrame(`${this.#streamId}:${(batch[i] as StoredEntry).seq}`, (batch[i] as StoredEntry).json);
+      const frame = encodeEntryFrame(formatId(this.#streamId, (batch[i] as StoredEntry).seq), (batch[i] as StoredEntry).json);
       offsets[i] = offset;
       offset += Buffer.byteLength(frame);
       text += frame;
@@ -224,7 +224,8 @@ export class FrameRing {
     let entry = chunk.parsed[i];
     if (entry === undefined) {
       // Ids are ASCII (stream ids are [A-Za-z0-9_-]), so the id's length in bytes is its length.
-      const start = (chunk.offsets[i] as number) + FRAME_ID_PREFIX + `${this.#streamId}:${chunk.firstSeq + i}`.length + FRAME_DATA_PREFIX;
+      const start =
+        (chunk.offsets[i] as number) + FRAME_ID_PREFIX + formatId(this.#streamId, chunk.firstSeq + i).length + FRAME_DATA_PREFIX;
       entry = JSON.parse(chunk.buffer.toString('utf8', start, (chunk.offsets[i + 1] as number) - 2)) as LogEntry;
       chunk.parsed[i] = entry;
     }

@@ -1,4 +1,4 @@
-import { CLOSE_REASONS, type CloseReason, EVENT_NAMES, type GapEvent, type LagEvent, type LogEntry } from '@livelog/protocol';
+import { CLOSE_REASONS, type CloseReason, EVENT_NAMES, formatId, type GapEvent, type LagEvent, type LogEntry } from '@livelog/protocol';
 import { compileFilter, type EntryFilter, isEmptyFilter } from '../entry/entry-filter.js';
 import { encodeComment, encodeEntryFrame, encodeEvent, encodeIdOnly } from '../sse/encode-event.js';
 import type { SseSink } from '../sse/sse-sink.js';
@@ -226,7 +226,7 @@ export class Subscription {
   }
 
   #id(seq: number): string {
-    return `${this.#stream}:${seq}`;
+    return formatId(this.#stream, seq);
   }
 
   /** Writes `buffers` then `text` as one chunk; starts waiting for drain when the socket is full. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeEntry, toLogEntry } from './encode-entry.js';
+import { encodeEntry, encodeEntryBody, encodeEntryHead, toLogEntry } from './encode-entry.js';
 import type { NewEntry } from './new-entry.js';
 
 describe('encodeEntry', () => {
@@ -11,5 +11,16 @@ describe('encodeEntry', () => {
     ['a fractional time', { time: 1.5, level: 'debug', source: 's', msg: 'x' }],
   ])('equals JSON.stringify(toLogEntry(...)) for %s', (_name, entry) => {
     expect(encodeEntry('k3x9', 42, entry)).toBe(JSON.stringify(toLogEntry('k3x9', 42, entry)));
+  });
+
+  it('is its head and its body, the halves a store that assigns seqs elsewhere writes apart', () => {
+    const entry: NewEntry = { time: 3, level: 'info', source: 's', msg: 'm', fields: { a: 1 } };
+    expect(encodeEntryHead('k3x9', 7)).toBe('{"id":"k3x9:7","seq":7,');
+    expect(encodeEntryBody(entry)).toBe('"time":3,"level":"info","source":"s","msg":"m","fields":{"a":1}}');
+    expect(encodeEntryHead('k3x9', 7) + encodeEntryBody(entry)).toBe(encodeEntry('k3x9', 7, entry));
+  });
+
+  it('throws for fields JSON cannot carry, before any store writes', () => {
+    expect(() => encodeEntryBody({ time: 1, level: 'info', source: 's', msg: 'm', fields: { n: 1n } })).toThrow(TypeError);
   });
 });

@@ -1,4 +1,4 @@
-import { encodeCursor, type LogEntry } from '@livelog/protocol';
+import { encodeCursor, formatId, type LogEntry } from '@livelog/protocol';
 import type { NewEntry } from './new-entry.js';
 
 /** The stored entry for `entry` at `seq` in `stream`, with its keys in the documented order. */
@@ -20,12 +20,28 @@ export function toLogEntry(stream: string, seq: number, entry: NewEntry): LogEnt
 /**
  * `JSON.stringify(toLogEntry(stream, seq, entry))`, built directly: the ingest hot path encodes every
  * line once, and skipping the intermediate object saves an allocation and a generic walk per line.
- * `stream` must be a valid stream id (it goes into the JSON unescaped, as encodeCursor allows).
+ * Every store encodes its entries with this function (or its two halves), so they all hold the same
+ * bytes. `stream` must be a valid stream id (it goes into the JSON unescaped, as encodeCursor allows).
  */
 export function encodeEntry(stream: string, seq: number, entry: NewEntry): string {
-  let json = `{"id":"${stream}:${seq}","seq":${seq},"time":${Number.isFinite(entry.time) ? String(entry.time) : 'null'},"level":${JSON.stringify(
-    entry.level,
-  )},"source":${JSON.stringify(entry.source)},"msg":${JSON.stringify(entry.msg)}`;
+  return encodeEntryHead(stream, seq) + encodeEntryBody(entry);
+}
+
+/** The first half of an entry's JSON, the members only the seq decides: `{"id":"<stream>:<seq>","seq":<seq>,`. */
+export function encodeEntryHead(stream: string, seq: number): string {
+  return `{"id":"${formatId(stream, seq)}","seq":${seq},`;
+}
+
+/**
+ * The second half of an entry's JSON, everything after its `seq` member: `"time":…,"level":…}`. A
+ * store that assigns seqs elsewhere (the Redis store, in a Lua script) encodes this half beforehand
+ * and writes `encodeEntryHead` in front of it once the seq is known. Throws what JSON.stringify throws
+ * for fields JSON cannot carry.
+ */
+export function encodeEntryBody(entry: NewEntry): string {
+  let json = `"time":${Number.isFinite(entry.time) ? String(entry.time) : 'null'},"level":${JSON.stringify(entry.level)},"source":${JSON.stringify(
+    entry.source,
+  )},"msg":${JSON.stringify(entry.msg)}`;
   if (entry.fields !== undefined) json += `,"fields":${JSON.stringify(entry.fields)}`;
   if (entry.invalidUtf8) json += ',"invalidUtf8":true';
   if (entry.part !== undefined) json += `,"part":${JSON.stringify(entry.part)}`;

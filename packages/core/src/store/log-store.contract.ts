@@ -1,5 +1,6 @@
 import type { LogEntry } from '@livelog/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
+import { encodeEntry } from '../entry/encode-entry.js';
 import type { NewEntry } from '../entry/new-entry.js';
 import type { LogStore, StoredEntry } from './log-store.js';
 
@@ -70,6 +71,9 @@ export function describeLogStore(name: string, factory: StoreFactory, traits: St
       expect(rows.map((row) => row.seq)).toEqual([1, 2, 3, 4, 5]);
       const entries = rows.map(parse);
       expect(entries.map((entry) => entry.id)).toEqual([1, 2, 3, 4, 5].map((seq) => `${store.streamId}:${seq}`));
+      // Every store holds the same bytes for the same entry: those of the one encoder.
+      const appended = [...lines(3), ...lines(2, 'more')];
+      expect(rows.map((row) => row.json)).toEqual(appended.map((entry, i) => encodeEntry(store.streamId, i + 1, entry)));
       expect(entries[3]).toEqual({
         id: `${store.streamId}:4`,
         seq: 4,

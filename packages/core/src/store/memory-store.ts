@@ -1,5 +1,5 @@
 import type { LogEntry } from '@livelog/protocol';
-import { toLogEntry } from '../entry/encode-entry.js';
+import { encodeEntry, toLogEntry } from '../entry/encode-entry.js';
 import { compileFilter } from '../entry/entry-filter.js';
 import type { NewEntry } from '../entry/new-entry.js';
 import { LivelogError } from '../errors.js';
@@ -65,9 +65,9 @@ export class MemoryStore implements LogStore {
     }
     // Encode everything first, so a record JSON cannot carry leaves the store untouched.
     const rows = entries.map((entry, i) => {
-      const logEntry = toLogEntry(this.streamId, this.#lastSeq + 1 + i, entry);
-      const json = JSON.stringify(logEntry);
-      return { seq: logEntry.seq, json, entry: logEntry, size: json.length };
+      const seq = this.#lastSeq + 1 + i;
+      const json = encodeEntry(this.streamId, seq, entry);
+      return { seq, json, entry: toLogEntry(this.streamId, seq, entry), size: json.length };
     });
     for (const row of rows) {
       this.#rows.push(row);

@@ -1,5 +1,5 @@
 import { bodyFormatOf, checkSource, digestBody, LivelogError, parseBody, parseLevelValue } from '@livelog/core';
-import type { LevelName } from '@livelog/protocol';
+import { formatId, type LevelName } from '@livelog/protocol';
 import type { FastifyInstance } from 'fastify';
 import { badParam } from '../errors.js';
 import { queryOf } from './query-params.js';
@@ -54,8 +54,8 @@ export function registerIngest(app: FastifyInstance, context: RouteContext): voi
     if (result.replayed) reply.header('idempotent-replayed', 'true');
     return {
       accepted: result.lastSeq - result.firstSeq + 1,
-      firstId: `${store.streamId}:${result.firstSeq}`,
-      lastId: `${store.streamId}:${result.lastSeq}`,
+      firstId: formatId(store.streamId, result.firstSeq),
+      lastId: formatId(store.streamId, result.lastSeq),
     };
   });
 }
