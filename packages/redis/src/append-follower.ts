@@ -1,4 +1,4 @@
-import type { StoredEntry } from '@livelog/core';
+import { encodeEntryHead, type StoredEntry } from '@livelog/core';
 import type { CommandSender } from './lua-script.js';
 import type { RedisKeys } from './redis-keys.js';
 import { type RawStreamEntry, toRows, toStored } from './stream-rows.js';
@@ -93,7 +93,7 @@ export class AppendFollower {
         if (this.#stopped) break;
         const rows = toRows(reply?.[0]?.[1] ?? null);
         const first = rows[0];
-        if (first === undefined || !first.json.startsWith(`{"id":"${this.#stream}:`)) {
+        if (first === undefined || !first.json.startsWith(encodeEntryHead(this.#stream, first.seq))) {
           // An empty block, or entries of another identity: the stream may have been wiped and
           // started again, with seqs at or below ours that XREAD would never return.
           await this.#checkIdentity();
