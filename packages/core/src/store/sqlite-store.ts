@@ -2,12 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LogEntry, levelNumber } from '@livelog/protocol';
 import Database from 'better-sqlite3';
-import { encodeEntry } from '../entry/encode-entry.js';
 import { isEmptyFilter, textMatches } from '../entry/entry-filter.js';
 import type { NewEntry } from '../entry/new-entry.js';
 import { LivelogError } from '../errors.js';
 import { AppendListeners } from './append-listeners.js';
-import { checkSameBody, IDEMPOTENCY_TTL_MS } from './idempotency.js';
+import { GroupIdempotency, type RememberedKey } from './group-idempotency.js';
+import { IDEMPOTENCY_TTL_MS } from './idempotency.js';
 import type {
   AppendListener,
   AppendOptions,
@@ -20,7 +20,9 @@ import type {
   StoreBounds,
   StoredEntry,
 } from './log-store.js';
-import { type CommitRequest, SqliteWriter } from './sqlite-writer.js';
+import { CommitBuilder } from './sqlite-commit-builder.js';
+import { takeLock } from './sqlite-lock.js';
+import { SqliteWriter } from './sqlite-writer.js';
 
 /** Options of the SQLite store. */
 export interface SqliteStoreOptions {
@@ -144,104 +146,55 @@ export class SqliteStore implements HealthCheckedStore {
       for (const item of batch) item.reject(new LivelogError('LIVELOG_ERR_STORE_CLOSED', 'the SQLite store is closed'));
       return;
     }
-    const request: CommitRequest = {
-      type: 'commit',
-      seqs: [],
-      times: [],
-      levels: [],
-      sources: [],
-      jsons: [],
-      sourceStats: [],
-      mark: null,
-      keys: [],
-      lastSeq: 0,
-    };
-    const sourceStats = new Map<string, [string, number, number, number]>();
+    const commit = new CommitBuilder(this.#streamId, this.#lastSeq, this.#maxTime);
+    const keys = new GroupIdempotency((key) => this.#rememberedKey(key));
     const written: { item: PendingAppend; result: AppendResult }[] = [];
-    /** Keys written by this group: a batch repeating one answers like a retry. */
-    const groupKeys = new Map<string, { digest: string | undefined; result: AppendResult }>();
-    const replays: { item: PendingAppend; key: string }[] = [];
-    let seq = this.#lastSeq;
-    let maxTime = this.#maxTime;
+    const repeats: { item: PendingAppend; key: string }[] = [];
     for (const item of batch) {
-      const key = item.options.idempotencyKey;
       try {
-        if (key !== undefined) {
-          if (groupKeys.has(key)) {
-            replays.push({ item, key });
-            continue;
-          }
-          const seen = this.#statement('SELECT digest, first_seq, last_seq FROM idempotency WHERE key = ?').get(key) as
-            | { digest: string | null; first_seq: number; last_seq: number }
-            | undefined;
-          if (seen !== undefined) {
-            checkSameBody(key, seen.digest ?? undefined, item.options.bodyDigest);
-            item.resolve({ firstSeq: seen.first_seq, lastSeq: seen.last_seq, replayed: true });
-            continue;
-          }
+        const verdict = keys.check(item.options);
+        if (verdict.kind === 'replay') item.resolve(verdict.result);
+        else if (verdict.kind === 'after-commit') repeats.push({ item, key: verdict.key });
+        else {
+          const result = { ...commit.add(item.entries), replayed: false };
+          keys.written(item.options, result);
+          written.push({ item, result });
         }
-        // Encode the whole batch before taking its seqs: a record JSON cannot carry consumes none.
-        const jsons = item.entries.map((entry, i) => encodeEntry(this.#streamId, seq + 1 + i, entry));
-        item.entries.forEach((entry, i) => {
-          const entrySeq = seq + 1 + i;
-          request.seqs.push(entrySeq);
-          request.times.push(entry.time);
-          request.levels.push(levelNumber(entry.level));
-          request.sources.push(entry.source);
-          request.jsons.push(jsons[i] as string);
-          if (entry.time > maxTime) maxTime = entry.time;
-          const stats = sourceStats.get(entry.source);
-          if (stats === undefined) sourceStats.set(entry.source, [entry.source, 1, entrySeq, entry.time]);
-          else {
-            stats[1]++;
-            stats[2] = entrySeq;
-            stats[3] = entry.time;
-          }
-        });
-        const result = { firstSeq: seq + 1, lastSeq: seq + item.entries.length, replayed: false };
-        seq += item.entries.length;
-        if (key !== undefined) {
-          request.keys.push([key, item.options.bodyDigest ?? null, result.firstSeq, result.lastSeq, Date.now()]);
-          groupKeys.set(key, { digest: item.options.bodyDigest, result });
-        }
-        written.push({ item, result });
       } catch (error) {
         item.reject(error);
       }
     }
-    if (written.length === 0) {
-      // Only replays of keys this group would have written: impossible without writes, kept for safety.
-      for (const { item } of replays) item.reject(new LivelogError('LIVELOG_ERR_INTERNAL', 'idempotent replay without a write'));
-      return;
-    }
-    request.sourceStats = [...sourceStats.values()];
-    request.mark = [seq, maxTime];
-    request.lastSeq = seq;
+    // A group of replays only writes nothing (a repeat within the group implies a write before it).
+    if (commit.empty) return;
     try {
-      await writer.request(request);
+      await writer.request(commit.request(keys.records));
     } catch (error) {
       const failure = new LivelogError('LIVELOG_ERR_STORE_UNAVAILABLE', `the SQLite store could not commit: ${(error as Error).message}`, {
         cause: error,
       });
-      for (const { item } of written) item.reject(failure);
-      for (const { item } of replays) item.reject(failure);
+      for (const { item } of [...written, ...repeats]) item.reject(failure);
       return;
     }
-    this.#lastSeq = seq;
-    this.#maxTime = maxTime;
-    for (const json of request.jsons) this.#bytes += json.length;
+    this.#lastSeq = commit.lastSeq;
+    this.#maxTime = commit.maxTime;
+    this.#bytes += commit.bytes;
     for (const { item, result } of written) item.resolve(result);
-    for (const { item, key } of replays) {
-      const first = groupKeys.get(key) as { digest: string | undefined; result: AppendResult };
+    for (const { item, key } of repeats) {
       try {
-        checkSameBody(key, first.digest, item.options.bodyDigest);
-        item.resolve({ ...first.result, replayed: true });
+        item.resolve(keys.replayOf(key, item.options));
       } catch (error) {
         item.reject(error);
       }
     }
-    const appended: StoredEntry[] = request.seqs.map((entrySeq, i) => ({ seq: entrySeq, json: request.jsons[i] as string }));
-    this.#listeners.emit(appended);
+    this.#listeners.emit(commit.stored());
+  }
+
+  /** An idempotency key committed earlier, if this store still remembers it. */
+  #rememberedKey(key: string): RememberedKey | undefined {
+    const seen = this.#statement('SELECT digest, first_seq, last_seq FROM idempotency WHERE key = ?').get(key) as
+      | { digest: string | null; first_seq: number; last_seq: number }
+      | undefined;
+    return seen === undefined ? undefined : { digest: seen.digest ?? undefined, firstSeq: seen.first_seq, lastSeq: seen.last_seq };
   }
 
   async readAfter(afterSeq: number, limit: number): Promise<StoredEntry[]> {
@@ -389,29 +342,5 @@ export class SqliteStore implements HealthCheckedStore {
       this.#statements.set(sql, statement);
     }
     return statement;
-  }
-}
-
-/**
- * Holds `livelog.lock` in SQLite's exclusive locking mode for the life of the process: a second
- * process on the same directory fails here, and the operating system releases the lock when this
- * process dies, even by kill -9.
- */
-function takeLock(dir: string): Database.Database {
-  const lock = new Database(join(dir, 'livelog.lock'), { timeout: 1000 });
-  try {
-    lock.pragma('locking_mode = EXCLUSIVE');
-    // Exclusive mode keeps the lock after the first write transaction, until the connection closes.
-    lock.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER); DELETE FROM holder;');
-    lock.prepare('INSERT INTO holder (pid) VALUES (?)').run(process.pid);
-    return lock;
-  } catch (error) {
-    lock.close();
-    if (error instanceof Error && /locked|busy/i.test(error.message)) {
-      throw new LivelogError('LIVELOG_ERR_STORE_LOCKED', `another process is using ${dir}; stop it or choose another data directory`, {
-        cause: error,
-      });
-    }
-    throw error;
   }
 }
