@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { decodeCursor, type IngestReply } from '@livelog/protocol';
 
 /** Result of posting a series of batches. */
 export interface PostResult {
@@ -43,8 +44,10 @@ export class IngestClients {
               reject(new Error(`POST ${this.#path}: HTTP ${res.statusCode} ${text.slice(0, 300)}`));
               return;
             }
-            const reply = JSON.parse(text) as { accepted: number; lastId?: string };
-            const lastSeq = reply.lastId === undefined ? 0 : Number(reply.lastId.slice(reply.lastId.lastIndexOf(':') + 1));
+            // The ceiling answers `accepted` only; livelog answers an IngestReply.
+            const reply = JSON.parse(text) as Pick<IngestReply, 'accepted'> & Partial<IngestReply>;
+            const decoded = reply.lastId === undefined ? undefined : decodeCursor(reply.lastId);
+            const lastSeq = decoded?.ok ? decoded.cursor.seq : 0;
             resolve({ accepted: reply.accepted, lastSeq });
           });
           res.on('error', reject);

@@ -4,6 +4,7 @@ import { Agent, request } from 'node:http';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodeCursor, formatId, type HistoryPage, type IngestReply } from '@livelog/protocol';
 import { freePort } from '@livelog/test-utils';
 
 /**
@@ -200,7 +201,7 @@ async function main(): Promise<void> {
       notes.push(`${name} replay preload: ${replayEntries} entries over HTTP at ${perSecond(preload.entries / preload.seconds)}`);
       const stream = await streamId(server.url);
       const started = performance.now();
-      const group = await openReaders([server], 1, 1, `${stream}:0`, 0, preload.lastSeq);
+      const group = await openReaders([server], 1, 1, formatId(stream, 0), 0, preload.lastSeq);
       const report = await group.done;
       const seconds = (performance.now() - started) / 1000;
       const check = report.done === 1 && report.bad === 0 ? `1..${preload.lastSeq} in order, once` : `FAIL ${JSON.stringify(report)}`;
@@ -291,7 +292,7 @@ async function postAll(
   let entries = 0;
   let lastSeq = 0;
   const started = performance.now();
-  const post = (body: Buffer): Promise<{ accepted: number; lastId: string }> =>
+  const post = (body: Buffer): Promise<IngestReply> =>
     new Promise((resolve, reject) => {
       const req = request(
         {
@@ -319,7 +320,7 @@ async function postAll(
       while (next < batches) {
         const reply = await post(bodies[next++ % bodies.length] as Buffer);
         entries += reply.accepted;
-        lastSeq = Math.max(lastSeq, Number(reply.lastId.slice(reply.lastId.lastIndexOf(':') + 1)));
+        lastSeq = Math.max(lastSeq, seqOf(reply.lastId));
       }
     }),
   );
@@ -328,7 +329,7 @@ async function postAll(
 }
 
 async function streamId(url: string): Promise<string> {
-  const body = (await (await fetch(`${url}/api/logs?limit=1`)).json()) as { entries: { id: string }[] };
+  const body = (await (await fetch(`${url}/api/logs?limit=1`)).json()) as HistoryPage;
   const id = body.entries[0]?.id ?? '';
   return id.slice(0, id.lastIndexOf(':'));
 }
@@ -417,4 +418,11 @@ function table(header: string[], rows: string[][]): string {
       .join('  ')
       .trimEnd();
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+}
+
+/** The seq of an id the server answered. */
+function seqOf(id: string): number {
+  const decoded = decodeCursor(id);
+  if (!decoded.ok) throw new Error(`not a livelog id: ${id}`);
+  return decoded.cursor.seq;
 }

@@ -4,6 +4,7 @@ import { Agent, request } from 'node:http';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { HistoryPage } from '@livelog/protocol';
 import { freePort } from '@livelog/test-utils';
 
 /**
@@ -255,7 +256,7 @@ async function pinoRun(mode: 'devnull' | 'transport', count: number, url = ''): 
 /** "N stored, in order" when the server holds exactly `expected` entries; a failure text otherwise. */
 async function check(url: string, expected: number): Promise<string> {
   const response = await fetch(`${url}/api/logs?limit=1`);
-  const page = (await response.json()) as { entries: { seq: number }[] };
+  const page = (await response.json()) as HistoryPage;
   const last = page.entries[0]?.seq ?? 0;
   return last === expected ? `${expected.toLocaleString('en-US')} stored` : `FAIL: ${last} stored, expected ${expected}`;
 }

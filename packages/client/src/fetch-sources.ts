@@ -1,17 +1,8 @@
+import type { SourceSummary, SourcesReply } from '@livelog/protocol';
 import { LivelogClientError } from './errors.js';
 import { apiUrl, errorOfAnswer, fetchOf, requestHeaders, type ServerOptions } from './http-request.js';
 
-/** One source the server has stored entries from (an item of `GET /api/sources`). */
-export interface SourceSummary {
-  /** The `source` of the entries (a process, a service, a file). */
-  name: string;
-  /** Entries ever appended with this source, pruned ones included. */
-  entries: number;
-  /** Seq of the newest entry with this source. */
-  lastSeq: number;
-  /** `time` of the newest entry with this source, in ms since the epoch. */
-  lastTime: number;
-}
+export type { SourceSummary } from '@livelog/protocol';
 
 /** Options of fetchSources. */
 export interface FetchSourcesOptions extends ServerOptions {
@@ -39,5 +30,5 @@ export async function fetchSources(options: FetchSourcesOptions): Promise<Source
     throw new LivelogClientError('LIVELOG_CLIENT_ERR_NETWORK', `sources request failed: ${(error as Error).message}`, { cause: error });
   }
   if (!response.ok) throw await errorOfAnswer(response);
-  return ((await response.json()) as { sources: SourceSummary[] }).sources;
+  return ((await response.json()) as SourcesReply).sources;
 }

@@ -1,4 +1,4 @@
-import type { LogEntry } from '@livelog/protocol';
+import type { HistoryPage } from '@livelog/protocol';
 import { LivelogClientError } from './errors.js';
 import { addFilterParams, apiUrl, errorOfAnswer, fetchOf, requestHeaders, type ServerOptions, type StreamFilter } from './http-request.js';
 
@@ -20,13 +20,7 @@ export interface FetchHistoryOptions extends ServerOptions {
   signal?: AbortSignal;
 }
 
-/** One page of history. */
-export interface HistoryPage {
-  /** Always ascending by seq, whichever direction was asked. */
-  entries: LogEntry[];
-  /** Whether another page exists in the direction asked. */
-  hasMore: boolean;
-}
+export type { HistoryPage } from '@livelog/protocol';
 
 /**
  * One page of `GET /api/logs`, for scrolling back past what a stream delivered. Ids from a stream and

@@ -22,3 +22,4 @@ export {
   type ResetReason,
 } from './events.js';
 export { isLevelName, LEVEL_NAMES, LEVELS, type LevelName, levelFromNumber, levelNumber } from './levels.js';
+export type { HistoryPage, IngestReply, SourceSummary, SourcesReply } from './replies.js';

@@ -1,4 +1,4 @@
-import type { LogEntry } from '@livelog/protocol';
+import type { HistoryPage, LogEntry } from '@livelog/protocol';
 import { delay, getJson, ndjson, postLogs, ResumingReader, spawnServer, tempDir, waitFor } from '@livelog/test-utils';
 import { describe, expect, it } from 'vitest';
 
@@ -6,10 +6,7 @@ async function readAll(url: string): Promise<LogEntry[]> {
   const entries: LogEntry[] = [];
   let after = '';
   for (;;) {
-    const page = await getJson<{ entries: LogEntry[]; hasMore: boolean }>(
-      url,
-      `/api/logs?limit=1000&${after ? `after=${after}` : 'from=start'}`,
-    );
+    const page = await getJson<HistoryPage>(url, `/api/logs?limit=1000&${after ? `after=${after}` : 'from=start'}`);
     entries.push(...page.body.entries);
     if (!page.body.hasMore || page.body.entries.length === 0) return entries;
     after = (page.body.entries[page.body.entries.length - 1] as LogEntry).id;

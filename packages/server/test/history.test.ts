@@ -1,10 +1,10 @@
-import type { LogEntry } from '@livelog/protocol';
+import type { HistoryPage } from '@livelog/protocol';
 import { getJson, postLogs, startServer, type TestServer } from '@livelog/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let server: TestServer;
 let stream: string;
-type Page = { entries: LogEntry[]; hasMore: boolean };
+type Page = HistoryPage;
 const page = async (query: string) => (await getJson<Page>(server.url, `/api/logs${query}`)).body;
 const seqs = (p: Page) => p.entries.map((entry) => entry.seq);
 

@@ -1,4 +1,4 @@
-import type { LogEntry } from '@livelog/protocol';
+import type { HistoryPage, LogEntry } from '@livelog/protocol';
 import { delay, getJson, ndjson, postLogs, ResumingReader, spawnServer, tempDir, waitFor } from '@livelog/test-utils';
 import { describe, expect, it } from 'vitest';
 
@@ -35,10 +35,7 @@ describe('graceful shutdown', () => {
       const stored = new Map<string, number>();
       let after = '';
       for (;;) {
-        const page = await getJson<{ entries: LogEntry[]; hasMore: boolean }>(
-          server.url,
-          `/api/logs?limit=1000&${after ? `after=${after}` : 'from=start'}`,
-        );
+        const page = await getJson<HistoryPage>(server.url, `/api/logs?limit=1000&${after ? `after=${after}` : 'from=start'}`);
         for (const entry of page.body.entries) {
           const prefix = entry.msg.split(' ')[0] as string;
           stored.set(prefix, (stored.get(prefix) ?? 0) + 1);

@@ -1,5 +1,7 @@
-/** Reply of an ingest request. */
-export interface IngestReply {
+import type { IngestReply } from '@livelog/protocol';
+
+/** What a POST to the ingest route got back, whatever the status. */
+export interface PostLogsReply {
   status: number;
   body: unknown;
   headers: Headers;
@@ -12,7 +14,7 @@ export async function postLogs(
   contentType = 'application/x-ndjson',
   headers: Record<string, string> = {},
   query = '',
-): Promise<IngestReply> {
+): Promise<PostLogsReply> {
   const response = await fetch(`${base}/api/logs${query}`, {
     method: 'POST',
     headers: { 'content-type': contentType, ...headers },
@@ -34,15 +36,10 @@ export function ndjson(count: number, prefix = 'line', from = 1, extra: Record<s
 }
 
 /** Ingests `count` entries in one batch; throws unless the server accepted them. */
-export async function ingest(
-  base: string,
-  count: number,
-  prefix = 'line',
-  headers: Record<string, string> = {},
-): Promise<{ accepted: number; firstId: string; lastId: string }> {
+export async function ingest(base: string, count: number, prefix = 'line', headers: Record<string, string> = {}): Promise<IngestReply> {
   const reply = await postLogs(base, ndjson(count, prefix), 'application/x-ndjson', headers);
   if (reply.status !== 200) throw new Error(`ingest failed: ${reply.status} ${JSON.stringify(reply.body)}`);
-  return reply.body as { accepted: number; firstId: string; lastId: string };
+  return reply.body as IngestReply;
 }
 
 /** GETs JSON from `<base><path>`. */

@@ -1,6 +1,6 @@
 export { ChaosProxy } from './chaos-proxy.js';
 export { CHROMIUM_ARGS, chromiumPath } from './chromium.js';
-export { getJson, type IngestReply, ingest, ndjson, postLogs } from './http.js';
+export { getJson, ingest, ndjson, type PostLogsReply, postLogs } from './http.js';
 export { ResumingReader, type ResumingReaderOptions } from './resuming-reader.js';
 export { cliPath, type SpawnedServer, type SpawnServerOptions, spawnServer } from './spawn-server.js';
 export { openSse, type SseConnection, type SseConnectionHandlers } from './sse-connection.js';

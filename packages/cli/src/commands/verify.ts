@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type LivelogClientError, type LogStream, openStream, type StreamStats } from '@livelog/client';
-import { decodeCursor } from '@livelog/protocol';
+import { decodeCursor, type IngestReply } from '@livelog/protocol';
 import { type Command, Option } from 'commander';
 import { createCuttingFetch } from './cutting-fetch.js';
 import { DEFAULT_TAIL_URL, parseDurationMs } from './tail.js';
@@ -187,7 +187,7 @@ async function writeLines(options: VerifyOptions, run: string): Promise<number> 
         if (attempt >= 20) throw new Error(`cannot write lines: ${(error as Error).message}`);
       }
       if (response?.ok) {
-        const reply = (await response.json()) as { lastId: string };
+        const reply = (await response.json()) as IngestReply;
         const decoded = decodeCursor(reply.lastId);
         if (decoded.ok) lastSeq = decoded.cursor.seq;
         break;

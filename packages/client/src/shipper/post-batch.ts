@@ -1,10 +1,10 @@
-import type { ErrorBody } from '@livelog/protocol';
+import type { ErrorBody, IngestReply } from '@livelog/protocol';
 import { parseRetryAfter } from './backoff.js';
 import type { ResolvedShipperOptions } from './shipper-options.js';
 
 /** What one request of a batch came to. */
 export type PostOutcome =
-  | { kind: 'acknowledged'; accepted: number; firstId: string; lastId: string; replayed: boolean }
+  | ({ kind: 'acknowledged'; replayed: boolean } & IngestReply)
   /** Worth another attempt with the same key and body: network error, timeout, 408, 429, 5xx. */
   | { kind: 'retry'; status?: number; code?: string; message: string; retryAfterMs?: number }
   /** The server refused the batch and will refuse it again; nothing of it was stored. */
@@ -53,7 +53,7 @@ export async function postBatch(options: ResolvedShipperOptions, request: BatchR
 function outcomeOf(status: number, text: string, headers: Headers): PostOutcome {
   const body = parseJson(text);
   if (status >= 200 && status < 300) {
-    const reply = body as { accepted?: unknown; firstId?: unknown; lastId?: unknown } | undefined;
+    const reply = body as { [K in keyof IngestReply]?: unknown } | undefined;
     if (typeof reply?.accepted === 'number' && typeof reply.firstId === 'string' && typeof reply.lastId === 'string') {
       return {
         kind: 'acknowledged',

@@ -1,5 +1,5 @@
 import type { SourceSummary } from '@livelog/client';
-import type { GapEvent, HelloEvent, LogEntry, ResetEvent } from '@livelog/protocol';
+import type { GapEvent, HelloEvent, HistoryPage, LogEntry, ResetEvent } from '@livelog/protocol';
 import type { ServerFilter } from './line-filter.js';
 
 /** Where a stream starts: after an id (exact resume), the last N matching lines, or now. */
@@ -38,10 +38,7 @@ export interface StreamHandle {
 }
 
 /** A page of history, ascending. */
-export interface HistoryPage {
-  entries: LogEntry[];
-  hasMore: boolean;
-}
+export type { HistoryPage };
 
 /** Which page of history: before or after an id, from the oldest retained, or the newest. */
 export type HistoryPosition = { before: string } | { after: string } | { fromStart: true } | { newest: true };

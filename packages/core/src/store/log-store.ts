@@ -1,4 +1,4 @@
-import type { LogEntry } from '@livelog/protocol';
+import type { LogEntry, SourceSummary } from '@livelog/protocol';
 import type { EntryFilter } from '../entry/entry-filter.js';
 import type { NewEntry } from '../entry/new-entry.js';
 
@@ -59,14 +59,8 @@ export interface ReadPage {
   hasMore: boolean;
 }
 
-/** A source name and what the store knows of it. */
-export interface SourceInfo {
-  name: string;
-  /** Entries ever appended with this source. */
-  entries: number;
-  lastSeq: number;
-  lastTime: number;
-}
+/** A source name and what the store knows of it: what `GET /api/sources` lists. */
+export type SourceInfo = SourceSummary;
 
 /** Retention limits; any left undefined is unlimited. */
 export interface RetentionPolicy {

@@ -1,3 +1,4 @@
+import type { HistoryPage } from '@livelog/protocol';
 import { getJson, type SpawnedServer, spawnServer, tempDir } from '@livelog/test-utils';
 
 /**
@@ -28,10 +29,7 @@ export async function historySeqs(base: string): Promise<number[]> {
   const seqs: number[] = [];
   let query = 'from=start';
   for (;;) {
-    const { status, body } = await getJson<{ entries: { id: string; seq: number }[]; hasMore: boolean }>(
-      base,
-      `/api/logs?${query}&limit=1000`,
-    );
+    const { status, body } = await getJson<HistoryPage>(base, `/api/logs?${query}&limit=1000`);
     if (status !== 200) throw new Error(`history answered ${status}`);
     seqs.push(...body.entries.map((entry) => entry.seq));
     const last = body.entries[body.entries.length - 1];

@@ -1,4 +1,5 @@
 import type { ReadQuery } from '@livelog/core';
+import type { SourcesReply } from '@livelog/protocol';
 import type { FastifyInstance } from 'fastify';
 import { badParam } from '../errors.js';
 import { parseCursorParam, parseFilter, parseIntParam, queryOf } from './query-params.js';
@@ -24,12 +25,12 @@ export function registerHistory(app: FastifyInstance, context: RouteContext): vo
     // `after` and `from=start` page forward from a position; `before` or nothing pages back from the newest.
     query.direction = query.after !== undefined || from === 'start' ? 'forward' : 'backward';
     const page = await store.read(query);
-    // The stored JSON is sent as is: a page is assembled, never re-encoded.
+    // The stored JSON is sent as is: a HistoryPage is assembled, never re-encoded.
     reply.type('application/json; charset=utf-8');
     return `{"entries":[${page.entries.map((entry) => entry.json).join(',')}],"hasMore":${page.hasMore}}`;
   });
 
-  app.get('/api/sources', { onRequest: context.requireScope('read') }, async () => {
+  app.get('/api/sources', { onRequest: context.requireScope('read') }, async (): Promise<SourcesReply> => {
     return { sources: await context.engine.store.sources() };
   });
 }

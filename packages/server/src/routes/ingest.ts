@@ -1,5 +1,5 @@
 import { bodyFormatOf, checkSource, digestBody, LivelogError, parseBody, parseLevelValue } from '@livelog/core';
-import { formatId, type LevelName } from '@livelog/protocol';
+import { formatId, type IngestReply, type LevelName } from '@livelog/protocol';
 import type { FastifyInstance } from 'fastify';
 import { badParam } from '../errors.js';
 import { queryOf } from './query-params.js';
@@ -20,44 +20,48 @@ export function registerIngest(app: FastifyInstance, context: RouteContext): voi
     done(null, body);
   });
 
-  app.post('/api/logs', { bodyLimit: context.bodyLimit, onRequest: context.requireScope('ingest') }, async (request, reply) => {
-    if (context.closing()) throw new LivelogError('LIVELOG_ERR_SHUTTING_DOWN', 'the server is shutting down; retry shortly');
-    const contentType = request.headers['content-type'];
-    const format = bodyFormatOf(contentType);
-    if (format === undefined) {
-      throw new LivelogError(
-        'LIVELOG_ERR_INGEST_UNSUPPORTED_TYPE',
-        `Content-Type ${contentType === undefined ? 'is missing' : JSON.stringify(contentType)}; send application/x-ndjson, application/json or text/plain`,
+  app.post(
+    '/api/logs',
+    { bodyLimit: context.bodyLimit, onRequest: context.requireScope('ingest') },
+    async (request, reply): Promise<IngestReply> => {
+      if (context.closing()) throw new LivelogError('LIVELOG_ERR_SHUTTING_DOWN', 'the server is shutting down; retry shortly');
+      const contentType = request.headers['content-type'];
+      const format = bodyFormatOf(contentType);
+      if (format === undefined) {
+        throw new LivelogError(
+          'LIVELOG_ERR_INGEST_UNSUPPORTED_TYPE',
+          `Content-Type ${contentType === undefined ? 'is missing' : JSON.stringify(contentType)}; send application/x-ndjson, application/json or text/plain`,
+        );
+      }
+      const query = queryOf(request.url);
+      const source = defaultSource(query.get('source'));
+      const level = defaultLevel(query.get('level'));
+      const keyHeader = request.headers['idempotency-key'];
+      const idempotencyKey = Array.isArray(keyHeader) ? keyHeader.join(',') : keyHeader;
+      if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+        throw new LivelogError('LIVELOG_ERR_INGEST_BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 200 printable ASCII characters');
+      }
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const entries = parseBody(body, {
+        format,
+        defaults: { source, level: level ?? 'info', now: Date.now() },
+        levelGiven: level !== undefined,
+        limits: context.ingest,
+      });
+      const { store } = context.engine;
+      const result = await store.append(
+        entries,
+        idempotencyKey === undefined ? {} : { idempotencyKey, bodyDigest: digestBody(`${format}\n${source}\n${level ?? ''}\n`, body) },
       );
-    }
-    const query = queryOf(request.url);
-    const source = defaultSource(query.get('source'));
-    const level = defaultLevel(query.get('level'));
-    const keyHeader = request.headers['idempotency-key'];
-    const idempotencyKey = Array.isArray(keyHeader) ? keyHeader.join(',') : keyHeader;
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw new LivelogError('LIVELOG_ERR_INGEST_BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 200 printable ASCII characters');
-    }
-    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const entries = parseBody(body, {
-      format,
-      defaults: { source, level: level ?? 'info', now: Date.now() },
-      levelGiven: level !== undefined,
-      limits: context.ingest,
-    });
-    const { store } = context.engine;
-    const result = await store.append(
-      entries,
-      idempotencyKey === undefined ? {} : { idempotencyKey, bodyDigest: digestBody(`${format}\n${source}\n${level ?? ''}\n`, body) },
-    );
-    context.metrics.ingested(result.replayed ? 0 : entries.length, body.length);
-    if (result.replayed) reply.header('idempotent-replayed', 'true');
-    return {
-      accepted: result.lastSeq - result.firstSeq + 1,
-      firstId: formatId(store.streamId, result.firstSeq),
-      lastId: formatId(store.streamId, result.lastSeq),
-    };
-  });
+      context.metrics.ingested(result.replayed ? 0 : entries.length, body.length);
+      if (result.replayed) reply.header('idempotent-replayed', 'true');
+      return {
+        accepted: result.lastSeq - result.firstSeq + 1,
+        firstId: formatId(store.streamId, result.firstSeq),
+        lastId: formatId(store.streamId, result.lastSeq),
+      };
+    },
+  );
 }
 
 function defaultSource(value: string | null): string {
