@@ -1,22 +1,21 @@
 import { encodeEntry, type NewEntry, type StoredEntry } from '@livelog/core';
-import { describeLogStore } from '@livelog/core/contract';
+import { describeBroker, describeLogStore, type StoreUnderTest } from '@livelog/core/contract';
 import { createClient } from '@redis/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dropStream, REDIS_URL, TestRedisServer, uniqueKey, waitFor } from '../test/support/redis-server.js';
 import { RedisStreamStore, type RedisStreamStoreOptions } from './redis-stream-store.js';
 
-describeLogStore(
-  'redis',
-  async () => {
-    const key = uniqueKey('contract');
-    return {
-      store: new RedisStreamStore({ url: REDIS_URL, key, blockMs: 500 }),
-      reopen: async () => new RedisStreamStore({ url: REDIS_URL, key, blockMs: 500 }),
-      cleanup: () => dropStream(key),
-    };
-  },
-  { persistent: true },
-);
+const redisStore = async (): Promise<StoreUnderTest> => {
+  const key = uniqueKey('contract');
+  return {
+    store: new RedisStreamStore({ url: REDIS_URL, key, blockMs: 500 }),
+    reopen: async () => new RedisStreamStore({ url: REDIS_URL, key, blockMs: 500 }),
+    cleanup: () => dropStream(key),
+  };
+};
+
+describeLogStore('redis', redisStore, { persistent: true });
+describeBroker('redis', redisStore);
 
 const T0 = 1_732_780_000_000;
 

@@ -2,21 +2,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeLogStore } from './log-store.contract.js';
+import { describeBroker } from '../broker/broker.contract.js';
+import { describeLogStore, type StoreUnderTest } from './log-store.contract.js';
 import { SqliteStore } from './sqlite-store.js';
 
-describeLogStore(
-  'sqlite',
-  async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'livelog-sqlite-'));
-    return {
-      store: new SqliteStore({ dir }),
-      reopen: async () => new SqliteStore({ dir }),
-      cleanup: () => rm(dir, { recursive: true, force: true }),
-    };
-  },
-  { persistent: true },
-);
+const sqlite = async (): Promise<StoreUnderTest> => {
+  const dir = await mkdtemp(join(tmpdir(), 'livelog-sqlite-'));
+  return {
+    store: new SqliteStore({ dir }),
+    reopen: async () => new SqliteStore({ dir }),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+};
+
+describeLogStore('sqlite', sqlite, { persistent: true });
+describeBroker('sqlite', sqlite);
 
 describe('SqliteStore', () => {
   it('refuses a second store on a directory another one holds', async () => {
