@@ -150,6 +150,28 @@ describe('livelog tail', () => {
     expect(run.lines()).toEqual(['at 2', 'at 3', 'at 4']);
   });
 
+  // Regression: `1h30m` worked in `serve` but not in `tail`, which had a duration parser of its own.
+  it('reads --since and --until in the one duration grammar, and refuses what it cannot read with exit 2', async () => {
+    const target = await server();
+    const now = Date.now();
+    const minutesAgo = [90, 60, 30, 5];
+    await postLogs(
+      target.url,
+      `${minutesAgo.map((ago) => JSON.stringify({ msg: `${ago} min ago`, time: now - ago * 60_000 })).join('\n')}\n`,
+    );
+    const run = tail([target.url, '--since', '1h15m', '--until', '0h20m', '-o', 'raw']);
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(run.lines()).toEqual(['60 min ago', '30 min ago']);
+    for (const [flag, value] of [
+      ['--since', '1h30'],
+      ['--until', 'yesterday'],
+    ] as const) {
+      const bad = tail([target.url, flag, value]);
+      expect((await bad.exited).code).toBe(2);
+      expect(bad.stderr()).toContain(`${flag} must be a duration back from now (10m, 1h30m)`);
+    }
+  });
+
   it('exits non-zero with a clear message when the server wants a token, and reads with LIVELOG_TOKEN', async () => {
     const target = await server({ tokens: ['reader-secret-1:read', 'writer-secret-1:ingest'] });
     await ingest(target.url, 2, 'line', { authorization: 'Bearer writer-secret-1' });

@@ -11,7 +11,6 @@ export { DEFAULT_INGEST_LIMITS, type IngestLimits, MAX_SOURCE_LENGTH } from './i
 export { parseLevelValue } from './ingest/level-names.js';
 export { checkSource, type EntryDefaults, normalizeRecord } from './ingest/normalize-record.js';
 export { type BodyFormat, bodyFormatOf, type ParseBodyOptions, parseBody } from './ingest/parse-body.js';
-export { parseTime } from './ingest/parse-time.js';
 export { recognizeLevel } from './ingest/recognize-level.js';
 export { splitMessage } from './ingest/split-message.js';
 export { RetentionPruner, type RetentionPrunerOptions } from './retention/retention-pruner.js';

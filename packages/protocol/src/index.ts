@@ -22,4 +22,7 @@ export {
   type ResetReason,
 } from './events.js';
 export { isLevelName, LEVEL_NAMES, LEVELS, type LevelName, levelFromNumber, levelNumber } from './levels.js';
+export { parseDuration } from './parse-duration.js';
+export { parseSize } from './parse-size.js';
+export { parseTime, parseTimePoint } from './parse-time.js';
 export type { HistoryPage, IngestReply, SourceSummary, SourcesReply } from './replies.js';

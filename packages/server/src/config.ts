@@ -1,8 +1,9 @@
 import { isIP } from 'node:net';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits, LivelogError, type RetentionPolicy } from '@livelog/core';
+import { parseDuration, parseSize } from '@livelog/protocol';
 import { parseTokenSpec, type TokenSpec } from './auth/tokens.js';
-import { isUnlimited, parseDuration, parseSize } from './config-values.js';
 import { DEFAULTS } from './defaults.js';
+import { isUnlimited } from './is-unlimited.js';
 
 export { DEFAULTS };
 

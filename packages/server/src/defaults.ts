@@ -16,5 +16,3 @@ export const DEFAULTS = {
   ringBytes: '16MiB',
   maxReaders: 10_000,
 } as const;
-
-export { isUnlimited, parseDuration, parseSize } from './config-values.js';

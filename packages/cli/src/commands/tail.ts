@@ -1,5 +1,5 @@
 import { type LivelogClientError, openStream, type StreamStart } from '@livelog/client';
-import { decodeCursor, isLevelName, type LevelName, type LogEntry } from '@livelog/protocol';
+import { decodeCursor, isLevelName, type LevelName, type LogEntry, parseTimePoint } from '@livelog/protocol';
 import { type Command, Option } from 'commander';
 import { type ColorFlag, useColor } from '../output/color-mode.js';
 import { CursorFile } from '../output/cursor-file.js';
@@ -42,7 +42,7 @@ export function registerTail(program: Command): void {
     .option('-f, --follow', 'keep following new entries (default)', true)
     .option('--no-follow', 'print what is there and exit')
     .option('-n, --tail <n>', 'start with the last N entries, or "all" (default 10)')
-    .option('--since <time>', 'start at a time: a duration back from now (10m, 2h), RFC 3339, or epoch ms')
+    .option('--since <time>', 'start at a time: a duration back from now (10m, 1h30m), RFC 3339, or epoch ms')
     .option('--until <time>', 'stop at a time (same forms as --since); implies --no-follow')
     .option('-t, --timestamps', 'show each entry’s time', false)
     .option('--level <level>', 'only entries at this level or above (trace, debug, info, warn, error, fatal)')
@@ -85,8 +85,13 @@ async function runTail(url: string, flags: TailFlags): Promise<number> {
     return fail((error as Error).message);
   }
   if (flags.level !== undefined && !isLevelName(flags.level)) return fail('--level must be trace, debug, info, warn, error or fatal');
-  const until = flags.until === undefined ? undefined : parseTime(flags.until);
-  if (until === null) return fail('--until must be a duration (10m), an RFC 3339 time or epoch ms');
+  const until = flags.until === undefined ? undefined : parseTimePoint(flags.until);
+  if (flags.until !== undefined && until === undefined)
+    return fail('--until must be a duration back from now (10m, 1h30m), an RFC 3339 time or epoch ms');
+  // Checked here for a usage error now; sent as typed, so that the server resolves a duration on its own clock.
+  if (flags.since !== undefined && parseTimePoint(flags.since) === undefined) {
+    return fail('--since must be a duration back from now (10m, 1h30m), an RFC 3339 time or epoch ms');
+  }
   const start: StreamStart = {};
   const cursorFile = flags.cursorFile === undefined ? undefined : new CursorFile(flags.cursorFile);
   const stored = cursorFile?.read();
@@ -214,21 +219,4 @@ function explain(error: LivelogClientError, url: string): string {
     default:
       return error.message;
   }
-}
-
-/** `--until`: epoch ms, RFC 3339, or a duration back from now. Null when unreadable. */
-export function parseTime(text: string, now = Date.now()): number | null {
-  if (/^\d{10,}$/.test(text)) return Number(text);
-  const duration = parseDurationMs(text);
-  if (duration !== undefined) return now - duration;
-  const time = Date.parse(text);
-  return Number.isNaN(time) ? null : time;
-}
-
-/** `500ms`, `30s`, `10m`, `2h`, `1d` in ms; undefined for anything else. */
-export function parseDurationMs(text: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
-  if (match === null) return undefined;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-  return Number(match[1]) * unit;
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { type LivelogClientError, type LogStream, openStream, type StreamStats } from '@livelog/client';
-import { decodeCursor, type IngestReply } from '@livelog/protocol';
+import { decodeCursor, type IngestReply, parseDuration } from '@livelog/protocol';
 import { type Command, Option } from 'commander';
 import { createCuttingFetch } from './cutting-fetch.js';
-import { DEFAULT_TAIL_URL, parseDurationMs } from './tail.js';
+import { DEFAULT_TAIL_URL } from './tail.js';
 
 /** The source every line `livelog verify` writes carries, so they are easy to filter out. */
 export const VERIFY_SOURCE = 'livelog-verify';
@@ -59,7 +59,7 @@ export function registerVerify(program: Command): void {
       const count = positive(flags.count);
       const batch = positive(flags.batch);
       const cuts = Number(flags.cuts);
-      const timeoutMs = parseDurationMs(flags.timeout);
+      const timeoutMs = parseDuration(flags.timeout);
       if (count === undefined || batch === undefined || !Number.isInteger(cuts) || cuts < 0 || timeoutMs === undefined) {
         process.stderr.write(
           'livelog verify: --count and --batch must be positive whole numbers, --cuts a whole number, --timeout a duration\n',

@@ -1,6 +1,6 @@
 import type { LogRecord } from '@livelog/client';
-import { checkSource, parseLevelValue, parseTime, recognizeLevel } from '@livelog/core';
-import type { LevelName } from '@livelog/protocol';
+import { checkSource, parseLevelValue, recognizeLevel } from '@livelog/core';
+import { type LevelName, parseTime } from '@livelog/protocol';
 
 /** How the lines of one stream become records. */
 export interface LineDefaults {

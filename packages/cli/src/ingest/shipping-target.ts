@@ -1,8 +1,9 @@
 import type { Shipper, ShipperReport } from '@livelog/client';
 import { createShipper } from '@livelog/client/node';
 import { isLivelogError } from '@livelog/core';
+import { parseDuration } from '@livelog/protocol';
 import type { LivelogServer } from '@livelog/server';
-import { DEFAULTS, parseDuration } from '@livelog/server/defaults';
+import { DEFAULTS } from '@livelog/server/defaults';
 import { type Command, Option } from 'commander';
 
 /** Flags shared by `livelog run` and `livelog pipe`. */

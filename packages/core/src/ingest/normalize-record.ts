@@ -1,9 +1,8 @@
-import type { EntryPart, LevelName } from '@livelog/protocol';
+import { type EntryPart, type LevelName, parseTime } from '@livelog/protocol';
 import type { NewEntry } from '../entry/new-entry.js';
 import { LivelogError } from '../errors.js';
 import { MAX_SOURCE_LENGTH } from './ingest-limits.js';
 import { parseLevelValue } from './level-names.js';
-import { parseTime } from './parse-time.js';
 
 /** Values a record takes when it does not state them. */
 export interface EntryDefaults {

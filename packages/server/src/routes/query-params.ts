@@ -1,6 +1,5 @@
-import { checkSource, type EntryFilter, isLivelogError, LivelogError, parseLevelValue, parseTime, type StartRequest } from '@livelog/core';
-import { type Cursor, decodeCursor } from '@livelog/protocol';
-import { parseDuration } from '../config-values.js';
+import { checkSource, type EntryFilter, isLivelogError, LivelogError, parseLevelValue, type StartRequest } from '@livelog/core';
+import { type Cursor, decodeCursor, parseTimePoint } from '@livelog/protocol';
 import { badParam } from '../errors.js';
 
 const MAX_QUERY_TEXT = 1000;
@@ -65,13 +64,11 @@ export function parseStart(params: URLSearchParams, lastEventIdHeader: string | 
   return start;
 }
 
-/** `since`: epoch ms, an ISO 8601 date, or a duration back from now (`10m`, `2h`). */
-export function parseSince(text: string): number {
-  const time = parseTime(text);
+/** `since`: epoch ms, an ISO 8601 date, or a duration back from now (`10m`, `1h30m`): see parseTimePoint. */
+export function parseSince(text: string, now = Date.now()): number {
+  const time = parseTimePoint(text, now);
   if (time !== undefined) return time;
-  const ago = parseDuration(text);
-  if (ago !== undefined && !/^\d+$/.test(text)) return Date.now() - ago;
-  throw badParam('since', 'must be epoch milliseconds, an ISO 8601 date, or a duration such as 10m');
+  throw badParam('since', 'must be epoch milliseconds, an ISO 8601 date, or a duration such as 10m or 1h30m');
 }
 
 /** A position parameter of history (`after`, `before`): a cursor of this stream. */

@@ -1,0 +1,37 @@
+import { parseDuration } from './parse-duration.js';
+
+/** The latest time accepted: the end of year 9999, like ISO 8601 without an expanded year. */
+const MAX_TIME_MS = 253_402_300_799_999;
+/** ISO 8601 / RFC 3339 date or date-time, with optional fraction and zone. */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/**
+ * Epoch ms from a number of ms, a string of digits (ms), or an ISO 8601 / RFC 3339 string. Undefined
+ * when the value is none of those or lies outside year 0..9999. Fractions of a ms are dropped. How
+ * ingest reads an entry's `time`.
+ */
+export function parseTime(value: unknown): number | undefined {
+  if (typeof value === 'number') {
+    return Number.isFinite(value) && value >= 0 && value <= MAX_TIME_MS ? Math.floor(value) : undefined;
+  }
+  if (typeof value !== 'string' || value.length > 40) return undefined;
+  const text = value.trim();
+  if (/^\d{1,15}$/.test(text)) return parseTime(Number(text));
+  if (!ISO_8601.test(text)) return undefined;
+  const ms = Date.parse(text.replace(',', '.').replace(' ', 'T'));
+  return Number.isNaN(ms) ? undefined : parseTime(ms);
+}
+
+/**
+ * A point in time as people write it where livelog asks "from when" or "until when" (`?since=`,
+ * `livelog tail --since/--until`): epoch ms (digits), an ISO 8601 / RFC 3339 date, or a duration back
+ * from `now` in parseDuration's grammar (`10m`, `1h30m`, `2d`). Undefined for anything else. Digits
+ * are always epoch ms here, never a duration.
+ */
+export function parseTimePoint(text: string, now = Date.now()): number | undefined {
+  const time = parseTime(text);
+  if (time !== undefined) return time;
+  if (/^\s*\d+\s*$/.test(text)) return undefined;
+  const ago = parseDuration(text);
+  return ago === undefined ? undefined : now - ago;
+}
