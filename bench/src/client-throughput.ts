@@ -1,10 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openStream } from '@livelog/client';
-import { freePort } from '@livelog/test-utils';
+import { spawnServer } from '@livelog/test-utils';
 
 /**
  * `node bench/dist/client-throughput.js`: how fast @livelog/client parses and delivers entries in
@@ -20,7 +18,6 @@ import { freePort } from '@livelog/test-utils';
  * Environment: LIVELOG_BENCH_CLIENT_ENTRIES (default 200,000), LIVELOG_BENCH_CLIENT_ROUNDS (default 5).
  */
 
-const CLI = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
 const ENTRIES = Number(process.env.LIVELOG_BENCH_CLIENT_ENTRIES ?? 200_000);
 const ROUNDS = Number(process.env.LIVELOG_BENCH_CLIENT_ROUNDS ?? 5);
 const BATCH = 5000;
@@ -30,22 +27,6 @@ interface Round {
   bytes: number;
   /** CPU time this process spent (user + system), in ms. */
   cpuMs: number;
-}
-
-async function startServer(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--data', dataDir, '--log-level', 'warn'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return { url, child };
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error('livelog serve did not start');
 }
 
 async function fill(url: string): Promise<void> {
@@ -116,7 +97,8 @@ const median = (values: number[]): number => {
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'livelog-bench-client-'));
-  const { url, child } = await startServer(dataDir);
+  const server = await spawnServer({ dataDir, logLevel: 'warn' });
+  const { url } = server;
   try {
     process.stderr.write(`bench client-throughput: ingesting ${ENTRIES} entries…\n`);
     await fill(url);
@@ -148,7 +130,7 @@ async function main(): Promise<void> {
     console.log(`  ratio (median of per-round ratios) ${(ratio * 100).toFixed(0)}% (target ≥ 70%): ${ratio >= 0.7 ? 'PASS' : 'FAIL'}`);
     process.exitCode = ratio >= 0.7 ? 0 : 1;
   } finally {
-    child.kill('SIGTERM');
+    await server.kill('SIGTERM');
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, resolveServerConfig } from '@livelog/server';
-import { CHROMIUM_ARGS, chromiumPath } from '@livelog/test-utils';
+import { CHROMIUM_ARGS, chromiumPath, spawnServer } from '@livelog/test-utils';
 import { chromium, type Page } from 'playwright-core';
 
 /**
@@ -86,10 +85,8 @@ function summary(name: string, deltas: number[]): string {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'livelog-console-bench-'));
-  const server = await createServer(
-    resolveServerConfig({ port: 0, logLevel: 'silent', store: 'memory', data: dir, retainBytes: 'unlimited' }),
-  );
-  const base = await server.listen();
+  const server = await spawnServer({ dataDir: dir, logLevel: 'warn', args: ['--store', 'memory', '--retain-bytes', 'unlimited'] });
+  const base = server.url;
   const browser = await chromium.launch({
     executablePath: chromiumPath(),
     args: [...CHROMIUM_ARGS],
@@ -154,7 +151,7 @@ async function main(): Promise<void> {
   } finally {
     feeding = false;
     await browser.close();
-    await server.close();
+    await server.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,13 +1,23 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { type SpawnedServer, spawnServer } from '@livelog/test-utils';
 import type { CeilingApi } from './ceiling-server.js';
 import type { BenchConfig } from './config.js';
-import type { LivelogApi } from './livelog-server.js';
 import type { GroupReport, OpenArgs, ReaderApi } from './reader-worker.js';
 import { Child } from './rpc.js';
+import type { ServerProbeApi } from './server-probe.js';
 
-export type LivelogChild = Child<LivelogApi, { url: string; port: number; stream: string }>;
+/** A `livelog serve` under test, with the memory probe loaded into it. */
+export interface LivelogChild {
+  readonly pid: number;
+  readonly url: string;
+  readonly server: SpawnedServer;
+  /** Asks the probe inside the server for its memory, after full GCs. */
+  memory(): Promise<ReturnType<ServerProbeApi['mem']>>;
+  /** Readers the server counts as connected now (its `livelog_stream_readers` metric). */
+  readers(): Promise<number>;
+}
 export type CeilingChild = Child<CeilingApi, { port: number }>;
 
 /** One line of the printed table. */
@@ -54,21 +64,30 @@ export class BenchContext {
     await Promise.all([this.ceiling.ready, ...this.readers.children.map((child) => child.ready)]);
   }
 
-  /** Starts a livelog server process on `dataDir`. */
-  async startLivelog(dataDir: string, name: string): Promise<{ child: LivelogChild; port: number; stream: string }> {
-    const execArgv = ['--expose-gc', ...this.config.serverNodeArgs];
+  /**
+   * Starts `livelog serve --data dataDir --log-level warn` as users run it (through test-utils'
+   * spawnServer, as every test and benchmark does), with `--expose-gc` and the memory probe.
+   */
+  async startLivelog(dataDir: string, name: string): Promise<{ child: LivelogChild; port: number }> {
+    const nodeArgs = ['--expose-gc', '--import', new URL('./server-probe.js', import.meta.url).href, ...this.config.serverNodeArgs];
     if (this.config.cpuProf) {
       mkdirSync(this.profiles, { recursive: true });
-      execArgv.push('--cpu-prof', '--cpu-prof-dir', this.profiles, '--cpu-prof-name', `livelog-${name}-${Date.now()}.cpuprofile`);
+      nodeArgs.push('--cpu-prof', '--cpu-prof-dir', this.profiles, '--cpu-prof-name', `livelog-${name}-${Date.now()}.cpuprofile`);
     }
-    const child: LivelogChild = new Child('./livelog-server.js', {
-      execArgv,
-      env: { LIVELOG_BENCH_DATA: dataDir },
-      name: `livelog ${name}`,
-    });
+    const server = await spawnServer({ dataDir, logLevel: 'warn', nodeArgs, ipc: true });
+    const probe = new Child<ServerProbeApi>(server.child, { name: `livelog ${name}` });
+    const child: LivelogChild = {
+      pid: server.child.pid ?? 0,
+      url: server.url,
+      server,
+      memory: () => probe.call('mem', undefined),
+      readers: async () => {
+        const metrics = await (await fetch(`${server.url}/metrics`)).text();
+        return Number(/^livelog_stream_readers (\d+)$/m.exec(metrics)?.[1] ?? Number.NaN);
+      },
+    };
     this.#servers.add(child);
-    const ready = await child.ready;
-    return { child, port: ready.port, stream: ready.stream };
+    return { child, port: server.port };
   }
 
   /** Every process of the bench: this one, the ceiling, the readers and running livelog servers. */
@@ -76,15 +95,18 @@ export class BenchContext {
     return [process.pid, this.ceiling.pid, ...this.readers.pids, ...[...this.#servers].map((child) => child.pid)];
   }
 
-  async stopLivelog(child: LivelogChild): Promise<void> {
-    await child.stop('stop');
+  /** Stops a server as SIGTERM does (streams end, batches commit, a --cpu-prof profile is written). */
+  async stopLivelog(child: LivelogChild, graceMs = 10_000): Promise<void> {
+    const timer = setTimeout(() => void child.server.kill('SIGKILL'), graceMs);
+    await child.server.kill('SIGTERM');
+    clearTimeout(timer);
     this.#servers.delete(child);
   }
 
   /** Stops every child process, also after a failure. */
   async shutdown(): Promise<void> {
     await Promise.allSettled([
-      ...[...this.#servers].map((child) => child.stop('stop', 5000)),
+      ...[...this.#servers].map((child) => this.stopLivelog(child, 5000)),
       this.ceiling.stop('stop', 5000),
       ...this.readers.children.map((child) => child.stop(undefined, 5000)),
     ]);
@@ -92,7 +114,7 @@ export class BenchContext {
 
   /** Kills every child at once (a signal arrived). */
   killAll(): void {
-    for (const child of this.#servers) child.kill();
+    for (const child of this.#servers) void child.server.kill('SIGKILL');
     this.ceiling.kill();
     for (const child of this.readers.children) child.kill();
   }

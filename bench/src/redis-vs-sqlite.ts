@@ -1,11 +1,11 @@
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeCursor, formatId, type HistoryPage, type IngestReply } from '@livelog/protocol';
-import { freePort } from '@livelog/test-utils';
+import { spawnServer } from '@livelog/test-utils';
 
 /**
  * `node bench/dist/redis-vs-sqlite.js`: the Redis Streams store next to the SQLite store, in one run,
@@ -22,7 +22,6 @@ import { freePort } from '@livelog/test-utils';
  * Every reader checks that it got every entry once, in order. Keys are deleted afterwards.
  */
 
-const CLI = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
 const BATCH = 1000;
 const FANOUT_ROUNDS = 3;
 
@@ -136,7 +135,7 @@ async function main(): Promise<void> {
   };
   const instances = new Set<Instance>();
   const serve = async (store: string, name: string): Promise<Instance> => {
-    const instance = await startServe(['--store', store, '--data', join(scratch, name)]);
+    const instance = await startServe(join(scratch, name), ['--store', store]);
     instances.add(instance);
     return instance;
   };
@@ -244,33 +243,14 @@ function ndjsonBody(first: number, count: number): Buffer {
   return Buffer.from(text);
 }
 
-async function startServe(args: string[]): Promise<Instance> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--log-level', 'warn', ...args], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`livelog serve ${args.join(' ')} exited: ${stderr}`);
-    try {
-      if ((await fetch(`${url}/readyz`)).status === 200) break;
-    } catch {}
-    if (Date.now() > deadline) throw new Error(`livelog serve did not start: ${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+async function startServe(dataDir: string, args: string[]): Promise<Instance> {
+  const server = await spawnServer({ dataDir, logLevel: 'warn', args });
   return {
-    url,
-    port,
-    child,
+    url: server.url,
+    port: server.port,
+    child: server.child,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
+      await server.kill('SIGTERM');
     },
   };
 }

@@ -37,13 +37,20 @@ export class Child<Api extends RpcApi, Ready = undefined> {
   readonly #exit: Promise<void>;
   #stderr = '';
 
-  constructor(script: string, options: { execArgv?: string[]; env?: NodeJS.ProcessEnv; name: string }) {
-    this.process = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
-      execArgv: options.execArgv ?? [],
-      env: { ...process.env, ...options.env },
-      serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-    });
+  /**
+   * Forks `script` (beside this module), or drives a process already started with an IPC channel (a
+   * `livelog serve` with a probe loaded by `--import`; it announces nothing, so `ready` never resolves).
+   */
+  constructor(script: string | ChildProcess, options: { execArgv?: string[]; env?: NodeJS.ProcessEnv; name: string }) {
+    this.process =
+      typeof script === 'string'
+        ? fork(fileURLToPath(new URL(script, import.meta.url)), [], {
+            execArgv: options.execArgv ?? [],
+            env: { ...process.env, ...options.env },
+            serialization: 'advanced',
+            stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+          })
+        : script;
     this.process.stderr?.on('data', (chunk: Buffer) => {
       this.#stderr = (this.#stderr + chunk.toString('utf8')).slice(-8000);
       process.stderr.write(`[${options.name}] ${chunk.toString('utf8')}`);

@@ -5,7 +5,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HistoryPage } from '@livelog/protocol';
-import { freePort } from '@livelog/test-utils';
+import { cliPath, spawnServer } from '@livelog/test-utils';
 
 /**
  * `node bench/dist/shipping.js`: how fast logs get in (issue 5), in one run on this machine.
@@ -26,7 +26,7 @@ import { freePort } from '@livelog/test-utils';
  * LIVELOG_BENCH_PINO (logger calls, default 200,000).
  */
 
-const CLI = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
+const CLI = cliPath();
 const SELF = fileURLToPath(import.meta.url);
 const BATCH = 5000;
 
@@ -275,31 +275,11 @@ function runToEnd(child: ChildProcess): Promise<number | null> {
 }
 
 async function startServe(scratch: string, name: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    process.execPath,
-    [CLI, 'serve', '--port', String(port), '--data', join(scratch, `data-${name}`), '--log-level', 'warn'],
-    {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const ready = await fetch(`${url}/readyz`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error('livelog serve did not start');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const server = await spawnServer({ dataDir: join(scratch, `data-${name}`), logLevel: 'warn' });
   return {
-    url,
+    url: server.url,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      await runToEnd(child);
+      await server.kill('SIGTERM');
     },
   };
 }

@@ -20,11 +20,11 @@ export async function memoryScenario(ctx: BenchContext): Promise<Row[]> {
   let connected: number;
   try {
     await delay(SETTLE_MS);
-    const before = await child.call('mem', undefined);
+    const before = await child.memory();
     const report = await ctx.readers.open({ port, path: '/api/stream', readers });
     await delay(SETTLE_MS);
-    const after = await child.call('mem', undefined);
-    connected = (await child.call('stats', undefined)).readers;
+    const after = await child.memory();
+    connected = await child.readers();
     if (report.readers !== readers || connected !== readers) throw new Error(`memory: ${connected} of ${readers} readers connected`);
     live = perReader(before, after, readers);
   } finally {

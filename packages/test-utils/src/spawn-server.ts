@@ -3,7 +3,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { freePort } from './temp-dir.js';
 
-/** A `livelog serve` running as a child process, which tests may kill -9 and restart. */
+/**
+ * A `livelog serve` running as a child process, which tests may kill -9 and restart, and benchmarks
+ * measure from outside. The one way tests and benchmarks start a server process.
+ */
 export interface SpawnedServer {
   url: string;
   port: number;
@@ -20,6 +23,12 @@ export interface SpawnServerOptions {
   port?: number;
   /** More `livelog serve` flags. */
   args?: string[];
+  /** `--log-level` of the server. Defaults to `info`. */
+  logLevel?: string;
+  /** Node flags before the CLI (`--expose-gc`, `--cpu-prof`, `--import <probe>`). Defaults to none. */
+  nodeArgs?: string[];
+  /** Opens an IPC channel to the process, for a probe module loaded with `--import`. Defaults to false. */
+  ipc?: boolean;
   env?: Record<string, string>;
   /** How long to wait for the server to listen. Defaults to 20 s. */
   startTimeoutMs?: number;
@@ -34,11 +43,20 @@ export function cliPath(): string {
 /** Starts `livelog serve` in a child process and waits until it listens. */
 export async function spawnServer(options: SpawnServerOptions): Promise<SpawnedServer> {
   const port = options.port ?? (await freePort());
-  const child = spawn(
-    process.execPath,
-    [cliPath(), 'serve', '--port', String(port), '--data', options.dataDir, '--log-level', 'info', ...(options.args ?? [])],
-    { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const args = [
+    'serve',
+    '--port',
+    String(port),
+    '--data',
+    options.dataDir,
+    '--log-level',
+    options.logLevel ?? 'info',
+    ...(options.args ?? []),
+  ];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), cliPath(), ...args], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
+  });
   let output = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
