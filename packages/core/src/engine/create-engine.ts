@@ -69,7 +69,9 @@ export async function createEngine(options: EngineOptions): Promise<LivelogEngin
         log?.warn?.({ store: store.kind, stream }, 'the stream was wiped and started again; earlier ids are now foreign');
         // The broker's readers and ring belong to the old stream: restarting it ends every stream
         // (readers reconnect and are told `reset`) and builds the ring for the new one.
-        restarting = restarting.then(() => restartBroker());
+        restarting = restarting
+          .then(restartBroker)
+          .catch((error: unknown) => log?.error?.({ err: error }, 'restarting the stream broker failed'));
       })
     : undefined;
 
