@@ -1,5 +1,5 @@
 import type { CloseEvent, GapEvent, HelloEvent, LagEvent, LogEntry, ResetEvent } from '@livelog/protocol';
-import { type CursorStorage, createCursorStorage } from './browser/cursor-storage.js';
+import { type CursorStorage, persistedCursor } from './browser/cursor-storage.js';
 import { canShareTabs, type RelayMessage, TabShare } from './browser/tab-share.js';
 import { watchWakeTriggers } from './browser/wake-triggers.js';
 import { EntryTracker } from './entry-tracker.js';
@@ -60,7 +60,7 @@ export class LogStream {
     addFilterParams(filter, options.filter);
     this.#streamKey = apiUrl(options.url, 'stream', filter);
     this.#tracker = new EntryTracker(this.#stats, filter.toString() !== '');
-    this.#storage = createCursorStorage(options.persist, this.#streamKey);
+    this.#storage = persistedCursor(options.persist, this.#streamKey);
     this.#stopWake = watchWakeTriggers({
       onOnline: () => {
         if (this.#state.state === 'waiting') this.reconnectNow();

@@ -1,5 +1,5 @@
+import type { SourceSummary } from '@livelog/client';
 import type { LogEntry } from '@livelog/protocol';
-import type { SourceSummary } from './log-source.js';
 
 /** How old the list may get before a periodic refresh asks the server again, in ms. */
 const MAX_AGE_MS = 30_000;
@@ -14,8 +14,10 @@ export class SourceList {
   readonly #byName = new Map<string, SourceSummary>();
   #fetchedAt = 0;
   #loading: Promise<void> | undefined;
-  /** Bumped by `clear`, so an answer about a forgotten stream is dropped. */
+  /** Bumped when the stream changes, so an answer about a forgotten stream is dropped. */
   #epoch = 0;
+  /** The identity of the stream the sources are of (from `hello`). */
+  #stream: string | undefined;
 
   constructor(fetch: () => Promise<SourceSummary[]>, changed: () => void) {
     this.#fetch = fetch;
@@ -40,11 +42,19 @@ export class SourceList {
     }
   }
 
-  /** Forgets every source (the server's data is another stream now). */
-  clear(): void {
-    this.#byName.clear();
-    this.#epoch++;
-    this.#fetchedAt = 0;
+  /**
+   * A connection said hello with this stream identity. Another identity than before means the
+   * server's data is another stream now: every source is forgotten. Either way a (re)connect is when
+   * sources may have appeared unseen, so the list is refreshed, at most once every few seconds.
+   */
+  hello(stream: string): void {
+    if (this.#stream !== undefined && this.#stream !== stream) {
+      this.#byName.clear();
+      this.#epoch++;
+      this.#fetchedAt = 0;
+    }
+    this.#stream = stream;
+    void this.refresh(5000);
   }
 
   /** Asks the server unless the list is younger than `maxAgeMs`. Concurrent calls share one request. */
