@@ -1,7 +1,6 @@
 import {
   type CursorStorage,
   fetchHistory,
-  fetchSources,
   type HistoryPage,
   type LogStream,
   openStream,
@@ -84,10 +83,7 @@ export class LogModel {
     this.#events = events;
     this.#cursor = options.cursor;
     this.statusLine = new StatusLine(events, () => this.mode);
-    this.sources = new SourceList(
-      () => fetchSources(server),
-      () => events.changed(),
-    );
+    this.sources = new SourceList(server, () => events.changed());
     this.maxLines = options.maxLines;
     this.tail = options.tail;
   }

@@ -1,4 +1,4 @@
-import type { SourceSummary } from '@livelog/client';
+import { fetchSources, type ServerOptions, type SourceSummary } from '@livelog/client';
 import type { LogEntry } from '@livelog/protocol';
 
 /** How old the list may get before a periodic refresh asks the server again, in ms. */
@@ -9,7 +9,7 @@ const MAX_AGE_MS = 30_000;
  * no line loaded can still be chosen, plus any seen in lines since the last refresh.
  */
 export class SourceList {
-  readonly #fetch: () => Promise<SourceSummary[]>;
+  readonly #server: ServerOptions;
   readonly #changed: () => void;
   readonly #byName = new Map<string, SourceSummary>();
   #fetchedAt = 0;
@@ -19,8 +19,9 @@ export class SourceList {
   /** The identity of the stream the sources are of (from `hello`). */
   #stream: string | undefined;
 
-  constructor(fetch: () => Promise<SourceSummary[]>, changed: () => void) {
-    this.#fetch = fetch;
+  /** Asks `server` for its sources; `changed` is told after each answer. */
+  constructor(server: ServerOptions, changed: () => void) {
+    this.#server = server;
     this.#changed = changed;
   }
 
@@ -65,7 +66,7 @@ export class SourceList {
     const epoch = this.#epoch;
     this.#loading = (async () => {
       try {
-        const summaries = await this.#fetch();
+        const summaries = await fetchSources(this.#server);
         if (epoch !== this.#epoch) return;
         for (const summary of summaries) this.#byName.set(summary.name, summary);
         this.#changed();
