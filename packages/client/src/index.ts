@@ -1,7 +1,7 @@
 // Public surface of @livelog/client: a plain list of re-exports, one line per module, so other
 // parts of the package (stream reader, history, shipper) can be appended without touching the rest.
 
-export type { PersistOptions } from './browser/cursor-storage.js';
+export { type CursorStorage, createCursorStorage, type PersistOptions } from './browser/cursor-storage.js';
 export type { ShareOptions } from './browser/tab-share.js';
 export { CLIENT_ERROR_CODES, type ClientErrorCode, type ClientErrorDetails, isLivelogClientError, LivelogClientError } from './errors.js';
 export { type FetchSourcesOptions, fetchSources, type SourceSummary } from './fetch-sources.js';

@@ -1,19 +1,19 @@
-import type { CloseEvent, GapEvent, HelloEvent, LagEvent, LogEntry, ResetEvent } from '@livelog/protocol';
-import { type CursorStorage, createCursorStorage } from './browser/cursor-storage.js';
+import type { CloseEvent, HelloEvent, LogEntry } from '@livelog/protocol';
+import { type CursorStorage, persistedCursor } from './browser/cursor-storage.js';
 import { canShareTabs, type RelayMessage, TabShare } from './browser/tab-share.js';
 import { watchWakeTriggers } from './browser/wake-triggers.js';
-import { EntryTracker } from './entry-tracker.js';
 import { LivelogClientError } from './errors.js';
 import { addFilterParams, apiUrl, errorOfClose, fetchOf, requestHeaders, streamUrl } from './http-request.js';
 import { parseEntries } from './parse-entries.js';
 import { Backoff } from './reconnect.js';
 import { SseConnection } from './sse/sse-connection.js';
 import type { SseEvent } from './sse/sse-decoder.js';
+import { StreamDelivery } from './stream-delivery.js';
 import { type IterateOptions, iterateEntries } from './stream-iterator.js';
 import type { OpenStreamOptions } from './stream-options.js';
-import { StatsCounter, type StreamStats } from './stream-stats.js';
+import type { StreamStats } from './stream-stats.js';
 import type { StreamEventMap, StreamStatus } from './stream-status.js';
-import { type Listener, TypedEmitter } from './typed-emitter.js';
+import type { Listener } from './typed-emitter.js';
 
 /**
  * A live, resumable stream of entries. It reconnects by itself (forever by default) and resumes
@@ -21,17 +21,13 @@ import { type Listener, TypedEmitter } from './typed-emitter.js';
  * @see openStream
  */
 export class LogStream {
-  readonly #emitter = new TypedEmitter<StreamEventMap>();
   readonly #options: OpenStreamOptions;
   readonly #backoff: Backoff;
-  readonly #stats = new StatsCounter();
-  readonly #tracker: EntryTracker;
+  readonly #delivery: StreamDelivery;
   readonly #streamKey: string;
   readonly #storage: CursorStorage | undefined;
   readonly #stopWake: () => void;
   #share: TabShare | undefined;
-  #lastEventId = '';
-  #state: StreamStatus = { state: 'connecting', attempt: 0, nextRetryMs: undefined, lastEventId: '' };
   #closed = false;
   #running = false;
   #connection: SseConnection | undefined;
@@ -41,7 +37,6 @@ export class LogStream {
   #lostAt: number | undefined;
   #everOpened = false;
   #serverClose: CloseEvent | undefined;
-  #batch: LogEntry[] = [];
   #pending: PromiseLike<void>[] = [];
   #failedInARow = 0;
   #pendingData: string[] = [];
@@ -49,8 +44,6 @@ export class LogStream {
   #notSseInARow = 0;
   #malformedAt = '';
   #malformedStrikes = 0;
-  #relayedCursor = '';
-  #emittedCursor = '';
 
   /** Use openStream(). */
   constructor(options: OpenStreamOptions) {
@@ -59,11 +52,11 @@ export class LogStream {
     const filter = new URLSearchParams();
     addFilterParams(filter, options.filter);
     this.#streamKey = apiUrl(options.url, 'stream', filter);
-    this.#tracker = new EntryTracker(this.#stats, filter.toString() !== '');
-    this.#storage = createCursorStorage(options.persist, this.#streamKey);
+    this.#storage = persistedCursor(options.persist, this.#streamKey);
+    this.#delivery = new StreamDelivery(filter.toString() !== '', this.#storage);
     this.#stopWake = watchWakeTriggers({
       onOnline: () => {
-        if (this.#state.state === 'waiting') this.reconnectNow();
+        if (this.#delivery.status.state === 'waiting') this.reconnectNow();
       },
       onVisibleAfterHidden: () => this.reconnectNow(),
       hiddenMs: options.visibleReconnectMs ?? 60_000,
@@ -85,6 +78,7 @@ export class LogStream {
         },
         onMessage: (message) => this.#onRelay(message),
       });
+      this.#delivery.relayTo(this.#share);
       this.#share.start();
     } else {
       void this.#run();
@@ -94,26 +88,27 @@ export class LogStream {
 
   /** Adds a listener; returns a function that removes it. A listener's promise holds back reading. */
   on<K extends keyof StreamEventMap>(event: K, listener: Listener<StreamEventMap[K]>): () => void {
-    return this.#emitter.on(event, listener);
+    return this.#delivery.emitter.on(event, listener);
   }
 
   off<K extends keyof StreamEventMap>(event: K, listener: Listener<StreamEventMap[K]>): void {
-    this.#emitter.off(event, listener);
+    this.#delivery.emitter.off(event, listener);
   }
 
   /** The position a reconnect resumes from: the id of the last dispatched event. */
   get lastEventId(): string {
-    return this.#lastEventId;
+    return this.#delivery.lastEventId;
   }
 
   /** The latest status. */
   get status(): StreamStatus {
-    return this.#state;
+    return this.#delivery.status;
   }
 
   /** A snapshot of the counters. */
   stats(): StreamStats {
-    return this.#stats.snapshot(this.#lastEventId, this.#share === undefined ? 'single' : this.#share.leader ? 'leader' : 'follower');
+    const role = this.#share === undefined ? 'single' : this.#share.leader ? 'leader' : 'follower';
+    return this.#delivery.stats.snapshot(this.#delivery.lastEventId, role);
   }
 
   /**
@@ -147,27 +142,29 @@ export class LogStream {
   }
 
   async #run(): Promise<void> {
+    const delivery = this.#delivery;
     // A follower tab promoted to leader already holds the last relayed cursor.
-    if (this.#lastEventId === '') this.#lastEventId = this.#storage?.load() ?? this.#options.start?.lastEventId ?? '';
+    if (delivery.lastEventId === '') delivery.lastEventId = this.#storage?.load() ?? this.#options.start?.lastEventId ?? '';
     while (!this.#closed) {
-      this.#stats.attempts++;
-      this.#setStatus({ state: 'connecting', attempt: this.#backoff.failures, nextRetryMs: undefined });
+      delivery.stats.attempts++;
+      delivery.setStatus({ state: 'connecting', attempt: this.#backoff.failures, nextRetryMs: undefined });
+      const lastEventId = delivery.lastEventId;
       const connection = new SseConnection({
-        url: this.#requestUrl(),
-        headers: requestHeaders(this.#options, this.#lastEventId === '' ? {} : { 'last-event-id': this.#lastEventId }),
+        url: streamUrl(this.#options, this.#everOpened),
+        headers: requestHeaders(this.#options, lastEventId === '' ? {} : { 'last-event-id': lastEventId }),
         fetch: fetchOf(this.#options),
-        lastEventId: this.#lastEventId,
+        lastEventId,
         watchdogMs: this.#options.connectTimeoutMs ?? 37_500,
         sink: {
           onOpen: () => undefined,
           onBytes: (count) => {
-            this.#stats.bytes += count;
+            delivery.stats.bytes += count;
           },
           onEvent: (event) => this.#onEvent(event, connection),
           onEmptyDispatch: (id) => this.#onCursor(id),
           onRetry: (ms) => this.#backoff.setServerRetry(ms),
           onChunkEnd: () => this.#endChunk(),
-          onChunkDelivered: () => this.#chunkDelivered(),
+          onChunkDelivered: () => delivery.delivered(),
           closeError: () => this.#closeError(),
         },
       });
@@ -181,7 +178,7 @@ export class LogStream {
       const openedAt = this.#openedAt;
       this.#openedAt = undefined;
       this.#lostAt ??= now;
-      if (ended.code === 'LIVELOG_CLIENT_ERR_WATCHDOG') this.#stats.watchdogTimeouts++;
+      if (ended.code === 'LIVELOG_CLIENT_ERR_WATCHDOG') delivery.stats.watchdogTimeouts++;
       // A response head cut short can look like a 200 of another type; three in a row is a wrong URL.
       this.#notSseInARow = ended.code === 'LIVELOG_CLIENT_ERR_NOT_SSE' ? this.#notSseInARow + 1 : 0;
       if (this.#notSseInARow >= 3) {
@@ -206,13 +203,9 @@ export class LogStream {
       const attempt = this.#backoff.failures;
       const delay = this.#skipWait ? 0 : this.#backoff.fail(ended.retryAfterMs);
       this.#skipWait = false;
-      this.#setStatus({ state: 'waiting', attempt, nextRetryMs: delay, error: ended });
+      delivery.setStatus({ state: 'waiting', attempt, nextRetryMs: delay, error: ended });
       if (delay > 0) await this.#sleep(delay);
     }
-  }
-
-  #requestUrl(): string {
-    return streamUrl(this.#options, this.#everOpened);
   }
 
   #onEvent(event: SseEvent, connection: SseConnection): void {
@@ -234,35 +227,24 @@ export class LogStream {
       this.#onMalformed(event.lastEventId);
       return;
     }
-    this.#lastEventId = event.lastEventId;
+    const id = event.lastEventId;
+    this.#delivery.lastEventId = id;
     switch (event.type) {
       case 'hello': {
         const hello = payload as HelloEvent;
-        this.#tracker.hello(event.lastEventId);
         if (hello.heartbeatMs > 0) connection.setWatchdog(hello.heartbeatMs * (this.#options.watchdogFactor ?? 2.5));
         this.#openedAt = Date.now();
-        if (this.#everOpened && this.#lostAt !== undefined) this.#stats.resumed(this.#openedAt - this.#lostAt);
+        if (this.#everOpened && this.#lostAt !== undefined) this.#delivery.stats.resumed(this.#openedAt - this.#lostAt);
         this.#lostAt = undefined;
         this.#everOpened = true;
-        this.#emitControl('hello', hello, event.lastEventId);
-        this.#setStatus({ state: 'open', attempt: this.#backoff.failures, nextRetryMs: undefined });
+        this.#delivery.control('hello', hello, id, this.#pending);
+        this.#delivery.setStatus({ state: 'open', attempt: this.#backoff.failures, nextRetryMs: undefined });
         break;
       }
-      case 'gap': {
-        const gap = payload as GapEvent;
-        this.#stats.gaps++;
-        this.#stats.missedInGaps += gap.missed;
-        this.#tracker.gap(gap.toSeq);
-        this.#emitControl('gap', gap, event.lastEventId);
-        break;
-      }
+      case 'gap':
       case 'reset':
-        this.#stats.resets++;
-        this.#tracker.reset();
-        this.#emitControl('reset', payload as ResetEvent, event.lastEventId);
-        break;
       case 'lag':
-        this.#emitControl('lag', payload as LagEvent, event.lastEventId);
+        this.#delivery.control(event.type, payload as StreamEventMap['gap' | 'reset' | 'lag'], id, this.#pending);
         break;
       case 'close':
         this.#serverClose = payload as CloseEvent;
@@ -278,7 +260,7 @@ export class LogStream {
    * times in a row is skipped, so a bad entry on the server cannot stall the reader forever.
    */
   #onMalformed(id: string): boolean {
-    const key = `${this.#lastEventId}>${id}`;
+    const key = `${this.#delivery.lastEventId}>${id}`;
     this.#malformedStrikes = this.#malformedAt === key ? this.#malformedStrikes + 1 : 1;
     this.#malformedAt = key;
     if (this.#malformedStrikes < 3) {
@@ -287,9 +269,8 @@ export class LogStream {
       );
       return true;
     }
-    this.#stats.malformed++;
-    this.#lastEventId = id;
-    this.#tracker.advance(id);
+    this.#delivery.stats.malformed++;
+    this.#delivery.advance(id);
     return false;
   }
 
@@ -301,11 +282,7 @@ export class LogStream {
     this.#pendingIds = [];
     while (datas.length > 0) {
       const { entries, bad } = parseEntries(datas, ids);
-      for (let i = 0; i < entries.length; i++) {
-        const entry = entries[i] as LogEntry;
-        this.#lastEventId = ids[i] as string;
-        if (this.#tracker.accept(entry)) this.#batch.push(entry);
-      }
+      for (let i = 0; i < entries.length; i++) this.#delivery.entry(entries[i] as LogEntry, ids[i] as string);
       if (bad < 0 || this.#onMalformed(ids[bad] as string)) return;
       datas = datas.slice(bad + 1);
       ids = ids.slice(bad + 1);
@@ -316,101 +293,50 @@ export class LogStream {
     if (this.#closed) return;
     // An id-only event after entries: they come first, and if one is damaged the cursor stays before it.
     this.#flush();
-    if (this.#connection?.ended === true || id === this.#lastEventId) return;
-    this.#lastEventId = id;
-    this.#tracker.advance(id);
-  }
-
-  #emitControl<K extends 'hello' | 'gap' | 'reset' | 'lag'>(name: K, payload: StreamEventMap[K], lastEventId: string): void {
-    this.#emitter.emit(name, payload, this.#pending);
-    this.#share?.post({ kind: 'event', name, payload, lastEventId });
+    if (this.#connection?.ended !== true) this.#delivery.advance(id);
   }
 
   #flush(): void {
     this.#parsePending();
-    if (this.#batch.length === 0) return;
-    const batch = this.#batch;
-    this.#batch = [];
-    this.#stats.entries += batch.length;
-    this.#stats.batches++;
-    this.#emitter.emit('entries', batch, this.#pending);
-    this.#share?.post({ kind: 'entries', entries: batch, lastEventId: this.#lastEventId });
+    this.#delivery.flush(this.#pending);
   }
 
   #endChunk(): readonly PromiseLike<void>[] {
     this.#flush();
-    if (this.#share !== undefined && this.#relayedCursor !== this.#lastEventId) {
-      // Id-only events move the cursor without entries; followers need it to resume exactly if promoted.
-      this.#relayedCursor = this.#lastEventId;
-      this.#share.post({ kind: 'cursor', lastEventId: this.#lastEventId });
-    }
+    this.#delivery.relayCursor();
     const pending = this.#pending;
     if (pending.length === 0) return pending;
     this.#pending = [];
     return pending;
   }
 
-  #chunkDelivered(): void {
-    if (this.#closed || this.#lastEventId === this.#emittedCursor) return;
-    this.#emittedCursor = this.#lastEventId;
-    // Saved only now, so a stored cursor never runs ahead of what listeners have finished with.
-    this.#storage?.save(this.#lastEventId);
-    this.#emitter.emit('cursor', this.#lastEventId);
-  }
-
   #closeError(): LivelogClientError | undefined {
     return this.#serverClose === undefined ? undefined : errorOfClose(this.#serverClose);
   }
 
+  /** What the leader tab relayed, taken in as if this tab's own connection had read it. */
   #onRelay(message: RelayMessage): void {
     if (this.#closed) return;
+    const delivery = this.#delivery;
     switch (message.kind) {
-      case 'entries': {
-        const accepted = message.entries.filter((entry) => this.#tracker.accept(entry));
-        this.#lastEventId = message.lastEventId;
-        if (accepted.length > 0) {
-          this.#stats.entries += accepted.length;
-          this.#stats.batches++;
-          this.#emitter.emit('entries', accepted);
-        }
+      case 'entries':
+        for (const entry of message.entries) delivery.entry(entry, message.lastEventId);
+        delivery.flush();
         break;
-      }
       case 'event':
-        this.#lastEventId = message.lastEventId;
-        if (message.name === 'gap') {
-          this.#stats.gaps++;
-          this.#stats.missedInGaps += (message.payload as GapEvent).missed;
-          this.#tracker.gap((message.payload as GapEvent).toSeq);
-        } else if (message.name === 'hello') this.#tracker.hello(message.lastEventId);
-        else if (message.name === 'reset') this.#tracker.reset();
-        this.#emitter.emit(message.name, message.payload as never);
+        delivery.control(message.name, message.payload as never, message.lastEventId);
         break;
       case 'cursor':
-        this.#onCursor(message.lastEventId);
+        delivery.advance(message.lastEventId);
         break;
       case 'status':
-        this.#state = { state: message.state, attempt: message.attempt, nextRetryMs: message.nextRetryMs, lastEventId: this.#lastEventId };
-        this.#emitter.emit('status', this.#state);
+        delivery.setStatus({ state: message.state, attempt: message.attempt, nextRetryMs: message.nextRetryMs });
         break;
       case 'error':
         this.#finish(new LivelogClientError(message.code, message.message, message.status === undefined ? {} : { status: message.status }));
         break;
     }
-    this.#chunkDelivered();
-  }
-
-  #setStatus(status: Omit<StreamStatus, 'lastEventId'>): void {
-    this.#state = { ...status, lastEventId: this.#lastEventId };
-    this.#emitter.emit('status', this.#state);
-    if (status.state !== 'closed') {
-      this.#share?.post({
-        kind: 'status',
-        state: status.state,
-        attempt: status.attempt,
-        nextRetryMs: status.nextRetryMs,
-        lastEventId: this.#lastEventId,
-      });
-    }
+    delivery.delivered();
   }
 
   #sleep(ms: number): Promise<void> {
@@ -433,21 +359,8 @@ export class LogStream {
     this.#connection?.abort(new LivelogClientError('LIVELOG_CLIENT_ERR_RECONNECT', 'closed'));
     this.#wakeSleep?.();
     this.#stopWake();
-    this.#storage?.save(this.#lastEventId);
-    if (error !== undefined) {
-      if (this.#share?.leader) this.#share.post({ kind: 'error', code: error.code, message: error.message, status: error.status });
-      this.#emitter.emit('error', error);
-    }
+    this.#delivery.finish(error, this.#backoff.failures);
     this.#share?.close();
-    this.#state = {
-      state: 'closed',
-      attempt: this.#backoff.failures,
-      nextRetryMs: undefined,
-      lastEventId: this.#lastEventId,
-      ...(error ? { error } : {}),
-    };
-    this.#emitter.emit('status', this.#state);
-    this.#emitter.removeAll();
   }
 }
 

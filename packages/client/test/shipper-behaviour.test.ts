@@ -1,7 +1,8 @@
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ChaosProxy, startServer, waitFor } from '@livelog/test-utils';
+import { ChaosProxy, startServer, tempDir, waitFor } from '@livelog/test-utils';
 import { afterEach, expect, test } from 'vitest';
+import { createShipper as createNodeShipper } from '../src/shipper/node/create-shipper.js';
 import { createShipper } from '../src/shipper/shipper.js';
 import type { ShipperEventMap } from '../src/shipper/shipper-events.js';
 import { readAll } from './support/read-all.js';
@@ -164,4 +165,25 @@ test('writeLine forwards pre-encoded records as they are; a newline in one is re
       .map((entry) => entry.msg)
       .join(''),
   ).toBe('z'.repeat(5000));
+});
+
+test('a spool that cannot be opened is reported, and the records still go from memory, each once, in order', async () => {
+  const { url } = await server();
+  const dir = await tempDir('livelog-spool-');
+  cleanups.push(() => dir.remove());
+  const holder = createNodeShipper({ url, source: 'holder', spoolDir: dir.path });
+  await holder.ready();
+  // One shipper per spool directory: the second cannot lock it.
+  const shipper = createNodeShipper({ url, source: 'second', spoolDir: dir.path });
+  const spoolErrors: string[] = [];
+  shipper.on('spool-error', (event) => {
+    spoolErrors.push(event.message);
+  });
+  for (let i = 1; i <= 20; i++) shipper.write({ msg: `line ${i}` });
+  await expect(shipper.ready()).rejects.toThrow(/in use by this process/);
+  expect(spoolErrors).toEqual([expect.stringMatching(/^cannot open the spool: .*in use by this process/)]);
+  expect(await shipper.close()).toMatchObject({ written: 20, acknowledged: 20, spooled: 0, complete: true });
+  expect(await holder.close()).toMatchObject({ written: 0, complete: true });
+  const entries = await readAll(url);
+  expect(entries.map((entry) => `${entry.source} ${entry.msg}`)).toEqual(Array.from({ length: 20 }, (_, i) => `second line ${i + 1}`));
 });

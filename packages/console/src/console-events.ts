@@ -1,5 +1,6 @@
+import type { SourceSummary } from '@livelog/client';
 import type { GapEvent, LogEntry } from '@livelog/protocol';
-import type { ConnectionStatus, SourceSummary } from './state/log-source.js';
+import type { ConnectionStatus } from './state/status-line.js';
 
 /** `livelog-status`: the connection state changed (also sent when a catch-up starts or ends, and when a resume completed). */
 export interface LivelogStatusDetail extends ConnectionStatus {

@@ -13,7 +13,7 @@ import { ConsoleSession } from './state/console-session.js';
 import { findErrorRow } from './state/find-error-row.js';
 import { EMPTY_FILTER, type FilterState, filterFromAttributes } from './state/line-filter.js';
 import type { LogModel } from './state/log-model.js';
-import type { ConnectionStatus } from './state/log-source.js';
+import type { ConnectionStatus } from './state/status-line.js';
 import { VirtualListController } from './state/virtual-list.js';
 
 const ROW_HEIGHT = 20;
@@ -31,7 +31,7 @@ const DEFAULT_TAIL = 1000;
  * Events (bubbling, composed): `livelog-status`, `livelog-select`, `livelog-gap`, `livelog-recovered`,
  * `livelog-theme`. Styling: `--ll-*` custom properties and the parts `toolbar`, `search`, `status`,
  * `viewport`, `row`, `time`, `level`, `source`, `message`, `fields`, `gap`, `pill`, `help`, `button`, `retry`.
- * A reload resumes from the position kept in `sessionStorage` (see ConsoleSession).
+ * A reload resumes from the position kept in `sessionStorage` (see ConsoleSession's consoleCursor).
  * @see ../README.md
  */
 export class LivelogConsole extends LitElement {
@@ -93,7 +93,7 @@ export class LivelogConsole extends LitElement {
       restyle: () => this.requestUpdate(),
       tick: () => {
         // The retry countdown and the age of "recovered" are shown in seconds.
-        if (this.#model?.status.state === 'reconnecting' || this.#model?.recovered) this.requestUpdate();
+        if (this.#model?.statusLine.connection.state === 'reconnecting' || this.#model?.statusLine.recovered) this.requestUpdate();
         this.#model?.sources.refreshIfStale();
       },
     },
@@ -149,7 +149,7 @@ export class LivelogConsole extends LitElement {
 
   /** The connection state. */
   get connection(): ConnectionStatus | undefined {
-    return this.#model?.status;
+    return this.#model?.statusLine.connection;
   }
 
   /** Counters for dashboards and tests. */

@@ -1,6 +1,5 @@
 import { ChaosProxy, ingest, startServer, waitFor } from '@livelog/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClientLogSource } from '../src/state/client-log-source.js';
 import { LogModel } from '../src/state/log-model.js';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -8,7 +7,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-const quiet = { changed() {}, appended() {}, status() {}, gap() {}, recovered() {}, cursor() {} };
+const quiet = { changed() {}, appended() {}, status() {}, gap() {}, recovered() {} };
 
 describe('LogModel (through @livelog/client, against a real server)', () => {
   it('pages older lines again after a reload cut a page load short (regression: "Loading older lines" stuck)', async () => {
@@ -17,10 +16,10 @@ describe('LogModel (through @livelog/client, against a real server)', () => {
     const proxy = await ChaosProxy.start({ port: Number(new URL(server.url).port) });
     cleanups.push(() => proxy.close());
     await ingest(server.url, 2000, 'line');
-    const model = new LogModel(createClientLogSource({ url: proxy.url() }), quiet, { maxLines: 10_000, tail: 100 });
+    const model = new LogModel({ url: proxy.url() }, quiet, { maxLines: 10_000, tail: 100 });
     cleanups.push(() => model.stop());
     model.start({}, () => true);
-    await waitFor(() => model.buffer.size === 100 && model.status.state === 'live', { what: 'the tail' });
+    await waitFor(() => model.buffer.size === 100 && model.statusLine.connection.state === 'live', { what: 'the tail' });
 
     // A page load that cannot finish: its answer is held while the view reloads under it.
     proxy.stall();

@@ -9,19 +9,27 @@ export interface PersistOptions {
   storage?: Pick<Storage, 'getItem' | 'setItem'>;
 }
 
-/** Reads and writes one stream's cursor; a no-op where no storage exists (Node, private modes). */
+/** Reads and writes one cursor. Never throws: a refused read loads nothing, a refused write is dropped. */
 export interface CursorStorage {
+  /** The stored id, if any. */
   load(): string | undefined;
+  /** Stores `lastEventId` (a write of the value already stored is skipped). */
   save(lastEventId: string): void;
 }
 
-/** The cursor storage `option` asks for, or undefined when persistence is off or impossible. */
-export function createCursorStorage(option: boolean | PersistOptions | undefined, streamKey: string): CursorStorage | undefined {
-  if (option === undefined || option === false) return undefined;
-  const options = option === true ? {} : option;
+/**
+ * A cursor kept under `key` in a Web Storage (`sessionStorage` unless `storage` says otherwise), for
+ * readers that choose themselves when to resume from it (`persist` resumes every stream it opens).
+ * Undefined where no storage exists: Node, sandboxed frames, some privacy modes.
+ * @example
+ * const cursor = createCursorStorage({ key: `my-app:cursor:${url}` });
+ * const stream = openStream({ url, start: { lastEventId: cursor?.load() } });
+ * stream.on('cursor', (id) => cursor?.save(id));
+ */
+export function createCursorStorage(options: PersistOptions & { key: string }): CursorStorage | undefined {
   const storage = options.storage ?? sessionStorageOrUndefined();
   if (storage === undefined) return undefined;
-  const key = options.key ?? `livelog:cursor:${streamKey}`;
+  const key = options.key;
   let saved: string | undefined;
   return {
     load() {
@@ -43,6 +51,13 @@ export function createCursorStorage(option: boolean | PersistOptions | undefined
       }
     },
   };
+}
+
+/** The cursor storage the `persist` option of a stream asks for, or undefined when it is off or impossible. */
+export function persistedCursor(option: boolean | PersistOptions | undefined, streamKey: string): CursorStorage | undefined {
+  if (option === undefined || option === false) return undefined;
+  const options = option === true ? {} : option;
+  return createCursorStorage({ ...options, key: options.key ?? `livelog:cursor:${streamKey}` });
 }
 
 function sessionStorageOrUndefined(): Pick<Storage, 'getItem' | 'setItem'> | undefined {

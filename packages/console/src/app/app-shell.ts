@@ -1,7 +1,7 @@
+import type { SourceSummary } from '@livelog/client';
 import { css, html, LitElement, nothing } from 'lit';
 import type { LivelogStatusDetail } from '../console-events.js';
 import type { LivelogConsole } from '../livelog-console.js';
-import type { SourceSummary } from '../state/log-source.js';
 import '../livelog-console.js';
 
 const THEME_KEY = 'livelog-theme';

@@ -101,7 +101,6 @@ export function renderConsole(
       ${renderStatus(model, {
         following: view.following,
         unseen: view.unseen,
-        retryAt: session.retryAt,
         onShowGap: () => actions.showGap(),
         onRetryNow: () => model.reconnectNow(),
       })}

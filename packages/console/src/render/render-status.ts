@@ -4,11 +4,11 @@ import type { LogModel } from '../state/log-model.js';
 const count = (n: number): string => n.toLocaleString('en-US');
 
 /** The words for the connection state, as shown and as announced. */
-export function describeStatus(model: LogModel, now = Date.now(), retryAt?: number): string {
-  const { status } = model;
+export function describeStatus(model: LogModel, now = Date.now()): string {
+  const { connection: status, lag, retryAt } = model.statusLine;
   switch (status.state) {
     case 'live':
-      if (model.lag > 0) return `Catching up: ${count(model.lag)} behind`;
+      if (lag > 0) return `Catching up: ${count(lag)} behind`;
       return model.mode === 'detached' ? 'Live (viewing history)' : 'Live';
     case 'connecting':
       return 'Connecting…';
@@ -28,31 +28,25 @@ export interface StatusContext {
   following: boolean;
   /** Lines that arrived while paused. */
   unseen: number;
-  /** When the next reconnect attempt is due (ms since the epoch), while waiting for it. */
-  retryAt: number | undefined;
   onShowGap: () => void;
   onRetryNow: () => void;
 }
 
 /** The status line: connection state, catch-up and recovery, what is loaded, notices. */
 export function renderStatus(model: LogModel, context: StatusContext): TemplateResult {
-  const { following, unseen, retryAt } = context;
-  const recovered = model.recovered;
+  const { following, unseen } = context;
+  const { connection, recovered, retryAt } = model.statusLine;
   const loaded = model.buffer.size;
   const shown = model.buffer.rows.length;
   return html`<div class="status" part="status">
-    <span class="state state-${model.status.state}" role="status" aria-live="polite" data-state=${model.status.state}><span class="dot" aria-hidden="true"></span>${describeStatus(
-      model,
-      Date.now(),
-      retryAt,
-    )}</span>
+    <span class="state state-${connection.state}" role="status" aria-live="polite" data-state=${connection.state}><span class="dot" aria-hidden="true"></span>${describeStatus(model)}</span>
     ${
-      model.status.state === 'reconnecting' && retryAt !== undefined
+      connection.state === 'reconnecting' && retryAt !== undefined
         ? html`<button type="button" class="retry" part="button retry" @click=${context.onRetryNow}>Retry now</button>`
         : nothing
     }
     ${
-      recovered !== undefined && model.status.state === 'live'
+      recovered !== undefined && connection.state === 'live'
         ? html`<span class="recovered" part="recovered" data-count=${recovered.count}>Recovered ${count(recovered.count)} ${recovered.count === 1 ? 'line' : 'lines'}</span>`
         : nothing
     }

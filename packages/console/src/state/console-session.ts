@@ -1,23 +1,8 @@
-import type { GapEvent } from '@livelog/protocol';
-import type { ConsoleStats, LivelogStatusDetail } from '../console-events.js';
+import { type CursorStorage, createCursorStorage } from '@livelog/client';
+import type { ConsoleStats } from '../console-events.js';
 import { createHighlighter, type Highlighter } from '../render/highlight.js';
-import { createLogSource } from './create-log-source.js';
-import { sessionCursorMemory } from './cursor-memory.js';
 import { compileFilter, EMPTY_FILTER, type FilterState, serverFilterOf } from './line-filter.js';
-import { LogModel } from './log-model.js';
-
-/** What a session tells the element that shows it. */
-export interface SessionEvents {
-  /** Something shown changed. Called once per batch: the element coalesces renders. */
-  changed(): void;
-  /** `count` lines that pass the filter were just appended (for the "N new lines" pill). */
-  appended(count: number): void;
-  /** The state line changed: connection, catch-up progress, a completed resume. */
-  status(detail: LivelogStatusDetail): void;
-  gap(gap: GapEvent): void;
-  /** A resume delivered every line written while the reader was away. */
-  recovered(count: number): void;
-}
+import { LogModel, type ModelEvents } from './log-model.js';
 
 /** Which server to show, and how. */
 export interface ConnectOptions {
@@ -30,22 +15,20 @@ export interface ConnectOptions {
 }
 
 /**
- * The data side of one `<livelog-console>`: the LogModel of the server it shows, the filter and the
- * highlight terms it applies, and the cursor it keeps so a reload resumes. It outlives any one model:
- * a new `src` or `token` connects a new model under the same filter.
+ * The data side of one `<livelog-console>`: the LogModel of the server it shows, and the filter and
+ * the highlight terms it applies. It outlives any one model: a new `src` or `token` connects a new
+ * model under the same filter. The model reports straight to the element (`events`).
  */
 export class ConsoleSession {
   model: LogModel | undefined;
-  /** When the next reconnect attempt is due (ms since the epoch), while waiting for one. */
-  retryAt: number | undefined;
-  readonly #events: SessionEvents;
+  readonly #events: ModelEvents;
   #filter: FilterState = EMPTY_FILTER;
   #filterError: string | undefined;
   #highlight = '';
   #highlighter: Highlighter = createHighlighter(undefined, '');
   #filterTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(events: SessionEvents) {
+  constructor(events: ModelEvents) {
     this.#events = events;
   }
 
@@ -83,28 +66,14 @@ export class ConsoleSession {
   /** Shows `options.url` with the current filter, replacing any model shown before. */
   connect(options: ConnectOptions): LogModel {
     this.model?.stop();
-    const memory = sessionCursorMemory(options.url);
-    const model = new LogModel(
-      createLogSource({ url: options.url, ...(options.token ? { token: options.token } : {}) }),
-      {
-        changed: () => this.#events.changed(),
-        appended: (count) => this.#events.appended(count),
-        status: (status) => {
-          this.retryAt = status.nextRetryMs === undefined ? undefined : Date.now() + status.nextRetryMs;
-          this.#emitStatus();
-        },
-        gap: (gap) => this.#events.gap(gap),
-        recovered: (count) => {
-          this.#events.recovered(count);
-          this.#emitStatus();
-        },
-        cursor: (lastEventId) => memory.save(lastEventId),
-      },
-      { maxLines: options.maxLines, tail: options.tail },
-    );
+    const model = new LogModel({ url: options.url, ...(options.token ? { token: options.token } : {}) }, this.#events, {
+      maxLines: options.maxLines,
+      tail: options.tail,
+      cursor: consoleCursor(options.url),
+    });
     this.model = model;
     const compiled = this.#compile();
-    model.start(serverFilterOf(this.#filter), compiled.match, options.resume ? memory.load() : undefined);
+    model.start(serverFilterOf(this.#filter), compiled.match, options.resume);
     void model.sources.refresh();
     return model;
   }
@@ -143,12 +112,20 @@ export class ConsoleSession {
     this.#highlighter = createHighlighter(compiled.pattern, this.#highlight);
     return compiled;
   }
+}
 
-  #emitStatus(): void {
-    const model = this.model;
-    if (model === undefined) return;
-    const detail: LivelogStatusDetail = { ...model.status, lag: model.lag, mode: model.mode };
-    if (model.recovered !== undefined) detail.recovered = model.recovered.count;
-    this.#events.status(detail);
+/**
+ * Where a console keeps the position it resumes from after a page reload: `sessionStorage`, per tab
+ * (a reload resumes, a new tab starts at the tail) and per server, by absolute URL (a relative `src`
+ * such as `.` names another server under each base path). Not the client's `persist` option: that
+ * starts every stream at the stored cursor, whereas the console also opens streams at a tail, a
+ * permalink or a filter change.
+ */
+function consoleCursor(src: string): CursorStorage | undefined {
+  try {
+    return createCursorStorage({ key: `livelog-console:cursor:${new URL(src, location.href).href}` });
+  } catch {
+    // An unparsable `src` cannot connect either; resuming after a reload is a convenience.
+    return undefined;
   }
 }

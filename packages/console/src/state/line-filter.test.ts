@@ -35,7 +35,7 @@ describe('line filters', () => {
   it('sends the server only what it can run, and knows when loaded lines are still a superset', () => {
     expect(serverFilterOf({ ...EMPTY_FILTER, level: 'warn', sources: ['b', 'a'], text: 'x' })).toEqual({
       level: 'warn',
-      sources: ['a', 'b'],
+      source: ['a', 'b'],
       q: 'x',
     });
     expect(serverFilterOf({ ...EMPTY_FILTER, text: 'x', regex: true })).toEqual({});
@@ -43,7 +43,7 @@ describe('line filters', () => {
     expect(isNarrowerOrEqual({ level: 'error', q: 'timeout' }, { level: 'warn', q: 'time' })).toBe(true);
     expect(isNarrowerOrEqual({ level: 'info' }, { level: 'warn' })).toBe(false);
     expect(isNarrowerOrEqual({ q: 'tim' }, { q: 'time' })).toBe(false);
-    expect(isNarrowerOrEqual({ sources: ['a'] }, { sources: ['a', 'b'] })).toBe(true);
-    expect(isNarrowerOrEqual({}, { sources: ['a'] })).toBe(false);
+    expect(isNarrowerOrEqual({ source: ['a'] }, { source: ['a', 'b'] })).toBe(true);
+    expect(isNarrowerOrEqual({}, { source: ['a'] })).toBe(false);
   });
 });

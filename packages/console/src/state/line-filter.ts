@@ -1,3 +1,4 @@
+import type { StreamFilter } from '@livelog/client';
 import { isLevelName, type LevelName, type LogEntry, levelNumber } from '@livelog/protocol';
 
 /** What the user asked to see. Text matches the message or the fields' JSON, case-insensitively. */
@@ -13,10 +14,13 @@ export interface FilterState {
   invert: boolean;
 }
 
-/** The part of a filter the server can run: `level`, `source`, `q` on the stream and on history. */
-export interface ServerFilter {
+/**
+ * The part of a filter the server can run: `level`, `source`, `q` on the stream and on history. It is
+ * the client's StreamFilter as `serverFilterOf` builds it: sources sorted, empty parts left out.
+ */
+export interface ServerFilter extends StreamFilter {
   level?: LevelName;
-  sources?: string[];
+  source?: string[];
   q?: string;
 }
 
@@ -39,7 +43,7 @@ export function filterFromAttributes(level: string | undefined, source: string |
 export function serverFilterOf(state: FilterState): ServerFilter {
   const filter: ServerFilter = {};
   if (state.level !== undefined && state.level !== 'trace') filter.level = state.level;
-  if (state.sources.length > 0) filter.sources = [...state.sources].sort();
+  if (state.sources.length > 0) filter.source = [...state.sources].sort();
   if (state.text !== '' && !state.regex && !state.invert) filter.q = state.text;
   return filter;
 }
@@ -50,10 +54,10 @@ export function serverFilterOf(state: FilterState): ServerFilter {
  */
 export function isNarrowerOrEqual(next: ServerFilter, previous: ServerFilter): boolean {
   if (previous.level !== undefined && (next.level === undefined || levelNumber(next.level) < levelNumber(previous.level))) return false;
-  if (previous.sources !== undefined) {
-    if (next.sources === undefined) return false;
-    const allowed = new Set(previous.sources);
-    if (!next.sources.every((source) => allowed.has(source))) return false;
+  if (previous.source !== undefined) {
+    if (next.source === undefined) return false;
+    const allowed = new Set(previous.source);
+    if (!next.source.every((source) => allowed.has(source))) return false;
   }
   if (previous.q !== undefined) {
     // Anything containing next.q also contains previous.q when previous.q is part of next.q.
@@ -64,7 +68,7 @@ export function isNarrowerOrEqual(next: ServerFilter, previous: ServerFilter): b
 
 /** Same server filter? (Both come from `serverFilterOf`, so sources are sorted.) */
 export function sameServerFilter(a: ServerFilter, b: ServerFilter): boolean {
-  return a.level === b.level && a.q === b.q && (a.sources ?? []).join('\n') === (b.sources ?? []).join('\n');
+  return a.level === b.level && a.q === b.q && (a.source ?? []).join('\n') === (b.source ?? []).join('\n');
 }
 
 /** A compiled local filter, or the reason the pattern is not valid. */

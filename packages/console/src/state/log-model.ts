@@ -1,31 +1,44 @@
-import { decodeCursor, type GapEvent, type HelloEvent, type LogEntry } from '@livelog/protocol';
-import { CatchUp, type CatchUpProgress } from './catch-up.js';
-import { linesAround, linesInRange, linesUpTo } from './history-pages.js';
+import {
+  type CursorStorage,
+  fetchHistory,
+  type HistoryPage,
+  type LogStream,
+  openStream,
+  type ServerOptions,
+  type StreamEventMap,
+  type StreamStart,
+} from '@livelog/client';
+import { decodeCursor, type GapEvent, type LogEntry } from '@livelog/protocol';
+import { type HistoryQuery, linesAround, linesInRange, linesUpTo } from './history-pages.js';
 import { isNarrowerOrEqual, type ServerFilter, sameServerFilter } from './line-filter.js';
 import { LineRate } from './line-rate.js';
 import { LogBuffer } from './log-buffer.js';
-import type { ConnectionStatus, HistoryPage, HistoryPosition, LogSource, StreamHandle, StreamListener } from './log-source.js';
 import { SourceList } from './source-list.js';
+import { type StatusEvents, StatusLine } from './status-line.js';
 
 /** Lines per history request (the server's most is 1,000). */
 const PAGE = 500;
 
-/** What the model tells its host. The host decides when to re-render. */
-export interface ModelEvents {
+/** What the model tells the element that shows it. The element decides when to re-render. */
+export interface ModelEvents extends StatusEvents {
+  /** Something shown changed. Called once per batch: the element coalesces renders. */
   changed(): void;
   /** `count` lines matched the local filter among those just appended (for the "N new lines" pill). */
   appended(count: number): void;
-  status(status: ConnectionStatus): void;
   gap(gap: GapEvent): void;
-  /** A resume finished: `count` lines written while the reader was away were delivered. */
-  recovered(count: number): void;
-  /** Every line up to this id is in the buffer (or was skipped by the filter): where a reload may resume. */
-  cursor(lastEventId: string): void;
+}
+
+/** How much a model holds and shows, and where it keeps the position a reload resumes from. */
+export interface ModelOptions {
+  maxLines: number;
+  tail: number;
+  /** Saved at every `cursor` of the stream: every line up to it is in the buffer (or was skipped by the filter). */
+  cursor?: CursorStorage | undefined;
 }
 
 /**
- * The console's data: one contiguous, server-filtered stretch of the log in a LogBuffer, fed by a
- * stream and by history pages, and how it came to be (status, lag, recovered counts).
+ * The console's data: one contiguous, server-filtered stretch of the log in a LogBuffer, fed by
+ * @livelog/client's stream and history pages, and how it came to be (its status line).
  *
  * Two modes. `live`: the buffer's newest end is the stream's cursor, so stream entries are appended
  * and a reconnect resumes exactly there. `detached`: the buffer is a window somewhere in history (a
@@ -35,7 +48,6 @@ export interface ModelEvents {
 export class LogModel {
   readonly buffer = new LogBuffer();
   mode: 'live' | 'detached' = 'live';
-  status: ConnectionStatus = { state: 'connecting', attempt: 0 };
   /** More history exists before the oldest loaded line (as far as the last page said). */
   olderAvailable = true;
   /** In detached mode: more exists after the newest loaded line. */
@@ -44,6 +56,8 @@ export class LogModel {
   loadingNewer = false;
   /** Sources known from the server and from lines seen. */
   readonly sources: SourceList;
+  /** The connection, the catch-up and the last resume, as the state line shows them. */
+  readonly statusLine: StatusLine;
   /** Entries received from the stream, in total. */
   received = 0;
   /** The last gap the server reported, until the view is reloaded. */
@@ -53,36 +67,25 @@ export class LogModel {
   maxLines: number;
   tail: number;
 
-  readonly #source: LogSource;
+  readonly #server: ServerOptions;
   readonly #events: ModelEvents;
+  readonly #cursor: CursorStorage | undefined;
   #filter: ServerFilter = {};
   #match: (entry: LogEntry) => boolean = () => true;
-  #stream: StreamHandle | undefined;
+  #stream: LogStream | undefined;
   /** Bumped on every reload so late answers for an older query are dropped. */
   #generation = 0;
-  readonly #catchUp = new CatchUp();
-  #streamId: string | undefined;
   readonly #rate = new LineRate();
 
-  constructor(source: LogSource, events: ModelEvents, options: { maxLines: number; tail: number }) {
-    this.#source = source;
+  /** Shows the log of the server `server` names (through @livelog/client); `start` begins. */
+  constructor(server: ServerOptions, events: ModelEvents, options: ModelOptions) {
+    this.#server = server;
     this.#events = events;
-    this.sources = new SourceList(
-      () => source.sources(),
-      () => events.changed(),
-    );
+    this.#cursor = options.cursor;
+    this.statusLine = new StatusLine(events, () => this.mode);
+    this.sources = new SourceList(server, () => events.changed());
     this.maxLines = options.maxLines;
     this.tail = options.tail;
-  }
-
-  /** Entries behind the head while a resume catches up (counted down as lines arrive); 0 otherwise. */
-  get lag(): number {
-    return this.#catchUp.lag;
-  }
-
-  /** Lines delivered by the last resume, once it completed. */
-  get recovered(): { count: number; at: number } | undefined {
-    return this.#catchUp.recovered;
   }
 
   /** The server filter the loaded lines were fetched with. */
@@ -97,14 +100,16 @@ export class LogModel {
 
   /**
    * Starts showing the live tail with `filter` (the server part) and `match` (the local predicate).
-   * With `resumeFrom` (the cursor a reloaded page stored), it resumes there instead: the `tail` lines
-   * up to and including that id come from history, and the stream continues right after it, so the
-   * lines that were on screen are back and every line written meanwhile arrives, each once.
+   * With `resume`, when the cursor storage holds a position (a reloaded page), it resumes there
+   * instead: the `tail` lines up to and including that id come from history, and the stream
+   * continues right after it, so the lines that were on screen are back and every line written
+   * meanwhile arrives, each once.
    */
-  start(filter: ServerFilter, match: (entry: LogEntry) => boolean, resumeFrom?: string): void {
+  start(filter: ServerFilter, match: (entry: LogEntry) => boolean, resume = false): void {
     this.#filter = filter;
     this.#match = match;
     this.buffer.setMatch(match);
+    const resumeFrom = resume ? this.#cursor?.load() : undefined;
     if (resumeFrom === undefined) this.reloadLive();
     else void this.#resume(resumeFrom);
   }
@@ -129,7 +134,7 @@ export class LogModel {
   /** Drops what is loaded and shows the newest `tail` matching lines, then live ones. */
   reloadLive(): void {
     this.#reset();
-    this.#openStream(this.tail > 0 ? { tail: this.tail } : { live: true });
+    this.#openStream(this.tail > 0 ? { tail: this.tail } : {});
     this.#events.changed();
   }
 
@@ -142,7 +147,7 @@ export class LogModel {
     // Answers to requests in flight are dropped by generation, so nothing else would clear these.
     this.loadingOlder = false;
     this.loadingNewer = false;
-    this.#catchUp.reset();
+    this.statusLine.reset();
     this.notice = undefined;
     this.lastGap = undefined;
   }
@@ -158,7 +163,7 @@ export class LogModel {
     this.loadingOlder = this.tail > 0;
     this.#events.changed();
     try {
-      const page = await linesUpTo(this.#source, this.#filter, decoded.cursor, this.tail);
+      const page = await linesUpTo(this.#query(), decoded.cursor, this.tail);
       if (generation !== this.#generation) return;
       this.buffer.append(page.entries);
       this.olderAvailable = page.hasMore;
@@ -169,7 +174,7 @@ export class LogModel {
     }
     this.loadingOlder = false;
     // Lines written while the page was away count as recovered, as after any other reconnect.
-    this.#catchUp.expectResume();
+    this.statusLine.expectResume();
     this.#openStream({ lastEventId: id });
     this.#events.changed();
   }
@@ -188,7 +193,8 @@ export class LogModel {
     }
     const narrower = isNarrowerOrEqual(filter, this.#filter);
     this.#filter = filter;
-    const position = this.#stream?.lastEventId();
+    // The id the stream would resume after now ('' before its first event).
+    const position = this.#stream?.lastEventId || undefined;
     if (narrower && this.mode === 'live' && position !== undefined) {
       this.#closeStream();
       this.#openStream({ lastEventId: position });
@@ -221,13 +227,17 @@ export class LogModel {
     });
   }
 
-  async #loadPage(which: 'older' | 'newer', position: HistoryPosition, apply: (page: HistoryPage) => void): Promise<void> {
+  async #loadPage(
+    which: 'older' | 'newer',
+    position: { before: string } | { after: string },
+    apply: (page: HistoryPage) => void,
+  ): Promise<void> {
     const loading = which === 'older' ? 'loadingOlder' : 'loadingNewer';
     this[loading] = true;
     this.#events.changed();
     const generation = this.#generation;
     try {
-      const page = await this.#source.history(position, this.#filter, PAGE);
+      const page = await fetchHistory({ ...this.#query(), ...position, limit: PAGE });
       if (generation === this.#generation) apply(page);
     } catch (error) {
       if (generation === this.#generation) this.notice = `could not load ${which} lines: ${describe(error)}`;
@@ -248,11 +258,11 @@ export class LogModel {
     this.#reset();
     const generation = this.#generation;
     this.mode = 'detached';
-    this.#openStream({ live: true });
+    this.#openStream({});
     this.#events.changed();
     try {
       const half = Math.min(PAGE, Math.max(50, Math.floor(this.maxLines / 4)));
-      const around = await linesAround(this.#source, this.#filter, decoded.cursor, half);
+      const around = await linesAround(this.#query(), decoded.cursor, half);
       if (generation !== this.#generation) return false;
       this.buffer.append(around.entries);
       this.olderAvailable = around.olderAvailable;
@@ -292,7 +302,7 @@ export class LogModel {
 
   /** Streams the whole range matching the server filter, oldest first, a page at a time, up to the newest line now. */
   wholeRange(signal: AbortSignal): AsyncGenerator<LogEntry[]> {
-    return linesInRange(this.#source, this.#filter, this.#match, this.#position() ?? Number.POSITIVE_INFINITY, signal);
+    return linesInRange(this.#query(), this.#match, this.#position() ?? Number.POSITIVE_INFINITY, signal);
   }
 
   #detach(): void {
@@ -308,63 +318,54 @@ export class LogModel {
     this.mode = 'live';
     this.newerAvailable = false;
     if (last !== undefined) this.#openStream({ lastEventId: last.id });
-    else this.#openStream(this.tail > 0 ? { tail: this.tail } : { live: true });
+    else this.#openStream(this.tail > 0 ? { tail: this.tail } : {});
   }
 
-  #openStream(start: Parameters<LogSource['open']>[0]): void {
+  #openStream(start: StreamStart): void {
     const generation = this.#generation;
+    const stream = openStream({ ...this.#server, filter: this.#filter, start });
     // Events of a stream this model has since replaced (a reload, a new filter) are ignored.
-    const current =
-      <A extends unknown[]>(handler: (...args: A) => void) =>
-      (...args: A): void => {
-        if (generation === this.#generation && this.#stream === handle) handler(...args);
-      };
-    const listener: StreamListener = {
-      entries: current((batch) => this.#onEntries(batch)),
-      hello: current((hello) => this.#onHello(hello)),
-      gap: current((gap) => {
-        if (this.mode === 'live') this.buffer.addGap(gap);
-        this.lastGap = gap;
-        this.#events.gap(gap);
-        this.#events.changed();
-      }),
-      // The position is foreign (data wiped, another server) or malformed: what is loaded no longer
-      // joins the stream, so start over from the tail.
-      reset: current(() => queueMicrotask(() => this.reloadLive())),
-      lag: current((behind) => {
-        this.#report(this.#catchUp.lagReported(behind, this.#position()));
-        // Hosts see the catch-up in `livelog-status`, as they see every other change of the state line.
-        this.#events.status(this.status);
-        this.#events.changed();
-      }),
-      status: current((status) => {
-        if (status.state === 'reconnecting') this.#catchUp.expectResume();
-        this.status = status;
-        this.#events.status(status);
-        this.#events.changed();
-      }),
-      cursor: current((lastEventId) => {
-        this.#report(this.#catchUp.progress(this.#position()));
-        this.#events.cursor(lastEventId);
-      }),
+    const on = <K extends keyof StreamEventMap>(name: K, handler: (payload: StreamEventMap[K]) => void): void => {
+      stream.on(name, (payload) => {
+        if (generation === this.#generation && this.#stream === stream) handler(payload);
+      });
     };
-    const handle = this.#source.open(start, this.#filter, listener);
-    this.#stream = handle;
-  }
-
-  #onHello(hello: HelloEvent): void {
-    if (this.#streamId !== undefined && this.#streamId !== hello.stream) this.sources.clear();
-    this.#streamId = hello.stream;
-    // A (re)connect is when sources may have appeared unseen: refresh, at most once a few seconds.
-    void this.sources.refresh(5000);
-    this.#report(this.#catchUp.hello(hello.last, this.#position()));
+    let everOpened = false;
+    on('entries', (batch) => this.#onEntries(batch));
+    on('hello', (hello) => {
+      everOpened = true;
+      this.sources.hello(hello.stream);
+      this.statusLine.hello(hello.last, this.#position());
+    });
+    on('gap', (gap) => {
+      if (this.mode === 'live') this.buffer.addGap(gap);
+      this.lastGap = gap;
+      this.#events.gap(gap);
+      this.#events.changed();
+    });
+    // The position is foreign (data wiped, another server) or malformed: what is loaded no longer
+    // joins the stream, so start over from the tail.
+    on('reset', () => queueMicrotask(() => this.reloadLive()));
+    on('lag', (lag) => {
+      this.statusLine.lagReported(lag.behind, this.#position());
+      this.#events.changed();
+    });
+    on('status', (status) => {
+      this.statusLine.connectionChanged(status, everOpened);
+      this.#events.changed();
+    });
+    on('cursor', (lastEventId) => {
+      this.statusLine.progress(this.#position());
+      this.#cursor?.save(lastEventId);
+    });
+    this.#stream = stream;
   }
 
   #onEntries(batch: readonly LogEntry[]): void {
     this.received += batch.length;
     this.#rate.add(batch.length);
     this.sources.noteLines(batch);
-    this.#catchUp.delivered(batch);
+    this.statusLine.delivered(batch);
     let visible = 0;
     if (this.mode === 'live') {
       const before = this.buffer.rows.length;
@@ -374,21 +375,20 @@ export class LogModel {
     } else {
       for (const entry of batch) if (this.#match(entry)) visible++;
     }
-    this.#report(this.#catchUp.progress(this.#position()));
+    this.statusLine.progress(this.#position());
     if (visible > 0) this.#events.appended(visible);
     this.#events.changed();
   }
 
-  /** Seq of the stream's position (entries and id-only progress), if it has one. */
+  /** Seq of the stream's position (advanced by entries and id-only progress), if it has one. */
   #position(): number | undefined {
-    const id = this.#stream?.lastEventId();
-    const decoded = id === undefined ? undefined : decodeCursor(id);
-    return decoded?.ok ? decoded.cursor.seq : undefined;
+    const decoded = decodeCursor(this.#stream?.lastEventId ?? '');
+    return decoded.ok ? decoded.cursor.seq : undefined;
   }
 
-  #report(progress: CatchUpProgress): void {
-    if (progress.recovered !== undefined) this.#events.recovered(progress.recovered);
-    if (progress.caughtUp) this.#events.status(this.status);
+  /** The server and filter history pages are asked with. */
+  #query(): HistoryQuery {
+    return { ...this.#server, filter: this.#filter };
   }
 }
 

@@ -1,5 +1,5 @@
+import { fetchSources, type ServerOptions, type SourceSummary } from '@livelog/client';
 import type { LogEntry } from '@livelog/protocol';
-import type { SourceSummary } from './log-source.js';
 
 /** How old the list may get before a periodic refresh asks the server again, in ms. */
 const MAX_AGE_MS = 30_000;
@@ -9,16 +9,19 @@ const MAX_AGE_MS = 30_000;
  * no line loaded can still be chosen, plus any seen in lines since the last refresh.
  */
 export class SourceList {
-  readonly #fetch: () => Promise<SourceSummary[]>;
+  readonly #server: ServerOptions;
   readonly #changed: () => void;
   readonly #byName = new Map<string, SourceSummary>();
   #fetchedAt = 0;
   #loading: Promise<void> | undefined;
-  /** Bumped by `clear`, so an answer about a forgotten stream is dropped. */
+  /** Bumped when the stream changes, so an answer about a forgotten stream is dropped. */
   #epoch = 0;
+  /** The identity of the stream the sources are of (from `hello`). */
+  #stream: string | undefined;
 
-  constructor(fetch: () => Promise<SourceSummary[]>, changed: () => void) {
-    this.#fetch = fetch;
+  /** Asks `server` for its sources; `changed` is told after each answer. */
+  constructor(server: ServerOptions, changed: () => void) {
+    this.#server = server;
     this.#changed = changed;
   }
 
@@ -40,11 +43,19 @@ export class SourceList {
     }
   }
 
-  /** Forgets every source (the server's data is another stream now). */
-  clear(): void {
-    this.#byName.clear();
-    this.#epoch++;
-    this.#fetchedAt = 0;
+  /**
+   * A connection said hello with this stream identity. Another identity than before means the
+   * server's data is another stream now: every source is forgotten. Either way a (re)connect is when
+   * sources may have appeared unseen, so the list is refreshed, at most once every few seconds.
+   */
+  hello(stream: string): void {
+    if (this.#stream !== undefined && this.#stream !== stream) {
+      this.#byName.clear();
+      this.#epoch++;
+      this.#fetchedAt = 0;
+    }
+    this.#stream = stream;
+    void this.refresh(5000);
   }
 
   /** Asks the server unless the list is younger than `maxAgeMs`. Concurrent calls share one request. */
@@ -55,7 +66,7 @@ export class SourceList {
     const epoch = this.#epoch;
     this.#loading = (async () => {
       try {
-        const summaries = await this.#fetch();
+        const summaries = await fetchSources(this.#server);
         if (epoch !== this.#epoch) return;
         for (const summary of summaries) this.#byName.set(summary.name, summary);
         this.#changed();
