@@ -30,8 +30,11 @@ const GO_SIGNAL = /^\[signal /;
  */
 const EXCEPTION_HEADER =
   /^(?:Traceback \(most recent call last\):|Exception in thread "|(?:panic|fatal error): |(?:[A-Za-z_$][\w$]*\.)*[\w$]*(?:Exception|Error|Throwable)(?::\s|:?\s*$))/;
-/** Node: the `file:line` over the source excerpt of an uncaught exception (`/app/x.js:3`, `node:internal/x:12`, `<anonymous_script>:1`). */
-const NODE_EXCERPT = /^(?:\/|[A-Za-z]:\\|file:|node:|<anonymous)\S*:\d+$/;
+/**
+ * Node: the `file:line` over the source excerpt of an uncaught exception (`/app/x.js:3`,
+ * `file:///app/x.mjs:3`, `node:internal/x:12`, `<anonymous_script>:1`, `[eval]:1` for `node -e`).
+ */
+const NODE_EXCERPT = /^(?:\/|[A-Za-z]:\\|file:|node:|<anonymous|\[eval\]|\[stdin\])\S*:\d+$/;
 /** Node: the caret line under the excerpt. */
 const NODE_CARET = /^\s*\^+\s*$/;
 /** Node: the version line it prints last after an uncaught exception. */
