@@ -42,8 +42,9 @@ export function encodeLine(text: string, invalidUtf8: boolean, time: number, def
   const lineLevel = level ?? defaults.forceLevel ?? recognizeLevel(text) ?? defaults.level;
   const invalid = invalidUtf8 ? ',"invalidUtf8":true' : '';
   const stated = defaults.time === 'received' ? undefined : leadingTimestamp(text, time);
-  const times = stated === undefined ? `${time}${fieldsSuffix(defaults)}` : `${stated}${fieldsSuffix(defaults)},"receivedAt":${time}`;
-  return `{"msg":${JSON.stringify(text)},"level":"${lineLevel}","time":${times}${invalid}}`;
+  if (stated === undefined)
+    return `{"msg":${JSON.stringify(text)},"level":"${lineLevel}","time":${time}${fieldsSuffix(defaults)}${invalid}}`;
+  return `{"msg":${JSON.stringify(text)},"level":"${lineLevel}","time":${stated}${fieldsSuffix(defaults)},"receivedAt":${time}${invalid}}`;
 }
 
 const SUFFIXES = new WeakMap<LineDefaults, string>();

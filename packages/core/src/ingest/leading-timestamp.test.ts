@@ -25,6 +25,10 @@ describe('leadingTimestamp', () => {
     ['May  2 11:00:00 host kernel: x', local(2024, 4, 2, 11, 0, 0)],
     ['<34>Oct 11 22:14:15 mymachine su: x', local(2023, 9, 11, 22, 14, 15)],
     ['2024-05-01T23:59:60Z leap', Date.UTC(2024, 4, 1, 23, 59, 59)],
+    ['2024-02-29T00:00:00Z x', Date.UTC(2024, 1, 29)],
+    ['2024-05-01T12:00:00.123456789+02 x', Date.UTC(2024, 4, 1, 10, 0, 0, 123)],
+    ['2024-05-01T12:00:00Z|x', Date.UTC(2024, 4, 1, 12)],
+    ['2024/05/01 12:00:00.123456 x', local(2024, 4, 1, 12, 0, 0, 123)],
   ])('%j', (line, expected) => {
     expect(leadingTimestamp(line, now)).toBe(expected);
   });
@@ -33,6 +37,12 @@ describe('leadingTimestamp', () => {
     'just text',
     '',
     '2024-05-01 date only',
+    '20x4-05-01T12:00:00Z a letter in the year',
+    '2024-05-01T12:0x:00Z a letter in the minutes',
+    '2024-05-01T12:00:00+0x:00 a letter in the zone',
+    '2023-02-29T12:00:00Z not a leap year',
+    '2024/05/01T12:00:00 T in Go form',
+    '2024/05/01 12:00:00,5 comma in Go form',
     '2024-05-01T12:00 no seconds',
     '2024-13-01T12:00:00Z month 13',
     '2024-02-30T12:00:00Z February 30',
