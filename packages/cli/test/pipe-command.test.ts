@@ -112,7 +112,10 @@ test('without --server: an embedded server takes the lines and keeps serving its
   try {
     const pipe = livelog(['pipe', '--port', '0', '--data', data.path], { stdin: await file('embedded.txt', 'one\ntwo\n') });
     const url = await waitFor(
-      () => /stdin ended after 2 line\(s\), 2 stored; console at (http:\S+)\/ until Ctrl-C/.exec(pipe.stderr())?.[1],
+      () =>
+        /stdin ended after 2 line\(s\), 2 entries stored; console at (http:\S+)\/ until Ctrl-C \(--exit to leave at once\)/.exec(
+          pipe.stderr(),
+        )?.[1],
       {
         what: 'the embedded console to be announced',
       },

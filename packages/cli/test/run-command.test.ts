@@ -137,10 +137,41 @@ test('a command that does not exist: exit 127, said on stderr and stored', async
   expect(await entriesOf('missing')).toMatchObject([{ level: 'error', fields: { event: 'exit', code: 127 } }]);
 });
 
-test('without --server: an embedded server stores the lines and its console URL is printed', async () => {
+test('without --server: the embedded server stores the lines, and keeps serving its console after the command until Ctrl-C', async () => {
   const data = await tempDir('livelog-run-embedded-');
   try {
-    const run = livelog(['run', '--port', '0', '--data', data.path, ...nodeScript("console.log('hello from the embedded run')")]);
+    const run = livelog([
+      'run',
+      '--port',
+      '0',
+      '--data',
+      data.path,
+      ...nodeScript("console.log('hello from the embedded run'); process.exit(4)"),
+    ]);
+    const url = await waitFor(
+      () => /node exited with code 4; console at (http:\S+)\/ until Ctrl-C \(--exit to leave at once\)\n$/.exec(run.stderr())?.[1],
+      { what: 'the console to be announced after the command ended' },
+    );
+    expect(run.stderr()).toMatch(/^livelog run: console at http:\/\/127\.0\.0\.1:\d+\/ \(source "node"\)\n/);
+    // The command is over, the console is not: its lines can still be read.
+    const page = (await (await fetch(`${url}/api/logs`)).json()) as { entries: LogEntry[] };
+    expect(page.entries.map((entry) => entry.msg)).toEqual([
+      expect.stringMatching(/^started: /),
+      'hello from the embedded run',
+      'exited with code 4',
+    ]);
+    run.child.kill('SIGINT');
+    expect(await run.exited).toEqual({ code: 4, signal: null });
+    expect(run.stdout().toString('utf8')).toBe('hello from the embedded run\n');
+  } finally {
+    await data.remove();
+  }
+});
+
+test('without --server, --exit: livelog leaves with the command, and the lines are in its data directory', async () => {
+  const data = await tempDir('livelog-run-embedded-exit-');
+  try {
+    const run = livelog(['run', '--port', '0', '--data', data.path, '--exit', ...nodeScript("console.log('hello from the embedded run')")]);
     expect(await run.exited).toEqual({ code: 0, signal: null });
     expect(run.stdout().toString('utf8')).toBe('hello from the embedded run\n');
     expect(run.stderr()).toMatch(/^livelog run: console at http:\/\/127\.0\.0\.1:\d+\/ \(source "node"\)\n$/);
@@ -149,6 +180,18 @@ test('without --server: an embedded server stores the lines and its console URL 
     const messages = (await storedEntries(store)).map((entry) => entry.msg);
     await store.close();
     expect(messages).toEqual([expect.stringMatching(/^started: /), 'hello from the embedded run', 'exited with code 0']);
+  } finally {
+    await data.remove();
+  }
+});
+
+test('without --server: a program killed by a signal is served too, then livelog dies of that signal on Ctrl-C', async () => {
+  const data = await tempDir('livelog-run-embedded-signal-');
+  try {
+    const run = livelog(['run', '--port', '0', '--data', data.path, ...nodeScript("process.kill(process.pid, 'SIGTERM')")]);
+    await waitFor(() => run.stderr().includes('node was killed by SIGTERM; console at '), { what: 'the console to be announced' });
+    run.child.kill('SIGINT');
+    expect(await run.exited).toEqual({ code: null, signal: 'SIGTERM' });
   } finally {
     await data.remove();
   }

@@ -1,6 +1,6 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { cliPath, getJson, spawnServer, tempDir } from '@livelog/test-utils';
+import { cliPath, freePort, getJson, spawnServer, tempDir, waitFor } from '@livelog/test-utils';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -65,5 +65,75 @@ describe('livelog serve and healthcheck', () => {
     const server = await spawnServer({ dataDir: dir.path });
     expect(await server.kill('SIGTERM')).toEqual({ code: 0, signal: null });
     await dir.remove();
+  });
+
+  it('writes pino JSON when stdout is not a terminal; --log-format pretty (or LIVELOG_LOG_FORMAT) prints a banner and readable lines', async () => {
+    const dir = await tempDir();
+    try {
+      const json = await spawnServer({ dataDir: dir.path });
+      await json.kill('SIGTERM');
+      const first = json
+        .output()
+        .split('\n')
+        .find((line) => line.includes('livelog is serving'));
+      expect(JSON.parse(first ?? 'null')).toMatchObject({ level: 30, url: json.url, store: 'sqlite', tokens: 0 });
+      expect(json.output()).not.toContain('Ctrl-C stops the server');
+
+      for (const options of [{ args: ['--log-format', 'pretty'] }, { env: { LIVELOG_LOG_FORMAT: 'pretty' } }]) {
+        const pretty = await spawnServer({ dataDir: dir.path, ...options });
+        expect(await pretty.kill('SIGTERM')).toEqual({ code: 0, signal: null });
+        const output = pretty.output();
+        expect(output).toContain(`livelog is serving\n\n  console  ${pretty.url}/\n  store    SQLite in ${dir.path} (durability normal)\n`);
+        expect(output).toContain('  access   no token: listening on 127.0.0.1 only; anyone on this machine can read and write\n');
+        expect(output).toMatch(
+          /\[\d\d:\d\d:\d\d\.\d{3}\] INFO: shutting down: ending streams, committing accepted batches\n {4}signal: "SIGTERM"/,
+        );
+        // No line of it is JSON, and the banner carries no colour outside a terminal.
+        expect(output.split('\n').some((line) => line.startsWith('{'))).toBe(false);
+        expect(output).not.toContain('\x1b[');
+      }
+    } finally {
+      await dir.remove();
+    }
+  });
+
+  it('on a terminal (a pty from script(1)) prints the banner by default, with the token state', async () => {
+    const dir = await tempDir();
+    const port = await freePort();
+    const command = [process.execPath, cliPath(), 'serve', '--port', String(port), '--data', dir.path, '--token', 'reader-secret-1:read'];
+    // script(1) gives the server a pseudo-terminal as stdout; detached, so the whole group can be stopped.
+    const child = spawn('script', ['-qfec', command.map((part) => `'${part}'`).join(' '), '/dev/null'], {
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      await waitFor(() => output.includes('Ctrl-C stops the server'), { what: `the banner (output so far: ${output})`, timeoutMs: 20_000 });
+      const text = output.replaceAll('\r\n', '\n');
+      expect(text).toContain(`  console  http://127.0.0.1:${port}/\n`);
+      expect(text).toContain('  access   1 token (read): every request needs one\n');
+      expect(text).not.toContain('"msg":');
+    } finally {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+      await exited;
+      await dir.remove();
+    }
+  });
+
+  it('refuses an unknown --log-format', async () => {
+    const dir = await tempDir();
+    try {
+      await expect(run(process.execPath, [cliPath(), 'serve', '--data', dir.path, '--log-format', 'xml'])).rejects.toMatchObject({
+        code: 1,
+        stderr: 'livelog serve: --log-format (LIVELOG_LOG_FORMAT) must be pretty, json or auto, got "xml"\n',
+      });
+    } finally {
+      await dir.remove();
+    }
   });
 });

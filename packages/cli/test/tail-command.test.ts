@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LogEntry } from '@livelog/protocol';
-import { ChaosProxy, ingest, postLogs, startServer, type TestServer, tempDir, waitFor } from '@livelog/test-utils';
+import { ChaosProxy, freePort, ingest, postLogs, startServer, type TestServer, tempDir, waitFor } from '@livelog/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CliRun, runCli } from './tail-support.js';
 
@@ -201,5 +201,126 @@ describe('livelog tail', () => {
     const lines = run.lines();
     expect(lines.at(-1)).toBe('line 60');
     expect(lines.every((line) => /^line \d+$/.test(line))).toBe(true);
+  });
+});
+
+describe('livelog tail: permanent errors end it, a server that never answered is waited for out loud', () => {
+  it('a URL without a scheme is a usage error: exit 2 at once with a clear line', async () => {
+    const noScheme = tail(['127.0.0.1:7600', '--no-follow']);
+    expect(await noScheme.exited).toEqual({ code: 2, signal: null });
+    expect(noScheme.stderr()).toBe('livelog tail: "127.0.0.1:7600" is not a URL: give the scheme too, e.g. http://127.0.0.1:7600\n');
+    const hostPort = tail(['localhost:7600']);
+    expect(await hostPort.exited).toEqual({ code: 2, signal: null });
+    expect(hostPort.stderr()).toBe(
+      'livelog tail: "localhost:7600" is not an http:// or https:// URL: did you mean http://localhost:7600?\n',
+    );
+  });
+
+  it('--no-follow and nothing answers: exit 1 with one line', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const run = tail([url, '--no-follow']);
+    expect(await run.exited).toEqual({ code: 1, signal: null });
+    expect(run.stderr()).toMatch(new RegExp(`^livelog tail: cannot read ${url}: connection failed: connect ECONNREFUSED \\S+\\n$`));
+    expect(run.stdout()).toBe('');
+  });
+
+  it('following a server that is not up yet: says once that it waits, then prints once it answers', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const run = tail([url, '-o', 'raw']);
+    await waitFor(() => run.stderr().includes('which has not answered yet'), { what: 'the waiting notice' });
+    const target = await server({ port: String(port) });
+    await waitFor(() => run.stderr().includes('answered; following'), { what: 'the tail to connect', timeoutMs: 40_000 });
+    await ingest(target.url, 3, 'late');
+    expect(await run.waitLines(3)).toEqual(['late 1', 'late 2', 'late 3']);
+    expect(run.stderr()).toBe(
+      `livelog tail: waiting for ${url}, which has not answered yet (connection failed: connect ECONNREFUSED 127.0.0.1:${port}); retrying until it does, Ctrl-C to stop\nlivelog tail: ${url} answered; following\n`,
+    );
+  }, 60_000);
+});
+
+describe('livelog tail -n N with -i/-e: the last N matching lines', () => {
+  /** 3,000 lines; every 300th says `reset`, alternately in lower and upper case. */
+  async function history(): Promise<TestServer> {
+    const target = await server();
+    const lines = Array.from({ length: 3000 }, (_, i) => {
+      const n = i + 1;
+      if (n % 300 !== 0) return `line ${n}`;
+      return n % 600 === 0 ? `RESET ${n}` : `reset ${n}`;
+    });
+    await postLogs(target.url, `${lines.join('\n')}\n`, 'text/plain');
+    return target;
+  }
+
+  it('a regex: pages back through history (several pages) for the last N matches', async () => {
+    const target = await history();
+    const run = tail([target.url, '--no-follow', '-n', '3', '-i', 'reset \\d+', '-o', 'raw']);
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(run.lines()).toEqual(['reset 1500', 'reset 2100', 'reset 2700']);
+  });
+
+  it('plain text: the server narrows with q, the client keeps its case-sensitive match; -e removes', async () => {
+    const target = await history();
+    const run = tail([target.url, '--no-follow', '-n', '2', '-i', 'RESET', '-e', '3000', '-o', 'raw']);
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(run.lines()).toEqual(['RESET 1800', 'RESET 2400']);
+    const digits = tail([target.url, '--no-follow', '-n', '2', '-i', '00', '-o', 'raw']);
+    expect(await digits.exited).toEqual({ code: 0, signal: null });
+    expect(digits.lines()).toEqual(['line 2900', 'RESET 3000']);
+  });
+
+  it('following: the last N matches, then new matching lines as they come, each once', async () => {
+    const target = await history();
+    const run = tail([target.url, '-n', '2', '-i', 'reset \\d+', '-o', 'raw']);
+    await run.waitLines(2);
+    await postLogs(target.url, 'reset 3001\nline 3002\nreset 3003\n', 'text/plain');
+    expect(await run.waitLines(4)).toEqual(['reset 2100', 'reset 2700', 'reset 3001', 'reset 3003']);
+  });
+});
+
+describe('livelog tail: what a message holds cannot drive the terminal', () => {
+  const hostile = [
+    '\x1b]0;pwned title\x07visible after OSC title',
+    'clear\x1b[2J\x1b[Hscreen and \x1b[31mred\x1b[0m text',
+    'progress 10%\rprogress 100%',
+    'C1 \u009b31m csi and \u009d0;t\u009c osc',
+    'bidi \u202eevil\u202c and isolate \u2066x\u2069',
+    'bell\x07 backspace\x08 dcs \x1bPq#0;2;0;0;0\x1b\\ end',
+    'tab\tstays',
+  ];
+
+  it('--color never strips every escape and control (colours too); --color always keeps only SGR colours, reset after', async () => {
+    const target = await server();
+    await postLogs(target.url, `${hostile.map((msg) => JSON.stringify({ msg, source: 'evil\u202esrc' })).join('\n')}\n`);
+    const never = tail([target.url, '--no-follow', '-n', 'all', '--color', 'never'], { FORCE_COLOR: '1' });
+    expect(await never.exited).toEqual({ code: 0, signal: null });
+    expect(never.stdout()).toBe(
+      [
+        'INFO (evilsrc): visible after OSC title',
+        'INFO (evilsrc): clearscreen and red text',
+        'INFO (evilsrc): progress 10%progress 100%',
+        'INFO (evilsrc): C1  csi and  osc',
+        'INFO (evilsrc): bidi evil and isolate x',
+        'INFO (evilsrc): bell backspace dcs  end',
+        'INFO (evilsrc): tab\tstays',
+        '',
+      ].join('\n'),
+    );
+    const always = tail([target.url, '--no-follow', '-n', 'all', '--color', 'always', '-o', 'raw']);
+    expect(await always.exited).toEqual({ code: 0, signal: null });
+    const lines = always.stdout().split('\n');
+    expect(lines[1]).toBe('clearscreen and \x1b[31mred\x1b[0m text\x1b[0m');
+    expect(lines[0]).toBe('visible after OSC title');
+    // Nothing but SGR (ESC [ … m) is left anywhere.
+    expect(always.stdout().replace(/\x1b\[[0-9;]*m/g, '')).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+  });
+
+  it('-o json keeps every character but writes C1 and bidi controls as \\u escapes', async () => {
+    const target = await server();
+    await postLogs(target.url, `${JSON.stringify({ msg: 'a\u009bb\u202ec\x1bd' })}\n`);
+    const run = tail([target.url, '--no-follow', '-n', 'all', '-o', 'json']);
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(run.stdout()).toContain('"msg":"a\\u009bb\\u202ec\\u001bd"');
+    expect((JSON.parse(run.stdout()) as LogEntry).msg).toBe('a\u009bb\u202ec\x1bd');
   });
 });

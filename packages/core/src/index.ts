@@ -8,7 +8,16 @@ export { compileFilter, type EntryFilter, isEmptyFilter, textMatches } from './e
 export type { NewEntry } from './entry/new-entry.js';
 export { isLivelogError, LivelogError, type LivelogErrorDetails } from './errors.js';
 export { DEFAULT_INGEST_LIMITS, type IngestLimits, MAX_SOURCE_LENGTH } from './ingest/ingest-limits.js';
+export { leadingTimestamp } from './ingest/leading-timestamp.js';
 export { parseLevelValue } from './ingest/level-names.js';
+export {
+  DEFAULT_LINE_GROUP_LIMITS,
+  LINE_GROUP_IDLE_MS,
+  LineGrouper,
+  type LineGrouperOptions,
+  type LineGroupHandler,
+  type LineGroupLimits,
+} from './ingest/line-grouper.js';
 export { checkSource, type EntryDefaults, normalizeRecord } from './ingest/normalize-record.js';
 export { type BodyFormat, bodyFormatOf, type ParseBodyOptions, parseBody } from './ingest/parse-body.js';
 export { recognizeLevel } from './ingest/recognize-level.js';

@@ -2,7 +2,14 @@ import { createReadStream } from 'node:fs';
 import { parseLevelValue } from '@livelog/core';
 import { type Command, Option } from 'commander';
 import { shipLines } from '../ingest/ship-lines.js';
-import { addShippingOptions, fail, openShipping, type ShippingFlags } from '../ingest/shipping-target.js';
+import {
+  addShippingOptions,
+  fail,
+  lineOptions,
+  openShipping,
+  type ShippingFlags,
+  serveUntilInterrupted,
+} from '../ingest/shipping-target.js';
 
 /** Flags of `livelog pipe`. */
 interface PipeFlags extends ShippingFlags {
@@ -11,10 +18,10 @@ interface PipeFlags extends ShippingFlags {
 }
 
 /**
- * `livelog pipe [--server URL] [--source name] [--spool DIR]`: ships stdin line by line. Exits 0
- * once every line is acknowledged; 1 when lines were refused or could not be delivered in time.
- * Without --server the lines go to an embedded server, which keeps serving its console after
- * stdin ends, until Ctrl-C.
+ * `livelog pipe [--server URL] [--source name] [--spool DIR]`: ships stdin line by line, a stack
+ * trace as one entry. Exits 0 once every line is acknowledged; 1 when lines were refused or could
+ * not be delivered in time. Without --server the lines go to an embedded server, which keeps
+ * serving its console after stdin ends, until Ctrl-C (or not, with --exit).
  */
 export function registerPipe(program: Command): void {
   const command = program
@@ -32,22 +39,21 @@ export function registerPipe(program: Command): void {
 async function pipe(flags: PipeFlags): Promise<void> {
   const forceLevel = flags.level === undefined ? undefined : parseLevelValue(flags.level);
   if (flags.level !== undefined && forceLevel === undefined) fail('pipe', `--level: not a level: ${JSON.stringify(flags.level)}`);
+  const { multiline, time } = lineOptions('pipe', flags);
   const target = await openShipping('pipe', flags, flags.source);
   // 1 MiB reads: far fewer calls than process.stdin's 64 KiB when a file is redirected in.
   const input = createReadStream('', { fd: 0, highWaterMark: 1024 * 1024, autoClose: false });
   const lines = await shipLines(input, {
     shipper: target.shipper,
-    defaults: { level: 'info', ...(forceLevel === undefined ? {} : { forceLevel }) },
+    defaults: { level: 'info', time, ...(forceLevel === undefined ? {} : { forceLevel }) },
+    multiline,
   });
-  if (target.embedded !== undefined) {
+  if (target.embedded !== undefined && !flags.exit) {
     const report = await target.shipper.flush();
-    process.stderr.write(
-      `livelog pipe: stdin ended after ${lines} line(s), ${report.acknowledged} stored; console at ${target.url}/ until Ctrl-C\n`,
+    await serveUntilInterrupted(
+      `livelog pipe: stdin ended after ${lines} line(s), ${report.acknowledged} entr${report.acknowledged === 1 ? 'y' : 'ies'} stored`,
+      target.url,
     );
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
   }
   const report = await target.finish();
   process.exit(report.complete && report.rejected === 0 ? 0 : 1);

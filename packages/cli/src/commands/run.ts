@@ -4,7 +4,14 @@ import { basename } from 'node:path';
 import { checkSource } from '@livelog/core';
 import { type Command, Option } from 'commander';
 import { shipLines } from '../ingest/ship-lines.js';
-import { addShippingOptions, failureCode, openShipping, type ShippingFlags } from '../ingest/shipping-target.js';
+import {
+  addShippingOptions,
+  failureCode,
+  lineOptions,
+  openShipping,
+  type ShippingFlags,
+  serveUntilInterrupted,
+} from '../ingest/shipping-target.js';
 
 /** Flags of `livelog run`. */
 interface RunFlags extends ShippingFlags {
@@ -16,8 +23,10 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', '
 
 /**
  * `livelog run [--name api] [--server URL] -- cmd args…`: runs the command, passes its stdout and
- * stderr through unchanged, ships every line (stderr lines at level error unless they state one),
- * records its start and exit, forwards signals, and exits with its code.
+ * stderr through unchanged, ships every line (stderr lines at level error unless they state one; a
+ * stack trace as one entry), records its start and exit, forwards signals, and exits with its code.
+ * With the embedded server it keeps serving the console after the command ended, until Ctrl-C
+ * (not with --exit).
  */
 export function registerRun(program: Command): void {
   const command = program
@@ -34,6 +43,7 @@ export function registerRun(program: Command): void {
 
 async function run(file: string, args: string[], flags: RunFlags): Promise<void> {
   const source = sourceName(flags.name ?? basename(file));
+  const { multiline, time } = lineOptions('run', flags);
   const target = await openShipping('run', flags, source);
   const { shipper } = target;
   const started = Date.now();
@@ -58,8 +68,13 @@ async function run(file: string, args: string[], flags: RunFlags): Promise<void>
     shipper.write({ msg: `started: ${command.join(' ')}`, level: 'info', time: started, event: 'start', pid: child.pid, command });
   }
   const [stdoutLines, stderrLines] = await Promise.all([
-    shipLines(child.stdout, { shipper, defaults: { level: 'info' }, passthrough: process.stdout }),
-    shipLines(child.stderr, { shipper, defaults: { level: 'error', fields: { stream: 'stderr' } }, passthrough: process.stderr }),
+    shipLines(child.stdout, { shipper, defaults: { level: 'info', time }, passthrough: process.stdout, multiline }),
+    shipLines(child.stderr, {
+      shipper,
+      defaults: { level: 'error', time, fields: { stream: 'stderr' } },
+      passthrough: process.stderr,
+      multiline,
+    }),
   ]);
   const { code, signal } = await closed;
   const durationMs = Date.now() - started;
@@ -88,6 +103,14 @@ async function run(file: string, args: string[], flags: RunFlags): Promise<void>
       durationMs,
       lines: { stdout: stdoutLines, stderr: stderrLines },
     });
+  }
+  // A command that could not start has nothing to look at: only a run is worth keeping the console for.
+  if (target.embedded !== undefined && !flags.exit && spawnError === undefined) {
+    await shipper.flush();
+    await serveUntilInterrupted(
+      `livelog run: ${file} ${signal === null ? `exited with code ${code}` : `was killed by ${signal}`}`,
+      target.url,
+    );
   }
   await target.finish();
   for (const forwarded of FORWARDED) process.off(forwarded, forward);

@@ -2,6 +2,9 @@ import { isLivelogError } from '@livelog/core';
 import type { LivelogServer, ServerConfigInput } from '@livelog/server';
 import { DEFAULTS } from '@livelog/server/defaults';
 import { type Command, Option } from 'commander';
+import { useColor } from '../output/color-mode.js';
+import { serveBanner } from '../output/serve-banner.js';
+import { createPrettyLogger, resolveLogFormat } from '../output/server-logger.js';
 import type { StoreWarn } from './store-providers.js';
 
 /** Flags of `livelog serve`, as commander hands them over. */
@@ -25,10 +28,14 @@ interface ServeFlags {
   ringEntries?: string;
   maxReaders?: string;
   logLevel?: string;
+  logFormat?: string;
   corsOrigin?: string;
 }
 
-/** `livelog serve`: the server with its console. Every flag also reads a LIVELOG_* variable. */
+/**
+ * `livelog serve`: the server with its console. Every flag also reads a LIVELOG_* variable. On a
+ * terminal it prints a banner and readable log lines; elsewhere pino's JSON, for collectors.
+ */
 export function registerServe(program: Command): void {
   const env = (flag: string): string => `LIVELOG_${flag.toUpperCase().replaceAll('-', '_')}`;
   const option = (flags: string, description: string, name: string): Option => new Option(flags, description).env(env(name));
@@ -67,6 +74,9 @@ export function registerServe(program: Command): void {
     .addOption(option('--max-readers <n>', `most concurrent streams (default ${DEFAULTS.maxReaders})`, 'max-readers'))
     .addOption(option('--cors-origin <origins>', 'origins allowed to call the API from browsers, comma-separated, or *', 'cors-origin'))
     .addOption(option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace or silent', 'log-level'))
+    .addOption(
+      option('--log-format <format>', 'pretty (a banner and readable lines), json, or auto: pretty on a terminal (default)', 'log-format'),
+    )
     .action(async (flags: ServeFlags) => {
       await serve(flags);
     });
@@ -102,6 +112,10 @@ async function serve(flags: ServeFlags): Promise<void> {
     copy(key);
   }
   if (flags.token !== undefined) input.tokens = flags.token;
+  const logFormat = resolveLogFormat(flags.logFormat, process.stdout.isTTY === true);
+  if (logFormat === undefined)
+    fail(new Error(`--log-format (LIVELOG_LOG_FORMAT) must be pretty, json or auto, got ${JSON.stringify(flags.logFormat)}`));
+  const color = useColor('auto', process.env, process.stdout.isTTY === true);
   // The server and the stores load only when serving, so `livelog tail` and friends start fast.
   const { createServer, resolveServerConfig } = await import('@livelog/server');
   const { serveStoreProviders } = await import('./store-providers.js');
@@ -111,7 +125,9 @@ async function serve(flags: ServeFlags): Promise<void> {
     server === undefined ? stderrWarn : (details, message) => server?.app.log.warn(details, message),
   );
   try {
-    server = await createServer(resolveServerConfig(input), { storeProviders });
+    const config = resolveServerConfig(input);
+    const logger = logFormat === 'pretty' ? await createPrettyLogger(config.logLevel, color) : undefined;
+    server = await createServer(config, logger === undefined ? { storeProviders } : { storeProviders, logger });
   } catch (error) {
     fail(error);
   }
@@ -123,7 +139,12 @@ async function serve(flags: ServeFlags): Promise<void> {
     fail(error);
   }
   const { store } = server.engine;
-  server.app.log.info({ url, store: store.kind, stream: store.streamId }, `livelog is serving ${url}/`);
+  if (logFormat === 'pretty') process.stdout.write(serveBanner(server.config, { url, stream: store.streamId, color }));
+  else
+    server.app.log.info(
+      { url, store: store.kind, stream: store.streamId, tokens: server.config.tokens.length },
+      `livelog is serving ${url}/`,
+    );
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) {

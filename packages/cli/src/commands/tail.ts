@@ -1,10 +1,11 @@
-import { type LivelogClientError, openStream, type StreamStart } from '@livelog/client';
+import { isLivelogClientError, type LivelogClientError, openStream, type StreamFilter, type StreamStart } from '@livelog/client';
 import { decodeCursor, isLevelName, type LevelName, type LogEntry, parseTimePoint } from '@livelog/protocol';
 import { type Command, Option } from 'commander';
 import { type ColorFlag, useColor } from '../output/color-mode.js';
 import { CursorFile } from '../output/cursor-file.js';
 import { createEntryFormatter, type OutputFormat } from '../output/entry-formatter.js';
-import { compilePatterns, createLineMatcher } from '../output/line-matcher.js';
+import { compilePatterns, createLineMatcher, literalOf } from '../output/line-matcher.js';
+import { lastMatching } from './tail-history.js';
 
 /** Where `livelog tail` reads from when given no URL and no LIVELOG_URL. */
 export const DEFAULT_TAIL_URL = 'http://127.0.0.1:7600';
@@ -74,6 +75,11 @@ async function runTail(url: string, flags: TailFlags): Promise<number> {
     process.stderr.write(`livelog tail: ${message}\n`);
     return 2;
   };
+  const say = (message: string): void => {
+    process.stderr.write(`livelog tail: ${message}\n`);
+  };
+  const urlProblem = checkUrl(url);
+  if (urlProblem !== undefined) return fail(urlProblem);
   let include: RegExp[];
   let exclude: RegExp[];
   let highlight: RegExp[];
@@ -102,87 +108,152 @@ async function runTail(url: string, flags: TailFlags): Promise<number> {
   else return fail('--tail must be a number or "all"');
 
   const follow = flags.follow && until === undefined;
-  const format = createEntryFormatter({
-    output: flags.output,
-    timestamps: flags.timestamps,
-    color: useColor(flags.color, process.env, process.stdout.isTTY === true),
-    highlight,
-  });
+  const color = useColor(flags.color, process.env, process.stdout.isTTY === true);
+  const format = createEntryFormatter({ output: flags.output, timestamps: flags.timestamps, color, highlight });
   const matches = createLineMatcher(include, exclude);
   const sources = flags.source.flatMap((value) => value.split(',')).filter((source) => source.trim() !== '');
-  const stream = openStream({
-    url,
-    ...(flags.token ? { token: flags.token } : {}),
-    start,
-    filter: {
-      ...(flags.level ? { level: flags.level as LevelName } : {}),
-      ...(sources.length > 0 ? { source: sources } : {}),
-    },
-  });
-  return new Promise<number>((resolve) => {
-    let done = false;
-    /** The head when the first connection opened: without --follow, the end. */
-    let target: number | undefined;
-    const finish = (code: number): void => {
-      if (done) return;
-      done = true;
-      stream.close();
+  // One plain-text -i is also a server filter (q: case-insensitive substring, so it narrows without
+  // losing a match); when case cannot matter and nothing is excluded, it is the same filter exactly.
+  const q = include.length === 1 ? literalOf(flags.include[0] as string) : undefined;
+  const serverMatchesAll = (include.length === 0 || (q !== undefined && q.toLowerCase() === q.toUpperCase())) && exclude.length === 0;
+  const filter: StreamFilter = {
+    ...(flags.level ? { level: flags.level as LevelName } : {}),
+    ...(sources.length > 0 ? { source: sources } : {}),
+    ...(q !== undefined ? { q } : {}),
+  };
+  // "-n N" counts matching lines: the server's tail=N does when its filter is the whole test;
+  // otherwise the stream starts live and the last N matches are found by paging back from its head.
+  let lastCount: number | undefined;
+  if (
+    !serverMatchesAll &&
+    typeof start.tail === 'number' &&
+    start.tail > 0 &&
+    start.lastEventId === undefined &&
+    start.since === undefined
+  ) {
+    lastCount = start.tail;
+    delete start.tail;
+  }
+  const stream = openStream({ url, ...(flags.token ? { token: flags.token } : {}), start, filter });
+  const context: WriteContext = { format, matches, until, onUntil: () => finish(0) };
+  let done = false;
+  let history: Promise<void> = Promise.resolve();
+  const historyAbort = new AbortController();
+  let resolveExit: (code: number) => void = () => undefined;
+  /** Ends the run once the history being printed is out; `now` (Ctrl-C, a closed stdout) does not wait for it. */
+  const finish = (code: number, now = false): void => {
+    if (done) return;
+    done = true;
+    if (now) historyAbort.abort();
+    stream.close();
+    void history.then(() => {
       if (stream.lastEventId !== '') cursorFile?.update(stream.lastEventId);
       cursorFile?.flush();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       // Everything printed must be out before the exit code is.
-      process.stdout.write('', () => resolve(code));
-    };
-    const onSignal = (): void => finish(0);
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-      // A closed pipe (`| head`) is the reader saying it has enough.
-      finish(error.code === 'EPIPE' ? 0 : 1);
+      process.stdout.write('', () => resolveExit(code));
     });
-    const reachedTarget = (): boolean => {
-      if (follow || target === undefined) return false;
-      const decoded = decodeCursor(stream.lastEventId);
-      return decoded.ok && decoded.cursor.seq >= target;
-    };
-
-    stream.on('hello', (hello) => {
-      target ??= hello.last;
-    });
-    stream.on('entries', (batch) => writeEntries(batch, { format, matches, until, onUntil: () => finish(0) }));
-    stream.on('cursor', (id) => {
-      cursorFile?.update(id);
-      if (reachedTarget()) finish(0);
-    });
-    stream.on('status', (status) => {
-      if (status.state === 'open' && reachedTarget()) finish(0);
-      if (flags.quiet) return;
-      if (status.state === 'waiting' && status.attempt === 0) {
-        process.stderr.write(
-          `livelog tail: connection lost (${status.error?.message ?? 'ended'}); reconnecting from ${status.lastEventId || 'the start'}\n`,
-        );
-      }
-    });
-    stream.on('hello', () => {
-      const stats = stream.stats();
-      if (!flags.quiet && stats.reconnects > 0 && stats.lastResumeMs !== undefined) {
-        process.stderr.write(`livelog tail: resumed after ${stats.lastResumeMs} ms\n`);
-      }
-    });
-    stream.on('gap', (gap) => {
-      process.stderr.write(
-        `livelog tail: ${gap.missed} entries (seq ${gap.fromSeq}..${gap.toSeq}) were removed by retention before they could be read\n`,
-      );
-    });
-    stream.on('reset', (reset) => {
-      process.stderr.write(`livelog tail: the server could not continue from the given position (${reset.reason}); started over\n`);
-    });
-    stream.on('error', (error) => {
-      process.stderr.write(`livelog tail: ${explain(error, url)}\n`);
-      finish(1);
-    });
+  };
+  const onSignal = (): void => finish(0, true);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    // A closed pipe (`| head`) is the reader saying it has enough.
+    finish(error.code === 'EPIPE' ? 0 : 1, true);
   });
+  /** The head when the first connection opened: without --follow, the end. */
+  let target: number | undefined;
+  let everOpened = false;
+  let waitingSaid = false;
+  const reachedTarget = (): boolean => {
+    if (follow || target === undefined) return false;
+    const decoded = decodeCursor(stream.lastEventId);
+    return decoded.ok && decoded.cursor.seq >= target;
+  };
+
+  stream.on('hello', (hello) => {
+    target ??= hello.last;
+    if (lastCount === undefined) return undefined;
+    const count = lastCount;
+    lastCount = undefined;
+    // Returned, so the stream reads nothing more until the history is printed: order is kept.
+    history = lastMatching({
+      url,
+      ...(flags.token ? { token: flags.token } : {}),
+      filter,
+      hello,
+      count,
+      matches,
+      signal: historyAbort.signal,
+    })
+      .then((entries) => writeEntries(entries, context))
+      .catch((error: unknown) => {
+        if (historyAbort.signal.aborted) return;
+        say(`cannot read the last ${count} matching entries: ${isLivelogClientError(error) ? explain(error, url) : String(error)}`);
+        finish(1);
+      });
+    return history;
+  });
+  stream.on('entries', (batch) => writeEntries(batch, context));
+  stream.on('cursor', (id) => {
+    cursorFile?.update(id);
+    if (reachedTarget()) finish(0);
+  });
+  stream.on('status', (status) => {
+    if (status.state === 'open') {
+      if (waitingSaid && !everOpened) say(`${url} answered; following`);
+      everOpened = true;
+      if (reachedTarget()) finish(0);
+      return;
+    }
+    if (status.state !== 'waiting') return;
+    const reason = status.error?.message ?? 'no answer';
+    if (!everOpened) {
+      // Never answered: a wrong port, a server not started yet. Printing what is there cannot wait for it.
+      if (!follow) {
+        say(`cannot read ${url}: ${reason}`);
+        finish(1);
+      } else if (!waitingSaid) {
+        waitingSaid = true;
+        say(`waiting for ${url}, which has not answered yet (${reason}); retrying until it does, Ctrl-C to stop`);
+      }
+      return;
+    }
+    if (!flags.quiet && status.attempt === 0) say(`connection lost (${reason}); reconnecting from ${status.lastEventId || 'the start'}`);
+  });
+  stream.on('hello', () => {
+    const stats = stream.stats();
+    if (!flags.quiet && stats.reconnects > 0 && stats.lastResumeMs !== undefined) say(`resumed after ${stats.lastResumeMs} ms`);
+  });
+  stream.on('gap', (gap) => {
+    say(`${gap.missed} entries (seq ${gap.fromSeq}..${gap.toSeq}) were removed by retention before they could be read`);
+  });
+  stream.on('reset', (reset) => {
+    say(`the server could not continue from the given position (${reset.reason}); started over`);
+  });
+  stream.on('error', (error) => {
+    say(explain(error, url));
+    finish(1);
+  });
+  return new Promise<number>((resolve) => {
+    resolveExit = resolve;
+  });
+}
+
+/** Why `url` cannot be read from, in words; undefined when it is an http(s) URL. */
+function checkUrl(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `${JSON.stringify(url)} is not a URL: give the scheme too, e.g. http://${url}`;
+  }
+  // `localhost:7600` parses, as the scheme "localhost:".
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    return `${JSON.stringify(url)} is not an http:// or https:// URL${/^[\w.-]+:\d/.test(url) ? `: did you mean http://${url}?` : ''}`;
+  }
+  return undefined;
 }
 
 interface WriteContext {

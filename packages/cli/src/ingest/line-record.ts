@@ -1,5 +1,5 @@
 import type { LogRecord } from '@livelog/client';
-import { checkSource, parseLevelValue, recognizeLevel } from '@livelog/core';
+import { checkSource, leadingTimestamp, parseLevelValue, recognizeLevel } from '@livelog/core';
 import { type LevelName, parseTime } from '@livelog/protocol';
 
 /** How the lines of one stream become records. */
@@ -10,21 +10,28 @@ export interface LineDefaults {
   forceLevel?: LevelName;
   /** Extra fields on every record (e.g. `{ stream: 'stderr' }`). */
   fields?: Record<string, unknown>;
+  /**
+   * `line` (the default): a line that starts with a timestamp gets that time, and the time it was
+   * read goes to `receivedAt`; `received`: every line gets the time it was read.
+   */
+  time?: 'line' | 'received';
 }
 
 /**
- * One captured line as the NDJSON line of its record, the way the server reads a text line: a line
- * that is a JSON object with a usable level, time and source (pino output, for one) is taken as that
- * record; any other line is the message, byte-exact, with the level it states (`[ERROR]`,
- * `level=warn`, `WARN:`, …) or the default. `time` is when the line was read, so lines held back by
- * an outage keep their time. Invalid UTF-8 is replaced with U+FFFD and the record marked `invalidUtf8`.
+ * One captured line (or a group of lines joined with `\n`) as the NDJSON line of its record, the way
+ * the server reads a text line: a line that is a JSON object with a usable level, time and source
+ * (pino output, for one) is taken as that record; any other text is the message, byte-exact, with
+ * `level` when the caller knows it (the grouper's), else the level it states (`[ERROR]`,
+ * `level=warn`, `WARN:`, …) or the default. Its time is the timestamp it starts with, else `time`,
+ * when the line was read, so lines held back by an outage keep their time. Invalid UTF-8 is replaced
+ * with U+FFFD and the record marked `invalidUtf8`.
  *
  * Text lines, nearly all of them, are encoded by hand: JSON.stringify of the message string alone
  * costs a fraction of stringifying an object, and this runs once per line at hundreds of thousands
  * of lines per second.
  */
-export function encodeLine(text: string, invalidUtf8: boolean, time: number, defaults: LineDefaults): string {
-  if (text.charCodeAt(0) === 0x7b && defaults.forceLevel === undefined) {
+export function encodeLine(text: string, invalidUtf8: boolean, time: number, defaults: LineDefaults, level?: LevelName): string {
+  if (level === undefined && text.charCodeAt(0) === 0x7b && defaults.forceLevel === undefined) {
     const record = jsonRecord(text);
     if (record !== undefined) {
       if (record.level === undefined || record.level === null) record.level = defaults.level;
@@ -32,9 +39,12 @@ export function encodeLine(text: string, invalidUtf8: boolean, time: number, def
       return JSON.stringify(defaults.fields === undefined ? record : { ...defaults.fields, ...record });
     }
   }
-  const level = defaults.forceLevel ?? recognizeLevel(text) ?? defaults.level;
+  const lineLevel = level ?? defaults.forceLevel ?? recognizeLevel(text) ?? defaults.level;
   const invalid = invalidUtf8 ? ',"invalidUtf8":true' : '';
-  return `{"msg":${JSON.stringify(text)},"level":"${level}","time":${time}${fieldsSuffix(defaults)}${invalid}}`;
+  const stated = defaults.time === 'received' ? undefined : leadingTimestamp(text, time);
+  if (stated === undefined)
+    return `{"msg":${JSON.stringify(text)},"level":"${lineLevel}","time":${time}${fieldsSuffix(defaults)}${invalid}}`;
+  return `{"msg":${JSON.stringify(text)},"level":"${lineLevel}","time":${stated}${fieldsSuffix(defaults)},"receivedAt":${time}${invalid}}`;
 }
 
 const SUFFIXES = new WeakMap<LineDefaults, string>();

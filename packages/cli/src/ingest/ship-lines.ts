@@ -1,5 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Shipper } from '@livelog/client';
+import { LINE_GROUP_IDLE_MS, LineGrouper } from '@livelog/core';
+import type { LevelName } from '@livelog/protocol';
 import { encodeLine, type LineDefaults } from './line-record.js';
 import { LineSplitter } from './line-splitter.js';
 
@@ -9,6 +11,8 @@ export interface ShipLinesOptions {
   defaults: LineDefaults;
   /** Where each chunk is also written, unchanged, before its lines are shipped (the terminal). */
   passthrough?: Writable;
+  /** Group a stack trace and the lines continuing it into one entry (LineGrouper). Defaults to true. */
+  multiline?: boolean;
 }
 
 /**
@@ -16,6 +20,9 @@ export interface ShipLinesOptions {
  * with how many there were. Backpressure goes all the way back: reading pauses while the shipper's
  * memory is full or the passthrough cannot take more, so a fast producer blocks instead of growing
  * memory or losing lines.
+ *
+ * With `multiline`, a trace is shipped as one entry once a line that does not continue it arrives,
+ * or after LINE_GROUP_IDLE_MS without input (a program that printed a trace and went quiet).
  */
 export function shipLines(input: Readable, options: ShipLinesOptions): Promise<number> {
   const { shipper, defaults, passthrough } = options;
@@ -31,10 +38,34 @@ export function shipLines(input: Readable, options: ShipLinesOptions): Promise<n
     const release = (): void => {
       if (--holds === 0) input.resume();
     };
+    const ship = (text: string, level: LevelName | undefined, invalidUtf8: boolean, time: number): void => {
+      if (!shipper.writeLine(encodeLine(text, invalidUtf8, time, defaults, level))) full = true;
+    };
+    const grouper =
+      options.multiline === false
+        ? undefined
+        : new LineGrouper(ship, { defaultLevel: defaults.level, ...(defaults.forceLevel ? { forceLevel: defaults.forceLevel } : {}) });
     const splitter = new LineSplitter((text, invalidUtf8) => {
       lines++;
-      if (!shipper.writeLine(encodeLine(text, invalidUtf8, now, defaults))) full = true;
+      if (grouper === undefined) ship(text, undefined, invalidUtf8, now);
+      else grouper.push(text, invalidUtf8, now);
     });
+    const waitForRoom = (): void => {
+      full = false;
+      hold();
+      void shipper.waitForRoom().then(release);
+    };
+    let idle: NodeJS.Timeout | undefined;
+    const onIdle = (): void => {
+      // Input held back by backpressure is not silence: the rest of the trace may be waiting in the pipe.
+      if (holds > 0) {
+        idle?.refresh();
+        return;
+      }
+      idle = undefined;
+      grouper?.flush();
+      if (full) waitForRoom();
+    };
     let draining = false;
     const drained = (): void => {
       if (!draining) return;
@@ -54,14 +85,16 @@ export function shipLines(input: Readable, options: ShipLinesOptions): Promise<n
         passthrough.once('drain', drained);
       }
       splitter.push(chunk);
-      if (full) {
-        full = false;
-        hold();
-        void shipper.waitForRoom().then(release);
+      if (grouper?.pending) {
+        if (idle === undefined) idle = setTimeout(onIdle, LINE_GROUP_IDLE_MS);
+        else idle.refresh();
       }
+      if (full) waitForRoom();
     });
     input.once('end', () => {
+      if (idle !== undefined) clearTimeout(idle);
       splitter.end();
+      grouper?.flush();
       resolve(lines);
     });
     input.once('error', reject);

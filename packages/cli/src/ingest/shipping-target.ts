@@ -14,6 +14,11 @@ export interface ShippingFlags {
   flushTimeout?: string;
   port?: string;
   data?: string;
+  /** False with `--no-multiline`. */
+  multiline: boolean;
+  time?: string;
+  /** With the embedded server: exit when the input ends instead of serving until Ctrl-C. */
+  exit: boolean;
 }
 
 /** Where lines go: a shipper, and the embedded server when no `--server` was given. */
@@ -43,7 +48,43 @@ export function addShippingOptions(command: Command): Command {
       ).env('LIVELOG_FLUSH_TIMEOUT'),
     )
     .addOption(new Option('-p, --port <port>', `port of the embedded server (default ${DEFAULTS.port}, or a free one)`).env('LIVELOG_PORT'))
-    .addOption(new Option('-d, --data <dir>', `data directory of the embedded server (default ${DEFAULTS.data})`).env('LIVELOG_DATA'));
+    .addOption(new Option('-d, --data <dir>', `data directory of the embedded server (default ${DEFAULTS.data})`).env('LIVELOG_DATA'))
+    .addOption(
+      new Option('--exit', 'with the embedded server: exit at the end instead of serving the console until Ctrl-C')
+        .env('LIVELOG_EXIT')
+        .default(false),
+    )
+    .addOption(new Option('--no-multiline', 'one entry per line: do not group stack traces into one entry').env('LIVELOG_NO_MULTILINE'))
+    .addOption(
+      new Option(
+        '--time <time>',
+        'time of an entry: line (the timestamp the line starts with, else when it was read; default) or received (when it was read)',
+      ).env('LIVELOG_TIME'),
+    );
+}
+
+/**
+ * Says on stderr that the embedded server goes on serving, and waits for Ctrl-C (or SIGTERM). The
+ * console would go with the process otherwise, just when the user wants to look at what was shipped.
+ */
+export async function serveUntilInterrupted(what: string, url: string): Promise<void> {
+  process.stderr.write(`${what}; console at ${url}/ until Ctrl-C (--exit to leave at once)\n`);
+  let stop = (): void => undefined;
+  await new Promise<void>((resolve) => {
+    stop = resolve;
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  // Both off: a signal sent to this process later must act as it normally would.
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+}
+
+/** The line options (`--no-multiline`, `--time`) checked; exits with a message on a bad value. */
+export function lineOptions(command: string, flags: ShippingFlags): { multiline: boolean; time: 'line' | 'received' } {
+  const time = flags.time ?? 'line';
+  if (time !== 'line' && time !== 'received') fail(command, `--time must be line or received, got ${JSON.stringify(flags.time)}`);
+  return { multiline: flags.multiline, time };
 }
 
 /** Starts the embedded server when needed and a shipper to the target; exits with a message on bad flags. */

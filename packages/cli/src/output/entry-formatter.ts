@@ -1,5 +1,6 @@
 import type { LevelName, LogEntry } from '@livelog/protocol';
 import { createColors } from 'picocolors';
+import { terminalJson, terminalText } from './terminal-text.js';
 
 /** `-o` values: `pretty` for people, `raw` for the message alone, `json` for one entry per line (NDJSON). */
 export type OutputFormat = 'pretty' | 'raw' | 'json';
@@ -17,11 +18,14 @@ export interface EntryFormatOptions {
 type Paint = (text: string) => string;
 
 /**
- * One line per entry, without the trailing newline. Level colours are pino-pretty's (trace grey,
- * debug blue, info green, warn yellow, error red, fatal on red) and the message is cyan, as there.
+ * One line per entry (a grouped trace keeps its line feeds), without the trailing newline. Level
+ * colours are pino-pretty's (trace grey, debug blue, info green, warn yellow, error red, fatal on
+ * red) and the message is cyan, as there. What the producer wrote cannot drive the terminal:
+ * escape sequences and control characters are stripped from messages and sources, colour codes
+ * kept only when colour is on (terminalText); JSON output escapes the few characters JSON leaves raw.
  */
 export function createEntryFormatter(options: EntryFormatOptions): (entry: LogEntry) => string {
-  if (options.output === 'json') return (entry) => JSON.stringify(entry);
+  if (options.output === 'json') return (entry) => terminalJson(JSON.stringify(entry));
   const c = createColors(options.color);
   const levelPaint: Record<LevelName, Paint> = {
     trace: c.gray,
@@ -36,16 +40,19 @@ export function createEntryFormatter(options: EntryFormatOptions): (entry: LogEn
   const time = (entry: LogEntry): string => new Date(entry.time).toISOString();
   if (options.output === 'raw') {
     return (entry) => {
-      const msg = highlight ? highlight(entry.msg, (text) => text) : entry.msg;
+      const text = terminalText(entry.msg, options.color);
+      const msg = highlight ? highlight(text, (part) => part) : text;
       return options.timestamps ? `${time(entry)} ${msg}` : msg;
     };
   }
   return (entry) => {
     const paint = levelPaint[entry.level] ?? c.white;
+    const text = terminalText(entry.msg, options.color);
     let line = options.timestamps ? `[${time(entry)}] ` : '';
-    line += `${paint(entry.level.toUpperCase())} (${entry.source}): `;
-    line += highlight ? highlight(entry.msg, c.cyan) : c.cyan(entry.msg);
-    if (entry.fields !== undefined && Object.keys(entry.fields).length > 0) line += ` ${c.gray(JSON.stringify(entry.fields))}`;
+    line += `${paint(entry.level.toUpperCase())} (${terminalText(entry.source, false)}): `;
+    line += highlight ? highlight(text, c.cyan) : c.cyan(text);
+    if (entry.fields !== undefined && Object.keys(entry.fields).length > 0)
+      line += ` ${c.gray(terminalJson(JSON.stringify(entry.fields)))}`;
     return line;
   };
 }

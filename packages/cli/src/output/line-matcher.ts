@@ -22,3 +22,27 @@ export function compilePatterns(flag: string, sources: readonly string[]): RegEx
     }
   });
 }
+
+/**
+ * The text a regex source matches literally (`disk full`, `a\.b`), or undefined when it uses any
+ * regex syntax. Such a pattern can be sent to the server as `q`, a case-insensitive substring,
+ * which finds every line the pattern matches (and maybe more).
+ */
+export function literalOf(source: string): string | undefined {
+  let text = '';
+  for (let i = 0; i < source.length; i++) {
+    const char = source[i] as string;
+    if (char === '\\') {
+      const next = source[i + 1];
+      // `\d`, `\b`, `\1`: classes, anchors and references; only an escaped punctuation mark is literal.
+      if (next === undefined || /[A-Za-z0-9]/.test(next)) return undefined;
+      text += next;
+      i++;
+    } else if ('^$.*+?()[]{}|'.includes(char)) {
+      return undefined;
+    } else {
+      text += char;
+    }
+  }
+  return text === '' ? undefined : text;
+}

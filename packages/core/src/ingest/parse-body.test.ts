@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseBody } from './parse-body.js';
+import { type ParseBodyOptions, parseBody } from './parse-body.js';
 
 const defaults = { source: 'app', level: 'info' as const, now: 1000 };
 const ndjson = (text: string) => parseBody(Buffer.from(text), { format: 'ndjson', defaults });
-const text = (body: string | Buffer, extra: { levelGiven?: boolean } = {}) =>
+const text = (body: string | Buffer, extra: Partial<Omit<ParseBodyOptions, 'format' | 'defaults'>> = {}) =>
   parseBody(Buffer.isBuffer(body) ? body : Buffer.from(body), { format: 'text', defaults, ...extra });
 
 describe('parseBody', () => {
@@ -40,7 +40,18 @@ describe('parseBody', () => {
   });
 
   it('keeps text lines byte-exact and recognises their levels', () => {
-    const entries = text('[ERROR] boom\nlevel=warn disk\nWARN: low\n\tindented\ncarriage\rreturn\n\u001b[31mERROR\u001b[0m red\n\nlast');
+    const body = '[ERROR] boom\nlevel=warn disk\nWARN: low\n\tindented\ncarriage\rreturn\n\u001b[31mERROR\u001b[0m red\n\nlast';
+    const entries = text(body, { multiline: false });
+    // Grouped (the default), the indented line joins the warning before it.
+    expect(text(body).map((entry) => entry.msg)).toEqual([
+      '[ERROR] boom',
+      'level=warn disk',
+      'WARN: low\n\tindented',
+      'carriage\rreturn',
+      '\u001b[31mERROR\u001b[0m red',
+      '',
+      'last',
+    ]);
     expect(entries.map((entry) => [entry.msg, entry.level])).toEqual([
       ['[ERROR] boom', 'error'],
       ['level=warn disk', 'warn'],
@@ -72,6 +83,36 @@ describe('parseBody', () => {
       ['bad \ufffd\ufffd byte', true],
       ['fine ü', false],
     ]);
+  });
+
+  it('groups a stack trace into one entry with the level of its first line, JSON lines and limits aside', () => {
+    const trace = ['2024-05-01 12:00:00.456 ERROR [main] App - load failed', 'java.lang.IllegalStateException: x', '\tat A.b(A.java:1)'];
+    const entries = text([...trace, '{"msg":"record","level":"warn"}', '\tat C.d(C.java:2)', 'next'].join('\n'));
+    expect(entries.map((entry) => [entry.msg, entry.level])).toEqual([
+      [trace.join('\n'), 'error'],
+      ['record', 'warn'],
+      ['\tat C.d(C.java:2)', 'info'],
+      ['next', 'info'],
+    ]);
+    // A group stays within the message limit, so it is never cut into parts.
+    const frames = Array.from({ length: 40 }, (_, i) => `\tat a.B.m${i}(B.java:${i})`);
+    const small = text(['ERROR failed', ...frames].join('\n'), { limits: { maxMessageBytes: 200 } });
+    expect(small.length).toBeGreaterThan(1);
+    expect(small.every((entry) => entry.part === undefined && Buffer.byteLength(entry.msg) <= 200)).toBe(true);
+    expect(small.flatMap((entry) => entry.msg.split('\n'))).toEqual(['ERROR failed', ...frames]);
+  });
+
+  it('gives a text line the time it starts with and keeps the receive time in fields.receivedAt, unless asked not to', () => {
+    const now = Date.UTC(2024, 4, 2);
+    const body = '2024-05-01T12:00:00.250Z INFO up\n10.0.0.1 - - [01/May/2024:12:00:01 +0000] "GET / HTTP/1.1" 200 5\nno time\n';
+    const defaultsNow = { ...defaults, now };
+    expect(parseBody(Buffer.from(body), { format: 'text', defaults: defaultsNow }).map(({ time, fields }) => ({ time, fields }))).toEqual([
+      { time: Date.UTC(2024, 4, 1, 12, 0, 0, 250), fields: { receivedAt: now } },
+      { time: Date.UTC(2024, 4, 1, 12, 0, 1), fields: { receivedAt: now } },
+      { time: now, fields: undefined },
+    ]);
+    const received = parseBody(Buffer.from(body), { format: 'text', defaults: defaultsNow, time: 'received', multiline: false });
+    expect(received.map(({ time, fields }) => ({ time, fields }))).toEqual([0, 1, 2].map(() => ({ time: now, fields: undefined })));
   });
 
   it('keeps NUL and other control characters in text', () => {

@@ -1,8 +1,11 @@
 import { isUtf8 } from 'node:buffer';
+import type { LevelName } from '@livelog/protocol';
 import type { NewEntry } from '../entry/new-entry.js';
 import { LivelogError } from '../errors.js';
 import { exceedsDepth } from './check-depth.js';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from './ingest-limits.js';
+import { leadingTimestamp } from './leading-timestamp.js';
+import { LineGrouper } from './line-grouper.js';
 import { type EntryDefaults, normalizeRecord } from './normalize-record.js';
 import { recognizeLevel } from './recognize-level.js';
 import { splitMessage } from './split-message.js';
@@ -17,6 +20,17 @@ export interface ParseBodyOptions {
   /** True when the caller named the level (`?level=`), so text lines do not guess one. */
   levelGiven?: boolean;
   limits?: Partial<IngestLimits>;
+  /**
+   * Text bodies: a stack trace and the lines that continue it become one entry (LineGrouper, at most
+   * 1,000 lines and the message limit). False keeps one entry per line. Defaults to true.
+   */
+  multiline?: boolean;
+  /**
+   * Text bodies: a line that starts with a timestamp (leadingTimestamp) gets that time, and its
+   * receive time goes to `fields.receivedAt`; `received` gives every line the receive time.
+   * Defaults to `line`.
+   */
+  time?: 'line' | 'received';
 }
 
 const CONTENT_TYPES: Record<string, BodyFormat> = {
@@ -41,9 +55,12 @@ export function bodyFormatOf(contentType: string | undefined): BodyFormat | unde
  *
  * - `ndjson`: one JSON object per line; blank lines are skipped; CRLF is accepted.
  * - `json`: one object, or an array of objects (`line` in errors is the element's 1-based index).
- * - `text`: one entry per line, byte-exact (a bare CR stays; one CR before LF is the line end). A line
- *   that is a JSON object is read as a record (pino output piped in); other lines get the default
- *   source and the level they state (`[ERROR]`, `level=warn`, `WARN:`, ...), else the default level.
+ * - `text`: one entry per line, byte-exact (a bare CR stays; one CR before LF is the line end), except
+ *   that a stack trace and the lines continuing it become one entry, joined with `\n` (LineGrouper;
+ *   `multiline: false` turns it off). A line that is a JSON object is read as a record (pino output
+ *   piped in); other lines get the default source and the level they state (`[ERROR]`, `level=warn`,
+ *   `WARN:`, ...), else the default level, and the time they start with (leadingTimestamp), else the
+ *   receive time.
  *
  * Invalid UTF-8 is replaced with U+FFFD and the entry marked `invalidUtf8`, never rejected.
  */
@@ -64,6 +81,18 @@ export function parseBody(body: Buffer, options: ParseBodyOptions): NewEntry[] {
   };
   if (options.format === 'json') {
     parseJsonBody(body, options.defaults, limits, push);
+  } else if (options.format === 'text' && options.multiline !== false) {
+    // The whole body is there: a trace cannot continue past its end, so the last group is complete.
+    const grouper = new LineGrouper(
+      (msg, level, invalidUtf8, line) => push(mark(textEntry(msg, options, limits, line, level), invalidUtf8)),
+      {
+        defaultLevel: options.defaults.level,
+        ...(options.levelGiven ? { forceLevel: options.defaults.level } : {}),
+        maxBytes: limits.maxMessageBytes,
+      },
+    );
+    forEachLine(body, true, limits, (text, invalidUtf8, line) => grouper.push(text, invalidUtf8, line));
+    grouper.flush();
   } else {
     forEachLine(body, options.format === 'text', limits, (text, invalidUtf8, line) => {
       if (options.format === 'ndjson') {
@@ -92,13 +121,25 @@ function parseJsonBody(body: Buffer, defaults: EntryDefaults, limits: IngestLimi
   });
 }
 
-function textEntry(text: string, options: ParseBodyOptions, limits: IngestLimits, line: number): NewEntry {
-  if (text.startsWith('{')) {
+/** A text line (or a group of them) as an entry; `level` is the grouper's, undefined when not known yet. */
+function textEntry(text: string, options: ParseBodyOptions, limits: IngestLimits, line: number, level?: LevelName): NewEntry {
+  if (level === undefined && text.startsWith('{')) {
     const record = tryParseObject(text);
     if (record !== undefined) return recordEntry(record, options.defaults, limits, line);
   }
-  const level = options.levelGiven ? options.defaults.level : (recognizeLevel(text) ?? options.defaults.level);
-  return { time: options.defaults.now, level, source: options.defaults.source, msg: text };
+  const { now, source } = options.defaults;
+  const entry: NewEntry = {
+    time: now,
+    level: level ?? (options.levelGiven ? options.defaults.level : (recognizeLevel(text) ?? options.defaults.level)),
+    source,
+    msg: text,
+  };
+  const stated = options.time === 'received' ? undefined : leadingTimestamp(text, now);
+  if (stated !== undefined) {
+    entry.time = stated;
+    entry.fields = { receivedAt: now };
+  }
+  return entry;
 }
 
 function recordEntry(value: unknown, defaults: EntryDefaults, limits: IngestLimits, line: number): NewEntry {

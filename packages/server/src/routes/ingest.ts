@@ -36,6 +36,8 @@ export function registerIngest(app: FastifyInstance, context: RouteContext): voi
       const query = queryOf(request.url);
       const source = defaultSource(query.get('source'));
       const level = defaultLevel(query.get('level'));
+      const multiline = multilineParam(query.get('multiline'));
+      const time = timeParam(query.get('time'));
       const keyHeader = request.headers['idempotency-key'];
       const idempotencyKey = Array.isArray(keyHeader) ? keyHeader.join(',') : keyHeader;
       if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
@@ -47,11 +49,22 @@ export function registerIngest(app: FastifyInstance, context: RouteContext): voi
         defaults: { source, level: level ?? 'info', now: Date.now() },
         levelGiven: level !== undefined,
         limits: context.ingest,
+        multiline,
+        time,
       });
       const { store } = context.engine;
       const result = await store.append(
         entries,
-        idempotencyKey === undefined ? {} : { idempotencyKey, bodyDigest: digestBody(`${format}\n${source}\n${level ?? ''}\n`, body) },
+        idempotencyKey === undefined
+          ? {}
+          : {
+              idempotencyKey,
+              // The text options change what a body becomes; named only when not the default, so earlier digests still match.
+              bodyDigest: digestBody(
+                `${format}\n${source}\n${level ?? ''}\n${multiline ? '' : 'multiline=false\n'}${time === 'line' ? '' : 'time=received\n'}`,
+                body,
+              ),
+            },
       );
       context.metrics.ingested(result.replayed ? 0 : entries.length, body.length);
       if (result.replayed) reply.header('idempotent-replayed', 'true');
@@ -78,4 +91,18 @@ function defaultLevel(value: string | null): LevelName | undefined {
   const level = parseLevelValue(value);
   if (level === undefined) throw badParam('level', 'must be trace, debug, info, warn, error or fatal');
   return level;
+}
+
+/** `?multiline=false` (or `0`, `off`) keeps one entry per text line; `true` (the default) groups traces. */
+function multilineParam(value: string | null): boolean {
+  if (value === null || value === '' || value === 'true' || value === '1' || value === 'on') return true;
+  if (value === 'false' || value === '0' || value === 'off') return false;
+  throw badParam('multiline', 'must be true or false');
+}
+
+/** `?time=received` gives every text line its receive time; `line` (the default) reads the time a line starts with. */
+function timeParam(value: string | null): 'line' | 'received' {
+  if (value === null || value === '' || value === 'line') return 'line';
+  if (value === 'received') return 'received';
+  throw badParam('time', 'must be line or received');
 }
