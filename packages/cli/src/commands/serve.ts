@@ -26,6 +26,8 @@ interface ServeFlags {
   maxReaders?: string;
   logLevel?: string;
   corsOrigin?: string;
+  otlpSourceAttribute?: string;
+  lokiSourceLabels?: string;
 }
 
 /** `livelog serve`: the server with its console. Every flag also reads a LIVELOG_* variable. */
@@ -66,6 +68,20 @@ export function registerServe(program: Command): void {
     .addOption(option('--ring-entries <n>', `recent entries kept encoded in memory (default ${DEFAULTS.ringEntries})`, 'ring-entries'))
     .addOption(option('--max-readers <n>', `most concurrent streams (default ${DEFAULTS.maxReaders})`, 'max-readers'))
     .addOption(option('--cors-origin <origins>', 'origins allowed to call the API from browsers, comma-separated, or *', 'cors-origin'))
+    .addOption(
+      option(
+        '--otlp-source-attribute <key>',
+        `OTLP attribute whose value is the source, record else resource (default ${DEFAULTS.otlpSourceAttribute})`,
+        'otlp-source-attribute',
+      ),
+    )
+    .addOption(
+      option(
+        '--loki-source-labels <labels>',
+        `Loki labels that give the source, first present wins, comma-separated (default ${DEFAULTS.lokiSourceLabels})`,
+        'loki-source-labels',
+      ),
+    )
     .addOption(option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace or silent', 'log-level'))
     .action(async (flags: ServeFlags) => {
       await serve(flags);
@@ -98,6 +114,8 @@ async function serve(flags: ServeFlags): Promise<void> {
     'maxReaders',
     'logLevel',
     'corsOrigin',
+    'otlpSourceAttribute',
+    'lokiSourceLabels',
   ] as const) {
     copy(key);
   }
