@@ -61,7 +61,7 @@ async function storedAfter(seq: number): Promise<LogEntry[]> {
 describe.each([
   ['http', 'application/json'],
   ['proto', 'application/x-protobuf'],
-] as const)('the OpenTelemetry JS SDK with the otlp-%s exporter (%s)', (protocol) => {
+] as const)('the OpenTelemetry JS SDK with the otlp-%s exporter (%s)', (protocol, _contentType) => {
   it(`stores ${COUNT.toLocaleString('en-US')} records once, in order, mapped as documented`, async () => {
     const before = (await server.store.bounds()).last;
     const run = `run-${protocol}`;
