@@ -21,7 +21,8 @@ export function lokiEncodingOf(contentType: string | undefined): LokiEncoding | 
   return undefined;
 }
 
-const PushRequest = protobuf.Root.fromJSON({
+/** The logproto `PushRequest` type the decoder reads (tests encode pushes with it too). */
+export const PushRequest = protobuf.Root.fromJSON({
   nested: {
     logproto: {
       nested: {

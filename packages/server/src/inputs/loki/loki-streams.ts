@@ -86,9 +86,12 @@ function fromJson(push: unknown): LokiStream[] {
   });
 }
 
-/** Loki JSON sends nanoseconds as a decimal string; a whole number is taken too. */
+/**
+ * Loki JSON sends nanoseconds as a decimal string; a whole number is taken too. Digits beyond what
+ * int64 holds are read as well, so that a time past the year 9999 is refused as a bad time.
+ */
 function nanosToMs(value: unknown, path: string): number {
-  if (typeof value === 'string' && /^\d{1,20}$/.test(value)) return Number(BigInt(value) / 1_000_000n);
+  if (typeof value === 'string' && /^\d{1,30}$/.test(value)) return Number(BigInt(value) / 1_000_000n);
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return Math.floor(value / 1e6);
   throw malformed(path, `the timestamp must be Unix nanoseconds as a decimal string, got ${JSON.stringify(value)?.slice(0, 40)}`);
 }

@@ -1,4 +1,4 @@
-import { checkSource, type IngestLimits, isLivelogError, LivelogError, type NewEntry, parseLevelValue } from '@livelog/core';
+import { checkSource, type IngestLimits, isLivelogError, type NewEntry, parseLevelValue } from '@livelog/core';
 import type { LevelName } from '@livelog/protocol';
 import { DEFAULTS } from '../../defaults.js';
 import type { EntryGroup } from '../entry-group.js';
@@ -32,8 +32,6 @@ export interface OtlpMapResult {
   errorMessage: string;
 }
 
-/** The latest time accepted, in ms: the end of year 9999, as for native ingest. */
-const MAX_TIME_MS = 253_402_300_799_999n;
 const NS_PER_MS = 1_000_000n;
 /** OTLP SeverityNumber ranges, 1-4 TRACE ... 21-24 FATAL. */
 const SEVERITY_LEVELS: readonly LevelName[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
@@ -51,9 +49,8 @@ const SEVERITY_LEVELS: readonly LevelName[] = ['trace', 'debug', 'info', 'warn',
  *   `dropped_attributes_count`, `body`, `scope` `{name, version, attributes}` and `resource`
  *   (the resource's attributes but the source one).
  *
- * A record that cannot be stored (time beyond year 9999, nesting past the depth limit, a source
- * that is not a printable name, a body past the line limit) is refused alone and counted for
- * `partialSuccess`. A request that is not OTLP at all throws LIVELOG_ERR_OTLP_MALFORMED; more
+ * A record that cannot be stored (nesting past the depth limit, a source that is not a printable
+ * name, a body past the line limit) is refused alone and counted for `partialSuccess`. A request that is not OTLP at all throws LIVELOG_ERR_OTLP_MALFORMED; more
  * entries than the batch limit throw LIVELOG_ERR_INGEST_TOO_MANY_ENTRIES.
  */
 export function mapOtlpLogs(request: unknown, options: OtlpMapOptions): OtlpMapResult {
@@ -209,12 +206,8 @@ function recordEntry(
 function recordTime(record: Record<string, unknown>, now: number, path: string): number {
   let ns = readUint64(record.timeUnixNano, `${path}.timeUnixNano`);
   if (ns === 0n) ns = readUint64(record.observedTimeUnixNano, `${path}.observedTimeUnixNano`);
-  if (ns === 0n) return now;
-  const ms = ns / NS_PER_MS;
-  if (ms > MAX_TIME_MS) {
-    throw new LivelogError('LIVELOG_ERR_INGEST_BAD_TIME', `${path}.timeUnixNano ${ns} lies beyond the year 9999`);
-  }
-  return Number(ms);
+  // Any fixed64 of ns lies before the year 2555, well inside the range livelog stores.
+  return ns === 0n ? now : Number(ns / NS_PER_MS);
 }
 
 /** OTLP JSON must send enum values as integers; the protobuf JSON names are accepted too. */

@@ -30,11 +30,13 @@ export function malformed(path: string, problem: string): LivelogError {
   return new LivelogError('LIVELOG_ERR_OTLP_MALFORMED', `${path}: ${problem}`);
 }
 
+const MAX_UINT64 = (1n << 64n) - 1n;
+
 /** An unsigned 64-bit integer (fixed64 nanoseconds) as a bigint; 0n when unset. */
 export function readUint64(value: unknown, path: string): bigint {
   if (value === null || value === undefined) return 0n;
   if (isLong(value)) return (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
-  if (typeof value === 'string' && /^\d{1,20}$/.test(value)) return BigInt(value);
+  if (typeof value === 'string' && /^\d{1,20}$/.test(value) && BigInt(value) <= MAX_UINT64) return BigInt(value);
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
   throw malformed(path, `must be an unsigned 64-bit integer (a decimal string in JSON), got ${describe(value)}`);
 }
