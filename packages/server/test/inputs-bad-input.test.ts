@@ -39,7 +39,7 @@ async function post(path: string, type: string | undefined, body: string | Uint8
   const response = await fetch(`${server.url}${path}`, {
     method: 'POST',
     headers: { ...(type === undefined ? {} : { 'content-type': type }), ...headers },
-    body,
+    body: typeof body === 'string' ? body : Buffer.from(body),
   });
   return { status: response.status, type: response.headers.get('content-type') ?? '', body: new Uint8Array(await response.arrayBuffer()) };
 }
