@@ -18,6 +18,7 @@ export { appendEntryGroups } from './inputs/append-entry-groups.js';
 export { type EntryGroup, STREAM_NAME, streamNameOf } from './inputs/entry-group.js';
 export { InputBatch, lineTooLong } from './inputs/input-batch.js';
 export { countInputLines, type InputName } from './inputs/input-metrics.js';
+export { PushRequest as LokiPushRequest } from './inputs/loki/loki-codec.js';
 export { DEFAULT_LOKI_SOURCE_LABELS, type LokiMapOptions, type LokiMapResult, mapLokiPush } from './inputs/loki/map-loki-push.js';
 export { mapOtlpLogs, type OtlpMapOptions, type OtlpMapResult } from './inputs/otlp/map-otlp-logs.js';
 export { decodeOtlpError } from './inputs/otlp/otlp-status.js';

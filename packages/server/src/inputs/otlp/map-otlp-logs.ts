@@ -3,8 +3,8 @@ import type { LevelName } from '@livelog/protocol';
 import { DEFAULTS } from '../../defaults.js';
 import type { EntryGroup } from '../entry-group.js';
 import { InputBatch, lineTooLong } from '../input-batch.js';
-import { anyValueToJson, keyValuesToObject, type ValueScope } from './any-value.js';
-import { readArray, readId, readObject, readString, readUint32, readUint64 } from './otlp-values.js';
+import { anyValueToJson, keyValuesToObject, type PickedKey, type ValueScope } from './any-value.js';
+import { at, ROOT, readArray, readId, readObject, readString, readUint32, readUint64, type Where } from './otlp-values.js';
 
 /** How OTLP log records become entries. */
 export interface OtlpMapOptions {
@@ -60,53 +60,49 @@ export function mapOtlpLogs(request: unknown, options: OtlpMapOptions): OtlpMapR
   const refusals: string[] = [];
   let records = 0;
   const scope: ValueScope = { maxDepth: options.limits.maxDepth, replaced: options.replaced, invalidUtf8: false };
-  const root = readObject(request, 'request') ?? {};
-  const resourceLogs = readArray(root.resourceLogs, 'resourceLogs');
+  const root = readObject(request, ROOT, 'request') ?? {};
+  const resourceLogs = readArray(root.resourceLogs, ROOT, 'resourceLogs');
   for (let r = 0; r < resourceLogs.length; r++) {
-    const resourcePath = `resourceLogs[${r}]`;
-    const resourceEntry = readObject(resourceLogs[r], resourcePath) ?? {};
-    const scopeLogs = readArray(resourceEntry.scopeLogs, `${resourcePath}.scopeLogs`);
-    const recordCount = scopeLogs.reduce<number>(
-      (sum, item, s) => sum + readArray(readObject(item, `${resourcePath}.scopeLogs[${s}]`)?.logRecords, 'logRecords').length,
-      0,
-    );
+    const resourceWhere: Where = () => `resourceLogs[${r}]`;
+    const resourceEntry = readObject(resourceLogs[r], ROOT, `resourceLogs[${r}]`) ?? {};
+    const scopeLogs = readArray(resourceEntry.scopeLogs, resourceWhere, 'scopeLogs');
+    let recordCount = 0;
+    for (let s = 0; s < scopeLogs.length; s++) {
+      recordCount += readArray(
+        readObject(scopeLogs[s], resourceWhere, `scopeLogs[${s}]`)?.logRecords,
+        resourceWhere,
+        `scopeLogs[${s}].logRecords`,
+      ).length;
+    }
     records += recordCount;
     let resource: ResourceView;
     try {
-      resource = readResource(resourceEntry.resource, sourceAttribute, scope, `${resourcePath}.resource`);
+      resource = readResource(resourceEntry.resource, sourceAttribute, scope, () => at(resourceWhere, 'resource'));
     } catch (error) {
       // A resource that cannot be stored refuses every record under it.
-      refuse(error, `${resourcePath}.resource`, recordCount, refusals);
+      refuse(error, at(resourceWhere, 'resource'), recordCount, refusals);
       continue;
     }
     for (let s = 0; s < scopeLogs.length; s++) {
-      const scopePath = `${resourcePath}.scopeLogs[${s}]`;
-      const scopeEntry = readObject(scopeLogs[s], scopePath) ?? {};
-      const logRecords = readArray(scopeEntry.logRecords, `${scopePath}.logRecords`);
+      const scopeWhere: Where = () => at(resourceWhere, `scopeLogs[${s}]`);
+      const scopeEntry = (scopeLogs[s] ?? {}) as Record<string, unknown>;
+      const logRecords = readArray(scopeEntry.logRecords, scopeWhere, 'logRecords');
       let instrumentation: ScopeView;
       try {
-        instrumentation = readScope(scopeEntry.scope, scope, `${scopePath}.scope`);
+        instrumentation = readScope(scopeEntry.scope, scope, () => at(scopeWhere, 'scope'));
       } catch (error) {
-        refuse(error, `${scopePath}.scope`, logRecords.length, refusals);
+        refuse(error, at(scopeWhere, 'scope'), logRecords.length, refusals);
         continue;
       }
       for (let i = 0; i < logRecords.length; i++) {
-        const path = `${scopePath}.logRecords[${i}]`;
+        const where: Where = () => at(scopeWhere, `logRecords[${i}]`);
         let entry: NewEntry;
         try {
           scope.invalidUtf8 = resource.invalidUtf8 || instrumentation.invalidUtf8;
-          entry = recordEntry(
-            readObject(logRecords[i], path) ?? {},
-            resource,
-            instrumentation,
-            sourceAttribute,
-            fallbackSource,
-            options,
-            scope,
-            path,
-          );
+          const record = readObject(logRecords[i], scopeWhere, `logRecords[${i}]`) ?? {};
+          entry = recordEntry(record, resource, instrumentation, sourceAttribute, fallbackSource, options, scope, where);
         } catch (error) {
-          refuse(error, path, 1, refusals);
+          refuse(error, where(), 1, refusals);
           continue;
         }
         batch.add(entry, options.stream);
@@ -131,26 +127,21 @@ interface ScopeView {
   invalidUtf8: boolean;
 }
 
-function readResource(value: unknown, sourceAttribute: string, scope: ValueScope, path: string): ResourceView {
+function readResource(value: unknown, sourceAttribute: string, scope: ValueScope, where: Where): ResourceView {
   scope.invalidUtf8 = false;
-  const resource = readObject(value, path);
-  const attributes = keyValuesToObject(readArray(resource?.attributes, `${path}.attributes`), 2, scope, `${path}.attributes`);
-  const source = attributes[sourceAttribute];
-  let sourceName: string | undefined;
-  if (source !== undefined && source !== null && source !== '') {
-    sourceName = checkSource(typeof source === 'string' ? source : JSON.stringify(source));
-    delete attributes[sourceAttribute];
-  }
-  return { attributes: Object.keys(attributes).length > 0 ? attributes : undefined, source: sourceName, invalidUtf8: scope.invalidUtf8 };
+  const resource = readObject(value, where, '');
+  const pick: PickedKey = { key: sourceAttribute };
+  const attributes = keyValuesToObject(readArray(resource?.attributes, where, 'attributes'), 2, scope, () => at(where, 'attributes'), pick);
+  return { attributes: hasKeys(attributes) ? attributes : undefined, source: sourceOf(pick.value), invalidUtf8: scope.invalidUtf8 };
 }
 
-function readScope(value: unknown, scope: ValueScope, path: string): ScopeView {
+function readScope(value: unknown, scope: ValueScope, where: Where): ScopeView {
   scope.invalidUtf8 = false;
-  const instrumentation = readObject(value, path);
+  const instrumentation = readObject(value, where, '');
   if (instrumentation === undefined) return { scope: undefined, invalidUtf8: false };
-  const name = readString(instrumentation.name, `${path}.name`);
-  const version = readString(instrumentation.version, `${path}.version`);
-  const attributes = keyValuesToObject(readArray(instrumentation.attributes, `${path}.attributes`), 3, scope, `${path}.attributes`);
+  const name = readString(instrumentation.name, where, 'name');
+  const version = readString(instrumentation.version, where, 'version');
+  const attributes = keyValuesToObject(readArray(instrumentation.attributes, where, 'attributes'), 3, scope, () => at(where, 'attributes'));
   const out: Record<string, unknown> = {};
   if (name !== '') out.name = name;
   if (version !== '') out.version = version;
@@ -167,45 +158,41 @@ function recordEntry(
   fallbackSource: string,
   options: OtlpMapOptions,
   scope: ValueScope,
-  path: string,
+  where: Where,
 ): NewEntry {
-  const time = recordTime(record, options.now, path);
-  const severityNumber = readUint32(severityOf(record.severityNumber), `${path}.severityNumber`);
-  const severityText = readString(record.severityText, `${path}.severityText`);
+  const time = recordTime(record, options.now, where);
+  const severityNumber = readUint32(severityOf(record.severityNumber), where, 'severityNumber');
+  const severityText = readString(record.severityText, where, 'severityText');
   const level = levelOf(severityNumber, severityText);
-  const fields = keyValuesToObject(readArray(record.attributes, `${path}.attributes`), 1, scope, `${path}.attributes`);
-  let source = resource.source;
-  const own = fields[sourceAttribute];
-  if (own !== undefined && own !== null && own !== '') {
-    source = checkSource(typeof own === 'string' ? own : JSON.stringify(own));
-    delete fields[sourceAttribute];
-  }
-  const traceId = readId(record.traceId, 16, `${path}.traceId`);
-  const spanId = readId(record.spanId, 8, `${path}.spanId`);
-  const flags = readUint32(record.flags, `${path}.flags`) & 0xff;
+  const pick: PickedKey = { key: sourceAttribute };
+  const fields = keyValuesToObject(readArray(record.attributes, where, 'attributes'), 1, scope, () => at(where, 'attributes'), pick);
+  const source = sourceOf(pick.value) ?? resource.source;
+  const traceId = readId(record.traceId, 16, where, 'traceId');
+  const spanId = readId(record.spanId, 8, where, 'spanId');
+  const flags = readUint32(record.flags, where, 'flags') & 0xff;
   if (traceId !== undefined) fields.trace_id = traceId;
   if (spanId !== undefined) fields.span_id = spanId;
   if (flags !== 0) fields.trace_flags = flags;
   if (severityText !== '' && severityText.toLowerCase() !== level) fields.severity_text = severityText;
-  const eventName = readString(record.eventName, `${path}.eventName`);
+  const eventName = readString(record.eventName, where, 'eventName');
   if (eventName !== '') fields.event_name = eventName;
-  const dropped = readUint32(record.droppedAttributesCount, `${path}.droppedAttributesCount`);
+  const dropped = readUint32(record.droppedAttributesCount, where, 'droppedAttributesCount');
   if (dropped > 0) fields.dropped_attributes_count = dropped;
-  const msg = bodyMessage(record.body, fields, scope, `${path}.body`);
+  const msg = bodyMessage(record.body, fields, scope, () => at(where, 'body'));
   if (instrumentation.scope !== undefined) fields.scope = instrumentation.scope;
   if (resource.attributes !== undefined) fields.resource = resource.attributes;
   const tooLong = lineTooLong(msg, options.limits, 'the body');
   if (tooLong !== undefined) throw tooLong;
   if (scope.replaced?.(severityText) || scope.replaced?.(eventName)) scope.invalidUtf8 = true;
   const entry: NewEntry = { time, level, source: source ?? fallbackSource, msg };
-  if (Object.keys(fields).length > 0) entry.fields = fields;
+  if (hasKeys(fields)) entry.fields = fields;
   if (scope.invalidUtf8) entry.invalidUtf8 = true;
   return entry;
 }
 
-function recordTime(record: Record<string, unknown>, now: number, path: string): number {
-  let ns = readUint64(record.timeUnixNano, `${path}.timeUnixNano`);
-  if (ns === 0n) ns = readUint64(record.observedTimeUnixNano, `${path}.observedTimeUnixNano`);
+function recordTime(record: Record<string, unknown>, now: number, where: Where): number {
+  let ns = readUint64(record.timeUnixNano, where, 'timeUnixNano');
+  if (ns === 0n) ns = readUint64(record.observedTimeUnixNano, where, 'observedTimeUnixNano');
   // Any fixed64 of ns lies before the year 2555, well inside the range livelog stores.
   return ns === 0n ? now : Number(ns / NS_PER_MS);
 }
@@ -224,8 +211,8 @@ function levelOf(severityNumber: number, severityText: string): LevelName {
   return (severityText === '' ? undefined : parseLevelValue(severityText)) ?? 'info';
 }
 
-function bodyMessage(value: unknown, fields: Record<string, unknown>, scope: ValueScope, path: string): string {
-  const body = anyValueToJson(value, 1, scope, path);
+function bodyMessage(value: unknown, fields: Record<string, unknown>, scope: ValueScope, where: Where): string {
+  const body = anyValueToJson(value, 1, scope, where);
   if (body === null) return '';
   if (typeof body === 'string') return body;
   if (typeof body !== 'object' || Array.isArray(body))
@@ -237,6 +224,17 @@ function bodyMessage(value: unknown, fields: Record<string, unknown>, scope: Val
   delete object[key];
   if (Object.keys(object).length > 0) fields.body = object;
   return msg;
+}
+
+/** The source an attribute value names, checked like every source; undefined for none. */
+function sourceOf(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  return checkSource(typeof value === 'string' ? value : JSON.stringify(value));
+}
+
+function hasKeys(object: object): boolean {
+  for (const _ in object) return true;
+  return false;
 }
 
 function refuse(error: unknown, path: string, records: number, refusals: string[]): void {
