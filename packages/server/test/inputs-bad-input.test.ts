@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const INGEST = 'bad-input-ingest';
 const READ = 'bad-input-read-only';
+const ADMIN = 'bad-input-admin';
 const AUTH = { authorization: `Bearer ${INGEST}` };
 
 interface ProtobufMessage {
@@ -26,7 +27,12 @@ let server: TestServer;
 const nowNs = (): string => `${Date.now()}000000`;
 
 beforeAll(async () => {
-  server = await startServer({ tokens: [`${INGEST}:ingest`, `${READ}:read`], bodyLimit: '64KiB', lineLimit: '4KiB', batchLimit: '500' });
+  server = await startServer({
+    tokens: [`${INGEST}:ingest`, `${READ}:read`, `${ADMIN}:admin`],
+    bodyLimit: '64KiB',
+    lineLimit: '4KiB',
+    batchLimit: '500',
+  });
   // Something stored already, so that "unchanged" compares a non-empty store.
   const reply = await post('/loki/api/v1/push', 'application/json', lokiJson([[nowNs(), 'seed line']]));
   expect(reply.status).toBe(204);
@@ -48,6 +54,14 @@ async function post(path: string, type: string | undefined, body: string | Uint8
 async function snapshot(): Promise<string> {
   const rows = await server.store.readAfter(0, 100_000);
   return JSON.stringify({ bounds: await server.store.bounds(), rows: rows.map((row) => row.json) });
+}
+
+/** `livelog_input_lines_total` of `input` by outcome. */
+async function inputLines(input: string): Promise<{ accepted: number; rejected: number }> {
+  const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
+  const count = (outcome: string): number =>
+    Number(new RegExp(`^livelog_input_lines_total\\{input="${input}",outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { accepted: count('accepted'), rejected: count('rejected') };
 }
 
 function lokiJson(values: unknown[], stream: Record<string, string> = { app: 'web' }): string {
@@ -375,6 +389,7 @@ describe('bad input to the OTLP and Loki inputs', () => {
 describe('records OTLP refuses one by one', () => {
   it('are answered in partialSuccess with their code, and the others stored', async () => {
     const before = (await server.store.bounds()).last;
+    const linesBefore = await inputLines('otlp');
     const body = otlpJson([
       { timeUnixNano: nowNs(), body: { stringValue: 'kept 1' } },
       { body: { stringValue: 'too deep' }, attributes: [{ key: 'deep', value: tooDeep(40) }] },
@@ -393,6 +408,7 @@ describe('records OTLP refuses one by one', () => {
     );
     const stored = await server.store.readAfter(before, 10);
     expect(stored.map((row) => (JSON.parse(row.json) as LogEntry).msg)).toEqual(['kept 1', 'kept 2']);
+    expect(await inputLines('otlp')).toEqual({ accepted: linesBefore.accepted + 2, rejected: linesBefore.rejected + 3 });
   });
 
   it('leave the store unchanged when every record is refused', async () => {
@@ -431,6 +447,24 @@ describe('invalid UTF-8', () => {
 });
 
 describe('the server after all that', () => {
+  it('counts the lines of a push refused as a whole as rejected', async () => {
+    const before = await inputLines('loki');
+    expect(
+      (
+        await post(
+          LOKI,
+          'application/json',
+          lokiJson([
+            [nowNs(), 'a'],
+            [nowNs(), 'b'],
+            ['999999999999999999999999', 'c'],
+          ]),
+        )
+      ).status,
+    ).toBe(400);
+    expect(await inputLines('loki')).toEqual({ accepted: before.accepted, rejected: before.rejected + 3 });
+  });
+
   it('still takes good pushes on both inputs', async () => {
     expect((await post(LOKI, 'application/x-protobuf', lokiProtobuf('{app="web", job="x"}', ['fine']))).status).toBe(204);
     const reply = await post(OTLP, 'application/json', otlpJson([{ body: { stringValue: 'fine' } }]));
