@@ -36,11 +36,11 @@ export interface BenchConfig {
   serverNodeArgs: string[];
   /** Run the livelog server with `--cpu-prof`, profiles in `bench/profiles/`. */
   cpuProf: boolean;
-  /** Scenarios to run (default all): ingest, fanout, replay, latency, memory. */
+  /** Scenarios to run (default all): ingest, fanout, replay, latency, memory, inputs. */
   only: Set<string>;
 }
 
-const ALL = ['ingest', 'fanout', 'replay', 'latency', 'memory'];
+const ALL = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs'];
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   const scale = positive(env.LIVELOG_BENCH_SCALE, 1, 'LIVELOG_BENCH_SCALE');

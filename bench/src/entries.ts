@@ -13,7 +13,7 @@ export const CEILING_STREAM = 'ceilingsid';
 const PATHS = ['/api/orders', '/api/items', '/api/users', '/api/cart', '/healthz', '/api/search'];
 const STATUS = [200, 200, 200, 200, 201, 204, 304, 404, 500];
 
-interface Record {
+export interface Record {
   level: LevelName;
   source: string;
   msg: string;
@@ -22,7 +22,8 @@ interface Record {
   bytes: number;
 }
 
-function record(i: number): Record {
+/** Record `i` of the access log every scenario sends. */
+export function record(i: number): Record {
   const status = STATUS[i % STATUS.length] as number;
   return {
     level: status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info',

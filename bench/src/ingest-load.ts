@@ -9,16 +9,31 @@ export interface PostResult {
   lastSeq: number;
 }
 
-/** Keep-alive HTTP clients posting NDJSON bodies to one server. */
+/** What the bodies of an IngestClients are, when they are not livelog's NDJSON. */
+export interface IngestBodyOptions {
+  /** Defaults to `application/x-ndjson`. */
+  contentType?: string;
+  /**
+   * Entries in each body, for protocols whose answer does not count them (OTLP, Loki push); a 2xx
+   * answer then means all of them were accepted. Unset: the answer's `accepted` and `lastId`.
+   */
+  entriesPerBody?: number;
+}
+
+/** Keep-alive HTTP clients posting bodies (NDJSON unless told otherwise) to one server. */
 export class IngestClients {
   readonly #agent: Agent;
   readonly #port: number;
   readonly #path: string;
+  readonly #contentType: string;
+  readonly #entriesPerBody: number | undefined;
 
-  constructor(port: number, path: string, clients: number) {
+  constructor(port: number, path: string, clients: number, options: IngestBodyOptions = {}) {
     this.#port = port;
     this.#path = path;
     this.#agent = new Agent({ keepAlive: true, maxSockets: clients });
+    this.#contentType = options.contentType ?? 'application/x-ndjson';
+    this.#entriesPerBody = options.entriesPerBody;
   }
 
   /** Posts one body; resolves with the accepted count and the last acknowledged seq. */
@@ -31,7 +46,7 @@ export class IngestClients {
           path: this.#path,
           method: 'POST',
           agent: this.#agent,
-          headers: { 'content-type': 'application/x-ndjson', 'content-length': body.length },
+          headers: { 'content-type': this.#contentType, 'content-length': body.length },
         },
         (res) => {
           let text = '';
@@ -40,8 +55,16 @@ export class IngestClients {
             text += part;
           });
           res.on('end', () => {
-            if (res.statusCode !== 200) {
+            const status = res.statusCode ?? 0;
+            if (status < 200 || status > 299) {
               reject(new Error(`POST ${this.#path}: HTTP ${res.statusCode} ${text.slice(0, 300)}`));
+              return;
+            }
+            if (this.#entriesPerBody !== undefined) {
+              // OTLP answers partialSuccess when it refused records: an empty answer means none.
+              if (text !== '' && text !== '{}')
+                reject(new Error(`POST ${this.#path}: partial success ${JSON.stringify(text.slice(0, 300))}`));
+              else resolve({ accepted: this.#entriesPerBody, lastSeq: 0 });
               return;
             }
             // The ceiling answers `accepted` only; livelog answers an IngestReply.

@@ -6,6 +6,7 @@ import { BenchContext, type Row } from './context.js';
 import { table } from './format.js';
 import { fanoutScenario } from './scenarios/fanout.js';
 import { ingestScenario } from './scenarios/ingest.js';
+import { inputsScenario } from './scenarios/inputs.js';
 import { latencyScenario } from './scenarios/latency.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { replayScenario } from './scenarios/replay.js';
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     // Memory first, while the ceiling process is fresh; the table keeps the order of the brief.
     rows.set('memory', (await step('memory', () => memoryScenario(ctx))) ?? []);
     rows.set('ingest', (await step('ingest', () => ingestScenario(ctx))) ?? []);
+    rows.set('inputs', (await step('inputs', () => inputsScenario(ctx))) ?? []);
     rows.set('fanout', (await step('fanout', () => fanoutScenario(ctx))) ?? []);
     rows.set('latency', (await step('latency', () => latencyScenario(ctx))) ?? []);
     const replay = await step('replay', () => replayScenario(ctx));
@@ -50,7 +52,7 @@ async function main(): Promise<void> {
     await ctx.shutdown();
     rmSync(scratch, { recursive: true, force: true });
   }
-  const ordered = ['ingest', 'fanout', 'replay', 'latency', 'memory'].flatMap((name) => rows.get(name) ?? []);
+  const ordered = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs'].flatMap((name) => rows.get(name) ?? []);
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
   console.log('');
   console.log(

@@ -30,6 +30,15 @@ export interface ServerConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Origins allowed to call the API from browsers (CORS); `*` for any. */
   corsOrigins: string[];
+  inputs: InputsConfig;
+}
+
+/** How the inputs of other protocols map what they receive. */
+export interface InputsConfig {
+  /** OTLP: the attribute whose value is `source` (record, else resource attribute). */
+  otlpSourceAttribute: string;
+  /** Loki push: the labels looked at, in order, for `source`. */
+  lokiSourceLabels: string[];
 }
 
 export interface StreamConfig {
@@ -71,6 +80,10 @@ export interface ServerConfigInput {
   logLevel?: string;
   /** Comma-separated origins, or `*`. */
   corsOrigin?: string | readonly string[];
+  /** OTLP attribute that gives `source`; defaults to `service.name`. */
+  otlpSourceAttribute?: string;
+  /** Comma-separated Loki labels that give `source`, first present wins. */
+  lokiSourceLabels?: string | readonly string[];
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -170,6 +183,23 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
     else problem('cors-origin', `"${origin}" is not an origin like https://app.example.com (or *)`);
   }
 
+  const otlpSourceAttribute = (input.otlpSourceAttribute ?? DEFAULTS.otlpSourceAttribute).trim();
+  if (otlpSourceAttribute === '' || otlpSourceAttribute.length > 256 || /[\u0000-\u001f\u007f]/.test(otlpSourceAttribute)) {
+    problem('otlp-source-attribute', 'must be an attribute name such as service.name');
+  }
+  const lokiInput = input.lokiSourceLabels ?? DEFAULTS.lokiSourceLabels;
+  const lokiSourceLabels = (typeof lokiInput === 'string' ? [lokiInput] : lokiInput)
+    .flatMap((text) => text.split(','))
+    .map((text) => text.trim())
+    .filter(Boolean);
+  const badLabel = lokiSourceLabels.find((label) => !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(label));
+  if (lokiSourceLabels.length === 0 || badLabel !== undefined) {
+    problem(
+      'loki-source-labels',
+      `must be label names separated by commas, such as service_name,app,job${badLabel ? ` ("${badLabel}" is not one)` : ''}`,
+    );
+  }
+
   if (problems.length > 0) {
     throw new LivelogError('LIVELOG_ERR_CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`);
   }
@@ -197,6 +227,7 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
     },
     logLevel: logLevel as ServerConfig['logLevel'],
     corsOrigins,
+    inputs: { otlpSourceAttribute, lokiSourceLabels },
   };
   assertSafeBind(config);
   return config;

@@ -64,6 +64,8 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     ingest: config.ingest,
     maxReaders: config.stream.maxReaders,
     corsOrigins: config.corsOrigins,
+    otlp: { sourceAttribute: config.inputs.otlpSourceAttribute },
+    loki: { sourceLabels: config.inputs.lokiSourceLabels },
   });
   if (config.basePath) {
     // Redirect the bare root to the base path, so a proxy misconfiguration is easy to see.

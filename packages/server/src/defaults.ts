@@ -15,4 +15,6 @@ export const DEFAULTS = {
   ringEntries: 10_000,
   ringBytes: '16MiB',
   maxReaders: 10_000,
+  otlpSourceAttribute: 'service.name',
+  lokiSourceLabels: 'service_name,service,app,application,app_kubernetes_io_name,container,container_name,component,job',
 } as const;

@@ -11,7 +11,9 @@ import { registerHealth } from './routes/health.js';
 import { registerHistory } from './routes/history.js';
 import { registerHome } from './routes/home.js';
 import { registerIngest } from './routes/ingest.js';
+import { type LokiRouteOptions, registerLokiPush } from './routes/loki-push.js';
 import { registerMetrics, ServerMetrics } from './routes/metrics.js';
+import { type OtlpRouteOptions, registerOtlpLogs } from './routes/otlp-logs.js';
 import { queryOf } from './routes/query-params.js';
 import type { RouteContext } from './routes/route-context.js';
 import { registerStream } from './routes/stream.js';
@@ -45,11 +47,16 @@ export interface LivelogPluginOptions {
   corsOrigins?: readonly string[];
   /** Add Node process metrics (CPU, memory, event loop) to `/metrics`. Defaults to true. */
   processMetrics?: boolean;
+  /** The OTLP/HTTP logs input (`POST /v1/logs`). */
+  otlp?: OtlpRouteOptions;
+  /** The Loki push input (`POST /loki/api/v1/push`). */
+  loki?: LokiRouteOptions;
 }
 
 /**
  * The livelog API as a Fastify plugin: `POST /api/logs`, `GET /api/stream` (SSE), `GET /api/logs`,
- * `GET /api/sources`, `/healthz`, `/readyz`, `/metrics`, and a page at `/`.
+ * `GET /api/sources`, `/healthz`, `/readyz`, `/metrics`, a page at `/`, and the inputs of other
+ * protocols: `POST /v1/logs` (OTLP/HTTP) and `POST /loki/api/v1/push` (Loki push).
  *
  * The plugin is encapsulated: its body parsers, error format and auth apply to its own routes only,
  * so it can be mounted into an existing app without changing the app.
@@ -106,6 +113,8 @@ export const livelog: FastifyPluginAsync<LivelogPluginOptions> = async (app: Fas
 
   registerCors(app, options.corsOrigins ?? []);
   registerIngest(app, context);
+  registerOtlpLogs(app, context, options.otlp);
+  registerLokiPush(app, context, options.loki);
   registerStream(app, context);
   registerHistory(app, context);
   registerHealth(app, context);

@@ -30,6 +30,8 @@ interface ServeFlags {
   logLevel?: string;
   logFormat?: string;
   corsOrigin?: string;
+  otlpSourceAttribute?: string;
+  lokiSourceLabels?: string;
 }
 
 /**
@@ -73,6 +75,20 @@ export function registerServe(program: Command): void {
     .addOption(option('--ring-entries <n>', `recent entries kept encoded in memory (default ${DEFAULTS.ringEntries})`, 'ring-entries'))
     .addOption(option('--max-readers <n>', `most concurrent streams (default ${DEFAULTS.maxReaders})`, 'max-readers'))
     .addOption(option('--cors-origin <origins>', 'origins allowed to call the API from browsers, comma-separated, or *', 'cors-origin'))
+    .addOption(
+      option(
+        '--otlp-source-attribute <key>',
+        `OTLP attribute whose value is the source, record else resource (default ${DEFAULTS.otlpSourceAttribute})`,
+        'otlp-source-attribute',
+      ),
+    )
+    .addOption(
+      option(
+        '--loki-source-labels <labels>',
+        `Loki labels that give the source, first present wins, comma-separated (default ${DEFAULTS.lokiSourceLabels})`,
+        'loki-source-labels',
+      ),
+    )
     .addOption(option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace or silent', 'log-level'))
     .addOption(
       option('--log-format <format>', 'pretty (a banner and readable lines), json, or auto: pretty on a terminal (default)', 'log-format'),
@@ -108,6 +124,8 @@ async function serve(flags: ServeFlags): Promise<void> {
     'maxReaders',
     'logLevel',
     'corsOrigin',
+    'otlpSourceAttribute',
+    'lokiSourceLabels',
   ] as const) {
     copy(key);
   }

@@ -1,0 +1,79 @@
+import { LivelogError } from '@livelog/core';
+import otlpRoot from '@opentelemetry/otlp-transformer/build/src/generated/root.js';
+import type protobuf from 'protobufjs/minimal.js';
+import { type ReplacedStrings, replacedByReader, replacedInText, Utf8CheckingReader } from '../utf8-checking-reader.js';
+
+/**
+ * OTLP logs on the wire, both encodings. Protobuf messages are decoded and encoded by the classes
+ * the OpenTelemetry JS project generated (protobufjs static code) from the official
+ * opentelemetry-proto definitions; `@opentelemetry/otlp-transformer` 0.214.0 is the last release
+ * that ships the logs messages in that generated root, hence the exact pin.
+ */
+
+/** The two OTLP/HTTP encodings. */
+export type OtlpEncoding = 'protobuf' | 'json';
+
+interface GeneratedMessage {
+  decode(reader: protobuf.Reader): unknown;
+  encode(message: object): protobuf.Writer;
+}
+
+const logsV1 = (otlpRoot as unknown as { opentelemetry: { proto: { collector: { logs: { v1: Record<string, GeneratedMessage> } } } } })
+  .opentelemetry.proto.collector.logs.v1;
+const ExportLogsServiceRequest = logsV1.ExportLogsServiceRequest as GeneratedMessage;
+const ExportLogsServiceResponse = logsV1.ExportLogsServiceResponse as GeneratedMessage;
+
+/** The encoding a Content-Type names, or undefined for one OTLP/HTTP does not use. */
+export function otlpEncodingOf(contentType: string | undefined): OtlpEncoding | undefined {
+  const media = contentType?.split(';', 1)[0]?.trim().toLowerCase();
+  if (media === 'application/x-protobuf' || media === 'application/protobuf') return 'protobuf';
+  if (media === 'application/json') return 'json';
+  return undefined;
+}
+
+/** A decoded request and a predicate for the strings whose bytes were invalid UTF-8. */
+export interface DecodedOtlpRequest {
+  request: unknown;
+  replaced: ReplacedStrings;
+}
+
+/** Decodes an `ExportLogsServiceRequest`; throws LIVELOG_ERR_OTLP_MALFORMED when `body` is not one. */
+export function decodeOtlpLogs(body: Buffer, encoding: OtlpEncoding): DecodedOtlpRequest {
+  if (encoding === 'protobuf') {
+    const reader = new Utf8CheckingReader(body);
+    let request: unknown;
+    try {
+      request = ExportLogsServiceRequest.decode(reader);
+    } catch (error) {
+      // Truncated or corrupt bytes, or nesting deep enough to exhaust the stack: all the same answer.
+      throw new LivelogError(
+        'LIVELOG_ERR_OTLP_MALFORMED',
+        `the body is not an OTLP ExportLogsServiceRequest in protobuf (${(error as Error).message})`,
+        {
+          cause: error,
+        },
+      );
+    }
+    return { request, replaced: replacedByReader(reader) };
+  }
+  let request: unknown;
+  try {
+    request = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new LivelogError('LIVELOG_ERR_OTLP_MALFORMED', `the body is not valid JSON (${(error as Error).message})`, { cause: error });
+  }
+  if (request === null || typeof request !== 'object' || Array.isArray(request)) {
+    throw new LivelogError('LIVELOG_ERR_OTLP_MALFORMED', 'the body must be an OTLP ExportLogsServiceRequest JSON object');
+  }
+  return { request, replaced: replacedInText(body) };
+}
+
+/** The success answer: an `ExportLogsServiceResponse`, with `partialSuccess` when records were refused. */
+export function encodeOtlpResponse(encoding: OtlpEncoding, rejected: number, errorMessage: string): Buffer | string {
+  if (encoding === 'json') {
+    // int64 travels as a decimal string in OTLP JSON.
+    return rejected === 0 ? '{}' : JSON.stringify({ partialSuccess: { rejectedLogRecords: String(rejected), errorMessage } });
+  }
+  const message = rejected === 0 ? {} : { partialSuccess: { rejectedLogRecords: rejected, errorMessage } };
+  return Buffer.from(ExportLogsServiceResponse.encode(message).finish());
+}
