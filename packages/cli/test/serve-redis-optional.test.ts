@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, realpath, symlink } from 'node:fs/promises';
+import { cp, mkdir, readFile, realpath, symlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -33,7 +33,9 @@ async function installWithoutRedis(root: string, options: { redisWithoutClient?:
     await cp(join(from, 'dist'), join(to, 'dist'), { recursive: true });
   };
   await copy(cliDir, join(modules, 'livelog'));
-  const required = ['@livelog/client', '@livelog/core', '@livelog/protocol', '@livelog/server', 'commander', 'picocolors'];
+  // Every required dependency the CLI declares, and nothing else: the optional peer stays out.
+  const manifest = JSON.parse(await readFile(join(cliDir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  const required = Object.keys(manifest.dependencies);
   for (const name of required) {
     const target = join(modules, name);
     await mkdir(dirname(target), { recursive: true });
