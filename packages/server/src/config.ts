@@ -89,7 +89,9 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
   const host = (input.host ?? DEFAULTS.host).trim();
   if (host === '') problem('host', 'must not be empty');
   const port = integer(input.port ?? DEFAULTS.port, 0, 65_535) ?? problem('port', 'must be a whole number from 0 to 65535');
-  const basePath = normalizeBasePath(input.basePath ?? '') ?? problem('base-path', 'must look like /logs (letters, digits, - _ . / only)');
+  const basePath =
+    normalizeBasePath(input.basePath ?? '') ??
+    problem('base-path', 'must look like /logs (letters, digits, - _ . ~ / only; no "." or ".." segments)');
 
   const tokens: TokenSpec[] = [];
   for (const text of input.tokens ?? []) {
@@ -223,7 +225,9 @@ function normalizeBasePath(text: string): string | undefined {
   const trimmed = text.trim().replace(/\/+$/, '');
   if (trimmed === '') return '';
   const path = trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
-  return /^(\/[A-Za-z0-9._~-]+)+$/.test(path) ? path : undefined;
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(path)) return undefined;
+  // A dot segment would be resolved away by browsers and proxies, so links and routes would disagree.
+  return path.split('/').some((segment) => segment === '.' || segment === '..') ? undefined : path;
 }
 
 function integer(value: string | number, min: number, max: number): number | undefined {
