@@ -124,6 +124,23 @@ const BAD: BadCase[] = [
     code: 'LIVELOG_ERR_INGEST_BAD_SOURCE',
     line: 1,
   },
+  // Regression (issue 11, item 7): the entry and /api/sources would disagree on a lone surrogate.
+  {
+    name: 'a source with a lone surrogate',
+    body: '{"msg":"a","source":"api\\ud800"}',
+    status: 400,
+    code: 'LIVELOG_ERR_INGEST_BAD_SOURCE',
+    line: 1,
+  },
+  {
+    name: 'a source with a bidi override',
+    body: '{"msg":"a","source":"cod\\u202egnp.exe"}',
+    status: 400,
+    code: 'LIVELOG_ERR_INGEST_BAD_SOURCE',
+    line: 1,
+  },
+  { name: 'a ?source= with a C1 control', body: 'x', type: 'text/plain', query: '?source=a%C2%9Bb', status: 400, code: 'LIVELOG_ERR_QUERY_BAD_PARAM' },
+  { name: 'a ?source= with U+2028', body: 'x', type: 'text/plain', query: '?source=a%E2%80%A8b', status: 400, code: 'LIVELOG_ERR_QUERY_BAD_PARAM' },
   { name: 'nesting deeper than the limit', body: deep, status: 400, code: 'LIVELOG_ERR_INGEST_TOO_DEEP', line: 1 },
   { name: 'a bad ?source=', body: 'x', type: 'text/plain', query: '?source=%07bell', status: 400, code: 'LIVELOG_ERR_QUERY_BAD_PARAM' },
   { name: 'a bad ?level=', body: 'x', type: 'text/plain', query: '?level=shouty', status: 400, code: 'LIVELOG_ERR_QUERY_BAD_PARAM' },

@@ -92,6 +92,15 @@ describe('parseBody', () => {
     expect(entries.map((entry) => entry.msg).join('')).toBe(msg);
   });
 
+  it('names a refused source character as an escape, never as itself', () => {
+    expect(() => ndjson('{"source":"a\\u202eb"}')).toThrow(expect.objectContaining({ message: expect.stringContaining('"a\\u202eb"') }));
+  });
+
+  it('accepts sources in any script, with emoji and symbols', () => {
+    const sources = ['api', 'Zürich-1', 'сервис', '服务', 'café ☕', 'a🚀b', 'x.y/z:1'];
+    expect(ndjson(sources.map((source) => JSON.stringify({ source })).join('\n')).map((entry) => entry.source)).toEqual(sources);
+  });
+
   it('keeps a "__proto__" key as data', () => {
     const [entry] = ndjson('{"msg":"x","__proto__":{"polluted":true}}');
     expect(Object.hasOwn(entry?.fields ?? {}, '__proto__')).toBe(true);
@@ -115,6 +124,18 @@ describe('parseBody', () => {
     ['{"source":""}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
     ['{"source":"a\\nb"}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
     ['{"source":42}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
+    // Regression (issue 11, item 7): characters that rewrite terminals, reorder text, break lines in
+    // JavaScript, or cannot be stored as UTF-8 the same way in the entry and in /api/sources.
+    ['{"source":"a\\u0085b"}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
+    ['{"source":"a\\u009b31mb"}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
+    ['{"source":"evil\\u202etxt.exe"}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
+    ['{"source":"a\\u2066b\\u2069"}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
+    ['{"source":"a\\u200fb"}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
+    ['{"source":"a\\u2028b"}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
+    ['{"source":"a\\u2029b"}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
+    ['{"source":"a\\ufeffb"}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
+    ['{"source":"lone \\ud800"}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
+    ['{"source":"\\udc00 lone"}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
     [`{"msg":"x","deep":${'['.repeat(40)}${']'.repeat(40)}}`, 'LIVELOG_ERR_INGEST_TOO_DEEP', 1],
   ])('rejects %j with %s at line %s', (body, code, line) => {
     expect(() => ndjson(body)).toThrow(expect.objectContaining({ code, line }));
