@@ -45,6 +45,10 @@ describe('mounting', () => {
     try {
       const denied = await fetch(`http://127.0.0.1:${port}/events`);
       expect(denied.status).toBe(401);
+      const head = await fetch(`http://127.0.0.1:${port}/events`, { method: 'HEAD', headers: { authorization: 'Bearer plain-secret' } });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+      expect(broker.stats.connects).toBe(0);
       const reader = new ResumingReader({
         url: `http://127.0.0.1:${port}/events?from=start`,
         headers: { authorization: 'Bearer plain-secret' },

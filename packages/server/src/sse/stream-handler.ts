@@ -4,6 +4,7 @@ import { authorize } from '../auth/authorize.js';
 import { TokenBook, type TokenSpec } from '../auth/tokens.js';
 import { errorBody, toLivelogError } from '../errors.js';
 import { parseFilter, parseStart, queryOf } from '../routes/query-params.js';
+import { SSE_HEADERS } from './node-sse-sink.js';
 import { serveStream } from './serve-stream.js';
 
 /** Options of a stream handler for a plain `node:http` server. */
@@ -34,6 +35,10 @@ export function createStreamHandler(
       const header = request.headers['last-event-id'];
       const start = parseStart(query, typeof header === 'string' ? header : undefined);
       const filter = parseFilter(query);
+      if (request.method === 'HEAD') {
+        response.writeHead(200, SSE_HEADERS).end();
+        return;
+      }
       serveStream(broker, request, response, { start, filter }).catch(() => undefined);
     } catch (error) {
       const livelogError = toLivelogError(error);
