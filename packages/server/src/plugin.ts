@@ -6,6 +6,7 @@ import { parseTokenSpec, TokenBook, type TokenSpec } from './auth/tokens.js';
 import type { StoreConfig } from './config.js';
 import { type LivelogEngine, openEngine } from './engine.js';
 import { errorBody, toLivelogError } from './errors.js';
+import { RefusalLog } from './refusal-log.js';
 import { registerCors } from './routes/cors.js';
 import { registerHealth } from './routes/health.js';
 import { registerHistory } from './routes/history.js';
@@ -15,6 +16,9 @@ import { registerMetrics, ServerMetrics } from './routes/metrics.js';
 import { queryOf } from './routes/query-params.js';
 import type { RouteContext } from './routes/route-context.js';
 import { registerStream } from './routes/stream.js';
+
+/** Refusals that are the server protecting itself, not failures: logged at warn, rate-limited. */
+const SELF_PROTECTION: ReadonlySet<string> = new Set(['LIVELOG_ERR_STREAM_TOO_MANY_READERS', 'LIVELOG_ERR_SHUTTING_DOWN']);
 
 /** Options of the livelog Fastify plugin. Register it with a `prefix` to mount it under a path. */
 export interface LivelogPluginOptions {
@@ -87,9 +91,11 @@ export const livelog: FastifyPluginAsync<LivelogPluginOptions> = async (app: Fas
     if (owned) await engine.stop();
   });
 
+  const refusals = new RefusalLog(app.log);
   app.setErrorHandler((error, request, reply) => {
     const failure = toLivelogError(error);
-    if (failure.statusCode >= 500) request.log.error({ err: error }, failure.message);
+    if (SELF_PROTECTION.has(failure.code)) refusals.refused(failure.code, failure.message);
+    else if (failure.statusCode >= 500) request.log.error({ err: error }, failure.message);
     metrics.rejected(failure.code);
     if (failure.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="livelog"');
     reply.code(failure.statusCode).type('application/json; charset=utf-8').send(errorBody(failure));
