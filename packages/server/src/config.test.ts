@@ -17,4 +17,11 @@ describe('resolveServerConfig', () => {
   ])('accepts the base path %j as %j', (basePath, expected) => {
     expect(resolveServerConfig({ basePath }).basePath).toBe(expected);
   });
+
+  it('reads --max-clock-skew as the ingest skew, 1 day by default', () => {
+    expect(resolveServerConfig().ingest.maxFutureSkewMs).toBe(86_400_000);
+    expect(resolveServerConfig({ maxClockSkew: '10m' }).ingest.maxFutureSkewMs).toBe(600_000);
+    expect(resolveServerConfig({ maxClockSkew: '0' }).ingest.maxFutureSkewMs).toBe(0);
+    expect(() => resolveServerConfig({ maxClockSkew: 'soon' })).toThrow(/--max-clock-skew \(LIVELOG_MAX_CLOCK_SKEW\)/);
+  });
 });

@@ -61,6 +61,8 @@ export interface ServerConfigInput {
   lineLimit?: string | number;
   messageLimit?: string | number;
   batchLimit?: string | number;
+  /** How far ahead of the server's clock a producer time may be (`1d`); later times are replaced. */
+  maxClockSkew?: string | number;
   heartbeat?: string | number;
   stallTimeout?: string | number;
   retry?: string | number;
@@ -144,6 +146,9 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
     integer(input.batchLimit ?? DEFAULT_INGEST_LIMITS.maxEntries, 1, 10_000_000) ??
     problem('batch-limit', 'must be a whole number of at least 1');
 
+  const maxClockSkew =
+    duration(input.maxClockSkew ?? DEFAULTS.maxClockSkew, 0) ?? problem('max-clock-skew', 'must be a duration such as 1d or 10m');
+
   const heartbeatMs =
     duration(input.heartbeat ?? DEFAULTS.heartbeat, 10) ?? problem('heartbeat', 'must be a duration of at least 10ms, such as 15s');
   const stallTimeoutMs =
@@ -187,6 +192,7 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
       maxMessageBytes: messageLimit as number,
       maxEntries: batchLimit as number,
       maxDepth: DEFAULT_INGEST_LIMITS.maxDepth,
+      maxFutureSkewMs: maxClockSkew as number,
     },
     stream: {
       heartbeatMs: heartbeatMs as number,

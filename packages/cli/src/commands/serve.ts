@@ -19,6 +19,7 @@ interface ServeFlags {
   bodyLimit?: string;
   lineLimit?: string;
   messageLimit?: string;
+  maxClockSkew?: string;
   heartbeat?: string;
   stallTimeout?: string;
   retry?: string;
@@ -54,6 +55,13 @@ export function registerServe(program: Command): void {
     .addOption(option('--body-limit <size>', `largest ingest request body (default ${DEFAULTS.bodyLimit})`, 'body-limit'))
     .addOption(option('--line-limit <size>', 'longest line of an ingest body (default 1MiB)', 'line-limit'))
     .addOption(option('--message-limit <size>', 'longer messages are split into parts (default 64KiB)', 'message-limit'))
+    .addOption(
+      option(
+        '--max-clock-skew <duration>',
+        `producer times further ahead than this get the receive time (default ${DEFAULTS.maxClockSkew})`,
+        'max-clock-skew',
+      ),
+    )
     .addOption(option('--heartbeat <duration>', `heartbeat interval on idle streams (default ${DEFAULTS.heartbeat})`, 'heartbeat'))
     .addOption(
       option(
@@ -91,6 +99,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     'bodyLimit',
     'lineLimit',
     'messageLimit',
+    'maxClockSkew',
     'heartbeat',
     'stallTimeout',
     'retry',

@@ -1,7 +1,7 @@
 import type { EntryPart, LevelName } from '@livelog/protocol';
 import type { NewEntry } from '../entry/new-entry.js';
 import { LivelogError } from '../errors.js';
-import { MAX_SOURCE_LENGTH } from './ingest-limits.js';
+import { DEFAULT_INGEST_LIMITS, MAX_SOURCE_LENGTH } from './ingest-limits.js';
 import { parseLevelValue } from './level-names.js';
 import { parseTime } from './parse-time.js';
 
@@ -47,7 +47,12 @@ export function checkSource(value: unknown, line?: number): string {
  * `message`, `level` (name or pino number), `time` (ms or ISO 8601), `source`; every other key goes
  * to `fields`.
  */
-export function normalizeRecord(record: Record<string, unknown>, defaults: EntryDefaults, line: number): NewEntry {
+export function normalizeRecord(
+  record: Record<string, unknown>,
+  defaults: EntryDefaults,
+  line: number,
+  maxFutureSkewMs: number = DEFAULT_INGEST_LIMITS.maxFutureSkewMs,
+): NewEntry {
   const rawMsg = record.msg !== undefined ? record.msg : record.message;
   const level = record.level === undefined || record.level === null ? defaults.level : parseLevelValue(record.level);
   if (level === undefined) {
@@ -57,7 +62,7 @@ export function normalizeRecord(record: Record<string, unknown>, defaults: Entry
       { line },
     );
   }
-  const time = record.time === undefined || record.time === null ? defaults.now : parseTime(record.time);
+  let time = record.time === undefined || record.time === null ? defaults.now : parseTime(record.time);
   if (time === undefined) {
     throw new LivelogError(
       'LIVELOG_ERR_INGEST_BAD_TIME',
@@ -74,6 +79,10 @@ export function normalizeRecord(record: Record<string, unknown>, defaults: Entry
     if (key === 'part' && part !== undefined) continue;
     if (key === 'invalidUtf8' && invalidUtf8) continue;
     if (!RESERVED_KEYS.has(key) || (key === 'message' && record.msg !== undefined)) extra.push([key, record[key]]);
+  }
+  if (time - defaults.now > maxFutureSkewMs) {
+    extra.push(['originalTime', record.time]);
+    time = defaults.now;
   }
   const entry: NewEntry = { time, level, source, msg: messageText(rawMsg) };
   if (part !== undefined) entry.part = part;

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseBody } from './parse-body.js';
 
-const defaults = { source: 'app', level: 'info' as const, now: 1000 };
+/** Receive time: after every producer time the tests send, so none is clamped as from the future. */
+const NOW = Date.UTC(2025, 0, 1);
+const defaults = { source: 'app', level: 'info' as const, now: NOW };
 const ndjson = (text: string) => parseBody(Buffer.from(text), { format: 'ndjson', defaults });
 const text = (body: string | Buffer, extra: { levelGiven?: boolean } = {}) =>
   parseBody(Buffer.isBuffer(body) ? body : Buffer.from(body), { format: 'text', defaults, ...extra });
@@ -22,8 +24,8 @@ describe('parseBody', () => {
       { time: 5, level: 'warn', source: 'web', msg: 'a', fields: { user: 7 } },
       { time: Date.parse('2024-05-01T12:00:00.250Z'), level: 'error', source: 'app', msg: 'b' },
       { time: 1714564800000, level: 'info', source: 'app', msg: 'pino', fields: { pid: 1, hostname: 'h', v: 1 } },
-      { time: 1000, level: 'info', source: 'app', msg: 'both', fields: { message: 'kept as a field' } },
-      { time: 1000, level: 'info', source: 'app', msg: 'crlf' },
+      { time: NOW, level: 'info', source: 'app', msg: 'both', fields: { message: 'kept as a field' } },
+      { time: NOW, level: 'info', source: 'app', msg: 'crlf' },
     ]);
   });
 
@@ -56,7 +58,7 @@ describe('parseBody', () => {
   it('reads a JSON object line in a text body as a record (pino output piped in)', () => {
     expect(text('{"level":50,"msg":"from pino","time":7}\nplain')).toEqual([
       { time: 7, level: 'error', source: 'app', msg: 'from pino' },
-      { time: 1000, level: 'info', source: 'app', msg: 'plain' },
+      { time: NOW, level: 'info', source: 'app', msg: 'plain' },
     ]);
   });
 
@@ -167,6 +169,39 @@ describe('parseBody line limits', () => {
       expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_LINE_TOO_LONG', line: 2 }),
     );
     expect(parseBody(Buffer.from(`${'é'.repeat(50)}\n`), { format: 'text', defaults, limits: { maxLineBytes: 100 } })).toHaveLength(1);
+  });
+});
+
+describe('parseBody producer times (regression: issue 11, item 3)', () => {
+  const now = Date.UTC(2025, 0, 1);
+  const day = 86_400_000;
+  const parse = (body: string, limits = {}) =>
+    parseBody(Buffer.from(body), { format: 'ndjson', defaults: { source: 'app', level: 'info', now }, limits });
+
+  it('replaces a time more than the skew ahead with the receive time, keeping the original in fields.originalTime', () => {
+    const entries = parse(
+      [
+        '{"msg":"9999","time":"9999-12-31T23:59:59Z","user":1}',
+        `{"msg":"ms","time":${now + day + 1}}`,
+        `{"msg":"at the limit","time":${now + day}}`,
+        `{"msg":"past","time":${now - 365 * day}}`,
+      ].join('\n'),
+    );
+    expect(entries).toEqual([
+      { time: now, level: 'info', source: 'app', msg: '9999', fields: { user: 1, originalTime: '9999-12-31T23:59:59Z' } },
+      { time: now, level: 'info', source: 'app', msg: 'ms', fields: { originalTime: now + day + 1 } },
+      { time: now + day, level: 'info', source: 'app', msg: 'at the limit' },
+      { time: now - 365 * day, level: 'info', source: 'app', msg: 'past' },
+    ]);
+  });
+
+  it('takes the skew from the limits, in JSON bodies and JSON lines of text too', () => {
+    expect(parse(`{"time":${now + 1001}}`, { maxFutureSkewMs: 1000 })[0]).toMatchObject({ time: now, fields: { originalTime: now + 1001 } });
+    expect(parse(`{"time":${now + 1000}}`, { maxFutureSkewMs: 1000 })[0]).toMatchObject({ time: now + 1000 });
+    const json = parseBody(Buffer.from(`[{"time":${now + 2 * day}}]`), { format: 'json', defaults: { source: 'a', level: 'info', now } });
+    expect(json[0]).toMatchObject({ time: now, fields: { originalTime: now + 2 * day } });
+    const text = parseBody(Buffer.from(`{"time":${now + 2 * day},"msg":"piped"}`), { format: 'text', defaults: { source: 'a', level: 'info', now } });
+    expect(text[0]).toMatchObject({ time: now, msg: 'piped', fields: { originalTime: now + 2 * day } });
   });
 });
 

@@ -114,7 +114,7 @@ function recordEntry(value: unknown, defaults: EntryDefaults, limits: IngestLimi
       line,
     });
   }
-  return normalizeRecord(value as Record<string, unknown>, defaults, line);
+  return normalizeRecord(value as Record<string, unknown>, defaults, line, limits.maxFutureSkewMs);
 }
 
 function parseJsonLine(text: string, line: number): unknown {
