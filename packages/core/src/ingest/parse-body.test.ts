@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseBody } from './parse-body.js';
 
 /** Receive time: after every producer time the tests send, so none is clamped as from the future. */
@@ -162,7 +162,92 @@ describe('parseBody', () => {
   });
 });
 
+describe('parseBody nesting, checked before parsing (regression: issue 11, item 2)', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('refuses a JSON body of 8 million nested brackets without handing it to JSON.parse', () => {
+    const parse = vi.spyOn(JSON, 'parse');
+    const body = Buffer.alloc(16 * 1024 * 1024, '[');
+    body.fill(']', 8 * 1024 * 1024);
+    expect(() => parseBody(body, { format: 'json', defaults })).toThrow(expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_TOO_DEEP', line: 1 }));
+    expect(parse).not.toHaveBeenCalled();
+  });
+
+  it('refuses a deep NDJSON line without parsing it, after parsing the good lines before it', () => {
+    const parse = vi.spyOn(JSON, 'parse');
+    const deep = `{"msg":"x","a":${'['.repeat(500_000)}${']'.repeat(500_000)}}`;
+    expect(() => ndjson(`{"msg":"ok"}\n${deep}\n`)).toThrow(expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_TOO_DEEP', line: 2 }));
+    expect(parse).toHaveBeenCalledTimes(1);
+  });
+
+  it('counts depth like the parsed value: brackets inside strings and after escapes do not count', () => {
+    const at = (depth: number) => `${'{"a":'.repeat(depth - 1)}{"s":"[[[{{{\\"[[["}${'}'.repeat(depth - 1)}`;
+    expect(ndjson(at(32))).toHaveLength(1);
+    expect(() => ndjson(at(33))).toThrow(expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_TOO_DEEP' }));
+    const arrays = (depth: number) => `[{"msg":"x","a":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}]`;
+    expect(parseBody(Buffer.from(arrays(32)), { format: 'json', defaults })).toHaveLength(1);
+    expect(() => parseBody(Buffer.from(arrays(33)), { format: 'json', defaults })).toThrow(
+      expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_TOO_DEEP', line: 1 }),
+    );
+  });
+
+  it('names the element of a JSON array that nests too deep', () => {
+    const body = `[{"msg":"a"}, {"msg":"b,[{"}, {"msg":"c","x":${'['.repeat(40)}${']'.repeat(40)}}]`;
+    expect(() => parseBody(Buffer.from(body), { format: 'json', defaults })).toThrow(
+      expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_TOO_DEEP', line: 3 }),
+    );
+  });
+
+  it('keeps a text line too deep to be a record as text, unparsed', () => {
+    const parse = vi.spyOn(JSON, 'parse');
+    const line = `{"msg":${'['.repeat(100)}`;
+    expect(text(`${line}\nnext`).map((entry) => entry.msg)).toEqual([line, 'next']);
+    expect(parse).not.toHaveBeenCalled();
+  });
+});
+
 describe('parseBody line limits', () => {
+  // Regression (issue 11, item 4): application/json bodies skipped the line limit.
+  it('applies the line limit to each record of a JSON body', () => {
+    const limits = { maxLineBytes: 100 };
+    const big = JSON.stringify({ msg: 'y', pad: 'z'.repeat(200) });
+    expect(() => parseBody(Buffer.from(`[{"msg":"ok"}, ${big}]`), { format: 'json', defaults, limits })).toThrow(
+      expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_LINE_TOO_LONG', line: 2 }),
+    );
+    expect(() => parseBody(Buffer.from(big), { format: 'json', defaults, limits })).toThrow(
+      expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_LINE_TOO_LONG', line: 1 }),
+    );
+    const fits = JSON.stringify({ msg: 'é'.repeat(40) });
+    expect(parseBody(Buffer.from(`[ ${fits} ,\n ${fits} ]`), { format: 'json', defaults, limits })).toHaveLength(2);
+    expect(() => parseBody(Buffer.from(JSON.stringify({ msg: 'é'.repeat(60) })), { format: 'json', defaults, limits })).toThrow(
+      expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_LINE_TOO_LONG', line: 1 }),
+    );
+  });
+
+  it('splits a long message of a JSON body into parts like any other', () => {
+    const entries = parseBody(Buffer.from(JSON.stringify([{ msg: 'a'.repeat(50) }])), {
+      format: 'json',
+      defaults,
+      limits: { maxMessageBytes: 20 },
+    });
+    expect(entries.map((entry) => [entry.msg.length, entry.part])).toEqual([
+      [20, { index: 1, count: 3 }],
+      [20, { index: 2, count: 3 }],
+      [10, { index: 3, count: 3 }],
+    ]);
+  });
+
+  it('refuses a JSON array with more elements than the batch limit before parsing it', () => {
+    const parse = vi.spyOn(JSON, 'parse');
+    expect(() => parseBody(Buffer.from(`[${'1,'.repeat(10)}1]`), { format: 'json', defaults, limits: { maxEntries: 10 } })).toThrow(
+      expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_TOO_MANY_ENTRIES' }),
+    );
+    expect(parse).not.toHaveBeenCalled();
+    parse.mockRestore();
+  });
+
   it('counts the limit in UTF-8 bytes, not characters', () => {
     const body = Buffer.from(`ok\n${'é'.repeat(60)}\n`);
     expect(() => parseBody(body, { format: 'text', defaults, limits: { maxLineBytes: 100 } })).toThrow(
