@@ -25,6 +25,14 @@ export const ERROR_CODES = {
   LIVELOG_ERR_AUTH_MISSING_TOKEN: { status: 401, summary: 'A token is required and none was sent.' },
   LIVELOG_ERR_AUTH_INVALID_TOKEN: { status: 401, summary: 'The token sent is not one the server knows.' },
   LIVELOG_ERR_AUTH_FORBIDDEN: { status: 403, summary: 'The token lacks the scope this route needs.' },
+  LIVELOG_ERR_AUTH_HOST_NOT_ALLOWED: {
+    status: 421,
+    summary: 'A server without tokens answers loopback names and --allowed-host names only (DNS rebinding).',
+  },
+  LIVELOG_ERR_AUTH_CROSS_SITE: {
+    status: 403,
+    summary: 'A server without tokens answers pages of its own origin and --cors-origin origins only, not other sites.',
+  },
   LIVELOG_ERR_STREAM_TOO_MANY_READERS: { status: 503, summary: 'The server holds as many streams as it is configured to; retry later.' },
   LIVELOG_ERR_NOT_FOUND: { status: 404, summary: 'No such route.' },
   LIVELOG_ERR_BAD_REQUEST: { status: 400, summary: 'The request is malformed at the HTTP level.' },

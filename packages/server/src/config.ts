@@ -29,6 +29,8 @@ export interface ServerConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Origins allowed to call the API from browsers (CORS); `*` for any. */
   corsOrigins: string[];
+  /** Without tokens, `Host` names answered besides loopback ones (`name`, `.domain`, or `*`). */
+  allowedHosts: string[];
 }
 
 export interface StreamConfig {
@@ -72,6 +74,8 @@ export interface ServerConfigInput {
   logLevel?: string;
   /** Comma-separated origins, or `*`. */
   corsOrigin?: string | readonly string[];
+  /** Comma-separated host names (`.example.com` for a domain and its subdomains), or `*`. */
+  allowedHost?: string | readonly string[];
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -167,13 +171,22 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
     : problem('log-level', `must be one of ${LOG_LEVELS.join(', ')}`);
 
   const corsOrigins: string[] = [];
-  const corsInput = input.corsOrigin === undefined ? [] : typeof input.corsOrigin === 'string' ? [input.corsOrigin] : input.corsOrigin;
-  for (const origin of corsInput
-    .flatMap((text) => text.split(','))
-    .map((text) => text.trim())
-    .filter(Boolean)) {
+  for (const origin of commaList(input.corsOrigin)) {
     if (origin === '*' || /^https?:\/\/[^/\s]+$/i.test(origin.replace(/\/+$/, ''))) corsOrigins.push(origin);
     else problem('cors-origin', `"${origin}" is not an origin like https://app.example.com (or *)`);
+  }
+
+  const allowedHosts: string[] = [];
+  for (const name of commaList(input.allowedHost)) {
+    if (
+      name === '*' ||
+      /^\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(name) ||
+      /^\[[0-9a-f:.]+\]$/i.test(name)
+    ) {
+      allowedHosts.push(name.toLowerCase());
+    } else {
+      problem('allowed-host', `"${name}" is not a host name like logs.internal or .example.com (no scheme, port or path), or *`);
+    }
   }
 
   if (problems.length > 0) {
@@ -204,6 +217,7 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
     },
     logLevel: logLevel as ServerConfig['logLevel'],
     corsOrigins,
+    allowedHosts,
   };
   assertSafeBind(config);
   return config;
@@ -234,6 +248,15 @@ function normalizeBasePath(text: string): string | undefined {
   if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(path)) return undefined;
   // A dot segment would be resolved away by browsers and proxies, so links and routes would disagree.
   return path.split('/').some((segment) => segment === '.' || segment === '..') ? undefined : path;
+}
+
+/** The items of comma-separated values, trimmed, blanks dropped. */
+function commaList(value: string | readonly string[] | undefined): string[] {
+  const texts = value === undefined ? [] : typeof value === 'string' ? [value] : value;
+  return texts
+    .flatMap((text) => text.split(','))
+    .map((text) => text.trim())
+    .filter(Boolean);
 }
 
 function integer(value: string | number, min: number, max: number): number | undefined {

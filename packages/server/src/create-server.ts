@@ -60,6 +60,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     ingest: config.ingest,
     maxReaders: config.stream.maxReaders,
     corsOrigins: config.corsOrigins,
+    allowedHosts: config.allowedHosts,
   });
   if (config.basePath) {
     // Redirect the bare root to the base path, so a proxy misconfiguration is easy to see.

@@ -2,6 +2,7 @@ import type { BrokerOptions, IngestLimits, LogStore, RetentionPolicy } from '@li
 import { DEFAULT_INGEST_LIMITS, LivelogError } from '@livelog/core';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { authorize } from './auth/authorize.js';
+import { createSiteGuard } from './auth/site-guard.js';
 import { parseTokenSpec, TokenBook, type TokenSpec } from './auth/tokens.js';
 import type { StoreConfig } from './config.js';
 import { type LivelogEngine, openEngine } from './engine.js';
@@ -42,6 +43,12 @@ export interface LivelogPluginOptions {
   home?: boolean;
   /** Origins allowed to call the API from a browser (CORS); `*` for any. Defaults to none (same origin only). */
   corsOrigins?: readonly string[];
+  /**
+   * Without tokens, the `Host` names answered besides loopback ones (`logs.internal`, `.example.com`
+   * for a domain and its subdomains, `*` for any); other names get 421, against DNS rebinding. With
+   * tokens every name is answered. Defaults to none. @see createSiteGuard
+   */
+  allowedHosts?: readonly string[];
   /** Add Node process metrics (CPU, memory, event loop) to `/metrics`. Defaults to true. */
   processMetrics?: boolean;
 }
@@ -106,6 +113,11 @@ export const livelog: FastifyPluginAsync<LivelogPluginOptions> = async (app: Fas
     reply.code(404).type('application/json; charset=utf-8').send(errorBody(failure));
   });
 
+  if (tokens.open) {
+    // No token: being on loopback is the only protection, and browsers on this machine can cross it.
+    const guard = createSiteGuard({ allowedHosts: options.allowedHosts ?? [], corsOrigins: options.corsOrigins ?? [] });
+    app.addHook('onRequest', async (request) => guard(request.method, request.headers));
+  }
   registerCors(app, options.corsOrigins ?? []);
   registerIngest(app, context);
   registerStream(app, context);

@@ -139,8 +139,22 @@ const BAD: BadCase[] = [
     code: 'LIVELOG_ERR_INGEST_BAD_SOURCE',
     line: 1,
   },
-  { name: 'a ?source= with a C1 control', body: 'x', type: 'text/plain', query: '?source=a%C2%9Bb', status: 400, code: 'LIVELOG_ERR_QUERY_BAD_PARAM' },
-  { name: 'a ?source= with U+2028', body: 'x', type: 'text/plain', query: '?source=a%E2%80%A8b', status: 400, code: 'LIVELOG_ERR_QUERY_BAD_PARAM' },
+  {
+    name: 'a ?source= with a C1 control',
+    body: 'x',
+    type: 'text/plain',
+    query: '?source=a%C2%9Bb',
+    status: 400,
+    code: 'LIVELOG_ERR_QUERY_BAD_PARAM',
+  },
+  {
+    name: 'a ?source= with U+2028',
+    body: 'x',
+    type: 'text/plain',
+    query: '?source=a%E2%80%A8b',
+    status: 400,
+    code: 'LIVELOG_ERR_QUERY_BAD_PARAM',
+  },
   // Regression (issue 11, item 4): application/json bodies skipped the line limit.
   {
     name: 'a JSON record over the line limit',
@@ -235,7 +249,9 @@ describe('POST /api/logs rejects bad input and changes nothing', () => {
     const bounds = await server.store.bounds();
     await new Promise<void>((resolve) => {
       const socket = connect(new URL(server.url).port as unknown as number, '127.0.0.1', () => {
-        socket.write('POST /api/logs HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\nline one\nline two\n');
+        socket.write(
+          'POST /api/logs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\nline one\nline two\n',
+        );
         setTimeout(() => socket.destroy(), 50);
       });
       socket.on('close', () => resolve());

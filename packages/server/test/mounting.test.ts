@@ -63,6 +63,31 @@ describe('mounting', () => {
     }
   });
 
+  it('refuses other sites on a plain node:http stream without tokens (regression: issue 11, item 1)', async () => {
+    const store = new MemoryStore();
+    await store.open();
+    const broker = new Broker(store);
+    await broker.start();
+    const handler = createStreamHandler(broker);
+    const server = createHttpServer(handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const evil = await fetch(`http://127.0.0.1:${port}/`, { headers: { origin: 'https://evil.example' } });
+      expect(evil.status).toBe(403);
+      expect(await evil.json()).toMatchObject({ error: { code: 'LIVELOG_ERR_AUTH_CROSS_SITE' } });
+      const reader = new ResumingReader({ url: `http://127.0.0.1:${port}/?from=start` }).start();
+      await store.append([{ time: 1, level: 'info', source: 'x', msg: 'hello' }]);
+      await waitFor(() => reader.seqs.length === 1);
+      reader.stop();
+      expect(broker.stats.connects).toBeGreaterThanOrEqual(1);
+    } finally {
+      await broker.stop();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('serves everything under --base-path', async () => {
     const server = await startServer({ basePath: '/team/logs' });
     try {

@@ -312,7 +312,9 @@ describe('GET /api/stream', () => {
     const raw = await new Promise<string>((resolve, reject) => {
       let text = '';
       const socket = connect(Number(port), '127.0.0.1', () => {
-        socket.write(`HEAD /api/stream HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\nGET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+        socket.write(
+          `HEAD /api/stream HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\nGET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`,
+        );
       });
       socket.setEncoding('utf8');
       socket.on('data', (chunk: string) => {

@@ -27,6 +27,7 @@ interface ServeFlags {
   maxReaders?: string;
   logLevel?: string;
   corsOrigin?: string;
+  allowedHost?: string;
 }
 
 /** `livelog serve`: the server with its console. Every flag also reads a LIVELOG_* variable. */
@@ -74,6 +75,13 @@ export function registerServe(program: Command): void {
     .addOption(option('--ring-entries <n>', `recent entries kept encoded in memory (default ${DEFAULTS.ringEntries})`, 'ring-entries'))
     .addOption(option('--max-readers <n>', `most concurrent streams (default ${DEFAULTS.maxReaders})`, 'max-readers'))
     .addOption(option('--cors-origin <origins>', 'origins allowed to call the API from browsers, comma-separated, or *', 'cors-origin'))
+    .addOption(
+      option(
+        '--allowed-host <names>',
+        'without a token, host names answered besides 127.0.0.1, localhost and [::1] (comma-separated; .example.com for subdomains)',
+        'allowed-host',
+      ),
+    )
     .addOption(option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace or silent', 'log-level'))
     .action(async (flags: ServeFlags) => {
       await serve(flags);
@@ -107,6 +115,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     'maxReaders',
     'logLevel',
     'corsOrigin',
+    'allowedHost',
   ] as const) {
     copy(key);
   }

@@ -171,7 +171,9 @@ describe('parseBody nesting, checked before parsing (regression: issue 11, item 
     const parse = vi.spyOn(JSON, 'parse');
     const body = Buffer.alloc(16 * 1024 * 1024, '[');
     body.fill(']', 8 * 1024 * 1024);
-    expect(() => parseBody(body, { format: 'json', defaults })).toThrow(expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_TOO_DEEP', line: 1 }));
+    expect(() => parseBody(body, { format: 'json', defaults })).toThrow(
+      expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_TOO_DEEP', line: 1 }),
+    );
     expect(parse).not.toHaveBeenCalled();
   });
 
@@ -281,11 +283,17 @@ describe('parseBody producer times (regression: issue 11, item 3)', () => {
   });
 
   it('takes the skew from the limits, in JSON bodies and JSON lines of text too', () => {
-    expect(parse(`{"time":${now + 1001}}`, { maxFutureSkewMs: 1000 })[0]).toMatchObject({ time: now, fields: { originalTime: now + 1001 } });
+    expect(parse(`{"time":${now + 1001}}`, { maxFutureSkewMs: 1000 })[0]).toMatchObject({
+      time: now,
+      fields: { originalTime: now + 1001 },
+    });
     expect(parse(`{"time":${now + 1000}}`, { maxFutureSkewMs: 1000 })[0]).toMatchObject({ time: now + 1000 });
     const json = parseBody(Buffer.from(`[{"time":${now + 2 * day}}]`), { format: 'json', defaults: { source: 'a', level: 'info', now } });
     expect(json[0]).toMatchObject({ time: now, fields: { originalTime: now + 2 * day } });
-    const text = parseBody(Buffer.from(`{"time":${now + 2 * day},"msg":"piped"}`), { format: 'text', defaults: { source: 'a', level: 'info', now } });
+    const text = parseBody(Buffer.from(`{"time":${now + 2 * day},"msg":"piped"}`), {
+      format: 'text',
+      defaults: { source: 'a', level: 'info', now },
+    });
     expect(text[0]).toMatchObject({ time: now, msg: 'piped', fields: { originalTime: now + 2 * day } });
   });
 });
