@@ -7,6 +7,7 @@ import { parseTokenSpec, TokenBook, type TokenSpec } from './auth/tokens.js';
 import type { StoreConfig } from './config.js';
 import { type LivelogEngine, openEngine } from './engine.js';
 import { errorBody, toLivelogError } from './errors.js';
+import { lingerUntilUploaded } from './linger.js';
 import { RefusalLog } from './refusal-log.js';
 import { registerCors } from './routes/cors.js';
 import { registerHealth } from './routes/health.js';
@@ -105,10 +106,17 @@ export const livelog: FastifyPluginAsync<LivelogPluginOptions> = async (app: Fas
     else if (failure.statusCode >= 500) request.log.error({ err: error }, failure.message);
     metrics.rejected(failure.code);
     if (failure.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="livelog"');
+    if (!request.raw.complete) {
+      // Fastify would close the connection after a body it gave up on; the rest is read and dropped
+      // instead, so that a client still uploading gets to read this answer.
+      reply.removeHeader('connection');
+      lingerUntilUploaded(request.raw);
+    }
     reply.code(failure.statusCode).type('application/json; charset=utf-8').send(errorBody(failure));
   });
   app.setNotFoundHandler((request, reply) => {
     const failure = new LivelogError('LIVELOG_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?', 1)[0]}`);
+    if (!request.raw.complete) lingerUntilUploaded(request.raw);
     metrics.rejected(failure.code);
     reply.code(404).type('application/json; charset=utf-8').send(errorBody(failure));
   });
