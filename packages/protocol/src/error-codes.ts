@@ -18,6 +18,10 @@ export const ERROR_CODES = {
   LIVELOG_ERR_INGEST_BODY_TOO_LARGE: { status: 413, summary: 'The body is larger than the body limit.' },
   LIVELOG_ERR_INGEST_UNSUPPORTED_TYPE: { status: 415, summary: 'The Content-Type is not one livelog ingests.' },
   LIVELOG_ERR_INGEST_BAD_IDEMPOTENCY_KEY: { status: 400, summary: 'The Idempotency-Key header is empty, too long or not printable ASCII.' },
+  LIVELOG_ERR_INGEST_BUSY: {
+    status: 503,
+    summary: 'The server holds as many ingest bytes as --ingest-buffer allows; nothing was stored, retry after Retry-After.',
+  },
   LIVELOG_ERR_INGEST_IDEMPOTENCY_MISMATCH: { status: 422, summary: 'The Idempotency-Key was used before for a different body.' },
   LIVELOG_ERR_QUERY_BAD_PARAM: { status: 400, summary: 'A query parameter has a value livelog cannot use.' },
   LIVELOG_ERR_CURSOR_MALFORMED: { status: 400, summary: 'A position is not of the form <stream>:<seq>.' },

@@ -24,4 +24,25 @@ describe('resolveServerConfig', () => {
     expect(resolveServerConfig({ maxClockSkew: '0' }).ingest.maxFutureSkewMs).toBe(0);
     expect(() => resolveServerConfig({ maxClockSkew: 'soon' })).toThrow(/--max-clock-skew \(LIVELOG_MAX_CLOCK_SKEW\)/);
   });
+
+  it('reads --ingest-buffer, 32 MiB by default, and refuses one smaller than the body limit', () => {
+    expect(resolveServerConfig().ingestBuffer).toBe(32 * 1024 * 1024);
+    expect(resolveServerConfig({ ingestBuffer: '256MiB' }).ingestBuffer).toBe(256 * 1024 * 1024);
+    expect(() => resolveServerConfig({ ingestBuffer: '8MiB' })).toThrow(
+      /--ingest-buffer \(LIVELOG_INGEST_BUFFER\): must be at least the body limit/,
+    );
+    expect(resolveServerConfig({ ingestBuffer: '8MiB', bodyLimit: '8MiB' }).ingestBuffer).toBe(8 * 1024 * 1024);
+  });
+
+  it('reads --allowed-host names and refuses URLs, ports and paths', () => {
+    expect(resolveServerConfig({ allowedHost: 'Logs.Internal, .example.com,[::2]' }).allowedHosts).toEqual([
+      'logs.internal',
+      '.example.com',
+      '[::2]',
+    ]);
+    expect(resolveServerConfig({ allowedHost: ['a.b', '*'] }).allowedHosts).toEqual(['a.b', '*']);
+    for (const bad of ['http://logs.internal', 'logs.internal:7600', 'logs/x', 'a..b', '-a.b']) {
+      expect(() => resolveServerConfig({ allowedHost: bad }), bad).toThrow(/--allowed-host \(LIVELOG_ALLOWED_HOST\)/);
+    }
+  });
 });

@@ -24,6 +24,8 @@ export interface ServerConfig {
   retention: RetentionPolicy;
   /** Largest request body, in bytes. */
   bodyLimit: number;
+  /** Most ingest body bytes held at once, across requests being received, parsed or committed. */
+  ingestBuffer: number;
   ingest: IngestLimits;
   stream: StreamConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -60,6 +62,7 @@ export interface ServerConfigInput {
   retainBytes?: string | number;
   retainAge?: string | number;
   bodyLimit?: string | number;
+  ingestBuffer?: string | number;
   lineLimit?: string | number;
   messageLimit?: string | number;
   batchLimit?: string | number;
@@ -141,6 +144,10 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
   else if (retainAge !== undefined) retention.maxAgeMs = retainAge;
 
   const bodyLimit = size(input.bodyLimit ?? DEFAULTS.bodyLimit, 1024) ?? problem('body-limit', 'must be a size of at least 1KiB');
+  const ingestBuffer = size(input.ingestBuffer ?? DEFAULTS.ingestBuffer, 1024) ?? problem('ingest-buffer', 'must be a size such as 64MiB');
+  if (ingestBuffer !== undefined && bodyLimit !== undefined && ingestBuffer < bodyLimit) {
+    problem('ingest-buffer', `must be at least the body limit (${bodyLimit} bytes), or the largest body could never be taken`);
+  }
   const lineLimit =
     size(input.lineLimit ?? DEFAULT_INGEST_LIMITS.maxLineBytes, 64) ?? problem('line-limit', 'must be a size of at least 64 bytes');
   const messageLimit =
@@ -200,6 +207,7 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
     tokens,
     retention,
     bodyLimit: bodyLimit as number,
+    ingestBuffer: ingestBuffer as number,
     ingest: {
       maxLineBytes: lineLimit as number,
       maxMessageBytes: messageLimit as number,

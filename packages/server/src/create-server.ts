@@ -57,6 +57,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     engine,
     tokens: config.tokens,
     bodyLimit: config.bodyLimit,
+    ingestBuffer: config.ingestBuffer,
     ingest: config.ingest,
     maxReaders: config.stream.maxReaders,
     corsOrigins: config.corsOrigins,

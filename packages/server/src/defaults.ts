@@ -9,6 +9,7 @@ export const DEFAULTS = {
   retainAge: '7d',
   retainBytes: '1GiB',
   bodyLimit: '16MiB',
+  ingestBuffer: '32MiB',
   maxClockSkew: '1d',
   heartbeat: '15s',
   stallTimeout: '30s',

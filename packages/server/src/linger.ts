@@ -48,5 +48,7 @@ export function lingerUntilUploaded(request: IncomingMessage, limits: LingerLimi
   request.on('data', onData);
   request.once('end', stop);
   socket.once('close', stop);
+  // A parser that gave up may still be piped from the body; unread, it would stall the upload.
+  request.unpipe();
   request.resume();
 }

@@ -14,13 +14,18 @@ import { registerHealth } from './routes/health.js';
 import { registerHistory } from './routes/history.js';
 import { registerHome } from './routes/home.js';
 import { registerIngest } from './routes/ingest.js';
+import { INGEST_BUSY_RETRY_AFTER_S, IngestBudget } from './routes/ingest-budget.js';
 import { registerMetrics, ServerMetrics } from './routes/metrics.js';
 import { queryOf } from './routes/query-params.js';
 import type { RouteContext } from './routes/route-context.js';
 import { registerStream } from './routes/stream.js';
 
 /** Refusals that are the server protecting itself, not failures: logged at warn, rate-limited. */
-const SELF_PROTECTION: ReadonlySet<string> = new Set(['LIVELOG_ERR_STREAM_TOO_MANY_READERS', 'LIVELOG_ERR_SHUTTING_DOWN']);
+const SELF_PROTECTION: ReadonlySet<string> = new Set([
+  'LIVELOG_ERR_STREAM_TOO_MANY_READERS',
+  'LIVELOG_ERR_INGEST_BUSY',
+  'LIVELOG_ERR_SHUTTING_DOWN',
+]);
 
 /** Options of the livelog Fastify plugin. Register it with a `prefix` to mount it under a path. */
 export interface LivelogPluginOptions {
@@ -37,6 +42,11 @@ export interface LivelogPluginOptions {
   tokens?: readonly (string | TokenSpec)[];
   /** Largest ingest body in bytes. Defaults to 16 MiB. */
   bodyLimit?: number;
+  /**
+   * Most ingest body bytes held at once, across requests being received, parsed and committed; more
+   * are answered 503 with Retry-After. At least `bodyLimit`. Defaults to 32 MiB.
+   */
+  ingestBuffer?: number;
   ingest?: Partial<IngestLimits>;
   /** Most concurrent SSE readers. Defaults to 10,000. */
   maxReaders?: number;
@@ -75,13 +85,16 @@ export const livelog: FastifyPluginAsync<LivelogPluginOptions> = async (app: Fas
       onPruneError: (error) => app.log.error({ err: error }, 'retention pass failed'),
     }));
   const tokens = new TokenBook((options.tokens ?? []).map((token) => (typeof token === 'string' ? parseTokenSpec(token) : token)));
-  const metrics = new ServerMetrics(engine, { processMetrics: options.processMetrics ?? true });
+  const bodyLimit = options.bodyLimit ?? 16 * 1024 * 1024;
+  const ingestBudget = new IngestBudget(Math.max(options.ingestBuffer ?? 32 * 1024 * 1024, bodyLimit));
+  const metrics = new ServerMetrics(engine, { processMetrics: options.processMetrics ?? true, ingestHeld: () => ingestBudget.held });
   let closing = false;
   const context: RouteContext = {
     engine,
     tokens,
     metrics,
-    bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
+    bodyLimit,
+    ingestBudget,
     ingest: { ...DEFAULT_INGEST_LIMITS, ...options.ingest },
     maxReaders: options.maxReaders ?? 10_000,
     closing: () => closing,
@@ -106,6 +119,7 @@ export const livelog: FastifyPluginAsync<LivelogPluginOptions> = async (app: Fas
     else if (failure.statusCode >= 500) request.log.error({ err: error }, failure.message);
     metrics.rejected(failure.code);
     if (failure.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="livelog"');
+    if (failure.code === 'LIVELOG_ERR_INGEST_BUSY') reply.header('retry-after', String(INGEST_BUSY_RETRY_AFTER_S));
     if (!request.raw.complete) {
       // Fastify would close the connection after a body it gave up on; the rest is read and dropped
       // instead, so that a client still uploading gets to read this answer.

@@ -1,8 +1,10 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
+import { createShipper } from '@livelog/client';
+import type { LogEntry } from '@livelog/protocol';
 import { createServer, type LivelogServer, resolveServerConfig, type ServerConfigInput } from '@livelog/server';
-import { delay, openSse, type SseConnection, tempDir, waitFor } from '@livelog/test-utils';
+import { delay, getJson, openSse, postLogs, type SseConnection, tempDir, waitFor } from '@livelog/test-utils';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -136,4 +138,110 @@ describe('an upload over the body limit', () => {
       expect(await server.engine.store.bounds()).toEqual(before);
     },
   );
+});
+
+/**
+ * Starts an upload of `bytes` (text lines `<tag> <n>`) and sends all of it but its last line: the
+ * request holds its share of the ingest budget until `finish` sends the rest.
+ */
+async function heldUpload(url: string, tag: string, bytes: number): Promise<{ finish(): Promise<RawAnswer> }> {
+  const port = Number(new URL(url).port);
+  let body = '';
+  for (let n = 1; body.length < bytes; n++) body += `${tag} ${n}\n`.padStart(64, ' ');
+  body = body.slice(body.length - bytes);
+  const socket = connect(port, '127.0.0.1');
+  cleanups.push(async () => socket.destroy());
+  await once(socket, 'connect');
+  const last = body.lastIndexOf('\n', body.length - 2) + 1;
+  socket.write(`POST /api/logs HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: text/plain\r\nContent-Length: ${bytes}\r\n\r\n`);
+  socket.write(body.slice(0, last));
+  return {
+    finish: () => {
+      socket.write(body.slice(last));
+      return readAnswer(socket);
+    },
+  };
+}
+
+/** The server's `livelog_ingest_bytes_held` gauge. */
+async function bytesHeld(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^livelog_ingest_bytes_held (\d+)$/m.exec(text)?.[1]);
+}
+
+/** Every stored message, trimmed, in seq order. */
+async function messages(url: string): Promise<string[]> {
+  const all: string[] = [];
+  let position = 'from=start';
+  for (;;) {
+    const page = await getJson<{ entries: LogEntry[]; hasMore: boolean }>(url, `/api/logs?${position}&limit=1000`);
+    all.push(...page.body.entries.map((entry) => entry.msg.trim()));
+    const last = page.body.entries.at(-1);
+    if (!page.body.hasMore || last === undefined) return all;
+    position = `after=${last.id}`;
+  }
+}
+
+// Regression (issue 11, item 2): four 14 MB batches at once took the server from 90 MB to 1.1 GB.
+describe('the ingest budget', () => {
+  it('answers 503 with Retry-After past --ingest-buffer, stores nothing of it, and takes work again once bytes are released', async () => {
+    const { url, server } = await start({ bodyLimit: '1MiB', ingestBuffer: '2MiB' });
+    const first = await heldUpload(url, 'first', 1024 * 1024);
+    const second = await heldUpload(url, 'second', 1024 * 1024 - 4096);
+    const before = await server.engine.store.bounds();
+    // 4 KiB are left: a larger batch does not fit, a small one does.
+    const refused = await postLogs(url, `refused ${'.'.repeat(5000)}`, 'text/plain');
+    expect(refused.status).toBe(503);
+    expect(refused.body).toMatchObject({ error: { code: 'LIVELOG_ERR_INGEST_BUSY' } });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await postLogs(url, 'small line', 'text/plain')).status).toBe(200);
+    expect((await first.finish()).status).toBe(200);
+    expect((await postLogs(url, 'after the release', 'text/plain')).status).toBe(200);
+    expect((await second.finish()).status).toBe(200);
+    expect(before.last).toBe(0);
+    const all = await messages(url);
+    expect(all.filter((msg) => !/^(first|second) \d+$/.test(msg))).toEqual(['small line', 'after the release']);
+    for (const tag of ['first', 'second']) {
+      const numbers = all.filter((msg) => msg.startsWith(`${tag} `)).map((msg) => Number(msg.split(' ')[1]));
+      expect(numbers.length).toBeGreaterThan(1000);
+      expect(numbers).toEqual(numbers.map((_, i) => (numbers[0] as number) + i));
+    }
+    await waitFor(async () => (await bytesHeld(url)) === 0, { what: 'every byte given back' });
+  });
+
+  it('charges a chunked body as it arrives, and refuses it once the budget is spent', async () => {
+    const { url } = await start({ bodyLimit: '1MiB', ingestBuffer: '1MiB' });
+    const held = await heldUpload(url, 'held', 1024 * 1024 - 1000);
+    expect(await bytesHeld(url)).toBe(1024 * 1024 - 1000);
+    const port = Number(new URL(url).port);
+    const socket = connect(port, '127.0.0.1');
+    cleanups.push(async () => socket.destroy());
+    await once(socket, 'connect');
+    const line = `chunked ${'.'.repeat(1990)}\n`;
+    socket.write(`POST /api/logs HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n`);
+    socket.write(`${line.length.toString(16)}\r\n${line}\r\n0\r\n\r\n`);
+    const answer = await readAnswer(socket);
+    expect(answer.status).toBe(503);
+    expect(answer.headers.toLowerCase()).toContain('retry-after: 1');
+    expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'LIVELOG_ERR_INGEST_BUSY' } });
+    expect((await held.finish()).status).toBe(200);
+    expect((await messages(url)).some((msg) => msg.startsWith('chunked'))).toBe(false);
+    await waitFor(async () => (await bytesHeld(url)) === 0, { what: 'every byte given back' });
+  });
+
+  it('loses nothing of a shipper that meets it: the 503 is retried until there is room', async () => {
+    const { url } = await start({ bodyLimit: '1MiB', ingestBuffer: '1MiB' });
+    const held = await heldUpload(url, 'held', 1024 * 1024 - 100);
+    const shipper = createShipper({ url, source: 'shipped', retry: { initialDelayMs: 10, maxDelayMs: 50 } });
+    const retries: (number | undefined)[] = [];
+    shipper.on('retry', (event) => retries.push(event.status));
+    for (let n = 1; n <= 50; n++) shipper.write({ msg: `shipped ${n}` });
+    await waitFor(() => retries.length >= 1, { what: 'the shipper to meet a 503' });
+    expect(retries[0]).toBe(503);
+    expect((await held.finish()).status).toBe(200);
+    const report = await shipper.close({ timeoutMs: 20_000 });
+    expect(report).toMatchObject({ written: 50, acknowledged: 50, rejected: 0, unacknowledged: 0 });
+    const shipped = (await messages(url)).filter((msg) => msg.startsWith('shipped '));
+    expect(shipped).toEqual(Array.from({ length: 50 }, (_, i) => `shipped ${i + 1}`));
+  });
 });

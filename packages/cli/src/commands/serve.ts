@@ -17,6 +17,7 @@ interface ServeFlags {
   retainBytes?: string;
   retainAge?: string;
   bodyLimit?: string;
+  ingestBuffer?: string;
   lineLimit?: string;
   messageLimit?: string;
   maxClockSkew?: string;
@@ -54,6 +55,13 @@ export function registerServe(program: Command): void {
     .addOption(option('--retain-bytes <size>', `keep at most this much data, e.g. 500MB (default ${DEFAULTS.retainBytes})`, 'retain-bytes'))
     .addOption(option('--retain-age <duration>', `keep entries this long, e.g. 12h (default ${DEFAULTS.retainAge})`, 'retain-age'))
     .addOption(option('--body-limit <size>', `largest ingest request body (default ${DEFAULTS.bodyLimit})`, 'body-limit'))
+    .addOption(
+      option(
+        '--ingest-buffer <size>',
+        `most ingest bytes held at once across requests; more get 503 and retry (default ${DEFAULTS.ingestBuffer})`,
+        'ingest-buffer',
+      ),
+    )
     .addOption(option('--line-limit <size>', 'longest line of an ingest body (default 1MiB)', 'line-limit'))
     .addOption(option('--message-limit <size>', 'longer messages are split into parts (default 64KiB)', 'message-limit'))
     .addOption(
@@ -105,6 +113,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     'retainBytes',
     'retainAge',
     'bodyLimit',
+    'ingestBuffer',
     'lineLimit',
     'messageLimit',
     'maxClockSkew',

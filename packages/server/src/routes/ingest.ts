@@ -1,6 +1,6 @@
 import { bodyFormatOf, checkSource, digestBody, LivelogError, parseBody, parseLevelValue } from '@livelog/core';
 import type { LevelName } from '@livelog/protocol';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { badParam } from '../errors.js';
 import { queryOf } from './query-params.js';
 import type { RouteContext } from './route-context.js';
@@ -20,7 +20,21 @@ export function registerIngest(app: FastifyInstance, context: RouteContext): voi
     done(null, body);
   });
 
-  app.post('/api/logs', { bodyLimit: context.bodyLimit, onRequest: context.requireScope('ingest') }, async (request, reply) => {
+  const route = {
+    bodyLimit: context.bodyLimit,
+    onRequest: context.requireScope('ingest'),
+    // Charged before the body is read, given back once the answer is out: parse and commit included.
+    preParsing: async (request: FastifyRequest, reply: FastifyReply, payload: NodeJS.ReadableStream) => {
+      const header = request.headers['content-length'];
+      const declared = header === undefined ? undefined : Number(header);
+      // Fastify answers 413 without reading such a body: nothing to hold.
+      if (declared !== undefined && declared > context.bodyLimit) return payload;
+      const charged = context.ingestBudget.charge(declared, payload);
+      reply.raw.once('close', charged.release);
+      return charged.body;
+    },
+  };
+  app.post('/api/logs', route, async (request, reply) => {
     if (context.closing()) throw new LivelogError('LIVELOG_ERR_SHUTTING_DOWN', 'the server is shutting down; retry shortly');
     const contentType = request.headers['content-type'];
     const format = bodyFormatOf(contentType);
@@ -45,12 +59,14 @@ export function registerIngest(app: FastifyInstance, context: RouteContext): voi
       levelGiven: level !== undefined,
       limits: context.ingest,
     });
+    const options =
+      idempotencyKey === undefined ? {} : { idempotencyKey, bodyDigest: digestBody(`${format}\n${source}\n${level ?? ''}\n`, body) };
+    const bodyBytes = body.length;
+    // The entries hold everything now: let the body go while the batch waits for its commit.
+    request.body = undefined;
     const { store } = context.engine;
-    const result = await store.append(
-      entries,
-      idempotencyKey === undefined ? {} : { idempotencyKey, bodyDigest: digestBody(`${format}\n${source}\n${level ?? ''}\n`, body) },
-    );
-    context.metrics.ingested(result.replayed ? 0 : entries.length, body.length);
+    const result = await store.append(entries, options);
+    context.metrics.ingested(result.replayed ? 0 : entries.length, bodyBytes);
     if (result.replayed) reply.header('idempotent-replayed', 'true');
     return {
       accepted: result.lastSeq - result.firstSeq + 1,

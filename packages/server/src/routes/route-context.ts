@@ -2,6 +2,7 @@ import type { IngestLimits } from '@livelog/core';
 import type { onRequestHookHandler } from 'fastify';
 import type { Scope, TokenBook } from '../auth/tokens.js';
 import type { LivelogEngine } from '../engine.js';
+import type { IngestBudget } from './ingest-budget.js';
 import type { ServerMetrics } from './metrics.js';
 
 /** What every route of the plugin shares. */
@@ -10,6 +11,8 @@ export interface RouteContext {
   tokens: TokenBook;
   metrics: ServerMetrics;
   bodyLimit: number;
+  /** Ingest bytes held at once across requests. */
+  ingestBudget: IngestBudget;
   ingest: IngestLimits;
   maxReaders: number;
   /** A hook that checks the request's token for `scope`. */
