@@ -26,6 +26,8 @@ export interface ServerConfig {
   bodyLimit: number;
   /** Most ingest body bytes held at once, across requests being received, parsed or committed. */
   ingestBuffer: number;
+  /** `/readyz` is 503 while the data directory has less free space, in bytes; 0: no check. */
+  minFreeSpace: number;
   ingest: IngestLimits;
   stream: StreamConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -63,6 +65,7 @@ export interface ServerConfigInput {
   retainAge?: string | number;
   bodyLimit?: string | number;
   ingestBuffer?: string | number;
+  minFreeSpace?: string | number;
   lineLimit?: string | number;
   messageLimit?: string | number;
   batchLimit?: string | number;
@@ -148,6 +151,8 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
   if (ingestBuffer !== undefined && bodyLimit !== undefined && ingestBuffer < bodyLimit) {
     problem('ingest-buffer', `must be at least the body limit (${bodyLimit} bytes), or the largest body could never be taken`);
   }
+  const minFreeSpace =
+    size(input.minFreeSpace ?? DEFAULTS.minFreeSpace, 0) ?? problem('min-free-space', 'must be a size such as 64MiB, or 0 for no check');
   const lineLimit =
     size(input.lineLimit ?? DEFAULT_INGEST_LIMITS.maxLineBytes, 64) ?? problem('line-limit', 'must be a size of at least 64 bytes');
   const messageLimit =
@@ -208,6 +213,7 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
     retention,
     bodyLimit: bodyLimit as number,
     ingestBuffer: ingestBuffer as number,
+    minFreeSpace: minFreeSpace as number,
     ingest: {
       maxLineBytes: lineLimit as number,
       maxMessageBytes: messageLimit as number,

@@ -62,6 +62,8 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     maxReaders: config.stream.maxReaders,
     corsOrigins: config.corsOrigins,
     allowedHosts: config.allowedHosts,
+    ...(config.store.kind === 'sqlite' && options.store === undefined ? { dataDir: config.store.dir } : {}),
+    minFreeSpace: config.minFreeSpace,
   });
   if (config.basePath) {
     // Redirect the bare root to the base path, so a proxy misconfiguration is easy to see.

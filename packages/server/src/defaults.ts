@@ -10,6 +10,7 @@ export const DEFAULTS = {
   retainBytes: '1GiB',
   bodyLimit: '16MiB',
   ingestBuffer: '32MiB',
+  minFreeSpace: '64MiB',
   maxClockSkew: '1d',
   heartbeat: '15s',
   stallTimeout: '30s',

@@ -10,6 +10,7 @@ import { errorBody, toLivelogError } from './errors.js';
 import { lingerUntilUploaded } from './linger.js';
 import { RefusalLog } from './refusal-log.js';
 import { registerCors } from './routes/cors.js';
+import { DiskHealth } from './routes/disk-health.js';
 import { registerHealth } from './routes/health.js';
 import { registerHistory } from './routes/history.js';
 import { registerHome } from './routes/home.js';
@@ -60,6 +61,13 @@ export interface LivelogPluginOptions {
    * tokens every name is answered. Defaults to none. @see createSiteGuard
    */
   allowedHosts?: readonly string[];
+  /**
+   * `/readyz` answers 503 while free space in this directory (the store's data directory) is below
+   * `minFreeSpace` bytes. Defaults to the directory of a SQLite `store` config, else none.
+   */
+  dataDir?: string;
+  /** Free bytes `/readyz` asks of `dataDir`; 0 turns the check off. Defaults to 64 MiB. */
+  minFreeSpace?: number;
   /** Add Node process metrics (CPU, memory, event loop) to `/metrics`. Defaults to true. */
   processMetrics?: boolean;
 }
@@ -95,6 +103,10 @@ export const livelog: FastifyPluginAsync<LivelogPluginOptions> = async (app: Fas
     metrics,
     bodyLimit,
     ingestBudget,
+    disk: new DiskHealth({
+      dir: options.dataDir ?? (isStoreConfig(options.store) && options.store.kind === 'sqlite' ? options.store.dir : undefined),
+      minFreeBytes: options.minFreeSpace ?? 64 * 1024 * 1024,
+    }),
     ingest: { ...DEFAULT_INGEST_LIMITS, ...options.ingest },
     maxReaders: options.maxReaders ?? 10_000,
     closing: () => closing,
@@ -148,3 +160,7 @@ export const livelog: FastifyPluginAsync<LivelogPluginOptions> = async (app: Fas
   registerMetrics(app, context);
   if (options.home ?? true) registerHome(app);
 };
+
+function isStoreConfig(store: LogStore | StoreConfig | undefined): store is StoreConfig {
+  return store !== undefined && typeof (store as LogStore).append !== 'function';
+}

@@ -18,6 +18,7 @@ interface ServeFlags {
   retainAge?: string;
   bodyLimit?: string;
   ingestBuffer?: string;
+  minFreeSpace?: string;
   lineLimit?: string;
   messageLimit?: string;
   maxClockSkew?: string;
@@ -60,6 +61,13 @@ export function registerServe(program: Command): void {
         '--ingest-buffer <size>',
         `most ingest bytes held at once across requests; more get 503 and retry (default ${DEFAULTS.ingestBuffer})`,
         'ingest-buffer',
+      ),
+    )
+    .addOption(
+      option(
+        '--min-free-space <size>',
+        `/readyz answers 503 while the data directory has less free space; 0: no check (default ${DEFAULTS.minFreeSpace})`,
+        'min-free-space',
       ),
     )
     .addOption(option('--line-limit <size>', 'longest line of an ingest body (default 1MiB)', 'line-limit'))
@@ -114,6 +122,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     'retainAge',
     'bodyLimit',
     'ingestBuffer',
+    'minFreeSpace',
     'lineLimit',
     'messageLimit',
     'maxClockSkew',

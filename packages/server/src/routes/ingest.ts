@@ -1,4 +1,4 @@
-import { bodyFormatOf, checkSource, digestBody, LivelogError, parseBody, parseLevelValue } from '@livelog/core';
+import { type AppendResult, bodyFormatOf, checkSource, digestBody, LivelogError, parseBody, parseLevelValue } from '@livelog/core';
 import type { LevelName } from '@livelog/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { badParam } from '../errors.js';
@@ -65,7 +65,14 @@ export function registerIngest(app: FastifyInstance, context: RouteContext): voi
     // The entries hold everything now: let the body go while the batch waits for its commit.
     request.body = undefined;
     const { store } = context.engine;
-    const result = await store.append(entries, options);
+    let result: AppendResult;
+    try {
+      result = await store.append(entries, options);
+    } catch (error) {
+      context.disk.failed(error);
+      throw error;
+    }
+    if (!result.replayed) context.disk.committed();
     context.metrics.ingested(result.replayed ? 0 : entries.length, bodyBytes);
     if (result.replayed) reply.header('idempotent-replayed', 'true');
     return {

@@ -2,6 +2,7 @@ import type { IngestLimits } from '@livelog/core';
 import type { onRequestHookHandler } from 'fastify';
 import type { Scope, TokenBook } from '../auth/tokens.js';
 import type { LivelogEngine } from '../engine.js';
+import type { DiskHealth } from './disk-health.js';
 import type { IngestBudget } from './ingest-budget.js';
 import type { ServerMetrics } from './metrics.js';
 
@@ -11,6 +12,8 @@ export interface RouteContext {
   tokens: TokenBook;
   metrics: ServerMetrics;
   bodyLimit: number;
+  /** Whether the store's disk takes writes (`/readyz`). */
+  disk: DiskHealth;
   /** Ingest bytes held at once across requests. */
   ingestBudget: IngestBudget;
   ingest: IngestLimits;
