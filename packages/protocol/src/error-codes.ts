@@ -31,7 +31,7 @@ export const ERROR_CODES = {
   LIVELOG_ERR_AUTH_FORBIDDEN: { status: 403, summary: 'The token lacks the scope this route needs.' },
   LIVELOG_ERR_AUTH_HOST_NOT_ALLOWED: {
     status: 421,
-    summary: 'A server without tokens answers loopback names and --allowed-host names only (DNS rebinding).',
+    summary: 'A server without tokens answers localhost, IP addresses and --allowed-host names only (DNS rebinding).',
   },
   LIVELOG_ERR_AUTH_CROSS_SITE: {
     status: 403,

@@ -33,7 +33,7 @@ export interface ServerConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Origins allowed to call the API from browsers (CORS); `*` for any. */
   corsOrigins: string[];
-  /** Without tokens, `Host` names answered besides loopback ones (`name`, `.domain`, or `*`). */
+  /** Without tokens, `Host` names answered besides localhost and IP addresses (`name`, `.domain`, or `*`). */
   allowedHosts: string[];
 }
 

@@ -56,7 +56,7 @@ export interface LivelogPluginOptions {
   /** Origins allowed to call the API from a browser (CORS); `*` for any. Defaults to none (same origin only). */
   corsOrigins?: readonly string[];
   /**
-   * Without tokens, the `Host` names answered besides loopback ones (`logs.internal`, `.example.com`
+   * Without tokens, the `Host` names answered besides localhost and IP addresses (`logs.internal`, `.example.com`
    * for a domain and its subdomains, `*` for any); other names get 421, against DNS rebinding. With
    * tokens every name is answered. Defaults to none. @see createSiteGuard
    */

@@ -169,6 +169,8 @@ describe('a server without tokens refuses other sites', () => {
       { host: `[::1]:${port}` },
       { host: '[::1]' },
       { host: `app.localhost:${port}` },
+      { host: `10.1.2.3:${port}` },
+      { host: '[fd00::5]' },
       { origin: `http://127.0.0.1:${port}`, 'sec-fetch-site': 'same-origin' },
       { host: `localhost:${port}`, origin: `http://localhost:${port}` },
       { 'sec-fetch-site': 'none' },

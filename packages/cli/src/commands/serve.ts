@@ -94,7 +94,7 @@ export function registerServe(program: Command): void {
     .addOption(
       option(
         '--allowed-host <names>',
-        'without a token, host names answered besides 127.0.0.1, localhost and [::1] (comma-separated; .example.com for subdomains)',
+        'without a token, host names answered besides localhost and IP addresses (comma-separated; .example.com for subdomains)',
         'allowed-host',
       ),
     )

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { isIP } from 'node:net';
 import { LivelogError } from '@livelog/core';
 import { isLoopbackHost } from '../config.js';
 import { corsAllows } from '../routes/cors.js';
@@ -6,7 +7,7 @@ import { corsAllows } from '../routes/cors.js';
 /** What a server without tokens accepts besides loopback and its own origin. */
 export interface SiteGuardOptions {
   /**
-   * Host names answered besides loopback ones: `logs.internal`, `.example.com` (the name and every
+   * Host names answered besides localhost and IP addresses: `logs.internal`, `.example.com` (the name and every
    * subdomain), or `*` (any name: no protection against DNS rebinding). Defaults to none.
    */
   allowedHosts?: readonly string[];
@@ -23,8 +24,9 @@ const HOST = /^(\[[0-9a-f:.]+\]|[a-z0-9._~-]+)(?::(\d{1,5}))?$/i;
  * 127.0.0.1 without a preflight, and a page on a DNS-rebinding name (`rebind.example` resolving to
  * 127.0.0.1) is same-origin with the server and can read it. So:
  *
- * - `Host` must be a loopback name (127.0.0.0/8, `localhost` and `*.localhost`, `[::1]`, any port) or
- *   an allowed name; else 421 LIVELOG_ERR_AUTH_HOST_NOT_ALLOWED. A rebinding page sends its own name.
+ * - `Host` must be a loopback name (`localhost`, `*.localhost`), an IP address (127.0.0.1, `[::1]`, or
+ *   the address a health probe used), or an allowed name, with any port; else 421
+ *   LIVELOG_ERR_AUTH_HOST_NOT_ALLOWED. A rebinding page always sends its own name, never an address.
  * - `Origin`, when sent, must be the server's own (same host and port as `Host`) or a CORS origin;
  *   browsers send it on every cross-origin request and on every POST.
  * - Without `Origin`, `Sec-Fetch-Site: cross-site` or `same-site` (an `<img>`, `<script>` or frame
@@ -41,6 +43,8 @@ export function createSiteGuard(options: SiteGuardOptions = {}): (method: string
   const hostAllowed = (name: string): boolean =>
     anyHost ||
     isLoopbackHost(name) ||
+    // A rebinding page always reaches the server by a name; an address is what it is (probes use them).
+    isIP(name.replace(/^\[|\]$/g, '')) !== 0 ||
     name.endsWith('.localhost') ||
     exact.has(name) ||
     suffixes.some((suffix) => name === suffix.slice(1) || name.endsWith(suffix));
@@ -52,7 +56,7 @@ export function createSiteGuard(options: SiteGuardOptions = {}): (method: string
     if (host === null || (host !== undefined && !hostAllowed((host[1] as string).toLowerCase()))) {
       throw new LivelogError(
         'LIVELOG_ERR_AUTH_HOST_NOT_ALLOWED',
-        `this server has no token, so it answers only requests addressed to a loopback name (127.0.0.1, localhost, [::1]) or to a name given with --allowed-host; ${JSON.stringify(hostHeader)} is neither (a page on a DNS-rebinding name sends that). Name it with --allowed-host, or set a token`,
+        `this server has no token, so it answers only requests addressed to localhost, to an IP address such as 127.0.0.1, or to a name given with --allowed-host; ${JSON.stringify(hostHeader)} is none of those (a page on a DNS-rebinding name sends that). Name it with --allowed-host, or set a token`,
       );
     }
     const origin = headers.origin;

@@ -15,7 +15,7 @@ export interface StreamHandlerOptions {
   /** Most concurrent readers. Defaults to unlimited. */
   maxReaders?: number;
   /**
-   * Without tokens, `Host` names answered besides loopback ones (`*`: any); requests from pages of
+   * Without tokens, `Host` names answered besides localhost and IP addresses (`*`: any); requests from pages of
    * other origins are refused. Defaults to none. @see createSiteGuard
    */
   allowedHosts?: readonly string[];
