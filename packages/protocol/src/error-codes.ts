@@ -18,6 +18,10 @@ export const ERROR_CODES = {
   LIVELOG_ERR_INGEST_BODY_TOO_LARGE: { status: 413, summary: 'The body is larger than the body limit.' },
   LIVELOG_ERR_INGEST_UNSUPPORTED_TYPE: { status: 415, summary: 'The Content-Type is not one livelog ingests.' },
   LIVELOG_ERR_INGEST_BAD_IDEMPOTENCY_KEY: { status: 400, summary: 'The Idempotency-Key header is empty, too long or not printable ASCII.' },
+  LIVELOG_ERR_INGEST_BUSY: {
+    status: 503,
+    summary: 'The server holds as many ingest bytes as --ingest-buffer allows; nothing was stored, retry after Retry-After.',
+  },
   LIVELOG_ERR_INGEST_IDEMPOTENCY_MISMATCH: { status: 422, summary: 'The Idempotency-Key was used before for a different body.' },
   LIVELOG_ERR_INGEST_UNSUPPORTED_ENCODING: { status: 415, summary: 'The Content-Encoding is not one livelog decodes (gzip, deflate).' },
   LIVELOG_ERR_INGEST_BAD_COMPRESSION: { status: 400, summary: 'The compressed body is corrupt or truncated.' },
@@ -30,6 +34,14 @@ export const ERROR_CODES = {
   LIVELOG_ERR_AUTH_MISSING_TOKEN: { status: 401, summary: 'A token is required and none was sent.' },
   LIVELOG_ERR_AUTH_INVALID_TOKEN: { status: 401, summary: 'The token sent is not one the server knows.' },
   LIVELOG_ERR_AUTH_FORBIDDEN: { status: 403, summary: 'The token lacks the scope this route needs.' },
+  LIVELOG_ERR_AUTH_HOST_NOT_ALLOWED: {
+    status: 421,
+    summary: 'A server without tokens answers localhost, IP addresses and --allowed-host names only (DNS rebinding).',
+  },
+  LIVELOG_ERR_AUTH_CROSS_SITE: {
+    status: 403,
+    summary: 'A server without tokens answers pages of its own origin and --cors-origin origins only, not other sites.',
+  },
   LIVELOG_ERR_STREAM_TOO_MANY_READERS: { status: 503, summary: 'The server holds as many streams as it is configured to; retry later.' },
   LIVELOG_ERR_NOT_FOUND: { status: 404, summary: 'No such route.' },
   LIVELOG_ERR_BAD_REQUEST: { status: 400, summary: 'The request is malformed at the HTTP level.' },

@@ -25,12 +25,18 @@ export interface ServerConfig {
   retention: RetentionPolicy;
   /** Largest request body, in bytes. */
   bodyLimit: number;
+  /** Most ingest body bytes held at once, across requests being received, parsed or committed. */
+  ingestBuffer: number;
+  /** `/readyz` is 503 while the data directory has less free space, in bytes; 0: no check. */
+  minFreeSpace: number;
   ingest: IngestLimits;
   stream: StreamConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Origins allowed to call the API from browsers (CORS); `*` for any. */
   corsOrigins: string[];
   inputs: InputsConfig;
+  /** Without tokens, `Host` names answered besides localhost and IP addresses (`name`, `.domain`, or `*`). */
+  allowedHosts: string[];
 }
 
 /** How the inputs of other protocols map what they receive. */
@@ -68,9 +74,13 @@ export interface ServerConfigInput {
   retainBytes?: string | number;
   retainAge?: string | number;
   bodyLimit?: string | number;
+  ingestBuffer?: string | number;
+  minFreeSpace?: string | number;
   lineLimit?: string | number;
   messageLimit?: string | number;
   batchLimit?: string | number;
+  /** How far ahead of the server's clock a producer time may be (`1d`); later times are replaced. */
+  maxClockSkew?: string | number;
   heartbeat?: string | number;
   stallTimeout?: string | number;
   retry?: string | number;
@@ -84,6 +94,8 @@ export interface ServerConfigInput {
   otlpSourceAttribute?: string;
   /** Comma-separated Loki labels that give `source`, first present wins. */
   lokiSourceLabels?: string | readonly string[];
+  /** Comma-separated host names (`.example.com` for a domain and its subdomains), or `*`. */
+  allowedHost?: string | readonly string[];
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -103,7 +115,9 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
   const host = (input.host ?? DEFAULTS.host).trim();
   if (host === '') problem('host', 'must not be empty');
   const port = integer(input.port ?? DEFAULTS.port, 0, 65_535) ?? problem('port', 'must be a whole number from 0 to 65535');
-  const basePath = normalizeBasePath(input.basePath ?? '') ?? problem('base-path', 'must look like /logs (letters, digits, - _ . / only)');
+  const basePath =
+    normalizeBasePath(input.basePath ?? '') ??
+    problem('base-path', 'must look like /logs (letters, digits, - _ . ~ / only; no "." or ".." segments)');
 
   const tokens: TokenSpec[] = [];
   for (const text of input.tokens ?? []) {
@@ -147,6 +161,12 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
   else if (retainAge !== undefined) retention.maxAgeMs = retainAge;
 
   const bodyLimit = size(input.bodyLimit ?? DEFAULTS.bodyLimit, 1024) ?? problem('body-limit', 'must be a size of at least 1KiB');
+  const ingestBuffer = size(input.ingestBuffer ?? DEFAULTS.ingestBuffer, 1024) ?? problem('ingest-buffer', 'must be a size such as 64MiB');
+  if (ingestBuffer !== undefined && bodyLimit !== undefined && ingestBuffer < bodyLimit) {
+    problem('ingest-buffer', `must be at least the body limit (${bodyLimit} bytes), or the largest body could never be taken`);
+  }
+  const minFreeSpace =
+    size(input.minFreeSpace ?? DEFAULTS.minFreeSpace, 0) ?? problem('min-free-space', 'must be a size such as 64MiB, or 0 for no check');
   const lineLimit =
     size(input.lineLimit ?? DEFAULT_INGEST_LIMITS.maxLineBytes, 64) ?? problem('line-limit', 'must be a size of at least 64 bytes');
   const messageLimit =
@@ -155,6 +175,9 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
   const batchLimit =
     integer(input.batchLimit ?? DEFAULT_INGEST_LIMITS.maxEntries, 1, 10_000_000) ??
     problem('batch-limit', 'must be a whole number of at least 1');
+
+  const maxClockSkew =
+    duration(input.maxClockSkew ?? DEFAULTS.maxClockSkew, 0) ?? problem('max-clock-skew', 'must be a duration such as 1d or 10m');
 
   const heartbeatMs =
     duration(input.heartbeat ?? DEFAULTS.heartbeat, 10) ?? problem('heartbeat', 'must be a duration of at least 10ms, such as 15s');
@@ -174,11 +197,7 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
     : problem('log-level', `must be one of ${LOG_LEVELS.join(', ')}`);
 
   const corsOrigins: string[] = [];
-  const corsInput = input.corsOrigin === undefined ? [] : typeof input.corsOrigin === 'string' ? [input.corsOrigin] : input.corsOrigin;
-  for (const origin of corsInput
-    .flatMap((text) => text.split(','))
-    .map((text) => text.trim())
-    .filter(Boolean)) {
+  for (const origin of commaList(input.corsOrigin)) {
     if (origin === '*' || /^https?:\/\/[^/\s]+$/i.test(origin.replace(/\/+$/, ''))) corsOrigins.push(origin);
     else problem('cors-origin', `"${origin}" is not an origin like https://app.example.com (or *)`);
   }
@@ -200,6 +219,19 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
     );
   }
 
+  const allowedHosts: string[] = [];
+  for (const name of commaList(input.allowedHost)) {
+    if (
+      name === '*' ||
+      /^\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(name) ||
+      /^\[[0-9a-f:.]+\]$/i.test(name)
+    ) {
+      allowedHosts.push(name.toLowerCase());
+    } else {
+      problem('allowed-host', `"${name}" is not a host name like logs.internal or .example.com (no scheme, port or path), or *`);
+    }
+  }
+
   if (problems.length > 0) {
     throw new LivelogError('LIVELOG_ERR_CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`);
   }
@@ -211,11 +243,14 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
     tokens,
     retention,
     bodyLimit: bodyLimit as number,
+    ingestBuffer: ingestBuffer as number,
+    minFreeSpace: minFreeSpace as number,
     ingest: {
       maxLineBytes: lineLimit as number,
       maxMessageBytes: messageLimit as number,
       maxEntries: batchLimit as number,
       maxDepth: DEFAULT_INGEST_LIMITS.maxDepth,
+      maxFutureSkewMs: maxClockSkew as number,
     },
     stream: {
       heartbeatMs: heartbeatMs as number,
@@ -228,6 +263,7 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
     logLevel: logLevel as ServerConfig['logLevel'],
     corsOrigins,
     inputs: { otlpSourceAttribute, lokiSourceLabels },
+    allowedHosts,
   };
   assertSafeBind(config);
   return config;
@@ -255,7 +291,18 @@ function normalizeBasePath(text: string): string | undefined {
   const trimmed = text.trim().replace(/\/+$/, '');
   if (trimmed === '') return '';
   const path = trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
-  return /^(\/[A-Za-z0-9._~-]+)+$/.test(path) ? path : undefined;
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(path)) return undefined;
+  // A dot segment would be resolved away by browsers and proxies, so links and routes would disagree.
+  return path.split('/').some((segment) => segment === '.' || segment === '..') ? undefined : path;
+}
+
+/** The items of comma-separated values, trimmed, blanks dropped. */
+function commaList(value: string | readonly string[] | undefined): string[] {
+  const texts = value === undefined ? [] : typeof value === 'string' ? [value] : value;
+  return texts
+    .flatMap((text) => text.split(','))
+    .map((text) => text.trim())
+    .filter(Boolean);
 }
 
 function integer(value: string | number, min: number, max: number): number | undefined {

@@ -61,11 +61,15 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     engine,
     tokens: config.tokens,
     bodyLimit: config.bodyLimit,
+    ingestBuffer: config.ingestBuffer,
     ingest: config.ingest,
     maxReaders: config.stream.maxReaders,
     corsOrigins: config.corsOrigins,
     otlp: { sourceAttribute: config.inputs.otlpSourceAttribute },
     loki: { sourceLabels: config.inputs.lokiSourceLabels },
+    allowedHosts: config.allowedHosts,
+    ...(config.store.kind === 'sqlite' && options.store === undefined ? { dataDir: config.store.dir } : {}),
+    minFreeSpace: config.minFreeSpace,
   });
   if (config.basePath) {
     // Redirect the bare root to the base path, so a proxy misconfiguration is easy to see.

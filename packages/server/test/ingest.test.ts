@@ -124,6 +124,62 @@ const BAD: BadCase[] = [
     code: 'LIVELOG_ERR_INGEST_BAD_SOURCE',
     line: 1,
   },
+  // Regression (issue 11, item 7): the entry and /api/sources would disagree on a lone surrogate.
+  {
+    name: 'a source with a lone surrogate',
+    body: '{"msg":"a","source":"api\\ud800"}',
+    status: 400,
+    code: 'LIVELOG_ERR_INGEST_BAD_SOURCE',
+    line: 1,
+  },
+  {
+    name: 'a source with a bidi override',
+    body: '{"msg":"a","source":"cod\\u202egnp.exe"}',
+    status: 400,
+    code: 'LIVELOG_ERR_INGEST_BAD_SOURCE',
+    line: 1,
+  },
+  {
+    name: 'a ?source= with a C1 control',
+    body: 'x',
+    type: 'text/plain',
+    query: '?source=a%C2%9Bb',
+    status: 400,
+    code: 'LIVELOG_ERR_QUERY_BAD_PARAM',
+  },
+  {
+    name: 'a ?source= with U+2028',
+    body: 'x',
+    type: 'text/plain',
+    query: '?source=a%E2%80%A8b',
+    status: 400,
+    code: 'LIVELOG_ERR_QUERY_BAD_PARAM',
+  },
+  // Regression (issue 11, item 4): application/json bodies skipped the line limit.
+  {
+    name: 'a JSON record over the line limit',
+    body: JSON.stringify([{ msg: 'ok' }, { msg: 'big', pad: 'z'.repeat(5000) }]),
+    type: 'application/json',
+    status: 413,
+    code: 'LIVELOG_ERR_INGEST_LINE_TOO_LONG',
+    line: 2,
+  },
+  {
+    name: 'a JSON object over the line limit',
+    body: JSON.stringify({ msg: 'big', pad: 'z'.repeat(5000) }),
+    type: 'application/json',
+    status: 413,
+    code: 'LIVELOG_ERR_INGEST_LINE_TOO_LONG',
+    line: 1,
+  },
+  {
+    name: 'a JSON body of nothing but nested brackets',
+    body: `${'['.repeat(30_000)}${']'.repeat(30_000)}`,
+    type: 'application/json',
+    status: 400,
+    code: 'LIVELOG_ERR_INGEST_TOO_DEEP',
+    line: 1,
+  },
   { name: 'nesting deeper than the limit', body: deep, status: 400, code: 'LIVELOG_ERR_INGEST_TOO_DEEP', line: 1 },
   { name: 'a bad ?source=', body: 'x', type: 'text/plain', query: '?source=%07bell', status: 400, code: 'LIVELOG_ERR_QUERY_BAD_PARAM' },
   { name: 'a bad ?level=', body: 'x', type: 'text/plain', query: '?level=shouty', status: 400, code: 'LIVELOG_ERR_QUERY_BAD_PARAM' },
@@ -193,7 +249,9 @@ describe('POST /api/logs rejects bad input and changes nothing', () => {
     const bounds = await server.store.bounds();
     await new Promise<void>((resolve) => {
       const socket = connect(new URL(server.url).port as unknown as number, '127.0.0.1', () => {
-        socket.write('POST /api/logs HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\nline one\nline two\n');
+        socket.write(
+          'POST /api/logs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\nline one\nline two\n',
+        );
         setTimeout(() => socket.destroy(), 50);
       });
       socket.on('close', () => resolve());

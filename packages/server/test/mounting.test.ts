@@ -45,6 +45,10 @@ describe('mounting', () => {
     try {
       const denied = await fetch(`http://127.0.0.1:${port}/events`);
       expect(denied.status).toBe(401);
+      const head = await fetch(`http://127.0.0.1:${port}/events`, { method: 'HEAD', headers: { authorization: 'Bearer plain-secret' } });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+      expect(broker.stats.connects).toBe(0);
       const reader = new ResumingReader({
         url: `http://127.0.0.1:${port}/events?from=start`,
         headers: { authorization: 'Bearer plain-secret' },
@@ -52,6 +56,31 @@ describe('mounting', () => {
       await store.append([{ time: 1, level: 'info', source: 'x', msg: 'hello' }]);
       await waitFor(() => reader.seqs.length === 1);
       reader.stop();
+    } finally {
+      await broker.stop();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('refuses other sites on a plain node:http stream without tokens (regression: issue 11, item 1)', async () => {
+    const store = new MemoryStore();
+    await store.open();
+    const broker = new Broker(store);
+    await broker.start();
+    const handler = createStreamHandler(broker);
+    const server = createHttpServer(handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const evil = await fetch(`http://127.0.0.1:${port}/`, { headers: { origin: 'https://evil.example' } });
+      expect(evil.status).toBe(403);
+      expect(await evil.json()).toMatchObject({ error: { code: 'LIVELOG_ERR_AUTH_CROSS_SITE' } });
+      const reader = new ResumingReader({ url: `http://127.0.0.1:${port}/?from=start` }).start();
+      await store.append([{ time: 1, level: 'info', source: 'x', msg: 'hello' }]);
+      await waitFor(() => reader.seqs.length === 1);
+      reader.stop();
+      expect(broker.stats.connects).toBeGreaterThanOrEqual(1);
     } finally {
       await broker.stop();
       server.closeAllConnections();

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { GapEvent, HelloEvent, LogEntry } from '@livelog/protocol';
 import { ingest, openSse, postLogs, type SseConnection, type SseMessage, startServer, type TestServer, waitFor } from '@livelog/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -302,6 +303,41 @@ describe('GET /api/stream', () => {
     await livelog.close();
     await waitFor(() => reader.ended, { what: 'stream end' });
     expect(reader.named('close')).toEqual([{ reason: 'shutdown', retryable: true }]);
+  });
+
+  it('answers HEAD with the stream headers and ends, holding no reader slot (regression: issue 11, item 8)', async () => {
+    const { url, server: livelog } = await start({ maxReaders: '1' });
+    const { port } = new URL(url);
+    // HEAD, then a second request on the same connection: it is answered only once HEAD's response ended.
+    const raw = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write(
+          `HEAD /api/stream HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\nGET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`,
+        );
+      });
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => {
+        text += chunk;
+        if (text.includes('{"status":"ok"}')) {
+          socket.destroy();
+          resolve(text);
+        }
+      });
+      socket.on('error', reject);
+      socket.setTimeout(5000, () => {
+        socket.destroy();
+        reject(new Error(`no answer to the request after HEAD: its response never ended; got ${JSON.stringify(text)}`));
+      });
+    });
+    const head = raw.split('\r\n\r\n', 1)[0] as string;
+    expect(head).toMatch(/^HTTP\/1\.1 200 /);
+    expect(head.toLowerCase()).toContain('content-type: text/event-stream');
+    expect(raw.indexOf('HTTP/1.1 200', 1)).toBeGreaterThan(head.length);
+    expect(livelog.engine.broker.stats.connects).toBe(0);
+    // The one reader slot is free: a GET stream still gets in.
+    const reader = stream();
+    await waitFor(() => reader.named('hello').length === 1);
   });
 
   it('rejects bad parameters with a JSON error before streaming', async () => {

@@ -20,8 +20,11 @@ interface ServeFlags {
   retainBytes?: string;
   retainAge?: string;
   bodyLimit?: string;
+  ingestBuffer?: string;
+  minFreeSpace?: string;
   lineLimit?: string;
   messageLimit?: string;
+  maxClockSkew?: string;
   heartbeat?: string;
   stallTimeout?: string;
   retry?: string;
@@ -32,6 +35,7 @@ interface ServeFlags {
   corsOrigin?: string;
   otlpSourceAttribute?: string;
   lokiSourceLabels?: string;
+  allowedHost?: string;
 }
 
 /**
@@ -61,8 +65,29 @@ export function registerServe(program: Command): void {
     .addOption(option('--retain-bytes <size>', `keep at most this much data, e.g. 500MB (default ${DEFAULTS.retainBytes})`, 'retain-bytes'))
     .addOption(option('--retain-age <duration>', `keep entries this long, e.g. 12h (default ${DEFAULTS.retainAge})`, 'retain-age'))
     .addOption(option('--body-limit <size>', `largest ingest request body (default ${DEFAULTS.bodyLimit})`, 'body-limit'))
+    .addOption(
+      option(
+        '--ingest-buffer <size>',
+        `most ingest bytes held at once across requests; more get 503 and retry (default ${DEFAULTS.ingestBuffer})`,
+        'ingest-buffer',
+      ),
+    )
+    .addOption(
+      option(
+        '--min-free-space <size>',
+        `/readyz answers 503 while the data directory has less free space; 0: no check (default ${DEFAULTS.minFreeSpace})`,
+        'min-free-space',
+      ),
+    )
     .addOption(option('--line-limit <size>', 'longest line of an ingest body (default 1MiB)', 'line-limit'))
     .addOption(option('--message-limit <size>', 'longer messages are split into parts (default 64KiB)', 'message-limit'))
+    .addOption(
+      option(
+        '--max-clock-skew <duration>',
+        `producer times further ahead than this get the receive time (default ${DEFAULTS.maxClockSkew})`,
+        'max-clock-skew',
+      ),
+    )
     .addOption(option('--heartbeat <duration>', `heartbeat interval on idle streams (default ${DEFAULTS.heartbeat})`, 'heartbeat'))
     .addOption(
       option(
@@ -87,6 +112,13 @@ export function registerServe(program: Command): void {
         '--loki-source-labels <labels>',
         `Loki labels that give the source, first present wins, comma-separated (default ${DEFAULTS.lokiSourceLabels})`,
         'loki-source-labels',
+      ),
+    )
+    .addOption(
+      option(
+        '--allowed-host <names>',
+        'without a token, host names answered besides localhost and IP addresses (comma-separated; .example.com for subdomains)',
+        'allowed-host',
       ),
     )
     .addOption(option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace or silent', 'log-level'))
@@ -115,8 +147,11 @@ async function serve(flags: ServeFlags): Promise<void> {
     'retainBytes',
     'retainAge',
     'bodyLimit',
+    'ingestBuffer',
+    'minFreeSpace',
     'lineLimit',
     'messageLimit',
+    'maxClockSkew',
     'heartbeat',
     'stallTimeout',
     'retry',
@@ -126,6 +161,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     'corsOrigin',
     'otlpSourceAttribute',
     'lokiSourceLabels',
+    'allowedHost',
   ] as const) {
     copy(key);
   }

@@ -11,6 +11,12 @@ export interface IngestLimits {
   maxEntries: number;
   /** Deepest nesting of objects and arrays in a record. Defaults to 32. */
   maxDepth: number;
+  /**
+   * How far ahead of the receive time a producer's `time` may be, in ms. A later time is a wrong clock
+   * or a bug, and would hold back age retention and `since` (both trust times to grow with positions):
+   * the entry gets the receive time, and the time sent is kept in `fields.originalTime`. Defaults to 1 day.
+   */
+  maxFutureSkewMs: number;
 }
 
 export const DEFAULT_INGEST_LIMITS: Readonly<IngestLimits> = {
@@ -18,6 +24,7 @@ export const DEFAULT_INGEST_LIMITS: Readonly<IngestLimits> = {
   maxMessageBytes: 64 * 1024,
   maxEntries: 100_000,
   maxDepth: 32,
+  maxFutureSkewMs: 86_400_000,
 };
 
 /** Longest source name, in characters. */

@@ -1,7 +1,7 @@
 import { type EntryPart, type LevelName, parseTime } from '@livelog/protocol';
 import type { NewEntry } from '../entry/new-entry.js';
 import { LivelogError } from '../errors.js';
-import { MAX_SOURCE_LENGTH } from './ingest-limits.js';
+import { DEFAULT_INGEST_LIMITS, MAX_SOURCE_LENGTH } from './ingest-limits.js';
 import { parseLevelValue } from './level-names.js';
 
 /** Values a record takes when it does not state them. */
@@ -13,8 +13,15 @@ export interface EntryDefaults {
 }
 
 const RESERVED_KEYS = new Set(['msg', 'message', 'level', 'time', 'source']);
-// Control characters would let a source name break terminals and log lines that print it.
-const SOURCE_FORBIDDEN = /[\u0000-\u001f\u007f]/;
+/**
+ * Characters a source name may not hold: controls (C0, DEL and C1, whose CSI U+009B drives terminals
+ * like ESC [ does), format characters (bidi overrides and isolates such as U+202E reorder what a name
+ * shows, zero-width ones hide in it), the line and paragraph separators U+2028/U+2029 (line breaks to
+ * JavaScript and many viewers), and unpaired surrogates, which UTF-8 cannot carry: SQLite would store
+ * U+FFFD in the source list while the entry's JSON keeps the escape, and the two would disagree.
+ */
+const SOURCE_FORBIDDEN = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+const SOURCE_FORBIDDEN_ALL = new RegExp(SOURCE_FORBIDDEN.source, 'gu');
 
 /** Source names seen valid recently: a stream has few sources, and each line names one. */
 const knownSources = new Set<string>();
@@ -25,7 +32,7 @@ export function checkSource(value: unknown, line?: number): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_SOURCE_LENGTH || SOURCE_FORBIDDEN.test(value)) {
     throw new LivelogError(
       'LIVELOG_ERR_INGEST_BAD_SOURCE',
-      `source must be a string of 1 to ${MAX_SOURCE_LENGTH} printable characters, got ${describe(value)}`,
+      `source must be a string of 1 to ${MAX_SOURCE_LENGTH} printable characters (no control, format, line-separator or unpaired surrogate characters), got ${describe(value)}`,
       line === undefined ? {} : { line },
     );
   }
@@ -39,7 +46,12 @@ export function checkSource(value: unknown, line?: number): string {
  * `message`, `level` (name or pino number), `time` (ms or ISO 8601), `source`; every other key goes
  * to `fields`.
  */
-export function normalizeRecord(record: Record<string, unknown>, defaults: EntryDefaults, line: number): NewEntry {
+export function normalizeRecord(
+  record: Record<string, unknown>,
+  defaults: EntryDefaults,
+  line: number,
+  maxFutureSkewMs: number = DEFAULT_INGEST_LIMITS.maxFutureSkewMs,
+): NewEntry {
   const rawMsg = record.msg !== undefined ? record.msg : record.message;
   const level = record.level === undefined || record.level === null ? defaults.level : parseLevelValue(record.level);
   if (level === undefined) {
@@ -49,7 +61,7 @@ export function normalizeRecord(record: Record<string, unknown>, defaults: Entry
       { line },
     );
   }
-  const time = record.time === undefined || record.time === null ? defaults.now : parseTime(record.time);
+  let time = record.time === undefined || record.time === null ? defaults.now : parseTime(record.time);
   if (time === undefined) {
     throw new LivelogError(
       'LIVELOG_ERR_INGEST_BAD_TIME',
@@ -66,6 +78,10 @@ export function normalizeRecord(record: Record<string, unknown>, defaults: Entry
     if (key === 'part' && part !== undefined) continue;
     if (key === 'invalidUtf8' && invalidUtf8) continue;
     if (!RESERVED_KEYS.has(key) || (key === 'message' && record.msg !== undefined)) extra.push([key, record[key]]);
+  }
+  if (time - defaults.now > maxFutureSkewMs) {
+    extra.push(['originalTime', record.time]);
+    time = defaults.now;
   }
   const entry: NewEntry = { time, level, source, msg: messageText(rawMsg) };
   if (part !== undefined) entry.part = part;
@@ -91,6 +107,10 @@ function messageText(value: unknown): string {
 }
 
 function describe(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  // Error messages end up in terminals and logs: show refused characters as escapes, not as themselves.
+  const text = (JSON.stringify(value) ?? String(value)).replace(
+    SOURCE_FORBIDDEN_ALL,
+    (char) => `\\u${(char.codePointAt(0) as number).toString(16).padStart(4, '0')}`,
+  );
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

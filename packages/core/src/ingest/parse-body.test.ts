@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type ParseBodyOptions, parseBody } from './parse-body.js';
 
-const defaults = { source: 'app', level: 'info' as const, now: 1000 };
+/** Receive time: after every producer time the tests send, so none is clamped as from the future. */
+const NOW = Date.UTC(2025, 0, 1);
+const defaults = { source: 'app', level: 'info' as const, now: NOW };
 const ndjson = (text: string) => parseBody(Buffer.from(text), { format: 'ndjson', defaults });
 const text = (body: string | Buffer, extra: Partial<Omit<ParseBodyOptions, 'format' | 'defaults'>> = {}) =>
   parseBody(Buffer.isBuffer(body) ? body : Buffer.from(body), { format: 'text', defaults, ...extra });
@@ -22,8 +24,8 @@ describe('parseBody', () => {
       { time: 5, level: 'warn', source: 'web', msg: 'a', fields: { user: 7 } },
       { time: Date.parse('2024-05-01T12:00:00.250Z'), level: 'error', source: 'app', msg: 'b' },
       { time: 1714564800000, level: 'info', source: 'app', msg: 'pino', fields: { pid: 1, hostname: 'h', v: 1 } },
-      { time: 1000, level: 'info', source: 'app', msg: 'both', fields: { message: 'kept as a field' } },
-      { time: 1000, level: 'info', source: 'app', msg: 'crlf' },
+      { time: NOW, level: 'info', source: 'app', msg: 'both', fields: { message: 'kept as a field' } },
+      { time: NOW, level: 'info', source: 'app', msg: 'crlf' },
     ]);
   });
 
@@ -67,7 +69,7 @@ describe('parseBody', () => {
   it('reads a JSON object line in a text body as a record (pino output piped in)', () => {
     expect(text('{"level":50,"msg":"from pino","time":7}\nplain')).toEqual([
       { time: 7, level: 'error', source: 'app', msg: 'from pino' },
-      { time: 1000, level: 'info', source: 'app', msg: 'plain' },
+      { time: NOW, level: 'info', source: 'app', msg: 'plain' },
     ]);
   });
 
@@ -133,6 +135,15 @@ describe('parseBody', () => {
     expect(entries.map((entry) => entry.msg).join('')).toBe(msg);
   });
 
+  it('names a refused source character as an escape, never as itself', () => {
+    expect(() => ndjson('{"source":"a\\u202eb"}')).toThrow(expect.objectContaining({ message: expect.stringContaining('"a\\u202eb"') }));
+  });
+
+  it('accepts sources in any script, with emoji and symbols', () => {
+    const sources = ['api', 'Zürich-1', 'сервис', '服务', 'café ☕', 'a🚀b', 'x.y/z:1'];
+    expect(ndjson(sources.map((source) => JSON.stringify({ source })).join('\n')).map((entry) => entry.source)).toEqual(sources);
+  });
+
   it('keeps a "__proto__" key as data', () => {
     const [entry] = ndjson('{"msg":"x","__proto__":{"polluted":true}}');
     expect(Object.hasOwn(entry?.fields ?? {}, '__proto__')).toBe(true);
@@ -156,6 +167,18 @@ describe('parseBody', () => {
     ['{"source":""}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
     ['{"source":"a\\nb"}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
     ['{"source":42}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
+    // Regression (issue 11, item 7): characters that rewrite terminals, reorder text, break lines in
+    // JavaScript, or cannot be stored as UTF-8 the same way in the entry and in /api/sources.
+    ['{"source":"a\\u0085b"}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
+    ['{"source":"a\\u009b31mb"}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
+    ['{"source":"evil\\u202etxt.exe"}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
+    ['{"source":"a\\u2066b\\u2069"}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
+    ['{"source":"a\\u200fb"}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
+    ['{"source":"a\\u2028b"}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
+    ['{"source":"a\\u2029b"}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
+    ['{"source":"a\\ufeffb"}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
+    ['{"source":"lone \\ud800"}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
+    ['{"source":"\\udc00 lone"}', 'LIVELOG_ERR_INGEST_BAD_SOURCE', 1],
     [`{"msg":"x","deep":${'['.repeat(40)}${']'.repeat(40)}}`, 'LIVELOG_ERR_INGEST_TOO_DEEP', 1],
   ])('rejects %j with %s at line %s', (body, code, line) => {
     expect(() => ndjson(body)).toThrow(expect.objectContaining({ code, line }));
@@ -180,13 +203,139 @@ describe('parseBody', () => {
   });
 });
 
+describe('parseBody nesting, checked before parsing (regression: issue 11, item 2)', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('refuses a JSON body of 8 million nested brackets without handing it to JSON.parse', () => {
+    const parse = vi.spyOn(JSON, 'parse');
+    const body = Buffer.alloc(16 * 1024 * 1024, '[');
+    body.fill(']', 8 * 1024 * 1024);
+    expect(() => parseBody(body, { format: 'json', defaults })).toThrow(
+      expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_TOO_DEEP', line: 1 }),
+    );
+    expect(parse).not.toHaveBeenCalled();
+  });
+
+  it('refuses a deep NDJSON line without parsing it, after parsing the good lines before it', () => {
+    const parse = vi.spyOn(JSON, 'parse');
+    const deep = `{"msg":"x","a":${'['.repeat(500_000)}${']'.repeat(500_000)}}`;
+    expect(() => ndjson(`{"msg":"ok"}\n${deep}\n`)).toThrow(expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_TOO_DEEP', line: 2 }));
+    expect(parse).toHaveBeenCalledTimes(1);
+  });
+
+  it('counts depth like the parsed value: brackets inside strings and after escapes do not count', () => {
+    const at = (depth: number) => `${'{"a":'.repeat(depth - 1)}{"s":"[[[{{{\\"[[["}${'}'.repeat(depth - 1)}`;
+    expect(ndjson(at(32))).toHaveLength(1);
+    expect(() => ndjson(at(33))).toThrow(expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_TOO_DEEP' }));
+    const arrays = (depth: number) => `[{"msg":"x","a":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}]`;
+    expect(parseBody(Buffer.from(arrays(32)), { format: 'json', defaults })).toHaveLength(1);
+    expect(() => parseBody(Buffer.from(arrays(33)), { format: 'json', defaults })).toThrow(
+      expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_TOO_DEEP', line: 1 }),
+    );
+  });
+
+  it('names the element of a JSON array that nests too deep', () => {
+    const body = `[{"msg":"a"}, {"msg":"b,[{"}, {"msg":"c","x":${'['.repeat(40)}${']'.repeat(40)}}]`;
+    expect(() => parseBody(Buffer.from(body), { format: 'json', defaults })).toThrow(
+      expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_TOO_DEEP', line: 3 }),
+    );
+  });
+
+  it('keeps a text line too deep to be a record as text, unparsed', () => {
+    const parse = vi.spyOn(JSON, 'parse');
+    const line = `{"msg":${'['.repeat(100)}`;
+    expect(text(`${line}\nnext`).map((entry) => entry.msg)).toEqual([line, 'next']);
+    expect(parse).not.toHaveBeenCalled();
+  });
+});
+
 describe('parseBody line limits', () => {
+  // Regression (issue 11, item 4): application/json bodies skipped the line limit.
+  it('applies the line limit to each record of a JSON body', () => {
+    const limits = { maxLineBytes: 100 };
+    const big = JSON.stringify({ msg: 'y', pad: 'z'.repeat(200) });
+    expect(() => parseBody(Buffer.from(`[{"msg":"ok"}, ${big}]`), { format: 'json', defaults, limits })).toThrow(
+      expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_LINE_TOO_LONG', line: 2 }),
+    );
+    expect(() => parseBody(Buffer.from(big), { format: 'json', defaults, limits })).toThrow(
+      expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_LINE_TOO_LONG', line: 1 }),
+    );
+    const fits = JSON.stringify({ msg: 'é'.repeat(40) });
+    expect(parseBody(Buffer.from(`[ ${fits} ,\n ${fits} ]`), { format: 'json', defaults, limits })).toHaveLength(2);
+    expect(() => parseBody(Buffer.from(JSON.stringify({ msg: 'é'.repeat(60) })), { format: 'json', defaults, limits })).toThrow(
+      expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_LINE_TOO_LONG', line: 1 }),
+    );
+  });
+
+  it('splits a long message of a JSON body into parts like any other', () => {
+    const entries = parseBody(Buffer.from(JSON.stringify([{ msg: 'a'.repeat(50) }])), {
+      format: 'json',
+      defaults,
+      limits: { maxMessageBytes: 20 },
+    });
+    expect(entries.map((entry) => [entry.msg.length, entry.part])).toEqual([
+      [20, { index: 1, count: 3 }],
+      [20, { index: 2, count: 3 }],
+      [10, { index: 3, count: 3 }],
+    ]);
+  });
+
+  it('refuses a JSON array with more elements than the batch limit before parsing it', () => {
+    const parse = vi.spyOn(JSON, 'parse');
+    expect(() => parseBody(Buffer.from(`[${'1,'.repeat(10)}1]`), { format: 'json', defaults, limits: { maxEntries: 10 } })).toThrow(
+      expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_TOO_MANY_ENTRIES' }),
+    );
+    expect(parse).not.toHaveBeenCalled();
+    parse.mockRestore();
+  });
+
   it('counts the limit in UTF-8 bytes, not characters', () => {
     const body = Buffer.from(`ok\n${'é'.repeat(60)}\n`);
     expect(() => parseBody(body, { format: 'text', defaults, limits: { maxLineBytes: 100 } })).toThrow(
       expect.objectContaining({ code: 'LIVELOG_ERR_INGEST_LINE_TOO_LONG', line: 2 }),
     );
     expect(parseBody(Buffer.from(`${'é'.repeat(50)}\n`), { format: 'text', defaults, limits: { maxLineBytes: 100 } })).toHaveLength(1);
+  });
+});
+
+describe('parseBody producer times (regression: issue 11, item 3)', () => {
+  const now = Date.UTC(2025, 0, 1);
+  const day = 86_400_000;
+  const parse = (body: string, limits = {}) =>
+    parseBody(Buffer.from(body), { format: 'ndjson', defaults: { source: 'app', level: 'info', now }, limits });
+
+  it('replaces a time more than the skew ahead with the receive time, keeping the original in fields.originalTime', () => {
+    const entries = parse(
+      [
+        '{"msg":"9999","time":"9999-12-31T23:59:59Z","user":1}',
+        `{"msg":"ms","time":${now + day + 1}}`,
+        `{"msg":"at the limit","time":${now + day}}`,
+        `{"msg":"past","time":${now - 365 * day}}`,
+      ].join('\n'),
+    );
+    expect(entries).toEqual([
+      { time: now, level: 'info', source: 'app', msg: '9999', fields: { user: 1, originalTime: '9999-12-31T23:59:59Z' } },
+      { time: now, level: 'info', source: 'app', msg: 'ms', fields: { originalTime: now + day + 1 } },
+      { time: now + day, level: 'info', source: 'app', msg: 'at the limit' },
+      { time: now - 365 * day, level: 'info', source: 'app', msg: 'past' },
+    ]);
+  });
+
+  it('takes the skew from the limits, in JSON bodies and JSON lines of text too', () => {
+    expect(parse(`{"time":${now + 1001}}`, { maxFutureSkewMs: 1000 })[0]).toMatchObject({
+      time: now,
+      fields: { originalTime: now + 1001 },
+    });
+    expect(parse(`{"time":${now + 1000}}`, { maxFutureSkewMs: 1000 })[0]).toMatchObject({ time: now + 1000 });
+    const json = parseBody(Buffer.from(`[{"time":${now + 2 * day}}]`), { format: 'json', defaults: { source: 'a', level: 'info', now } });
+    expect(json[0]).toMatchObject({ time: now, fields: { originalTime: now + 2 * day } });
+    const text = parseBody(Buffer.from(`{"time":${now + 2 * day},"msg":"piped"}`), {
+      format: 'text',
+      defaults: { source: 'a', level: 'info', now },
+    });
+    expect(text[0]).toMatchObject({ time: now, msg: 'piped', fields: { originalTime: now + 2 * day } });
   });
 });
 

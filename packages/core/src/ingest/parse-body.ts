@@ -2,12 +2,12 @@ import { isUtf8 } from 'node:buffer';
 import type { LevelName } from '@livelog/protocol';
 import type { NewEntry } from '../entry/new-entry.js';
 import { LivelogError } from '../errors.js';
-import { exceedsDepth } from './check-depth.js';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from './ingest-limits.js';
 import { leadingTimestamp } from './leading-timestamp.js';
 import { LineGrouper } from './line-grouper.js';
 import { type EntryDefaults, normalizeRecord } from './normalize-record.js';
 import { recognizeLevel } from './recognize-level.js';
+import { scanJson } from './scan-json.js';
 import { splitMessage } from './split-message.js';
 
 /** Body formats livelog ingests. */
@@ -71,12 +71,7 @@ export function parseBody(body: Buffer, options: ParseBodyOptions): NewEntry[] {
   const push = (entry: NewEntry): void => {
     for (const part of splitMessage(entry, limits.maxMessageBytes)) {
       entries.push(part);
-      if (entries.length > limits.maxEntries) {
-        throw new LivelogError(
-          'LIVELOG_ERR_INGEST_TOO_MANY_ENTRIES',
-          `a batch may hold at most ${limits.maxEntries} entries; split it into several requests`,
-        );
-      }
+      if (entries.length > limits.maxEntries) throw tooManyEntries(limits);
     }
   };
   if (options.format === 'json') {
@@ -97,6 +92,7 @@ export function parseBody(body: Buffer, options: ParseBodyOptions): NewEntry[] {
     forEachLine(body, options.format === 'text', limits, (text, invalidUtf8, line) => {
       if (options.format === 'ndjson') {
         if (text.trim() === '') return;
+        if (scanJson(text, limits.maxDepth) !== -1) throw tooDeep(line, limits);
         push(mark(recordEntry(parseJsonLine(text, line), options.defaults, limits, line), invalidUtf8));
       } else {
         push(mark(textEntry(text, options, limits, line), invalidUtf8));
@@ -107,23 +103,43 @@ export function parseBody(body: Buffer, options: ParseBodyOptions): NewEntry[] {
   return entries;
 }
 
+/**
+ * A JSON body: one record, or an array of records. Each record is held to the limits of a line
+ * (length, depth) and the array to the batch limit, all checked in one walk before anything is parsed.
+ */
 function parseJsonBody(body: Buffer, defaults: EntryDefaults, limits: IngestLimits, push: (entry: NewEntry) => void): void {
   const valid = isUtf8(body);
+  const text = body.toString('utf8');
+  const array = firstNonSpace(text) === '[';
+  let records = 0;
+  const tooDeepAt = scanJson(
+    text,
+    array ? limits.maxDepth + 1 : limits.maxDepth,
+    array
+      ? (start, end) => {
+          records++;
+          if (records > limits.maxEntries) throw tooManyEntries(limits);
+          checkLineLength(text, start, end, records, limits);
+        }
+      : undefined,
+  );
+  if (tooDeepAt !== -1) throw tooDeep(array ? records + 1 : 1, limits);
+  if (!array) checkLineLength(text, 0, text.length, 1, limits);
   let value: unknown;
   try {
-    value = JSON.parse(body.toString('utf8'));
+    value = JSON.parse(text);
   } catch (error) {
     throw malformed(error, 1);
   }
-  const records = Array.isArray(value) ? value : [value];
-  records.forEach((record, index) => {
+  (Array.isArray(value) ? value : [value]).forEach((record, index) => {
     push(mark(recordEntry(record, defaults, limits, index + 1), !valid));
   });
 }
 
 /** A text line (or a group of them) as an entry; `level` is the grouper's, undefined when not known yet. */
 function textEntry(text: string, options: ParseBodyOptions, limits: IngestLimits, line: number, level?: LevelName): NewEntry {
-  if (level === undefined && text.startsWith('{')) {
+  // A line too deep to be a record stays what it also is: a line of text.
+  if (level === undefined && text.startsWith('{') && scanJson(text, limits.maxDepth) === -1) {
     const record = tryParseObject(text);
     if (record !== undefined) return recordEntry(record, options.defaults, limits, line);
   }
@@ -150,12 +166,22 @@ function recordEntry(value: unknown, defaults: EntryDefaults, limits: IngestLimi
       { line },
     );
   }
-  if (exceedsDepth(value, limits.maxDepth)) {
-    throw new LivelogError('LIVELOG_ERR_INGEST_TOO_DEEP', `line ${line}: the record nests deeper than ${limits.maxDepth} levels`, {
-      line,
-    });
-  }
-  return normalizeRecord(value as Record<string, unknown>, defaults, line);
+  return normalizeRecord(value as Record<string, unknown>, defaults, line, limits.maxFutureSkewMs);
+}
+
+function tooDeep(line: number, limits: IngestLimits): LivelogError {
+  return new LivelogError('LIVELOG_ERR_INGEST_TOO_DEEP', `line ${line}: the record nests deeper than ${limits.maxDepth} levels`, { line });
+}
+
+function tooManyEntries(limits: IngestLimits): LivelogError {
+  return new LivelogError(
+    'LIVELOG_ERR_INGEST_TOO_MANY_ENTRIES',
+    `a batch may hold at most ${limits.maxEntries} entries; split it into several requests`,
+  );
+}
+
+function firstNonSpace(text: string): string | undefined {
+  return /\S/.exec(text)?.[0];
 }
 
 function parseJsonLine(text: string, line: number): unknown {
@@ -231,15 +257,19 @@ function forEachLineOfText(
     line++;
     let stop = end;
     if (stop > start && text.charCodeAt(stop - 1) === 0x0d && !last) stop--;
-    const units = stop - start;
-    // A UTF-16 unit is 1 to 3 UTF-8 bytes: count bytes only when the length alone cannot decide.
-    if (units > limits.maxLineBytes / 3) {
-      const bytes = units > limits.maxLineBytes ? units : Buffer.byteLength(text.slice(start, stop));
-      if (bytes > limits.maxLineBytes) throw lineTooLong(line, bytes, limits);
-    }
+    checkLineLength(text, start, stop, line, limits);
     if (keepBlank || stop > start) each(text.slice(start, stop), false, line);
     start = end + 1;
   }
+}
+
+/** Throws LIVELOG_ERR_INGEST_LINE_TOO_LONG when text[start, stop) is longer than the line limit in UTF-8. */
+function checkLineLength(text: string, start: number, stop: number, line: number, limits: IngestLimits): void {
+  const units = stop - start;
+  // A UTF-16 unit is 1 to 3 UTF-8 bytes: count bytes only when the length alone cannot decide.
+  if (units <= limits.maxLineBytes / 3) return;
+  const bytes = units > limits.maxLineBytes ? units : Buffer.byteLength(text.slice(start, stop));
+  if (bytes > limits.maxLineBytes) throw lineTooLong(line, bytes, limits);
 }
 
 function lineTooLong(line: number, bytes: number, limits: IngestLimits): LivelogError {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { findConsoleAssets } from './console-assets.js';
@@ -14,6 +15,8 @@ describe('the console at /', () => {
     registerHome(app, assets ?? null);
     const page = await app.inject({ url: '/' });
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    // Regression (issue 11, item 10): no other site may frame the console (clickjacking).
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'self'");
     expect(page.body).toContain('<livelog-app>');
     expect((await app.inject({ url: '/assets/..%2F..%2Fpackage.json' })).statusCode).toBe(404);
     expect((await app.inject({ url: '/livelog-console.js' })).headers['content-type']).toContain('text/javascript');
@@ -26,6 +29,21 @@ describe('the console at /', () => {
     const page = await app.inject({ url: '/' });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('new EventSource');
+    // Regression (issue 11, item 10): the placeholder has a policy too, allowing its own inline code only.
+    const policy = String(page.headers['content-security-policy']);
+    expect(policy).toContain("default-src 'none'");
+    expect(policy).toContain("frame-ancestors 'self'");
+    expect(policy).toContain("connect-src 'self'");
+    expect(policy).not.toContain('unsafe-inline');
+    for (const [tag, directive] of [
+      ['script', 'script-src'],
+      ['style', 'style-src'],
+    ] as const) {
+      const inline = new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(page.body)?.[1] ?? '';
+      expect(inline.length).toBeGreaterThan(100);
+      const hash = createHash('sha256').update(inline).digest('base64');
+      expect(policy).toContain(`${directive} 'sha256-${hash}'`);
+    }
     expect((await app.inject({ url: '/assets/index.js' })).statusCode).toBe(404);
     await app.close();
   });

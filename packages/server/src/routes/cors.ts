@@ -3,6 +3,13 @@ import type { FastifyInstance } from 'fastify';
 /** Request headers a browser client of another origin may send. */
 const ALLOWED_HEADERS = 'authorization, content-type, last-event-id, idempotency-key';
 
+/** Whether an `Origin` header names one of the configured CORS origins (`*`: any). */
+export function corsAllows(origins: readonly string[]): (origin: string | undefined) => boolean {
+  const any = origins.includes('*');
+  const allowed = new Set(origins.map((origin) => origin.replace(/\/+$/, '').toLowerCase()));
+  return (origin) => origin !== undefined && (any || allowed.has(origin.toLowerCase()));
+}
+
 /**
  * CORS for browser clients served from other origins (a dashboard embedding the console). Off unless
  * origins are configured; `*` allows any origin. Tokens travel in the Authorization header, never in
@@ -11,8 +18,7 @@ const ALLOWED_HEADERS = 'authorization, content-type, last-event-id, idempotency
 export function registerCors(app: FastifyInstance, origins: readonly string[]): void {
   if (origins.length === 0) return;
   const any = origins.includes('*');
-  const allowed = new Set(origins.map((origin) => origin.replace(/\/+$/, '').toLowerCase()));
-  const allow = (origin: string | undefined): boolean => origin !== undefined && (any || allowed.has(origin.toLowerCase()));
+  const allow = corsAllows(origins);
   app.addHook('onRequest', async (request, reply) => {
     const origin = request.headers.origin;
     if (!allow(origin)) return;

@@ -1,30 +1,17 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { type ConsoleAssets, findConsoleAssets } from './console-assets.js';
 
-/**
- * A minimal page at the plugin's root that shows the live stream, served when the web console
- * (@livelog/console) is not built or not installed. It uses relative URLs only, so it works under any
- * base path.
- */
-const PAGE = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>livelog</title>
-<style>
+/** The placeholder page's inline style and script, allowed by their hashes in its policy. */
+const STYLE = `
   :root { color-scheme: light dark; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
   body { margin: 0; }
   header { position: sticky; top: 0; padding: .5rem 1rem; background: Canvas; border-bottom: 1px solid GrayText; display: flex; gap: 1rem; }
   #lines { padding: .5rem 1rem; white-space: pre-wrap; word-break: break-all; font-size: 13px; line-height: 1.4; }
   .trace, .debug { opacity: .6; } .warn { color: #b58900; } .error { color: #dc322f; } .fatal { color: #fff; background: #dc322f; }
   .gap { color: #d33682; font-style: italic; }
-</style>
-</head>
-<body>
-<header><strong>livelog</strong><span id="status" role="status">connecting…</span></header>
-<main id="lines" aria-live="off"></main>
-<script>
+`;
+const SCRIPT = `
   const lines = document.getElementById('lines');
   const status = document.getElementById('status');
   const token = new URLSearchParams(location.search).get('token');
@@ -49,10 +36,42 @@ const PAGE = `<!doctype html>
     const gap = JSON.parse(event.data);
     add('— ' + gap.missed + ' lines removed by retention here —', 'gap');
   });
-</script>
+`;
+
+/**
+ * A minimal page at the plugin's root that shows the live stream, served when the web console
+ * (@livelog/console) is not built or not installed. It uses relative URLs only, so it works under any
+ * base path.
+ */
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>livelog</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header><strong>livelog</strong><span id="status" role="status">connecting…</span></header>
+<main id="lines" aria-live="off"></main>
+<script>${SCRIPT}</script>
 </body>
 </html>
 `;
+
+const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+
+/**
+ * `frame-ancestors 'self'`: no other site may frame the console and trick clicks on it (clickjacking);
+ * a page of the same origin still can. Other sites embed the `<livelog-console>` element instead.
+ */
+const FRAMING = "frame-ancestors 'self'";
+
+/** Log lines are rendered as text, never markup; the policy is a second wall should that ever slip. */
+const CONSOLE_POLICY = `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; ${FRAMING}`;
+
+/** The placeholder runs its own inline style and script only, named by hash, and talks to its origin only. */
+const PLACEHOLDER_POLICY = `default-src 'none'; script-src ${sha256(SCRIPT)}; style-src ${sha256(STYLE)}; connect-src 'self'; base-uri 'none'; form-action 'none'; ${FRAMING}`;
 
 /**
  * Serves the web console at `/` (the built @livelog/console dashboard, its hashed assets under
@@ -65,13 +84,8 @@ export function registerHome(app: FastifyInstance, assets: ConsoleAssets | null 
     if (!path.endsWith('/')) return reply.redirect(`${path}/${request.url.slice(path.length)}`, 301);
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache');
     const page = await assets?.read('index.html');
-    if (page === undefined) return PAGE;
-    // Log lines are rendered as text, never markup; the policy is a second wall should that ever slip.
-    reply.header(
-      'content-security-policy',
-      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'",
-    );
-    return page;
+    reply.header('content-security-policy', page === undefined ? PLACEHOLDER_POLICY : CONSOLE_POLICY);
+    return page ?? PAGE;
   });
   if (assets === null) return;
   app.get<{ Params: { file: string } }>('/assets/:file', async (request, reply) => {

@@ -10,7 +10,7 @@ export class ServerMetrics {
   readonly #bytes: Counter;
   readonly #rejected: Counter<'code'>;
 
-  constructor(engine: LivelogEngine, options: { processMetrics: boolean }) {
+  constructor(engine: LivelogEngine, options: { processMetrics: boolean; ingestHeld?: () => number }) {
     const registry = this.registry;
     if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'livelog_' });
     this.#entries = new Counter({ name: 'livelog_ingest_entries_total', help: 'Entries stored by ingest.', registers: [registry] });
@@ -44,6 +44,14 @@ export class ServerMetrics {
         },
       });
     };
+    const ingestHeld = options.ingestHeld;
+    if (ingestHeld !== undefined) {
+      gauge(
+        'livelog_ingest_bytes_held',
+        'Ingest body bytes held now by requests being received, parsed or committed (see --ingest-buffer).',
+        ingestHeld,
+      );
+    }
     gauge('livelog_stream_readers', 'SSE readers connected now.', () => broker.stats.readers);
     counter('livelog_stream_connects_total', 'SSE readers ever connected.', () => broker.stats.connects);
     counter('livelog_stream_delivered_entries_total', 'Entries written to SSE readers.', () => broker.stats.delivered);

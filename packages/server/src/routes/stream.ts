@@ -1,6 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { LivelogError } from '@livelog/core';
 import type { FastifyInstance } from 'fastify';
+import { SSE_HEADERS } from '../sse/node-sse-sink.js';
 import { serveStream } from '../sse/serve-stream.js';
 import { parseFilter, parseStart, queryOf } from './query-params.js';
 import type { RouteContext } from './route-context.js';
@@ -20,6 +21,8 @@ export function registerStream(app: FastifyInstance, context: RouteContext): voi
     const header = request.headers['last-event-id'];
     const start = parseStart(query, typeof header === 'string' ? header : undefined);
     const filter = parseFilter(query);
+    // HEAD gets the headers a GET would, and ends: a stream that never ends would hold a reader slot.
+    if (request.method === 'HEAD') return reply.code(200).headers(SSE_HEADERS).send();
     // Headers set by hooks (CORS, the app's own) must survive the hijack below.
     const headers = reply.getHeaders() as OutgoingHttpHeaders;
     // From here the response is a raw SSE stream that outlives this handler.

@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Broker, LivelogError } from '@livelog/core';
 import { authorize } from '../auth/authorize.js';
+import { createSiteGuard } from '../auth/site-guard.js';
 import { TokenBook, type TokenSpec } from '../auth/tokens.js';
 import { errorBody, toLivelogError } from '../errors.js';
 import { parseFilter, parseStart, queryOf } from '../routes/query-params.js';
+import { SSE_HEADERS } from './node-sse-sink.js';
 import { serveStream } from './serve-stream.js';
 
 /** Options of a stream handler for a plain `node:http` server. */
@@ -12,6 +14,11 @@ export interface StreamHandlerOptions {
   tokens?: readonly TokenSpec[];
   /** Most concurrent readers. Defaults to unlimited. */
   maxReaders?: number;
+  /**
+   * Without tokens, `Host` names answered besides localhost and IP addresses (`*`: any); requests from pages of
+   * other origins are refused. Defaults to none. @see createSiteGuard
+   */
+  allowedHosts?: readonly string[];
 }
 
 /**
@@ -24,9 +31,11 @@ export function createStreamHandler(
   options: StreamHandlerOptions = {},
 ): (request: IncomingMessage, response: ServerResponse) => void {
   const book = new TokenBook(options.tokens ?? []);
+  const guard = book.open ? createSiteGuard({ allowedHosts: options.allowedHosts ?? [] }) : undefined;
   return (request, response) => {
     const query = queryOf(request.url);
     try {
+      guard?.(request.method ?? 'GET', request.headers);
       authorize(book, request.headers, query, 'read');
       if (options.maxReaders !== undefined && broker.stats.readers >= options.maxReaders) {
         throw new LivelogError('LIVELOG_ERR_STREAM_TOO_MANY_READERS', 'too many readers; retry later');
@@ -34,6 +43,10 @@ export function createStreamHandler(
       const header = request.headers['last-event-id'];
       const start = parseStart(query, typeof header === 'string' ? header : undefined);
       const filter = parseFilter(query);
+      if (request.method === 'HEAD') {
+        response.writeHead(200, SSE_HEADERS).end();
+        return;
+      }
       serveStream(broker, request, response, { start, filter }).catch(() => undefined);
     } catch (error) {
       const livelogError = toLivelogError(error);
