@@ -291,7 +291,12 @@ describe('livelog tail: what a message holds cannot drive the terminal', () => {
 
   it('--color never strips every escape and control (colours too); --color always keeps only SGR colours, reset after', async () => {
     const target = await server();
-    await postLogs(target.url, `${hostile.map((msg) => JSON.stringify({ msg, source: 'evil\u202esrc' })).join('\n')}\n`);
+    // The server refuses a source holding controls (LIVELOG_ERR_INGEST_BAD_SOURCE), so only the
+    // message can carry them; the source column is checked by the same sanitizer.
+    const refused = await postLogs(target.url, `${JSON.stringify({ msg: 'x', source: 'evil\u202esrc' })}\n`);
+    expect(refused.status).toBe(400);
+    const stored = await postLogs(target.url, `${hostile.map((msg) => JSON.stringify({ msg, source: 'evilsrc' })).join('\n')}\n`);
+    expect(stored.status).toBe(200);
     const never = tail([target.url, '--no-follow', '-n', 'all', '--color', 'never'], { FORCE_COLOR: '1' });
     expect(await never.exited).toEqual({ code: 0, signal: null });
     expect(never.stdout()).toBe(
