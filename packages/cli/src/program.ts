@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { registerHealthcheck } from './commands/healthcheck.js';
 import { registerPipe } from './commands/pipe.js';
@@ -6,11 +7,14 @@ import { registerServe } from './commands/serve.js';
 import { registerTail } from './commands/tail.js';
 import { registerVerify } from './commands/verify.js';
 
+/** One version source: the package's own package.json, read from `dist/` or `src/` alike. */
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
 /** The `livelog` command with every subcommand registered. */
 export function createProgram(): Command {
   const program = new Command('livelog')
     .description('livelog: stream log lines to people and programs, and never lose one')
-    .version('0.1.0')
+    .version(version)
     .showHelpAfterError('(run with --help for usage)')
     // `livelog run cmd --port 3000` must hand --port to cmd, not read it as run's own flag.
     .enablePositionalOptions();
