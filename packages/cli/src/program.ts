@@ -1,11 +1,13 @@
 import { createRequire } from 'node:module';
-import { Command } from 'commander';
+import { Command, type CommanderError } from 'commander';
 import { registerHealthcheck } from './commands/healthcheck.js';
 import { registerPipe } from './commands/pipe.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
 import { registerTail } from './commands/tail.js';
 import { registerVerify } from './commands/verify.js';
+import { helpExamples } from './help-examples.js';
+import { usageCode } from './ingest/shipping-target.js';
 
 /** One version source: the package's own package.json, read from `dist/` or `src/` alike. */
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -24,5 +26,12 @@ export function createProgram(): Command {
   registerPipe(program);
   registerTail(program);
   registerVerify(program);
+  for (const command of [program, ...program.commands]) {
+    const examples = helpExamples(command.name());
+    if (examples !== undefined) command.addHelpText('after', examples);
+    // Commander exits 1 on an unknown flag or a missing argument; livelog's usage errors are 2 (125
+    // for `run`), as docs/reference/cli.md says. Help and --version still exit 0.
+    command.exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : usageCode(command.name())));
+  }
   return program;
 }

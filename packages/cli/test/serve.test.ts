@@ -11,7 +11,7 @@ describe('livelog serve and healthcheck', () => {
     const server = await spawnServer({
       dataDir: dir.path,
       args: ['--base-path', '/logs'],
-      env: { LIVELOG_TOKEN: 'abcdefgh1234:read,ingest-only-99:ingest', LIVELOG_RETAIN_ENTRIES: '5', LIVELOG_HEARTBEAT: '250ms' },
+      env: { LIVELOG_TOKENS: 'abcdefgh1234:read,ingest-only-99:ingest', LIVELOG_RETAIN_ENTRIES: '5', LIVELOG_HEARTBEAT: '250ms' },
     });
     try {
       expect((await getJson(server.url, '/api/logs')).status).toBe(401);
