@@ -13,7 +13,9 @@ export type LivelogConsoleEventProps = {
 
 /** What JSX may set on `<livelog-console>`: its properties, their attribute spellings, and its events. */
 export interface LivelogConsoleProps
-  extends Partial<Pick<LivelogConsole, 'src' | 'token' | 'tail' | 'level' | 'source' | 'maxLines' | 'theme' | 'wrap' | 'utc' | 'globalShortcuts'>>,
+  extends Partial<
+      Pick<LivelogConsole, 'src' | 'token' | 'tail' | 'level' | 'source' | 'maxLines' | 'theme' | 'wrap' | 'utc' | 'globalShortcuts'>
+    >,
     LivelogConsoleEventProps {
   'max-lines'?: number | string;
   'global-shortcuts'?: boolean;

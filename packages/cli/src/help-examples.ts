@@ -20,10 +20,7 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'livelog run --name api --server http://127.0.0.1:7600 -- node server.js --port 3000',
     'LIVELOG_URL=https://logs.example.com LIVELOG_TOKEN=s3cret-ship livelog run --spool .livelog-spool -- ./deploy.sh',
   ],
-  pipe: [
-    'tail -F /var/log/app.log | livelog pipe --source app',
-    'make 2>&1 | livelog pipe -S build --server http://127.0.0.1:7600 --exit',
-  ],
+  pipe: ['tail -F /var/log/app.log | livelog pipe --source app', 'make 2>&1 | livelog pipe -S build --server http://127.0.0.1:7600 --exit'],
   tail: [
     'livelog tail                               # http://127.0.0.1:7600, or LIVELOG_URL',
     'livelog tail https://logs.example.com --level warn --source api,worker',

@@ -234,7 +234,9 @@ async function serve(flags: ServeFlags): Promise<void> {
 function deprecatedTokenVariable(): string[] | undefined {
   const value = process.env.LIVELOG_TOKEN;
   if (value === undefined || value === '') return undefined;
-  process.stderr.write('livelog serve: LIVELOG_TOKEN as the accepted tokens is deprecated; set LIVELOG_TOKENS (LIVELOG_TOKEN is the token clients present)\n');
+  process.stderr.write(
+    'livelog serve: LIVELOG_TOKEN as the accepted tokens is deprecated; set LIVELOG_TOKENS (LIVELOG_TOKEN is the token clients present)\n',
+  );
   return [value];
 }
 
