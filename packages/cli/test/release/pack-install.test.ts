@@ -70,9 +70,10 @@ beforeAll(async () => {
 }, 10 * 60_000);
 
 afterAll(async () => {
-  if (server !== undefined && server.exitCode === null && server.signalCode === null) {
+  if (server?.pid !== undefined && server.exitCode === null && server.signalCode === null) {
     const exited = new Promise((resolve) => server?.once('exit', resolve));
-    server.kill('SIGKILL');
+    // npx runs the server in a child (through a shell): kill the whole group the test started, not only npx.
+    process.kill(-server.pid, 'SIGKILL');
     await exited;
   }
   await work?.remove();
@@ -115,7 +116,7 @@ describe('every publishable package, packed and installed from its tarball', () 
   });
 
   it('runs `npx livelog --version` with the version of package.json', async () => {
-    const { stdout } = await exec('npx', ['--no', 'livelog', '--version'], { cwd: app });
+    const { stdout } = await exec('npx', ['--no', '--', 'livelog', '--version'], { cwd: app });
     expect(stdout.trim()).toBe(packed.find((result) => result.name === 'livelog')?.version);
   });
 
@@ -124,10 +125,12 @@ describe('every publishable package, packed and installed from its tarball', () 
     url = `http://127.0.0.1:${port}`;
     // No LIVELOG_* from the outer environment: the install must work with its defaults.
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('LIVELOG_')));
-    server = spawn('npx', ['--no', 'livelog', 'serve', '--port', String(port), '--data', join(app, 'data'), '--log-format', 'json'], {
+    server = spawn('npx', ['--no', '--', 'livelog', 'serve', '--port', String(port), '--data', join(app, 'data'), '--log-format', 'json'], {
       cwd: app,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so that afterAll can end npx and the server under it together.
+      detached: true,
     });
     server.stdout?.on('data', (chunk: Buffer) => {
       serverOutput += chunk.toString();
