@@ -7,6 +7,7 @@ import { registerServe } from './commands/serve.js';
 import { registerTail } from './commands/tail.js';
 import { registerVerify } from './commands/verify.js';
 import { helpExamples } from './help-examples.js';
+import { HELP_CONFIG } from './help-format.js';
 import { usageCode } from './ingest/shipping-target.js';
 
 /** One version source: the package's own package.json, read from `dist/` or `src/` alike. */
@@ -29,6 +30,7 @@ export function createProgram(): Command {
   for (const command of [program, ...program.commands]) {
     const examples = helpExamples(command.name());
     if (examples !== undefined) command.addHelpText('after', examples);
+    command.configureHelp(HELP_CONFIG);
     // Commander exits 1 on an unknown flag or a missing argument; livelog's usage errors are 2 (125
     // for `run`), as docs/reference/cli.md says. Help and --version still exit 0.
     command.exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : usageCode(command.name())));
