@@ -35,13 +35,13 @@ describe('livelog serve and healthcheck', () => {
     });
   });
 
-  it('exits 1 with every bad setting named', async () => {
+  it('exits 2 (a usage error) with every bad setting named', async () => {
     const dir = await tempDir();
     try {
       await expect(
         run(process.execPath, [cliPath(), 'serve', '--data', dir.path, '--port', 'x', '--retain-bytes', 'lots'], { timeout: 10_000 }),
       ).rejects.toMatchObject({
-        code: 1,
+        code: 2,
         stderr: expect.stringMatching(/--port \(LIVELOG_PORT\)[\s\S]*--retain-bytes \(LIVELOG_RETAIN_BYTES\)/),
       });
     } finally {
@@ -129,7 +129,7 @@ describe('livelog serve and healthcheck', () => {
     const dir = await tempDir();
     try {
       await expect(run(process.execPath, [cliPath(), 'serve', '--data', dir.path, '--log-format', 'xml'])).rejects.toMatchObject({
-        code: 1,
+        code: 2,
         stderr: 'livelog serve: --log-format (LIVELOG_LOG_FORMAT) must be pretty, json or auto, got "xml"\n',
       });
     } finally {
