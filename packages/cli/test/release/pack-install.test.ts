@@ -98,10 +98,28 @@ describe('every publishable package, packed and installed from its tarball', () 
         result.name,
       ).toEqual([]);
     }
+    const consoleFiles = packed.find((result) => result.name === '@livelog/console')?.files.map((file) => file.path);
+    expect(consoleFiles).toContain('dist/custom-elements.json');
+    expect(consoleFiles).toContain('react.d.ts');
     // The server ships the built console itself (issue 9, item 8): no dependency on @livelog/console.
     const server = packed.find((result) => result.name === '@livelog/server');
     expect(server?.files.map((file) => file.path)).toContain('console/app/index.html');
     expect(server?.files.map((file) => file.path)).toContain('console/livelog-console.js');
+  });
+
+  it('declares what a registry page and `npm publish` need, in every installed package.json', () => {
+    for (const { name } of packages) {
+      const manifest = JSON.parse(readFileSync(join(app, 'node_modules', name, 'package.json'), 'utf8')) as Record<string, unknown>;
+      expect(manifest, name).toMatchObject({
+        license: 'MIT',
+        repository: { type: 'git', url: expect.stringMatching(/^git\+https:/), directory: expect.stringMatching(/^packages\//) },
+        homepage: expect.stringMatching(/^https:/),
+        bugs: { url: expect.stringMatching(/^https:/) },
+        publishConfig: { access: 'public' },
+        engines: { node: '>=20.19' },
+        scripts: { prepack: expect.any(String) },
+      });
+    }
   });
 
   it('installs without pulling the console or its source dependencies in with the server', () => {
