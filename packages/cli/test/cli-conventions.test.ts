@@ -35,11 +35,12 @@ describe('exit codes', () => {
     expect((await cli(['no-such-command'])).code).toBe(2);
   });
 
-  it('exits 2 on a bad value: serve --port, pipe --level, tail --level; run 125 on --time', async () => {
+  it('exits 2 on a bad value: serve --port, pipe --level, tail --level, healthcheck --timeout; run 125 on --time', async () => {
     expect(await cli(['serve', '--port', 'eighty'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--port (LIVELOG_PORT)') });
     expect((await cli(['pipe', '--server', target.url, '--level', 'loud'])).code).toBe(2);
     expect((await cli(['tail', target.url, '--level', 'loud', '--no-follow'])).code).toBe(2);
     expect((await cli(['run', '--server', target.url, '--time', 'soon', '--', 'true'])).code).toBe(125);
+    expect((await cli(['healthcheck', '--url', target.url, '--timeout', 'soon'])).code).toBe(2);
   });
 
   it('healthcheck: 0 when the server at LIVELOG_URL is ready, 1 when nothing answers', async () => {
