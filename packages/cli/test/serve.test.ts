@@ -11,7 +11,7 @@ describe('livelog serve and healthcheck', () => {
     const server = await spawnServer({
       dataDir: dir.path,
       args: ['--base-path', '/logs'],
-      env: { LIVELOG_TOKEN: 'abcdefgh1234:read,ingest-only-99:ingest', LIVELOG_RETAIN_ENTRIES: '5', LIVELOG_HEARTBEAT: '250ms' },
+      env: { LIVELOG_TOKENS: 'abcdefgh1234:read,ingest-only-99:ingest', LIVELOG_RETAIN_ENTRIES: '5', LIVELOG_HEARTBEAT: '250ms' },
     });
     try {
       expect((await getJson(server.url, '/api/logs')).status).toBe(401);
@@ -35,13 +35,13 @@ describe('livelog serve and healthcheck', () => {
     });
   });
 
-  it('exits 1 with every bad setting named', async () => {
+  it('exits 2 (a usage error) with every bad setting named', async () => {
     const dir = await tempDir();
     try {
       await expect(
         run(process.execPath, [cliPath(), 'serve', '--data', dir.path, '--port', 'x', '--retain-bytes', 'lots'], { timeout: 10_000 }),
       ).rejects.toMatchObject({
-        code: 1,
+        code: 2,
         stderr: expect.stringMatching(/--port \(LIVELOG_PORT\)[\s\S]*--retain-bytes \(LIVELOG_RETAIN_BYTES\)/),
       });
     } finally {
@@ -129,7 +129,7 @@ describe('livelog serve and healthcheck', () => {
     const dir = await tempDir();
     try {
       await expect(run(process.execPath, [cliPath(), 'serve', '--data', dir.path, '--log-format', 'xml'])).rejects.toMatchObject({
-        code: 1,
+        code: 2,
         stderr: 'livelog serve: --log-format (LIVELOG_LOG_FORMAT) must be pretty, json or auto, got "xml"\n',
       });
     } finally {

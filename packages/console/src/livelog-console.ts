@@ -23,10 +23,10 @@ const DEFAULT_TAIL = 1000;
 /**
  * `<livelog-console>`: a live, lossless view of a livelog server's log.
  *
- * Attributes: `src` (server base URL; default `.`, relative, so it works under any base path),
- * `token`, `tail` (lines shown at start; default 1000), `level` (minimum), `source` (comma list),
- * `max-lines` (lines held; default 200,000, older ones reload from the server), `theme`
- * (`auto` | `light` | `dark`), `wrap`, `utc`, `global-shortcuts` (listen for keys on the whole page).
+ * Attributes: `src` (server base URL; default `.`, relative, so it works under any base path), `tail` (lines
+ * shown at start; default 1000), `level` (minimum), `source` (comma list), `max-lines` (lines held; default 200,000,
+ * older ones reload from the server), `theme` (`auto` | `light` | `dark`), `wrap`, `utc`, `global-shortcuts` (keys
+ * on the whole page). `token` is a property only: as an attribute the secret would sit in the DOM for any selector.
  *
  * Events (bubbling, composed): `livelog-status`, `livelog-select`, `livelog-gap`, `livelog-recovered`,
  * `livelog-theme`. Styling: `--ll-*` custom properties and the parts `toolbar`, `search`, `status`,
@@ -38,7 +38,7 @@ export class LivelogConsole extends LitElement {
   static override styles = consoleStyles;
   static override properties = {
     src: { type: String },
-    token: { type: String },
+    token: { type: String, attribute: false },
     tail: { type: Number },
     level: { type: String },
     source: { type: String },

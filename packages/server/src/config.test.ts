@@ -116,7 +116,7 @@ describe('resolveServerConfig', () => {
       '--log-level (LIVELOG_LOG_LEVEL)',
       '--cors-origin (LIVELOG_CORS_ORIGIN): "example.com"',
       '--base-path (LIVELOG_BASE_PATH)',
-      '--token (LIVELOG_TOKEN)',
+      '--token (LIVELOG_TOKENS)',
     ]) {
       expect(message).toContain(flag);
     }

@@ -108,7 +108,9 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig {
   const problems: string[] = [];
   const problem = (flag: string, message: string): undefined => {
-    problems.push(`--${flag} (LIVELOG_${flag.toUpperCase().replaceAll('-', '_')}): ${message}`);
+    // The one flag whose variable is not its name: `--token` is repeatable, LIVELOG_TOKENS holds the list.
+    const variable = flag === 'token' ? 'TOKENS' : flag.toUpperCase().replaceAll('-', '_');
+    problems.push(`--${flag} (LIVELOG_${variable}): ${message}`);
     return undefined;
   };
 
@@ -283,7 +285,7 @@ export function assertSafeBind(config: Pick<ServerConfig, 'host' | 'tokens'>): v
   throw new LivelogError(
     'LIVELOG_ERR_CONFIG_INSECURE_BIND',
     `refusing to listen on ${config.host} without a token: anyone who can reach that address could read and write your logs. ` +
-      'Set a token with --token (LIVELOG_TOKEN), or listen on 127.0.0.1 only.',
+      'Set a token with --token (LIVELOG_TOKENS), or listen on 127.0.0.1 only.',
   );
 }
 

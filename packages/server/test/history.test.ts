@@ -86,7 +86,11 @@ describe('GET /api/sources, /healthz, /readyz, /metrics', () => {
     expect(text).toMatch(/^livelog_ingest_entries_total \d+/m);
     expect(text).toMatch(/^livelog_store_last_seq 50$/m);
     expect(text).toMatch(/^livelog_stream_readers 0$/m);
-    expect(text).toMatch(/^livelog_process_resident_memory_bytes \d+/m);
+    // Regression (issue 9, item 10): the default process/Node metrics keep their standard names.
+    expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(text).toMatch(/^process_cpu_seconds_total [\d.e+-]+$/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds [\d.e+-]+$/m);
+    expect(text).not.toMatch(/^livelog_(process|nodejs)_/m);
   });
 
   it('answers unknown routes with a JSON 404', async () => {

@@ -117,7 +117,7 @@ describe('livelog serve', () => {
 
   it('reads every setting from LIVELOG_* variables and reports all bad values at once', () => {
     expect(() => resolveServerConfig({ port: 'eighty', retainAge: 'forever', heartbeat: '0', tokens: ['short'] })).toThrow(
-      /--port \(LIVELOG_PORT\)[\s\S]*--token \(LIVELOG_TOKEN\)[\s\S]*--retain-age \(LIVELOG_RETAIN_AGE\)[\s\S]*--heartbeat \(LIVELOG_HEARTBEAT\)/,
+      /--port \(LIVELOG_PORT\)[\s\S]*--token \(LIVELOG_TOKENS\)[\s\S]*--retain-age \(LIVELOG_RETAIN_AGE\)[\s\S]*--heartbeat \(LIVELOG_HEARTBEAT\)/,
     );
   });
 });

@@ -18,10 +18,17 @@ export function registerHealthcheck(program: Command): void {
     .addOption(new Option('--url <url>', 'server base URL (default http://127.0.0.1:$LIVELOG_PORT$LIVELOG_BASE_PATH)').env('LIVELOG_URL'))
     .addOption(new Option('--timeout <ms>', 'give up after this many ms').default('3000'))
     .action(async (flags: HealthcheckFlags) => {
+      const timeoutMs = Number(flags.timeout);
+      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+        process.stderr.write(
+          `livelog healthcheck: --timeout must be a positive whole number of ms, got ${JSON.stringify(flags.timeout)}\n`,
+        );
+        process.exit(2);
+      }
       const base = flags.url ?? `http://127.0.0.1:${process.env.LIVELOG_PORT ?? DEFAULTS.port}${process.env.LIVELOG_BASE_PATH ?? ''}`;
       const url = `${base.replace(/\/+$/, '')}/readyz`;
       try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(Number(flags.timeout) || 3000) });
+        const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
         if (response.ok) {
           process.stdout.write(`ready: ${url}\n`);
           process.exit(0);

@@ -4,11 +4,11 @@ import { type Command, Option } from 'commander';
 import { shipLines } from '../ingest/ship-lines.js';
 import {
   addShippingOptions,
-  fail,
   lineOptions,
   openShipping,
   type ShippingFlags,
   serveUntilInterrupted,
+  usage,
 } from '../ingest/shipping-target.js';
 
 /** Flags of `livelog pipe`. */
@@ -38,7 +38,7 @@ export function registerPipe(program: Command): void {
 
 async function pipe(flags: PipeFlags): Promise<void> {
   const forceLevel = flags.level === undefined ? undefined : parseLevelValue(flags.level);
-  if (flags.level !== undefined && forceLevel === undefined) fail('pipe', `--level: not a level: ${JSON.stringify(flags.level)}`);
+  if (flags.level !== undefined && forceLevel === undefined) usage('pipe', `--level: not a level: ${JSON.stringify(flags.level)}`);
   const { multiline, time } = lineOptions('pipe', flags);
   const target = await openShipping('pipe', flags, flags.source);
   // 1 MiB reads: far fewer calls than process.stdin's 64 KiB when a file is redirected in.

@@ -54,10 +54,11 @@ export function registerServe(program: Command): void {
     .addOption(option('--store <store>', 'sqlite (default), memory, or a store URL such as redis://127.0.0.1:6379/0?key=livelog', 'store'))
     .addOption(option('--durability <mode>', 'normal: survives a killed process (default); full: also power loss', 'durability'))
     .addOption(
+      // LIVELOG_TOKENS (plural): the tokens the server accepts. LIVELOG_TOKEN is the one token a client presents.
       option(
         '--token <token...>',
-        'access token SECRET or SECRET:scope+scope (scopes read, ingest, admin); repeatable, or comma-separated',
-        'token',
+        'accepted token SECRET or SECRET:scope+scope (scopes read, ingest, admin); repeatable, or comma-separated',
+        'tokens',
       ),
     )
     .addOption(option('--base-path <path>', 'serve everything under this path, for reverse proxies (e.g. /logs)', 'base-path'))
@@ -165,10 +166,11 @@ async function serve(flags: ServeFlags): Promise<void> {
   ] as const) {
     copy(key);
   }
-  if (flags.token !== undefined) input.tokens = flags.token;
+  const tokens = flags.token ?? deprecatedTokenVariable();
+  if (tokens !== undefined) input.tokens = tokens;
   const logFormat = resolveLogFormat(flags.logFormat, process.stdout.isTTY === true);
   if (logFormat === undefined)
-    fail(new Error(`--log-format (LIVELOG_LOG_FORMAT) must be pretty, json or auto, got ${JSON.stringify(flags.logFormat)}`));
+    fail(new Error(`--log-format (LIVELOG_LOG_FORMAT) must be pretty, json or auto, got ${JSON.stringify(flags.logFormat)}`), 2);
   const color = useColor('auto', process.env, process.stdout.isTTY === true);
   // The server and the stores load only when serving, so `livelog tail` and friends start fast.
   const { createServer, resolveServerConfig } = await import('@livelog/server');
@@ -178,8 +180,14 @@ async function serve(flags: ServeFlags): Promise<void> {
   const storeProviders = serveStoreProviders(() =>
     server === undefined ? stderrWarn : (details, message) => server?.app.log.warn(details, message),
   );
+  let config: ReturnType<typeof resolveServerConfig>;
   try {
-    const config = resolveServerConfig(input);
+    config = resolveServerConfig(input);
+  } catch (error) {
+    // A bad flag or variable is a usage error (2); a server that cannot start is a failure (1).
+    fail(error, 2);
+  }
+  try {
     const logger = logFormat === 'pretty' ? await createPrettyLogger(config.logLevel, color) : undefined;
     server = await createServer(config, logger === undefined ? { storeProviders } : { storeProviders, logger });
   } catch (error) {
@@ -219,9 +227,22 @@ async function serve(flags: ServeFlags): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-function fail(error: unknown): never {
+/**
+ * Before LIVELOG_TOKENS, `serve` read its accepted tokens from LIVELOG_TOKEN, the variable whose value
+ * every client command presents. Still honoured, with a warning, so existing deployments keep their auth.
+ */
+function deprecatedTokenVariable(): string[] | undefined {
+  const value = process.env.LIVELOG_TOKEN;
+  if (value === undefined || value === '') return undefined;
+  process.stderr.write(
+    'livelog serve: LIVELOG_TOKEN as the accepted tokens is deprecated; set LIVELOG_TOKENS (LIVELOG_TOKEN is the token clients present)\n',
+  );
+  return [value];
+}
+
+function fail(error: unknown, exitCode = 1): never {
   const message = isLivelogError(error) || error instanceof Error ? error.message : String(error);
   const code = isLivelogError(error) ? ` [${error.code}]` : '';
   process.stderr.write(`livelog serve: ${message}${code}\n`);
-  process.exit(1);
+  process.exit(exitCode);
 }

@@ -36,7 +36,7 @@ export const DEFAULT_FLUSH_TIMEOUT = '30s';
 /** Adds the shipping flags, each with its LIVELOG_* variable. */
 export function addShippingOptions(command: Command): Command {
   return command
-    .addOption(new Option('-s, --server <url>', 'ship to this livelog server (default: start one in this process)').env('LIVELOG_SERVER'))
+    .addOption(new Option('-s, --server <url>', 'ship to this livelog server; without it, start one in this process').env('LIVELOG_URL'))
     .addOption(new Option('--token <token>', 'token with the ingest scope').env('LIVELOG_TOKEN'))
     .addOption(
       new Option('--spool <dir>', 'write batches ahead to this directory; what is left there is sent by the next run').env('LIVELOG_SPOOL'),
@@ -83,7 +83,7 @@ export async function serveUntilInterrupted(what: string, url: string): Promise<
 /** The line options (`--no-multiline`, `--time`) checked; exits with a message on a bad value. */
 export function lineOptions(command: string, flags: ShippingFlags): { multiline: boolean; time: 'line' | 'received' } {
   const time = flags.time ?? 'line';
-  if (time !== 'line' && time !== 'received') fail(command, `--time must be line or received, got ${JSON.stringify(flags.time)}`);
+  if (time !== 'line' && time !== 'received') usage(command, `--time must be line or received, got ${JSON.stringify(flags.time)}`);
   return { multiline: flags.multiline, time };
 }
 
@@ -93,9 +93,9 @@ export async function openShipping(command: string, flags: ShippingFlags, source
     process.stderr.write(`livelog ${command}: ${text}\n`);
   };
   const flushTimeoutMs = parseDuration(flags.flushTimeout ?? DEFAULT_FLUSH_TIMEOUT);
-  if (flushTimeoutMs === undefined) fail(command, `--flush-timeout: not a duration: ${JSON.stringify(flags.flushTimeout)}`);
+  if (flushTimeoutMs === undefined) usage(command, `--flush-timeout: not a duration: ${JSON.stringify(flags.flushTimeout)}`);
   let embedded: LivelogServer | undefined;
-  let url = flags.server;
+  let url = flags.server ?? deprecatedServerVariable(command);
   if (url === undefined || url === '') {
     embedded = await startEmbedded(command, flags);
     url = await embedded.listen().catch(async (error: unknown) => {
@@ -140,6 +140,17 @@ export async function openShipping(command: string, flags: ShippingFlags, source
       return report;
     },
   };
+}
+
+/**
+ * LIVELOG_SERVER, the variable `run` and `pipe` read before every client command read LIVELOG_URL:
+ * still honoured, with a warning, so scripts keep working until they are changed.
+ */
+function deprecatedServerVariable(command: string): string | undefined {
+  const value = process.env.LIVELOG_SERVER;
+  if (value === undefined || value === '') return undefined;
+  process.stderr.write(`livelog ${command}: LIVELOG_SERVER is deprecated; set LIVELOG_URL (every client command reads it)\n`);
+  return value;
 }
 
 async function startEmbedded(command: string, flags: ShippingFlags): Promise<LivelogServer> {
@@ -196,6 +207,20 @@ function messageOf(error: unknown): string {
  */
 export function failureCode(command: string): number {
   return command === 'run' ? 125 : 1;
+}
+
+/**
+ * Exit code of a usage error (a bad flag or value): 2, as every livelog command; 125 for `run`, whose
+ * other codes are the wrapped program's (see docs/reference/cli.md, exit codes).
+ */
+export function usageCode(command: string): number {
+  return command === 'run' ? 125 : 2;
+}
+
+/** Prints a usage error and exits with `usageCode`. */
+export function usage(command: string, message: string): never {
+  process.stderr.write(`livelog ${command}: ${message}\n`);
+  process.exit(usageCode(command));
 }
 
 /** Prints a problem of livelog itself and exits with `failureCode`. */

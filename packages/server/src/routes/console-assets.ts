@@ -1,16 +1,35 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { brotliCompress, gzip, constants as zlib } from 'node:zlib';
+
+/** A content coding the console's files are offered in besides identity. */
+export type ContentCoding = 'br' | 'gzip';
+
+/** One built file of the console, with what a production server needs to hand it out. */
+export interface ConsoleAsset {
+  readonly body: Buffer;
+  readonly contentType: string;
+  /** Strong validator of `body` (identity coding), quoted. */
+  readonly etag: string;
+  /** True for names Vite made from the content hash: such a name never changes meaning. */
+  readonly hashed: boolean;
+  /** `body` in `coding`, compressed once and kept; undefined when compressing does not pay. */
+  encoded(coding: ContentCoding): Promise<Buffer | undefined>;
+}
 
 /** The built web console, as files the server hands out. */
 export interface ConsoleAssets {
   /** The dashboard directory (`index.html`, `assets/`). */
   readonly dir: string;
   /** A file of the dashboard by its path relative to `dir`; undefined when there is none. */
-  read(path: string): Promise<Buffer | undefined>;
+  read(path: string): Promise<ConsoleAsset | undefined>;
   /** The standalone `<livelog-console>` module, when built. */
-  bundle(): Promise<Buffer | undefined>;
-  contentType(name: string): string;
+  bundle(): Promise<ConsoleAsset | undefined>;
 }
 
 const TYPES: Record<string, string> = {
@@ -30,28 +49,85 @@ const TYPES: Record<string, string> = {
 /** Only flat names of built files: no directory parts, so no request can reach outside the build. */
 const SAFE_PATH = /^(assets\/)?[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+/** Vite's `[name]-[hash].[ext]`: a hash of at least 8 URL-safe characters before the extension. */
+const HASHED = /-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$/;
+
+/** Images and fonts here are compressed formats already; gzip or brotli would only cost CPU. */
+const COMPRESSIBLE = /^(text\/|application\/json|image\/svg)/;
+
+/** Below this a compressed body saves less than the header costs. */
+const MIN_COMPRESS_BYTES = 1024;
+
+const compressors: Record<ContentCoding, (body: Buffer) => Promise<Buffer>> = {
+  // Each file is compressed once per process and kept, so the slowest, smallest settings pay off.
+  br: (body) =>
+    promisify(brotliCompress)(body, {
+      params: {
+        [zlib.BROTLI_PARAM_QUALITY]: zlib.BROTLI_MAX_QUALITY,
+        [zlib.BROTLI_PARAM_SIZE_HINT]: body.length,
+      },
+    }),
+  gzip: (body) => promisify(gzip)(body, { level: zlib.Z_BEST_COMPRESSION }),
+};
+
+const contentTypeOf = (name: string): string => TYPES[name.slice(name.lastIndexOf('.'))] ?? 'application/octet-stream';
+
+function toAsset(name: string, body: Buffer): ConsoleAsset {
+  const contentType = contentTypeOf(name);
+  const worth = COMPRESSIBLE.test(contentType) && body.length >= MIN_COMPRESS_BYTES;
+  const encodings = new Map<ContentCoding, Promise<Buffer | undefined>>();
+  return {
+    body,
+    contentType,
+    etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+    hashed: HASHED.test(name),
+    encoded(coding) {
+      if (!worth) return Promise.resolve(undefined);
+      let pending = encodings.get(coding);
+      if (pending === undefined) {
+        pending = compressors[coding](body).then((packed) => (packed.length < body.length ? packed : undefined));
+        encodings.set(coding, pending);
+      }
+      return pending;
+    },
+  };
+}
+
 /**
- * Finds the dashboard built by @livelog/console (`npm run build`), through the package's `exports`
- * so it works from a workspace and from node_modules alike. Undefined when the package is not
- * installed or not built: the server then shows its placeholder page.
+ * Where the dashboard is: first the copy this package ships in `console/` (put there by
+ * `scripts/copy-console-assets.mjs` when the console is built, so an install of the server needs none
+ * of the console's source dependencies), else an installed or workspace @livelog/console, through its
+ * `exports`. Undefined when neither exists.
  */
-export function findConsoleAssets(): ConsoleAssets | undefined {
-  let index: string;
+function findDashboardDir(): string | undefined {
+  // From dist/routes/ and from src/routes/ alike, two levels up is the package root.
+  const own = fileURLToPath(new URL('../../console/app/', import.meta.url));
+  if (existsSync(join(own, 'index.html'))) return own;
   try {
-    index = createRequire(import.meta.url).resolve('@livelog/console/app/index.html');
+    return dirname(createRequire(import.meta.url).resolve('@livelog/console/app/index.html'));
   } catch {
     return undefined;
   }
-  const dir = dirname(index);
-  const cache = new Map<string, Promise<Buffer | undefined>>();
-  const load = (file: string): Promise<Buffer | undefined> => {
+}
+
+/**
+ * Finds the built dashboard (`npm run build`). Undefined when it is not there: the server then shows
+ * its placeholder page.
+ */
+export function findConsoleAssets(dir: string | undefined = findDashboardDir()): ConsoleAssets | undefined {
+  if (dir === undefined) return undefined;
+  const cache = new Map<string, Promise<ConsoleAsset | undefined>>();
+  const load = (file: string): Promise<ConsoleAsset | undefined> => {
     let pending = cache.get(file);
     if (pending === undefined) {
       // Built files never change while the server runs; a missing one is not cached, a rebuild may add it.
-      pending = readFile(file).catch(() => {
-        cache.delete(file);
-        return undefined;
-      });
+      pending = readFile(file).then(
+        (body) => toAsset(file, body),
+        () => {
+          cache.delete(file);
+          return undefined;
+        },
+      );
       cache.set(file, pending);
     }
     return pending;
@@ -60,6 +136,5 @@ export function findConsoleAssets(): ConsoleAssets | undefined {
     dir,
     read: (path) => (SAFE_PATH.test(path) ? load(join(dir, path)) : Promise.resolve(undefined)),
     bundle: () => load(join(dir, '..', 'livelog-console.js')),
-    contentType: (name) => TYPES[name.slice(name.lastIndexOf('.'))] ?? 'application/octet-stream',
   };
 }

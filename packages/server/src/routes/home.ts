@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { IMMUTABLE, REVALIDATE, sendAsset } from './asset-reply.js';
 import { type ConsoleAssets, findConsoleAssets } from './console-assets.js';
 
 /** The placeholder page's inline style and script, allowed by their hashes in its policy. */
@@ -82,23 +83,24 @@ export function registerHome(app: FastifyInstance, assets: ConsoleAssets | null 
   app.get('/', async (request, reply) => {
     const path = request.url.split('?', 1)[0] ?? '';
     if (!path.endsWith('/')) return reply.redirect(`${path}/${request.url.slice(path.length)}`, 301);
-    reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache');
     const page = await assets?.read('index.html');
     reply.header('content-security-policy', page === undefined ? PLACEHOLDER_POLICY : CONSOLE_POLICY);
-    return page ?? PAGE;
+    // The page names the hashed assets of the current build, so it is revalidated on every load (ETag, 304).
+    if (page !== undefined) return sendAsset(request, reply, page, REVALIDATE);
+    reply.type('text/html; charset=utf-8').header('cache-control', REVALIDATE);
+    return PAGE;
   });
   if (assets === null) return;
   app.get<{ Params: { file: string } }>('/assets/:file', async (request, reply) => {
     const file = await assets.read(`assets/${request.params.file}`);
     if (file === undefined) return reply.callNotFound();
-    // Vite names assets by content hash: a name never changes meaning.
-    reply.type(assets.contentType(request.params.file)).header('cache-control', 'public, max-age=31536000, immutable');
-    return file;
+    return sendAsset(request, reply, file, file.hashed ? IMMUTABLE : REVALIDATE);
   });
-  app.get('/livelog-console.js', async (_request, reply) => {
+  app.get('/livelog-console.js', async (request, reply) => {
     const file = await assets.bundle();
     if (file === undefined) return reply.callNotFound();
-    reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').header('access-control-allow-origin', '*');
-    return file;
+    // Pages of other sites load this module by a fixed URL, so it is revalidated rather than kept.
+    reply.header('access-control-allow-origin', '*');
+    return sendAsset(request, reply, file, REVALIDATE);
   });
 }

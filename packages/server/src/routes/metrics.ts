@@ -12,7 +12,9 @@ export class ServerMetrics {
 
   constructor(engine: LivelogEngine, options: { processMetrics: boolean; ingestHeld?: () => number }) {
     const registry = this.registry;
-    if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'livelog_' });
+    // The process and Node metrics keep their standard names (process_cpu_seconds_total,
+    // nodejs_eventloop_lag_seconds, …) so stock dashboards and alerts work; only livelog's own are prefixed.
+    if (options.processMetrics) collectDefaultMetrics({ register: registry });
     this.#entries = new Counter({ name: 'livelog_ingest_entries_total', help: 'Entries stored by ingest.', registers: [registry] });
     this.#bytes = new Counter({ name: 'livelog_ingest_bytes_total', help: 'Request body bytes ingested.', registers: [registry] });
     this.#rejected = new Counter({

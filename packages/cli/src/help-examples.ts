@@ -1,0 +1,37 @@
+/**
+ * Examples printed after each command's `--help`, kept in one place so that every command shows some
+ * and they read alike. Commands without an entry print none.
+ */
+export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
+  livelog: [
+    'livelog serve                              # the server and its console at http://127.0.0.1:7600/',
+    'livelog run -- npm test                    # run a command and watch its output in the console',
+    'livelog tail http://127.0.0.1:7600 -n 100  # print the last 100 entries, then follow',
+  ],
+  serve: [
+    'livelog serve',
+    'livelog serve --port 8080 --data /var/lib/livelog --retain-age 7d',
+    'LIVELOG_TOKENS=s3cret-read:read,s3cret-ship:ingest livelog serve --host 0.0.0.0',
+    'livelog serve --store redis://127.0.0.1:6379/0?key=livelog   # needs @livelog/redis',
+  ],
+  healthcheck: ['livelog healthcheck', 'livelog healthcheck --url http://logs.internal:7600 --timeout 1000'],
+  run: [
+    'livelog run -- npm test',
+    'livelog run --name api --server http://127.0.0.1:7600 -- node server.js --port 3000',
+    'LIVELOG_URL=https://logs.example.com LIVELOG_TOKEN=s3cret-ship livelog run --spool .livelog-spool -- ./deploy.sh',
+  ],
+  pipe: ['tail -F /var/log/app.log | livelog pipe --source app', 'make 2>&1 | livelog pipe -S build --server http://127.0.0.1:7600 --exit'],
+  tail: [
+    'livelog tail                               # http://127.0.0.1:7600, or LIVELOG_URL',
+    'livelog tail https://logs.example.com --level warn --source api,worker',
+    'livelog tail -n all --no-follow -o json > all.ndjson',
+    'livelog tail --since 1h30m -i "timeout|refused"',
+  ],
+  verify: ['livelog verify http://127.0.0.1:7600', 'livelog verify https://logs.example.com --count 2000 --cuts 50 --json'],
+};
+
+/** The examples of `name` as a help section, or undefined when it has none. */
+export function helpExamples(name: string): string | undefined {
+  const lines = HELP_EXAMPLES[name];
+  return lines === undefined ? undefined : `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
+}

@@ -1,0 +1,105 @@
+import { getJson, spawnServer, startServer, type TestServer, tempDir } from '@livelog/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { livelog } from './support/livelog-process.js';
+
+// Issue 9, item 10: exit codes, variables and help read the same in every command (docs/reference/cli.md).
+
+const COMMANDS = ['serve', 'healthcheck', 'run', 'pipe', 'tail', 'verify'];
+
+let target: TestServer;
+const cleanups: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  target = await startServer();
+  cleanups.push(() => target.close());
+});
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+/** Runs the CLI to its end with `env` on top of a process environment without LIVELOG_* variables. */
+async function cli(args: string[], env: Record<string, string> = {}, stdin: 'ignore' | number = 'ignore') {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('LIVELOG_')));
+  const run = livelog(args, { env: { ...(clean as Record<string, string>), ...env }, stdin });
+  const { code } = await run.exited;
+  return { code, stdout: run.stdout().toString('utf8'), stderr: run.stderr() };
+}
+
+describe('exit codes', () => {
+  it('exits 2 on a usage error in every command but run, which exits 125 (its other codes are the program’s)', async () => {
+    for (const command of COMMANDS) {
+      const { code, stderr } = await cli([command, '--no-such-flag']);
+      expect(code, command).toBe(command === 'run' ? 125 : 2);
+      expect(stderr, command).toContain("unknown option '--no-such-flag'");
+    }
+    expect((await cli(['no-such-command'])).code).toBe(2);
+  });
+
+  it('exits 2 on a bad value: serve --port, pipe --level, tail --level, healthcheck --timeout; run 125 on --time', async () => {
+    expect(await cli(['serve', '--port', 'eighty'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--port (LIVELOG_PORT)') });
+    expect((await cli(['pipe', '--server', target.url, '--level', 'loud'])).code).toBe(2);
+    expect((await cli(['tail', target.url, '--level', 'loud', '--no-follow'])).code).toBe(2);
+    expect((await cli(['run', '--server', target.url, '--time', 'soon', '--', 'true'])).code).toBe(125);
+    expect((await cli(['healthcheck', '--url', target.url, '--timeout', 'soon'])).code).toBe(2);
+  });
+
+  it('healthcheck: 0 when the server at LIVELOG_URL is ready, 1 when nothing answers', async () => {
+    expect((await cli(['healthcheck'], { LIVELOG_URL: target.url })).code).toBe(0);
+    expect((await cli(['healthcheck', '--url', 'http://127.0.0.1:9', '--timeout', '2000'])).code).toBe(1);
+  });
+});
+
+describe('help', () => {
+  it('shows examples for every command and states each default once', async () => {
+    for (const command of ['', ...COMMANDS]) {
+      const { code, stdout } = await cli(command === '' ? ['--help'] : [command, '--help']);
+      expect(code, command).toBe(0);
+      expect(stdout, command).toMatch(/\nExamples:\n {2}\$ .*livelog /);
+      // Help wraps lines; join each option's lines before looking for a doubled default.
+      for (const option of stdout.split(/\n(?= {2}-)/)) {
+        expect(option.match(/\bdefault\b/g)?.length ?? 0, `${command}: ${option}`).toBeLessThanOrEqual(1);
+        expect(option, command).not.toMatch(/\(default: (false|\[\])/);
+      }
+    }
+  });
+});
+
+describe('variables', () => {
+  it('LIVELOG_URL names the server for run and pipe too; LIVELOG_SERVER still works, with a warning', async () => {
+    const dir = await tempDir();
+    cleanups.push(dir.remove);
+    const { code, stderr } = await cli(['run', '--name', 'via-url', '--', 'echo', 'hello via LIVELOG_URL'], { LIVELOG_URL: target.url });
+    expect(code).toBe(0);
+    expect(stderr).not.toContain('deprecated');
+    const old = await cli(['run', '--name', 'via-server', '--', 'echo', 'hello via LIVELOG_SERVER'], { LIVELOG_SERVER: target.url });
+    expect(old.code).toBe(0);
+    expect(old.stderr).toContain('LIVELOG_SERVER is deprecated; set LIVELOG_URL');
+    const { body } = await getJson<{ entries: { source: string; msg: string }[] }>(
+      target.url,
+      '/api/logs?source=via-url,via-server&limit=100',
+    );
+    expect(body.entries.filter((entry) => !entry.msg.startsWith('started') && !entry.msg.startsWith('exited'))).toMatchObject([
+      { source: 'via-url', msg: 'hello via LIVELOG_URL' },
+      { source: 'via-server', msg: 'hello via LIVELOG_SERVER' },
+    ]);
+  });
+
+  it('serve takes its accepted tokens from LIVELOG_TOKENS; LIVELOG_TOKEN still works there, with a warning', async () => {
+    for (const [variable, warns] of [
+      ['LIVELOG_TOKENS', false],
+      ['LIVELOG_TOKEN', true],
+    ] as const) {
+      const dir = await tempDir();
+      cleanups.push(dir.remove);
+      const server = await spawnServer({ dataDir: dir.path, env: { [variable]: 'reader-secret-42:read' } });
+      cleanups.push(async () => void (await server.kill()));
+      expect((await fetch(`${server.url}/api/logs`)).status, variable).toBe(401);
+      expect((await fetch(`${server.url}/api/logs`, { headers: { authorization: 'Bearer reader-secret-42' } })).status).toBe(200);
+      expect(server.output().includes('LIVELOG_TOKEN as the accepted tokens is deprecated'), variable).toBe(warns);
+      // The client side of the same word: tail presents LIVELOG_TOKEN.
+      const tail = await cli(['tail', server.url, '--no-follow', '-n', 'all', '-o', 'raw'], { LIVELOG_TOKEN: 'reader-secret-42' });
+      expect(tail.code).toBe(0);
+      await server.kill();
+    }
+  });
+});
