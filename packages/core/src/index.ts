@@ -41,7 +41,8 @@ export type {
   StoreBounds,
   StoredEntry,
 } from './store/log-store.js';
-export { isHealthChecked } from './store/log-store.js';
+export { DEFAULT_SCAN_BUDGET, type ScanBudget, type SeqWindow, scanPage, type WindowReader, yieldToEventLoop } from './store/chunked-scan.js';
+export { isHealthChecked, resumeOf } from './store/log-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.js';
 export { createStoreFromUrl, type StoreProvider } from './store/store-provider.js';

@@ -1,0 +1,85 @@
+import type { ReadPage, ReadQuery, StoreBounds, StoredEntry } from './log-store.js';
+
+/**
+ * How much one history read may do. A filter that matches little (`q=nomatch`) would otherwise scan
+ * the whole store in one synchronous call and freeze the event loop (issue 11, item 2): the scan goes
+ * through windows of `chunkRows` seqs, yields to the event loop between windows, and once `maxMs` has
+ * passed it stops with `hasMore` and a `resume` position instead of scanning on.
+ */
+export interface ScanBudget {
+  /** Seqs examined per synchronous step. Defaults to 4,096 (a few ms of `q` matching). */
+  chunkRows?: number;
+  /** Wall time after which the read answers what it has, with a cursor to continue. Defaults to 200 ms. */
+  maxMs?: number;
+}
+
+export const DEFAULT_SCAN_BUDGET: Required<ScanBudget> = { chunkRows: 4096, maxMs: 200 };
+
+/** One synchronous step of a scan: the matching entries with `low <= seq <= high`. */
+export interface SeqWindow {
+  low: number;
+  high: number;
+  /** `backward`: the newest matches of the window first. */
+  direction: 'forward' | 'backward';
+  /** At most this many entries. */
+  limit: number;
+}
+
+/** Reads one window of the retained range, filtered as the query asks, in `direction` order. */
+export type WindowReader = (window: SeqWindow) => StoredEntry[];
+
+/** Lets pending I/O (other requests, `/healthz`) run before the next window. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Reads one page of history as `store.read` promises, window by window over the contiguous retained
+ * range `bounds.first..bounds.last`. Every window is followed by a yield, so no single turn of the
+ * event loop examines more than `chunkRows` seqs. The page ends early (fewer than `limit` entries,
+ * `hasMore: true`) when the time budget runs out; `resume` then says how far the scan got, and a read
+ * continued from it (`after: resume` forward, `before: resume` backward) misses and repeats nothing.
+ * At least one window is read per call, so paging by `resume` always moves on.
+ */
+export async function scanPage(
+  query: ReadQuery,
+  bounds: StoreBounds,
+  readWindow: WindowReader,
+  budget: ScanBudget = {},
+): Promise<ReadPage> {
+  const chunkRows = Math.max(1, budget.chunkRows ?? DEFAULT_SCAN_BUDGET.chunkRows);
+  const maxMs = budget.maxMs ?? DEFAULT_SCAN_BUDGET.maxMs;
+  const low = Math.max(bounds.first, (query.after ?? 0) + 1);
+  const high = Math.min(bounds.last, (query.before ?? Number.MAX_SAFE_INTEGER) - 1);
+  const backward = query.direction === 'backward';
+  const started = Date.now();
+  const found: StoredEntry[] = [];
+  // `next` is the first seq not yet examined, in the direction of the scan.
+  let next = backward ? high : low;
+  const remaining = () => (backward ? next - low + 1 : high - next + 1);
+  while (remaining() > 0) {
+    const size = Math.min(chunkRows, remaining());
+    const window: SeqWindow = backward
+      ? { low: next - size + 1, high: next, direction: 'backward', limit: query.limit + 1 - found.length }
+      : { low: next, high: next + size - 1, direction: 'forward', limit: query.limit + 1 - found.length };
+    for (const row of readWindow(window)) found.push(row);
+    if (found.length > query.limit) {
+      const page = found.slice(0, query.limit);
+      const last = page[page.length - 1] as StoredEntry;
+      return finish(page, true, backward, last.seq);
+    }
+    next = backward ? window.low - 1 : window.high + 1;
+    if (remaining() <= 0) break;
+    if (Date.now() - started >= maxMs) {
+      // Everything up to (forward) or down to (backward) the last window was examined.
+      return finish(found, true, backward, backward ? next + 1 : next - 1);
+    }
+    await yieldToEventLoop();
+  }
+  return finish(found, false, backward, undefined);
+}
+
+function finish(entries: StoredEntry[], hasMore: boolean, backward: boolean, resume: number | undefined): ReadPage {
+  if (backward) entries.reverse();
+  return resume === undefined ? { entries, hasMore } : { entries, hasMore, resume };
+}

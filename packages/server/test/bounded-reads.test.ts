@@ -1,0 +1,153 @@
+import { SqliteStore } from '@livelog/core';
+import type { HistoryPage, LogEntry } from '@livelog/protocol';
+import { openSse, type SpawnedServer, spawnServer, tempDir } from '@livelog/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * Regression test of issue 11, item 2: single read requests froze the event loop. On a 300k-line
+ * store, `GET /api/logs?q=nomatch` scanned everything in one synchronous call (~0.5 s with /healthz
+ * stalled), `/api/stream?tail=10000000&level=…` read every matching row at once (1.5 s, +160 MB), and a
+ * filtered stream catch-up ran page after page without yielding. Against a real server process, while
+ * those requests run, /healthz is sampled every 10 ms and its p99 must stay within 50 ms; the answers
+ * must also be right: following `next` from page to page yields every match exactly once.
+ */
+const LINES = 300_000;
+const isError = (seq: number) => seq % 1000 === 0;
+const hasNeedle = (seq: number) => seq % 997 === 0;
+
+let server: SpawnedServer;
+let dir: { path: string; remove: () => Promise<void> };
+let stream = '';
+
+beforeAll(async () => {
+  dir = await tempDir('livelog-bounded-');
+  // Written through the store itself (a real SQLite file), not over HTTP: 300k lines in seconds.
+  const store = new SqliteStore({ dir: dir.path });
+  await store.open();
+  stream = store.streamId;
+  const now = Date.now();
+  for (let from = 1; from <= LINES; from += 20_000) {
+    const batch = Array.from({ length: 20_000 }, (_, i) => {
+      const seq = from + i;
+      return {
+        time: now,
+        level: isError(seq) ? ('error' as const) : ('info' as const),
+        source: seq % 2 === 0 ? 'api' : 'worker',
+        msg: `${hasNeedle(seq) ? 'found the Needle' : 'request served'} ${seq}`,
+        fields: { seq, path: '/api/items' },
+      };
+    });
+    await store.append(batch);
+  }
+  await store.close();
+  server = await spawnServer({ dataDir: dir.path, logLevel: 'warn' });
+}, 120_000);
+
+afterAll(async () => {
+  await server?.kill();
+  await dir?.remove();
+});
+
+/** Samples GET /healthz every 10 ms until stopped; resolves to the latencies in ms. */
+function sampleHealth(url: string): { stop: () => Promise<number[]> } {
+  const latencies: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const started = performance.now();
+      const response = await fetch(`${url}/healthz`);
+      await response.text();
+      latencies.push(performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return latencies;
+    },
+  };
+}
+
+/** Pages through history by `next` and returns every seq, in the order received. */
+async function pageAll(query: string, direction: 'after' | 'before', first: string): Promise<{ seqs: number[]; pages: number }> {
+  const seqs: number[] = [];
+  let pages = 0;
+  let position = first;
+  for (;;) {
+    const response = await fetch(`${server.url}/api/logs?${query}${position}`);
+    expect(response.status).toBe(200);
+    const page = (await response.json()) as HistoryPage;
+    pages++;
+    const pageSeqs = page.entries.map((entry) => entry.seq);
+    seqs.push(...(direction === 'after' ? pageSeqs : pageSeqs.reverse()));
+    if (!page.hasMore) {
+      expect(page.next).toBeUndefined();
+      return { seqs, pages };
+    }
+    expect(page.next).toMatch(new RegExp(`^${stream}:\\d+$`));
+    position = `&${direction}=${page.next}`;
+  }
+}
+
+/** Opens a stream and resolves with the seqs of the entries it sent once its cursor reached `until`. */
+function streamUntil(query: string, until: number): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const seqs: number[] = [];
+    const reached = (id: string) => {
+      if (Number(id.split(':')[1]) >= until) {
+        connection.close();
+        resolve(seqs);
+      }
+    };
+    const connection = openSse(`${server.url}/api/stream?${query}`, {}, {
+      onEvent: (message) => {
+        if (message.type === 'message') seqs.push((JSON.parse(message.data) as LogEntry).seq);
+        if (message.lastEventId !== '') reached(message.lastEventId);
+      },
+      onIdOnly: reached,
+      onEnd: (error) => reject(error ?? new Error('the stream ended before reaching the end')),
+    });
+  });
+}
+
+const range = (count: number, keep: (seq: number) => boolean) => Array.from({ length: count }, (_, i) => i + 1).filter(keep);
+
+describe('bounded reads on a 300k-line store', () => {
+  it('keeps /healthz answering while scans run, and pages by next to every match exactly once', async () => {
+    const sampler = sampleHealth(server.url);
+    const [nomatch, needles, needlesBack, tail, catchUp] = await Promise.all([
+      pageAll('q=nomatch&limit=100', 'before', ''),
+      pageAll('q=needle&limit=50', 'after', '&from=start'),
+      pageAll('q=needle&limit=50', 'before', ''),
+      streamUntil('tail=10000000&level=error', LINES),
+      streamUntil('from=start&q=nomatch', LINES),
+    ]);
+    const latencies = await sampler.stop();
+
+    expect(nomatch.seqs).toEqual([]);
+    const expectedNeedles = range(LINES, hasNeedle);
+    expect(needles.seqs).toEqual(expectedNeedles);
+    expect(needlesBack.seqs).toEqual([...expectedNeedles].reverse());
+    expect(tail).toEqual(range(LINES, isError));
+    expect(catchUp).toEqual([]);
+
+    latencies.sort((a, b) => a - b);
+    const p99 = latencies[Math.floor(latencies.length * 0.99)] as number;
+    const max = latencies[latencies.length - 1] as number;
+    console.log(
+      `bounded reads: ${latencies.length} /healthz samples, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms; ` +
+        `q=nomatch took ${nomatch.pages} pages`,
+    );
+    expect(latencies.length).toBeGreaterThan(20);
+    expect(p99).toBeLessThanOrEqual(50);
+  }, 60_000);
+
+  it('refuses nothing it used to accept and keeps the first page of an unfiltered read whole', async () => {
+    const response = await fetch(`${server.url}/api/logs?limit=1000`);
+    const page = (await response.json()) as HistoryPage;
+    expect(page.entries.map((entry) => entry.seq)).toEqual(range(LINES, (seq) => seq > LINES - 1000));
+    expect(page).toMatchObject({ hasMore: true, next: `${stream}:${LINES - 999}` });
+  });
+});
