@@ -7,13 +7,21 @@ import type { ReadPage, ReadQuery, StoreBounds, StoredEntry } from './log-store.
  * passed it stops with `hasMore` and a `resume` position instead of scanning on.
  */
 export interface ScanBudget {
-  /** Seqs examined per synchronous step. Defaults to 4,096 (a few ms of `q` matching). */
+  /** Most seqs examined per synchronous step. Defaults to 4,096. */
   chunkRows?: number;
+  /**
+   * Target time of one synchronous step, in ms: the window shrinks when a step took longer (a costly
+   * `q` match) and grows back to `chunkRows` when steps are cheap. Every concurrent scan runs a step
+   * per turn of the event loop, so this bounds what each one adds to that turn. Defaults to 4 ms.
+   */
+  stepMs?: number;
   /** Wall time after which the read answers what it has, with a cursor to continue. Defaults to 200 ms. */
   maxMs?: number;
 }
 
-export const DEFAULT_SCAN_BUDGET: Required<ScanBudget> = { chunkRows: 4096, maxMs: 200 };
+export const DEFAULT_SCAN_BUDGET: Required<ScanBudget> = { chunkRows: 4096, stepMs: 4, maxMs: 200 };
+/** The smallest window: below it the cost of a step is its SQL, not its rows. */
+const MIN_ROWS = 64;
 
 /** One synchronous step of a scan: the matching entries with `low <= seq <= high`. */
 export interface SeqWindow {
@@ -36,7 +44,7 @@ export function yieldToEventLoop(): Promise<void> {
 /**
  * Reads one page of history as `store.read` promises, window by window over the contiguous retained
  * range `bounds.first..bounds.last`. Every window is followed by a yield, so no single turn of the
- * event loop examines more than `chunkRows` seqs. The page ends early (fewer than `limit` entries,
+ * event loop examines more than `chunkRows` seqs, and windows shrink to take about `stepMs` each. The page ends early (fewer than `limit` entries,
  * `hasMore: true`) when the time budget runs out; `resume` then says how far the scan got, and a read
  * continued from it (`after: resume` forward, `before: resume` backward) misses and repeats nothing.
  * At least one window is read per call, so paging by `resume` always moves on.
@@ -48,7 +56,9 @@ export async function scanPage(
   budget: ScanBudget = {},
 ): Promise<ReadPage> {
   const chunkRows = Math.max(1, budget.chunkRows ?? DEFAULT_SCAN_BUDGET.chunkRows);
+  const stepMs = budget.stepMs ?? DEFAULT_SCAN_BUDGET.stepMs;
   const maxMs = budget.maxMs ?? DEFAULT_SCAN_BUDGET.maxMs;
+  let rows = chunkRows;
   const low = Math.max(bounds.first, (query.after ?? 0) + 1);
   const high = Math.min(bounds.last, (query.before ?? Number.MAX_SAFE_INTEGER) - 1);
   const backward = query.direction === 'backward';
@@ -58,11 +68,13 @@ export async function scanPage(
   let next = backward ? high : low;
   const remaining = () => (backward ? next - low + 1 : high - next + 1);
   while (remaining() > 0) {
-    const size = Math.min(chunkRows, remaining());
+    const size = Math.min(rows, remaining());
+    const stepStarted = performance.now();
     const window: SeqWindow = backward
       ? { low: next - size + 1, high: next, direction: 'backward', limit: query.limit + 1 - found.length }
       : { low: next, high: next + size - 1, direction: 'forward', limit: query.limit + 1 - found.length };
     for (const row of readWindow(window)) found.push(row);
+    rows = nextWindowRows(rows, performance.now() - stepStarted, stepMs, chunkRows);
     if (found.length > query.limit) {
       const page = found.slice(0, query.limit);
       const last = page[page.length - 1] as StoredEntry;
@@ -77,6 +89,14 @@ export async function scanPage(
     await yieldToEventLoop();
   }
   return finish(found, false, backward, undefined);
+}
+
+/** Scales the window so that the next step takes about `stepMs`, within MIN_ROWS..chunkRows. */
+function nextWindowRows(rows: number, tookMs: number, stepMs: number, chunkRows: number): number {
+  const floor = Math.min(MIN_ROWS, chunkRows);
+  if (tookMs > stepMs) return Math.max(floor, Math.floor((rows * stepMs) / tookMs));
+  if (tookMs < stepMs / 2) return Math.min(chunkRows, rows * 2);
+  return rows;
 }
 
 function finish(entries: StoredEntry[], hasMore: boolean, backward: boolean, resume: number | undefined): ReadPage {
