@@ -116,16 +116,20 @@ function streamUntil(query: string, until: number): Promise<number[]> {
         connection.close();
       }
     };
-    const connection = openSse(`${server.url}/api/stream?${query}`, {}, {
-      onEvent: (message) => {
-        if (message.type === 'message') seqs.push((JSON.parse(message.data) as LogEntry).seq);
-        if (message.lastEventId !== '') reached(message.lastEventId);
+    const connection = openSse(
+      `${server.url}/api/stream?${query}`,
+      {},
+      {
+        onEvent: (message) => {
+          if (message.type === 'message') seqs.push((JSON.parse(message.data) as LogEntry).seq);
+          if (message.lastEventId !== '') reached(message.lastEventId);
+        },
+        onIdOnly: reached,
+        onEnd: (error) => {
+          if (!done) reject(error ?? new Error('the stream ended before reaching the end'));
+        },
       },
-      onIdOnly: reached,
-      onEnd: (error) => {
-        if (!done) reject(error ?? new Error('the stream ended before reaching the end'));
-      },
-    });
+    );
   });
 }
 

@@ -1,5 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { checkSeqs, delay, openSse, postLogs, ResumingReader, type SseConnection, spawnServer, tempDir, waitFor } from '@livelog/test-utils';
+import {
+  checkSeqs,
+  delay,
+  openSse,
+  postLogs,
+  ResumingReader,
+  type SseConnection,
+  spawnServer,
+  tempDir,
+  waitFor,
+} from '@livelog/test-utils';
 import { describe, expect, it } from 'vitest';
 
 function rssBytes(pid: number): number {

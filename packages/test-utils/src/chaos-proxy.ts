@@ -118,6 +118,22 @@ export class ChaosProxy {
     for (const pair of this.#pairs) pair.budget = bytes;
   }
 
+  /**
+   * Cuts each open connection with probability `share`, after a random 0..`maxBytes` more bytes
+   * (0: at once). For soak runs, where cutting every reader at once would be a reconnect storm.
+   * Returns how many connections were picked.
+   */
+  cutRandom(share: number, maxBytes = 0): number {
+    let picked = 0;
+    for (const pair of [...this.#pairs]) {
+      if (Math.random() >= share) continue;
+      picked++;
+      if (maxBytes === 0) this.#cut(pair);
+      else pair.budget = Math.floor(Math.random() * maxBytes);
+    }
+    return picked;
+  }
+
   /** New connections are closed at once while true. */
   refuse(on: boolean): void {
     this.#refusing = on;

@@ -35,7 +35,7 @@ describe('EventBoundary', () => {
     expect(tracker.atBoundary).toBe(false);
     tracker.feed(Buffer.from('\n{}\n'));
     expect(tracker.bodyBytes).toBe(12);
-    tracker.feed(Buffer.from(HEAD_CHUNKED + chunk('data: y\n\n') + '0\r\n\r\n'));
+    tracker.feed(Buffer.from(`${HEAD_CHUNKED}${chunk('data: y\n\n')}0\r\n\r\n`));
     expect(tracker.atBoundary).toBe(true);
     expect(tracker.bodyBytes).toBe(21);
   });

@@ -33,9 +33,9 @@ function split(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
 
 const lineEnd = fc.constantFrom('\n', '\r\n', '\r');
 const line = fc.oneof(
-  fc.tuple(fc.constantFrom('data', 'id', 'event', 'retry', 'dat', 'ID', ''), fc.constantFrom(':', ': ', ''), fc.string({ maxLength: 12 })).map(
-    ([field, colon, text]) => `${field}${colon}${text}`,
-  ),
+  fc
+    .tuple(fc.constantFrom('data', 'id', 'event', 'retry', 'dat', 'ID', ''), fc.constantFrom(':', ': ', ''), fc.string({ maxLength: 12 }))
+    .map(([field, colon, text]) => `${field}${colon}${text}`),
   fc.string({ maxLength: 10 }).map((text) => `:${text}`),
   fc.constant(''),
   fc.string({ unit: 'binary', maxLength: 10 }),
@@ -79,14 +79,18 @@ describe('SseDecoder under fuzzing', () => {
 
   it('decodes a well-formed livelog stream to exactly its entries', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(), fc.string({ maxLength: 30 })), { maxLength: 30 }), fc.array(fc.nat(), { maxLength: 10 }), (entries, cuts) => {
-        let text = 'event: hello\ndata: {}\n\n';
-        for (const [seq, msg] of entries) text += `id: s:${seq}\ndata: ${JSON.stringify({ msg })}\n\n: hb\n\n`;
-        const { events } = decodeAll(split(new TextEncoder().encode(text), cuts));
-        expect(events.slice(1).map((event) => [Number(event.lastEventId.slice(2)), (JSON.parse(event.data) as { msg: string }).msg])).toEqual(
-          entries.map(([seq, msg]) => [seq, msg.replace(/\uFFFD/g, '\uFFFD')]),
-        );
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(), fc.string({ maxLength: 30 })), { maxLength: 30 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (entries, cuts) => {
+          let text = 'event: hello\ndata: {}\n\n';
+          for (const [seq, msg] of entries) text += `id: s:${seq}\ndata: ${JSON.stringify({ msg })}\n\n: hb\n\n`;
+          const { events } = decodeAll(split(new TextEncoder().encode(text), cuts));
+          expect(
+            events.slice(1).map((event) => [Number(event.lastEventId.slice(2)), (JSON.parse(event.data) as { msg: string }).msg]),
+          ).toEqual(entries.map(([seq, msg]) => [seq, msg.replace(/\uFFFD/g, '\uFFFD')]));
+        },
+      ),
       { numRuns: RUNS },
     );
   });

@@ -61,9 +61,13 @@ const fieldValue = fc.oneof(
   fc.constant(null),
   fc.jsonValue({ maxDepth: 3 }),
 );
-const record = fc.dictionary(fc.oneof(fc.constantFrom('msg', 'message', 'level', 'time', 'source'), fc.string({ maxLength: 8 })), fieldValue, {
-  maxKeys: 6,
-});
+const record = fc.dictionary(
+  fc.oneof(fc.constantFrom('msg', 'message', 'level', 'time', 'source'), fc.string({ maxLength: 8 })),
+  fieldValue,
+  {
+    maxKeys: 6,
+  },
+);
 /** A line of an NDJSON body: mostly records, sometimes anything JSON or not. */
 const ndjsonLine = fc.oneof(
   { weight: 6, arbitrary: record.map((value) => JSON.stringify(value)) },
@@ -114,7 +118,13 @@ describe('parseBody under fuzzing', () => {
   it('text: lines with levels, timestamps, traces, JSON and control characters', () => {
     const line = fc.oneof(
       fc.string({ maxLength: 80 }),
-      fc.constantFrom('[ERROR] boom', 'level=warn disk', '2024-05-01T12:00:00Z started', '    at f (file.js:1:2)', 'Traceback (most recent call last):'),
+      fc.constantFrom(
+        '[ERROR] boom',
+        'level=warn disk',
+        '2024-05-01T12:00:00Z started',
+        '    at f (file.js:1:2)',
+        'Traceback (most recent call last):',
+      ),
       ndjsonLine,
       fc.string({ unit: 'binary', maxLength: 40 }),
     );

@@ -44,17 +44,20 @@ async function pageThrough(
 describe('scanPage', () => {
   const matchesEvery = (n: number) => (seq: number) => seq % n === 0;
 
-  it.each(['forward', 'backward'] as const)('pages %s by resume to every match exactly once, even when the budget cuts pages short', async (direction) => {
-    const store = fakeStore(101, 20_000, matchesEvery(97));
-    const expected = Array.from({ length: 20_000 }, (_, i) => i + 1).filter((seq) => seq >= 101 && seq % 97 === 0);
-    if (direction === 'backward') expected.reverse();
-    // maxMs 0: every read stops after its first window, the worst case of a busy server.
-    const cut = await pageThrough(store, direction, 7, { chunkRows: 500, maxMs: 0 });
-    expect(cut.seqs).toEqual(expected);
-    expect(cut.pages).toBeGreaterThanOrEqual(Math.ceil(19_900 / 500));
-    const whole = await pageThrough(fakeStore(101, 20_000, matchesEvery(97)), direction, 7, { chunkRows: 500, maxMs: 60_000 });
-    expect(whole.seqs).toEqual(expected);
-  });
+  it.each(['forward', 'backward'] as const)(
+    'pages %s by resume to every match exactly once, even when the budget cuts pages short',
+    async (direction) => {
+      const store = fakeStore(101, 20_000, matchesEvery(97));
+      const expected = Array.from({ length: 20_000 }, (_, i) => i + 1).filter((seq) => seq >= 101 && seq % 97 === 0);
+      if (direction === 'backward') expected.reverse();
+      // maxMs 0: every read stops after its first window, the worst case of a busy server.
+      const cut = await pageThrough(store, direction, 7, { chunkRows: 500, maxMs: 0 });
+      expect(cut.seqs).toEqual(expected);
+      expect(cut.pages).toBeGreaterThanOrEqual(Math.ceil(19_900 / 500));
+      const whole = await pageThrough(fakeStore(101, 20_000, matchesEvery(97)), direction, 7, { chunkRows: 500, maxMs: 60_000 });
+      expect(whole.seqs).toEqual(expected);
+    },
+  );
 
   it('never examines more than chunkRows seqs in one step, and yields to the event loop between steps', async () => {
     const store = fakeStore(1, 50_000, () => false);

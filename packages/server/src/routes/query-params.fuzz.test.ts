@@ -22,7 +22,11 @@ const value = fc.oneof(
 const query = fc
   .array(fc.tuple(fc.constantFrom(...NAMES), value), { maxLength: 6 })
   .map((pairs) => pairs.map(([name, text]) => `${name}=${encodeURIComponent(text)}`).join('&'));
-const rawQuery = fc.oneof(query, fc.string({ maxLength: 60 }), query.map((text) => `${text}&%zz=%`));
+const rawQuery = fc.oneof(
+  query,
+  fc.string({ maxLength: 60 }),
+  query.map((text) => `${text}&%zz=%`),
+);
 
 /** Runs `parse`; a refusal must be a coded LivelogError with a 4xx status. */
 function accepted<T>(parse: () => T): T | undefined {
