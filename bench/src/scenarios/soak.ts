@@ -103,7 +103,7 @@ export async function soakScenario(ctx: BenchContext): Promise<SoakResult> {
     return {
       rows: [
         {
-          scenario: `6. soak (${readerCount.toLocaleString('en-US')} readers, ${rate}/s, ${Math.round(seconds)} s, ${cuts.total} cuts)`,
+          scenario: `7. soak (${readerCount.toLocaleString('en-US')} readers, ${rate}/s, ${Math.round(seconds)} s, ${cuts.total} cuts)`,
           livelog: `RSS ${rssSlope >= 0 ? '+' : ''}${rssSlope.toFixed(2)} MB/min`,
           ceiling: '',
           ratio: '',
