@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { SqliteStore } from '@livelog/core';
 import type { HistoryPage, LogEntry } from '@livelog/protocol';
 import { openSse, type SpawnedServer, spawnServer, tempDir } from '@livelog/test-utils';
@@ -40,7 +41,12 @@ beforeAll(async () => {
     await store.append(batch);
   }
   await store.close();
-  server = await spawnServer({ dataDir: dir.path, logLevel: 'warn' });
+  server = await spawnServer({
+    dataDir: dir.path,
+    logLevel: 'warn',
+    nodeArgs: ['--import', new URL('./fixtures/loop-block-probe.mjs', import.meta.url).href],
+    ipc: true,
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -73,6 +79,27 @@ function sampleHealth(url: string): { stop: () => Promise<number[]> } {
       return latencies;
     },
   };
+}
+
+function rssMb(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? 0) / 1024;
+}
+
+/**
+ * The most CPU the server process used between two turns of its event loop since the last call, and
+ * the longest wall time between them (see fixtures/loop-block-probe.mjs).
+ */
+function maxBlock(): Promise<{ cpuMs: number; wallMs: number }> {
+  return new Promise((resolve) => {
+    const onMessage = (message: { type?: string; cpuMs: number; wallMs: number }) => {
+      if (message.type !== 'max-block') return;
+      server.child.off('message', onMessage);
+      resolve(message);
+    };
+    server.child.on('message', onMessage);
+    server.child.send({ type: 'max-block' });
+  });
 }
 
 /** The server's own `livelog_nodejs_eventloop_lag_max_seconds` since the previous scrape, in ms. */
@@ -140,6 +167,12 @@ describe('bounded reads on a 300k-line store', () => {
     // Scraping resets the server's event-loop delay histogram (prom-client): the next scrape's max
     // is the longest the loop was blocked while the requests below ran.
     await loopLagMaxMs();
+    await maxBlock();
+    const rssBefore = rssMb(server.child.pid as number);
+    let rssPeak = rssBefore;
+    const rssTimer = setInterval(() => {
+      rssPeak = Math.max(rssPeak, rssMb(server.child.pid as number));
+    }, 20);
     const sampler = sampleHealth(server.url);
     const [nomatch, needles, needlesBack, tail, catchUp] = await Promise.all([
       pageAll('q=nomatch&limit=100', 'before', ''),
@@ -150,6 +183,8 @@ describe('bounded reads on a 300k-line store', () => {
     ]);
     const latencies = await sampler.stop();
     const blockedMs = await loopLagMaxMs();
+    const block = await maxBlock();
+    clearInterval(rssTimer);
 
     expect(nomatch.seqs).toEqual([]);
     const expectedNeedles = range(LINES, hasNeedle);
@@ -163,11 +198,14 @@ describe('bounded reads on a 300k-line store', () => {
     const max = latencies[latencies.length - 1] as number;
     console.log(
       `bounded reads: ${latencies.length} /healthz samples, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms; ` +
-        `server event-loop delay max ${blockedMs.toFixed(1)} ms; ` +
+        `server event-loop delay max ${blockedMs.toFixed(1)} ms; most CPU in one loop turn ${block.cpuMs.toFixed(1)} ms ` +
+        `(longest turn ${block.wallMs.toFixed(1)} ms wall); RSS +${(rssPeak - rssBefore).toFixed(0)} MB; ` +
         `q=nomatch took ${nomatch.pages} pages`,
     );
     expect(latencies.length).toBeGreaterThan(20);
     expect(p99).toBeLessThanOrEqual(50);
+    // The filtered tail once read every match at once (+160 MB); counted back page by page it holds one page.
+    expect(rssPeak - rssBefore).toBeLessThan(80);
   }, 60_000);
 
   it('refuses nothing it used to accept and keeps the first page of an unfiltered read whole', async () => {

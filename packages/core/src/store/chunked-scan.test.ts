@@ -70,10 +70,38 @@ describe('scanPage', () => {
     const page = await scanPage({ limit: 10, filter: { q: 'nomatch' } }, store.bounds, store.read, { chunkRows: 1000, maxMs: 60_000 });
     immediates = 1_000_000;
     expect(page).toEqual({ entries: [], hasMore: false });
-    expect(store.windows).toHaveLength(50);
-    for (const window of store.windows) expect(window.high - window.low + 1).toBeLessThanOrEqual(1000);
+    // Every seq examined once, in windows of at most chunkRows (fewer when a step ran slow).
+    const sizes = store.windows.map((window) => window.high - window.low + 1);
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(50_000);
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(1000);
+    expect(store.windows.length).toBeGreaterThanOrEqual(50);
     // Other callbacks ran between the steps: one per window at least.
-    expect(immediates).toBeGreaterThanOrEqual(49);
+    expect(immediates).toBeGreaterThanOrEqual(store.windows.length - 1);
+  });
+
+  it('runs one step per turn of the event loop, however many scans run at once', async () => {
+    let turn = 0;
+    let ticking = true;
+    const tick = (): void => {
+      turn++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const stepTurns: number[] = [];
+    const scans = Array.from({ length: 4 }, () => {
+      const store = fakeStore(1, 20_000, () => false);
+      const read: WindowReader = (window) => {
+        stepTurns.push(turn);
+        return store.read(window);
+      };
+      return scanPage({ limit: 10, filter: { level: 'error' } }, store.bounds, read, { chunkRows: 1000, maxMs: 60_000 });
+    });
+    await Promise.all(scans);
+    ticking = false;
+    expect(stepTurns.length).toBeGreaterThanOrEqual(80);
+    // The first step of each scan runs when it is called; every later one waits for a turn of its own.
+    const later = stepTurns.slice(4);
+    expect(new Set(later).size).toBe(later.length);
   });
 
   it('answers a full page with hasMore and the edge as resume, like an unbounded read', async () => {

@@ -1,3 +1,4 @@
+import { isEmptyFilter } from '../entry/entry-filter.js';
 import type { ReadPage, ReadQuery, StoreBounds, StoredEntry } from './log-store.js';
 
 /**
@@ -22,6 +23,8 @@ export interface ScanBudget {
 export const DEFAULT_SCAN_BUDGET: Required<ScanBudget> = { chunkRows: 4096, stepMs: 4, maxMs: 200 };
 /** The smallest window: below it the cost of a step is its SQL, not its rows. */
 const MIN_ROWS = 64;
+/** The first window of a read; later ones double while steps stay under half of `stepMs`. */
+const FIRST_ROWS = 256;
 
 /** One synchronous step of a scan: the matching entries with `low <= seq <= high`. */
 export interface SeqWindow {
@@ -36,9 +39,32 @@ export interface SeqWindow {
 /** Reads one window of the retained range, filtered as the query asks, in `direction` order. */
 export type WindowReader = (window: SeqWindow) => StoredEntry[];
 
-/** Lets pending I/O (other requests, `/healthz`) run before the next window. */
+/** Continuations of bounded work waiting for their turn of the event loop, oldest first. */
+const waiting: (() => void)[] = [];
+let releasing = false;
+
+/**
+ * Lets pending I/O (other requests, `/healthz`) run before the caller's next step, and lets at most
+ * one waiting step run per turn of the event loop, however many scans and catch-ups are under way.
+ * With a plain setImmediate each, N concurrent scans would each run a step in the same turn, and a
+ * turn would take N steps. Shared by the whole process on purpose: the event loop is too.
+ */
 export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    if (!releasing) {
+      releasing = true;
+      setImmediate(releaseOne);
+    }
+  });
+}
+
+function releaseOne(): void {
+  const next = waiting.shift();
+  // Scheduled from within the check phase, the next release falls in the next turn of the loop.
+  if (waiting.length > 0) setImmediate(releaseOne);
+  else releasing = false;
+  next?.();
 }
 
 /**
@@ -58,7 +84,9 @@ export async function scanPage(
   const chunkRows = Math.max(1, budget.chunkRows ?? DEFAULT_SCAN_BUDGET.chunkRows);
   const stepMs = budget.stepMs ?? DEFAULT_SCAN_BUDGET.stepMs;
   const maxMs = budget.maxMs ?? DEFAULT_SCAN_BUDGET.maxMs;
-  let rows = chunkRows;
+  // Start small when filtering: the cost of a row is unknown until a step is timed (a `q` match can
+  // cost 5 µs a row). Without a filter every row matches, so one window of the page's size is cheap.
+  let rows = isEmptyFilter(query.filter) ? Math.min(chunkRows, Math.max(FIRST_ROWS, query.limit + 1)) : Math.min(chunkRows, FIRST_ROWS);
   const low = Math.max(bounds.first, (query.after ?? 0) + 1);
   const high = Math.min(bounds.last, (query.before ?? Number.MAX_SAFE_INTEGER) - 1);
   const backward = query.direction === 'backward';
