@@ -9,8 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * store, `GET /api/logs?q=nomatch` scanned everything in one synchronous call (~0.5 s with /healthz
  * stalled), `/api/stream?tail=10000000&level=…` read every matching row at once (1.5 s, +160 MB), and a
  * filtered stream catch-up ran page after page without yielding. Against a real server process, while
- * those requests run, /healthz is sampled every 10 ms and its p99 must stay within 50 ms; the answers
- * must also be right: following `next` from page to page yields every match exactly once.
+ * those requests run, /healthz is sampled every 10 ms, and the answers must be right: following `next`
+ * from page to page yields every match exactly once.
+ *
+ * What is asserted at 50 ms is the most CPU the server used in one turn of its event loop, measured
+ * inside it (fixtures/loop-block-probe.mjs): /healthz p99 and prom-client's loop delay are wall time,
+ * which on the shared 2-core machine (load 7-9) moved between 12 and 110 ms from run to run with the
+ * same code, while CPU per turn stayed at 10-14 ms. /healthz p99 keeps a loose bound (500 ms; before
+ * the fix it was 4.5 s) and is printed.
  */
 const LINES = 300_000;
 const isError = (seq: number) => seq % 1000 === 0;
@@ -203,7 +209,8 @@ describe('bounded reads on a 300k-line store', () => {
         `q=nomatch took ${nomatch.pages} pages`,
     );
     expect(latencies.length).toBeGreaterThan(20);
-    expect(p99).toBeLessThanOrEqual(50);
+    expect(block.cpuMs).toBeLessThanOrEqual(50);
+    expect(p99).toBeLessThanOrEqual(500);
     // The filtered tail once read every match at once (+160 MB); counted back page by page it holds one page.
     expect(rssPeak - rssBefore).toBeLessThan(80);
   }, 60_000);
