@@ -166,6 +166,28 @@ function streamUntil(query: string, until: number): Promise<number[]> {
   });
 }
 
+/** Opens a stream and resolves with the id of its hello (where it starts), then closes it. */
+function helloOf(query: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const connection = openSse(
+      `${server.url}/api/stream?${query}`,
+      {},
+      {
+        onEvent: (message) => {
+          if (message.type !== 'hello' || done) return;
+          done = true;
+          resolve(message.lastEventId);
+          connection.close();
+        },
+        onEnd: (error) => {
+          if (!done) reject(error ?? new Error('the stream ended before its hello'));
+        },
+      },
+    );
+  });
+}
+
 const range = (count: number, keep: (seq: number) => boolean) => Array.from({ length: count }, (_, i) => i + 1).filter(keep);
 
 describe('bounded reads on a 300k-line store', () => {
@@ -180,12 +202,14 @@ describe('bounded reads on a 300k-line store', () => {
       rssPeak = Math.max(rssPeak, rssMb(server.child.pid as number));
     }, 20);
     const sampler = sampleHealth(server.url);
-    const [nomatch, needles, needlesBack, tail, catchUp] = await Promise.all([
+    const [nomatch, needles, needlesBack, tail, catchUp, wholeTail] = await Promise.all([
       pageAll('q=nomatch&limit=100', 'before', ''),
       pageAll('q=needle&limit=50', 'after', '&from=start'),
       pageAll('q=needle&limit=50', 'before', ''),
       streamUntil('tail=10000000&level=error', LINES),
       streamUntil('from=start&q=nomatch', LINES),
+      // Every line matches: the start is found by counting back 300k matches, a page at a time.
+      helloOf('tail=10000000&level=info'),
     ]);
     const latencies = await sampler.stop();
     const blockedMs = await loopLagMaxMs();
@@ -198,6 +222,7 @@ describe('bounded reads on a 300k-line store', () => {
     expect(needlesBack.seqs).toEqual([...expectedNeedles].reverse());
     expect(tail).toEqual(range(LINES, isError));
     expect(catchUp).toEqual([]);
+    expect(wholeTail).toBe(`${stream}:0`);
 
     latencies.sort((a, b) => a - b);
     const p99 = latencies[Math.floor(latencies.length * 0.99)] as number;
