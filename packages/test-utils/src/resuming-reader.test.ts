@@ -34,17 +34,19 @@ async function scriptedServer(plan: (after: number) => number[], paceMs?: number
       response.end(frames.join(''));
       return;
     }
-    // One write per event, spaced out: a cut set up after connecting lands while events flow.
+    // One write per event, spaced out: a cut set up after connecting lands while events flow. The
+    // response then stays open, so the only reconnects are the ones the test causes.
     const timer = setInterval(() => {
       const frame = frames.shift();
-      if (frame === undefined || response.destroyed) {
-        clearInterval(timer);
-        response.end();
-      } else response.write(frame);
+      if (frame === undefined || response.destroyed) clearInterval(timer);
+      else response.write(frame);
     }, paceMs);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => new Promise((resolve) => server.close(resolve)));
+  closers.push(() => {
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(resolve));
+  });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
   return `http://127.0.0.1:${address.port}/api/stream`;
