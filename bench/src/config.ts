@@ -36,11 +36,17 @@ export interface BenchConfig {
   serverNodeArgs: string[];
   /** Run the livelog server with `--cpu-prof`, profiles in `bench/profiles/`. */
   cpuProf: boolean;
-  /** Scenarios to run (default all): ingest, fanout, replay, latency, memory, inputs. */
+  /** Soak (only when asked for): readers, entries/s, seconds (`LIVELOG_SOAK_SECONDS`, default 30 min). */
+  soakReaders: number;
+  soakRate: number;
+  soakSeconds: number;
+  /** Scenarios to run (default all but soak): ingest, fanout, replay, latency, memory, inputs, soak. */
   only: Set<string>;
 }
 
 const ALL = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs'];
+/** Scenarios run only when LIVELOG_BENCH_ONLY names them: the soak takes 30 minutes by default. */
+const ON_REQUEST = ['soak'];
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   const scale = positive(env.LIVELOG_BENCH_SCALE, 1, 'LIVELOG_BENCH_SCALE');
@@ -52,8 +58,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   // fan-out from the ring and not catch-up from SQLite; one reader gets more, to outlast start-up.
   const fanoutEntries = fanoutReaders.map((readers) => Math.max(1000, Math.round((readers === 1 ? 100_000 : 10_000) * scale)));
   const only = new Set((env.LIVELOG_BENCH_ONLY ?? ALL.join(',')).split(',').map((name) => name.trim()));
+  const known = [...ALL, ...ON_REQUEST];
   for (const name of only)
-    if (!ALL.includes(name)) throw new Error(`LIVELOG_BENCH_ONLY: unknown scenario ${name} (known: ${ALL.join(', ')})`);
+    if (!known.includes(name)) throw new Error(`LIVELOG_BENCH_ONLY: unknown scenario ${name} (known: ${known.join(', ')})`);
   return {
     scale,
     ingestBatches: count('LIVELOG_BENCH_INGEST_BATCHES', 500, 8),
@@ -74,6 +81,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     readerProcs: Math.round(positive(env.LIVELOG_BENCH_READER_PROCS, 2, 'LIVELOG_BENCH_READER_PROCS')),
     serverNodeArgs: (env.LIVELOG_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
     cpuProf: env.LIVELOG_BENCH_CPU_PROF === '1',
+    soakReaders: Math.round(positive(env.LIVELOG_SOAK_READERS, 2000, 'LIVELOG_SOAK_READERS')),
+    soakRate: Math.round(positive(env.LIVELOG_SOAK_RATE, 1000, 'LIVELOG_SOAK_RATE')),
+    soakSeconds: positive(env.LIVELOG_SOAK_SECONDS, 1800, 'LIVELOG_SOAK_SECONDS'),
     only,
   };
 }

@@ -29,7 +29,8 @@ export type { HistoryPage } from '@livelog/protocol';
  * `LIVELOG_ERR_CURSOR_FOREIGN`) for an id of another stream, 401/403 for auth.
  * @example
  * let page = await fetchHistory({ url, before: oldest.id, limit: 200 });
- * while (page.hasMore) page = await fetchHistory({ url, before: page.entries[0].id, limit: 200 });
+ * // `next`: a page can stop short (even empty) when the server's scan budget for one request runs out.
+ * while (page.hasMore && page.next) page = await fetchHistory({ url, before: page.next, limit: 200 });
  */
 export async function fetchHistory(options: FetchHistoryOptions): Promise<HistoryPage> {
   const params = new URLSearchParams();

@@ -26,6 +26,14 @@ export { RetentionPruner, type RetentionPrunerOptions } from './retention/retent
 export { encodeComment, encodeEntryFrame, encodeEvent, encodeIdOnly, type SseEvent } from './sse/encode-event.js';
 export type { SseSink } from './sse/sse-sink.js';
 export { AppendListeners } from './store/append-listeners.js';
+export {
+  DEFAULT_SCAN_BUDGET,
+  type ScanBudget,
+  type SeqWindow,
+  scanPage,
+  type WindowReader,
+  yieldToEventLoop,
+} from './store/chunked-scan.js';
 export { checkSameBody, digestBody, IDEMPOTENCY_TTL_MS } from './store/idempotency.js';
 export { type IdentityChangingStore, type IdentityListener, isIdentityChanging } from './store/identity-changing-store.js';
 export type {
@@ -41,7 +49,7 @@ export type {
   StoreBounds,
   StoredEntry,
 } from './store/log-store.js';
-export { isHealthChecked } from './store/log-store.js';
+export { isHealthChecked, resumeOf } from './store/log-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.js';
 export { createStoreFromUrl, type StoreProvider } from './store/store-provider.js';

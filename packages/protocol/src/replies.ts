@@ -7,8 +7,16 @@ import type { LogEntry } from './entry.js';
 export interface HistoryPage {
   /** Always ascending by seq, whichever direction was asked. */
   entries: LogEntry[];
-  /** Whether another page exists in the direction asked. */
+  /**
+   * Whether another page may exist in the direction asked. A page can hold fewer than `limit`
+   * entries, even none, with `hasMore` true: the server bounds the work of one request.
+   */
   hasMore: boolean;
+  /**
+   * Set when `hasMore`: the id to continue from, as `after` when paging forward or `before` when
+   * paging back. Always use it rather than the first or last entry's id.
+   */
+  next?: string;
 }
 
 /** One source the server has stored entries from: an item of `GET /api/sources`. */

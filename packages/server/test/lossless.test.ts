@@ -1,5 +1,6 @@
 import {
   ChaosProxy,
+  type CutRecord,
   delay,
   ingest,
   ndjson,
@@ -17,17 +18,24 @@ import { describe, expect, it } from 'vitest';
  * keep arriving in concurrent batches, sees every seq exactly once and in order.
  */
 describe('lossless delivery', () => {
-  it('survives 250 random cuts (some mid-event) while 100,000 entries arrive in concurrent batches', async () => {
+  // Regression (issue 11): most of the old test's 250 cuts could hit an idle, caught-up reader, and
+  // nothing counted them. The proxy now reports, per cut, whether bytes were in flight and whether it
+  // split an event; cuts are counted only while the writers run, and both counts are asserted.
+  it('survives 200+ cuts while entries flow, 30%+ of them mid-event, with every seq once and in order', async () => {
     const dir = await tempDir();
     const server = await spawnServer({ dataDir: dir.path, args: ['--log-level', 'warn', '--ring-entries', '2000'] });
     const proxy = await ChaosProxy.start({ port: server.port });
-    const total = 100_000;
+    const minTotal = 60_000;
+    const maxTotal = 400_000;
+    const wantedCuts = 220;
     const reader = new ResumingReader({ url: proxy.url('/api/stream?from=start'), pauseMs: () => Math.random() * 25 }).start();
+    // Cuts made while bytes flow, from the proxy's own records.
+    const underLoad = () => proxy.cutRecords.filter((cut) => cut.inFlight);
     try {
       let sent = 0;
       const writer = async (): Promise<void> => {
-        while (sent < total) {
-          const size = Math.min(total - sent, 1 + Math.floor(Math.random() * 400));
+        while (sent < maxTotal && (sent < minTotal || underLoad().length < wantedCuts)) {
+          const size = 1 + Math.floor(Math.random() * 400);
           sent += size;
           const reply = await postLogs(server.url, ndjson(size, 'chaos'));
           expect(reply.status).toBe(200);
@@ -35,27 +43,38 @@ describe('lossless delivery', () => {
           await delay(Math.random() * 12);
         }
       };
-      const writers = Promise.all([writer(), writer(), writer(), writer()]);
-      let cutting = true;
+      let writing = true;
+      let cuts: CutRecord[] = [];
+      const writers = Promise.all([writer(), writer(), writer(), writer()]).finally(() => {
+        writing = false;
+        cuts = underLoad();
+      });
       const cutter = (async () => {
-        while (cutting) {
+        while (writing) {
           await delay(5 + Math.random() * 30);
-          if (Math.random() < 0.3) proxy.cutAllAfter(Math.floor(Math.random() * 600));
+          // Mostly "after N bytes": those land inside an event whenever bytes flow.
+          if (Math.random() < 0.75) proxy.cutAllAfter(1 + Math.floor(Math.random() * 600));
           else proxy.cutAll();
         }
       })();
       await writers;
-      await waitFor(() => proxy.cuts >= 250, { timeoutMs: 60_000, what: '250 cuts' });
-      cutting = false;
       await cutter;
+      // Only cuts made while the writers ran count (taken when they finished).
+      const midEvent = cuts.filter((cut) => cut.midEvent).length;
+      const total = sent;
       await waitFor(() => reader.lastSeq === total, { timeoutMs: 60_000, what: `reader at ${total}` });
       expect(reader.check(total)).toEqual({ missing: 0, duplicates: 0, reordered: 0, extra: 0 });
       expect(reader.seqs).toHaveLength(total);
       expect(reader.gaps).toEqual([]);
       expect(reader.resets).toEqual([]);
+      expect(cuts.length).toBeGreaterThanOrEqual(200);
+      expect(midEvent / cuts.length).toBeGreaterThanOrEqual(0.3);
       // Every cut made the reader reconnect and resume (the last reconnect may still be on its way).
       await waitFor(() => reader.connections > proxy.cuts, { what: 'a reconnect after every cut' });
-      console.info(`chaos: ${total} entries, ${proxy.cuts} cuts, ${reader.connections} connections, 0 lost/duplicated/reordered`);
+      console.info(
+        `chaos: ${total} entries, ${proxy.cuts} cuts, ${cuts.length} while bytes flowed, ${midEvent} mid-event, ` +
+          `${reader.connections} connections, 0 lost/duplicated/reordered`,
+      );
     } finally {
       reader.stop();
       await proxy.close();

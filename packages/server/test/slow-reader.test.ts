@@ -1,5 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { delay, openSse, postLogs, ResumingReader, type SseConnection, spawnServer, tempDir, waitFor } from '@livelog/test-utils';
+import {
+  checkSeqs,
+  delay,
+  openSse,
+  postLogs,
+  ResumingReader,
+  type SseConnection,
+  spawnServer,
+  tempDir,
+  waitFor,
+} from '@livelog/test-utils';
 import { describe, expect, it } from 'vitest';
 
 function rssBytes(pid: number): number {
@@ -7,19 +17,35 @@ function rssBytes(pid: number): number {
   return Number(match?.[1] ?? 0) * 1024;
 }
 
-/** A raw SSE connection that only counts entries and keeps the last event id, so it can be paused. */
-function countingReader(url: string): { connection: SseConnection; count: number; lastEventId: string; ended: boolean } {
-  const reader = { connection: undefined as unknown as SseConnection, count: 0, lastEventId: '', ended: false };
+/**
+ * A raw SSE connection that keeps the seq of each entry and the last event id, so it can be paused.
+ * `endError` is set when the connection ends, so a test can fail on a disconnect it does not expect.
+ */
+function recordingReader(url: string): {
+  connection: SseConnection;
+  seqs: number[];
+  lastEventId: string;
+  ended: boolean;
+  endError: Error | undefined;
+} {
+  const reader = {
+    connection: undefined as unknown as SseConnection,
+    seqs: [] as number[],
+    lastEventId: '',
+    ended: false,
+    endError: undefined as Error | undefined,
+  };
   reader.connection = openSse(
     url,
     {},
     {
       onEvent: (message) => {
         reader.lastEventId = message.lastEventId;
-        if (message.type === 'message') reader.count++;
+        if (message.type === 'message') reader.seqs.push((JSON.parse(message.data) as { seq: number }).seq);
       },
-      onEnd: () => {
+      onEnd: (error) => {
         reader.ended = true;
+        reader.endError = error;
       },
     },
   );
@@ -45,7 +71,7 @@ describe('slow reader', () => {
       for (let i = 0; i < 2000; i++) body += `{"msg":"slow ${from + i} ${filler}"}\n`;
       return body;
     };
-    const raw = countingReader(`${server.url}/api/stream?from=start`);
+    const raw = recordingReader(`${server.url}/api/stream?from=start`);
     const { connection } = raw;
     const warmup = 100_000;
     const total = warmup + 200_000;
@@ -53,7 +79,8 @@ describe('slow reader', () => {
       // Ingest alone grows the heap to a plateau (GC heuristics, SQLite's cache); reach it first, so the
       // measurement below shows what the slow reader costs.
       for (let from = 0; from < warmup; from += 2000) await postLogs(server.url, batch(from));
-      await waitFor(() => raw.count === warmup, { timeoutMs: 30_000 });
+      await waitFor(() => raw.seqs.length === warmup || raw.ended, { timeoutMs: 30_000 });
+      expect(raw.ended, `disconnected during warm-up: ${raw.endError?.message ?? 'clean end'}`).toBe(false);
       const baseline = rssBytes(pid);
       connection.pause();
       let peak = baseline;
@@ -68,15 +95,12 @@ describe('slow reader', () => {
       // The frames the reader has not taken would fill about 90 MB if the server queued them.
       expect(peak - baseline).toBeLessThan(frames / 2);
       connection.resume();
-      await waitFor(() => raw.count === total || raw.ended, { timeoutMs: 60_000, what: 'all entries after resuming' });
-      if (raw.ended && raw.count < total) {
-        // Disconnected (it should not be, with a 60 s stall limit): the cursor still finishes the job.
-        const resumed = new ResumingReader({ url: `${server.url}/api/stream`, headers: { 'last-event-id': raw.lastEventId } }).start();
-        await waitFor(() => resumed.lastSeq === total, { timeoutMs: 60_000 });
-        resumed.stop();
-        raw.count += resumed.seqs.length;
-      }
-      expect(raw.count).toBe(total);
+      await waitFor(() => raw.seqs.length >= total || raw.ended, { timeoutMs: 60_000, what: 'all entries after resuming' });
+      // With a 60 s stall limit the server has no reason to drop this reader: a disconnect is a failure.
+      expect(raw.ended, `unexpected disconnect after ${raw.seqs.length} entries: ${raw.endError?.message ?? 'clean end'}`).toBe(false);
+      // Every seq once and in order, not a count.
+      expect(checkSeqs(raw.seqs, total)).toEqual({ missing: 0, duplicates: 0, reordered: 0, extra: 0 });
+      expect(raw.seqs).toHaveLength(total);
       expect(raw.lastEventId.endsWith(`:${total}`)).toBe(true);
     } finally {
       connection.close();
@@ -89,7 +113,7 @@ describe('slow reader', () => {
     const dir = await tempDir();
     const server = await spawnServer({ dataDir: dir.path, args: ['--log-level', 'warn', '--stall-timeout', '300ms'] });
     const filler = 'y'.repeat(1000);
-    const raw = countingReader(`${server.url}/api/stream?from=start`);
+    const raw = recordingReader(`${server.url}/api/stream?from=start`);
     const { connection } = raw;
     try {
       await waitFor(() => raw.lastEventId !== '');
@@ -106,8 +130,9 @@ describe('slow reader', () => {
       const resumed = new ResumingReader({ url: `${server.url}/api/stream`, headers: { 'last-event-id': raw.lastEventId } }).start();
       await waitFor(() => resumed.lastSeq === 10_000, { timeoutMs: 20_000 });
       resumed.stop();
-      expect(raw.count + resumed.seqs.length).toBe(10_000);
-      expect(resumed.seqs[0]).toBe(raw.count + 1);
+      // The disconnect was the one expected (a stall), and across it every seq came once, in order.
+      expect(checkSeqs([...raw.seqs, ...resumed.seqs], 10_000)).toEqual({ missing: 0, duplicates: 0, reordered: 0, extra: 0 });
+      expect(resumed.seqs[0]).toBe(raw.seqs.length + 1);
     } finally {
       connection.close();
       await server.kill();

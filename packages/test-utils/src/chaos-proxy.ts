@@ -1,11 +1,47 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { EventBoundary } from './event-boundary.js';
 
 interface Pair {
   client: Socket;
   upstream: Socket;
   /** Bytes still allowed from upstream to client before the pair is cut; undefined: no limit. */
   budget: number | undefined;
+  /** Bytes let through to the client so far. */
+  forwarded: number;
+  /** Where the bytes let through stand in the response: inside an SSE event or between two. */
+  boundary: EventBoundary;
+  /** When bytes last came from upstream (performance.now()), 0 for never. */
+  lastDataAt: number;
 }
+
+/**
+ * What the proxy saw when it cut one connection, so a loss test can assert that its cuts hit
+ * entries in flight and not only idle, caught-up readers.
+ */
+export interface CutRecord {
+  /** Bytes the client got from upstream on this connection before the cut. */
+  forwarded: number;
+  /** Bytes that had arrived from upstream and were thrown away by the cut. */
+  dropped: number;
+  /**
+   * The cut fell inside an SSE event: the response body let through does not end with the blank
+   * line that ends an event (HTTP chunk framing aside), so the client holds half an event it must
+   * discard.
+   */
+  midEvent: boolean;
+  /** Bytes were thrown away, or upstream sent bytes within `flowWindowMs` before the cut. */
+  inFlight: boolean;
+}
+
+/** Totals of the cuts so far. */
+export interface CutStats {
+  total: number;
+  midEvent: number;
+  inFlight: number;
+}
+
+/** Upstream data this recent counts as flowing (see CutRecord.inFlight). */
+const FLOW_WINDOW_MS = 100;
 
 /**
  * A fault-injecting TCP proxy on 127.0.0.1 for loss tests: it can cut every connection at once, cut
@@ -22,6 +58,8 @@ export class ChaosProxy {
   accepted = 0;
   /** Connections cut by the proxy so far. */
   cuts = 0;
+  /** One record per cut, in order (see cutStats). */
+  readonly cutRecords: CutRecord[] = [];
 
   private constructor(server: Server, target: { host: string; port: number }) {
     this.#server = server;
@@ -48,6 +86,16 @@ export class ChaosProxy {
     return `http://127.0.0.1:${this.port}${path}`;
   }
 
+  /** How many cuts so far fell mid-event and while bytes were in flight. */
+  cutStats(since = 0): CutStats {
+    const records = this.cutRecords.slice(since);
+    return {
+      total: records.length,
+      midEvent: records.filter((record) => record.midEvent).length,
+      inFlight: records.filter((record) => record.inFlight).length,
+    };
+  }
+
   /** Connections open now. */
   get open(): number {
     return this.#pairs.size;
@@ -68,6 +116,22 @@ export class ChaosProxy {
   /** Lets `bytes` more bytes through to each client, then cuts its connection wherever that falls. */
   cutAllAfter(bytes: number): void {
     for (const pair of this.#pairs) pair.budget = bytes;
+  }
+
+  /**
+   * Cuts each open connection with probability `share`, after a random 0..`maxBytes` more bytes
+   * (0: at once). For soak runs, where cutting every reader at once would be a reconnect storm.
+   * Returns how many connections were picked.
+   */
+  cutRandom(share: number, maxBytes = 0): number {
+    let picked = 0;
+    for (const pair of [...this.#pairs]) {
+      if (Math.random() >= share) continue;
+      picked++;
+      if (maxBytes === 0) this.#cut(pair);
+      else pair.budget = Math.floor(Math.random() * maxBytes);
+    }
+    return picked;
   }
 
   /** New connections are closed at once while true. */
@@ -104,7 +168,7 @@ export class ChaosProxy {
     }
     this.accepted++;
     const upstream = connect(this.#target.port, this.#target.host);
-    const pair: Pair = { client, upstream, budget: undefined };
+    const pair: Pair = { client, upstream, budget: undefined, forwarded: 0, boundary: new EventBoundary(), lastDataAt: 0 };
     this.#pairs.add(pair);
     const drop = (): void => {
       if (!this.#pairs.delete(pair)) return;
@@ -120,15 +184,17 @@ export class ChaosProxy {
       if (!this.#stalled) client.resume();
     });
     upstream.on('data', (chunk: Buffer) => {
+      pair.lastDataAt = performance.now();
       if (pair.budget !== undefined) {
         if (chunk.length >= pair.budget) {
-          client.write(chunk.subarray(0, pair.budget));
-          this.#cut(pair);
+          const through = chunk.subarray(0, pair.budget);
+          this.#forward(pair, through);
+          this.#cut(pair, chunk.length - through.length);
           return;
         }
         pair.budget -= chunk.length;
       }
-      if (!client.write(chunk)) upstream.pause();
+      if (!this.#forward(pair, chunk)) upstream.pause();
     });
     client.on('drain', () => {
       if (!this.#stalled) upstream.resume();
@@ -139,9 +205,25 @@ export class ChaosProxy {
     }
   }
 
-  #cut(pair: Pair): void {
+  /** Writes `chunk` to the client, keeping what cut records need; false when the client is full. */
+  #forward(pair: Pair, chunk: Buffer): boolean {
+    if (chunk.length === 0) return true;
+    pair.forwarded += chunk.length;
+    pair.boundary.feed(chunk);
+    return pair.client.write(chunk);
+  }
+
+  #cut(pair: Pair, dropped = 0): void {
     if (!this.#pairs.has(pair)) return;
     this.cuts++;
+    // Buffered bytes not yet taken by the client are still delivered by end(): they are not dropped.
+    const flowing = pair.lastDataAt !== 0 && performance.now() - pair.lastDataAt <= FLOW_WINDOW_MS;
+    this.cutRecords.push({
+      forwarded: pair.forwarded,
+      dropped,
+      midEvent: !pair.boundary.atBoundary,
+      inFlight: dropped > 0 || flowing,
+    });
     // end() after the last write, then destroy: the bytes already let through still reach the client.
     pair.client.end();
     pair.upstream.destroy();

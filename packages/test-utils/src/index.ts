@@ -1,5 +1,7 @@
-export { ChaosProxy } from './chaos-proxy.js';
+export { ChaosProxy, type CutRecord, type CutStats } from './chaos-proxy.js';
+export { checkSeqs, type SeqCheck } from './check-seqs.js';
 export { CHROMIUM_ARGS, chromiumPath } from './chromium.js';
+export { EventBoundary } from './event-boundary.js';
 export { getJson, ingest, ndjson, type PostLogsReply, postLogs } from './http.js';
 export { ResumingReader, type ResumingReaderOptions } from './resuming-reader.js';
 export { cliPath, type SpawnedServer, type SpawnServerOptions, spawnServer } from './spawn-server.js';

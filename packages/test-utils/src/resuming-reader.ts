@@ -1,4 +1,5 @@
 import type { GapEvent, HelloEvent, LogEntry, ResetEvent } from '@livelog/protocol';
+import { checkSeqs, type SeqCheck } from './check-seqs.js';
 import { openSse, type SseConnection } from './sse-connection.js';
 
 /** Options of a resuming reader. */
@@ -77,23 +78,9 @@ export class ResumingReader {
     this.#connection?.close();
   }
 
-  /** Seqs that are missing from 1..expected, repeated, out of order, or beyond `expected`. */
-  check(expected: number): { missing: number; duplicates: number; reordered: number; extra: number } {
-    let duplicates = 0;
-    let reordered = 0;
-    let extra = 0;
-    const seen = new Set<number>();
-    let previous = 0;
-    for (const seq of this.seqs) {
-      if (seen.has(seq)) duplicates++;
-      else if (seq < previous) reordered++;
-      if (seq > expected) extra++;
-      seen.add(seq);
-      previous = Math.max(previous, seq);
-    }
-    let missing = 0;
-    for (let seq = 1; seq <= expected; seq++) if (!seen.has(seq)) missing++;
-    return { missing, duplicates, reordered, extra };
+  /** Seqs that are missing from 1..expected, repeated, out of order, or beyond `expected`: see checkSeqs. */
+  check(expected: number): SeqCheck {
+    return checkSeqs(this.seqs, expected);
   }
 
   #connect(): void {
@@ -107,34 +94,40 @@ export class ResumingReader {
       else headers['last-event-id'] = this.lastEventId;
     }
     let budget = this.#options.cutAfterEntries?.() ?? Number.POSITIVE_INFINITY;
-    const connection = openSse(url, headers, {
-      onEvent: (message) => {
-        if (this.#connection !== connection) return;
-        this.lastEventId = message.lastEventId;
-        if (message.type === 'message') {
-          const entry = JSON.parse(message.data) as LogEntry;
-          this.seqs.push(entry.seq);
-          if (message.lastEventId !== entry.id) this.mismatchedIds++;
-          if (this.#options.keepEntries) this.entries.push(entry);
-          if (--budget <= 0) connection.close();
-        } else if (message.type === 'gap') this.gaps.push(JSON.parse(message.data) as GapEvent);
-        else if (message.type === 'reset') this.resets.push(JSON.parse(message.data) as ResetEvent);
-        else if (message.type === 'hello') {
-          this.hellos.push(JSON.parse(message.data) as HelloEvent);
-          this.hellosByUrl[index] = (this.hellosByUrl[index] ?? 0) + 1;
-        } else if (message.type === 'close') this.closeReasons.push((JSON.parse(message.data) as { reason: string }).reason);
+    const connection = openSse(
+      url,
+      headers,
+      {
+        onEvent: (message) => {
+          if (this.#connection !== connection) return;
+          this.lastEventId = message.lastEventId;
+          if (message.type === 'message') {
+            const entry = JSON.parse(message.data) as LogEntry;
+            this.seqs.push(entry.seq);
+            if (message.lastEventId !== entry.id) this.mismatchedIds++;
+            if (this.#options.keepEntries) this.entries.push(entry);
+            if (--budget <= 0) connection.close();
+          } else if (message.type === 'gap') this.gaps.push(JSON.parse(message.data) as GapEvent);
+          else if (message.type === 'reset') this.resets.push(JSON.parse(message.data) as ResetEvent);
+          else if (message.type === 'hello') {
+            this.hellos.push(JSON.parse(message.data) as HelloEvent);
+            this.hellosByUrl[index] = (this.hellosByUrl[index] ?? 0) + 1;
+          } else if (message.type === 'close') this.closeReasons.push((JSON.parse(message.data) as { reason: string }).reason);
+        },
+        onIdOnly: (id) => {
+          if (this.#connection === connection) this.lastEventId = id;
+        },
+        onEnd: (error) => {
+          if (error !== undefined) this.errors.push(error);
+          if (this.#connection !== connection || !this.#running) return;
+          clearTimeout(this.#cutTimer);
+          const pause = this.#options.pauseMs?.() ?? 0;
+          this.#timer = setTimeout(() => this.#connect(), pause);
+        },
       },
-      onIdOnly: (id) => {
-        if (this.#connection === connection) this.lastEventId = id;
-      },
-      onEnd: (error) => {
-        if (error !== undefined) this.errors.push(error);
-        if (this.#connection !== connection || !this.#running) return;
-        clearTimeout(this.#cutTimer);
-        const pause = this.#options.pauseMs?.() ?? 0;
-        this.#timer = setTimeout(() => this.#connect(), pause);
-      },
-    });
+      // The last event ID persists across reconnects (an event without `id:` keeps it), as in EventSource.
+      { lastEventId: this.lastEventId },
+    );
     this.#connection = connection;
     const cutAfter = this.#options.cutAfterMs?.();
     if (cutAfter !== undefined) this.#cutTimer = setTimeout(() => connection.close(), cutAfter);

@@ -29,13 +29,16 @@ export function openSse(
   url: string,
   headers: Record<string, string>,
   handlers: SseConnectionHandlers,
-  options: { keepRaw?: boolean } = {},
+  options: { keepRaw?: boolean; lastEventId?: string } = {},
 ): SseConnection {
-  const parser = new SseParser({
-    onEvent: (message) => handlers.onEvent?.(message),
-    onIdOnly: (id) => handlers.onIdOnly?.(id),
-    onComment: (text) => handlers.onComment?.(text),
-  });
+  const parser = new SseParser(
+    {
+      onEvent: (message) => handlers.onEvent?.(message),
+      onIdOnly: (id) => handlers.onIdOnly?.(id),
+      onComment: (text) => handlers.onComment?.(text),
+    },
+    options.lastEventId,
+  );
   let ended = false;
   const end = (error?: Error): void => {
     if (ended) return;

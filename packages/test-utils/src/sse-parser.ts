@@ -33,8 +33,14 @@ export class SseParser {
   #first = true;
   lastEventId = '';
 
-  constructor(handlers: SseParserHandlers) {
+  /**
+   * @param lastEventId the ID the connection resumes from: as in EventSource, the last event ID
+   * persists across reconnects, so an event without `id:` on the new connection keeps it.
+   */
+  constructor(handlers: SseParserHandlers, lastEventId = '') {
     this.#handlers = handlers;
+    this.lastEventId = lastEventId;
+    this.#idBuffer = lastEventId;
   }
 
   feed(chunk: Uint8Array | string): void {

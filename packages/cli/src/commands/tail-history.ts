@@ -41,9 +41,10 @@ export async function lastMatching(options: LastMatchingOptions): Promise<LogEnt
       const entry = page.entries[i] as LogEntry;
       if (matches(entry)) found.push(entry);
     }
-    const oldest = page.entries[0];
-    if (!page.hasMore || oldest === undefined) break;
-    before = oldest.id;
+    // `next`, not the oldest entry: a page cut short by the server's scan budget may hold none.
+    const next = page.next ?? page.entries[0]?.id;
+    if (!page.hasMore || next === undefined) break;
+    before = next;
   }
   return found.reverse();
 }

@@ -23,9 +23,10 @@ export async function linesUpTo(query: HistoryQuery, cursor: Cursor, count: numb
     const page = await fetchHistory({ ...query, before, limit: Math.min(MAX_PAGE, count - entries.length) });
     entries = page.entries.concat(entries);
     hasMore = page.hasMore;
-    const first = page.entries[0];
-    if (first === undefined) break;
-    before = first.id;
+    // `next`, not the first entry: a page cut short by the server's scan budget may hold none.
+    const next = page.next ?? page.entries[0]?.id;
+    if (next === undefined) break;
+    before = next;
   }
   return { entries, hasMore };
 }
@@ -58,7 +59,8 @@ export async function* linesInRange(
     const wanted = page.entries.filter((entry) => entry.seq <= until && match(entry));
     if (wanted.length > 0) yield wanted;
     const last = page.entries.at(-1);
-    if (!page.hasMore || last === undefined || last.seq >= until) return;
-    page = await fetchHistory({ ...query, after: last.id, limit: MAX_PAGE, signal });
+    const next = page.next ?? last?.id;
+    if (!page.hasMore || next === undefined || (last !== undefined && last.seq >= until)) return;
+    page = await fetchHistory({ ...query, after: next, limit: MAX_PAGE, signal });
   }
 }

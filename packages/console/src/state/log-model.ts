@@ -237,7 +237,12 @@ export class LogModel {
     this.#events.changed();
     const generation = this.#generation;
     try {
-      const page = await fetchHistory({ ...this.#query(), ...position, limit: PAGE });
+      let page = await fetchHistory({ ...this.#query(), ...position, limit: PAGE });
+      // A page cut short by the server's scan budget can be empty: go on from its `next` until lines come.
+      while (page.entries.length === 0 && page.hasMore && page.next !== undefined && generation === this.#generation) {
+        const next = 'before' in position ? { before: page.next } : { after: page.next };
+        page = await fetchHistory({ ...this.#query(), ...next, limit: PAGE });
+      }
       if (generation === this.#generation) apply(page);
     } catch (error) {
       if (generation === this.#generation) this.notice = `could not load ${which} lines: ${describe(error)}`;

@@ -1,6 +1,6 @@
 import { decodeCursor, type ResetReason } from '@livelog/protocol';
 import { type EntryFilter, isEmptyFilter } from '../entry/entry-filter.js';
-import type { LogStore, StoreBounds } from '../store/log-store.js';
+import { type LogStore, resumeOf, type StoreBounds } from '../store/log-store.js';
 
 /**
  * Where a reader asks to start. The first one given wins, in this order: `lastEventId` (from the
@@ -49,12 +49,34 @@ async function startWithoutCursor(store: LogStore, request: StartRequest, bounds
   if (request.tail !== undefined) {
     if (request.tail === 0) return bounds.last;
     if (isEmptyFilter(filter)) return Math.max(beforeFirst, bounds.last - request.tail);
-    // With a filter, "the last N" means the last N that match, as a reader of `grep | tail` expects.
-    const page = await store.read({ before: bounds.last + 1, direction: 'backward', limit: request.tail, ...(filter ? { filter } : {}) });
-    const oldest = page.entries[0];
-    // No match before the oldest one returned, so starting just before it skips nothing wanted.
-    return oldest === undefined ? bounds.last : oldest.seq - 1;
+    return filteredTailStart(store, request.tail, bounds, filter);
   }
   if (request.fromStart) return beforeFirst;
   return bounds.last;
+}
+
+/** Entries read per step while counting back a filtered tail: memory stays bounded whatever N is. */
+const TAIL_PAGE = 1000;
+
+/**
+ * With a filter, "the last N" means the last N that match, as a reader of `grep | tail` expects.
+ * Counted back page by page (each read bounded and yielding, see chunked-scan.ts), never read at
+ * once: `tail=10000000&level=error` must not hold ten million rows in memory or freeze the loop.
+ */
+async function filteredTailStart(store: LogStore, tail: number, bounds: StoreBounds, filter: EntryFilter | undefined): Promise<number> {
+  let before = bounds.last + 1;
+  let counted = 0;
+  let start = bounds.last;
+  while (counted < tail) {
+    const limit = Math.min(TAIL_PAGE, tail - counted);
+    const page = await store.read({ before, direction: 'backward', limit, ...(filter ? { filter } : {}) });
+    const oldest = page.entries[0];
+    // No match before the oldest one counted, so starting just before it skips nothing wanted.
+    if (oldest !== undefined) start = oldest.seq - 1;
+    counted += page.entries.length;
+    const resume = resumeOf(page, 'backward');
+    if (resume === undefined) break;
+    before = resume;
+  }
+  return start;
 }

@@ -2,6 +2,7 @@ import { CLOSE_REASONS, type CloseReason, EVENT_NAMES, formatId, type GapEvent, 
 import { compileFilter, type EntryFilter, isEmptyFilter } from '../entry/entry-filter.js';
 import { encodeComment, encodeEntryFrame, encodeEvent, encodeIdOnly } from '../sse/encode-event.js';
 import type { SseSink } from '../sse/sse-sink.js';
+import { yieldToEventLoop } from '../store/chunked-scan.js';
 import type { LogStore, StoredEntry } from '../store/log-store.js';
 import type { FrameRing } from './frame-ring.js';
 
@@ -170,6 +171,9 @@ export class Subscription {
       this.#cursor = (rows[rows.length - 1] as StoredEntry).seq;
       text += this.#lag(head);
       this.#write([], text);
+      // A filter that matches little writes nothing and so never waits for drain: without this a
+      // catch-up through a large store would run page after page in one turn of the event loop.
+      await yieldToEventLoop();
     }
   }
 

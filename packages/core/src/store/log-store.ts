@@ -55,8 +55,26 @@ export interface ReadQuery {
 export interface ReadPage {
   /** Always ascending by seq. */
   entries: StoredEntry[];
-  /** Another matching entry exists beyond the page in the direction read. */
+  /**
+   * Another matching entry may exist beyond the page in the direction read. A store that bounds the
+   * work of one read (see chunked-scan.ts) can answer fewer than `limit` entries, even none, with
+   * `hasMore` and a `resume` position.
+   */
   hasMore: boolean;
+  /**
+   * Where to continue when `hasMore`: read again with `after: resume` (forward) or `before: resume`
+   * (backward). Stores that always fill the page may leave it out; it is then the seq of the last
+   * entry in the direction read.
+   */
+  resume?: number;
+}
+
+/** Where a read of `page` continues in `direction`; undefined when there is nothing more. */
+export function resumeOf(page: ReadPage, direction: 'forward' | 'backward' | undefined): number | undefined {
+  if (!page.hasMore) return undefined;
+  if (page.resume !== undefined) return page.resume;
+  const edge = direction === 'backward' ? page.entries[0] : page.entries[page.entries.length - 1];
+  return edge?.seq;
 }
 
 /** A source name and what the store knows of it: what `GET /api/sources` lists. */

@@ -4,6 +4,7 @@ import { compileFilter } from '../entry/entry-filter.js';
 import type { NewEntry } from '../entry/new-entry.js';
 import { LivelogError } from '../errors.js';
 import { AppendListeners } from './append-listeners.js';
+import { scanPage } from './chunked-scan.js';
 import { checkSameBody, IDEMPOTENCY_TTL_MS } from './idempotency.js';
 import type {
   AppendListener,
@@ -99,33 +100,17 @@ export class MemoryStore implements LogStore {
   async read(query: ReadQuery): Promise<ReadPage> {
     this.#checkOpen();
     const matches = compileFilter(query.filter);
-    const low = Math.max(0, (query.after ?? 0) + 1 - this.#firstSeq);
-    const high = Math.min(this.#rows.length, (query.before ?? Number.MAX_SAFE_INTEGER) - this.#firstSeq);
-    const found: MemoryRow[] = [];
-    let hasMore = false;
-    if (query.direction === 'backward') {
-      for (let i = high - 1; i >= low; i--) {
-        const row = this.#rows[i] as MemoryRow;
-        if (!matches(row.entry)) continue;
-        if (found.length === query.limit) {
-          hasMore = true;
-          break;
-        }
-        found.push(row);
+    // The same bounded, yielding scan as the SQLite store: a big memory store must not freeze the loop either.
+    return scanPage(query, await this.bounds(), (window) => {
+      const found: MemoryRow[] = [];
+      const step = window.direction === 'backward' ? -1 : 1;
+      const from = window.direction === 'backward' ? window.high : window.low;
+      for (let seq = from; seq >= window.low && seq <= window.high && found.length < window.limit; seq += step) {
+        const row = this.#rows[seq - this.#firstSeq];
+        if (row !== undefined && matches(row.entry)) found.push(row);
       }
-      found.reverse();
-    } else {
-      for (let i = low; i < high; i++) {
-        const row = this.#rows[i] as MemoryRow;
-        if (!matches(row.entry)) continue;
-        if (found.length === query.limit) {
-          hasMore = true;
-          break;
-        }
-        found.push(row);
-      }
-    }
-    return { entries: found, hasMore };
+      return found;
+    });
   }
 
   async bounds(): Promise<StoreBounds> {

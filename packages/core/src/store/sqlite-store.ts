@@ -2,10 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LogEntry, levelNumber } from '@livelog/protocol';
 import Database from 'better-sqlite3';
-import { isEmptyFilter, textMatches } from '../entry/entry-filter.js';
+import { type EntryFilter, isEmptyFilter, textMatches } from '../entry/entry-filter.js';
 import type { NewEntry } from '../entry/new-entry.js';
 import { LivelogError } from '../errors.js';
 import { AppendListeners } from './append-listeners.js';
+import { type ScanBudget, type SeqWindow, scanPage } from './chunked-scan.js';
 import { GroupIdempotency, type RememberedKey } from './group-idempotency.js';
 import { IDEMPOTENCY_TTL_MS } from './idempotency.js';
 import type {
@@ -33,6 +34,8 @@ export interface SqliteStoreOptions {
    * `full`: it also survives power loss (an fsync per commit).
    */
   durability?: 'normal' | 'full';
+  /** How much work one history read may do per event-loop turn and in all. Defaults: see ScanBudget. */
+  scanBudget?: ScanBudget;
 }
 
 interface PendingAppend {
@@ -71,8 +74,11 @@ export class SqliteStore implements HealthCheckedStore {
   readonly #listeners = new AppendListeners();
   readonly #statements = new Map<string, Database.Statement>();
 
+  readonly #scanBudget: ScanBudget;
+
   constructor(options: SqliteStoreOptions) {
     this.#options = options;
+    this.#scanBudget = options.scanBudget ?? {};
   }
 
   get streamId(): string {
@@ -206,42 +212,32 @@ export class SqliteStore implements HealthCheckedStore {
   }
 
   async read(query: ReadQuery): Promise<ReadPage> {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (query.after !== undefined) {
-      where.push('seq > ?');
-      params.push(query.after);
+    // Scanned window by window with yields, so a filter matching little cannot freeze the loop.
+    const filter = query.filter !== undefined && !isEmptyFilter(query.filter) ? query.filter : undefined;
+    return scanPage(query, await this.bounds(), (window) => this.#readWindow(window, filter), this.#scanBudget);
+  }
+
+  /** The matching entries of one seq window (see scanPage): the only SQL of a history read. */
+  #readWindow(window: SeqWindow, filter: EntryFilter | undefined): StoredEntry[] {
+    const where = ['seq BETWEEN ? AND ?'];
+    const params: (string | number)[] = [window.low, window.high];
+    if (filter?.level !== undefined) {
+      where.push('level >= ?');
+      params.push(levelNumber(filter.level));
     }
-    if (query.before !== undefined) {
-      where.push('seq < ?');
-      params.push(query.before);
+    if (filter?.sources !== undefined && filter.sources.length > 0) {
+      where.push(`source IN (${filter.sources.map(() => '?').join(', ')})`);
+      params.push(...filter.sources);
     }
-    const filter = query.filter;
-    if (filter !== undefined && !isEmptyFilter(filter)) {
-      if (filter.level !== undefined) {
-        where.push('level >= ?');
-        params.push(levelNumber(filter.level));
-      }
-      if (filter.sources !== undefined && filter.sources.length > 0) {
-        where.push(`source IN (${filter.sources.map(() => '?').join(', ')})`);
-        params.push(...filter.sources);
-      }
-      if (filter.q) {
-        where.push('livelog_matches(json, ?)');
-        params.push(filter.q.toLowerCase());
-      }
+    if (filter?.q) {
+      where.push('livelog_matches(json, ?)');
+      params.push(filter.q.toLowerCase());
     }
-    const backward = query.direction === 'backward';
-    const sql = `SELECT seq, json FROM entries ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${
-      backward ? 'DESC' : 'ASC'
-    } LIMIT ?`;
+    const sql = `SELECT seq, json FROM entries WHERE ${where.join(' AND ')} ORDER BY seq ${window.direction === 'backward' ? 'DESC' : 'ASC'} LIMIT ?`;
     const rows = this.#statement(sql)
       .raw(true)
-      .all(...params, query.limit + 1) as [number, string][];
-    const hasMore = rows.length > query.limit;
-    const page = rows.slice(0, query.limit).map(([seq, json]) => ({ seq, json }));
-    if (backward) page.reverse();
-    return { entries: page, hasMore };
+      .all(...params, window.limit) as [number, string][];
+    return rows.map(([seq, json]) => ({ seq, json }));
   }
 
   async bounds(): Promise<StoreBounds> {

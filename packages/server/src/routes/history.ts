@@ -1,5 +1,5 @@
-import type { ReadQuery } from '@livelog/core';
-import type { SourcesReply } from '@livelog/protocol';
+import { type ReadQuery, resumeOf } from '@livelog/core';
+import { formatId, type SourcesReply } from '@livelog/protocol';
 import type { FastifyInstance } from 'fastify';
 import { badParam } from '../errors.js';
 import { parseCursorParam, parseFilter, parseIntParam, queryOf } from './query-params.js';
@@ -25,9 +25,12 @@ export function registerHistory(app: FastifyInstance, context: RouteContext): vo
     // `after` and `from=start` page forward from a position; `before` or nothing pages back from the newest.
     query.direction = query.after !== undefined || from === 'start' ? 'forward' : 'backward';
     const page = await store.read(query);
+    // A read that ran out of budget answers fewer entries (even none): `next` says where to go on.
+    const resume = resumeOf(page, query.direction);
+    const next = resume === undefined ? '' : `,"next":${JSON.stringify(formatId(store.streamId, resume))}`;
     // The stored JSON is sent as is: a HistoryPage is assembled, never re-encoded.
     reply.type('application/json; charset=utf-8');
-    return `{"entries":[${page.entries.map((entry) => entry.json).join(',')}],"hasMore":${page.hasMore}}`;
+    return `{"entries":[${page.entries.map((entry) => entry.json).join(',')}],"hasMore":${page.hasMore}${next}}`;
   });
 
   app.get('/api/sources', { onRequest: context.requireScope('read') }, async (): Promise<SourcesReply> => {
