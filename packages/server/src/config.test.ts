@@ -1,4 +1,4 @@
-import { MemoryStore } from '@livelog/core';
+import { MemoryDatabase } from '@livelog/core';
 import { describe, expect, it } from 'vitest';
 import { resolveServerConfig, type ServerConfigInput } from './config.js';
 import { createServer } from './create-server.js';
@@ -135,11 +135,11 @@ describe('createStore', () => {
       code: 'LIVELOG_ERR_CONFIG_INVALID',
       message: expect.stringContaining('no store is available for redis:// URLs (store URLs known here: none)'),
     });
-    const store = new MemoryStore();
-    const provider = { schemes: ['mem:'], create: (url: string) => (url === 'mem://x' ? store : new MemoryStore()) };
+    const store = new MemoryDatabase();
+    const provider = { schemes: ['mem:'], create: (url: string) => (url === 'mem://x' ? store : new MemoryDatabase()) };
     expect(await createStore({ kind: 'url', url: 'mem://x' }, [provider])).toBe(store);
     await expect(createStore({ kind: 'url', url: 'redis://h' }, [provider])).rejects.toThrow('store URLs known here: mem://');
-    expect(await createStore({ kind: 'memory' })).toBeInstanceOf(MemoryStore);
+    expect(await createStore({ kind: 'memory' })).toBeInstanceOf(MemoryDatabase);
   });
 });
 

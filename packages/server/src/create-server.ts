@@ -1,4 +1,4 @@
-import { createEngine, type LivelogEngine, type LogStore, type StoreProvider } from '@livelog/core';
+import { type BasicLogStore, createEngine, isLogDatabase, type LivelogEngine, type LogDatabase, type StoreProvider } from '@livelog/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { assertSafeBind, type ServerConfig } from './config.js';
 import { createStore } from './create-store.js';
@@ -19,8 +19,11 @@ export interface LivelogServer {
 }
 
 export interface CreateServerOptions {
-  /** A store, not yet opened, to use instead of the one the config names (tests, embedding). */
-  store?: LogStore;
+  /**
+   * A database, or a store of one stream (served as `default`), not yet opened, to use instead of the
+   * one the config names (tests, embedding).
+   */
+  store?: LogDatabase | BasicLogStore;
   /**
    * How store URLs in the config (`--store redis://…`) become stores, by scheme. Defaults to none:
    * the server knows SQLite and memory only. `livelog serve` passes the Redis provider.
@@ -45,8 +48,13 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     requestTimeout: 60_000,
     keepAliveTimeout: 65_000,
   });
+  const given = options.store;
   const engine = await createEngine({
-    store: options.store ?? (await createStore(config.store, options.storeProviders)),
+    ...(given === undefined
+      ? { database: await createStore(config.store, options.storeProviders) }
+      : isLogDatabase(given)
+        ? { database: given }
+        : { store: given }),
     retention: config.retention,
     broker: {
       heartbeatMs: config.stream.heartbeatMs,

@@ -1,5 +1,5 @@
-import type { BrokerOptions, IngestLimits, LivelogEngine, LogStore, RetentionPolicy, StoreProvider } from '@livelog/core';
-import { createEngine, DEFAULT_INGEST_LIMITS, LivelogError } from '@livelog/core';
+import type { BasicLogStore, BrokerOptions, IngestLimits, LivelogEngine, LogDatabase, RetentionPolicy, StoreProvider } from '@livelog/core';
+import { createEngine, DEFAULT_INGEST_LIMITS, isLogDatabase, LivelogError } from '@livelog/core';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { authorize } from './auth/authorize.js';
 import { createSiteGuard } from './auth/site-guard.js';
@@ -38,10 +38,10 @@ export interface LivelogPluginOptions {
    */
   engine?: LivelogEngine;
   /**
-   * The store of an engine the plugin creates: a store not yet opened, or a config. Defaults to
-   * SQLite in `./livelog-data`.
+   * The store of an engine the plugin creates: a database or a single-stream store not yet opened, or
+   * a config. Defaults to SQLite in `./livelog-data`.
    */
-  store?: LogStore | StoreConfig;
+  store?: LogDatabase | BasicLogStore | StoreConfig;
   /** How a `{ kind: 'url' }` store config becomes a store, by URL scheme. Defaults to none. */
   storeProviders?: readonly StoreProvider[];
   retention?: RetentionPolicy;
@@ -98,7 +98,7 @@ export const livelog: FastifyPluginAsync<LivelogPluginOptions> = async (app: Fas
   const engine =
     options.engine ??
     (await createEngine({
-      store: await storeOf(options),
+      ...(await storeOf(options)),
       ...(options.retention ? { retention: options.retention } : {}),
       ...(options.broker ? { broker: options.broker } : {}),
       log: app.log,
@@ -174,11 +174,12 @@ export const livelog: FastifyPluginAsync<LivelogPluginOptions> = async (app: Fas
   if (options.home ?? true) registerHome(app);
 };
 
-async function storeOf(options: LivelogPluginOptions): Promise<LogStore> {
+async function storeOf(options: LivelogPluginOptions): Promise<{ database: LogDatabase } | { store: BasicLogStore }> {
   const store = options.store ?? { kind: 'sqlite', dir: './livelog-data', durability: 'normal' };
-  return 'open' in store ? store : createStore(store, options.storeProviders);
+  if (!('open' in store)) return { database: await createStore(store, options.storeProviders) };
+  return isLogDatabase(store) ? { database: store } : { store };
 }
 
-function isStoreConfig(store: LogStore | StoreConfig | undefined): store is StoreConfig {
-  return store !== undefined && typeof (store as LogStore).append !== 'function';
+function isStoreConfig(store: LogDatabase | BasicLogStore | StoreConfig | undefined): store is StoreConfig {
+  return store !== undefined && typeof (store as Partial<BasicLogStore>).open !== 'function';
 }

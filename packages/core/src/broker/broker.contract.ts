@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { NewEntry } from '../entry/new-entry.js';
 import type { StoreFactory, StoreUnderTest } from '../store/log-store.contract.js';
 import type { LogStore } from '../store/log-store.js';
+import { asLogStore } from '../store/single-stream-database.js';
 import { Broker, type BrokerOptions, type SubscribeOptions } from './broker.js';
 import { RecordingSink } from './recording-sink.js';
 
@@ -61,10 +62,11 @@ export function describeBroker(name: string, factory: StoreFactory): void {
       const item = await factory();
       made.push(item);
       await item.store.open();
-      const broker = new Broker(item.store, options);
+      const store = asLogStore(item.store);
+      const broker = new Broker(store, options);
       brokers.push(broker);
       await broker.start();
-      return { store: item.store, broker };
+      return { store, broker };
     }
 
     async function reader(broker: Broker, options: SubscribeOptions = {}): Promise<RecordingSink> {
@@ -187,7 +189,7 @@ export function describeBroker(name: string, factory: StoreFactory): void {
       }
       await until(() => liveOnly.seqs().includes(11), 'the live reader');
       expect(liveOnly.seqs()).toEqual([11]);
-      expect(broker.stats.resets).toEqual({ malformed: 2, foreign: 2, future: 1 });
+      expect(broker.stats.resets).toEqual({ malformed: 2, foreign: 2, future: 1, deleted: 0 });
     });
 
     // Regression: the replay-then-register race. Readers that connect while appends keep coming must

@@ -1,4 +1,14 @@
-import { CLOSE_REASONS, type CloseReason, EVENT_NAMES, formatId, type GapEvent, type LagEvent, type LogEntry } from '@livelog/protocol';
+import {
+  CLOSE_REASONS,
+  type CloseReason,
+  type EndEvent,
+  type EndInfo,
+  EVENT_NAMES,
+  formatId,
+  type GapEvent,
+  type LagEvent,
+  type LogEntry,
+} from '@livelog/protocol';
 import { compileFilter, type EntryFilter, isEmptyFilter } from '../entry/entry-filter.js';
 import { encodeComment, encodeEntryFrame, encodeEvent, encodeIdOnly } from '../sse/encode-event.js';
 import type { SseSink } from '../sse/sse-sink.js';
@@ -11,6 +21,8 @@ export interface SubscriptionContext {
   readonly ring: FrameRing;
   /** Newest seq the broker knows to be durable. */
   head(): number;
+  /** How the stream ended, once it did: the reader gets `end` and `close` once caught up. */
+  ended(): EndInfo | undefined;
   readonly pageSize: number;
   readonly maxWriteBytes: number;
   readonly lagThreshold: number;
@@ -116,13 +128,15 @@ export class Subscription {
     return this.#waitingSince !== 0 && now - this.#waitingSince > limitMs;
   }
 
-  /** Ends the stream with a `close` event saying why and whether to reconnect. */
-  close(reason: CloseReason): void {
+  /** Ends the stream with a `close` event saying why and whether to reconnect, after `before` (events). */
+  close(reason: CloseReason, before = ''): void {
     if (this.#closed) return;
-    const event = encodeEvent({
-      event: EVENT_NAMES.close,
-      data: JSON.stringify({ reason, retryable: CLOSE_REASONS[reason].retryable }),
-    });
+    const event =
+      before +
+      encodeEvent({
+        event: EVENT_NAMES.close,
+        data: JSON.stringify({ reason, retryable: CLOSE_REASONS[reason].retryable }),
+      });
     this.#sink.write(event);
     this.#sink.end();
     this.#markClosed();
@@ -140,6 +154,9 @@ export class Subscription {
       const head = this.#context.head();
       if (this.#cursor >= head) {
         this.#announceCaughtUp();
+        // The end comes after every entry: once caught up with the final head, nothing more will.
+        const ended = this.#context.ended();
+        if (ended !== undefined && this.#context.head() === head) this.#finish(ended, head);
         return;
       }
       const fromRing = ring.collect(this.#cursor + 1, this.#context.maxWriteBytes, this.#matches);
@@ -171,6 +188,12 @@ export class Subscription {
       text += this.#lag(head);
       this.#write([], text);
     }
+  }
+
+  /** Writes `end` (id: the last entry's) and closes with `ended`. */
+  #finish(ended: EndInfo, lastSeq: number): void {
+    const end: EndEvent = { lastId: this.#id(lastSeq), ...ended };
+    this.close('ended', encodeEvent({ event: EVENT_NAMES.end, id: end.lastId, data: JSON.stringify(end) }));
   }
 
   #frames(rows: readonly StoredEntry[]): string {
