@@ -63,6 +63,8 @@ const PURGE_BATCH = 5000;
  */
 export class SqliteDatabase implements LogDatabase, SqliteStreamHost {
   readonly kind = 'sqlite';
+  /** Group commits written (one serves every stream with pending work). */
+  readonly stats = { commits: 0 };
   readonly #options: SqliteDatabaseOptions;
   readonly #keyLimits: Required<IdempotencyLimits>;
   #db: Database.Database | undefined;
@@ -369,6 +371,7 @@ export class SqliteDatabase implements LogDatabase, SqliteStreamHost {
     if (commit.empty) return;
     try {
       await writer.request(commit.request(now, this.#nextKey, this.#policy));
+      this.stats.commits++;
     } catch (error) {
       const failure = new LivelogError('LIVELOG_ERR_STORE_UNAVAILABLE', `the SQLite store could not commit: ${(error as Error).message}`, {
         cause: error,

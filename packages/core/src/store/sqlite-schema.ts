@@ -88,12 +88,15 @@ export function prepareDatabase(db: Database.Database, durability: 'normal' | 'f
   db.pragma('cache_size = -8000');
   db.transaction(() => {
     db.exec(SCHEMA);
-    const streamId = db.prepare("SELECT value FROM meta WHERE key = 'stream_id'").get() as { value: string } | undefined;
-    if (streamId === undefined) {
-      db.prepare('INSERT INTO meta (key, value) VALUES (?, ?), (?, ?)').run('stream_id', createStreamId(), 'schema', '1');
+    const schema = (db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined)?.value;
+    if (schema === undefined) {
+      // A new file: streams from the start, and no stream until one is written (or the engine makes `default`).
+      db.exec(SCHEMA_2);
+      db.exec('ALTER TABLE entries ADD COLUMN received INTEGER');
+      db.prepare("INSERT INTO meta (key, value) VALUES ('schema', '2'), ('next_key', '1')").run();
+    } else if (schema === '1') {
+      upgradeToStreams(db);
     }
-    const schema = (db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string }).value;
-    if (schema === '1') upgradeToStreams(db);
   })();
 }
 
@@ -128,7 +131,7 @@ function upgradeToStreams(db: Database.Database): void {
     `INSERT INTO streams (key, name, identity, created, last_seq, max_time, entries, bytes, first_received, last_received, last_activity, prune_due)
      VALUES (0, 'default', ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
   ).run(
-    meta.get('stream_id') as string,
+    meta.get('stream_id') ?? createStreamId(),
     stats.first ?? now,
     Math.max(Number(meta.get('last_seq') ?? 0), maxSeq),
     maxTime,
