@@ -2,6 +2,7 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogEntry } from '@livelog/protocol';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { describeLogDatabase } from './log-database.contract.js';
 import { SqliteDatabase } from './sqlite-database.js';
@@ -83,6 +84,45 @@ describe('SqliteDatabase', () => {
       expect(database.stats.commits - before).toBe(1);
     } finally {
       await database.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('removes a deleted stream’s entries in batches, and finishes after a restart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'livelog-sqlite-db-'));
+    const rows = (): number[] => {
+      const raw = new Database(join(dir, 'livelog.db'), { readonly: true });
+      try {
+        return (
+          raw.prepare('SELECT seq >> 43 AS k, COUNT(*) AS n FROM entries GROUP BY k ORDER BY k').all() as { k: number; n: number }[]
+        ).map((row) => row.n);
+      } finally {
+        raw.close();
+      }
+    };
+    try {
+      let database = new SqliteDatabase({ dir });
+      await database.open();
+      const big = await database.openStream('big');
+      const kept = await database.openStream('kept');
+      for (let i = 0; i < 12; i++)
+        await big.append(Array.from({ length: 1000 }, (_, n) => ({ time: 1, level: 'info', source: 'x', msg: `${i}/${n}` })));
+      await kept.append([{ time: 1, level: 'info', source: 'x', msg: 'stays' }]);
+      expect(rows()).toEqual([12_000, 1]);
+      expect(await database.delete('big')).toBe(true);
+      // Closed at once: the purge stops between batches, and what is left is still known as deleted.
+      await database.close();
+      expect(rows().reduce((sum, n) => sum + n, 0)).toBeGreaterThan(1);
+      database = new SqliteDatabase({ dir });
+      await database.open();
+      expect(await database.stream('big')).toBeUndefined();
+      while ((await database.prune({}, 5000)) > 0);
+      expect(rows()).toEqual([1]);
+      expect(
+        (await ((await database.stream('kept')) as { readAfter: (a: number, l: number) => Promise<unknown[]> }).readAfter(0, 10)).length,
+      ).toBe(1);
+      await database.close();
+    } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
