@@ -13,16 +13,19 @@ export interface FetchSourcesOptions extends ServerOptions {
  * Every source the server has stored entries from (`GET /api/sources`), so a reader can offer all of
  * them as filters, not only those in the lines it happens to have loaded. Needs the `read` scope.
  * Throws LivelogClientError: `LIVELOG_CLIENT_ERR_NETWORK` when the request fails (or is aborted),
- * 401/403 for auth, `LIVELOG_CLIENT_ERR_HTTP` for 5xx.
+ * 401/403 for auth, `LIVELOG_CLIENT_ERR_HTTP` for 5xx, `LIVELOG_CLIENT_ERR_STREAM_NOT_FOUND` for an unknown
+ * `stream` (with `stream`: `GET /api/streams/{name}/sources`).
  * @example
  * const sources = await fetchSources({ url, token });
  * console.log(sources.map((source) => `${source.name}: ${source.entries}`));
  * @see ../../../docs/reference/http-api.md
  */
 export async function fetchSources(options: FetchSourcesOptions): Promise<SourceSummary[]> {
+  // Outside the try: a bad stream name is the caller's TypeError, not a network failure.
+  const url = apiUrl(options.url, 'sources', new URLSearchParams(), options.stream);
   let response: Response;
   try {
-    response = await fetchOf(options)(apiUrl(options.url, 'sources', new URLSearchParams()), {
+    response = await fetchOf(options)(url, {
       headers: requestHeaders(options, { accept: 'application/json' }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
