@@ -345,7 +345,18 @@ export class LogModel {
     });
     // The position is foreign (data wiped, another server) or malformed: what is loaded no longer
     // joins the stream, so start over from the tail.
-    on('reset', () => queueMicrotask(() => this.reloadLive()));
+    // A deleted stream is not restarted: its terminal close follows, shown as the connection's failure.
+    on('reset', (reset) => {
+      if (reset.reason !== 'deleted') queueMicrotask(() => this.reloadLive());
+    });
+    on('end', (end) => {
+      this.statusLine.ended({
+        time: end.time,
+        ...(end.exitCode === undefined ? {} : { exitCode: end.exitCode }),
+        ...(end.reason === undefined ? {} : { reason: end.reason }),
+      });
+      this.#events.changed();
+    });
     on('lag', (lag) => {
       this.statusLine.lagReported(lag.behind, this.#position());
       this.#events.changed();
