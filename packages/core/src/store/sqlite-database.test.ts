@@ -126,4 +126,44 @@ describe('SqliteDatabase', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('leaves idle streams out of every pruning pass: only streams past a limit are due', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'livelog-sqlite-db-'));
+    const due = (): { name: string; due: number | null }[] => {
+      const raw = new Database(join(dir, 'livelog.db'), { readonly: true });
+      try {
+        return raw.prepare('SELECT name, prune_due AS due FROM streams ORDER BY name').all() as { name: string; due: number | null }[];
+      } finally {
+        raw.close();
+      }
+    };
+    const database = new SqliteDatabase({ dir });
+    await database.open();
+    try {
+      const hour = 3_600_000;
+      const stores = await Promise.all(Array.from({ length: 100 }, (_, i) => database.openStream(`idle-${String(i).padStart(3, '0')}`)));
+      await Promise.all(stores.map((store) => store.append([{ time: 1, level: 'info', source: 'x', msg: 'one' }])));
+      await (await database.openStream('empty-ended')).end();
+      await (await database.openStream('busy')).append(
+        Array.from({ length: 20 }, () => ({ time: 1, level: 'info', source: 'x', msg: 'm' })),
+      );
+      await database.setStream('busy', { retention: { maxEntries: 5 } });
+      const now = Date.now();
+      const before = due();
+      // Over its own count: due now. Idle streams: due when their oldest entry turns an hour old.
+      expect(before.find((row) => row.name === 'busy')?.due).toBe(0);
+      expect(await database.prune({ maxAgeMs: hour }, 1000)).toBe(15);
+      const after = due();
+      expect(after.find((row) => row.name === 'busy')?.due).toBeGreaterThan(now + hour - 60_000);
+      expect(after.find((row) => row.name === 'empty-ended')?.due).toBeNull();
+      const idle = after.filter((row) => row.name.startsWith('idle-'));
+      expect(idle).toHaveLength(100);
+      for (const row of idle) expect(row.due).toBeGreaterThan(now + hour - 60_000);
+      expect(after.filter((row) => row.due !== null && row.due <= Date.now())).toEqual([]);
+      expect(await database.prune({ maxAgeMs: hour }, 1000)).toBe(0);
+    } finally {
+      await database.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
