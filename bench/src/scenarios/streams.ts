@@ -105,7 +105,9 @@ async function ingestRun(ctx: BenchContext, name: string, pathOf: (i: number) =>
       Array.from({ length: streamsClients }, async () => {
         while (next < streamsCount) {
           const i = next++;
-          entries += (await clients.post(bodies[i % bodies.length] as Buffer, pathOf(i))).accepted;
+          // Read after the await: `entries += await …` would add to a stale total.
+          const reply = await clients.post(bodies[i % bodies.length] as Buffer, pathOf(i));
+          entries += reply.accepted;
         }
       }),
     );
