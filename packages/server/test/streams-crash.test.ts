@@ -1,5 +1,15 @@
 import type { HistoryPage, IngestReply, LogEntry, StreamInfo } from '@livelog/protocol';
-import { delay, postStreamEnd, postStreamLogs, requestJson, StreamLedger, spawnServer, streamPath, tempDir } from '@livelog/test-utils';
+import {
+  delay,
+  postStreamEnd,
+  postStreamLogs,
+  requestJson,
+  StreamLedger,
+  spawnServer,
+  streamPath,
+  tempDir,
+  waitFor,
+} from '@livelog/test-utils';
 import { describe, expect, it } from 'vitest';
 
 const STREAMS = 100;
@@ -39,8 +49,10 @@ describe('kill -9 with many streams', () => {
         for (let batch = 0; running; batch++) {
           const open = names.filter((name) => !ending.has(name));
           const name = open[Math.floor(Math.random() * open.length)] as string;
-          // Now and then a writer ends the stream it picked, as a finished job does.
-          if (batch % 10 === 9 && ending.size < 20) {
+          // Now and then a writer ends a stream that holds entries, as a finished job does.
+          const endable = ledger.streams.filter((candidate) => !ending.has(candidate));
+          if (batch % 10 === 9 && ending.size < 20 && endable.length > 0) {
+            const name = endable[Math.floor(Math.random() * endable.length)] as string;
             ending.add(name);
             const exitCode = writerId * 10 + (batch % 7);
             try {
@@ -62,12 +74,14 @@ describe('kill -9 with many streams', () => {
         }
       };
       const writers = Array.from({ length: 8 }, (_, i) => writer(i));
-      await delay(800 + Math.random() * 800);
+      // Every stream holds acknowledged entries before the kill, which lands while all of them are written.
+      await waitFor(() => ledger.streams.length === STREAMS, { timeoutMs: 30_000, what: `writes to all ${STREAMS} streams` });
+      await delay(Math.random() * 500);
       const killed = await server.kill('SIGKILL');
       expect(killed.signal).toBe('SIGKILL');
       running = false;
       await Promise.all(writers);
-      expect(ledger.streams.length).toBeGreaterThan(10);
+      expect(ledger.streams.length).toBe(STREAMS);
 
       server = await spawnServer({ dataDir: dir.path, port, args: ['--log-level', 'warn'] });
       let checked = 0;
