@@ -105,6 +105,17 @@ describe('streams in the dashboard', () => {
     await screenshot(page, 'stream-ended');
   });
 
+  it('a page opened before its stream exists waits for the first line, then shows it live', async () => {
+    const page = await open('/?stream=later-1');
+    const notice = page.locator('livelog-console .notice');
+    await expect.poll(() => notice.textContent()).toBe('stream later-1 does not exist yet: waiting for its first line');
+    await write('later-1', ['first line']);
+    await waitFor(async () => (await messages(page)).includes('first line'), { what: 'the first line of later-1' });
+    expect(await notice.count()).toBe(0);
+    await write('later-1', ['second line']);
+    await waitFor(async () => (await messages(page)).join('|') === 'first line|second line', { what: 'a live line' });
+  });
+
   it('a stream that ends while shown turns to ended with its exit code after its last line', async () => {
     const page = await open('/?stream=build-8');
     const state = page.locator('livelog-console .status .state');

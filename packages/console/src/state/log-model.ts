@@ -18,6 +18,9 @@ import { type StatusEvents, StatusLine } from './status-line.js';
 
 /** Lines per history request (the server's most is 1,000). */
 const PAGE = 500;
+/** How often a page showing a stream that does not exist yet looks again, in ms. */
+const STREAM_POLL_MS = 2000;
+const WAITING_FOR_STREAM = ': waiting for its first line';
 
 /** What the model tells the element that shows it. The element decides when to re-render. */
 export interface ModelEvents extends StatusEvents {
@@ -362,6 +365,12 @@ export class LogModel {
       this.#events.changed();
     });
     on('status', (status) => {
+      // A job's stream exists once its first line is written; a page opened before that waits for it.
+      if (status.state === 'closed' && status.error?.code === 'LIVELOG_CLIENT_ERR_STREAM_NOT_FOUND') {
+        this.#waitForStream(start, generation);
+        return;
+      }
+      if (status.state === 'open' && this.notice?.endsWith(WAITING_FOR_STREAM)) this.notice = undefined;
       this.statusLine.connectionChanged(status, everOpened);
       this.#events.changed();
     });
@@ -370,6 +379,18 @@ export class LogModel {
       this.#cursor?.save(lastEventId);
     });
     this.#stream = stream;
+  }
+
+  /** Says the stream does not exist yet, and opens it again a little later, as long as nothing else was asked for. */
+  #waitForStream(start: StreamStart, generation: number): void {
+    this.notice = `stream ${this.#server.stream ?? 'default'} does not exist yet${WAITING_FOR_STREAM}`;
+    this.statusLine.connectionChanged({ state: 'connecting', attempt: 0, nextRetryMs: undefined, lastEventId: '' }, false);
+    this.#events.changed();
+    setTimeout(() => {
+      if (generation !== this.#generation) return;
+      this.#closeStream();
+      this.#openStream(start);
+    }, STREAM_POLL_MS);
   }
 
   #onEntries(batch: readonly LogEntry[]): void {
