@@ -1,0 +1,354 @@
+import { randomUUID } from 'node:crypto';
+import {
+  badStreamName,
+  IDEMPOTENCY_MAX_KEYS,
+  IDEMPOTENCY_TTL_MS,
+  LivelogError,
+  type ListStreamsPage,
+  type ListStreamsQuery,
+  type LogDatabase,
+  type OpenStreamOptions,
+  type RetentionPolicy,
+  type SetStreamOptions,
+  type StoredStreamInfo,
+  type StreamChange,
+  type StreamChangeListener,
+} from '@livelog/core';
+import { isStreamName } from '@livelog/protocol';
+import { withTimeout } from './connect-redis.js';
+import { LuaScript } from './lua-script.js';
+import { DELETE_SCRIPT, SET_SCRIPT } from './lua-scripts.js';
+import type { CallOptions } from './redis-calls.js';
+import { call } from './redis-calls.js';
+import { allStreamKeys, checkPrefix, streamKeys } from './redis-keys.js';
+import { type RedisLink, openLink } from './redis-link.js';
+import { pruneStreams } from './redis-prune.js';
+import { RedisStreamStore } from './redis-stream-store.js';
+import { listStreams } from './stream-list.js';
+import type { StreamFollower } from './stream-follower.js';
+import type { StreamHost, StreamSettings } from './stream-host.js';
+import { StreamRegistry } from './stream-registry.js';
+
+/** Options of the Redis database. */
+export interface RedisLogDatabaseOptions {
+  /** One Redis (`redis://…`, `rediss://…`), or for a cluster the seed nodes' URLs. */
+  urls: readonly string[];
+  /** True for a Redis Cluster (node-redis `createCluster`). */
+  cluster?: boolean;
+  /** First part of every key (`<prefix>:{<name>}:…`); the URL's `key` parameter. Defaults to `livelog`. */
+  prefix?: string;
+  /** How long `open` keeps trying to reach Redis before it fails, in ms. Defaults to 10,000. */
+  connectTimeoutMs?: number;
+  /** Longest wait for one command's answer before the store reports Redis unavailable, in ms. Defaults to 10,000. */
+  commandTimeoutMs?: number;
+  /** How long a read keeps retrying while the connection is down, in ms. Defaults to 3,000. */
+  readRetryMs?: number;
+  /** How often each followed stream (one with readers here) checks its state in Redis, in ms. Defaults to 2,000. */
+  pollMs?: number;
+  /** Most entries per XRANGE of a catch-up or a filtered history scan. Defaults to 1,000. */
+  pageSize?: number;
+  /** Most idempotency keys remembered per stream. Defaults to 100,000. */
+  idempotencyMaxKeys?: number;
+  /** Lifetime of an idempotency key, in ms. Defaults to 24 h. */
+  idempotencyTtlMs?: number;
+  /** Most streams one `prune` call examines (it walks the registry round-robin). Defaults to 200. */
+  pruneStreamsPerCall?: number;
+  /** Called with each connection error; the connections come back by themselves. */
+  onError?: (error: unknown) => void;
+}
+
+const setScript = new LuaScript(SET_SCRIPT);
+const deleteScript = new LuaScript(DELETE_SCRIPT);
+
+/**
+ * Many named streams on one Redis or Redis Cluster (see docs/guides/deploy-redis.md):
+ * - each stream's keys share the hash tag `{<name>}`, so every write of a stream is one Lua script on
+ *   one slot (seq, idempotency and end atomic per stream) and a cluster spreads streams over shards;
+ * - a registry on the `{<prefix>}` slot lists the streams, updated after each stream's script (a
+ *   stream may be listed late, never lost; see `StreamRegistry`);
+ * - a stream with readers here is followed through a Pub/Sub hint per append plus XRANGE catch-up,
+ *   with one shared poll timer; a stream nobody reads here costs no connection, timer or memory.
+ */
+export class RedisLogDatabase implements LogDatabase {
+  readonly kind = 'redis';
+  readonly prefix: string;
+  readonly #options: RedisLogDatabaseOptions;
+  readonly #settings: StreamSettings;
+  readonly #handles = new Map<string, RedisStreamStore>();
+  readonly #changeListeners = new Set<StreamChangeListener>();
+  readonly #followers = new Set<StreamFollower>();
+  readonly #calls: CallOptions;
+  #link: RedisLink | undefined;
+  #registry: StreamRegistry | undefined;
+  #poll: NodeJS.Timeout | undefined;
+  #opening: Promise<void> | undefined;
+  #closed = false;
+  #pruneCursor: string | undefined;
+  readonly #host: StreamHost;
+
+  constructor(options: RedisLogDatabaseOptions) {
+    this.#options = options;
+    this.prefix = checkPrefix(options.prefix ?? 'livelog');
+    this.#settings = {
+      pageSize: options.pageSize ?? 1000,
+      idempotencyTtlMs: options.idempotencyTtlMs ?? IDEMPOTENCY_TTL_MS,
+      idempotencyMaxKeys: options.idempotencyMaxKeys ?? IDEMPOTENCY_MAX_KEYS,
+    };
+    this.#calls = {
+      commandTimeoutMs: options.commandTimeoutMs ?? 10_000,
+      readRetryMs: options.readRetryMs ?? 3000,
+      closed: () => this.#closed,
+      onError: options.onError,
+    };
+    const requireLink = (): RedisLink => this.#requireLink();
+    this.#host = {
+      get link(): RedisLink {
+        return requireLink();
+      },
+      calls: this.#calls,
+      settings: this.#settings,
+      register: (name, identity, hasRetention) => this.#register(name, identity, hasRetention),
+      touch: (name) => this.#registry?.touch(name),
+      announceEnded: (name) => {
+        this.#emit({ type: 'ended', name });
+        this.#registry?.announce('ended', name).catch((error: unknown) => this.#options.onError?.(error));
+      },
+      onDeletedElsewhere: (name) => this.#deletedElsewhere(name),
+      follow: (follower) => this.#follow(follower),
+    };
+  }
+
+  open(): Promise<void> {
+    if (this.#closed) return Promise.reject(new LivelogError('LIVELOG_ERR_STORE_CLOSED', 'the Redis store is closed'));
+    this.#opening ??= this.#open().catch((error: unknown) => {
+      this.#opening = undefined;
+      throw error;
+    });
+    return this.#opening;
+  }
+
+  async #open(): Promise<void> {
+    const link = await openLink({
+      urls: this.#options.urls,
+      cluster: this.#options.cluster ?? false,
+      connectTimeoutMs: this.#options.connectTimeoutMs ?? 10_000,
+      onError: this.#options.onError,
+    });
+    try {
+      const registry = new StreamRegistry(link, this.prefix, this.#calls, randomUUID());
+      await link.subscribe(registry.keys.changes, (message) => this.#onChangeMessage(message));
+      link.onReconnect(() => this.#pollAll());
+      this.#link = link;
+      this.#registry = registry;
+      await this.#repair();
+    } catch (error) {
+      this.#link = undefined;
+      await link.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Lists every stream whose meta says it is not listed: a process that crashed between a stream's
+   * first script and the registry step leaves one. SCAN over every primary, once per open.
+   */
+  async #repair(): Promise<void> {
+    const link = this.#requireLink();
+    const metas = await link.scan(`${this.prefix}:{*}:meta`);
+    const legacy = streamKeys(this.prefix, 'default').meta;
+    metas.push(legacy);
+    await Promise.all(
+      metas.map(async (meta) => {
+        const [identity, listed] = await link.send<(string | null)[]>(meta, ['HMGET', meta, 'stream', 'listed']);
+        if (identity === null || identity === undefined || listed === identity) return;
+        const name = meta === legacy ? 'default' : meta.slice(this.prefix.length + 2, meta.length - '}:meta'.length);
+        if (!isStreamName(name)) return;
+        await this.#registry?.register(name, identity, streamKeys(this.prefix, name));
+      }),
+    );
+  }
+
+  async stream(name: string): Promise<RedisStreamStore | undefined> {
+    if (!isStreamName(name)) return undefined;
+    const handle = this.#handle(name);
+    return (await handle.exists()) ? handle : undefined;
+  }
+
+  async openStream(name: string, options: OpenStreamOptions = {}): Promise<RedisStreamStore> {
+    checkName(name);
+    const handle = this.#handle(name);
+    handle.labelsOnCreate(options.labels);
+    await handle.open();
+    return handle;
+  }
+
+  async setStream(name: string, options: SetStreamOptions): Promise<StoredStreamInfo> {
+    checkName(name);
+    const link = this.#requireLink();
+    const handle = this.#handle(name);
+    const labels = options.labels === undefined ? '' : JSON.stringify(options.labels);
+    const retention = options.retention === undefined ? '' : options.retention === null ? '-' : JSON.stringify(options.retention);
+    const keys = allStreamKeys(handle.keys);
+    const [identity, , listed] = await call(this.#calls, () => setScript.run<string[]>(link, keys, [handle.streamId, labels, retention]));
+    const hasRetention = options.retention === undefined ? undefined : options.retention !== null;
+    if (listed !== '1' || hasRetention !== undefined) await this.#register(name, identity as string, hasRetention);
+    return handle.info();
+  }
+
+  list(query: ListStreamsQuery): Promise<ListStreamsPage> {
+    return listStreams(this.#requireRegistry(), this.#requireLink(), this.#calls, (name) => streamKeys(this.prefix, name), query);
+  }
+
+  async delete(name: string): Promise<boolean> {
+    if (!isStreamName(name)) return false;
+    const link = this.#requireLink();
+    const keys = streamKeys(this.prefix, name);
+    const identity = await call(this.#calls, () => deleteScript.run<string>(link, allStreamKeys(keys), [keys.hints, link.publishCommand]));
+    // After the keys, and only the identity deleted (or, for keys wiped by hand, the one listed): a
+    // stream written again meanwhile has another identity and stays listed.
+    const registry = this.#requireRegistry();
+    const listedAs = identity === '' ? await registry.identity(name) : identity;
+    if (listedAs !== null) await registry.unregister(name, listedAs);
+    this.#forget(name);
+    if (identity === '') return false;
+    this.#emit({ type: 'deleted', name });
+    return true;
+  }
+
+  onStreamChange(listener: StreamChangeListener): () => void {
+    this.#changeListeners.add(listener);
+    return () => this.#changeListeners.delete(listener);
+  }
+
+  async prune(defaults: RetentionPolicy, batchSize: number): Promise<number> {
+    if (this.#closed || this.#link === undefined) return 0;
+    const result = await pruneStreams({
+      registry: this.#requireRegistry(),
+      link: this.#link,
+      calls: this.#calls,
+      defaults,
+      batchSize,
+      streamsPerCall: this.#options.pruneStreamsPerCall ?? 200,
+      cursor: this.#pruneCursor,
+      handle: (name) => this.#handle(name),
+    });
+    this.#pruneCursor = result.cursor;
+    return result.removed;
+  }
+
+  async isReady(): Promise<boolean> {
+    const link = this.#link;
+    if (this.#closed || link === undefined || !link.ready) return false;
+    try {
+      await withTimeout(link.send(this.#requireRegistry().keys.names, ['PING']), 1000);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#opening?.catch(() => undefined);
+    await Promise.allSettled([...this.#handles.values()].map((handle) => handle.close()));
+    if (this.#poll !== undefined) clearInterval(this.#poll);
+    await this.#registry?.stop().catch(() => undefined);
+    await this.#link?.close();
+  }
+
+  /** The cached handle of `name` (made on first use; a deleted stream's handle is replaced). */
+  #handle(name: string): RedisStreamStore {
+    const cached = this.#handles.get(name);
+    if (cached !== undefined && !cached.deleted) return cached;
+    this.#requireLink();
+    const handle = new RedisStreamStore(this.#host, name, streamKeys(this.prefix, name));
+    this.#handles.set(name, handle);
+    return handle;
+  }
+
+  /** The handle of `default` that `createRedisStore` gives out: it opens and closes this database. */
+  ownedDefaultHandle(): RedisStreamStore {
+    const owner = { open: () => this.open(), close: () => this.close() };
+    return new RedisStreamStore(this.#host, 'default', streamKeys(this.prefix, 'default'), owner);
+  }
+
+  async #register(name: string, identity: string, hasRetention?: boolean): Promise<void> {
+    const created = await this.#requireRegistry().register(name, identity, streamKeys(this.prefix, name), hasRetention);
+    if (created) this.#emit({ type: 'created', name });
+  }
+
+  #follow(follower: StreamFollower): () => void {
+    const link = this.#requireLink();
+    this.#followers.add(follower);
+    link.subscribe(follower.channel, (message) => follower.hint(message)).then(
+      // Subscribed first, then read: nothing appended in between is missed.
+      () => follower.poll(),
+      (error: unknown) => {
+        this.#options.onError?.(error);
+        follower.poll();
+      },
+    );
+    this.#poll ??= setInterval(() => this.#pollAll(), this.#options.pollMs ?? 2000).unref();
+    return () => {
+      if (!this.#followers.delete(follower)) return;
+      link.unsubscribe(follower.channel).catch(() => undefined);
+      if (this.#followers.size === 0 && this.#poll !== undefined) {
+        clearInterval(this.#poll);
+        this.#poll = undefined;
+      }
+    };
+  }
+
+  #pollAll(): void {
+    for (const follower of this.#followers) follower.poll();
+  }
+
+  #onChangeMessage(message: string): void {
+    const [type, name, origin] = message.split(' ');
+    if (name === undefined || origin === this.#registry?.origin) return;
+    if (type === 'deleted') this.#deletedElsewhere(name);
+    else if (type === 'created' || type === 'ended') {
+      if (type === 'ended') void this.#handles.get(name)?.exists().catch(() => undefined);
+      this.#emit({ type, name });
+    }
+  }
+
+  #deletedElsewhere(name: string): void {
+    if (this.#handles.get(name)?.deleted === true) return;
+    this.#forget(name);
+    this.#emit({ type: 'deleted', name });
+  }
+
+  #forget(name: string): void {
+    this.#handles.get(name)?.markDeleted();
+    this.#handles.delete(name);
+  }
+
+  #emit(change: StreamChange): void {
+    for (const listener of [...this.#changeListeners]) {
+      try {
+        listener(change);
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  }
+
+  #requireLink(): RedisLink {
+    if (this.#closed) throw new LivelogError('LIVELOG_ERR_STORE_CLOSED', 'the Redis store is closed');
+    if (this.#link === undefined) throw new LivelogError('LIVELOG_ERR_STORE_CLOSED', 'the Redis store is not open');
+    return this.#link;
+  }
+
+  #requireRegistry(): StreamRegistry {
+    this.#requireLink();
+    return this.#registry as StreamRegistry;
+  }
+}
+
+function checkName(name: string): void {
+  if (!isStreamName(name)) throw badStreamName(name);
+}
