@@ -41,7 +41,8 @@ export function parseRedisStoreUrl(value: string): RedisStoreUrl {
   }
   if (url.hostname === '') throw invalid(value, 'the host is missing');
   if (cluster) {
-    if (url.pathname !== '' && url.pathname !== '/') throw invalid(value, `a cluster URL has no path (a cluster has database 0 only), not ${url.pathname}`);
+    if (url.pathname !== '' && url.pathname !== '/')
+      throw invalid(value, `a cluster URL has no path (a cluster has database 0 only), not ${url.pathname}`);
   } else if (url.pathname !== '' && url.pathname !== '/' && !/^\/(0|[1-9][0-9]{0,3})$/.test(url.pathname)) {
     throw invalid(value, `the path must be a database number, like /0, not ${url.pathname}`);
   }

@@ -3,9 +3,9 @@ import {
   badStreamName,
   IDEMPOTENCY_MAX_KEYS,
   IDEMPOTENCY_TTL_MS,
-  LivelogError,
   type ListStreamsPage,
   type ListStreamsQuery,
+  LivelogError,
   type LogDatabase,
   type OpenStreamOptions,
   type RetentionPolicy,
@@ -21,12 +21,12 @@ import { DELETE_SCRIPT, SET_SCRIPT } from './lua-scripts.js';
 import type { CallOptions } from './redis-calls.js';
 import { call } from './redis-calls.js';
 import { allStreamKeys, checkPrefix, streamKeys } from './redis-keys.js';
-import { type RedisLink, openLink } from './redis-link.js';
+import { openLink, type RedisLink } from './redis-link.js';
 import { pruneStreams } from './redis-prune.js';
 import { RedisStreamStore } from './redis-stream-store.js';
-import { listStreams } from './stream-list.js';
 import type { StreamFollower } from './stream-follower.js';
 import type { StreamHost, StreamSettings } from './stream-host.js';
+import { listStreams } from './stream-list.js';
 import { StreamRegistry } from './stream-registry.js';
 
 /** Options of the Redis database. */
@@ -281,14 +281,16 @@ export class RedisLogDatabase implements LogDatabase {
   #follow(follower: StreamFollower): () => void {
     const link = this.#requireLink();
     this.#followers.add(follower);
-    link.subscribe(follower.channel, (message) => follower.hint(message)).then(
-      // Subscribed first, then read: nothing appended in between is missed.
-      () => follower.poll(),
-      (error: unknown) => {
-        this.#options.onError?.(error);
-        follower.poll();
-      },
-    );
+    link
+      .subscribe(follower.channel, (message) => follower.hint(message))
+      .then(
+        // Subscribed first, then read: nothing appended in between is missed.
+        () => follower.poll(),
+        (error: unknown) => {
+          this.#options.onError?.(error);
+          follower.poll();
+        },
+      );
     this.#poll ??= setInterval(() => this.#pollAll(), this.#options.pollMs ?? 2000).unref();
     return () => {
       if (!this.#followers.delete(follower)) return;
@@ -309,7 +311,11 @@ export class RedisLogDatabase implements LogDatabase {
     if (name === undefined || origin === this.#registry?.origin) return;
     if (type === 'deleted') this.#deletedElsewhere(name);
     else if (type === 'created' || type === 'ended') {
-      if (type === 'ended') void this.#handles.get(name)?.exists().catch(() => undefined);
+      if (type === 'ended')
+        void this.#handles
+          .get(name)
+          ?.exists()
+          .catch(() => undefined);
       this.#emit({ type, name });
     }
   }

@@ -29,8 +29,8 @@ import { withTimeout } from './connect-redis.js';
 import { LuaScript } from './lua-script.js';
 import { APPEND_SCRIPT, END_SCRIPT, PRUNE_SCRIPT, SEEK_TIME_SCRIPT, STATE_SCRIPT } from './lua-scripts.js';
 import { call, parseEnd, read } from './redis-calls.js';
-import { allStreamKeys, type RedisKeys } from './redis-keys.js';
 import { readHistory } from './redis-history.js';
+import { allStreamKeys, type RedisKeys } from './redis-keys.js';
 import { streamInfo } from './redis-stream-info.js';
 import { StreamFollower } from './stream-follower.js';
 import type { StreamHost } from './stream-host.js';
@@ -43,7 +43,15 @@ export interface StoreOwner {
 }
 
 type StateReply = [stream: string, last: string, firstId: string, end: string];
-type AppendReply = [status: 'appended' | 'replayed', stream: string, first: string, last: string, digest: string, created: string, listed: string];
+type AppendReply = [
+  status: 'appended' | 'replayed',
+  stream: string,
+  first: string,
+  last: string,
+  digest: string,
+  created: string,
+  listed: string,
+];
 type EndReply = [stream: string, last: string, created: string, listed: string];
 
 const scripts = {
@@ -252,7 +260,12 @@ export class RedisStreamStore implements LogStore, HealthCheckedStore, IdentityC
       if (query.after !== undefined && name <= query.after) continue;
       const seen = last.get(name) ?? '0:0';
       const colon = seen.indexOf(':');
-      sources.push({ name, entries: Number(counts[i + 1]), lastSeq: Number(seen.slice(0, colon)), lastTime: Number(seen.slice(colon + 1)) });
+      sources.push({
+        name,
+        entries: Number(counts[i + 1]),
+        lastSeq: Number(seen.slice(0, colon)),
+        lastTime: Number(seen.slice(colon + 1)),
+      });
     }
     // Code-unit order, as SQLite's BINARY collation and the `after` comparison above.
     sources.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -292,7 +305,13 @@ export class RedisStreamStore implements LogStore, HealthCheckedStore, IdentityC
     if (this.#follower === undefined && !this.#closed) {
       // Followed from the newest seq this handle knows: a listener may see a few entries from before
       // it registered (the broker drops them), never miss one after.
-      const follower = new StreamFollower(this.#host.link, this.#followerHost(), this.#streamId, this.#lastKnown, this.#host.settings.pageSize);
+      const follower = new StreamFollower(
+        this.#host.link,
+        this.#followerHost(),
+        this.#streamId,
+        this.#lastKnown,
+        this.#host.settings.pageSize,
+      );
       this.#follower = follower;
       this.#unfollow = this.#host.follow(follower);
     }

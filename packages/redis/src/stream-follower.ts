@@ -117,7 +117,13 @@ export class StreamFollower {
 
   /** False when the stream is gone (nothing to read until it is written again). */
   async #checkState(): Promise<boolean> {
-    const [stream, seq, end] = await this.#link.send<StateReply>(this.#host.keys.meta, ['HMGET', this.#host.keys.meta, 'stream', 'seq', 'end']);
+    const [stream, seq, end] = await this.#link.send<StateReply>(this.#host.keys.meta, [
+      'HMGET',
+      this.#host.keys.meta,
+      'stream',
+      'seq',
+      'end',
+    ]);
     if (stream === null || this.#stopped) return false;
     if (stream !== this.#identity) {
       this.#identity = stream;

@@ -36,16 +36,19 @@ export async function listStreams(
   const want = query.limit + 1;
   for (;;) {
     const batch = recent
-      ? (await registry.recent(cursor === undefined ? undefined : { score: cursor.activity, name: cursor.name }, SCAN_BATCH)).map((item) => ({
-          name: item.name,
-          cursor: { name: item.name, activity: item.score },
-        }))
+      ? (await registry.recent(cursor === undefined ? undefined : { score: cursor.activity, name: cursor.name }, SCAN_BATCH)).map(
+          (item) => ({
+            name: item.name,
+            cursor: { name: item.name, activity: item.score },
+          }),
+        )
       : (await registry.names(cursor?.name, prefix, SCAN_BATCH)).map((name) => ({ name, cursor: { name, activity: 0 } }));
     const candidates = batch.filter((item) => item.name.startsWith(prefix));
     const infos = await Promise.all(candidates.map((item) => read(calls, () => streamInfo(link, item.name, keysOf(item.name)))));
     candidates.forEach((item, i) => {
       const info = infos[i];
-      if (info !== undefined && matchesListQuery(info.name, info.labels, query) && found.length < want) found.push({ info, cursor: item.cursor });
+      if (info !== undefined && matchesListQuery(info.name, info.labels, query) && found.length < want)
+        found.push({ info, cursor: item.cursor });
     });
     const last = batch[batch.length - 1];
     if (found.length >= want || last === undefined || batch.length < SCAN_BATCH) break;

@@ -1,6 +1,6 @@
 import { LuaScript } from './lua-script.js';
 import { LISTED_SCRIPT } from './lua-scripts.js';
-import { call, type CallOptions } from './redis-calls.js';
+import { type CallOptions, call } from './redis-calls.js';
 import { type RedisKeys, type RegistryKeys, registryKeys } from './redis-keys.js';
 import type { RedisLink } from './redis-link.js';
 import { REGISTER_SCRIPT, UNREGISTER_SCRIPT } from './registry-scripts.js';
@@ -63,7 +63,9 @@ export class StreamRegistry {
 
   /** Publishes `<kind> <name>` on the changes channel. */
   async announce(kind: 'ended', name: string): Promise<void> {
-    await call(this.#calls, () => this.#link.send(this.keys.changes, [this.#link.publishCommand, this.keys.changes, `${kind} ${name} ${this.origin}`]));
+    await call(this.#calls, () =>
+      this.#link.send(this.keys.changes, [this.#link.publishCommand, this.keys.changes, `${kind} ${name} ${this.origin}`]),
+    );
   }
 
   /** The stream was written now; its `recent` score follows within TOUCH_EVERY_MS. */
@@ -80,7 +82,9 @@ export class StreamRegistry {
     this.#touched.clear();
     await Promise.all(
       touched.map(([name, time]) =>
-        this.#link.send(this.keys.recent, ['ZADD', this.keys.recent, 'XX', 'GT', String(time), name]).catch((error: unknown) => this.#calls.onError?.(error)),
+        this.#link
+          .send(this.keys.recent, ['ZADD', this.keys.recent, 'XX', 'GT', String(time), name])
+          .catch((error: unknown) => this.#calls.onError?.(error)),
       ),
     );
   }
@@ -90,7 +94,9 @@ export class StreamRegistry {
     const start = after !== undefined && after >= prefix ? `(${after}` : prefix === '' ? '-' : `[${prefix}`;
     // Stream names are ASCII below 0x7f, so `prefix` followed by DEL bounds every name starting with it.
     const end = prefix === '' ? '+' : `(${prefix}\x7f`;
-    return call(this.#calls, () => this.#link.send<string[]>(this.keys.names, ['ZRANGEBYLEX', this.keys.names, start, end, 'LIMIT', '0', String(count)]));
+    return call(this.#calls, () =>
+      this.#link.send<string[]>(this.keys.names, ['ZRANGEBYLEX', this.keys.names, start, end, 'LIMIT', '0', String(count)]),
+    );
   }
 
   /**

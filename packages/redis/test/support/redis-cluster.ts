@@ -59,9 +59,13 @@ export class TestRedisCluster {
         cluster.#processes.push(child);
       }
       for (const port of ports) await waitFor(() => answers(port), 10_000, `redis-server on port ${port}`);
-      await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], {
-        timeout: 30_000,
-      });
+      await run(
+        'redis-cli',
+        ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'],
+        {
+          timeout: 30_000,
+        },
+      );
       await waitFor(() => clusterOk(ports), 20_000, 'cluster_state:ok on every node');
       return cluster;
     } catch (error) {
