@@ -113,6 +113,15 @@ class SingleLink implements RedisLink {
 
 type Cluster = ReturnType<typeof newCluster>;
 
+/** The user name and password of a node URL, decoded. */
+function credentials(url: string): { username?: string; password?: string } {
+  const parsed = new URL(url);
+  return {
+    ...(parsed.username === '' ? {} : { username: decodeURIComponent(parsed.username) }),
+    ...(parsed.password === '' ? {} : { password: decodeURIComponent(parsed.password) }),
+  };
+}
+
 function newCluster(options: RedisClusterOptions<Record<string, never>, Record<string, never>, Record<string, never>, 2>) {
   return createCluster(options);
 }
@@ -134,10 +143,12 @@ class ClusterLink implements RedisLink {
       RESP: 2,
       rootNodes: options.urls.map((url) => ({ url })),
       defaults: {
-        // Credentials and TLS of the first URL apply to every node the cluster reports.
-        url: options.urls[0] as string,
+        // Credentials and TLS of the first URL apply to every node the cluster reports (not its
+        // host: `url` here would send every node's connection to the seed).
+        ...credentials(options.urls[0] as string),
         disableOfflineQueue: true,
         socket: {
+          ...(options.urls[0]?.startsWith('rediss:') ? { tls: true as const } : {}),
           connectTimeout: Math.min(5000, options.connectTimeoutMs),
           reconnectStrategy: (retries: number, cause: Error) => {
             if (!connected && Date.now() >= deadline) return cause;
