@@ -1,4 +1,5 @@
-import type { EndInfo, LogStore, NewEntry } from '@livelog/core';
+import type { LogStore, NewEntry } from '@livelog/core';
+import type { EndInfo } from '@livelog/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisDatabase } from '../src/create-redis-store.js';
 import type { RedisLogDatabase } from '../src/redis-log-database.js';
