@@ -256,18 +256,35 @@ return fmt(lo - 1)
 
 /**
  * Removes at most ARGV[4] of the oldest entries that the policy no longer keeps (ARGV[1] max
- * entries, ARGV[2] max bytes, ARGV[3] receive-time cutoff; '' for no limit), with XTRIM MINID so only
- * a prefix ever goes; then the sources last seen before what remains, and expired idempotency keys.
+ * entries, ARGV[2] max bytes, ARGV[3] max age in ms, by receive time; '' for no limit), with XTRIM
+ * MINID so only a prefix ever goes; then the sources last seen before what remains, and expired
+ * idempotency keys. With ARGV[5] = '1' the stream's own retention (meta `retention`) overrides the
+ * limits it sets, so a pass over many streams costs one call per stream.
  * Returns how many entries were removed.
  */
 export const PRUNE_SCRIPT = `${PRELUDE}
-expire_keys(now_ms(), 1000)
+local now = now_ms()
+expire_keys(now, 1000)
+local max_entries = tonumber(ARGV[1])
+local max_bytes = tonumber(ARGV[2])
+local max_age = tonumber(ARGV[3])
+if ARGV[5] == '1' then
+  local own = redis.call('HGET', KEYS[1], 'retention')
+  if own then
+    local ok, r = pcall(cjson.decode, own)
+    if ok and type(r) == 'table' then
+      if type(r.maxEntries) == 'number' then max_entries = r.maxEntries end
+      if type(r.maxBytes) == 'number' then max_bytes = r.maxBytes end
+      if type(r.maxAgeMs) == 'number' then max_age = r.maxAgeMs end
+    end
+  end
+end
+if max_entries == nil and max_bytes == nil and max_age == nil then return 0 end
+local cutoff = nil
+if max_age ~= nil then cutoff = now - max_age end
 local batch = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', tonumber(ARGV[4]))
 local count = redis.call('XLEN', KEYS[2])
 local bytes = tonumber(redis.call('HGET', KEYS[1], 'bytes') or '0')
-local max_entries = tonumber(ARGV[1])
-local max_bytes = tonumber(ARGV[2])
-local cutoff = tonumber(ARGV[3])
 local removed = 0
 local up_to = nil
 for _, entry in ipairs(batch) do

@@ -102,6 +102,7 @@ export class RedisLogDatabase implements LogDatabase {
     };
     const requireLink = (): RedisLink => this.#requireLink();
     this.#host = {
+      database: this,
       get link(): RedisLink {
         return requireLink();
       },
@@ -189,7 +190,9 @@ export class RedisLogDatabase implements LogDatabase {
     const labels = options.labels === undefined ? '' : JSON.stringify(options.labels);
     const retention = options.retention === undefined ? '' : options.retention === null ? '-' : JSON.stringify(options.retention);
     const keys = allStreamKeys(handle.keys);
-    const [identity, , listed] = await call(this.#calls, () => setScript.run<string[]>(link, keys, [handle.streamId, labels, retention]));
+    const [identity, , listed] = await call(this.#calls, () =>
+      setScript.run<string[]>(link, keys, [handle.candidateIdentity(), labels, retention]),
+    );
     const hasRetention = options.retention === undefined ? undefined : options.retention !== null;
     if (listed !== '1' || hasRetention !== undefined) await this.#register(name, identity as string, hasRetention);
     return handle.info();
@@ -224,8 +227,6 @@ export class RedisLogDatabase implements LogDatabase {
     if (this.#closed || this.#link === undefined) return 0;
     const result = await pruneStreams({
       registry: this.#requireRegistry(),
-      link: this.#link,
-      calls: this.#calls,
       defaults,
       batchSize,
       streamsPerCall: this.#options.pruneStreamsPerCall ?? 200,

@@ -1,15 +1,10 @@
-import { effectiveRetention, type RetentionPolicy } from '@livelog/core';
-import type { StreamRetention } from '@livelog/protocol';
-import { type CallOptions, call } from './redis-calls.js';
-import type { RedisLink } from './redis-link.js';
+import type { RetentionPolicy } from '@livelog/core';
 import type { RedisStreamStore } from './redis-stream-store.js';
 import type { StreamRegistry } from './stream-registry.js';
 
 /** What one prune call needs. */
 export interface PruneRound {
   registry: StreamRegistry;
-  link: RedisLink;
-  calls: CallOptions;
   defaults: RetentionPolicy;
   batchSize: number;
   /** Most streams examined per call. */
@@ -31,7 +26,7 @@ function limited(policy: RetentionPolicy): boolean {
  * Idempotency keys need no pass: each append expires and bounds its stream's keys.
  */
 export async function pruneStreams(round: PruneRound): Promise<{ removed: number; cursor: string | undefined }> {
-  const { registry, link, calls } = round;
+  const { registry } = round;
   let names: string[];
   let cursor: string | undefined;
   if (!limited(round.defaults)) {
@@ -43,11 +38,8 @@ export async function pruneStreams(round: PruneRound): Promise<{ removed: number
   }
   let removed = 0;
   for (const name of names) {
-    const handle = round.handle(name);
-    const own = await call(calls, () => link.send<string | null>(handle.keys.meta, ['HGET', handle.keys.meta, 'retention']));
-    const policy = effectiveRetention(round.defaults, own === null ? undefined : (JSON.parse(own) as StreamRetention));
-    if (!limited(policy)) continue;
-    removed += await handle.prune(policy, round.batchSize - removed);
+    // One script per stream: it reads the stream's own retention and applies it over the defaults.
+    removed += await round.handle(name).pruneWith(round.defaults, round.batchSize - removed, true);
     if (removed >= round.batchSize) {
       // Out of budget: the next call starts again at this stream.
       return { removed, cursor: previousName(names, name, round.cursor) };

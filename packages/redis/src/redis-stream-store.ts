@@ -12,6 +12,7 @@ import {
   type IdentityChangingStore,
   type IdentityListener,
   LivelogError,
+  type LogDatabase,
   type LogStore,
   type NewEntry,
   type ReadPage,
@@ -87,6 +88,8 @@ export class RedisStreamStore implements LogStore, HealthCheckedStore, IdentityC
   readonly #pending = new Set<Promise<unknown>>();
   /** The identity in Redis, or the one the first write will create. */
   #streamId = createStreamId();
+  /** True once `#streamId` was seen in Redis: a stream made again after a wipe needs a new one. */
+  #confirmed = false;
   /** The newest seq this handle has seen: where a new follower starts. */
   #lastKnown = 0;
   #end: EndInfo | undefined;
@@ -104,6 +107,14 @@ export class RedisStreamStore implements LogStore, HealthCheckedStore, IdentityC
     this.name = name;
     this.keys = keys;
     this.#owner = owner;
+  }
+
+  /**
+   * The database this stream belongs to: `createEngine({ store })` serves all of its streams, so a
+   * Fastify plugin given `createRedisStore(url)` serves every stream of that Redis.
+   */
+  get database(): LogDatabase {
+    return this.#host.database;
   }
 
   get streamId(): string {
@@ -145,7 +156,7 @@ export class RedisStreamStore implements LogStore, HealthCheckedStore, IdentityC
     const args = [
       this.keys.hints,
       link.publishCommand,
-      this.#streamId,
+      this.candidateIdentity(),
       options.bodyDigest ?? '',
       key,
       String(settings.idempotencyTtlMs),
@@ -178,7 +189,7 @@ export class RedisStreamStore implements LogStore, HealthCheckedStore, IdentityC
     if (request.exitCode !== undefined) end.exitCode = request.exitCode;
     if (request.reason !== undefined) end.reason = request.reason;
     const { link } = this.#host;
-    const args = [this.keys.hints, link.publishCommand, this.#streamId, JSON.stringify(end), this.#createLabels];
+    const args = [this.keys.hints, link.publishCommand, this.candidateIdentity(), JSON.stringify(end), this.#createLabels];
     const [stream, last, , listed] = await this.#call(() => scripts.end.run<EndReply>(link, allStreamKeys(this.keys), args)).catch(
       (error: unknown) => {
         this.#noteEnded(error);
@@ -272,16 +283,24 @@ export class RedisStreamStore implements LogStore, HealthCheckedStore, IdentityC
     return query.limit === undefined ? sources : sources.slice(0, query.limit);
   }
 
-  async prune(policy: RetentionPolicy, batchSize: number): Promise<number> {
+  prune(policy: RetentionPolicy, batchSize: number): Promise<number> {
+    return this.pruneWith(policy, batchSize, false);
+  }
+
+  /**
+   * Prunes by `policy`; with `ownWins`, the stream's own retention (set by `setStream`) overrides
+   * the limits it sets, read inside the script (one call per stream in a database pass).
+   */
+  async pruneWith(policy: RetentionPolicy, batchSize: number, ownWins: boolean): Promise<number> {
     if (this.#closed || this.#deleted || batchSize <= 0) return 0;
     const limit = (value: number | undefined): string => (value === undefined ? '' : String(value));
-    const cutoff = policy.maxAgeMs === undefined ? undefined : Date.now() - policy.maxAgeMs;
     const removed = await this.#call(() =>
       scripts.prune.run<number>(this.#host.link, allStreamKeys(this.keys), [
         limit(policy.maxEntries),
         limit(policy.maxBytes),
-        limit(cutoff),
+        limit(policy.maxAgeMs),
         String(Math.floor(batchSize)),
+        ownWins ? '1' : '0',
       ]),
     );
     return Number(removed);
@@ -404,8 +423,18 @@ export class RedisStreamStore implements LogStore, HealthCheckedStore, IdentityC
     return { exists: stream !== '', first: firstId === '' ? last + 1 : seqOfId(firstId), last };
   }
 
+  /**
+   * The identity a write creates the stream with if it does not exist: the one this handle shows
+   * until the stream is seen in Redis (so a broker started before the first write keeps it), a new
+   * one after (a stream written again after its keys were wiped must not reuse the old identity).
+   */
+  candidateIdentity(): string {
+    return this.#confirmed ? createStreamId() : this.#streamId;
+  }
+
   /** Takes the identity Redis reports; tells listeners when it is not the one held. */
   #adopt(stream: string): void {
+    this.#confirmed = true;
     if (stream === this.#streamId) return;
     this.#streamId = stream;
     for (const listener of [...this.#identityListeners]) {

@@ -1,3 +1,4 @@
+import type { LogDatabase } from '@livelog/core';
 import type { CallOptions } from './redis-calls.js';
 import type { RedisLink } from './redis-link.js';
 import type { StreamFollower } from './stream-follower.js';
@@ -14,6 +15,8 @@ export interface StreamSettings {
 
 /** What a stream handle needs from the database it belongs to. */
 export interface StreamHost {
+  /** The database the stream belongs to. */
+  readonly database: LogDatabase;
   readonly link: RedisLink;
   readonly calls: CallOptions;
   readonly settings: StreamSettings;
