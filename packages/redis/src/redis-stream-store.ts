@@ -381,11 +381,7 @@ export class RedisStreamStore implements LogStore, HealthCheckedStore, IdentityC
         if (last !== undefined) this.#lastKnown = Math.max(this.#lastKnown, last.seq);
         this.#listeners.emit(entries);
       },
-      onIdentity: (stream: string) => {
-        this.#lastKnown = 0;
-        this.#end = undefined;
-        this.#adopt(stream);
-      },
+      onIdentity: (stream: string) => this.#adopt(stream),
       onEnd: (json: string) => this.#ended(json),
       onDeleted: () => this.#host.onDeletedElsewhere(this.name),
       onError: (error: unknown) => this.#host.calls.onError?.(error),
@@ -437,6 +433,9 @@ export class RedisStreamStore implements LogStore, HealthCheckedStore, IdentityC
     this.#confirmed = true;
     if (stream === this.#streamId) return;
     this.#streamId = stream;
+    // Another stream under the same name: what this handle knew of the old one no longer holds.
+    this.#lastKnown = 0;
+    this.#end = undefined;
     for (const listener of [...this.#identityListeners]) {
       try {
         listener(stream);
