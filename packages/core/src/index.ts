@@ -68,6 +68,7 @@ export { isHealthChecked } from './store/log-store.js';
 export { MemoryDatabase, type MemoryDatabaseOptions } from './store/memory-database.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { asLogStore, isLogStore, singleStreamDatabase } from './store/single-stream-database.js';
+export { SqliteDatabase, type SqliteDatabaseOptions } from './store/sqlite-database.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.js';
 export { createStoreFromUrl, isLogDatabase, type StoreProvider } from './store/store-provider.js';
 export { badStreamName, streamEnded, streamNotFound } from './store/stream-errors.js';

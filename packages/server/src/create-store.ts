@@ -1,4 +1,4 @@
-import { createStoreFromUrl, type LogDatabase, MemoryDatabase, SqliteStore, type StoreProvider, singleStreamDatabase } from '@livelog/core';
+import { createStoreFromUrl, type LogDatabase, MemoryDatabase, SqliteDatabase, type StoreProvider } from '@livelog/core';
 import type { StoreConfig } from './config.js';
 
 /**
@@ -6,7 +6,7 @@ import type { StoreConfig } from './config.js';
  * the provider of its scheme among `providers` (the server ships none; `livelog serve` passes Redis).
  */
 export async function createStore(config: StoreConfig, providers: readonly StoreProvider[] = []): Promise<LogDatabase> {
-  if (config.kind === 'sqlite') return singleStreamDatabase(new SqliteStore({ dir: config.dir, durability: config.durability }));
+  if (config.kind === 'sqlite') return new SqliteDatabase({ dir: config.dir, durability: config.durability });
   if (config.kind === 'memory') return new MemoryDatabase();
   return createStoreFromUrl(config.url, providers);
 }
