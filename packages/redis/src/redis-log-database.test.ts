@@ -1,5 +1,5 @@
 import type { NewEntry, StreamChange } from '@livelog/core';
-import { describeBroker, describeLogStore, type StoreUnderTest } from '@livelog/core/contract';
+import { describeBroker, describeLogDatabase, describeLogStore, type StoreUnderTest } from '@livelog/core/contract';
 import { createClient } from '@redis/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LEGACY_IDENTITY, restoreLegacyFixture } from '../test/support/legacy-fixture.js';
@@ -31,6 +31,31 @@ const namedStream = async (): Promise<StoreUnderTest> => {
   };
 };
 
+describeLogDatabase(
+  'redis',
+  async ({ idempotency }) => {
+    const prefix = uniqueKey('contract-db');
+    const options: RedisDatabaseOptions = {
+      ...(idempotency?.ttlMs === undefined ? {} : { idempotencyTtlMs: idempotency.ttlMs }),
+      ...(idempotency?.maxKeys === undefined ? {} : { idempotencyMaxKeys: idempotency.maxKeys }),
+    };
+    const databases: RedisLogDatabase[] = [];
+    const make = () => {
+      const database = databaseOf(prefix, options);
+      databases.push(database);
+      return database;
+    };
+    return {
+      database: make(),
+      reopen: async () => make(),
+      cleanup: async () => {
+        for (const database of databases) await database.close();
+        await dropPrefix(prefix);
+      },
+    };
+  },
+  { persistent: true },
+);
 describeLogStore('redis, a named stream', namedStream, { persistent: true });
 describeBroker('redis, a named stream', namedStream);
 
