@@ -95,8 +95,8 @@ describe('on a real 3-shard Redis Cluster', () => {
         }
       }),
     );
-    const [first] = handles;
-    await Promise.all(names.map((name) => (first?.get(name) as LogStore).end({ exitCode: 0 })));
+    const first = handles[0] as Map<string, LogStore>;
+    await Promise.all(names.map((name) => (first.get(name) as LogStore).end({ exitCode: 0 })));
 
     await waitFor(() => ends.size === STREAMS, 60_000, 'every stream reader to reach the end');
     for (const name of names) {
