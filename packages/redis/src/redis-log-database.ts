@@ -77,6 +77,8 @@ export class RedisLogDatabase implements LogDatabase {
   readonly #handles = new Map<string, RedisStreamStore>();
   readonly #changeListeners = new Set<StreamChangeListener>();
   readonly #followers = new Set<StreamFollower>();
+  /** The followers of each subscribed hint channel. */
+  readonly #channels = new Map<string, { followers: Set<StreamFollower>; ready: Promise<unknown> }>();
   readonly #calls: CallOptions;
   #link: RedisLink | undefined;
   #registry: StreamRegistry | undefined;
@@ -282,20 +284,32 @@ export class RedisLogDatabase implements LogDatabase {
   #follow(follower: StreamFollower): () => void {
     const link = this.#requireLink();
     this.#followers.add(follower);
-    link
-      .subscribe(follower.channel, (message) => follower.hint(message))
-      .then(
-        // Subscribed first, then read: nothing appended in between is missed.
-        () => follower.poll(),
-        (error: unknown) => {
-          this.#options.onError?.(error);
-          follower.poll();
-        },
-      );
+    const channel = follower.channel;
+    let subscription = this.#channels.get(channel);
+    if (subscription === undefined) {
+      // One subscription per channel, whatever the number of handles following it (a handle of
+      // `createRedisStore` and the engine's handle of `default` may both).
+      const followers = new Set<StreamFollower>();
+      const ready = link
+        .subscribe(channel, (message) => {
+          for (const each of followers) each.hint(message);
+        })
+        .catch((error: unknown) => this.#options.onError?.(error));
+      subscription = { followers, ready };
+      this.#channels.set(channel, subscription);
+    }
+    subscription.followers.add(follower);
+    // Subscribed first, then read: an append between the two is in the read or in a hint.
+    void subscription.ready.then(() => follower.poll());
     this.#poll ??= setInterval(() => this.#pollAll(), this.#options.pollMs ?? 2000).unref();
     return () => {
       if (!this.#followers.delete(follower)) return;
-      link.unsubscribe(follower.channel).catch(() => undefined);
+      const current = this.#channels.get(channel);
+      current?.followers.delete(follower);
+      if (current !== undefined && current.followers.size === 0) {
+        this.#channels.delete(channel);
+        link.unsubscribe(channel).catch(() => undefined);
+      }
       if (this.#followers.size === 0 && this.#poll !== undefined) {
         clearInterval(this.#poll);
         this.#poll = undefined;

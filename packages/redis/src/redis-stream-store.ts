@@ -7,7 +7,6 @@ import {
   createStreamId,
   type EndListener,
   type EndRequest,
-  encodeEntryBody,
   type HealthCheckedStore,
   type IdentityChangingStore,
   type IdentityListener,
@@ -25,13 +24,15 @@ import {
   type StoredStreamInfo,
   streamNotFound,
 } from '@livelog/core';
-import { type EndInfo, levelNumber } from '@livelog/protocol';
+import type { EndInfo } from '@livelog/protocol';
+import { appendCall } from './append-call.js';
 import { withTimeout } from './connect-redis.js';
 import { LuaScript } from './lua-script.js';
 import { APPEND_SCRIPT, END_SCRIPT, PRUNE_SCRIPT, SEEK_TIME_SCRIPT, STATE_SCRIPT } from './lua-scripts.js';
 import { call, parseEnd, read } from './redis-calls.js';
 import { readHistory } from './redis-history.js';
 import { allStreamKeys, type RedisKeys } from './redis-keys.js';
+import { readSources } from './redis-sources.js';
 import { streamInfo } from './redis-stream-info.js';
 import { StreamFollower } from './stream-follower.js';
 import type { StreamHost } from './stream-host.js';
@@ -152,24 +153,12 @@ export class RedisStreamStore implements LogStore, HealthCheckedStore, IdentityC
     this.#check();
     const { link, settings } = this.#host;
     const key = options.idempotencyKey ?? '';
-    // Encoded before anything is sent, so an entry JSON cannot carry leaves Redis untouched.
-    const args = [
-      this.keys.hints,
-      link.publishCommand,
-      this.candidateIdentity(),
-      options.bodyDigest ?? '',
-      key,
-      String(settings.idempotencyTtlMs),
-      String(settings.idempotencyMaxKeys),
-      this.#createLabels,
-    ];
-    for (const entry of entries) {
-      if (!Number.isFinite(entry.time)) throw new TypeError(`entry time is not a finite number: ${entry.time}`);
-      // The script writes the head (id and seq) once it has assigned the seq: see encodeEntryHead.
-      args.push(String(entry.time), String(levelNumber(entry.level)), entry.source, encodeEntryBody(entry));
-    }
-    const keys = allStreamKeys(this.keys);
-    if (key !== '' && this.keys.legacyIdempotency !== undefined) keys.push(this.keys.legacyIdempotency(key));
+    const { keys, args } = appendCall(this.keys, entries, options, {
+      publishCommand: link.publishCommand,
+      candidate: this.candidateIdentity(),
+      createLabels: this.#createLabels,
+      settings,
+    });
     const reply = await this.#call(() => scripts.append.run<AppendReply>(link, keys, args)).catch((error: unknown) => {
       this.#noteEnded(error);
       throw error;
@@ -257,30 +246,7 @@ export class RedisStreamStore implements LogStore, HealthCheckedStore, IdentityC
   async sources(query: SourcesQuery = {}): Promise<SourceInfo[]> {
     this.#check();
     const { link } = this.#host;
-    const [counts, lasts] = await this.#read(() =>
-      Promise.all([
-        link.send<string[]>(this.keys.sourceCount, ['HGETALL', this.keys.sourceCount]),
-        link.send<string[]>(this.keys.sourceLast, ['HGETALL', this.keys.sourceLast]),
-      ]),
-    );
-    const last = new Map<string, string>();
-    for (let i = 0; i < lasts.length; i += 2) last.set(lasts[i] as string, lasts[i + 1] as string);
-    const sources: SourceInfo[] = [];
-    for (let i = 0; i < counts.length; i += 2) {
-      const name = counts[i] as string;
-      if (query.after !== undefined && name <= query.after) continue;
-      const seen = last.get(name) ?? '0:0';
-      const colon = seen.indexOf(':');
-      sources.push({
-        name,
-        entries: Number(counts[i + 1]),
-        lastSeq: Number(seen.slice(0, colon)),
-        lastTime: Number(seen.slice(colon + 1)),
-      });
-    }
-    // Code-unit order, as SQLite's BINARY collation and the `after` comparison above.
-    sources.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return query.limit === undefined ? sources : sources.slice(0, query.limit);
+    return this.#read(() => readSources(link, this.keys, query));
   }
 
   prune(policy: RetentionPolicy, batchSize: number): Promise<number> {
