@@ -12,12 +12,16 @@ export interface CommandSender {
  * round trip in the common case.
  */
 export class LuaScript {
+  /** Every script made, so that a database can load them all when it opens (see `loadScripts`). */
+  static readonly all = new Set<LuaScript>();
+
   readonly source: string;
   readonly sha: string;
 
   constructor(source: string) {
     this.source = source;
     this.sha = createHash('sha1').update(source).digest('hex');
+    LuaScript.all.add(this);
   }
 
   async run<T>(client: CommandSender, keys: readonly string[], args: readonly string[]): Promise<T> {
@@ -29,4 +33,14 @@ export class LuaScript {
       return client.send<T>(keys[0], ['EVAL', this.source, ...tail]);
     }
   }
+}
+
+/**
+ * Loads every script on every primary. Calls of one handle are sent in order and must run in that
+ * order (an append sent before an end lands before it); a NOSCRIPT answer retried with EVAL would run
+ * after calls sent later, so the scripts are loaded before the first call. Only after Redis loses its
+ * script cache (a restart, SCRIPT FLUSH) can a retried call run late.
+ */
+export async function loadScripts(link: { everyPrimary(args: readonly string[]): Promise<void> }): Promise<void> {
+  for (const script of LuaScript.all) await link.everyPrimary(['SCRIPT', 'LOAD', script.source]);
 }

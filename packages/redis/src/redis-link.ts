@@ -20,6 +20,8 @@ export interface RedisLink {
   onReconnect(listener: () => void): void;
   /** Every key matching `match`, over every primary. */
   scan(match: string): Promise<string[]>;
+  /** Sends one command to every primary (SCRIPT LOAD). */
+  everyPrimary(args: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -100,6 +102,10 @@ class SingleLink implements RedisLink {
     const keys: string[] = [];
     for await (const batch of this.#client.scanIterator({ MATCH: match, COUNT: 1000 })) keys.push(...batch);
     return keys;
+  }
+
+  async everyPrimary(args: readonly string[]): Promise<void> {
+    await this.#client.sendCommand([...args]);
   }
 
   async close(): Promise<void> {
@@ -195,6 +201,10 @@ class ClusterLink implements RedisLink {
       for await (const batch of client.scanIterator({ MATCH: match, COUNT: 1000 })) keys.push(...batch);
     }
     return keys;
+  }
+
+  async everyPrimary(args: readonly string[]): Promise<void> {
+    for (const master of this.#cluster.masters) await (await this.#cluster.nodeClient(master)).sendCommand([...args]);
   }
 
   async close(): Promise<void> {

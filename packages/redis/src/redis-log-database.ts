@@ -16,7 +16,7 @@ import {
 } from '@livelog/core';
 import { isStreamName } from '@livelog/protocol';
 import { withTimeout } from './connect-redis.js';
-import { LuaScript } from './lua-script.js';
+import { LuaScript, loadScripts } from './lua-script.js';
 import { DELETE_SCRIPT, SET_SCRIPT } from './lua-scripts.js';
 import type { CallOptions } from './redis-calls.js';
 import { call } from './redis-calls.js';
@@ -138,9 +138,14 @@ export class RedisLogDatabase implements LogDatabase {
       onError: this.#options.onError,
     });
     try {
+      await loadScripts(link);
       const registry = new StreamRegistry(link, this.prefix, this.#calls, randomUUID());
       await link.subscribe(registry.keys.changes, (message) => this.#onChangeMessage(message));
-      link.onReconnect(() => this.#pollAll());
+      link.onReconnect(() => {
+        // A Redis back from a restart has lost its script cache: load it again before most calls.
+        loadScripts(link).catch((error: unknown) => this.#options.onError?.(error));
+        this.#pollAll();
+      });
       this.#link = link;
       this.#registry = registry;
       await this.#repair();
