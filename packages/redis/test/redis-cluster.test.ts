@@ -3,6 +3,7 @@ import type { EndInfo } from '@livelog/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisDatabase } from '../src/create-redis-store.js';
 import type { RedisLogDatabase } from '../src/redis-log-database.js';
+import { runIsolation } from './support/isolation.js';
 import { TestRedisCluster } from './support/redis-cluster.js';
 import { uniqueKey, waitFor } from './support/redis-server.js';
 
@@ -128,6 +129,22 @@ describe('on a real 3-shard Redis Cluster', () => {
     const listed = await readerSide.list({ limit: 100 });
     expect(listed.streams.map((stream) => stream.name).sort()).toEqual([...names].sort());
     expect(listed.streams.every((stream) => stream.state === 'ended')).toBe(true);
+  }, 120_000);
+
+  it('passes the isolation run: 30 streams, 6 writers, readers cut and moved between two engines', async () => {
+    const cleanups: (() => Promise<void>)[] = [];
+    try {
+      const { names } = await runIsolation({
+        url: cluster.storeUrl(uniqueKey('cluster-iso')),
+        streams: 30,
+        writers: 6,
+        batchesPerWriter: 30,
+        cleanups,
+      });
+      expect(names).toHaveLength(30);
+    } finally {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    }
   }, 120_000);
 
   it('deletes a stream on its shard and tells the other processes', async () => {
