@@ -74,7 +74,15 @@ export class RedisLogDatabase implements LogDatabase {
   readonly prefix: string;
   readonly #options: RedisLogDatabaseOptions;
   readonly #settings: StreamSettings;
-  readonly #handles = new Map<string, RedisStreamStore>();
+  /**
+   * Handles by name, held weakly: whoever holds a handle (a broker, a request) gets the same one back,
+   * and the handles of streams nobody uses any more are collected, so 10,000 written streams cost no
+   * memory here. A followed handle is held by its follower.
+   */
+  readonly #handles = new Map<string, WeakRef<RedisStreamStore>>();
+  readonly #collected = new FinalizationRegistry<{ name: string; ref: WeakRef<RedisStreamStore> }>(({ name, ref }) => {
+    if (this.#handles.get(name) === ref) this.#handles.delete(name);
+  });
   readonly #changeListeners = new Set<StreamChangeListener>();
   readonly #followers = new Set<StreamFollower>();
   /** The followers of each subscribed hint channel. */
@@ -259,7 +267,7 @@ export class RedisLogDatabase implements LogDatabase {
     if (this.#closed) return;
     this.#closed = true;
     await this.#opening?.catch(() => undefined);
-    await Promise.allSettled([...this.#handles.values()].map((handle) => handle.close()));
+    await Promise.allSettled([...this.#handles.values()].map((ref) => ref.deref()?.close()));
     if (this.#poll !== undefined) clearInterval(this.#poll);
     await this.#registry?.stop().catch(() => undefined);
     await this.#link?.close();
@@ -267,11 +275,13 @@ export class RedisLogDatabase implements LogDatabase {
 
   /** The cached handle of `name` (made on first use; a deleted stream's handle is replaced). */
   #handle(name: string): RedisStreamStore {
-    const cached = this.#handles.get(name);
+    const cached = this.#handles.get(name)?.deref();
     if (cached !== undefined && !cached.deleted) return cached;
     this.#requireLink();
     const handle = new RedisStreamStore(this.#host, name, streamKeys(this.prefix, name));
-    this.#handles.set(name, handle);
+    const ref = new WeakRef(handle);
+    this.#handles.set(name, ref);
+    this.#collected.register(handle, { name, ref });
     return handle;
   }
 
@@ -334,6 +344,7 @@ export class RedisLogDatabase implements LogDatabase {
       if (type === 'ended')
         void this.#handles
           .get(name)
+          ?.deref()
           ?.exists()
           .catch(() => undefined);
       this.#emit({ type, name });
@@ -341,13 +352,13 @@ export class RedisLogDatabase implements LogDatabase {
   }
 
   #deletedElsewhere(name: string): void {
-    if (this.#handles.get(name)?.deleted === true) return;
+    if (this.#handles.get(name)?.deref()?.deleted === true) return;
     this.#forget(name);
     this.#emit({ type: 'deleted', name });
   }
 
   #forget(name: string): void {
-    this.#handles.get(name)?.markDeleted();
+    this.#handles.get(name)?.deref()?.markDeleted();
     this.#handles.delete(name);
   }
 
