@@ -51,7 +51,10 @@ export class StreamRegistry {
     const retained = hasRetention === undefined ? '' : hasRetention ? '1' : '0';
     const args = [name, identity, String(Date.now()), retained, this.keys.changes, this.#link.publishCommand, this.origin];
     const added = await call(this.#calls, () => scripts.register.run<number>(this.#link, this.#registryKeys(), args));
-    await call(this.#calls, () => scripts.listed.run<number>(this.#link, [streamKeys.meta], [identity]));
+    // Not waited for: until the mark lands, a write registers again, which changes nothing.
+    call(this.#calls, () => scripts.listed.run<number>(this.#link, [streamKeys.meta], [identity])).catch((error: unknown) =>
+      this.#calls.onError?.(error),
+    );
     return Number(added) === 1;
   }
 
