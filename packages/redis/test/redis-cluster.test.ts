@@ -1,5 +1,6 @@
 import type { LogStore, NewEntry } from '@livelog/core';
-import type { EndInfo } from '@livelog/protocol';
+import type { EndInfo, HistoryPage } from '@livelog/protocol';
+import { getJson, ingest, type SpawnedServer, spawnServer, tempDir } from '@livelog/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisDatabase } from '../src/create-redis-store.js';
 import type { RedisLogDatabase } from '../src/redis-log-database.js';
@@ -146,6 +147,28 @@ describe('on a real 3-shard Redis Cluster', () => {
       for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     }
   }, 120_000);
+
+  it('serves `livelog serve --store redis+cluster://…` processes: one writes, a reader on the other resumes by id', async () => {
+    const prefix = uniqueKey('cluster-serve');
+    const servers: SpawnedServer[] = [];
+    const dirs: { remove(): Promise<void> }[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const dir = await tempDir('livelog-cluster-serve-');
+        dirs.push(dir);
+        servers.push(await spawnServer({ dataDir: dir.path, args: ['--store', cluster.storeUrl(prefix)] }));
+      }
+      const [a, b] = servers as [SpawnedServer, SpawnedServer];
+      const first = await ingest(a.url, 5, 'one');
+      const second = await ingest(b.url, 5, 'two');
+      expect(second.firstId).toBe(`${first.firstId.split(':')[0]}:6`);
+      const history = await getJson<HistoryPage>(a.url, `/api/logs?after=${encodeURIComponent(first.lastId)}&limit=100`);
+      expect(history.body.entries.map((entry) => entry.msg)).toEqual(['two 1', 'two 2', 'two 3', 'two 4', 'two 5']);
+    } finally {
+      for (const server of servers) await server.kill('SIGKILL').catch(() => undefined);
+      for (const dir of dirs) await dir.remove().catch(() => undefined);
+    }
+  }, 60_000);
 
   it('deletes a stream on its shard and tells the other processes', async () => {
     const prefix = uniqueKey('cluster-delete');
