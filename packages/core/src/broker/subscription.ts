@@ -8,8 +8,10 @@ import {
   type GapEvent,
   type LagEvent,
   type LogEntry,
+  type ResetEvent,
 } from '@livelog/protocol';
 import { compileFilter, type EntryFilter, isEmptyFilter } from '../entry/entry-filter.js';
+import { isLivelogError } from '../errors.js';
 import { encodeComment, encodeEntryFrame, encodeEvent, encodeIdOnly } from '../sse/encode-event.js';
 import type { SseSink } from '../sse/sse-sink.js';
 import type { LogStore, StoredEntry } from '../store/log-store.js';
@@ -108,6 +110,12 @@ export class Subscription {
       },
       (error: unknown) => {
         this.#pumping = false;
+        if (isLivelogError(error) && error.code === 'LIVELOG_ERR_STREAM_NOT_FOUND') {
+          // Deleted while this reader read (before the broker heard of it): the same ending it would send.
+          const reset: ResetEvent = { reason: 'deleted', stream: this.#stream };
+          this.close('deleted', encodeEvent({ event: EVENT_NAMES.reset, data: JSON.stringify(reset) }));
+          return;
+        }
         // A store that fails mid-stream: drop the connection so the reader resumes by cursor.
         this.destroy();
         queueMicrotask(() => {

@@ -1,4 +1,6 @@
+import { DEFAULT_STREAM } from '@livelog/protocol';
 import { Broker, type BrokerOptions } from '../broker/broker.js';
+import type { FrameRingOptions } from '../broker/frame-ring.js';
 import { isIdentityChanging } from '../store/identity-changing-store.js';
 import type { LogStore } from '../store/log-store.js';
 import type { EngineLog } from './engine-log.js';
@@ -24,6 +26,12 @@ interface Slot {
 /** Options of the registry. */
 export interface BrokerRegistryOptions {
   broker?: BrokerOptions;
+  /**
+   * The hot ring of brokers of streams other than `default`. Many streams can be read at once, so each
+   * gets a smaller ring than the one stream of old; a reader behind it reads from the store, losslessly.
+   * Defaults to the broker's ring capped at 1,000 entries and 1 MiB.
+   */
+  streamRing?: FrameRingOptions;
   /** How long a broker without holds and readers stays, in ms. Defaults to 30,000. */
   idleMs?: number;
   /** Pause between two attempts to restart a broker after an identity change, in ms. Defaults to 1,000. */
@@ -114,7 +122,7 @@ export class BrokerRegistry {
   }
 
   #start(store: LogStore): Slot {
-    const broker = new Broker(store, this.#options.broker);
+    const broker = new Broker(store, store.name === DEFAULT_STREAM ? this.#options.broker : this.#streamBrokerOptions());
     const slot: Slot = {
       name: store.name,
       broker,
@@ -142,6 +150,15 @@ export class BrokerRegistry {
     }
     this.#slots.set(store.name, slot);
     return slot;
+  }
+
+  #streamBrokerOptions(): BrokerOptions {
+    const ring = this.#options.broker?.ring ?? {};
+    const streamRing = this.#options.streamRing ?? {
+      maxEntries: Math.min(ring.maxEntries ?? 10_000, 1000),
+      maxBytes: Math.min(ring.maxBytes ?? 16 * 1024 * 1024, 1024 * 1024),
+    };
+    return { ...this.#options.broker, ring: streamRing };
   }
 
   async #restart(slot: Slot): Promise<void> {

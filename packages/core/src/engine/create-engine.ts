@@ -1,5 +1,6 @@
 import { DEFAULT_STREAM } from '@livelog/protocol';
 import type { Broker, BrokerOptions } from '../broker/broker.js';
+import type { FrameRingOptions } from '../broker/frame-ring.js';
 import { RetentionPruner } from '../retention/retention-pruner.js';
 import type { LogDatabase } from '../store/log-database.js';
 import type { BasicLogStore, LogStore, RetentionPolicy, StoredStreamInfo } from '../store/log-store.js';
@@ -23,6 +24,8 @@ export interface EngineOptions {
   /** Default retention of every stream (a stream's own retention overrides it); none keeps everything. */
   retention?: RetentionPolicy;
   broker?: BrokerOptions;
+  /** The hot ring of each stream other than `default` (see BrokerRegistryOptions.streamRing). */
+  streamRing?: FrameRingOptions;
   /** How long the broker of a stream nobody reads any more stays, in ms. Defaults to 30,000. */
   brokerIdleMs?: number;
   /** Pause between two attempts to restart a broker after an identity change, in ms. Defaults to 1,000. */
@@ -83,6 +86,7 @@ export async function createEngine(options: EngineOptions): Promise<LivelogEngin
   await database.open();
   const registry = new BrokerRegistry({
     ...(options.broker ? { broker: options.broker } : {}),
+    ...(options.streamRing ? { streamRing: options.streamRing } : {}),
     ...(options.brokerIdleMs !== undefined ? { idleMs: options.brokerIdleMs } : {}),
     ...(options.restartRetryMs !== undefined ? { restartRetryMs: options.restartRetryMs } : {}),
     ...(log ? { log } : {}),

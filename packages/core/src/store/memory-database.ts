@@ -91,9 +91,11 @@ export class MemoryDatabase implements LogDatabase {
 
   async prune(defaults: RetentionPolicy, batchSize: number): Promise<number> {
     let removed = 0;
+    const now = Date.now();
     for (const store of this.#handles.values()) {
       if (removed >= batchSize) break;
-      removed += await store.prune(effectiveRetention(defaults, store.retention), batchSize - removed);
+      const policy = effectiveRetention(defaults, store.retention);
+      if (store.needsPrune(policy, now)) removed += await store.prune(policy, batchSize - removed);
     }
     return removed;
   }

@@ -249,6 +249,20 @@ export class MemoryStore implements LogStore {
     return pageSources([...this.#sources.values()], query).map((info) => ({ ...info }));
   }
 
+  /**
+   * Whether `prune(policy)` would remove anything (entries or keys): O(1), so that a database of many
+   * idle streams does not await a prune per stream and pass.
+   */
+  needsPrune(policy: RetentionPolicy, now: number): boolean {
+    if (this.#closed || this.#deleted) return false;
+    const oldest = this.#rows[0];
+    if (policy.maxEntries !== undefined && this.#rows.length > policy.maxEntries) return true;
+    if (policy.maxBytes !== undefined && this.#bytes > policy.maxBytes) return true;
+    if (policy.maxAgeMs !== undefined && oldest !== undefined && oldest.received < now - policy.maxAgeMs) return true;
+    const oldestKey = this.#keys.values().next();
+    return !oldestKey.done && oldestKey.value.created < now - this.#keyLimits.ttlMs;
+  }
+
   /** Applies `policy` (the caller merges this stream's own retention into it). */
   async prune(policy: RetentionPolicy, batchSize: number): Promise<number> {
     if (this.#closed || this.#deleted) return 0;

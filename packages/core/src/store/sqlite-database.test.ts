@@ -2,6 +2,7 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogEntry } from '@livelog/protocol';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { describeLogDatabase } from './log-database.contract.js';
 import { SqliteDatabase } from './sqlite-database.js';
@@ -81,6 +82,85 @@ describe('SqliteDatabase', () => {
       const results = await Promise.all(stores.map((store) => store.append([{ time: 1, level: 'info', source: 'x', msg: store.name }])));
       expect(results.every((result) => result.firstSeq === 1 && result.lastSeq === 1)).toBe(true);
       expect(database.stats.commits - before).toBe(1);
+    } finally {
+      await database.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('removes a deleted stream’s entries in batches, and finishes after a restart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'livelog-sqlite-db-'));
+    const rows = (): number[] => {
+      const raw = new Database(join(dir, 'livelog.db'), { readonly: true });
+      try {
+        return (
+          raw.prepare('SELECT seq >> 43 AS k, COUNT(*) AS n FROM entries GROUP BY k ORDER BY k').all() as { k: number; n: number }[]
+        ).map((row) => row.n);
+      } finally {
+        raw.close();
+      }
+    };
+    try {
+      let database = new SqliteDatabase({ dir });
+      await database.open();
+      const big = await database.openStream('big');
+      const kept = await database.openStream('kept');
+      for (let i = 0; i < 12; i++)
+        await big.append(Array.from({ length: 1000 }, (_, n) => ({ time: 1, level: 'info', source: 'x', msg: `${i}/${n}` })));
+      await kept.append([{ time: 1, level: 'info', source: 'x', msg: 'stays' }]);
+      expect(rows()).toEqual([12_000, 1]);
+      expect(await database.delete('big')).toBe(true);
+      // Closed at once: the purge stops between batches, and what is left is still known as deleted.
+      await database.close();
+      expect(rows().reduce((sum, n) => sum + n, 0)).toBeGreaterThan(1);
+      database = new SqliteDatabase({ dir });
+      await database.open();
+      expect(await database.stream('big')).toBeUndefined();
+      while ((await database.prune({}, 5000)) > 0);
+      expect(rows()).toEqual([1]);
+      expect(
+        (await ((await database.stream('kept')) as { readAfter: (a: number, l: number) => Promise<unknown[]> }).readAfter(0, 10)).length,
+      ).toBe(1);
+      await database.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves idle streams out of every pruning pass: only streams past a limit are due', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'livelog-sqlite-db-'));
+    const due = (): { name: string; due: number | null }[] => {
+      const raw = new Database(join(dir, 'livelog.db'), { readonly: true });
+      try {
+        return raw.prepare('SELECT name, prune_due AS due FROM streams ORDER BY name').all() as { name: string; due: number | null }[];
+      } finally {
+        raw.close();
+      }
+    };
+    const database = new SqliteDatabase({ dir });
+    await database.open();
+    try {
+      const hour = 3_600_000;
+      const stores = await Promise.all(Array.from({ length: 100 }, (_, i) => database.openStream(`idle-${String(i).padStart(3, '0')}`)));
+      await Promise.all(stores.map((store) => store.append([{ time: 1, level: 'info', source: 'x', msg: 'one' }])));
+      await (await database.openStream('empty-ended')).end();
+      await (await database.openStream('busy')).append(
+        Array.from({ length: 20 }, () => ({ time: 1, level: 'info', source: 'x', msg: 'm' })),
+      );
+      await database.setStream('busy', { retention: { maxEntries: 5 } });
+      const now = Date.now();
+      const before = due();
+      // Over its own count: due now. Idle streams: due when their oldest entry turns an hour old.
+      expect(before.find((row) => row.name === 'busy')?.due).toBe(0);
+      expect(await database.prune({ maxAgeMs: hour }, 1000)).toBe(15);
+      const after = due();
+      expect(after.find((row) => row.name === 'busy')?.due).toBeGreaterThan(now + hour - 60_000);
+      expect(after.find((row) => row.name === 'empty-ended')?.due).toBeNull();
+      const idle = after.filter((row) => row.name.startsWith('idle-'));
+      expect(idle).toHaveLength(100);
+      for (const row of idle) expect(row.due).toBeGreaterThan(now + hour - 60_000);
+      expect(after.filter((row) => row.due !== null && row.due <= Date.now())).toEqual([]);
+      expect(await database.prune({ maxAgeMs: hour }, 1000)).toBe(0);
     } finally {
       await database.close();
       await rm(dir, { recursive: true, force: true });

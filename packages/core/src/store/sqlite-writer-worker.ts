@@ -40,7 +40,8 @@ function prepare(connection: Database.Database) {
     ),
     stream: connection.prepare(
       `UPDATE streams SET last_seq = @lastSeq, max_time = @maxTime, entries = entries + @entries, bytes = bytes + @bytes,
-         key_count = key_count + @keys, first_received = COALESCE(first_received, @received),
+         key_count = key_count + @keys,
+         first_received = CASE WHEN @entries > 0 THEN COALESCE(first_received, @received) ELSE first_received END,
          last_received = CASE WHEN @entries > 0 THEN @received ELSE last_received END,
          last_activity = @received, end_info = COALESCE(@end, end_info)
        WHERE key = @key`,
