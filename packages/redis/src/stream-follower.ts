@@ -38,6 +38,8 @@ export class StreamFollower {
   #ended = false;
   #running: Promise<void> | undefined;
   #again = false;
+  /** A request during a run asked for the state to be read too. */
+  #stateAgain = false;
   #stopped = false;
 
   constructor(link: CommandSender, host: FollowerHost, identity: string, position: number, pageSize: number) {
@@ -99,8 +101,6 @@ export class StreamFollower {
     });
   }
 
-  #stateAgain = false;
-
   async #run(withState: boolean): Promise<void> {
     try {
       if (withState && !(await this.#checkState())) return;
@@ -152,8 +152,10 @@ export class StreamFollower {
       const first = rows[0];
       if (first === undefined) return;
       if (!first.json.startsWith(encodeEntryHead(this.#identity, first.seq))) {
-        // Entries of another identity: the keys were wiped and written again.
-        if (await this.#checkState()) continue;
+        // Entries of another identity: the keys were wiped and written again. Read on only if the
+        // state names a new identity (entries that match neither are left to the next hint).
+        const before = this.#identity;
+        if ((await this.#checkState()) && this.#identity !== before) continue;
         return;
       }
       this.#position = (rows[rows.length - 1] as StoredEntry).seq;
