@@ -277,6 +277,19 @@ describe('RedisLogDatabase', () => {
     expect((await other.list({ limit: 10 })).streams.map((stream) => stream.name)).toEqual(['late']);
   });
 
+  it('skips, then unlists, a stream whose keys were wiped by hand', async () => {
+    const p = prefix();
+    const database = await open(p);
+    await (await database.openStream('wiped')).append(lines(1));
+    await (await database.openStream('kept')).append(lines(1));
+    const client = await redis();
+    await client.del(await client.keys(`${p}:{wiped}:*`));
+    const names = async () => (await database.list({ limit: 10 })).streams.map((stream) => stream.name);
+    expect(await names()).toEqual(['kept']);
+    await waitFor(async () => (await client.zRange(`{${p}}:streams`, 0, -1)).length === 1, 5000, 'the name to be unlisted');
+    expect(await client.zRange(`{${p}}:streams`, 0, -1)).toEqual(['kept']);
+  });
+
   it('lists by name with prefix, labels and keyset pages, and by recent activity', async () => {
     const p = prefix();
     const database = await open(p);

@@ -47,6 +47,8 @@ export async function listStreams(
     const infos = await Promise.all(candidates.map((item) => read(calls, () => streamInfo(link, item.name, keysOf(item.name)))));
     candidates.forEach((item, i) => {
       const info = infos[i];
+      if (info === undefined)
+        void unlistGone(registry, link, item.name, keysOf(item.name)).catch((error: unknown) => calls.onError?.(error));
       if (info !== undefined && matchesListQuery(info.name, info.labels, query) && found.length < want)
         found.push({ info, cursor: item.cursor });
     });
@@ -59,4 +61,16 @@ export async function listStreams(
   const lastOfPage = page[page.length - 1];
   if (found.length > query.limit && lastOfPage !== undefined) result.next = encodeListCursor(lastOfPage.cursor, order);
   return result;
+}
+
+/**
+ * Unlists a name whose stream is gone (its keys were wiped, not deleted through livelog). The identity
+ * listed is read before the stream is checked again, and removed only if still listed: a stream made
+ * again meanwhile has another identity, so it stays listed.
+ */
+async function unlistGone(registry: StreamRegistry, link: RedisLink, name: string, keys: RedisKeys): Promise<void> {
+  const listed = await registry.identity(name);
+  if (listed === null) return;
+  if ((await link.send<number>(keys.meta, ['EXISTS', keys.meta])) === 1) return;
+  await registry.unregister(name, listed);
 }
