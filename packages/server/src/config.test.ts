@@ -89,6 +89,16 @@ describe('resolveServerConfig', () => {
     expect(config.basePath).toBe('/logs');
   });
 
+  it('reads tokens limited to streams, and the Loki stream label', () => {
+    const config = resolveServerConfig({ tokens: ['ci-secret-01:read+ingest@ci-*|build-*'], lokiStreamLabel: ' job ' });
+    expect(config.tokens).toEqual([{ secret: 'ci-secret-01', scopes: ['read', 'ingest'], streams: ['ci-*', 'build-*'] }]);
+    expect(config.inputs.lokiStreamLabel).toBe('job');
+    expect(resolveServerConfig({}).inputs.lokiStreamLabel).toBeUndefined();
+    const message = problems({ tokens: ['ci-secret-01:read@CI-*'], lokiStreamLabel: 'job name' });
+    expect(message).toContain('--token (LIVELOG_TOKEN): "CI-*" is not a stream pattern');
+    expect(message).toContain('--loki-stream-label (LIVELOG_LOKI_STREAM_LABEL)');
+  });
+
   it('names every bad value at once, each with its flag and variable', () => {
     const message = problems({
       port: '70000',

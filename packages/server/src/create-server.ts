@@ -2,7 +2,7 @@ import { type BasicLogStore, createEngine, isLogDatabase, type LivelogEngine, ty
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { assertSafeBind, type ServerConfig } from './config.js';
 import { createStore } from './create-store.js';
-import { livelog } from './plugin.js';
+import { livelog, STREAM_PARAM_MAX } from './plugin.js';
 
 /** A standalone livelog server. */
 export interface LivelogServer {
@@ -47,6 +47,9 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     // Readers hold connections for hours; Node's defaults would cut headers-slow clients only.
     requestTimeout: 60_000,
     keepAliveTimeout: 65_000,
+    // A stream name is up to 128 characters, 384 once percent-encoded; Fastify's default of 100 would
+    // answer longer ones 404 instead of reaching the name check.
+    routerOptions: { maxParamLength: STREAM_PARAM_MAX },
   });
   const given = options.store;
   const engine = await createEngine({
@@ -74,7 +77,10 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     maxReaders: config.stream.maxReaders,
     corsOrigins: config.corsOrigins,
     otlp: { sourceAttribute: config.inputs.otlpSourceAttribute },
-    loki: { sourceLabels: config.inputs.lokiSourceLabels },
+    loki: {
+      sourceLabels: config.inputs.lokiSourceLabels,
+      ...(config.inputs.lokiStreamLabel ? { streamLabel: config.inputs.lokiStreamLabel } : {}),
+    },
     allowedHosts: config.allowedHosts,
     ...(config.store.kind === 'sqlite' && options.store === undefined ? { dataDir: config.store.dir } : {}),
     minFreeSpace: config.minFreeSpace,

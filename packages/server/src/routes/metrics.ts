@@ -1,4 +1,4 @@
-import type { LivelogEngine } from '@livelog/core';
+import type { LivelogEngine, LogDatabase } from '@livelog/core';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { RouteContext } from './route-context.js';
@@ -10,7 +10,7 @@ export class ServerMetrics {
   readonly #bytes: Counter;
   readonly #rejected: Counter<'code'>;
 
-  constructor(engine: LivelogEngine, options: { processMetrics: boolean; ingestHeld?: () => number }) {
+  constructor(engine: LivelogEngine, options: { processMetrics: boolean; ingestHeld?: () => number; readers?: () => number }) {
     const registry = this.registry;
     if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'livelog_' });
     this.#entries = new Counter({ name: 'livelog_ingest_entries_total', help: 'Entries stored by ingest.', registers: [registry] });
@@ -52,7 +52,22 @@ export class ServerMetrics {
         ingestHeld,
       );
     }
-    gauge('livelog_stream_readers', 'SSE readers connected now.', () => broker.stats.readers);
+    const readers = options.readers;
+    gauge('livelog_stream_readers', 'SSE readers connected now, across every stream.', () => readers?.() ?? broker.stats.readers);
+    gauge('livelog_stream_brokers', 'Stream brokers alive now: streams being read, or read a moment ago.', () => engine.brokers);
+    const counts = new StreamCounts(engine.database);
+    // One series per state, never per stream name: the label set stays bounded however many streams exist.
+    new Gauge({
+      name: 'livelog_streams',
+      help: `Streams by state (counted at most every ${STREAM_COUNT_TTL_MS / 1000} s).`,
+      labelNames: ['state'],
+      registers: [registry],
+      async collect() {
+        const { open, ended } = await counts.get();
+        this.set({ state: 'open' }, open);
+        this.set({ state: 'ended' }, ended);
+      },
+    });
     counter('livelog_stream_connects_total', 'SSE readers ever connected.', () => broker.stats.connects);
     counter('livelog_stream_delivered_entries_total', 'Entries written to SSE readers.', () => broker.stats.delivered);
     counter('livelog_stream_gaps_total', 'Gap events sent (a reader asked for entries retention removed).', () => broker.stats.gaps);
@@ -73,6 +88,47 @@ export class ServerMetrics {
 
   rejected(code: string): void {
     this.#rejected.inc({ code });
+  }
+}
+
+/** How long a count of streams by state is reused: counting pages through every stream. */
+const STREAM_COUNT_TTL_MS = 15_000;
+const COUNT_PAGE = 1000;
+
+/** Streams by state, counted by paging through the list, and cached between scrapes. */
+class StreamCounts {
+  readonly #database: LogDatabase;
+  #cached: { at: number; value: Promise<{ open: number; ended: number }> } | undefined;
+
+  constructor(database: LogDatabase) {
+    this.#database = database;
+  }
+
+  get(now = Date.now()): Promise<{ open: number; ended: number }> {
+    if (this.#cached === undefined || now - this.#cached.at > STREAM_COUNT_TTL_MS) {
+      const value = this.#count();
+      // A failed count is not kept: the next scrape tries again.
+      value.catch(() => {
+        if (this.#cached?.value === value) this.#cached = undefined;
+      });
+      this.#cached = { at: now, value };
+    }
+    return this.#cached.value;
+  }
+
+  async #count(): Promise<{ open: number; ended: number }> {
+    let open = 0;
+    let ended = 0;
+    let after: string | undefined;
+    do {
+      const page = await this.#database.list({ limit: COUNT_PAGE, ...(after === undefined ? {} : { after }) });
+      for (const stream of page.streams) {
+        if (stream.state === 'ended') ended++;
+        else open++;
+      }
+      after = page.next;
+    } while (after !== undefined);
+    return { open, ended };
   }
 }
 
