@@ -2,19 +2,33 @@ import { createEngine, type LivelogEngine } from '@livelog/core';
 import { RecordingSink } from '@livelog/core/contract';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRedisDatabase } from '../src/create-redis-store.js';
+import { runHttpIsolation } from './support/http-isolation.js';
 import { checkSeqs, runIsolation } from './support/isolation.js';
 import { dropPrefix, REDIS_URL, uniqueKey, waitFor } from './support/redis-server.js';
 
 /**
- * Issue 10's isolation test on one Redis, through the engine API of two engines with their own
- * connections (the HTTP routes of named streams live in branch streams-server; the same run through
- * two `livelog serve` processes is to follow once they are merged).
+ * Issue 10's isolation test on one Redis: through two `livelog serve` processes behind fault proxies
+ * (HTTP), and through the engine API of two engines (which also checks ends and writes after them).
  */
 describe('50 streams on one Redis through two engines (two processes’ worth of connections)', () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
   });
+
+  it('two livelog serve processes on one Redis: 50 streams, 10 writers, 50 readers cut at random through proxies and moved between them', async () => {
+    const prefix = uniqueKey('http-isolation');
+    cleanups.push(() => dropPrefix(prefix));
+    const { entries, cuts } = await runHttpIsolation({
+      store: `${REDIS_URL}/0?key=${prefix}`,
+      streams: 50,
+      writers: 10,
+      batchesPerWriter: 40,
+      cuts: 100,
+    });
+    console.info(`redis http isolation: ${entries} entries in 50 streams, ${cuts} cuts, every reader exact`);
+    expect(entries).toBeGreaterThan(400);
+  }, 180_000);
 
   it('the checker catches a planted fault', () => {
     expect(checkSeqs([1, 2, 3], 3)).toEqual({ missing: 0, duplicates: 0, reordered: 0 });
