@@ -4,6 +4,7 @@ import { getJson, ingest, type SpawnedServer, spawnServer, tempDir } from '@live
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisDatabase } from '../src/create-redis-store.js';
 import type { RedisLogDatabase } from '../src/redis-log-database.js';
+import { runHttpIsolation } from './support/http-isolation.js';
 import { runIsolation } from './support/isolation.js';
 import { TestRedisCluster } from './support/redis-cluster.js';
 import { uniqueKey, waitFor } from './support/redis-server.js';
@@ -169,6 +170,18 @@ describe('on a real 3-shard Redis Cluster', () => {
       for (const dir of dirs) await dir.remove().catch(() => undefined);
     }
   }, 60_000);
+
+  it('passes the HTTP isolation run: two livelog serve processes on the cluster behind fault proxies', async () => {
+    const { entries, cuts } = await runHttpIsolation({
+      store: cluster.storeUrl(uniqueKey('cluster-http')),
+      streams: 20,
+      writers: 6,
+      batchesPerWriter: 30,
+      cuts: 40,
+    });
+    console.info(`redis cluster http isolation: ${entries} entries in 20 streams, ${cuts} cuts, every reader exact`);
+    expect(entries).toBeGreaterThan(180);
+  }, 120_000);
 
   it('deletes a stream on its shard and tells the other processes', async () => {
     const prefix = uniqueKey('cluster-delete');
