@@ -86,6 +86,8 @@ export class RedisLogDatabase implements LogDatabase {
   readonly #changeListeners = new Set<StreamChangeListener>();
   readonly #followers = new Set<StreamFollower>();
   /** The followers of each subscribed hint channel. */
+  /** `<name> <identity>` deleted by other processes in the last seconds, so that one delete is announced once. */
+  readonly #recentlyDeleted = new Map<string, number>();
   readonly #channels = new Map<string, { followers: Set<StreamFollower>; ready: Promise<unknown> }>();
   readonly #calls: CallOptions;
   #link: RedisLink | undefined;
@@ -124,7 +126,7 @@ export class RedisLogDatabase implements LogDatabase {
         this.#emit({ type: 'ended', name });
         this.#registry?.announce('ended', name).catch((error: unknown) => this.#options.onError?.(error));
       },
-      onDeletedElsewhere: (name) => this.#deletedElsewhere(name),
+      onDeletedElsewhere: (name, identity) => this.#deletedElsewhere(name, identity),
       follow: (follower) => this.#follow(follower),
     };
   }
@@ -337,9 +339,9 @@ export class RedisLogDatabase implements LogDatabase {
   }
 
   #onChangeMessage(message: string): void {
-    const [type, name, origin] = message.split(' ');
+    const [type, name, origin, identity = ''] = message.split(' ');
     if (name === undefined || origin === this.#registry?.origin) return;
-    if (type === 'deleted') this.#deletedElsewhere(name);
+    if (type === 'deleted') this.#deletedElsewhere(name, identity);
     else if (type === 'created' || type === 'ended') {
       if (type === 'ended')
         void this.#handles
@@ -351,8 +353,17 @@ export class RedisLogDatabase implements LogDatabase {
     }
   }
 
-  #deletedElsewhere(name: string): void {
-    if (this.#handles.get(name)?.deref()?.deleted === true) return;
+  /**
+   * Another process deleted `name`: told by the stream's hint (when followed here) and by the changes
+   * channel, which may travel on different connections (different shards): the first one announces
+   * it, the other within a few seconds is the same delete.
+   */
+  #deletedElsewhere(name: string, identity: string): void {
+    const now = Date.now();
+    for (const [seen, at] of this.#recentlyDeleted) if (now - at > 10_000) this.#recentlyDeleted.delete(seen);
+    const key = `${name} ${identity}`;
+    if (this.#recentlyDeleted.has(key)) return;
+    this.#recentlyDeleted.set(key, now);
     this.#forget(name);
     this.#emit({ type: 'deleted', name });
   }

@@ -349,7 +349,7 @@ export class RedisStreamStore implements LogStore, HealthCheckedStore, IdentityC
       },
       onIdentity: (stream: string) => this.#adopt(stream),
       onEnd: (json: string) => this.#ended(json),
-      onDeleted: () => this.#host.onDeletedElsewhere(this.name),
+      onDeleted: (identity: string) => this.#host.onDeletedElsewhere(this.name, identity),
       onError: (error: unknown) => this.#host.calls.onError?.(error),
     };
   }

@@ -27,7 +27,7 @@ return 1
 /**
  * Unlists stream ARGV[1] if the registry still holds identity ARGV[2] ('' for any): a newer stream of
  * the same name, listed meanwhile, stays. ARGV[3] changes channel, ARGV[4] publish command, ARGV[5] origin.
- * Publishes `deleted <name> <origin>`. Returns 1 when it unlisted, else 0.
+ * Publishes `deleted <name> <origin> <identity>`. Returns 1 when it unlisted, else 0.
  */
 export const UNREGISTER_SCRIPT = `
 local held = redis.call('HGET', KEYS[2], ARGV[1])
@@ -37,6 +37,6 @@ redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('SREM', KEYS[4], ARGV[1])
-if ARGV[3] ~= '' then redis.call(ARGV[4], ARGV[3], 'deleted ' .. ARGV[1] .. ' ' .. ARGV[5]) end
+if ARGV[3] ~= '' then redis.call(ARGV[4], ARGV[3], 'deleted ' .. ARGV[1] .. ' ' .. ARGV[5] .. ' ' .. held) end
 return 1
 `;

@@ -12,8 +12,8 @@ export interface FollowerHost {
   onIdentity(stream: string): void;
   /** The stream was ended (`end` JSON), after every entry before the end was reported. */
   onEnd(end: string): void;
-  /** The stream was deleted by a `delete` (of any process). */
-  onDeleted(): void;
+  /** The stream (this identity of it) was deleted by a `delete` (of any process). */
+  onDeleted(identity: string): void;
   onError(error: unknown): void;
 }
 
@@ -71,7 +71,7 @@ export class StreamFollower {
       return;
     }
     if (kind === 'd') {
-      if (!this.#stopped) this.#host.onDeleted();
+      if (!this.#stopped) this.#host.onDeleted(identity);
       return;
     }
     if (Number(seq) > this.#position) this.#schedule();

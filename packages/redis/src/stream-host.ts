@@ -29,8 +29,8 @@ export interface StreamHost {
   touch(name: string): void;
   /** This process ended the stream: tells the other processes (changes channel) and local listeners. */
   announceEnded(name: string): void;
-  /** A followed stream's channel said it was deleted (by any process). */
-  onDeletedElsewhere(name: string): void;
+  /** A followed stream's channel said this identity of it was deleted (by any process). */
+  onDeletedElsewhere(name: string, identity: string): void;
   /** Starts following a stream (subscription, shared poll); returns the stop function. */
   follow(follower: StreamFollower): () => void;
 }
