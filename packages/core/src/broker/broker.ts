@@ -2,6 +2,7 @@ import { type CloseReason, EVENT_NAMES, encodeCursor, type HelloEvent, type Rese
 import type { EntryFilter } from '../entry/entry-filter.js';
 import { encodeEvent } from '../sse/encode-event.js';
 import type { SseSink } from '../sse/sse-sink.js';
+import { encodeResetEvent } from '../sse/stream-events.js';
 import type { LogStore, StoredEntry } from '../store/log-store.js';
 import { streamNotFound } from '../store/stream-errors.js';
 import { FrameRing, type FrameRingOptions } from './frame-ring.js';
@@ -165,7 +166,7 @@ export class Broker {
     });
     if (start.reset !== undefined) {
       const reset: ResetEvent = { reason: start.reset, stream };
-      preamble += encodeEvent({ event: EVENT_NAMES.reset, data: JSON.stringify(reset) });
+      preamble += encodeResetEvent(reset);
       this.stats.resets[start.reset]++;
     }
     const subscription = new Subscription(context, sink, stream, start.seq, options.filter);
@@ -198,7 +199,7 @@ export class Broker {
    */
   async deleted(): Promise<void> {
     this.#deleted = true;
-    const reset = encodeEvent({ event: EVENT_NAMES.reset, data: JSON.stringify({ reason: 'deleted', stream: this.store.streamId }) });
+    const reset = encodeResetEvent({ reason: 'deleted', stream: this.store.streamId });
     for (const subscription of [...this.#subscriptions]) {
       this.stats.resets.deleted++;
       subscription.close('deleted', reset);

@@ -1,5 +1,4 @@
 import {
-  CLOSE_REASONS,
   type CloseReason,
   type EndEvent,
   type EndInfo,
@@ -14,6 +13,7 @@ import { compileFilter, type EntryFilter, isEmptyFilter } from '../entry/entry-f
 import { isLivelogError } from '../errors.js';
 import { encodeComment, encodeEntryFrame, encodeEvent, encodeIdOnly } from '../sse/encode-event.js';
 import type { SseSink } from '../sse/sse-sink.js';
+import { encodeCloseEvent, encodeEndEvent, encodeResetEvent } from '../sse/stream-events.js';
 import type { LogStore, StoredEntry } from '../store/log-store.js';
 import type { FrameRing } from './frame-ring.js';
 
@@ -113,7 +113,7 @@ export class Subscription {
         if (isLivelogError(error) && error.code === 'LIVELOG_ERR_STREAM_NOT_FOUND') {
           // Deleted while this reader read (before the broker heard of it): the same ending it would send.
           const reset: ResetEvent = { reason: 'deleted', stream: this.#stream };
-          this.close('deleted', encodeEvent({ event: EVENT_NAMES.reset, data: JSON.stringify(reset) }));
+          this.close('deleted', encodeResetEvent(reset));
           return;
         }
         // A store that fails mid-stream: drop the connection so the reader resumes by cursor.
@@ -139,12 +139,7 @@ export class Subscription {
   /** Ends the stream with a `close` event saying why and whether to reconnect, after `before` (events). */
   close(reason: CloseReason, before = ''): void {
     if (this.#closed) return;
-    const event =
-      before +
-      encodeEvent({
-        event: EVENT_NAMES.close,
-        data: JSON.stringify({ reason, retryable: CLOSE_REASONS[reason].retryable }),
-      });
+    const event = before + encodeCloseEvent(reason);
     this.#sink.write(event);
     this.#sink.end();
     this.#markClosed();
@@ -201,7 +196,7 @@ export class Subscription {
   /** Writes `end` (id: the last entry's) and closes with `ended`. */
   #finish(ended: EndInfo, lastSeq: number): void {
     const end: EndEvent = { lastId: this.#id(lastSeq), ...ended };
-    this.close('ended', encodeEvent({ event: EVENT_NAMES.end, id: end.lastId, data: JSON.stringify(end) }));
+    this.close('ended', encodeEndEvent(end));
   }
 
   #frames(rows: readonly StoredEntry[]): string {

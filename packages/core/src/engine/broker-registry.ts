@@ -1,5 +1,5 @@
 import { DEFAULT_STREAM } from '@livelog/protocol';
-import { Broker, type BrokerOptions } from '../broker/broker.js';
+import { Broker, type BrokerOptions, type BrokerStats } from '../broker/broker.js';
 import type { FrameRingOptions } from '../broker/frame-ring.js';
 import { isIdentityChanging } from '../store/identity-changing-store.js';
 import type { LogStore } from '../store/log-store.js';
@@ -50,6 +50,8 @@ export class BrokerRegistry {
   readonly #idleMs: number;
   #sweep: NodeJS.Timeout | undefined;
   #stopped = false;
+  /** Counters of brokers already gone, so that totals never go down. */
+  readonly #retired: BrokerStats = emptyStats();
 
   constructor(options: BrokerRegistryOptions = {}) {
     this.#options = options;
@@ -61,6 +63,15 @@ export class BrokerRegistry {
   /** Brokers alive now. */
   get size(): number {
     return this.#slots.size;
+  }
+
+  /** Counters summed over every broker, those gone included (`readers`: connected now). */
+  totals(): BrokerStats {
+    const total = emptyStats();
+    addStats(total, this.#retired);
+    total.readers = 0;
+    for (const slot of this.#slots.values()) addStats(total, slot.broker.stats);
+    return total;
   }
 
   /** The broker of `name` if one is alive (no lease taken). */
@@ -111,6 +122,7 @@ export class BrokerRegistry {
     slot.unlistenIdentity?.();
     await slot.ready.catch(() => undefined);
     await slot.broker.deleted();
+    this.#retire(slot.broker);
   }
 
   /** Stops every broker (readers get a retryable `shutdown`). */
@@ -195,5 +207,32 @@ export class BrokerRegistry {
     await slot.restarting;
     await slot.ready.catch(() => undefined);
     await slot.broker.stop();
+    this.#retire(slot.broker);
   }
+
+  #retire(broker: Broker): void {
+    addStats(this.#retired, { ...broker.stats, readers: 0 });
+  }
+}
+
+function emptyStats(): BrokerStats {
+  return {
+    readers: 0,
+    delivered: 0,
+    gaps: 0,
+    missed: 0,
+    resets: { malformed: 0, foreign: 0, future: 0, deleted: 0 },
+    stalled: 0,
+    connects: 0,
+  };
+}
+
+function addStats(into: BrokerStats, from: BrokerStats): void {
+  into.readers += from.readers;
+  into.delivered += from.delivered;
+  into.gaps += from.gaps;
+  into.missed += from.missed;
+  into.stalled += from.stalled;
+  into.connects += from.connects;
+  for (const reason of Object.keys(into.resets) as (keyof BrokerStats['resets'])[]) into.resets[reason] += from.resets[reason];
 }

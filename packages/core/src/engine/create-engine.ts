@@ -1,5 +1,5 @@
 import { DEFAULT_STREAM } from '@livelog/protocol';
-import type { Broker, BrokerOptions } from '../broker/broker.js';
+import type { Broker, BrokerOptions, BrokerStats } from '../broker/broker.js';
 import type { FrameRingOptions } from '../broker/frame-ring.js';
 import { RetentionPruner } from '../retention/retention-pruner.js';
 import type { LogDatabase } from '../store/log-database.js';
@@ -53,6 +53,8 @@ export interface LivelogEngine {
   streamInfo(name: string): Promise<(StoredStreamInfo & { readers: number }) | undefined>;
   /** Brokers alive now (streams being read, or read a moment ago). */
   readonly brokers: number;
+  /** Broker counters summed over every stream, brokers already gone included; `readers` is now. */
+  stats(): BrokerStats;
   /** Ends every stream (readers reconnect elsewhere or later), stops pruning, commits and closes the database. */
   stop(): Promise<void>;
 }
@@ -135,6 +137,9 @@ export async function createEngine(options: EngineOptions): Promise<LivelogEngin
     pruner,
     get brokers() {
       return registry.size;
+    },
+    stats() {
+      return registry.totals();
     },
     async acquireBroker(name) {
       const stream = await database.stream(name);

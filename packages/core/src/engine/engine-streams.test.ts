@@ -62,9 +62,12 @@ describe('an engine over many streams', () => {
     // Held by its reader: it stays however long that reads.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(engine.brokers).toBe(2);
+    expect(engine.stats()).toMatchObject({ readers: 1, connects: 1, delivered: 2 });
     sink.destroy();
     await until(() => engine.brokers === 1, 'the idle broker to go');
     expect(engine.readers('job-7')).toBe(0);
+    // Counters outlive the broker that counted them.
+    expect(engine.stats()).toMatchObject({ readers: 0, connects: 1, delivered: 2 });
   });
 
   it('refuses a broker for an unknown stream, and opens one that the first write creates', async () => {

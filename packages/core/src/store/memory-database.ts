@@ -77,12 +77,12 @@ export class MemoryDatabase implements LogDatabase {
   async delete(name: string): Promise<boolean> {
     this.#checkOpen();
     const store = this.#handles.get(name);
-    if (store === undefined) return false;
-    const existed = store.exists;
+    // A handle not yet written is no stream: nothing to delete, and its holder may still write.
+    if (store === undefined || !store.exists) return false;
     this.#handles.delete(name);
     store.markDeleted();
-    if (existed) this.#changes.emit({ type: 'deleted', name });
-    return existed;
+    this.#changes.emit({ type: 'deleted', name });
+    return true;
   }
 
   onStreamChange(listener: StreamChangeListener): () => void {
