@@ -178,6 +178,8 @@ describe('streams API', () => {
     // The name is in use again, by a new stream: another identity, seqs from 1.
     const info = (await requestJson(server.url, 'GET', streamPath(name))).body as StreamInfo;
     expect(info.identity).not.toBe(oldIdentity);
+    // Regression: a write sent after the 204 was acknowledged into the deleted stream, then purged.
+    for (const reply of after) expect(reply.firstId.startsWith(`${info.identity}:`), JSON.stringify(reply)).toBe(true);
     const newOnes = after.filter((reply) => reply.firstId.startsWith(`${info.identity}:`));
     expect(newOnes.map((reply) => Number(reply.firstId.split(':')[1]))).toEqual(
       Array.from({ length: newOnes.length }, (_, i) => info.last - newOnes.length + i + 1),

@@ -74,6 +74,12 @@ export class SqliteDatabase implements LogDatabase, SqliteStreamHost {
   #policy: DuePolicy;
   #policyKey = '';
   readonly #handles = new Map<string, SqliteStream>();
+  /**
+   * Deletes in flight, by name. Until the writer has removed the row, a lookup of the name would
+   * find the old row and hand out a handle of the deleted stream, whose appends are acknowledged
+   * and then purged: lookups wait for the delete instead.
+   */
+  readonly #deleting = new Map<string, Promise<void>>();
   readonly #changes = new StreamChanges();
   #pending: Pending[] = [];
   #flushScheduled = false;
@@ -121,6 +127,7 @@ export class SqliteDatabase implements LogDatabase, SqliteStreamHost {
   }
 
   async stream(name: string): Promise<LogStore | undefined> {
+    await this.#deleting.get(name);
     this.#checkOpen();
     if (!isStreamName(name)) return undefined;
     const cached = this.#handles.get(name);
@@ -133,10 +140,12 @@ export class SqliteDatabase implements LogDatabase, SqliteStreamHost {
   }
 
   async openStream(name: string, options: OpenStreamOptions = {}): Promise<LogStore> {
+    await this.#deleting.get(name);
     return this.#handle(name, options);
   }
 
   async setStream(name: string, options: SetStreamOptions): Promise<StoredStreamInfo> {
+    await this.#deleting.get(name);
     const stream = this.#handle(name, {});
     const writer = this.#requireWriter();
     if (options.labels !== undefined) stream.labels = { ...options.labels };
@@ -173,8 +182,20 @@ export class SqliteDatabase implements LogDatabase, SqliteStreamHost {
     // From here on its calls reject; appends queued before are refused at commit.
     stream.deleted = true;
     this.#handles.delete(name);
-    await this.#committing;
-    await writer.request({ type: 'delete', key: stream.key });
+    const removing = (async () => {
+      await this.#committing;
+      await writer.request({ type: 'delete', key: stream.key });
+    })();
+    const settled = removing.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#deleting.set(name, settled);
+    try {
+      await removing;
+    } finally {
+      if (this.#deleting.get(name) === settled) this.#deleting.delete(name);
+    }
     this.#changes.emit({ type: 'deleted', name });
     void this.#purge(stream.key).catch(() => undefined);
     return true;

@@ -21,7 +21,7 @@ export class ServerMetrics {
       labelNames: ['code'],
       registers: [registry],
     });
-    const { broker, store } = engine;
+    const { store } = engine;
     const gauge = (name: string, help: string, read: () => number | Promise<number>): void => {
       new Gauge({
         name,
@@ -38,7 +38,7 @@ export class ServerMetrics {
         help,
         registers: [registry],
         collect() {
-          // The broker keeps the running totals; the counter mirrors them at scrape time.
+          // The engine keeps the running totals over every stream; the counter mirrors them at scrape time.
           this.reset();
           this.inc(read());
         },
@@ -53,7 +53,7 @@ export class ServerMetrics {
       );
     }
     const readers = options.readers;
-    gauge('livelog_stream_readers', 'SSE readers connected now, across every stream.', () => readers?.() ?? broker.stats.readers);
+    gauge('livelog_stream_readers', 'SSE readers connected now, across every stream.', () => readers?.() ?? engine.stats().readers);
     gauge('livelog_stream_brokers', 'Stream brokers alive now: streams being read, or read a moment ago.', () => engine.brokers);
     const counts = new StreamCounts(engine.database);
     // One series per state, never per stream name: the label set stays bounded however many streams exist.
@@ -68,14 +68,13 @@ export class ServerMetrics {
         this.set({ state: 'ended' }, ended);
       },
     });
-    counter('livelog_stream_connects_total', 'SSE readers ever connected.', () => broker.stats.connects);
-    counter('livelog_stream_delivered_entries_total', 'Entries written to SSE readers.', () => broker.stats.delivered);
-    counter('livelog_stream_gaps_total', 'Gap events sent (a reader asked for entries retention removed).', () => broker.stats.gaps);
-    counter('livelog_stream_missed_entries_total', 'Entries reported missing in gap events.', () => broker.stats.missed);
-    counter('livelog_stream_stalled_total', 'Readers disconnected because their socket stayed full.', () => broker.stats.stalled);
+    counter('livelog_stream_connects_total', 'SSE readers ever connected.', () => engine.stats().connects);
+    counter('livelog_stream_delivered_entries_total', 'Entries written to SSE readers.', () => engine.stats().delivered);
+    counter('livelog_stream_gaps_total', 'Gap events sent (a reader asked for entries retention removed).', () => engine.stats().gaps);
+    counter('livelog_stream_missed_entries_total', 'Entries reported missing in gap events.', () => engine.stats().missed);
+    counter('livelog_stream_stalled_total', 'Readers disconnected because their socket stayed full.', () => engine.stats().stalled);
     counter('livelog_stream_resets_total', 'Reset events sent (malformed, foreign or future ids).', () => {
-      const { malformed, foreign, future } = broker.stats.resets;
-      return malformed + foreign + future;
+      return Object.values(engine.stats().resets).reduce((sum, count) => sum + count, 0);
     });
     gauge('livelog_store_last_seq', 'Newest seq in the store.', async () => (await store.bounds()).last);
     gauge('livelog_store_first_seq', 'Oldest retained seq in the store.', async () => (await store.bounds()).first);
