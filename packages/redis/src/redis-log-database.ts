@@ -196,7 +196,9 @@ export class RedisLogDatabase implements LogDatabase {
     checkName(name);
     const handle = this.#handle(name);
     handle.labelsOnCreate(options.labels);
-    await handle.open();
+    // A handle that has seen its stream needs no read: the write it is opened for says the rest, and
+    // while Redis is down that write fails at once (503) instead of after the reads' retries.
+    if (!handle.known) await handle.open();
     return handle;
   }
 

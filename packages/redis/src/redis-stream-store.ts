@@ -122,6 +122,11 @@ export class RedisStreamStore implements LogStore, HealthCheckedStore, IdentityC
     return this.#streamId;
   }
 
+  /** True once the handle has seen its stream in Redis. */
+  get known(): boolean {
+    return this.#confirmed;
+  }
+
   /** Labels the stream gets if a write through this handle creates it. */
   labelsOnCreate(labels: Record<string, string> | undefined): void {
     if (labels !== undefined && Object.keys(labels).length > 0) this.#createLabels = JSON.stringify(labels);
