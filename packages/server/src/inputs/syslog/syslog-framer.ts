@@ -103,6 +103,16 @@ export class SyslogFramer {
         break;
       }
       const end = lf > at && data[lf - 1] === 0x0d ? lf - 1 : lf;
+      if (end - at > this.#max) {
+        this.#sink.skipped(
+          new LivelogError(
+            'LIVELOG_ERR_SYSLOG_FRAME_TOO_LONG',
+            `a syslog line of ${end - at} bytes is longer than the line limit of ${this.#max}`,
+          ),
+        );
+        at = lf + 1;
+        continue;
+      }
       // Blank lines between frames (some senders end frames with CRLF or send keep-alive newlines) are no messages.
       if (end > at) this.#sink.frame(data.subarray(at, end));
       at = lf + 1;
