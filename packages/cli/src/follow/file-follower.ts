@@ -56,23 +56,26 @@ export class FileFollower {
     let batches = 0;
     let rejected = 0;
     const resend = this.#resume();
+    // Scanned first: a file rotated while the batch below is re-sent is known by its content already.
+    this.#scan();
+    // Written at once: the files found are remembered from now on, even if nothing is sent before a crash.
+    this.#save();
     if (resend !== undefined) {
-      const outcome = await this.#send(resend, signal);
+      const outcome = await this.#watching(this.#send(resend, signal));
       if (outcome === 'rejected') rejected++;
       if (outcome !== undefined) batches++;
     }
-    this.#scan();
     let sending: Promise<'acknowledged' | 'rejected' | undefined> | undefined;
     let lastScan = Date.now();
     while (!signal.aborted) {
-      if (Date.now() - lastScan > 1000) {
+      if (Date.now() - lastScan > 100) {
         this.#scan();
         lastScan = Date.now();
       }
       const batch = this.#take();
       if (batch === undefined) {
         if (sending !== undefined) {
-          if ((await sending) === 'rejected') rejected++;
+          if ((await this.#watching(sending)) === 'rejected') rejected++;
           sending = undefined;
           continue;
         }
@@ -82,12 +85,12 @@ export class FileFollower {
         await sleep(this.#options.pollMs ?? 100, signal);
         continue;
       }
-      if (sending !== undefined && (await sending) === 'rejected') rejected++;
+      if (sending !== undefined && (await this.#watching(sending)) === 'rejected') rejected++;
       if (signal.aborted) break;
       batches++;
       sending = this.#send(batch, signal);
     }
-    if (sending !== undefined && (await sending) === 'rejected') rejected++;
+    if (sending !== undefined && (await this.#watching(sending)) === 'rejected') rejected++;
     this.#save();
     for (const file of this.#files) if (!file.done) file.close();
     return { batches, rejected };
@@ -114,8 +117,23 @@ export class FileFollower {
     return result;
   }
 
+  /** Waits for `sending`, meanwhile keeping the fingerprints of files not yet read up to date. */
+  async #watching<T>(sending: Promise<T>): Promise<T> {
+    // A file rotated while the server is slow must be known (and checkpointed) before it is rotated again.
+    const timer = setInterval(() => {
+      for (const file of this.#files) file.refreshFingerprint();
+      this.#scan();
+    }, 100);
+    try {
+      return await sending;
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
   /** The next batch, from the oldest unfinished generation of each path in turn. */
   #take(): LineBatch | undefined {
+    for (const file of this.#files) file.refreshFingerprint();
     const heads = new Map<string, FollowedFile>();
     for (const file of this.#files) if (!file.done && !heads.has(file.path)) heads.set(file.path, file);
     const order = [...heads.values()];
@@ -142,7 +160,8 @@ export class FileFollower {
   /** `file` was truncated (or overwritten) under its read position: finish it from a copy, start anew. */
   #truncated(file: FollowedFile): void {
     const copy = this.#findCopy(file, file.read);
-    const reopened = openIfExists(file.name);
+    // The inode holds what was written since the truncation, wherever it is now: a new generation.
+    const reopened = this.#findInode(file.path, file.dev, file.ino);
     if (copy !== undefined) {
       file.readFrom(copy.fd, copy.name);
     } else {
@@ -151,19 +170,10 @@ export class FileFollower {
       );
       file.retire();
     }
-    if (reopened !== undefined && reopened.stats.ino === file.ino) {
-      this.#files.push(
-        new FollowedFile({
-          path: file.path,
-          name: file.name,
-          fd: reopened.fd,
-          dev: reopened.stats.dev,
-          ino: reopened.stats.ino,
-          offset: 0,
-        }),
-      );
-    } else if (reopened !== undefined) {
-      closeSync(reopened.fd);
+    if (reopened !== undefined) {
+      const next = new FollowedFile({ path: file.path, name: reopened.name, fd: reopened.fd, dev: file.dev, ino: file.ino, offset: 0 });
+      if (reopened.name !== file.path) next.retire();
+      this.#files.push(next);
     }
   }
 
@@ -188,6 +198,17 @@ export class FileFollower {
     return undefined;
   }
 
+  /** The file with this inode at `path` or next to it. */
+  #findInode(path: string, dev: number, ino: number): { fd: number; name: string } | undefined {
+    for (const name of [path, ...rotatedSiblings(path)]) {
+      const opened = openIfExists(name);
+      if (opened === undefined) continue;
+      if (opened.stats.dev === dev && opened.stats.ino === ino) return { fd: opened.fd, name };
+      closeSync(opened.fd);
+    }
+    return undefined;
+  }
+
   #finish(file: FollowedFile): void {
     file.close();
     this.#finished.push({ ...file.identity(), path: file.path, name: file.name, offset: file.acked });
@@ -202,6 +223,14 @@ export class FileFollower {
 
   /** Finds new files and files replaced at their path. */
   #scan(): void {
+    const known = this.#files.length;
+    const retiring = this.#files.filter((file) => file.retiring).length;
+    this.#scanPaths();
+    // New files and rotations go to the checkpoint at once: a crash must not forget them.
+    if (this.#files.length !== known || this.#files.filter((file) => file.retiring).length !== retiring) this.#save();
+  }
+
+  #scanPaths(): void {
     const paths = new Set<string>();
     for (const pattern of this.#options.patterns) {
       if (isDynamicPattern(pattern)) for (const path of globSync(pattern, { absolute: true, onlyFiles: true })) paths.add(path);
@@ -217,13 +246,14 @@ export class FileFollower {
       const same = this.#files.find(
         (file) => file.dev === dev && file.ino === ino && !file.done && (file === current || file.path !== path),
       );
-      // The file followed at this path, or one followed at another path (a rotated name a glob matches too).
-      if (same !== undefined && (same === current || same.path !== path) && startsWith(opened.fd, same.fp)) {
+      // Followed under another path already: a rotated name that a glob matches too.
+      if (same !== undefined && same !== current) {
         closeSync(opened.fd);
         continue;
       }
-      if (same !== undefined && same === current) {
-        // Same inode, other content: truncation, handled where it is read.
+      // The file followed here: its growth, and a truncation under the read position, are seen where it is read.
+      // Only a generation already being finished (from its copy) leaves the inode's new content to a new one.
+      if (same !== undefined && !same.retiring) {
         closeSync(opened.fd);
         continue;
       }
@@ -263,9 +293,10 @@ export class FileFollower {
     this.#finished = checkpoint.finished ?? [];
     let resend: LineBatch | undefined;
     for (const saved of checkpoint.files) {
-      const file = this.#reopen(saved);
+      const later = checkpoint.files.some((other) => other !== saved && other.dev === saved.dev && other.ino === saved.ino);
+      const [file, ...next] = this.#reopen(saved, later);
       if (file === undefined) continue;
-      this.#files.push(file);
+      this.#files.push(file, ...next);
       const inflight = checkpoint.inflight;
       if (
         inflight !== undefined &&
@@ -284,8 +315,11 @@ export class FileFollower {
     return resend;
   }
 
-  /** The file a checkpoint entry names: same inode and content, else a copy of it, else gone. */
-  #reopen(saved: FileCheckpoint): FollowedFile | undefined {
+  /**
+   * The file a checkpoint entry names: same inode and content, else a copy of it (then also the
+   * inode's new content, unless `laterGeneration` says the checkpoint names that already), else gone.
+   */
+  #reopen(saved: FileCheckpoint, laterGeneration: boolean): FollowedFile[] {
     const fp = { hash: saved.fp, bytes: saved.fpBytes };
     for (const name of [saved.name, saved.path, ...rotatedSiblings(saved.path)]) {
       const opened = openIfExists(name);
@@ -298,14 +332,12 @@ export class FileFollower {
       ) {
         const file = new FollowedFile({ path: saved.path, name, fd: opened.fd, dev: saved.dev, ino: saved.ino, offset: saved.offset, fp });
         if (name !== saved.path) file.retire();
-        return file;
+        return [file];
       }
       closeSync(opened.fd);
     }
     const copy = this.#findCopy({ path: saved.path, name: saved.name, ino: saved.ino, fp }, saved.offset);
     if (copy !== undefined) {
-      const stats = openIfExists(copy.name);
-      if (stats !== undefined) closeSync(stats.fd);
       const file = new FollowedFile({
         path: saved.path,
         name: copy.name,
@@ -316,12 +348,17 @@ export class FileFollower {
         fp,
       });
       file.retire();
-      return file;
+      // The truncated inode holds what was written since, wherever it is now (renamed too, maybe): a new generation.
+      const inode = laterGeneration ? undefined : this.#findInode(saved.path, saved.dev, saved.ino);
+      if (inode === undefined) return [file];
+      const next = new FollowedFile({ path: saved.path, name: inode.name, fd: inode.fd, dev: saved.dev, ino: saved.ino, offset: 0 });
+      if (inode.name !== saved.path) next.retire();
+      return [file, next];
     }
     this.#options.say(
       `${saved.name} (followed as ${saved.path}) is gone or was overwritten while livelog was stopped; lines after offset ${saved.offset} of it are lost`,
     );
-    return undefined;
+    return [];
   }
 
   #save(): void {

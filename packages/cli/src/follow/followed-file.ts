@@ -84,15 +84,22 @@ export class FollowedFile {
   }
 
   /**
+   * Lets the fingerprint of a file first seen shorter than FINGERPRINT_BYTES grow with it, as long
+   * as it still starts with what was seen. Done often (not only when read): a file truncated before
+   * it is read must still be recognisable in its copy.
+   */
+  refreshFingerprint(): void {
+    if (this.done || this.fp.bytes >= FINGERPRINT_BYTES || this.#sourceFd !== this.#fd) return;
+    if (fstatSync(this.#fd).size > this.fp.bytes && startsWith(this.#fd, this.fp)) this.fp = fingerprintOf(this.#fd);
+  }
+
+  /**
    * The next batch of whole lines, or undefined when none is complete. `flushPartial`: take a last
    * line that has no newline (the file is finished). Undefined too when the file was truncated
    * under the read position: `truncated()` says so, and the bytes read are not used.
    */
   nextBatch(flushPartial: boolean): LineBatch | undefined {
-    if (this.fp.bytes < FINGERPRINT_BYTES && this.#sourceFd === this.#fd && startsWith(this.#fd, this.fp)) {
-      // A file shorter than the fingerprint when first seen: the fingerprint grows with it.
-      this.fp = fingerprintOf(this.#fd);
-    }
+    this.refreshFingerprint();
     const size = fstatSync(this.#sourceFd).size;
     if (size <= this.read) return undefined;
     const buffer = Buffer.allocUnsafe(Math.min(MAX_BATCH_BYTES, size - this.read));
