@@ -150,6 +150,8 @@ describe('pipe --follow', () => {
         writeSync(fd, text);
         await new Promise((resolve) => setTimeout(resolve, 2));
       }
+      // Rotation tools act on files older than a moment; the follower looks at files every 100 ms.
+      await new Promise((resolve) => setTimeout(resolve, 250));
       const event = events[segment];
       if (event !== undefined) await event();
       if (follower.child.exitCode !== null || follower.child.signalCode !== null) {
