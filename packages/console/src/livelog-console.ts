@@ -6,6 +6,7 @@ import { PageListeners } from './actions/page-listeners.js';
 import { permalinkId } from './actions/permalink.js';
 import { type ConsoleStats, dispatchConsoleEvent } from './console-events.js';
 import { consoleStyles } from './render/console-styles.js';
+import { panelStyles } from './render/panel-styles.js';
 import { type ConsoleActions, renderConsole } from './render/render-console.js';
 import { HelpDialog } from './render/render-help.js';
 import { RowCache } from './render/row-cache.js';
@@ -35,7 +36,7 @@ const DEFAULT_TAIL = 1000;
  * @see ../README.md
  */
 export class LivelogConsole extends LitElement {
-  static override styles = consoleStyles;
+  static override styles = [consoleStyles, panelStyles];
   static override properties = {
     src: { type: String },
     token: { type: String },
@@ -78,6 +79,7 @@ export class LivelogConsole extends LitElement {
   readonly #rowCache = new RowCache();
   readonly #download = new DownloadTask(() => this.requestUpdate());
   #userScrollUntil = 0;
+  #pillSpace = false;
   #frame = 0;
   readonly #page = new PageListeners(
     this,
@@ -119,6 +121,14 @@ export class LivelogConsole extends LitElement {
     scrolled: (event) => this.#onScroll(event),
     userScrolls: () => {
       this.#userScrollUntil = performance.now() + 400;
+    },
+    empty: {
+      clearFilter: () => this.setFilter({ text: '', regex: false, invert: false, level: undefined, sources: [] }),
+      searchHistory: () => {
+        if (this.#model) void this.#session.historySearch.start(this.#model);
+      },
+      cancelSearch: () => this.#session.historySearch.cancel(),
+      useToken: (token) => this.#session.useToken(token),
     },
   };
 
@@ -174,10 +184,17 @@ export class LivelogConsole extends LitElement {
     this.requestUpdate();
   }
 
-  /** Jumps to the newest line and follows (reloading the live tail if a history window is shown). */
+  /**
+   * Jumps to the newest line and follows (reloading the live tail if a history window is shown). An
+   * expanded line collapses: it is about to scroll away, and its selection would pause again.
+   */
   goLive(): void {
     const model = this.#model;
     if (model?.mode === 'detached') model.reloadLive();
+    if (this.#selectedSeq !== undefined) {
+      this.#selectedSeq = undefined;
+      dispatchConsoleEvent(this, 'livelog-select', { entry: undefined });
+    }
     this.following = true;
     this.#unseen = 0;
     this.#targetSeq = undefined;
@@ -190,7 +207,10 @@ export class LivelogConsole extends LitElement {
     const model = this.#model;
     if (model === undefined) return false;
     this.following = false;
-    const found = await model.jumpTo(id);
+    const outcome = await model.jumpTo(id);
+    const found = outcome === 'found';
+    // A link to another log or past its end shows the live tail (and says why): follow it.
+    if (outcome === 'live') this.following = true;
     const seq = Number(id.slice(id.lastIndexOf(':') + 1));
     this.#targetSeq = found ? seq : undefined;
     this.#selectedSeq = found ? seq : undefined;
@@ -232,6 +252,7 @@ export class LivelogConsole extends LitElement {
   }
 
   protected override updated(): void {
+    this.#keepLastRowClearOfPill();
     const virtualizer = this.#list.virtualizer;
     this.#list.measure(this.#viewport()?.firstElementChild?.children ?? []);
     if (this.following && !virtualizer.isAtEnd(4)) virtualizer.scrollToEnd();
@@ -378,6 +399,24 @@ export class LivelogConsole extends LitElement {
     }
   }
 
+  /**
+   * The pill sits over the bottom of the list, which then gets room below its last row. When the pill
+   * appears at the end of the list, the view moves down by that room, so the last row stays in sight.
+   */
+  #keepLastRowClearOfPill(): void {
+    const viewport = this.#viewport();
+    const space = viewport?.classList.contains('pill-space') ?? false;
+    if (viewport && space && !this.#pillSpace) {
+      const room = Number.parseFloat(getComputedStyle(viewport).paddingBottom);
+      if (viewport.scrollHeight - viewport.scrollTop - viewport.clientHeight <= room + 4) {
+        // Not the reader's scroll: it must not count as reaching the end (which resumes following).
+        this.#userScrollUntil = 0;
+        viewport.scrollTop += room;
+      }
+    }
+    this.#pillSpace = space;
+  }
+
   readonly #viewport = (): HTMLElement | null => this.renderRoot?.querySelector?.<HTMLElement>('.viewport') ?? null;
 
   #onScroll(event: Event): void {
@@ -387,7 +426,9 @@ export class LivelogConsole extends LitElement {
     const viewport = event.currentTarget as HTMLElement;
     const atEnd = viewport.scrollHeight - viewport.scrollTop - viewport.clientHeight <= 4;
     if (this.following && !atEnd) this.pause();
-    else if (!this.following && atEnd && this.#model?.mode === 'live') this.goLive();
+    // An expanded line keeps the view paused: reaching the end (the click that expanded it scrolled
+    // there, or the reader scrolled on) must not resume and scroll it away. The pill resumes.
+    else if (!this.following && atEnd && this.#model?.mode === 'live' && this.#selectedSeq === undefined) this.goLive();
   }
 }
 
