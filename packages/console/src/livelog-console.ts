@@ -14,6 +14,7 @@ import { ConsoleSession } from './state/console-session.js';
 import { findErrorRow } from './state/find-error-row.js';
 import { EMPTY_FILTER, type FilterState, filterFromAttributes } from './state/line-filter.js';
 import type { LogModel } from './state/log-model.js';
+import { RowPin } from './state/row-pin.js';
 import type { ConnectionStatus } from './state/status-line.js';
 import { VirtualListController } from './state/virtual-list.js';
 
@@ -80,6 +81,7 @@ export class LivelogConsole extends LitElement {
   readonly #download = new DownloadTask(() => this.requestUpdate());
   #userScrollUntil = 0;
   #pillSpace = false;
+  readonly #pin = new RowPin();
   #frame = 0;
   readonly #page = new PageListeners(
     this,
@@ -121,6 +123,7 @@ export class LivelogConsole extends LitElement {
     scrolled: (event) => this.#onScroll(event),
     userScrolls: () => {
       this.#userScrollUntil = performance.now() + 400;
+      this.#pin.release();
     },
     empty: {
       clearFilter: () => this.setFilter({ text: '', regex: false, invert: false, level: undefined, sources: [] }),
@@ -253,6 +256,8 @@ export class LivelogConsole extends LitElement {
 
   protected override updated(): void {
     this.#keepLastRowClearOfPill();
+    if (this.following) this.#pin.release();
+    else this.#pin.hold(this.#viewport());
     const virtualizer = this.#list.virtualizer;
     this.#list.measure(this.#viewport()?.firstElementChild?.children ?? []);
     if (this.following && !virtualizer.isAtEnd(4)) virtualizer.scrollToEnd();
@@ -322,6 +327,15 @@ export class LivelogConsole extends LitElement {
   #select(entry: LogEntry): void {
     this.#selectedSeq = this.#selectedSeq === entry.seq ? undefined : entry.seq;
     if (this.#selectedSeq !== undefined) this.pause();
+    if (this.#selectedSeq === undefined) this.#pin.release();
+    else {
+      this.#pin.pin(this.#viewport(), entry.seq);
+      // Once expanded, the whole line shows (above the pill), and stays where that put it.
+      void this.updateComplete.then(() => {
+        this.#viewport()?.querySelector(`.row[data-seq="${entry.seq}"]`)?.scrollIntoView({ block: 'nearest' });
+        if (this.#selectedSeq === entry.seq) this.#pin.pin(this.#viewport(), entry.seq);
+      });
+    }
     dispatchConsoleEvent(this, 'livelog-select', { entry: this.#selectedSeq === undefined ? undefined : entry });
     this.requestUpdate();
   }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ChaosProxy, delay, ingest, postLogs, waitFor } from '@livelog/test-utils';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { consoleCall, loadedSeqs, useBrowser } from './support/browser.js';
+import { consoleCall, loadedSeqs, pageEvents, useBrowser } from './support/browser.js';
 import { spawnFresh } from './support/spawned.js';
 
 const suite = useBrowser();
@@ -47,11 +47,14 @@ describe('expanding a line pauses following (issue 15, item 1)', () => {
     });
     await waitFor(async () => ((await loadedSeqs(page)).at(-1) ?? 0) > 300, { what: 'lines flowing' });
 
-    // The newest row on screen, clicked as a person would.
-    const seq = await page
-      .locator('livelog-console .row[data-seq]')
-      .evaluateAll((rows) => Math.max(...rows.map((r) => Number((r as HTMLElement).dataset.seq))) - 3);
-    await row(page, seq).click();
+    // A click near the bottom of the moving list, as a person would: whichever line is there is expanded.
+    const box = await page.locator('livelog-console .viewport').boundingBox();
+    await page.mouse.click((box?.x ?? 0) + 300, (box?.y ?? 0) + (box?.height ?? 0) - 70);
+    const selected = await waitFor(
+      async () => (await pageEvents(page)).find((event) => event.type === 'livelog-select')?.detail.entry as { seq: number } | undefined,
+      { what: 'a selected line' },
+    );
+    const seq = selected.seq;
     await row(page, seq).locator('.detail').waitFor();
     expect(await following(page)).toBe(false);
     const pill = page.locator('livelog-console .pill');
@@ -65,6 +68,9 @@ describe('expanding a line pauses following (issue 15, item 1)', () => {
     expect(await following(page)).toBe(false);
     expect(await row(page, seq).locator('.detail').count()).toBe(1);
     expect(await rowInView(page, seq)).toBe(true);
+    // The expanded part shows whole, above the pill.
+    const [detail, pillBox] = [await row(page, seq).locator('.detail').boundingBox(), await pill.boundingBox()];
+    expect((detail?.y ?? 0) + (detail?.height ?? 0)).toBeLessThanOrEqual(pillBox?.y ?? 0);
     expect(await pill.textContent()).toMatch(/^Paused — line expanded · ↓ [\d,]+ new lines$/);
 
     // The pill resumes: the view follows again and the expanded line collapses (it would scroll away).

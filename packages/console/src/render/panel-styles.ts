@@ -43,7 +43,8 @@ export const panelStyles = css`
   }
   /* Room under the last row for the pill, so it never covers it. */
   .viewport.pill-space {
-    padding-bottom: 56px;
+    padding-bottom: 64px;
+    scroll-padding-bottom: 64px;
   }
   .empty {
     margin: 12px;
