@@ -14,8 +14,8 @@ import { ConsoleSession } from './state/console-session.js';
 import { findErrorRow } from './state/find-error-row.js';
 import { EMPTY_FILTER, type FilterState, filterFromAttributes } from './state/line-filter.js';
 import type { LogModel } from './state/log-model.js';
-import { RowPin } from './state/row-pin.js';
 import type { ConnectionStatus } from './state/status-line.js';
+import { ViewAnchors } from './state/view-anchors.js';
 import { VirtualListController } from './state/virtual-list.js';
 
 const ROW_HEIGHT = 20;
@@ -80,8 +80,7 @@ export class LivelogConsole extends LitElement {
   readonly #rowCache = new RowCache();
   readonly #download = new DownloadTask(() => this.requestUpdate());
   #userScrollUntil = 0;
-  #pillSpace = false;
-  readonly #pin = new RowPin();
+  readonly #anchors = new ViewAnchors();
   #frame = 0;
   readonly #page = new PageListeners(
     this,
@@ -123,15 +122,7 @@ export class LivelogConsole extends LitElement {
     scrolled: (event) => this.#onScroll(event),
     userScrolls: () => {
       this.#userScrollUntil = performance.now() + 400;
-      this.#pin.release();
-    },
-    empty: {
-      clearFilter: () => this.setFilter({ text: '', regex: false, invert: false, level: undefined, sources: [] }),
-      searchHistory: () => {
-        if (this.#model) void this.#session.historySearch.start(this.#model);
-      },
-      cancelSearch: () => this.#session.historySearch.cancel(),
-      useToken: (token) => this.#session.useToken(token),
+      this.#anchors.release();
     },
   };
 
@@ -255,9 +246,8 @@ export class LivelogConsole extends LitElement {
   }
 
   protected override updated(): void {
-    this.#keepLastRowClearOfPill();
-    if (this.following) this.#pin.release();
-    else this.#pin.hold(this.#viewport());
+    // A move of the anchors' is not the reader's: it must not count as reaching the end (which resumes following).
+    if (this.#anchors.afterRender(this.#viewport(), this.following)) this.#userScrollUntil = 0;
     const virtualizer = this.#list.virtualizer;
     this.#list.measure(this.#viewport()?.firstElementChild?.children ?? []);
     if (this.following && !virtualizer.isAtEnd(4)) virtualizer.scrollToEnd();
@@ -326,15 +316,10 @@ export class LivelogConsole extends LitElement {
 
   #select(entry: LogEntry): void {
     this.#selectedSeq = this.#selectedSeq === entry.seq ? undefined : entry.seq;
-    if (this.#selectedSeq !== undefined) this.pause();
-    if (this.#selectedSeq === undefined) this.#pin.release();
+    if (this.#selectedSeq === undefined) this.#anchors.release();
     else {
-      this.#pin.pin(this.#viewport(), entry.seq);
-      // Once expanded, the whole line shows (above the pill), and stays where that put it.
-      void this.updateComplete.then(() => {
-        this.#viewport()?.querySelector(`.row[data-seq="${entry.seq}"]`)?.scrollIntoView({ block: 'nearest' });
-        if (this.#selectedSeq === entry.seq) this.#pin.pin(this.#viewport(), entry.seq);
-      });
+      this.pause();
+      this.#anchors.expand(this.#viewport, entry.seq, this.updateComplete);
     }
     dispatchConsoleEvent(this, 'livelog-select', { entry: this.#selectedSeq === undefined ? undefined : entry });
     this.requestUpdate();
@@ -407,28 +392,13 @@ export class LivelogConsole extends LitElement {
         this.requestUpdate();
         if (this.#help.open) this.#help.close(this.updateComplete, this.#viewport);
         else if (isTypingTarget(active)) this.#viewport()?.focus();
-        else if (this.#selectedSeq !== undefined) this.#selectedSeq = undefined;
+        else if (this.#selectedSeq !== undefined) {
+          this.#selectedSeq = undefined;
+          this.#anchors.release();
+        }
         break;
       }
     }
-  }
-
-  /**
-   * The pill sits over the bottom of the list, which then gets room below its last row. When the pill
-   * appears at the end of the list, the view moves down by that room, so the last row stays in sight.
-   */
-  #keepLastRowClearOfPill(): void {
-    const viewport = this.#viewport();
-    const space = viewport?.classList.contains('pill-space') ?? false;
-    if (viewport && space && !this.#pillSpace) {
-      const room = Number.parseFloat(getComputedStyle(viewport).paddingBottom);
-      if (viewport.scrollHeight - viewport.scrollTop - viewport.clientHeight <= room + 4) {
-        // Not the reader's scroll: it must not count as reaching the end (which resumes following).
-        this.#userScrollUntil = 0;
-        viewport.scrollTop += room;
-      }
-    }
-    this.#pillSpace = space;
   }
 
   readonly #viewport = (): HTMLElement | null => this.renderRoot?.querySelector?.<HTMLElement>('.viewport') ?? null;

@@ -9,7 +9,7 @@ import type { LogModel } from '../state/log-model.js';
 import type { VirtualListController } from '../state/virtual-list.js';
 import { entryToJson, entryToText } from './format-line.js';
 import { keyedRows } from './keyed-rows.js';
-import { type EmptyActions, renderEmpty } from './render-empty.js';
+import { renderEmpty } from './render-empty.js';
 import { renderHelp } from './render-help.js';
 import { type RowContext, renderRow } from './render-row.js';
 import { renderEdge, renderStatus } from './render-status.js';
@@ -46,8 +46,6 @@ export interface ConsoleActions {
   scrolled(event: Event): void;
   /** The user is about to scroll (wheel, touch, pointer, keys): a scroll soon after is theirs. */
   userScrolls(): void;
-  /** The empty-state panel's buttons and token prompt. */
-  empty: EmptyActions;
 }
 
 /** The pill's words: why the view is paused when a line is expanded, and what arrived meanwhile. */
@@ -128,7 +126,7 @@ export function renderConsole(
             },
           )}
         </div>
-        ${renderEmpty(model, session, actions.empty)}
+        ${renderEmpty(model, session)}
       </div>
       ${
         showPill

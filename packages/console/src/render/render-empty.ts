@@ -4,14 +4,6 @@ import type { ConsoleSession } from '../state/console-session.js';
 import { showsAnyLine } from '../state/history-search.js';
 import type { LogModel } from '../state/log-model.js';
 
-/** What the empty-state panel can do. */
-export interface EmptyActions {
-  clearFilter(): void;
-  searchHistory(): void;
-  cancelSearch(): void;
-  useToken(token: string): void;
-}
-
 /** The server's base URL as a person would type it: absolute, without a trailing slash. */
 export function serverUrl(src: string): string {
   try {
@@ -40,17 +32,17 @@ function renderFirstSteps(url: string, withToken: boolean): TemplateResult {
   </div>`;
 }
 
-function renderTokenPrompt(actions: EmptyActions, hadToken: boolean): TemplateResult {
+function renderTokenPrompt(session: ConsoleSession): TemplateResult {
   const submit = (event: SubmitEvent): void => {
     event.preventDefault();
     const input = (event.currentTarget as HTMLFormElement).querySelector('input');
     const token = input?.value.trim() ?? '';
     // Read and cleared at once: the token lives in sessionStorage, not in the page's DOM.
     if (input) input.value = '';
-    if (token !== '') actions.useToken(token);
+    if (token !== '') session.useToken(token);
   };
   return html`<form class="empty" part="empty-state token-prompt" data-empty="token" @submit=${submit}>
-    <strong>${hadToken ? 'The token was refused.' : 'This server needs a token.'}</strong>
+    <strong>${session.hasToken ? 'The token was refused.' : 'This server needs a token.'}</strong>
     Enter a token with the <code>read</code> scope (kept in this tab only):
     <div class="cmd"><input type="password" autocomplete="off" aria-label="Token" placeholder="Token" /><button type="submit" part="button">Connect</button></div>
   </form>`;
@@ -61,10 +53,10 @@ function renderTokenPrompt(actions: EmptyActions, hadToken: boolean): TemplateRe
  * "no loaded line matches" with an offer to search the whole history, a filter nothing in the
  * retained log matches, or, on a fresh server, how to send the first line. Nothing while connecting.
  */
-export function renderEmpty(model: LogModel, session: ConsoleSession, actions: EmptyActions): TemplateResult | typeof nothing {
-  if (model.needsToken) return renderTokenPrompt(actions, session.hasToken);
+export function renderEmpty(model: LogModel, session: ConsoleSession): TemplateResult | typeof nothing {
+  if (model.needsToken) return renderTokenPrompt(session);
   if (showsAnyLine(model.buffer)) return nothing;
-  const clear = html`<button type="button" part="button" @click=${actions.clearFilter}>Clear the filter</button>`;
+  const clear = html`<button type="button" part="button" @click=${() => session.clearFilter()}>Clear the filter</button>`;
   if (session.filterError !== undefined) {
     return html`<div class="empty" part="empty-state" data-empty="invalid-regex">
       <strong>Invalid regular expression:</strong> ${session.filterError}. No line matches until it is fixed. ${clear}
@@ -74,14 +66,14 @@ export function renderEmpty(model: LogModel, session: ConsoleSession, actions: E
   if (reached !== undefined) {
     return html`<div class="empty" part="empty-state" data-empty="searching">
       Searching older lines… (back to line ${count(reached)})
-      <button type="button" part="button" @click=${actions.cancelSearch}>Stop</button>
+      <button type="button" part="button" @click=${() => session.cancelSearch()}>Stop</button>
     </div>`;
   }
   if (model.buffer.size > 0) {
     return html`<div class="empty" part="empty-state" data-empty=${model.olderAvailable ? 'no-loaded-match' : 'no-match'}>${
       model.olderAvailable
         ? html`<strong>No loaded line matches</strong> (${count(model.buffer.size)} loaded).
-            <button type="button" part="button" @click=${actions.searchHistory}>Search the whole history</button> ${clear}`
+            <button type="button" part="button" @click=${() => session.searchHistory()}>Search the whole history</button> ${clear}`
         : html`<strong>No line in the retained log matches the filter.</strong> New lines that match will show here. ${clear}`
     }</div>`;
   }

@@ -112,6 +112,20 @@ export class ConsoleSession {
     this.connect({ ...options, token, resume: false });
   }
 
+  /** Shows every line again (the empty state's "Clear the filter"). */
+  clearFilter(): void {
+    this.setFilter(EMPTY_FILTER);
+  }
+
+  /** Pages back through history until a line matches the filter (the empty state's offer). */
+  searchHistory(): void {
+    if (this.model) void this.historySearch.start(this.model);
+  }
+
+  cancelSearch(): void {
+    this.historySearch.cancel();
+  }
+
   disconnect(): void {
     clearTimeout(this.#filterTimer);
     this.model?.stop();

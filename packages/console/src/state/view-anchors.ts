@@ -1,0 +1,62 @@
+/**
+ * Keeps what the reader looks at in sight while the list changes under it:
+ *
+ * - An expanded line in a busy stream stays at the same place on screen. Pausing alone did not hold
+ *   it: the virtual list keeps its end in view when a row's height changes while it is at the end,
+ *   and the expanded row grows in the same frame as new rows are counted, so the view jumped by their
+ *   height and the line scrolled away.
+ * - The pill sits over the bottom of the list, which then gets room below its last row (the
+ *   `pill-space` class). When the pill appears at the end of the list, the view moves down by that
+ *   room, so the last row stays in sight.
+ */
+export class ViewAnchors {
+  #seq: number | undefined;
+  #top = 0;
+  #pillSpace = false;
+
+  /** A line was expanded: show it whole once rendered, then hold it there. */
+  expand(viewport: () => HTMLElement | null, seq: number, rendered: Promise<unknown>): void {
+    this.#pin(viewport(), seq);
+    void rendered.then(() => {
+      if (this.#seq !== seq) return;
+      viewport()?.querySelector(`.row[data-seq="${seq}"]`)?.scrollIntoView({ block: 'nearest' });
+      this.#pin(viewport(), seq);
+    });
+  }
+
+  /** The reader moves the view, or it follows again: the line is theirs to move. */
+  release(): void {
+    this.#seq = undefined;
+  }
+
+  /** After a render. Returns whether it moved the view (a move that is not the reader's). */
+  afterRender(viewport: HTMLElement | null, following: boolean): boolean {
+    if (viewport === null) return false;
+    let moved = false;
+    const space = viewport.classList.contains('pill-space');
+    if (space && !this.#pillSpace) {
+      const room = Number.parseFloat(getComputedStyle(viewport).paddingBottom);
+      if (viewport.scrollHeight - viewport.scrollTop - viewport.clientHeight <= room + 4) {
+        viewport.scrollTop += room;
+        moved = true;
+      }
+    }
+    this.#pillSpace = space;
+    if (following) this.#seq = undefined;
+    const row = this.#seq === undefined ? null : viewport.querySelector(`.row[data-seq="${this.#seq}"]`);
+    if (row !== null) {
+      const drift = row.getBoundingClientRect().top - viewport.getBoundingClientRect().top - this.#top;
+      if (Math.abs(drift) >= 1) {
+        viewport.scrollTop += drift;
+        moved = true;
+      }
+    }
+    return moved;
+  }
+
+  #pin(viewport: HTMLElement | null, seq: number): void {
+    const row = viewport?.querySelector(`.row[data-seq="${seq}"]`);
+    this.#seq = viewport && row ? seq : undefined;
+    if (viewport && row) this.#top = row.getBoundingClientRect().top - viewport.getBoundingClientRect().top;
+  }
+}
