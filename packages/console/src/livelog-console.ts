@@ -124,6 +124,9 @@ export class LivelogConsole extends LitElement {
       this.#userScrollUntil = performance.now() + 400;
       this.#anchors.release();
     },
+    // In a followed stream the line under the pointer would scroll away between press and release,
+    // and the click land on another line or none: pressing on a line pauses.
+    pointerOnLine: () => this.pause(),
   };
 
   constructor() {

@@ -46,6 +46,8 @@ export interface ConsoleActions {
   scrolled(event: Event): void;
   /** The user is about to scroll (wheel, touch, pointer, keys): a scroll soon after is theirs. */
   userScrolls(): void;
+  /** A pointer went down on a line: it must not move away before the click (or the text selection) ends. */
+  pointerOnLine(): void;
 }
 
 /** The pill's words: why the view is paused when a line is expanded, and what arrived meanwhile. */
@@ -112,7 +114,12 @@ export function renderConsole(
         onRetryNow: () => model.reconnectNow(),
       })}
       <div class="viewport ${showPill ? 'pill-space' : ''}" part="viewport" role="log" aria-label="Log lines" tabindex="0" @scroll=${actions.scrolled}
-        @wheel=${actions.userScrolls} @touchmove=${actions.userScrolls} @pointerdown=${actions.userScrolls} @keydown=${actions.userScrolls}>
+        @wheel=${actions.userScrolls} @touchmove=${actions.userScrolls} @keydown=${actions.userScrolls} @pointerdown=${(
+          event: PointerEvent,
+        ) => {
+          actions.userScrolls();
+          if (event.button === 0 && (event.target as Element).closest('.row[data-seq]') !== null) actions.pointerOnLine();
+        }}>
         <div class="spacer" style="height:${list.virtualizer.getTotalSize()}px">
           ${renderEdge(model)}
           ${keyedRows(
