@@ -322,7 +322,7 @@ export class LivelogConsole extends LitElement {
     if (this.#selectedSeq === undefined) this.#anchors.release();
     else {
       this.pause();
-      this.#anchors.expand(this.#viewport, entry.seq, this.updateComplete);
+      this.#anchors.expand(this.#viewport(), entry.seq);
     }
     dispatchConsoleEvent(this, 'livelog-select', { entry: this.#selectedSeq === undefined ? undefined : entry });
     this.requestUpdate();

@@ -1,3 +1,6 @@
+/** How long after a line is expanded the renders bring it whole into view. */
+const REVEAL_MS = 500;
+
 /**
  * Keeps what the reader looks at in sight while the list changes under it:
  *
@@ -13,15 +16,16 @@ export class ViewAnchors {
   #seq: number | undefined;
   #top = 0;
   #pillSpace = false;
+  #revealUntil = 0;
 
-  /** A line was expanded: show it whole once rendered, then hold it there. */
-  expand(viewport: () => HTMLElement | null, seq: number, rendered: Promise<unknown>): void {
-    this.#pin(viewport(), seq);
-    void rendered.then(() => {
-      if (this.#seq !== seq) return;
-      viewport()?.querySelector(`.row[data-seq="${seq}"]`)?.scrollIntoView({ block: 'nearest' });
-      this.#pin(viewport(), seq);
-    });
+  /**
+   * A line was expanded: hold it where it is, and show it whole. The list learns the expanded row's
+   * height a render or two later (its ResizeObserver), and only then can it scroll far enough, so the
+   * renders of the next half second bring it into view again.
+   */
+  expand(viewport: HTMLElement | null, seq: number): void {
+    this.#pin(viewport, seq);
+    this.#revealUntil = performance.now() + REVEAL_MS;
   }
 
   /** The reader moves the view, or it follows again: the line is theirs to move. */
@@ -44,7 +48,12 @@ export class ViewAnchors {
     this.#pillSpace = space;
     if (following) this.#seq = undefined;
     const row = this.#seq === undefined ? null : viewport.querySelector(`.row[data-seq="${this.#seq}"]`);
-    if (row !== null) {
+    if (row !== null && performance.now() < this.#revealUntil) {
+      const before = viewport.scrollTop;
+      row.scrollIntoView({ block: 'nearest' });
+      moved ||= viewport.scrollTop !== before;
+      this.#pin(viewport, this.#seq as number);
+    } else if (row !== null) {
       const drift = row.getBoundingClientRect().top - viewport.getBoundingClientRect().top - this.#top;
       if (Math.abs(drift) >= 1) {
         viewport.scrollTop += drift;
