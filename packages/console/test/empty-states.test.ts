@@ -1,6 +1,7 @@
 import { getJson, ingest, postLogs, waitFor } from '@livelog/test-utils';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { axeViolations } from './support/axe.js';
 import { consoleCall, loadedSeqs, useBrowser } from './support/browser.js';
 import { inConsole, spawnFresh } from './support/spawned.js';
 
@@ -35,6 +36,7 @@ describe('empty, no-match and error states (issue 15, item 5)', () => {
       `livelog run --server ${server.url} -- npm start`,
       `tail -f app.log | livelog pipe --server ${server.url}`,
     ]);
+    expect(await axeViolations(page)).toEqual([]);
     // The curl line works as shown.
     const reply = await postLogs(server.url, 'hello from curl', 'text/plain');
     expect(reply.status).toBe(200);
@@ -58,12 +60,14 @@ describe('empty, no-match and error states (issue 15, item 5)', () => {
     expect(await error.textContent()).toMatch(/^Invalid regular expression: .*needle-\(/);
     await empty(page, 'invalid-regex').waitFor();
     expect(await shownSeqs(page)).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
 
     // A valid regex no loaded line matches: say so, and offer the whole history.
     await page.locator('livelog-console #search').fill('needle-\\d');
     const noLoaded = empty(page, 'no-loaded-match');
     await noLoaded.waitFor();
     expect(await noLoaded.textContent()).toContain('No loaded line matches (200 loaded)');
+    expect(await axeViolations(page)).toEqual([]);
     expect(await error.count()).toBe(0);
     await noLoaded.getByRole('button', { name: 'Search the whole history' }).click();
     await page.locator('livelog-console .row[data-seq="1"]', { hasText: 'needle-7 found early' }).waitFor({ timeout: 30_000 });
@@ -88,6 +92,7 @@ describe('empty, no-match and error states (issue 15, item 5)', () => {
     const prompt = empty(page, 'token');
     await prompt.waitFor();
     expect(await prompt.textContent()).toContain('This server needs a token.');
+    expect(await axeViolations(page)).toEqual([]);
     await prompt.getByLabel('Token').fill('wrong-token-123');
     await prompt.getByRole('button', { name: 'Connect' }).click();
     await waitFor(async () => ((await prompt.textContent()) ?? '').includes('The token was refused.'), { what: 'the refusal' });

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { ChaosProxy, delay, ingest, postLogs, waitFor } from '@livelog/test-utils';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { consoleCall, loadedSeqs, pageEvents, useBrowser } from './support/browser.js';
+import { axeViolations } from './support/axe.js';
+import { consoleCall, loadedSeqs, pageEvents, screenshot, useBrowser } from './support/browser.js';
 import { spawnFresh } from './support/spawned.js';
 
 const suite = useBrowser();
@@ -72,6 +73,7 @@ describe('expanding a line pauses following (issue 15, item 1)', () => {
     const [detail, pillBox] = [await row(page, seq).locator('.detail').boundingBox(), await pill.boundingBox()];
     expect((detail?.y ?? 0) + (detail?.height ?? 0)).toBeLessThanOrEqual(pillBox?.y ?? 0);
     expect(await pill.textContent()).toMatch(/^Paused — line expanded · ↓ [\d,]+ new lines$/);
+    await screenshot(page, 'line-expanded-paused');
 
     // The pill resumes: the view follows again and the expanded line collapses (it would scroll away).
     await pill.click();
@@ -115,6 +117,7 @@ describe('a grouped stack trace is one row (issue 15, item 2)', () => {
     // The frames are inside the expanded entry, not rows of their own.
     expect(await full.textContent()).toContain('\tat App.load(App.java:13)');
     expect(await page.locator('livelog-console .row[data-seq]').count()).toBe(2);
+    expect(await axeViolations(page)).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { postLogs, waitFor } from '@livelog/test-utils';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { axeViolations } from './support/axe.js';
 import { consoleCall, loadedSeqs, screenshot, useBrowser } from './support/browser.js';
 import { spawnFresh } from './support/spawned.js';
 
@@ -65,6 +66,7 @@ describe('the console on a phone (390 px; issue 15, item 6)', () => {
     expect(menu?.x).toBeGreaterThanOrEqual(0);
     expect((menu?.x ?? 0) + (menu?.width ?? 0)).toBeLessThanOrEqual(WIDTH);
     await screenshot(page, 'phone-sources');
+    expect(await axeViolations(page)).toEqual([]);
     // A source chosen from it filters.
     await page.locator('livelog-console [part~="sources"] label', { hasText: 'payments-service' }).click();
     await waitFor(async () => (await consoleCall<number>(page, 'c.getStats().shown')) === 60, { what: 'one source shown' });

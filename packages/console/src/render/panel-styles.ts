@@ -71,13 +71,14 @@ export const panelStyles = css`
   .cmd code {
     flex: 1 1 auto;
     min-width: 0;
-    overflow-x: auto;
     padding: 4px 8px;
     border-radius: 4px;
     background: var(--ll-bg);
     font-family: var(--ll-font);
     font-size: 12px;
-    white-space: pre;
+    /* Wrapped, not scrolled: a scrolling box would need a tab stop of its own. */
+    white-space: pre-wrap;
+    overflow-wrap: anywhere;
   }
   .cmd input {
     flex: 1 1 auto;
