@@ -2,7 +2,7 @@ import { getJson, ingest, postLogs, waitFor } from '@livelog/test-utils';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { axeViolations } from './support/axe.js';
-import { consoleCall, loadedSeqs, useBrowser } from './support/browser.js';
+import { consoleCall, loadedSeqs, screenshot, useBrowser } from './support/browser.js';
 import { inConsole, spawnFresh } from './support/spawned.js';
 
 const suite = useBrowser();
@@ -37,6 +37,7 @@ describe('empty, no-match and error states (issue 15, item 5)', () => {
       `tail -f app.log | livelog pipe --server ${server.url}`,
     ]);
     expect(await axeViolations(page)).toEqual([]);
+    await screenshot(page, 'empty-fresh');
     // The curl line works as shown.
     const reply = await postLogs(server.url, 'hello from curl', 'text/plain');
     expect(reply.status).toBe(200);
@@ -67,6 +68,7 @@ describe('empty, no-match and error states (issue 15, item 5)', () => {
     const noLoaded = empty(page, 'no-loaded-match');
     await noLoaded.waitFor();
     expect(await noLoaded.textContent()).toContain('No loaded line matches (200 loaded)');
+    await screenshot(page, 'empty-no-loaded-match');
     expect(await axeViolations(page)).toEqual([]);
     expect(await error.count()).toBe(0);
     await noLoaded.getByRole('button', { name: 'Search the whole history' }).click();
@@ -92,6 +94,7 @@ describe('empty, no-match and error states (issue 15, item 5)', () => {
     const prompt = empty(page, 'token');
     await prompt.waitFor();
     expect(await prompt.textContent()).toContain('This server needs a token.');
+    await screenshot(page, 'empty-token');
     expect(await axeViolations(page)).toEqual([]);
     await prompt.getByLabel('Token').fill('wrong-token-123');
     await prompt.getByRole('button', { name: 'Connect' }).click();
