@@ -29,6 +29,11 @@ export class HistorySearch {
     try {
       while (run === this.#run && model.olderAvailable && !showsAnyLine(model.buffer)) {
         const before = model.buffer.first?.seq;
+        if (model.loadingOlder) {
+          // A page the view itself asked for (scrolled to the top) is on its way: wait for it.
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          continue;
+        }
         await model.loadOlder();
         // A failed page (the model says why in its notice) or nothing older: stop rather than spin.
         if (model.buffer.first?.seq === before) break;
