@@ -79,7 +79,6 @@ export class LivelogConsole extends LitElement {
   readonly #help = new HelpDialog();
   readonly #rowCache = new RowCache();
   readonly #download = new DownloadTask(() => this.requestUpdate());
-  #userScrollUntil = 0;
   readonly #anchors = new ViewAnchors();
   #frame = 0;
   readonly #page = new PageListeners(
@@ -120,10 +119,7 @@ export class LivelogConsole extends LitElement {
     },
     cancelDownload: () => this.#download.cancel(),
     scrolled: (event) => this.#onScroll(event),
-    userScrolls: () => {
-      this.#userScrollUntil = performance.now() + 400;
-      this.#anchors.release();
-    },
+    userScrolls: () => this.#anchors.userScrolls(),
     // In a followed stream the line under the pointer would scroll away between press and release,
     // and the click land on another line or none: pressing on a line pauses.
     pointerOnLine: () => this.pause(),
@@ -249,8 +245,7 @@ export class LivelogConsole extends LitElement {
   }
 
   protected override updated(): void {
-    // A move of the anchors' is not the reader's: it must not count as reaching the end (which resumes following).
-    if (this.#anchors.afterRender(this.#viewport(), this.following)) this.#userScrollUntil = 0;
+    this.#anchors.afterRender(this.#viewport(), this.following);
     const virtualizer = this.#list.virtualizer;
     this.#list.measure(this.#viewport()?.firstElementChild?.children ?? []);
     if (this.following && !virtualizer.isAtEnd(4)) virtualizer.scrollToEnd();
@@ -407,15 +402,11 @@ export class LivelogConsole extends LitElement {
   readonly #viewport = (): HTMLElement | null => this.renderRoot?.querySelector?.<HTMLElement>('.viewport') ?? null;
 
   #onScroll(event: Event): void {
-    // Only a scroll of the user's can pause or resume; the layout is read only then, because reading it
-    // on every scroll forced a layout in the middle of each frame.
-    if (performance.now() >= this.#userScrollUntil) return;
-    const viewport = event.currentTarget as HTMLElement;
-    const atEnd = viewport.scrollHeight - viewport.scrollTop - viewport.clientHeight <= 4;
-    if (this.following && !atEnd) this.pause();
+    const wanted = this.#anchors.scrolled(event.currentTarget as HTMLElement, this.following);
+    if (wanted === 'pause') this.pause();
     // An expanded line keeps the view paused: reaching the end (the click that expanded it scrolled
     // there, or the reader scrolled on) must not resume and scroll it away. The pill resumes.
-    else if (!this.following && atEnd && this.#model?.mode === 'live' && this.#selectedSeq === undefined) this.goLive();
+    else if (wanted === 'resume' && this.#model?.mode === 'live' && this.#selectedSeq === undefined) this.goLive();
   }
 }
 

@@ -11,8 +11,13 @@ const REVEAL_MS = 500;
  * - The pill sits over the bottom of the list, which then gets room below its last row (the
  *   `pill-space` class). When the pill appears at the end of the list, the view moves down by that
  *   room, so the last row stays in sight.
+ *
+ * It also tells the reader's scrolls (which pause and resume following) from these moves and the
+ * list's own, which must not.
  */
 export class ViewAnchors {
+  /** Until when a scroll is the reader's (they just used the wheel, a touch, the pointer or a key). */
+  #userUntil = 0;
   #seq: number | undefined;
   #top = 0;
   #pillSpace = false;
@@ -33,9 +38,27 @@ export class ViewAnchors {
     this.#seq = undefined;
   }
 
-  /** After a render. Returns whether it moved the view (a move that is not the reader's). */
-  afterRender(viewport: HTMLElement | null, following: boolean): boolean {
-    if (viewport === null) return false;
+  /** The reader is about to scroll: a scroll soon after is theirs, and the expanded line is theirs to move. */
+  userScrolls(): void {
+    this.#userUntil = performance.now() + 400;
+    this.release();
+  }
+
+  /**
+   * What a scroll of the viewport asks for: the reader's scroll away from the end pauses, back to the
+   * end resumes. Only the reader's: the layout is read only then, because reading it on every scroll
+   * forced a layout in the middle of each frame.
+   */
+  scrolled(viewport: HTMLElement, following: boolean): 'pause' | 'resume' | undefined {
+    if (performance.now() >= this.#userUntil) return undefined;
+    const atEnd = viewport.scrollHeight - viewport.scrollTop - viewport.clientHeight <= 4;
+    if (following && !atEnd) return 'pause';
+    return !following && atEnd ? 'resume' : undefined;
+  }
+
+  /** After a render: keeps the last row clear of the pill and the expanded line in place. */
+  afterRender(viewport: HTMLElement | null, following: boolean): void {
+    if (viewport === null) return;
     let moved = false;
     const space = viewport.classList.contains('pill-space');
     if (space && !this.#pillSpace) {
@@ -60,7 +83,8 @@ export class ViewAnchors {
         moved = true;
       }
     }
-    return moved;
+    // A move of the anchors' is not the reader's: it must not count as reaching the end (which resumes following).
+    if (moved) this.#userUntil = 0;
   }
 
   #pin(viewport: HTMLElement | null, seq: number): void {
