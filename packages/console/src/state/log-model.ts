@@ -1,3 +1,4 @@
+// Long file: the console's one model of loaded lines (live, history pages, filters); its next seam is the history paging, to split out next.
 import {
   type CursorStorage,
   fetchHistory,
