@@ -108,10 +108,10 @@ function maxBlock(): Promise<{ cpuMs: number; wallMs: number }> {
   });
 }
 
-/** The server's own `livelog_nodejs_eventloop_lag_max_seconds` since the previous scrape, in ms. */
+/** The server's own `nodejs_eventloop_lag_max_seconds` since the previous scrape, in ms. */
 async function loopLagMaxMs(): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
-  const match = /^livelog_nodejs_eventloop_lag_max_seconds ([\d.e+-]+)$/m.exec(text);
+  const match = /^nodejs_eventloop_lag_max_seconds ([\d.e+-]+)$/m.exec(text);
   if (match === null) throw new Error('no event-loop lag metric');
   return Number(match[1]) * 1000;
 }
