@@ -126,6 +126,6 @@ test('pipe: lines keep the time they start with (ISO 8601, common log, syslog, G
   expect((await entriesOf('stamped-received')).every((entry) => entry.time >= before && entry.fields === undefined)).toBe(true);
 
   const bad = livelog(['pipe', '--server', server.url, '--time', 'producer'], { stdin: 'ignore' });
-  expect(await bad.exited).toEqual({ code: 1, signal: null });
+  expect(await bad.exited).toEqual({ code: 2, signal: null });
   expect(bad.stderr()).toBe('livelog pipe: --time must be line or received, got "producer"\n');
 });
