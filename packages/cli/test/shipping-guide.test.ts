@@ -26,7 +26,7 @@ afterAll(async () => {
 
 async function blocks(path: string, language: string): Promise<string[]> {
   const text = await readFile(new URL(path, root), 'utf8');
-  return [...text.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, 'g'))].map((match) => match[1] as string);
+  return [...text.matchAll(new RegExp(`\`\`\`${language}(?: example)?\\n([\\s\\S]*?)\`\`\``, 'g'))].map((match) => match[1] as string);
 }
 
 /** Bare package names as absolute file references, since the example runs from a temporary directory. */
