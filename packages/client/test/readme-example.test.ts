@@ -9,7 +9,7 @@ import { expect, it } from 'vitest';
 
 it('the README example runs as written against a real server', async () => {
   const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
-  const code = /```js\n([\s\S]*?)```/.exec(readme)?.[1];
+  const code = /```js(?: example)?\n([\s\S]*?)```/.exec(readme)?.[1];
   expect(code).toBeDefined();
   const entry = pathToFileURL(createRequire(import.meta.url).resolve('@livelog/client')).href;
   const server = await startServer();
