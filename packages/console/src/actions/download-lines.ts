@@ -1,5 +1,6 @@
 import type { LogEntry } from '@livelog/protocol';
 import { entryToJson, entryToText } from '../render/format-line.js';
+import { describeError } from '../state/describe-error.js';
 import type { LogModel } from '../state/log-model.js';
 
 /** The two download formats: plain text as a terminal shows it, or the entries as NDJSON. */
@@ -87,7 +88,7 @@ export class DownloadTask {
         this.#changed();
       });
     } catch (error) {
-      if (!abort.signal.aborted) model.notice = `download failed: ${error instanceof Error ? error.message : String(error)}`;
+      if (!abort.signal.aborted) model.notice = `download failed: ${describeError(error)}`;
     } finally {
       this.#abort = undefined;
       this.label = undefined;

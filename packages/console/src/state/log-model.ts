@@ -1,4 +1,3 @@
-// Long file: the console's one model of loaded lines (live, history pages, filters); its next seam is the history paging, to split out next.
 import {
   type CursorStorage,
   fetchHistory,
@@ -10,6 +9,7 @@ import {
   type StreamStart,
 } from '@livelog/client';
 import { decodeCursor, type GapEvent, type LogEntry } from '@livelog/protocol';
+import { describeError } from './describe-error.js';
 import { type HistoryQuery, linesAround, linesInRange, linesUpTo } from './history-pages.js';
 import { isNarrowerOrEqual, type ServerFilter, sameServerFilter } from './line-filter.js';
 import { LineRate } from './line-rate.js';
@@ -246,7 +246,7 @@ export class LogModel {
       }
       if (generation === this.#generation) apply(page);
     } catch (error) {
-      if (generation === this.#generation) this.notice = `could not load ${which} lines: ${describe(error)}`;
+      if (generation === this.#generation) this.notice = `could not load ${which} lines: ${describeError(error)}`;
     } finally {
       if (generation === this.#generation) this[loading] = false;
       this.#events.changed();
@@ -278,7 +278,7 @@ export class LogModel {
       if (!found) this.notice = `line ${id} is not retained any more (or does not match the filter)`;
       return found;
     } catch (error) {
-      if (generation === this.#generation) this.notice = `could not load line ${id}: ${describe(error)}`;
+      if (generation === this.#generation) this.notice = `could not load line ${id}: ${describeError(error)}`;
       return false;
     } finally {
       this.#events.changed();
@@ -396,8 +396,4 @@ export class LogModel {
   #query(): HistoryQuery {
     return { ...this.#server, filter: this.#filter };
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
