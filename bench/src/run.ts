@@ -10,6 +10,7 @@ import { inputsScenario } from './scenarios/inputs.js';
 import { latencyScenario } from './scenarios/latency.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { replayScenario } from './scenarios/replay.js';
+import { streamsScenario } from './scenarios/streams.js';
 
 /**
  * `npm run bench`: every scenario against livelog (a server process on SQLite) and against the raw
@@ -48,11 +49,12 @@ async function main(): Promise<void> {
     const replay = await step('replay', () => replayScenario(ctx));
     rows.set('replay', replay?.rows ?? []);
     notes.push(...(replay?.notes ?? []));
+    rows.set('streams', (await step('streams', () => streamsScenario(ctx))) ?? []);
   } finally {
     await ctx.shutdown();
     rmSync(scratch, { recursive: true, force: true });
   }
-  const ordered = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs'].flatMap((name) => rows.get(name) ?? []);
+  const ordered = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs', 'streams'].flatMap((name) => rows.get(name) ?? []);
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
   console.log('');
   console.log(

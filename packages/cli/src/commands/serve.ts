@@ -35,6 +35,7 @@ interface ServeFlags {
   corsOrigin?: string;
   otlpSourceAttribute?: string;
   lokiSourceLabels?: string;
+  lokiStreamLabel?: string;
   allowedHost?: string;
 }
 
@@ -56,7 +57,7 @@ export function registerServe(program: Command): void {
     .addOption(
       option(
         '--token <token...>',
-        'access token SECRET or SECRET:scope+scope (scopes read, ingest, admin); repeatable, or comma-separated',
+        'access token SECRET or SECRET:scope+scope (scopes read, ingest, admin), optionally limited to streams with @glob|glob (SECRET:read@ci-*|build-*); repeatable, or comma-separated',
         'token',
       ),
     )
@@ -116,6 +117,13 @@ export function registerServe(program: Command): void {
     )
     .addOption(
       option(
+        '--loki-stream-label <label>',
+        'Loki label whose value names the livelog stream of each Loki stream (e.g. job); default: every push to the stream default',
+        'loki-stream-label',
+      ),
+    )
+    .addOption(
+      option(
         '--allowed-host <names>',
         'without a token, host names answered besides localhost and IP addresses (comma-separated; .example.com for subdomains)',
         'allowed-host',
@@ -161,6 +169,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     'corsOrigin',
     'otlpSourceAttribute',
     'lokiSourceLabels',
+    'lokiStreamLabel',
     'allowedHost',
   ] as const) {
     copy(key);
