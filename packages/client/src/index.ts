@@ -16,6 +16,21 @@ export { type RetryOptions, SHIPPER_DEFAULTS, type ShipperOptions } from './ship
 export type { ShipperReport } from './shipper/shipper-report.js';
 export type { RecoveredFrame, ShipperSpool, SpoolFrame, SpoolRef } from './shipper/shipper-spool.js';
 export { SseDecoder, type SseDecoderHandlers, type SseEvent } from './sse/sse-decoder.js';
+export {
+  deleteStream,
+  type EndInfo,
+  type EndStreamOptions,
+  type EndStreamReply,
+  endStream,
+  fetchStreamInfo,
+  type ListStreamsQuery,
+  listStreams,
+  type RequestOptions,
+  type SetStreamOptions,
+  type StreamInfo,
+  type StreamList,
+  setStream,
+} from './stream-admin.js';
 export type { IterateOptions } from './stream-iterator.js';
 export type { OpenStreamOptions, StreamStart } from './stream-options.js';
 export type { StreamStats } from './stream-stats.js';

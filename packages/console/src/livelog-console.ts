@@ -23,10 +23,12 @@ const DEFAULT_TAIL = 1000;
 /**
  * `<livelog-console>`: a live, lossless view of a livelog server's log.
  *
- * Attributes: `src` (server base URL; default `.`, relative, so it works under any base path), `tail` (lines
- * shown at start; default 1000), `level` (minimum), `source` (comma list), `max-lines` (lines held; default 200,000,
- * older ones reload from the server), `theme` (`auto` | `light` | `dark`), `wrap`, `utc`, `global-shortcuts` (keys
- * on the whole page). `token` is a property only: as an attribute the secret would sit in the DOM for any selector.
+ * Attributes: `src` (server base URL; default `.`, relative, so it works under any base path), `stream` (a named
+ * stream; default the server's `default` stream; changing it shows that stream, resuming where this tab last was in
+ * it), `tail` (lines shown at start; default 1000), `level` (minimum), `source` (comma list), `max-lines` (lines held;
+ * default 200,000, older ones reload from the server), `theme` (`auto` | `light` | `dark`), `wrap`, `utc`,
+ * `global-shortcuts` (keys on the whole page). `token` is a property only: as an attribute the secret would sit in
+ * the DOM for any selector.
  *
  * Events (bubbling, composed): `livelog-status`, `livelog-select`, `livelog-gap`, `livelog-recovered`,
  * `livelog-theme`. Styling: `--ll-*` custom properties and the parts `toolbar`, `search`, `status`,
@@ -38,6 +40,7 @@ export class LivelogConsole extends LitElement {
   static override styles = consoleStyles;
   static override properties = {
     src: { type: String },
+    stream: { type: String },
     token: { type: String, attribute: false },
     tail: { type: Number },
     level: { type: String },
@@ -50,6 +53,7 @@ export class LivelogConsole extends LitElement {
   };
 
   declare src: string;
+  declare stream: string | undefined;
   declare token: string | undefined;
   declare tail: number;
   declare level: string | undefined;
@@ -223,6 +227,14 @@ export class LivelogConsole extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (this.#model !== undefined && (changed.has('src') || changed.has('token')) && changed.get('src') !== undefined) this.#start();
+    else if (this.#model !== undefined && changed.has('stream') && this.hasUpdated) {
+      // Another stream: what was selected or paused on belongs to the one left.
+      this.following = true;
+      this.#unseen = 0;
+      this.#selectedSeq = undefined;
+      this.#targetSeq = undefined;
+      this.#start();
+    }
     if (this.#model !== undefined && (changed.has('level') || changed.has('source')) && this.hasUpdated) {
       this.setFilter(filterFromAttributes(this.level, this.source));
     }
@@ -267,6 +279,7 @@ export class LivelogConsole extends LitElement {
     this.#session.connect({
       url: this.src || '.',
       ...(this.token ? { token: this.token } : {}),
+      ...(this.stream ? { stream: this.stream } : {}),
       maxLines: this.#maxLines(),
       tail: Math.max(0, Math.floor(this.tail)),
       // A permalink shows its own place; otherwise a reloaded page resumes where it was.

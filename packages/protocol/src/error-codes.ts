@@ -42,6 +42,23 @@ export const ERROR_CODES = {
     status: 403,
     summary: 'A server without tokens answers pages of its own origin and --cors-origin origins only, not other sites.',
   },
+  LIVELOG_ERR_AUTH_STREAM_FORBIDDEN: {
+    status: 403,
+    summary:
+      'The token may not use this stream (its stream patterns do not cover the name); the answer is the same whether the stream exists or not.',
+  },
+  LIVELOG_ERR_STREAM_BAD_NAME: { status: 400, summary: 'A stream name is not of the form [a-z0-9][a-z0-9._-]{0,127}.' },
+  LIVELOG_ERR_STREAM_NOT_FOUND: { status: 404, summary: 'No stream has this name (never written, or deleted).' },
+  LIVELOG_ERR_STREAM_ENDED: { status: 409, summary: 'The stream was ended: it takes no more entries and cannot be ended again.' },
+  LIVELOG_ERR_STREAM_BAD_LABELS: {
+    status: 400,
+    summary:
+      'Stream labels are not an object of at most 32 keys [a-zA-Z_][a-zA-Z0-9_.-]{0,63} with string values of at most 256 characters.',
+  },
+  LIVELOG_ERR_STREAM_BAD_END: {
+    status: 400,
+    summary: 'An end body is not {exitCode?, reason?} with an integer exitCode (-2^31..2^31-1) and a reason of at most 1024 characters.',
+  },
   LIVELOG_ERR_STREAM_TOO_MANY_READERS: { status: 503, summary: 'The server holds as many streams as it is configured to; retry later.' },
   LIVELOG_ERR_NOT_FOUND: { status: 404, summary: 'No such route.' },
   LIVELOG_ERR_BAD_REQUEST: { status: 400, summary: 'The request is malformed at the HTTP level.' },

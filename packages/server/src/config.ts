@@ -45,6 +45,8 @@ export interface InputsConfig {
   otlpSourceAttribute: string;
   /** Loki push: the labels looked at, in order, for `source`. */
   lokiSourceLabels: string[];
+  /** Loki push: the label whose value names each Loki stream's livelog stream; none: all to `default`. */
+  lokiStreamLabel?: string;
 }
 
 export interface StreamConfig {
@@ -94,6 +96,8 @@ export interface ServerConfigInput {
   otlpSourceAttribute?: string;
   /** Comma-separated Loki labels that give `source`, first present wins. */
   lokiSourceLabels?: string | readonly string[];
+  /** Loki label whose value names the livelog stream (`job`, `service_name`); unset: every push to `default`. */
+  lokiStreamLabel?: string;
   /** Comma-separated host names (`.example.com` for a domain and its subdomains), or `*`. */
   allowedHost?: string | readonly string[];
 }
@@ -221,6 +225,11 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
     );
   }
 
+  const lokiStreamLabel = input.lokiStreamLabel?.trim();
+  if (lokiStreamLabel !== undefined && lokiStreamLabel !== '' && !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(lokiStreamLabel)) {
+    problem('loki-stream-label', `must be one Loki label name such as job or service_name ("${lokiStreamLabel.slice(0, 80)}" is not one)`);
+  }
+
   const allowedHosts: string[] = [];
   for (const name of commaList(input.allowedHost)) {
     if (
@@ -264,7 +273,7 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
     },
     logLevel: logLevel as ServerConfig['logLevel'],
     corsOrigins,
-    inputs: { otlpSourceAttribute, lokiSourceLabels },
+    inputs: { otlpSourceAttribute, lokiSourceLabels, ...(lokiStreamLabel ? { lokiStreamLabel } : {}) },
     allowedHosts,
   };
   assertSafeBind(config);

@@ -15,13 +15,17 @@ import {
 interface PipeFlags extends ShippingFlags {
   source: string;
   level?: string;
+  /** With `--stream`: end the stream once stdin ended and every line is stored. */
+  end: boolean;
 }
 
 /**
  * `livelog pipe [--server URL] [--source name] [--spool DIR]`: ships stdin line by line, a stack
  * trace as one entry. Exits 0 once every line is acknowledged; 1 when lines were refused or could
  * not be delivered in time. Without --server the lines go to an embedded server, which keeps
- * serving its console after stdin ends, until Ctrl-C (or not, with --exit).
+ * serving its console after stdin ends, until Ctrl-C (or not, with --exit). With `--stream NAME`
+ * the lines go to that stream; `--end` ends it at the end of stdin (reason `end of input`), which
+ * stops its readers; without `--end` it stays open for more.
  */
 export function registerPipe(program: Command): void {
   const command = program
@@ -30,6 +34,15 @@ export function registerPipe(program: Command): void {
     .addOption(new Option('-S, --source <name>', 'source of the lines').env('LIVELOG_SOURCE').default('stdin'))
     .addOption(
       new Option('-l, --level <level>', 'give every line this level (default: the level a line states, else info)').env('LIVELOG_LEVEL'),
+    )
+    .addOption(new Option('--end', 'with --stream: end the stream once stdin ended and every line is stored').default(false))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ tail -F /var/log/nginx/access.log | livelog pipe --server http://127.0.0.1:7600 --source nginx
+  $ ./import.sh 2>&1 | livelog pipe --server http://127.0.0.1:7600 --stream import-2024-06 --end
+                                        its own stream, ended when the input ends`,
     );
   addShippingOptions(command).action(async (flags: PipeFlags) => {
     await pipe(flags);
@@ -39,6 +52,7 @@ export function registerPipe(program: Command): void {
 async function pipe(flags: PipeFlags): Promise<void> {
   const forceLevel = flags.level === undefined ? undefined : parseLevelValue(flags.level);
   if (flags.level !== undefined && forceLevel === undefined) usage('pipe', `--level: not a level: ${JSON.stringify(flags.level)}`);
+  if (flags.end && !flags.stream) usage('pipe', '--end needs --stream: only a named stream can be ended');
   const { multiline, time } = lineOptions('pipe', flags);
   const target = await openShipping('pipe', flags, flags.source);
   // 1 MiB reads: far fewer calls than process.stdin's 64 KiB when a file is redirected in.
@@ -48,11 +62,12 @@ async function pipe(flags: PipeFlags): Promise<void> {
     defaults: { level: 'info', time, ...(forceLevel === undefined ? {} : { forceLevel }) },
     multiline,
   });
+  if (flags.end) await target.endStream({ reason: 'end of input' });
   if (target.embedded !== undefined && !flags.exit) {
     const report = await target.shipper.flush();
     await serveUntilInterrupted(
       `livelog pipe: stdin ended after ${lines} line(s), ${report.acknowledged} entr${report.acknowledged === 1 ? 'y' : 'ies'} stored`,
-      target.url,
+      target.consoleUrl,
     );
   }
   const report = await target.finish();

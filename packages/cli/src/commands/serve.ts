@@ -35,6 +35,7 @@ interface ServeFlags {
   corsOrigin?: string;
   otlpSourceAttribute?: string;
   lokiSourceLabels?: string;
+  lokiStreamLabel?: string;
   allowedHost?: string;
 }
 
@@ -57,7 +58,7 @@ export function registerServe(program: Command): void {
       // LIVELOG_TOKENS (plural): the tokens the server accepts. LIVELOG_TOKEN is the one token a client presents.
       option(
         '--token <token...>',
-        'accepted token SECRET or SECRET:scope+scope (scopes read, ingest, admin); repeatable, or comma-separated',
+        'accepted token SECRET or SECRET:scope+scope (scopes read, ingest, admin), optionally limited to streams with @glob|glob (SECRET:read@ci-*|build-*); repeatable, or comma-separated',
         'tokens',
       ),
     )
@@ -117,6 +118,13 @@ export function registerServe(program: Command): void {
     )
     .addOption(
       option(
+        '--loki-stream-label <label>',
+        'Loki label whose value names the livelog stream of each Loki stream (e.g. job); default: every push to the stream default',
+        'loki-stream-label',
+      ),
+    )
+    .addOption(
+      option(
         '--allowed-host <names>',
         'without a token, host names answered besides localhost and IP addresses (comma-separated; .example.com for subdomains)',
         'allowed-host',
@@ -162,6 +170,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     'corsOrigin',
     'otlpSourceAttribute',
     'lokiSourceLabels',
+    'lokiStreamLabel',
     'allowedHost',
   ] as const) {
     copy(key);

@@ -186,7 +186,8 @@ export const consoleStyles = css`
     background: var(--ll-warn);
   }
   .state-failed .dot,
-  .state-closed .dot {
+  .state-closed .dot,
+  .ended-failed .dot {
     background: var(--ll-danger);
   }
   .notice {

@@ -76,6 +76,7 @@ export function renderConsole(
         highlight: session.highlight,
         sources: model.sources.names(),
         following: view.following,
+        ended: model.statusLine.connection.state === 'ended',
         wrap: view.wrap,
         utc: view.utc,
         dark: view.dark,

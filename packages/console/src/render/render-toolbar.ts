@@ -10,6 +10,8 @@ export interface ToolbarContext {
   highlight: string;
   sources: readonly string[];
   following: boolean;
+  /** The stream ended: no new line will come, so there is nothing to follow. */
+  ended?: boolean;
   wrap: boolean;
   utc: boolean;
   dark: boolean;
@@ -134,8 +136,13 @@ export function renderToolbar(context: ToolbarContext): TemplateResult {
       <input type="text" id="highlight" placeholder="Highlight a, b" aria-label="Highlight terms, comma-separated"
         .value=${context.highlight} @input=${(event: Event) => context.onHighlight((event.target as HTMLInputElement).value)} />
     </div>
-    <button type="button" part="button follow" aria-pressed=${pressed(context.following)} title="Follow new lines (Space pauses)"
-      @click=${context.onFollow}>${context.following ? html`${icon(ICONS.pause)} Pause` : html`${icon(ICONS.play)} Follow`}</button>
+    ${
+      context.ended
+        ? html`<button type="button" part="button follow" class="follow-stopped" aria-pressed="false" disabled
+            title="The stream ended: no new lines will come">■ Stopped</button>`
+        : html`<button type="button" part="button follow" aria-pressed=${pressed(context.following)} title="Follow new lines (Space pauses)"
+      @click=${context.onFollow}>${context.following ? html`${icon(ICONS.pause)} Pause` : html`${icon(ICONS.play)} Follow`}</button>`
+    }
     <button type="button" part="button" aria-pressed=${pressed(context.wrap)} title="Wrap long lines (w)" @click=${context.onWrap}>Wrap</button>
     <button type="button" part="button" aria-pressed=${pressed(context.utc)} title="Show times in UTC (u)" @click=${context.onUtc}>UTC</button>
     <button type="button" part="button" aria-label=${context.dark ? 'Switch to light theme' : 'Switch to dark theme'} title="Theme (t)"

@@ -8,6 +8,8 @@ import { LogModel, type ModelEvents } from './log-model.js';
 export interface ConnectOptions {
   url: string;
   token?: string;
+  /** The named stream to show; the server's `default` stream when absent. */
+  stream?: string;
   maxLines: number;
   tail: number;
   /** Resume from the cursor a reloaded page stored, if any (false when a permalink decides the place). */
@@ -66,10 +68,15 @@ export class ConsoleSession {
   /** Shows `options.url` with the current filter, replacing any model shown before. */
   connect(options: ConnectOptions): LogModel {
     this.model?.stop();
-    const model = new LogModel({ url: options.url, ...(options.token ? { token: options.token } : {}) }, this.#events, {
+    const server = {
+      url: options.url,
+      ...(options.token ? { token: options.token } : {}),
+      ...(options.stream ? { stream: options.stream } : {}),
+    };
+    const model = new LogModel(server, this.#events, {
       maxLines: options.maxLines,
       tail: options.tail,
-      cursor: consoleCursor(options.url),
+      cursor: consoleCursor(options.url, options.stream),
     });
     this.model = model;
     const compiled = this.#compile();
@@ -119,11 +126,13 @@ export class ConsoleSession {
  * (a reload resumes, a new tab starts at the tail) and per server, by absolute URL (a relative `src`
  * such as `.` names another server under each base path). Not the client's `persist` option: that
  * starts every stream at the stored cursor, whereas the console also opens streams at a tail, a
- * permalink or a filter change.
+ * permalink or a filter change. Each named stream has its own key: switching streams and back, or
+ * reloading either, resumes each where it was (the `default` stream keeps the key it always had).
  */
-function consoleCursor(src: string): CursorStorage | undefined {
+function consoleCursor(src: string, stream: string | undefined): CursorStorage | undefined {
   try {
-    return createCursorStorage({ key: `livelog-console:cursor:${new URL(src, location.href).href}` });
+    const server = new URL(src, location.href).href;
+    return createCursorStorage({ key: `livelog-console:cursor:${server}${stream ? `#stream=${stream}` : ''}` });
   } catch {
     // An unparsable `src` cannot connect either; resuming after a reload is a convenience.
     return undefined;

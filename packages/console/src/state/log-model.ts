@@ -19,6 +19,9 @@ import { type StatusEvents, StatusLine } from './status-line.js';
 
 /** Lines per history request (the server's most is 1,000). */
 const PAGE = 500;
+/** How often a page showing a stream that does not exist yet looks again, in ms. */
+const STREAM_POLL_MS = 2000;
+const WAITING_FOR_STREAM = ': waiting for its first line';
 
 /** What the model tells the element that shows it. The element decides when to re-render. */
 export interface ModelEvents extends StatusEvents {
@@ -351,12 +354,29 @@ export class LogModel {
     });
     // The position is foreign (data wiped, another server) or malformed: what is loaded no longer
     // joins the stream, so start over from the tail.
-    on('reset', () => queueMicrotask(() => this.reloadLive()));
+    // A deleted stream is not restarted: its terminal close follows, shown as the connection's failure.
+    on('reset', (reset) => {
+      if (reset.reason !== 'deleted') queueMicrotask(() => this.reloadLive());
+    });
+    on('end', (end) => {
+      this.statusLine.ended({
+        time: end.time,
+        ...(end.exitCode === undefined ? {} : { exitCode: end.exitCode }),
+        ...(end.reason === undefined ? {} : { reason: end.reason }),
+      });
+      this.#events.changed();
+    });
     on('lag', (lag) => {
       this.statusLine.lagReported(lag.behind, this.#position());
       this.#events.changed();
     });
     on('status', (status) => {
+      // A job's stream exists once its first line is written; a page opened before that waits for it.
+      if (status.state === 'closed' && status.error?.code === 'LIVELOG_CLIENT_ERR_STREAM_NOT_FOUND') {
+        this.#waitForStream(start, generation);
+        return;
+      }
+      if (status.state === 'open' && this.notice?.endsWith(WAITING_FOR_STREAM)) this.notice = undefined;
       this.statusLine.connectionChanged(status, everOpened);
       this.#events.changed();
     });
@@ -365,6 +385,18 @@ export class LogModel {
       this.#cursor?.save(lastEventId);
     });
     this.#stream = stream;
+  }
+
+  /** Says the stream does not exist yet, and opens it again a little later, as long as nothing else was asked for. */
+  #waitForStream(start: StreamStart, generation: number): void {
+    this.notice = `stream ${this.#server.stream ?? 'default'} does not exist yet${WAITING_FOR_STREAM}`;
+    this.statusLine.connectionChanged({ state: 'connecting', attempt: 0, nextRetryMs: undefined, lastEventId: '' }, false);
+    this.#events.changed();
+    setTimeout(() => {
+      if (generation !== this.#generation) return;
+      this.#closeStream();
+      this.#openStream(start);
+    }, STREAM_POLL_MS);
   }
 
   #onEntries(batch: readonly LogEntry[]): void {

@@ -1,0 +1,270 @@
+import type { EndInfo, StreamRetention } from '@livelog/protocol';
+import { levelNumber } from '@livelog/protocol';
+import type Database from 'better-sqlite3';
+import { type EntryFilter, isEmptyFilter } from '../entry/entry-filter.js';
+import type { NewEntry } from '../entry/new-entry.js';
+import { AppendListeners } from './append-listeners.js';
+import { type ScanBudget, type SeqWindow, scanPage } from './chunked-scan.js';
+import type {
+  AppendListener,
+  AppendOptions,
+  AppendResult,
+  EndListener,
+  EndRequest,
+  HealthCheckedStore,
+  LogStore,
+  ReadPage,
+  ReadQuery,
+  RetentionPolicy,
+  SourceInfo,
+  SourcesQuery,
+  StoreBounds,
+  StoredEntry,
+  StoredStreamInfo,
+} from './log-store.js';
+import { SEQ_BITS, SEQ_MASK } from './sqlite-schema.js';
+
+/** `seq` of stream `?` (first parameter: key) within its rowid range. */
+const IN_STREAM = `seq > (? << ${SEQ_BITS}) AND seq <= ((? << ${SEQ_BITS}) | ${SEQ_MASK})`;
+const SEQ = `seq & ${SEQ_MASK}`;
+
+/** A row of the `streams` table. */
+export interface StreamRow {
+  key: number;
+  name: string;
+  identity: string;
+  labels: string;
+  retention: string | null;
+  created: number;
+  end_info: string | null;
+  last_seq: number;
+  max_time: number;
+  entries: number;
+  bytes: number;
+  first_received: number | null;
+  last_received: number | null;
+  last_activity: number;
+}
+
+/** What a stream asks of its database: the write queue and the reading connection. */
+export interface SqliteStreamHost {
+  enqueue(stream: SqliteStream, work: { entries: readonly NewEntry[]; options: AppendOptions } | { end: EndRequest }): Promise<unknown>;
+  /** A cached statement on the reading connection; throws when the database is closed. */
+  statement(sql: string): Database.Statement;
+  /** Throws when the database is closed or the stream deleted. */
+  check(stream: SqliteStream): void;
+  prunePolicy(stream: SqliteStream, policy: RetentionPolicy, batchSize: number): Promise<number>;
+  isReady(): Promise<boolean>;
+  /** How much work one history read may do per event-loop turn and in all. */
+  readonly scanBudget: ScanBudget;
+}
+
+/** StoredStreamInfo of a `streams` row; `first` follows from the count, as retention removes a prefix only. */
+export function infoOfRow(row: StreamRow): StoredStreamInfo {
+  const info: StoredStreamInfo = {
+    name: row.name,
+    identity: row.identity,
+    labels: JSON.parse(row.labels) as Record<string, string>,
+    state: row.end_info === null ? 'open' : 'ended',
+    first: row.last_seq - row.entries + 1,
+    last: row.last_seq,
+    entries: row.entries,
+    bytes: row.bytes,
+    created: row.created,
+  };
+  if (row.first_received !== null) info.firstTime = row.first_received;
+  if (row.last_received !== null) info.lastTime = row.last_received;
+  if (row.end_info !== null) info.end = JSON.parse(row.end_info) as EndInfo;
+  if (row.retention !== null) info.retention = JSON.parse(row.retention) as StreamRetention;
+  return info;
+}
+
+/**
+ * One stream of a SqliteDatabase: its committed position and end, cached here (the group committer is
+ * the only one to change them), and reads over its rowid range. Writes go through the database's
+ * group commit, shared by every stream.
+ */
+export class SqliteStream implements LogStore, HealthCheckedStore {
+  readonly kind = 'sqlite';
+  readonly name: string;
+  readonly key: number;
+  readonly identity: string;
+  readonly #host: SqliteStreamHost;
+  lastSeq: number;
+  maxTime: number;
+  endInfo: EndInfo | undefined;
+  labels: Record<string, string>;
+  created: number;
+  /** False until the first write (or `setStream`) commits the stream's row. */
+  exists: boolean;
+  deleted = false;
+  readonly #listeners = new AppendListeners();
+  #endListeners: Set<EndListener> | undefined;
+
+  constructor(
+    host: SqliteStreamHost,
+    row: Omit<StreamRow, 'entries' | 'bytes' | 'first_received' | 'last_received' | 'last_activity' | 'retention'>,
+    exists: boolean,
+  ) {
+    this.#host = host;
+    this.name = row.name;
+    this.key = row.key;
+    this.identity = row.identity;
+    this.lastSeq = row.last_seq;
+    this.maxTime = row.max_time;
+    this.endInfo = row.end_info === null ? undefined : (JSON.parse(row.end_info) as EndInfo);
+    this.labels = JSON.parse(row.labels) as Record<string, string>;
+    this.created = row.created;
+    this.exists = exists;
+  }
+
+  get streamId(): string {
+    return this.identity;
+  }
+
+  async open(): Promise<void> {}
+
+  /** Closing is the database's; a stream handle has nothing of its own to close. */
+  async close(): Promise<void> {}
+
+  append(entries: readonly NewEntry[], options: AppendOptions = {}): Promise<AppendResult> {
+    return this.#host.enqueue(this, { entries, options }) as Promise<AppendResult>;
+  }
+
+  end(request: EndRequest = {}): Promise<EndInfo> {
+    return this.#host.enqueue(this, { end: request }) as Promise<EndInfo>;
+  }
+
+  ended(): EndInfo | undefined {
+    return this.endInfo;
+  }
+
+  onEnd(listener: EndListener): () => void {
+    this.#endListeners ??= new Set();
+    const listeners = this.#endListeners;
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  }
+
+  onAppend(listener: AppendListener): () => void {
+    return this.#listeners.add(listener);
+  }
+
+  /** Called by the database once a group committed: entries first, then the end (the broker's order). */
+  announce(stored: readonly StoredEntry[], end: EndInfo | undefined): void {
+    this.#listeners.emit(stored);
+    if (end === undefined) return;
+    this.endInfo = end;
+    for (const listener of [...(this.#endListeners ?? [])]) listener(end);
+  }
+
+  async info(): Promise<StoredStreamInfo> {
+    this.#host.check(this);
+    const row = this.#host.statement('SELECT * FROM streams WHERE key = ?').get(this.key) as StreamRow | undefined;
+    if (row !== undefined) return infoOfRow(row);
+    // Not yet written: what the first write will create.
+    return {
+      name: this.name,
+      identity: this.identity,
+      labels: { ...this.labels },
+      state: 'open',
+      first: 1,
+      last: 0,
+      entries: 0,
+      bytes: 0,
+      created: this.created,
+    };
+  }
+
+  async readAfter(afterSeq: number, limit: number): Promise<StoredEntry[]> {
+    this.#host.check(this);
+    const rows = this.#host
+      .statement(
+        `SELECT ${SEQ}, json FROM entries WHERE seq > ((? << ${SEQ_BITS}) | ?) AND seq <= ((? << ${SEQ_BITS}) | ${SEQ_MASK}) ORDER BY seq LIMIT ?`,
+      )
+      .raw(true)
+      .all(this.key, afterSeq, this.key, limit) as [number, string][];
+    return rows.map(([seq, json]) => ({ seq, json }));
+  }
+
+  async read(query: ReadQuery): Promise<ReadPage> {
+    this.#host.check(this);
+    // Scanned window by window with yields, so a filter matching little cannot freeze the loop.
+    const filter = query.filter !== undefined && !isEmptyFilter(query.filter) ? query.filter : undefined;
+    return scanPage(query, await this.bounds(), (window) => this.#readWindow(window, filter), this.#host.scanBudget);
+  }
+
+  /** The matching entries of one seq window (see scanPage): the only SQL of a history read. */
+  #readWindow(window: SeqWindow, filter: EntryFilter | undefined): StoredEntry[] {
+    this.#host.check(this);
+    const where = [`seq BETWEEN ((? << ${SEQ_BITS}) | ?) AND ((? << ${SEQ_BITS}) | ?)`];
+    const params: (string | number)[] = [this.key, window.low, this.key, Math.min(window.high, SEQ_MASK)];
+    if (filter?.level !== undefined) {
+      where.push('level >= ?');
+      params.push(levelNumber(filter.level));
+    }
+    if (filter?.sources !== undefined && filter.sources.length > 0) {
+      where.push(`source IN (${filter.sources.map(() => '?').join(', ')})`);
+      params.push(...filter.sources);
+    }
+    if (filter?.q) {
+      where.push('livelog_matches(json, ?)');
+      params.push(filter.q.toLowerCase());
+    }
+    const sql = `SELECT ${SEQ}, json FROM entries WHERE ${where.join(' AND ')} ORDER BY seq ${window.direction === 'backward' ? 'DESC' : 'ASC'} LIMIT ?`;
+    const rows = this.#host
+      .statement(sql)
+      .raw(true)
+      .all(...params, window.limit) as [number, string][];
+    return rows.map(([seq, json]) => ({ seq, json }));
+  }
+
+  async bounds(): Promise<StoreBounds> {
+    this.#host.check(this);
+    const first = this.#host
+      .statement(`SELECT ${SEQ} AS seq FROM entries WHERE ${IN_STREAM} ORDER BY seq LIMIT 1`)
+      .get(this.key, this.key) as { seq: number } | undefined;
+    return { first: first?.seq ?? this.lastSeq + 1, last: this.lastSeq };
+  }
+
+  async seqBeforeTime(time: number): Promise<number> {
+    this.#host.check(this);
+    // Marks hold the running maximum of time, so they rise with seq: the first one reaching `time`
+    // in seq order is the batch where entries of that time begin.
+    const mark = this.#host
+      .statement(
+        `SELECT last_seq & ${SEQ_MASK} AS seq FROM time_marks WHERE last_seq > (? << ${SEQ_BITS}) AND last_seq <= ((? << ${SEQ_BITS}) | ${SEQ_MASK}) AND max_time >= ? ORDER BY last_seq LIMIT 1`,
+      )
+      .get(this.key, this.key, time) as { seq: number } | undefined;
+    if (mark === undefined) return this.lastSeq;
+    const previous = this.#host
+      .statement(
+        `SELECT last_seq & ${SEQ_MASK} AS seq FROM time_marks WHERE last_seq > (? << ${SEQ_BITS}) AND last_seq < ((? << ${SEQ_BITS}) | ?) ORDER BY last_seq DESC LIMIT 1`,
+      )
+      .get(this.key, this.key, mark.seq) as { seq: number } | undefined;
+    // Scan from the marked batch on; past it only when retention removed the entry that set the mark.
+    const first = this.#host
+      .statement(
+        `SELECT ${SEQ} AS seq FROM entries WHERE seq > ((? << ${SEQ_BITS}) | ?) AND seq <= ((? << ${SEQ_BITS}) | ${SEQ_MASK}) AND time >= ? ORDER BY seq LIMIT 1`,
+      )
+      .get(this.key, previous?.seq ?? 0, this.key, time) as { seq: number } | undefined;
+    return first === undefined ? this.lastSeq : first.seq - 1;
+  }
+
+  async sources(query: SourcesQuery = {}): Promise<SourceInfo[]> {
+    this.#host.check(this);
+    const rows = this.#host
+      .statement('SELECT name, entries, last_seq, last_time FROM stream_sources WHERE stream = ? AND name > ? ORDER BY name LIMIT ?')
+      .all(this.key, query.after ?? '', query.limit ?? -1) as { name: string; entries: number; last_seq: number; last_time: number }[];
+    return rows.map((row) => ({ name: row.name, entries: row.entries, lastSeq: row.last_seq, lastTime: row.last_time }));
+  }
+
+  /** Prunes this stream alone by `policy` (the database's prune covers every stream by its own retention). */
+  prune(policy: RetentionPolicy, batchSize: number): Promise<number> {
+    return this.#host.prunePolicy(this, policy, batchSize);
+  }
+
+  isReady(): Promise<boolean> {
+    return this.#host.isReady();
+  }
+}
