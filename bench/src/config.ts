@@ -40,7 +40,7 @@ export interface BenchConfig {
   only: Set<string>;
 }
 
-const ALL = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs'];
+const ALL = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs', 'follow'];
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   const scale = positive(env.LIVELOG_BENCH_SCALE, 1, 'LIVELOG_BENCH_SCALE');

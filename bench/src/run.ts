@@ -5,6 +5,7 @@ import { readConfig } from './config.js';
 import { BenchContext, type Row } from './context.js';
 import { table } from './format.js';
 import { fanoutScenario } from './scenarios/fanout.js';
+import { followScenario } from './scenarios/follow.js';
 import { ingestScenario } from './scenarios/ingest.js';
 import { inputsScenario } from './scenarios/inputs.js';
 import { latencyScenario } from './scenarios/latency.js';
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
     const replay = await step('replay', () => replayScenario(ctx));
     rows.set('replay', replay?.rows ?? []);
     notes.push(...(replay?.notes ?? []));
+    notes.push(...((await step('follow', () => followScenario())) ?? []));
   } finally {
     await ctx.shutdown();
     rmSync(scratch, { recursive: true, force: true });

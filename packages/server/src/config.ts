@@ -3,6 +3,7 @@ import { DEFAULT_INGEST_LIMITS, type IngestLimits, LivelogError, type RetentionP
 import { parseDuration, parseSize } from '@livelog/protocol';
 import { parseTokenSpec, type TokenSpec } from './auth/tokens.js';
 import { DEFAULTS } from './defaults.js';
+import { parseSyslogAddress, type SyslogAddress } from './inputs/syslog/syslog-address.js';
 import { isUnlimited } from './is-unlimited.js';
 
 export { DEFAULTS };
@@ -45,6 +46,8 @@ export interface InputsConfig {
   otlpSourceAttribute: string;
   /** Loki push: the labels looked at, in order, for `source`. */
   lokiSourceLabels: string[];
+  /** Syslog listeners (`--syslog tcp://127.0.0.1:6514`, repeatable). */
+  syslog: SyslogAddress[];
 }
 
 export interface StreamConfig {
@@ -94,6 +97,8 @@ export interface ServerConfigInput {
   otlpSourceAttribute?: string;
   /** Comma-separated Loki labels that give `source`, first present wins. */
   lokiSourceLabels?: string | readonly string[];
+  /** Syslog listen addresses, `tcp://host:port` or `udp://host:port`; several, or comma-separated. */
+  syslog?: string | readonly string[];
   /** Comma-separated host names (`.example.com` for a domain and its subdomains), or `*`. */
   allowedHost?: string | readonly string[];
 }
@@ -219,6 +224,19 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
     );
   }
 
+  const syslog: SyslogAddress[] = [];
+  for (const text of commaList(input.syslog)) {
+    const address = parseSyslogAddress(text);
+    if (address === undefined) problem('syslog', `"${text}" is not an address like tcp://127.0.0.1:6514 or udp://0.0.0.0:514`);
+    else if (tokens.length === 0 && !isLoopbackHost(address.host)) {
+      // Syslog carries no token: beyond loopback, the same rule as for HTTP says the operator chose exposure knowingly.
+      problem(
+        'syslog',
+        `refusing to receive syslog on ${address.host} without a --token configured (syslog itself has no authentication; firewall the port)`,
+      );
+    } else syslog.push(address);
+  }
+
   const allowedHosts: string[] = [];
   for (const name of commaList(input.allowedHost)) {
     if (
@@ -262,7 +280,7 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
     },
     logLevel: logLevel as ServerConfig['logLevel'],
     corsOrigins,
-    inputs: { otlpSourceAttribute, lokiSourceLabels },
+    inputs: { otlpSourceAttribute, lokiSourceLabels, syslog },
     allowedHosts,
   };
   assertSafeBind(config);

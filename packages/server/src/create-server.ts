@@ -67,6 +67,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     corsOrigins: config.corsOrigins,
     otlp: { sourceAttribute: config.inputs.otlpSourceAttribute },
     loki: { sourceLabels: config.inputs.lokiSourceLabels },
+    syslog: { listen: config.inputs.syslog },
     allowedHosts: config.allowedHosts,
     ...(config.store.kind === 'sqlite' && options.store === undefined ? { dataDir: config.store.dir } : {}),
     minFreeSpace: config.minFreeSpace,

@@ -36,6 +36,7 @@ interface ServeFlags {
   otlpSourceAttribute?: string;
   lokiSourceLabels?: string;
   allowedHost?: string;
+  syslog?: string | string[];
 }
 
 /**
@@ -116,6 +117,13 @@ export function registerServe(program: Command): void {
     )
     .addOption(
       option(
+        '--syslog <address...>',
+        'receive syslog (RFC 5424 and 3164) on tcp://host:port or udp://host:port; repeatable, or comma-separated',
+        'syslog',
+      ),
+    )
+    .addOption(
+      option(
         '--allowed-host <names>',
         'without a token, host names answered besides localhost and IP addresses (comma-separated; .example.com for subdomains)',
         'allowed-host',
@@ -166,6 +174,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     copy(key);
   }
   if (flags.token !== undefined) input.tokens = flags.token;
+  if (flags.syslog !== undefined) input.syslog = flags.syslog;
   const logFormat = resolveLogFormat(flags.logFormat, process.stdout.isTTY === true);
   if (logFormat === undefined)
     fail(new Error(`--log-format (LIVELOG_LOG_FORMAT) must be pretty, json or auto, got ${JSON.stringify(flags.logFormat)}`));

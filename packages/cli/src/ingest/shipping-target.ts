@@ -94,19 +94,7 @@ export async function openShipping(command: string, flags: ShippingFlags, source
   };
   const flushTimeoutMs = parseDuration(flags.flushTimeout ?? DEFAULT_FLUSH_TIMEOUT);
   if (flushTimeoutMs === undefined) fail(command, `--flush-timeout: not a duration: ${JSON.stringify(flags.flushTimeout)}`);
-  let embedded: LivelogServer | undefined;
-  let url = flags.server;
-  if (url === undefined || url === '') {
-    embedded = await startEmbedded(command, flags);
-    url = await embedded.listen().catch(async (error: unknown) => {
-      if (flags.port !== undefined || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') fail(command, messageOf(error));
-      // The default port is taken (another livelog, most likely): any free port will do.
-      await (embedded as LivelogServer).close();
-      embedded = await startEmbedded(command, { ...flags, port: '0' });
-      return embedded.listen();
-    });
-    say(`console at ${url}/ (source "${source}")`);
-  }
+  const { url, embedded } = await openServer(command, flags, `source "${source}"`);
   let shipper: Shipper;
   try {
     shipper = createShipper({
@@ -140,6 +128,28 @@ export async function openShipping(command: string, flags: ShippingFlags, source
       return report;
     },
   };
+}
+
+/** The server lines go to: `--server`, else an embedded one, started here (its URL said on stderr). */
+export async function openServer(
+  command: string,
+  flags: ShippingFlags,
+  what: string,
+): Promise<{ url: string; embedded: LivelogServer | undefined }> {
+  let embedded: LivelogServer | undefined;
+  let url = flags.server;
+  if (url === undefined || url === '') {
+    embedded = await startEmbedded(command, flags);
+    url = await embedded.listen().catch(async (error: unknown) => {
+      if (flags.port !== undefined || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') fail(command, messageOf(error));
+      // The default port is taken (another livelog, most likely): any free port will do.
+      await (embedded as LivelogServer).close();
+      embedded = await startEmbedded(command, { ...flags, port: '0' });
+      return embedded.listen();
+    });
+    process.stderr.write(`livelog ${command}: console at ${url}/ (${what})\n`);
+  }
+  return { url, embedded };
 }
 
 async function startEmbedded(command: string, flags: ShippingFlags): Promise<LivelogServer> {
