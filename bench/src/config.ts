@@ -52,7 +52,7 @@ export interface BenchConfig {
   only: Set<string>;
 }
 
-const ALL = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs', 'streams'];
+const ALL = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs', 'streams', 'follow'];
 /** Scenarios run only when LIVELOG_BENCH_ONLY names them: the soak takes 30 minutes by default. */
 const ON_REQUEST = ['soak'];
 

@@ -5,6 +5,7 @@ import { readConfig } from './config.js';
 import { BenchContext, type Row } from './context.js';
 import { table } from './format.js';
 import { fanoutScenario } from './scenarios/fanout.js';
+import { followScenario } from './scenarios/follow.js';
 import { ingestScenario } from './scenarios/ingest.js';
 import { inputsScenario } from './scenarios/inputs.js';
 import { latencyScenario } from './scenarios/latency.js';
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
     const soak = await step('soak', () => soakScenario(ctx));
     rows.set('soak', soak?.rows ?? []);
     notes.push(...(soak?.notes ?? []));
+    notes.push(...((await step('follow', () => followScenario())) ?? []));
   } finally {
     await ctx.shutdown();
     rmSync(scratch, { recursive: true, force: true });

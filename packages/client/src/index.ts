@@ -9,6 +9,7 @@ export { type FetchHistoryOptions, fetchHistory, type HistoryPage } from './hist
 export type { ServerOptions, StreamFilter } from './http-request.js';
 export { LogStream, openStream } from './open-stream.js';
 export { BACKOFF_DEFAULTS, type BackoffOptions, backoffCeiling } from './reconnect.js';
+export { createKeyedBatchSender, type KeyedBatchOutcome, type KeyedBatchSender } from './shipper/keyed-batch-sender.js';
 export type { LogRecord } from './shipper/log-record.js';
 export { createShipper, type FlushOptions, type Shipper } from './shipper/shipper.js';
 export type { ShipperEventMap, ShipperEventName, ShipperRejection } from './shipper/shipper-events.js';

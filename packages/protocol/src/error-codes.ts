@@ -28,6 +28,19 @@ export const ERROR_CODES = {
   LIVELOG_ERR_OTLP_MALFORMED: { status: 400, summary: 'An OTLP logs body is neither valid OTLP protobuf nor valid OTLP JSON.' },
   LIVELOG_ERR_LOKI_MALFORMED: { status: 400, summary: 'A Loki push body is neither valid snappy-compressed protobuf nor valid push JSON.' },
   LIVELOG_ERR_LOKI_BAD_LABELS: { status: 400, summary: 'A Loki stream label set is not of the form {name="value", ...}.' },
+  LIVELOG_ERR_SYSLOG_BAD_FRAME: {
+    status: 400,
+    summary:
+      'A syslog frame is not a message: no <PRI> (0 to 191) at its start, or a malformed octet count. Logged and counted; the connection stays open.',
+  },
+  LIVELOG_ERR_SYSLOG_FRAME_TOO_LONG: {
+    status: 413,
+    summary: 'A syslog frame is longer than the line limit; it is skipped whole, the connection stays open.',
+  },
+  LIVELOG_ERR_SYSLOG_BAD_MESSAGE: {
+    status: 400,
+    summary: 'An RFC 5424 syslog message has a malformed header (timestamp, fields or structured data).',
+  },
   LIVELOG_ERR_QUERY_BAD_PARAM: { status: 400, summary: 'A query parameter has a value livelog cannot use.' },
   LIVELOG_ERR_CURSOR_MALFORMED: { status: 400, summary: 'A position is not of the form <stream>:<seq>.' },
   LIVELOG_ERR_CURSOR_FOREIGN: { status: 409, summary: 'A position belongs to another stream (data wiped, or another server).' },

@@ -3,6 +3,7 @@ import { DEFAULT_INGEST_LIMITS, type IngestLimits, LivelogError, type RetentionP
 import { parseDuration, parseSize } from '@livelog/protocol';
 import { parseTokenSpec, type TokenSpec } from './auth/tokens.js';
 import { DEFAULTS } from './defaults.js';
+import { parseSyslogAddress, type SyslogAddress } from './inputs/syslog/syslog-address.js';
 import { isUnlimited } from './is-unlimited.js';
 
 export { DEFAULTS };
@@ -47,6 +48,8 @@ export interface InputsConfig {
   lokiSourceLabels: string[];
   /** Loki push: the label whose value names each Loki stream's livelog stream; none: all to `default`. */
   lokiStreamLabel?: string;
+  /** Syslog listeners (`--syslog tcp://127.0.0.1:6514`, repeatable). */
+  syslog: SyslogAddress[];
 }
 
 export interface StreamConfig {
@@ -98,6 +101,8 @@ export interface ServerConfigInput {
   lokiSourceLabels?: string | readonly string[];
   /** Loki label whose value names the livelog stream (`job`, `service_name`); unset: every push to `default`. */
   lokiStreamLabel?: string;
+  /** Syslog listen addresses, `tcp://host:port` or `udp://host:port`; several, or comma-separated. */
+  syslog?: string | readonly string[];
   /** Comma-separated host names (`.example.com` for a domain and its subdomains), or `*`. */
   allowedHost?: string | readonly string[];
 }
@@ -229,6 +234,18 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
   if (lokiStreamLabel !== undefined && lokiStreamLabel !== '' && !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(lokiStreamLabel)) {
     problem('loki-stream-label', `must be one Loki label name such as job or service_name ("${lokiStreamLabel.slice(0, 80)}" is not one)`);
   }
+  const syslog: SyslogAddress[] = [];
+  for (const text of commaList(input.syslog)) {
+    const address = parseSyslogAddress(text);
+    if (address === undefined) problem('syslog', `"${text}" is not an address like tcp://127.0.0.1:6514 or udp://0.0.0.0:514`);
+    else if (tokens.length === 0 && !isLoopbackHost(address.host)) {
+      // Syslog carries no token: beyond loopback, the same rule as for HTTP says the operator chose exposure knowingly.
+      problem(
+        'syslog',
+        `refusing to receive syslog on ${address.host} without a --token configured (syslog itself has no authentication; firewall the port)`,
+      );
+    } else syslog.push(address);
+  }
 
   const allowedHosts: string[] = [];
   for (const name of commaList(input.allowedHost)) {
@@ -273,7 +290,7 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
     },
     logLevel: logLevel as ServerConfig['logLevel'],
     corsOrigins,
-    inputs: { otlpSourceAttribute, lokiSourceLabels, ...(lokiStreamLabel ? { lokiStreamLabel } : {}) },
+    inputs: { otlpSourceAttribute, lokiSourceLabels, syslog, ...(lokiStreamLabel ? { lokiStreamLabel } : {}) },
     allowedHosts,
   };
   assertSafeBind(config);

@@ -6,6 +6,8 @@ import { parseTokenSpec, TokenBook, type TokenSpec } from './auth/tokens.js';
 import type { StoreConfig } from './config.js';
 import { createStore } from './create-store.js';
 import { errorBody, toLivelogError } from './errors.js';
+import type { SyslogAddress } from './inputs/syslog/syslog-address.js';
+import { SyslogInput } from './inputs/syslog/syslog-input.js';
 import { lingerUntilUploaded } from './linger.js';
 import { RefusalLog } from './refusal-log.js';
 import { registerCors } from './routes/cors.js';
@@ -89,6 +91,19 @@ export interface LivelogPluginOptions {
   otlp?: OtlpRouteOptions;
   /** The Loki push input (`POST /loki/api/v1/push`). */
   loki?: LokiRouteOptions;
+  /**
+   * Syslog listeners (RFC 5424 and RFC 3164 over TCP and UDP), bound when the app gets ready and
+   * closed, after their peers' messages are stored, when it closes. Defaults to none.
+   */
+  syslog?: SyslogPluginOptions;
+}
+
+/** The syslog input of the plugin. */
+export interface SyslogPluginOptions {
+  /** Addresses to listen on, e.g. `{ transport: 'tcp', host: '127.0.0.1', port: 6514 }`. */
+  listen: readonly SyslogAddress[];
+  /** Called with the addresses bound (port 0 replaced by the port chosen). */
+  onListening?: (addresses: SyslogAddress[]) => void;
 }
 
 /**
@@ -177,6 +192,25 @@ export const livelog: FastifyPluginAsync<LivelogPluginOptions> = async (app: Fas
     // No token: being on loopback is the only protection, and browsers on this machine can cross it.
     const guard = createSiteGuard({ allowedHosts: options.allowedHosts ?? [], corsOrigins: options.corsOrigins ?? [] });
     app.addHook('onRequest', async (request) => guard(request.method, request.headers));
+  }
+  const syslogOptions = options.syslog;
+  if (syslogOptions !== undefined && syslogOptions.listen.length > 0) {
+    const syslog = new SyslogInput({
+      addresses: syslogOptions.listen,
+      store: engine.store,
+      limits: context.ingest,
+      budget: ingestBudget,
+      registry: metrics.registry,
+      ingested: (entries, bytes) => metrics.ingested(entries, bytes),
+      disk: context.disk,
+      log: app.log,
+    });
+    app.addHook('onReady', async () => {
+      const bound = await syslog.listen();
+      syslogOptions.onListening?.(bound);
+    });
+    // Before the store closes: what peers sent up to the end is stored.
+    app.addHook('preClose', async () => syslog.close());
   }
   registerCors(app, options.corsOrigins ?? []);
   registerIngest(app, context);

@@ -37,6 +37,7 @@ interface ServeFlags {
   lokiSourceLabels?: string;
   lokiStreamLabel?: string;
   allowedHost?: string;
+  syslog?: string | string[];
 }
 
 /**
@@ -121,6 +122,9 @@ export function registerServe(program: Command): void {
         '--loki-stream-label <label>',
         'Loki label whose value names the livelog stream of each Loki stream (e.g. job); default: every push to the stream default',
         'loki-stream-label',
+        '--syslog <address...>',
+        'receive syslog (RFC 5424 and 3164) on tcp://host:port or udp://host:port; repeatable, or comma-separated',
+        'syslog',
       ),
     )
     .addOption(
@@ -177,6 +181,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   }
   const tokens = flags.token ?? deprecatedTokenVariable();
   if (tokens !== undefined) input.tokens = tokens;
+  if (flags.syslog !== undefined) input.syslog = flags.syslog;
   const logFormat = resolveLogFormat(flags.logFormat, process.stdout.isTTY === true);
   if (logFormat === undefined)
     fail(new Error(`--log-format (LIVELOG_LOG_FORMAT) must be pretty, json or auto, got ${JSON.stringify(flags.logFormat)}`), 2);

@@ -118,19 +118,7 @@ export async function openShipping(command: string, flags: ShippingFlags, source
   const stream = flags.stream === '' ? undefined : flags.stream;
   const streamProblem = stream === undefined ? undefined : streamNameProblem(stream);
   if (streamProblem !== undefined) usage(command, streamProblem);
-  let embedded: LivelogServer | undefined;
-  let url = flags.server ?? deprecatedServerVariable(command);
-  if (url === undefined || url === '') {
-    embedded = await startEmbedded(command, flags);
-    url = await embedded.listen().catch(async (error: unknown) => {
-      if (flags.port !== undefined || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') fail(command, messageOf(error));
-      // The default port is taken (another livelog, most likely): any free port will do.
-      await (embedded as LivelogServer).close();
-      embedded = await startEmbedded(command, { ...flags, port: '0' });
-      return embedded.listen();
-    });
-    say(`console at ${consolePage(url, stream)} (source "${source}"${stream === undefined ? '' : `, stream "${stream}"`})`);
-  }
+  const { url, embedded } = await openServer(command, flags, `source "${source}"${stream === undefined ? '' : `, stream "${stream}"`}`, stream);
   let shipper: Shipper;
   try {
     shipper = createShipper({
@@ -194,6 +182,29 @@ function deprecatedServerVariable(command: string): string | undefined {
   if (value === undefined || value === '') return undefined;
   process.stderr.write(`livelog ${command}: LIVELOG_SERVER is deprecated; set LIVELOG_URL (every client command reads it)\n`);
   return value;
+}
+
+/** The server lines go to: `--server`, else an embedded one, started here (its console's URL said on stderr). */
+export async function openServer(
+  command: string,
+  flags: ShippingFlags,
+  what: string,
+  stream?: string,
+): Promise<{ url: string; embedded: LivelogServer | undefined }> {
+  let embedded: LivelogServer | undefined;
+  let url = flags.server ?? deprecatedServerVariable(command);
+  if (url === undefined || url === '') {
+    embedded = await startEmbedded(command, flags);
+    url = await embedded.listen().catch(async (error: unknown) => {
+      if (flags.port !== undefined || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') fail(command, messageOf(error));
+      // The default port is taken (another livelog, most likely): any free port will do.
+      await (embedded as LivelogServer).close();
+      embedded = await startEmbedded(command, { ...flags, port: '0' });
+      return embedded.listen();
+    });
+    process.stderr.write(`livelog ${command}: console at ${consolePage(url, stream)} (${what})\n`);
+  }
+  return { url, embedded };
 }
 
 async function startEmbedded(command: string, flags: ShippingFlags): Promise<LivelogServer> {
