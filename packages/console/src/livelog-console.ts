@@ -6,6 +6,7 @@ import { PageListeners } from './actions/page-listeners.js';
 import { permalinkId } from './actions/permalink.js';
 import { type ConsoleStats, dispatchConsoleEvent } from './console-events.js';
 import { consoleStyles } from './render/console-styles.js';
+import { panelStyles } from './render/panel-styles.js';
 import { type ConsoleActions, renderConsole } from './render/render-console.js';
 import { HelpDialog } from './render/render-help.js';
 import { RowCache } from './render/row-cache.js';
@@ -14,6 +15,7 @@ import { findErrorRow } from './state/find-error-row.js';
 import { EMPTY_FILTER, type FilterState, filterFromAttributes } from './state/line-filter.js';
 import type { LogModel } from './state/log-model.js';
 import type { ConnectionStatus } from './state/status-line.js';
+import { ViewAnchors } from './state/view-anchors.js';
 import { VirtualListController } from './state/virtual-list.js';
 
 const ROW_HEIGHT = 20;
@@ -37,7 +39,7 @@ const DEFAULT_TAIL = 1000;
  * @see ../README.md
  */
 export class LivelogConsole extends LitElement {
-  static override styles = consoleStyles;
+  static override styles = [consoleStyles, panelStyles];
   static override properties = {
     src: { type: String },
     stream: { type: String },
@@ -81,7 +83,7 @@ export class LivelogConsole extends LitElement {
   readonly #help = new HelpDialog();
   readonly #rowCache = new RowCache();
   readonly #download = new DownloadTask(() => this.requestUpdate());
-  #userScrollUntil = 0;
+  readonly #anchors = new ViewAnchors();
   #frame = 0;
   readonly #page = new PageListeners(
     this,
@@ -121,9 +123,10 @@ export class LivelogConsole extends LitElement {
     },
     cancelDownload: () => this.#download.cancel(),
     scrolled: (event) => this.#onScroll(event),
-    userScrolls: () => {
-      this.#userScrollUntil = performance.now() + 400;
-    },
+    userScrolls: () => this.#anchors.userScrolls(),
+    // In a followed stream the line under the pointer would scroll away between press and release,
+    // and the click land on another line or none: pressing on a line pauses.
+    pointerOnLine: () => this.pause(),
   };
 
   constructor() {
@@ -178,10 +181,17 @@ export class LivelogConsole extends LitElement {
     this.requestUpdate();
   }
 
-  /** Jumps to the newest line and follows (reloading the live tail if a history window is shown). */
+  /**
+   * Jumps to the newest line and follows (reloading the live tail if a history window is shown). An
+   * expanded line collapses: it is about to scroll away, and its selection would pause again.
+   */
   goLive(): void {
     const model = this.#model;
     if (model?.mode === 'detached') model.reloadLive();
+    if (this.#selectedSeq !== undefined) {
+      this.#selectedSeq = undefined;
+      dispatchConsoleEvent(this, 'livelog-select', { entry: undefined });
+    }
     this.following = true;
     this.#unseen = 0;
     this.#targetSeq = undefined;
@@ -194,7 +204,10 @@ export class LivelogConsole extends LitElement {
     const model = this.#model;
     if (model === undefined) return false;
     this.following = false;
-    const found = await model.jumpTo(id);
+    const outcome = await model.jumpTo(id);
+    const found = outcome === 'found';
+    // A link to another log or past its end shows the live tail (and says why): follow it.
+    if (outcome === 'live') this.following = true;
     const seq = Number(id.slice(id.lastIndexOf(':') + 1));
     this.#targetSeq = found ? seq : undefined;
     this.#selectedSeq = found ? seq : undefined;
@@ -244,6 +257,7 @@ export class LivelogConsole extends LitElement {
   }
 
   protected override updated(): void {
+    this.#anchors.afterRender(this.#viewport(), this.following);
     const virtualizer = this.#list.virtualizer;
     this.#list.measure(this.#viewport()?.firstElementChild?.children ?? []);
     if (this.following && !virtualizer.isAtEnd(4)) virtualizer.scrollToEnd();
@@ -313,7 +327,11 @@ export class LivelogConsole extends LitElement {
 
   #select(entry: LogEntry): void {
     this.#selectedSeq = this.#selectedSeq === entry.seq ? undefined : entry.seq;
-    if (this.#selectedSeq !== undefined) this.pause();
+    if (this.#selectedSeq === undefined) this.#anchors.release();
+    else {
+      this.pause();
+      this.#anchors.expand(this.#viewport(), entry.seq);
+    }
     dispatchConsoleEvent(this, 'livelog-select', { entry: this.#selectedSeq === undefined ? undefined : entry });
     this.requestUpdate();
   }
@@ -385,7 +403,10 @@ export class LivelogConsole extends LitElement {
         this.requestUpdate();
         if (this.#help.open) this.#help.close(this.updateComplete, this.#viewport);
         else if (isTypingTarget(active)) this.#viewport()?.focus();
-        else if (this.#selectedSeq !== undefined) this.#selectedSeq = undefined;
+        else if (this.#selectedSeq !== undefined) {
+          this.#selectedSeq = undefined;
+          this.#anchors.release();
+        }
         break;
       }
     }
@@ -394,13 +415,11 @@ export class LivelogConsole extends LitElement {
   readonly #viewport = (): HTMLElement | null => this.renderRoot?.querySelector?.<HTMLElement>('.viewport') ?? null;
 
   #onScroll(event: Event): void {
-    // Only a scroll of the user's can pause or resume; the layout is read only then, because reading it
-    // on every scroll forced a layout in the middle of each frame.
-    if (performance.now() >= this.#userScrollUntil) return;
-    const viewport = event.currentTarget as HTMLElement;
-    const atEnd = viewport.scrollHeight - viewport.scrollTop - viewport.clientHeight <= 4;
-    if (this.following && !atEnd) this.pause();
-    else if (!this.following && atEnd && this.#model?.mode === 'live') this.goLive();
+    const wanted = this.#anchors.scrolled(event.currentTarget as HTMLElement, this.following);
+    if (wanted === 'pause') this.pause();
+    // An expanded line keeps the view paused: reaching the end (the click that expanded it scrolled
+    // there, or the reader scrolled on) must not resume and scroll it away. The pill resumes.
+    else if (wanted === 'resume' && this.#model?.mode === 'live' && this.#selectedSeq === undefined) this.goLive();
   }
 }
 

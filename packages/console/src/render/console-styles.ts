@@ -379,13 +379,4 @@ export const consoleStyles = css`
     clip: rect(0 0 0 0);
     white-space: nowrap;
   }
-  @media (max-width: 480px) {
-    .highlight {
-      flex: 1 1 100%;
-    }
-    .toolbar {
-      gap: 4px;
-      padding: 4px;
-    }
-  }
 `;

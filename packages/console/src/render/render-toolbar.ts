@@ -52,6 +52,7 @@ const ICONS = {
   download: 'M8 2v8M4.5 7L8 10.5 11.5 7M3 13.5h10',
   fullscreen: 'M2 6V2h4M10 2h4v4M14 10v4h-4M6 14H2v-4',
   moon: 'M13 9.5A5.5 5.5 0 0 1 6.5 3a5.5 5.5 0 1 0 6.5 6.5z',
+  menu: 'M2 4h12M2 8h12M2 12h12',
   sun: 'M8 5a3 3 0 1 0 0 6 3 3 0 0 0 0-6zM8 1v1.5M8 13.5V15M1 8h1.5M13.5 8H15M3 3l1 1M12 12l1 1M3 13l1-1M12 4l1-1',
 };
 
@@ -72,7 +73,7 @@ function onToolbarKey(event: KeyboardEvent): void {
   if ((target.localName !== 'button' && target.localName !== 'summary') || target.closest('.menu-body') !== null) return;
   const toolbar = event.currentTarget as HTMLElement;
   const controls = [...toolbar.querySelectorAll<HTMLElement>('input, select, button, summary')].filter(
-    (control) => control.closest('.menu-body') === null,
+    (control) => control.closest('.menu-body') === null && control.checkVisibility(),
   );
   const index = controls.indexOf(target);
   const last = controls.length - 1;
@@ -90,6 +91,17 @@ function onToolbarKey(event: KeyboardEvent): void {
             : index - 1;
   event.preventDefault();
   controls[next]?.focus();
+}
+
+/**
+ * On a narrow console (a phone) only the search and this button show; it opens the other controls.
+ * The state is the toolbar's class, set here and not by Lit (the template's class is static, so a
+ * render leaves it alone): it is nobody else's business.
+ */
+function toggleControls(event: Event): void {
+  const button = event.currentTarget as HTMLElement;
+  const open = button.closest('.toolbar')?.classList.toggle('open') ?? false;
+  button.setAttribute('aria-expanded', String(open));
 }
 
 /** The toolbar: search with regex/invert toggles, level, sources, highlight, and view controls. */
@@ -112,6 +124,14 @@ export function renderToolbar(context: ToolbarContext): TemplateResult {
       <button type="button" title="Regular expression" aria-label="Regular expression" aria-pressed=${pressed(filter.regex)} @click=${context.onRegex}>.*</button>
       <button type="button" title="Invert: show lines that do not match" aria-label="Invert match" aria-pressed=${pressed(filter.invert)} @click=${context.onInvert}>!</button>
     </div>
+    <button type="button" class="controls-toggle" part="button controls-toggle" aria-expanded="false" aria-controls="more-controls"
+      aria-label="Filters and view" title="Filters and view" @click=${toggleControls}>${icon(ICONS.menu)}</button>
+    ${
+      context.filterError === undefined
+        ? nothing
+        : html`<div class="filter-error" part="filter-error" role="alert">Invalid regular expression: ${context.filterError}</div>`
+    }
+    <div class="more-controls" id="more-controls">
     <select aria-label="Minimum level" part="level-select" @change=${(event: Event) => {
       const value = (event.target as HTMLSelectElement).value;
       context.onLevel(value === '' ? undefined : (value as LevelName));
@@ -165,5 +185,6 @@ export function renderToolbar(context: ToolbarContext): TemplateResult {
     </details>
     <button type="button" part="button" aria-label="Fullscreen" aria-pressed=${pressed(context.fullscreen)} title="Fullscreen (f)" @click=${context.onFullscreen}>${icon(ICONS.fullscreen)}</button>
     <button type="button" part="button" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" @click=${context.onHelp}>?</button>
+    </div>
   </div>`;
 }

@@ -1,6 +1,7 @@
 import { type CursorStorage, createCursorStorage } from '@livelog/client';
 import type { ConsoleStats } from '../console-events.js';
 import { createHighlighter, type Highlighter } from '../render/highlight.js';
+import { HistorySearch } from './history-search.js';
 import { compileFilter, EMPTY_FILTER, type FilterState, serverFilterOf } from './line-filter.js';
 import { LogModel, type ModelEvents } from './log-model.js';
 
@@ -29,13 +30,33 @@ export class ConsoleSession {
   #highlight = '';
   #highlighter: Highlighter = createHighlighter(undefined, '');
   #filterTimer: ReturnType<typeof setTimeout> | undefined;
+  #options: ConnectOptions | undefined;
+  #hasToken = false;
+  /** "Search the whole history", when no loaded line matches the filter. */
+  readonly historySearch: HistorySearch;
 
   constructor(events: ModelEvents) {
     this.#events = events;
+    this.historySearch = new HistorySearch(() => events.changed());
   }
 
   get filter(): FilterState {
     return this.#filter;
+  }
+
+  /** The URL of the server shown (`src`, as given). */
+  get url(): string {
+    return this.#options?.url ?? '.';
+  }
+
+  /** The named stream shown; undefined: `default`. */
+  get stream(): string | undefined {
+    return this.#options?.stream || undefined;
+  }
+
+  /** A token is sent (from the `token` attribute or the prompt). */
+  get hasToken(): boolean {
+    return this.#hasToken;
   }
 
   /** Why the text filter is not a valid regular expression, if it is not. */
@@ -65,12 +86,19 @@ export class ConsoleSession {
     };
   }
 
-  /** Shows `options.url` with the current filter, replacing any model shown before. */
+  /**
+   * Shows `options.url` with the current filter, replacing any model shown before. Without a `token`
+   * option, a token entered in the console's prompt for this server (kept in `sessionStorage`) is used.
+   */
   connect(options: ConnectOptions): LogModel {
     this.model?.stop();
+    this.historySearch.cancel();
+    this.#options = options;
+    const token = options.token || enteredToken(options.url)?.get();
+    this.#hasToken = Boolean(token);
     const server = {
       url: options.url,
-      ...(options.token ? { token: options.token } : {}),
+      ...(token ? { token } : {}),
       ...(options.stream ? { stream: options.stream } : {}),
     };
     const model = new LogModel(server, this.#events, {
@@ -85,6 +113,31 @@ export class ConsoleSession {
     return model;
   }
 
+  /**
+   * Connects again with `token`, entered in the console's prompt: kept in `sessionStorage` (this tab,
+   * this server) so a reload does not ask again, and never written to an attribute of the page.
+   */
+  useToken(token: string): void {
+    const options = this.#options;
+    if (options === undefined) return;
+    enteredToken(options.url)?.set(token);
+    this.connect({ ...options, token, resume: false });
+  }
+
+  /** Shows every line again (the empty state's "Clear the filter"). */
+  clearFilter(): void {
+    this.setFilter(EMPTY_FILTER);
+  }
+
+  /** Pages back through history until a line matches the filter (the empty state's offer). */
+  searchHistory(): void {
+    if (this.model) void this.historySearch.start(this.model);
+  }
+
+  cancelSearch(): void {
+    this.historySearch.cancel();
+  }
+
   disconnect(): void {
     clearTimeout(this.#filterTimer);
     this.model?.stop();
@@ -96,6 +149,7 @@ export class ConsoleSession {
     this.#filter = { ...this.#filter, ...change };
     clearTimeout(this.#filterTimer);
     const apply = (): void => {
+      this.historySearch.cancel();
       const compiled = this.#compile();
       this.model?.setFilter(serverFilterOf(this.#filter), compiled.match);
       this.#events.changed();
@@ -137,4 +191,29 @@ function consoleCursor(src: string, stream: string | undefined): CursorStorage |
     // An unparsable `src` cannot connect either; resuming after a reload is a convenience.
     return undefined;
   }
+}
+
+/** The token entered for the server at `src`, in this tab's `sessionStorage`. */
+function enteredToken(src: string): { get(): string | undefined; set(token: string): void } | undefined {
+  let key: string;
+  try {
+    key = `livelog-console:token:${new URL(src, location.href).href}`;
+  } catch {
+    return undefined;
+  }
+  // Storage can be refused (a sandboxed frame): the prompt still works for this connection.
+  return {
+    get: () => {
+      try {
+        return sessionStorage.getItem(key) ?? undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    set: (token) => {
+      try {
+        sessionStorage.setItem(key, token);
+      } catch {}
+    },
+  };
 }

@@ -2,6 +2,7 @@ import {
   type CursorStorage,
   fetchHistory,
   type HistoryPage,
+  isLivelogClientError,
   type LogStream,
   openStream,
   type ServerOptions,
@@ -14,6 +15,7 @@ import { type HistoryQuery, linesAround, linesInRange, linesUpTo } from './histo
 import { isNarrowerOrEqual, type ServerFilter, sameServerFilter } from './line-filter.js';
 import { LineRate } from './line-rate.js';
 import { LogBuffer } from './log-buffer.js';
+import { permalinkNotice, permalinkWindow } from './permalink-window.js';
 import { SourceList } from './source-list.js';
 import { type StatusEvents, StatusLine } from './status-line.js';
 
@@ -70,6 +72,10 @@ export class LogModel {
   notice: string | undefined;
   maxLines: number;
   tail: number;
+  /** The newest seq the server has named (its head at `hello`, or a later line); undefined before the first `hello`. */
+  newest: number | undefined;
+  /** The server refused the token (or wants one): 401. */
+  needsToken = false;
 
   readonly #server: ServerOptions;
   readonly #events: ModelEvents;
@@ -97,7 +103,7 @@ export class LogModel {
     return this.#filter;
   }
 
-  /** Lines per second received over the last few seconds. */
+  /** Lines per second written while this reader watches, over the last few seconds (live arrivals only). */
   rate(now = Date.now()): number {
     return this.#rate.perSecond(now);
   }
@@ -257,13 +263,14 @@ export class LogModel {
   }
 
   /**
-   * Shows the lines around `id` (a permalink). Resolves to whether that line is loaded and matches.
-   * The stream keeps running to count new lines; the view is detached until the user goes live.
+   * Shows the lines around `id` (a permalink). Resolves to `found` when that line is loaded and
+   * matches, `missing` when the lines around its place are shown without it. The stream keeps running
+   * to count new lines; the view is detached until the user goes live. An id of another stream, or one
+   * the log has not reached, says so and shows the live tail instead: `live`.
    */
-  async jumpTo(id: string): Promise<boolean> {
+  async jumpTo(id: string): Promise<'found' | 'missing' | 'live'> {
     const decoded = decodeCursor(id);
-    if (!decoded.ok) return false;
-    const { seq } = decoded.cursor;
+    if (!decoded.ok) return 'missing';
     this.#reset();
     const generation = this.#generation;
     this.mode = 'detached';
@@ -271,18 +278,22 @@ export class LogModel {
     this.#events.changed();
     try {
       const half = Math.min(PAGE, Math.max(50, Math.floor(this.maxLines / 4)));
-      const around = await linesAround(this.#query(), decoded.cursor, half);
-      if (generation !== this.#generation) return false;
-      this.buffer.append(around.entries);
-      this.olderAvailable = around.olderAvailable;
-      this.newerAvailable = around.newerAvailable;
-      if (!around.newerAvailable) this.#attach();
-      const found = this.buffer.entryBySeq(seq) !== undefined;
-      if (!found) this.notice = `line ${id} is not retained any more (or does not match the filter)`;
-      return found;
+      const found = await permalinkWindow(this.#query(), decoded.cursor, half, Object.keys(this.#filter).length > 0);
+      if (generation !== this.#generation) return 'missing';
+      if (found.kind === 'foreign' || found.kind === 'future') {
+        this.reloadLive();
+        this.notice = permalinkNotice(id, found);
+        return 'live';
+      }
+      this.buffer.append(found.entries);
+      this.olderAvailable = found.olderAvailable;
+      this.newerAvailable = found.newerAvailable;
+      if (!found.newerAvailable) this.#attach();
+      if (found.kind !== 'found') this.notice = permalinkNotice(id, found);
+      return found.kind === 'found' ? 'found' : 'missing';
     } catch (error) {
       if (generation === this.#generation) this.notice = `could not load line ${id}: ${describeError(error)}`;
-      return false;
+      return 'missing';
     } finally {
       this.#events.changed();
     }
@@ -343,6 +354,8 @@ export class LogModel {
     on('entries', (batch) => this.#onEntries(batch));
     on('hello', (hello) => {
       everOpened = true;
+      this.newest = Math.max(this.newest ?? 0, hello.last);
+      this.#rate.since(hello.last);
       this.sources.hello(hello.stream);
       this.statusLine.hello(hello.last, this.#position());
     });
@@ -377,6 +390,9 @@ export class LogModel {
         return;
       }
       if (status.state === 'open' && this.notice?.endsWith(WAITING_FOR_STREAM)) this.notice = undefined;
+      if (status.state !== 'open') this.#rate.stop();
+      // A 401 ends the stream: the element asks for a token rather than showing the code.
+      this.needsToken = status.state === 'closed' && isLivelogClientError(status.error) && status.error.status === 401;
       this.statusLine.connectionChanged(status, everOpened);
       this.#events.changed();
     });
@@ -401,7 +417,8 @@ export class LogModel {
 
   #onEntries(batch: readonly LogEntry[]): void {
     this.received += batch.length;
-    this.#rate.add(batch.length);
+    this.#rate.arrived(batch);
+    this.newest = Math.max(this.newest ?? 0, batch.at(-1)?.seq ?? 0);
     this.sources.noteLines(batch);
     this.statusLine.delivered(batch);
     let visible = 0;
