@@ -95,7 +95,7 @@ describe('resolveServerConfig', () => {
     expect(config.inputs.lokiStreamLabel).toBe('job');
     expect(resolveServerConfig({}).inputs.lokiStreamLabel).toBeUndefined();
     const message = problems({ tokens: ['ci-secret-01:read@CI-*'], lokiStreamLabel: 'job name' });
-    expect(message).toContain('--token (LIVELOG_TOKEN): "CI-*" is not a stream pattern');
+    expect(message).toContain('--token (LIVELOG_TOKENS): "CI-*" is not a stream pattern');
     expect(message).toContain('--loki-stream-label (LIVELOG_LOKI_STREAM_LABEL)');
   });
 

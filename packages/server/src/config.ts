@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits, LivelogError, type RetentionPolicy } from '@livelog/core';
-import { parseDuration, parseSize } from '@livelog/protocol';
+import { isStreamName, parseDuration, parseSize } from '@livelog/protocol';
 import { parseTokenSpec, type TokenSpec } from './auth/tokens.js';
 import { DEFAULTS } from './defaults.js';
 import { parseSyslogAddress, type SyslogAddress } from './inputs/syslog/syslog-address.js';
@@ -50,6 +50,8 @@ export interface InputsConfig {
   lokiStreamLabel?: string;
   /** Syslog listeners (`--syslog tcp://127.0.0.1:6514`, repeatable). */
   syslog: SyslogAddress[];
+  /** The livelog stream syslog messages go to; none: `default`. */
+  syslogStream?: string;
 }
 
 export interface StreamConfig {
@@ -103,6 +105,8 @@ export interface ServerConfigInput {
   lokiStreamLabel?: string;
   /** Syslog listen addresses, `tcp://host:port` or `udp://host:port`; several, or comma-separated. */
   syslog?: string | readonly string[];
+  /** The livelog stream syslog messages go to (`--syslog-stream`); unset: `default`. */
+  syslogStream?: string;
   /** Comma-separated host names (`.example.com` for a domain and its subdomains), or `*`. */
   allowedHost?: string | readonly string[];
 }
@@ -234,6 +238,13 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
   if (lokiStreamLabel !== undefined && lokiStreamLabel !== '' && !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(lokiStreamLabel)) {
     problem('loki-stream-label', `must be one Loki label name such as job or service_name ("${lokiStreamLabel.slice(0, 80)}" is not one)`);
   }
+  const syslogStream = input.syslogStream?.trim();
+  if (syslogStream !== undefined && syslogStream !== '' && !isStreamName(syslogStream)) {
+    problem(
+      'syslog-stream',
+      `must be a stream name (lower-case letters, digits, . _ -; "${String(syslogStream).slice(0, 80)}" is not one)`,
+    );
+  }
   const syslog: SyslogAddress[] = [];
   for (const text of commaList(input.syslog)) {
     const address = parseSyslogAddress(text);
@@ -290,7 +301,13 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
     },
     logLevel: logLevel as ServerConfig['logLevel'],
     corsOrigins,
-    inputs: { otlpSourceAttribute, lokiSourceLabels, syslog, ...(lokiStreamLabel ? { lokiStreamLabel } : {}) },
+    inputs: {
+      otlpSourceAttribute,
+      lokiSourceLabels,
+      syslog,
+      ...(lokiStreamLabel ? { lokiStreamLabel } : {}),
+      ...(syslogStream ? { syslogStream } : {}),
+    },
     allowedHosts,
   };
   assertSafeBind(config);

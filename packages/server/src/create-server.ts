@@ -81,7 +81,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       sourceLabels: config.inputs.lokiSourceLabels,
       ...(config.inputs.lokiStreamLabel ? { streamLabel: config.inputs.lokiStreamLabel } : {}),
     },
-    syslog: { listen: config.inputs.syslog },
+    syslog: { listen: config.inputs.syslog, ...(config.inputs.syslogStream ? { stream: config.inputs.syslogStream } : {}) },
     allowedHosts: config.allowedHosts,
     ...(config.store.kind === 'sqlite' && options.store === undefined ? { dataDir: config.store.dir } : {}),
     minFreeSpace: config.minFreeSpace,

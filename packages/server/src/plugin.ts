@@ -102,6 +102,8 @@ export interface LivelogPluginOptions {
 export interface SyslogPluginOptions {
   /** Addresses to listen on, e.g. `{ transport: 'tcp', host: '127.0.0.1', port: 6514 }`. */
   listen: readonly SyslogAddress[];
+  /** The livelog stream every message goes to; default `default`. */
+  stream?: string;
   /** Called with the addresses bound (port 0 replaced by the port chosen). */
   onListening?: (addresses: SyslogAddress[]) => void;
 }
@@ -197,7 +199,8 @@ export const livelog: FastifyPluginAsync<LivelogPluginOptions> = async (app: Fas
   if (syslogOptions !== undefined && syslogOptions.listen.length > 0) {
     const syslog = new SyslogInput({
       addresses: syslogOptions.listen,
-      store: engine.store,
+      database: engine.database,
+      ...(syslogOptions.stream === undefined ? {} : { stream: syslogOptions.stream }),
       limits: context.ingest,
       budget: ingestBudget,
       registry: metrics.registry,

@@ -109,41 +109,41 @@ export class ResumingReader {
       url,
       headers,
       {
-      onEvent: (message) => {
-        if (this.#connection !== connection) return;
-        this.lastEventId = message.lastEventId;
-        if (message.type === 'message') {
-          const entry = JSON.parse(message.data) as LogEntry;
-          this.seqs.push(entry.seq);
-          if (message.lastEventId !== entry.id) this.mismatchedIds++;
-          if (this.#options.keepEntries) this.entries.push(entry);
-          if (--budget <= 0) connection.close();
-        } else if (message.type === 'gap') this.gaps.push(JSON.parse(message.data) as GapEvent);
-        else if (message.type === 'reset') this.resets.push(JSON.parse(message.data) as ResetEvent);
-        else if (message.type === 'hello') {
-          this.hellos.push(JSON.parse(message.data) as HelloEvent);
-          this.hellosByUrl[index] = (this.hellosByUrl[index] ?? 0) + 1;
-        } else if (message.type === 'end') this.ends.push(JSON.parse(message.data) as EndEvent);
-        else if (message.type === 'close') {
-          const close = JSON.parse(message.data) as CloseEvent;
-          this.closeReasons.push(close.reason);
-          if (!close.retryable) this.terminal = close.reason;
-        }
-      },
-      onIdOnly: (id) => {
-        if (this.#connection === connection) this.lastEventId = id;
-      },
-      onEnd: (error) => {
-        if (error !== undefined) this.errors.push(error);
-        if (this.#connection !== connection || !this.#running) return;
-        clearTimeout(this.#cutTimer);
-        if (this.terminal !== undefined) {
-          this.#running = false;
-          return;
-        }
-        const pause = this.#options.pauseMs?.() ?? 0;
-        this.#timer = setTimeout(() => this.#connect(), pause);
-      },
+        onEvent: (message) => {
+          if (this.#connection !== connection) return;
+          this.lastEventId = message.lastEventId;
+          if (message.type === 'message') {
+            const entry = JSON.parse(message.data) as LogEntry;
+            this.seqs.push(entry.seq);
+            if (message.lastEventId !== entry.id) this.mismatchedIds++;
+            if (this.#options.keepEntries) this.entries.push(entry);
+            if (--budget <= 0) connection.close();
+          } else if (message.type === 'gap') this.gaps.push(JSON.parse(message.data) as GapEvent);
+          else if (message.type === 'reset') this.resets.push(JSON.parse(message.data) as ResetEvent);
+          else if (message.type === 'hello') {
+            this.hellos.push(JSON.parse(message.data) as HelloEvent);
+            this.hellosByUrl[index] = (this.hellosByUrl[index] ?? 0) + 1;
+          } else if (message.type === 'end') this.ends.push(JSON.parse(message.data) as EndEvent);
+          else if (message.type === 'close') {
+            const close = JSON.parse(message.data) as CloseEvent;
+            this.closeReasons.push(close.reason);
+            if (!close.retryable) this.terminal = close.reason;
+          }
+        },
+        onIdOnly: (id) => {
+          if (this.#connection === connection) this.lastEventId = id;
+        },
+        onEnd: (error) => {
+          if (error !== undefined) this.errors.push(error);
+          if (this.#connection !== connection || !this.#running) return;
+          clearTimeout(this.#cutTimer);
+          if (this.terminal !== undefined) {
+            this.#running = false;
+            return;
+          }
+          const pause = this.#options.pauseMs?.() ?? 0;
+          this.#timer = setTimeout(() => this.#connect(), pause);
+        },
       },
       // The last event ID persists across reconnects (an event without `id:` keeps it), as in EventSource.
       { lastEventId: this.lastEventId },

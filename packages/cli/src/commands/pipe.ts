@@ -4,7 +4,6 @@ import { type Command, Option } from 'commander';
 import { followFiles } from '../follow/follow-files.js';
 import { followJournal } from '../follow/follow-journal.js';
 import { shipLines } from '../ingest/ship-lines.js';
-import { streamNameProblem } from '../ingest/stream-end.js';
 import {
   addShippingOptions,
   fail,
@@ -15,6 +14,7 @@ import {
   serveUntilInterrupted,
   usage,
 } from '../ingest/shipping-target.js';
+import { streamNameProblem } from '../ingest/stream-end.js';
 
 /** Flags of `livelog pipe`. */
 interface PipeFlags extends ShippingFlags {
@@ -92,7 +92,7 @@ Examples:
       new Option('--once', 'with --follow or --journal: stop at the end of the input instead of following')
         .env('LIVELOG_ONCE')
         .default(false),
-    )
+    );
   addShippingOptions(command).action(async (flags: PipeFlags, self: Command) => {
     if (flags.follow !== undefined || flags.journal) await follow(flags, self.getOptionValueSource('source') !== 'default');
     else await pipe(flags);
@@ -143,7 +143,12 @@ async function follow(flags: PipeFlags, sourceGiven: boolean): Promise<void> {
   if (streamProblem !== undefined) usage('pipe', streamProblem);
   if (flags.end) usage('pipe', '--end does not apply to --follow or --journal: a followed input has no end');
   const what = flags.journal ? 'the journal' : (flags.follow ?? []).join(', ');
-  const { url, embedded } = await openServer('pipe', flags, `following ${what}${stream === undefined ? '' : `, stream "${stream}"`}`, stream);
+  const { url, embedded } = await openServer(
+    'pipe',
+    flags,
+    `following ${what}${stream === undefined ? '' : `, stream "${stream}"`}`,
+    stream,
+  );
   const say = (text: string): void => {
     process.stderr.write(`livelog pipe: ${text}\n`);
   };

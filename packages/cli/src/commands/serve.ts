@@ -38,6 +38,7 @@ interface ServeFlags {
   lokiStreamLabel?: string;
   allowedHost?: string;
   syslog?: string | string[];
+  syslogStream?: string;
 }
 
 /**
@@ -122,11 +123,16 @@ export function registerServe(program: Command): void {
         '--loki-stream-label <label>',
         'Loki label whose value names the livelog stream of each Loki stream (e.g. job); default: every push to the stream default',
         'loki-stream-label',
+      ),
+    )
+    .addOption(
+      option(
         '--syslog <address...>',
         'receive syslog (RFC 5424 and 3164) on tcp://host:port or udp://host:port; repeatable, or comma-separated',
         'syslog',
       ),
     )
+    .addOption(option('--syslog-stream <name>', 'the livelog stream syslog messages go to (default: the stream default)', 'syslog-stream'))
     .addOption(
       option(
         '--allowed-host <names>',
@@ -175,6 +181,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     'otlpSourceAttribute',
     'lokiSourceLabels',
     'lokiStreamLabel',
+    'syslogStream',
     'allowedHost',
   ] as const) {
     copy(key);

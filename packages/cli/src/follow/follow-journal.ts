@@ -77,11 +77,14 @@ export async function followJournal(options: FollowJournalOptions, signal: Abort
   signal.addEventListener('abort', onAbort, { once: true });
 
   let failing = false;
-  const sender = createKeyedBatchSender({ url: options.url, ...(options.token ? { token: options.token } : {}), ...(options.stream ? { stream: options.stream } : {}) }, (retry) => {
-    if (failing) return;
-    failing = true;
-    options.say(`cannot deliver to ${options.url} (${retry.message}); retrying, the journal cursor waits`);
-  });
+  const sender = createKeyedBatchSender(
+    { url: options.url, ...(options.token ? { token: options.token } : {}), ...(options.stream ? { stream: options.stream } : {}) },
+    (retry) => {
+      if (failing) return;
+      failing = true;
+      options.say(`cannot deliver to ${options.url} (${retry.message}); retrying, the journal cursor waits`);
+    },
+  );
   const save = (inflight?: { after: string | undefined; last: string; key: string }): void => {
     checkpoint.journal =
       acked === undefined ? { cursor: '', ...(inflight ? { inflight } : {}) } : { cursor: acked, ...(inflight ? { inflight } : {}) };

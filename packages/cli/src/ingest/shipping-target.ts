@@ -118,7 +118,12 @@ export async function openShipping(command: string, flags: ShippingFlags, source
   const stream = flags.stream === '' ? undefined : flags.stream;
   const streamProblem = stream === undefined ? undefined : streamNameProblem(stream);
   if (streamProblem !== undefined) usage(command, streamProblem);
-  const { url, embedded } = await openServer(command, flags, `source "${source}"${stream === undefined ? '' : `, stream "${stream}"`}`, stream);
+  const { url, embedded } = await openServer(
+    command,
+    flags,
+    `source "${source}"${stream === undefined ? '' : `, stream "${stream}"`}`,
+    stream,
+  );
   let shipper: Shipper;
   try {
     shipper = createShipper({

@@ -11,7 +11,7 @@ import {
 } from '@livelog/client';
 import { decodeCursor, type GapEvent, type LogEntry } from '@livelog/protocol';
 import { describeError } from './describe-error.js';
-import { type HistoryQuery, linesAround, linesInRange, linesUpTo } from './history-pages.js';
+import { type HistoryQuery, linesInRange, linesUpTo } from './history-pages.js';
 import { isNarrowerOrEqual, type ServerFilter, sameServerFilter } from './line-filter.js';
 import { LineRate } from './line-rate.js';
 import { LogBuffer } from './log-buffer.js';

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import { type IngestLimits, type LivelogError, type LogStore, type NewEntry, splitMessage } from '@livelog/core';
+import { type IngestLimits, type LivelogError, type LogDatabase, type NewEntry, splitMessage } from '@livelog/core';
+import { OPEN_GRANT } from '../../auth/tokens.js';
 import { appendEntryGroups } from '../append-entry-groups.js';
 import type { EntryGroup } from '../entry-group.js';
 import { mapSyslog } from './map-syslog.js';
@@ -7,10 +8,10 @@ import { parseSyslog } from './parse-syslog.js';
 
 /** What a batcher shares with the rest of the syslog input. */
 export interface SyslogBatcherContext {
-  store: LogStore;
+  database: LogDatabase;
   limits: IngestLimits;
-  /** The livelog stream to write to; undefined for the server's stream. */
-  stream?: string;
+  /** The livelog stream every message goes to. */
+  stream: string;
   /** Takes bytes from the server's ingest budget; throws LIVELOG_ERR_INGEST_BUSY when they do not fit. */
   take(bytes: number): void;
   give(bytes: number): void;
@@ -96,8 +97,10 @@ export class SyslogBatcher {
     this.#entries = count === this.#entries.length ? [] : this.#entries.slice(count);
     this.#lines -= lines;
     this.#bytes -= bytes;
-    const group: EntryGroup = this.#context.stream === undefined ? { entries } : { stream: this.#context.stream, entries };
-    this.#inFlight = appendEntryGroups(this.#context.store, [group]).then(
+    const group: EntryGroup = { entries };
+    // Syslog carries no token: who may send is decided by where it listens (loopback, or --token set).
+    const target = { database: this.#context.database, stream: this.#context.stream, grant: OPEN_GRANT };
+    this.#inFlight = appendEntryGroups(target, [group]).then(
       () => {
         this.#context.give(bytes);
         this.#context.committed();

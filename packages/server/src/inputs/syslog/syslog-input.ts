@@ -1,6 +1,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
-import { type IngestLimits, LivelogError, type LogStore } from '@livelog/core';
+import { type IngestLimits, LivelogError, type LogDatabase } from '@livelog/core';
+import { DEFAULT_STREAM } from '@livelog/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import { RefusalLog } from '../../refusal-log.js';
@@ -12,7 +13,7 @@ import { SyslogFramer } from './syslog-framer.js';
 /** What the syslog input needs of the server. */
 export interface SyslogInputOptions {
   addresses: readonly SyslogAddress[];
-  store: LogStore;
+  database: LogDatabase;
   limits: IngestLimits;
   /** The server's ingest budget (`--ingest-buffer`), shared with HTTP ingest. */
   budget: { readonly limit: number; take(bytes: number): void; give(bytes: number): void };
@@ -21,7 +22,7 @@ export interface SyslogInputOptions {
   ingested(entries: number, bytes: number): void;
   disk: { committed(): void; failed(error: unknown): void };
   log: FastifyBaseLogger;
-  /** The livelog stream every message goes to; undefined for the server's stream. */
+  /** The livelog stream every message goes to; undefined: `default`. */
   stream?: string;
   /** How long a closing server goes on reading a TCP peer after telling it so (FIN). Defaults to 5 s. */
   closeGraceMs?: number;
@@ -93,9 +94,9 @@ export class SyslogInput {
   #context(transport: 'tcp' | 'udp'): SyslogBatcherContext {
     const options = this.#options;
     return {
-      store: options.store,
+      database: options.database,
       limits: options.limits,
-      ...(options.stream === undefined ? {} : { stream: options.stream }),
+      stream: options.stream ?? DEFAULT_STREAM,
       // A batch larger than the whole budget takes all of it, or it could never be stored.
       take: (bytes) => options.budget.take(Math.min(bytes, options.budget.limit)),
       give: (bytes) => options.budget.give(Math.min(bytes, options.budget.limit)),
