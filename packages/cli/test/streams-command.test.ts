@@ -72,7 +72,7 @@ describe('livelog run/tail/pipe/streams/verify with named streams', () => {
     expect(await tail.exited).toEqual({ code: 0, signal: null });
     expect(tail.lines()).toEqual(['one', 'two', 'three', 'one', 'two', 'three']);
     const noStream = livelog(['pipe', '--server', server.url, '--end'], { stdin: openSync(input, 'r') });
-    expect((await noStream.exited).code).toBe(1);
+    expect((await noStream.exited).code).toBe(2);
     expect(noStream.stderr()).toContain('--end needs --stream');
   });
 

@@ -1,3 +1,4 @@
+// Long file: one reconnecting stream and its tab-sharing relay grew with stream ends; split pending (see issue 9 item 4).
 import type { CloseEvent, EndEvent, EndInfo, HelloEvent, LogEntry } from '@livelog/protocol';
 import { type CursorStorage, persistedCursor } from './browser/cursor-storage.js';
 import { canShareTabs, type RelayMessage, TabShare } from './browser/tab-share.js';

@@ -1,3 +1,4 @@
+// Long file: the element's attributes, properties and events in one place; streams and empty states pushed it past 400, split pending.
 import type { LogEntry } from '@livelog/protocol';
 import { LitElement, nothing, type PropertyValues } from 'lit';
 import { DownloadTask } from './actions/download-lines.js';

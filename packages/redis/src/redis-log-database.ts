@@ -1,3 +1,4 @@
+// Long file: the Redis database's registry, stream handles and scripts share one client; split pending.
 import { randomUUID } from 'node:crypto';
 import {
   badStreamName,

@@ -1,3 +1,4 @@
+// Long file: one stream's Lua-backed append, end, read and prune on Redis; split pending.
 import {
   type AppendListener,
   AppendListeners,

@@ -121,7 +121,7 @@ export function registerServe(program: Command): void {
     .addOption(
       option(
         '--loki-stream-label <label>',
-        'Loki label whose value names the livelog stream of each Loki stream (e.g. job); default: every push to the stream default',
+        'Loki label whose value names the livelog stream of each Loki stream (e.g. job); unset: every push goes to the stream named default',
         'loki-stream-label',
       ),
     )
@@ -132,7 +132,9 @@ export function registerServe(program: Command): void {
         'syslog',
       ),
     )
-    .addOption(option('--syslog-stream <name>', 'the livelog stream syslog messages go to (default: the stream default)', 'syslog-stream'))
+    .addOption(
+      option('--syslog-stream <name>', 'the livelog stream syslog messages go to; unset: the stream named default', 'syslog-stream'),
+    )
     .addOption(
       option(
         '--allowed-host <names>',

@@ -72,7 +72,7 @@ export function registerTail(program: Command): void {
     .addOption(
       new Option(
         '--stream <name>',
-        'read this named stream (default: the stream "default"); when following, exit with its exit code once it ends',
+        'read this named stream (unset: the stream named default); when following, exit with its exit code once it ends',
       ).env('LIVELOG_STREAM'),
     )
     .addHelpText(

@@ -50,7 +50,7 @@ export function addShippingOptions(command: Command): Command {
     .addOption(new Option('-s, --server <url>', 'ship to this livelog server; without it, start one in this process').env('LIVELOG_URL'))
     .addOption(new Option('--token <token>', 'token with the ingest scope').env('LIVELOG_TOKEN'))
     .addOption(
-      new Option('--stream <name>', 'write to this named stream (created by the first line; default: the stream "default")').env(
+      new Option('--stream <name>', 'write to this named stream (created by the first line; unset: the stream named default)').env(
         'LIVELOG_STREAM',
       ),
     )

@@ -1,3 +1,4 @@
+// Long file: the model's load/follow state machine; permalink windows and stream waiting pushed it past 400, split pending.
 import {
   type CursorStorage,
   fetchHistory,

@@ -1,3 +1,4 @@
+// Long file: the multi-stream database's group commit, stream registry and retention share one connection and queue; split pending.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EndInfo, isStreamName, type LogEntry, type StreamRetention } from '@livelog/protocol';
