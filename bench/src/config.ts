@@ -28,14 +28,6 @@ export interface BenchConfig {
   latencySampleEvery: number;
   /** Memory: idle readers held open. */
   memoryReaders: number;
-  /** Streams: ingest of `streamsCount` streams × `streamsEntries` entries by `streamsClients` clients. */
-  streamsCount: number;
-  streamsEntries: number;
-  streamsClients: number;
-  /** Streams latency: readers (one per stream), entries/s over all of them, seconds measured. */
-  streamsLatencyReaders: number;
-  streamsLatencyRate: number;
-  streamsLatencySec: number;
   /** Every n-th reader checks each frame's seq; the others count cheaply (fan-out). */
   verifyEvery: number;
   /** Reader processes the readers are spread over. */
@@ -48,11 +40,11 @@ export interface BenchConfig {
   soakReaders: number;
   soakRate: number;
   soakSeconds: number;
-  /** Scenarios to run (default all but soak): ingest, fanout, replay, latency, memory, inputs, streams, soak. */
+  /** Scenarios to run (default all but soak): ingest, fanout, replay, latency, memory, inputs, soak. */
   only: Set<string>;
 }
 
-const ALL = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs', 'streams', 'follow'];
+const ALL = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs'];
 /** Scenarios run only when LIVELOG_BENCH_ONLY names them: the soak takes 30 minutes by default. */
 const ON_REQUEST = ['soak'];
 
@@ -85,12 +77,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     latencyReaders: Math.round(positive(env.LIVELOG_BENCH_LATENCY_READERS, 100, 'LIVELOG_BENCH_LATENCY_READERS')),
     latencySampleEvery: Math.round(positive(env.LIVELOG_BENCH_LATENCY_SAMPLE_EVERY, 10, 'LIVELOG_BENCH_LATENCY_SAMPLE_EVERY')),
     memoryReaders: count('LIVELOG_BENCH_MEMORY_READERS', 2000, 50),
-    streamsCount: count('LIVELOG_BENCH_STREAMS', 10_000, 10),
-    streamsEntries: Math.round(positive(env.LIVELOG_BENCH_STREAMS_ENTRIES, 100, 'LIVELOG_BENCH_STREAMS_ENTRIES')),
-    streamsClients: Math.round(positive(env.LIVELOG_BENCH_STREAMS_CLIENTS, 8, 'LIVELOG_BENCH_STREAMS_CLIENTS')),
-    streamsLatencyReaders: count('LIVELOG_BENCH_STREAMS_READERS', 1000, 10),
-    streamsLatencyRate: Math.round(positive(env.LIVELOG_BENCH_STREAMS_RATE, 1000, 'LIVELOG_BENCH_STREAMS_RATE')),
-    streamsLatencySec: Math.max(2, Math.round(positive(env.LIVELOG_BENCH_STREAMS_SEC, 10, 'LIVELOG_BENCH_STREAMS_SEC'))),
     verifyEvery: Math.round(positive(env.LIVELOG_BENCH_VERIFY_EVERY, 10, 'LIVELOG_BENCH_VERIFY_EVERY')),
     readerProcs: Math.round(positive(env.LIVELOG_BENCH_READER_PROCS, 2, 'LIVELOG_BENCH_READER_PROCS')),
     serverNodeArgs: (env.LIVELOG_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),

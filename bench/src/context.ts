@@ -151,18 +151,6 @@ export class ReaderPool {
     return merge(reports);
   }
 
-  /** Opens one reader per path (one per stream), the paths split evenly over the reader processes. */
-  async openPaths(args: Omit<OpenArgs, 'path' | 'paths' | 'readers'>, paths: readonly string[]): Promise<GroupReport> {
-    const n = this.children.length;
-    const reports = await Promise.all(
-      this.children.map((child, i) => {
-        const part = paths.filter((_, index) => index % n === i);
-        return part.length === 0 ? undefined : child.call('open', { ...args, path: part[0] as string, paths: part, readers: part.length });
-      }),
-    );
-    return merge(reports);
-  }
-
   async arm(target: number): Promise<void> {
     await Promise.all(this.children.map((child) => child.call('arm', { target })));
   }

@@ -1,4 +1,4 @@
-import { type CloseEvent, isRetryableClose, isStreamName, type LevelName } from '@livelog/protocol';
+import { type CloseEvent, isRetryableClose, type LevelName } from '@livelog/protocol';
 import { type ClientErrorCode, LivelogClientError } from './errors.js';
 import type { OpenStreamOptions } from './stream-options.js';
 
@@ -28,38 +28,12 @@ export interface ServerOptions {
   headers?: Readonly<Record<string, string>>;
   /** The fetch to use. Defaults to `globalThis.fetch`. */
   fetch?: typeof fetch;
-  /**
-   * The named stream to read (`/api/streams/{name}/…`), e.g. `build-1234`: lowercase letters, digits,
-   * `.`, `_`, `-`, starting with a letter or digit, at most 128 characters. Defaults to none: the
-   * unprefixed routes, which mean the stream `default`.
-   * @see ../../../docs/concepts/streams.md
-   */
-  stream?: string;
 }
 
-/**
- * The path under `/api/` of a route of `stream` (`streams/{name}/<path>`), or of the unprefixed route
- * when no stream is named. Throws a TypeError for a name the server would refuse, so a typo fails
- * at the call instead of as a 400 on every reconnect.
- */
-export function streamPath(stream: string | undefined, path: string): string {
-  if (stream === undefined) return path;
-  if (!isStreamName(stream)) {
-    throw new TypeError(
-      `@livelog/client: ${JSON.stringify(stream)} is not a stream name (lowercase letters, digits, ".", "_", "-"; starting with a letter or digit; at most 128 characters)`,
-    );
-  }
-  return `streams/${stream}/${path}`;
-}
-
-/**
- * `<base>/api/<path>` with `params`; a URL already ending in `/api/<path>` is kept. With `stream`, the
- * path is that stream's (`/api/streams/{name}/<path>`).
- */
-export function apiUrl(base: string, path: string, params: URLSearchParams, stream?: string): string {
+/** `<base>/api/<path>` with `params`; a URL already ending in `/api/<path>` is kept. */
+export function apiUrl(base: string, path: string, params: URLSearchParams): string {
   const trimmed = base.replace(/\/+$/, '');
-  const full = streamPath(stream, path);
-  const root = trimmed.endsWith(`/api/${full}`) ? trimmed : `${trimmed}/api/${full}`;
+  const root = trimmed.endsWith(`/api/${path}`) ? trimmed : `${trimmed}/api/${path}`;
   const query = params.toString();
   return query === '' ? root : `${root}${root.includes('?') ? '&' : '?'}${query}`;
 }
@@ -108,7 +82,6 @@ export async function errorOfAnswer(response: Response): Promise<LivelogClientEr
   let code: ClientErrorCode;
   if (status === 401) code = 'LIVELOG_CLIENT_ERR_UNAUTHORIZED';
   else if (status === 403) code = 'LIVELOG_CLIENT_ERR_FORBIDDEN';
-  else if (status === 404 && serverCode === 'LIVELOG_ERR_STREAM_NOT_FOUND') code = 'LIVELOG_CLIENT_ERR_STREAM_NOT_FOUND';
   else if (status >= 400 && status < 500 && status !== 408 && status !== 429) code = 'LIVELOG_CLIENT_ERR_BAD_REQUEST';
   else code = 'LIVELOG_CLIENT_ERR_HTTP';
   const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
@@ -135,7 +108,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
  * entry (`from=start`): everything in a new stream is new to this reader. A first connection sends
  * the caller's start as the fallback of any cursor in the header.
  */
-export function streamUrl(options: Pick<OpenStreamOptions, 'url' | 'start' | 'filter' | 'stream'>, resumed: boolean): string {
+export function streamUrl(options: Pick<OpenStreamOptions, 'url' | 'start' | 'filter'>, resumed: boolean): string {
   const params = new URLSearchParams();
   if (resumed) {
     params.set('from', 'start');
@@ -146,18 +119,11 @@ export function streamUrl(options: Pick<OpenStreamOptions, 'url' | 'start' | 'fi
     if (start.fromStart === true) params.set('from', 'start');
   }
   addFilterParams(params, options.filter);
-  return apiUrl(options.url, 'stream', params, options.stream);
+  return apiUrl(options.url, 'stream', params);
 }
 
-/**
- * The error a server's `close` event stands for: fatal when its reason is not retryable. `ended` is
- * not an error (the stream finished; see LogStream's `end`) and has none.
- */
-export function errorOfClose(close: CloseEvent): LivelogClientError | undefined {
-  if (close.reason === 'ended') return undefined;
-  if (close.reason === 'deleted') {
-    return new LivelogClientError('LIVELOG_CLIENT_ERR_STREAM_DELETED', 'the stream was deleted on the server', { fatal: true });
-  }
+/** The error a server's `close` event stands for: fatal when its reason is not retryable. */
+export function errorOfClose(close: CloseEvent): LivelogClientError {
   const retryable = close.retryable ?? isRetryableClose(close.reason);
   const code: ClientErrorCode =
     close.reason === 'unauthorized'

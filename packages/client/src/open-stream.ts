@@ -1,5 +1,4 @@
-// Long file: one reconnecting stream and its tab-sharing relay grew with stream ends; split pending (see issue 9 item 4).
-import type { CloseEvent, EndEvent, EndInfo, HelloEvent, LogEntry } from '@livelog/protocol';
+import type { CloseEvent, HelloEvent, LogEntry } from '@livelog/protocol';
 import { type CursorStorage, persistedCursor } from './browser/cursor-storage.js';
 import { canShareTabs, type RelayMessage, TabShare } from './browser/tab-share.js';
 import { watchWakeTriggers } from './browser/wake-triggers.js';
@@ -45,8 +44,6 @@ export class LogStream {
   #notSseInARow = 0;
   #malformedAt = '';
   #malformedStrikes = 0;
-  /** The stream's `end`, once it arrived: every entry before it was delivered, and the stream stops. */
-  #end: EndEvent | undefined;
 
   /** Use openStream(). */
   constructor(options: OpenStreamOptions) {
@@ -54,8 +51,7 @@ export class LogStream {
     this.#backoff = new Backoff(options.backoff);
     const filter = new URLSearchParams();
     addFilterParams(filter, options.filter);
-    // Validates `options.stream` too: a bad name throws here, not as a 400 on every reconnect.
-    this.#streamKey = apiUrl(options.url, 'stream', filter, options.stream);
+    this.#streamKey = apiUrl(options.url, 'stream', filter);
     this.#storage = persistedCursor(options.persist, this.#streamKey);
     this.#delivery = new StreamDelivery(filter.toString() !== '', this.#storage);
     this.#stopWake = watchWakeTriggers({
@@ -102,20 +98,6 @@ export class LogStream {
   /** The position a reconnect resumes from: the id of the last dispatched event. */
   get lastEventId(): string {
     return this.#delivery.lastEventId;
-  }
-
-  /**
-   * How the stream ended (`POST /api/streams/{name}/end`): set once its `end` event arrived, after
-   * every entry before it was delivered; the stream is closed then. Undefined while it is open.
-   */
-  get ended(): EndInfo | undefined {
-    const end = this.#end;
-    if (end === undefined) return undefined;
-    return {
-      time: end.time,
-      ...(end.exitCode === undefined ? {} : { exitCode: end.exitCode }),
-      ...(end.reason === undefined ? {} : { reason: end.reason }),
-    };
   }
 
   /** The latest status. */
@@ -182,11 +164,7 @@ export class LogStream {
           onEmptyDispatch: (id) => this.#onCursor(id),
           onRetry: (ms) => this.#backoff.setServerRetry(ms),
           onChunkEnd: () => this.#endChunk(),
-          onChunkDelivered: () => {
-            delivery.delivered();
-            // After `end` the server only closes; nothing more is read, whether its close comes or not.
-            if (this.#end !== undefined) connection.abort(new LivelogClientError('LIVELOG_CLIENT_ERR_RECONNECT', 'the stream ended'));
-          },
+          onChunkDelivered: () => delivery.delivered(),
           closeError: () => this.#closeError(),
         },
       });
@@ -196,11 +174,6 @@ export class LogStream {
       this.#flush();
       this.#connection = undefined;
       if (this.#closed) return;
-      // An ended stream is complete: closed without an error, never reconnected.
-      if (this.#end !== undefined) {
-        this.#finish(undefined);
-        return;
-      }
       const now = Date.now();
       const openedAt = this.#openedAt;
       this.#openedAt = undefined;
@@ -272,10 +245,6 @@ export class LogStream {
       case 'reset':
       case 'lag':
         this.#delivery.control(event.type, payload as StreamEventMap['gap' | 'reset' | 'lag'], id, this.#pending);
-        break;
-      case 'end':
-        this.#end = payload as EndEvent;
-        this.#delivery.control('end', this.#end, id, this.#pending);
         break;
       case 'close':
         this.#serverClose = payload as CloseEvent;
@@ -356,13 +325,6 @@ export class LogStream {
         break;
       case 'event':
         delivery.control(message.name, message.payload as never, message.lastEventId);
-        if (message.name === 'end') {
-          // The leader stops at the end, and so does every tab that heard it.
-          this.#end = message.payload as EndEvent;
-          delivery.delivered();
-          this.#finish(undefined);
-          return;
-        }
         break;
       case 'cursor':
         delivery.advance(message.lastEventId);
@@ -408,19 +370,12 @@ export class LogStream {
  * It reads `GET /api/stream` with `fetch` (so it can send `Authorization`), resumes after any cut
  * from the last dispatched event id, reconnects with jittered exponential backoff (forever unless
  * `backoff.maxAttempts` says otherwise), treats silence longer than 2.5 heartbeats as a dead
- * connection, and stops only on answers retrying cannot fix (401, 403, 400, 404 for an unknown
- * stream), on the stream's `end` (then `ended` holds its exit code or reason), or on `close()`.
- * With `stream`, it reads `GET /api/streams/{name}/stream` instead.
+ * connection, and stops only on answers retrying cannot fix (401, 403, 400) or on `close()`.
  * @example
  * const stream = openStream({ url: 'http://127.0.0.1:7600', start: { tail: 100 }, filter: { level: 'warn' } });
  * stream.on('entries', (batch) => { for (const entry of batch) console.log(entry.seq, entry.msg); });
  * stream.on('gap', (gap) => console.warn(`${gap.missed} lines were pruned before we got them`));
  * stream.on('error', (error) => console.error(error.code, error.message));
- * @example
- * // A job's stream: every line, then the loop ends when the job ended the stream.
- * const job = openStream({ url, stream: 'build-1234', start: { fromStart: true } });
- * for await (const entry of job) console.log(entry.msg);
- * console.log('exit code', job.ended?.exitCode);
  * @see ../../../docs/reference/sse-protocol.md
  */
 export function openStream(options: OpenStreamOptions): LogStream {

@@ -35,7 +35,7 @@ export interface ConsoleStats {
   received: number;
   /** Entries dropped because their seq repeated or went backwards (should stay 0). */
   rejected: number;
-  /** Lines per second written while the element watches (live arrivals, not history), over the last 5 s; 0 while reconnecting. */
+  /** Lines per second over the last 5 s. */
   rate: number;
   mode: 'live' | 'detached';
   sources: SourceSummary[];

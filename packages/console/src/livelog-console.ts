@@ -1,4 +1,3 @@
-// Long file: the element's attributes, properties and events in one place; streams and empty states pushed it past 400, split pending.
 import type { LogEntry } from '@livelog/protocol';
 import { LitElement, nothing, type PropertyValues } from 'lit';
 import { DownloadTask } from './actions/download-lines.js';
@@ -7,7 +6,6 @@ import { PageListeners } from './actions/page-listeners.js';
 import { permalinkId } from './actions/permalink.js';
 import { type ConsoleStats, dispatchConsoleEvent } from './console-events.js';
 import { consoleStyles } from './render/console-styles.js';
-import { panelStyles } from './render/panel-styles.js';
 import { type ConsoleActions, renderConsole } from './render/render-console.js';
 import { HelpDialog } from './render/render-help.js';
 import { RowCache } from './render/row-cache.js';
@@ -16,7 +14,6 @@ import { findErrorRow } from './state/find-error-row.js';
 import { EMPTY_FILTER, type FilterState, filterFromAttributes } from './state/line-filter.js';
 import type { LogModel } from './state/log-model.js';
 import type { ConnectionStatus } from './state/status-line.js';
-import { ViewAnchors } from './state/view-anchors.js';
 import { VirtualListController } from './state/virtual-list.js';
 
 const ROW_HEIGHT = 20;
@@ -26,12 +23,10 @@ const DEFAULT_TAIL = 1000;
 /**
  * `<livelog-console>`: a live, lossless view of a livelog server's log.
  *
- * Attributes: `src` (server base URL; default `.`, relative, so it works under any base path), `stream` (a named
- * stream; default the server's `default` stream; changing it shows that stream, resuming where this tab last was in
- * it), `tail` (lines shown at start; default 1000), `level` (minimum), `source` (comma list), `max-lines` (lines held;
- * default 200,000, older ones reload from the server), `theme` (`auto` | `light` | `dark`), `wrap`, `utc`,
- * `global-shortcuts` (keys on the whole page). `token` is a property only: as an attribute the secret would sit in
- * the DOM for any selector.
+ * Attributes: `src` (server base URL; default `.`, relative, so it works under any base path), `tail` (lines
+ * shown at start; default 1000), `level` (minimum), `source` (comma list), `max-lines` (lines held; default 200,000,
+ * older ones reload from the server), `theme` (`auto` | `light` | `dark`), `wrap`, `utc`, `global-shortcuts` (keys
+ * on the whole page). `token` is a property only: as an attribute the secret would sit in the DOM for any selector.
  *
  * Events (bubbling, composed): `livelog-status`, `livelog-select`, `livelog-gap`, `livelog-recovered`,
  * `livelog-theme`. Styling: `--ll-*` custom properties and the parts `toolbar`, `search`, `status`,
@@ -40,10 +35,9 @@ const DEFAULT_TAIL = 1000;
  * @see ../README.md
  */
 export class LivelogConsole extends LitElement {
-  static override styles = [consoleStyles, panelStyles];
+  static override styles = consoleStyles;
   static override properties = {
     src: { type: String },
-    stream: { type: String },
     token: { type: String, attribute: false },
     tail: { type: Number },
     level: { type: String },
@@ -56,7 +50,6 @@ export class LivelogConsole extends LitElement {
   };
 
   declare src: string;
-  declare stream: string | undefined;
   declare token: string | undefined;
   declare tail: number;
   declare level: string | undefined;
@@ -84,7 +77,7 @@ export class LivelogConsole extends LitElement {
   readonly #help = new HelpDialog();
   readonly #rowCache = new RowCache();
   readonly #download = new DownloadTask(() => this.requestUpdate());
-  readonly #anchors = new ViewAnchors();
+  #userScrollUntil = 0;
   #frame = 0;
   readonly #page = new PageListeners(
     this,
@@ -124,10 +117,9 @@ export class LivelogConsole extends LitElement {
     },
     cancelDownload: () => this.#download.cancel(),
     scrolled: (event) => this.#onScroll(event),
-    userScrolls: () => this.#anchors.userScrolls(),
-    // In a followed stream the line under the pointer would scroll away between press and release,
-    // and the click land on another line or none: pressing on a line pauses.
-    pointerOnLine: () => this.pause(),
+    userScrolls: () => {
+      this.#userScrollUntil = performance.now() + 400;
+    },
   };
 
   constructor() {
@@ -182,17 +174,10 @@ export class LivelogConsole extends LitElement {
     this.requestUpdate();
   }
 
-  /**
-   * Jumps to the newest line and follows (reloading the live tail if a history window is shown). An
-   * expanded line collapses: it is about to scroll away, and its selection would pause again.
-   */
+  /** Jumps to the newest line and follows (reloading the live tail if a history window is shown). */
   goLive(): void {
     const model = this.#model;
     if (model?.mode === 'detached') model.reloadLive();
-    if (this.#selectedSeq !== undefined) {
-      this.#selectedSeq = undefined;
-      dispatchConsoleEvent(this, 'livelog-select', { entry: undefined });
-    }
     this.following = true;
     this.#unseen = 0;
     this.#targetSeq = undefined;
@@ -205,10 +190,7 @@ export class LivelogConsole extends LitElement {
     const model = this.#model;
     if (model === undefined) return false;
     this.following = false;
-    const outcome = await model.jumpTo(id);
-    const found = outcome === 'found';
-    // A link to another log or past its end shows the live tail (and says why): follow it.
-    if (outcome === 'live') this.following = true;
+    const found = await model.jumpTo(id);
     const seq = Number(id.slice(id.lastIndexOf(':') + 1));
     this.#targetSeq = found ? seq : undefined;
     this.#selectedSeq = found ? seq : undefined;
@@ -241,14 +223,6 @@ export class LivelogConsole extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (this.#model !== undefined && (changed.has('src') || changed.has('token')) && changed.get('src') !== undefined) this.#start();
-    else if (this.#model !== undefined && changed.has('stream') && this.hasUpdated) {
-      // Another stream: what was selected or paused on belongs to the one left.
-      this.following = true;
-      this.#unseen = 0;
-      this.#selectedSeq = undefined;
-      this.#targetSeq = undefined;
-      this.#start();
-    }
     if (this.#model !== undefined && (changed.has('level') || changed.has('source')) && this.hasUpdated) {
       this.setFilter(filterFromAttributes(this.level, this.source));
     }
@@ -258,7 +232,6 @@ export class LivelogConsole extends LitElement {
   }
 
   protected override updated(): void {
-    this.#anchors.afterRender(this.#viewport(), this.following);
     const virtualizer = this.#list.virtualizer;
     this.#list.measure(this.#viewport()?.firstElementChild?.children ?? []);
     if (this.following && !virtualizer.isAtEnd(4)) virtualizer.scrollToEnd();
@@ -294,7 +267,6 @@ export class LivelogConsole extends LitElement {
     this.#session.connect({
       url: this.src || '.',
       ...(this.token ? { token: this.token } : {}),
-      ...(this.stream ? { stream: this.stream } : {}),
       maxLines: this.#maxLines(),
       tail: Math.max(0, Math.floor(this.tail)),
       // A permalink shows its own place; otherwise a reloaded page resumes where it was.
@@ -328,11 +300,7 @@ export class LivelogConsole extends LitElement {
 
   #select(entry: LogEntry): void {
     this.#selectedSeq = this.#selectedSeq === entry.seq ? undefined : entry.seq;
-    if (this.#selectedSeq === undefined) this.#anchors.release();
-    else {
-      this.pause();
-      this.#anchors.expand(this.#viewport(), entry.seq);
-    }
+    if (this.#selectedSeq !== undefined) this.pause();
     dispatchConsoleEvent(this, 'livelog-select', { entry: this.#selectedSeq === undefined ? undefined : entry });
     this.requestUpdate();
   }
@@ -404,10 +372,7 @@ export class LivelogConsole extends LitElement {
         this.requestUpdate();
         if (this.#help.open) this.#help.close(this.updateComplete, this.#viewport);
         else if (isTypingTarget(active)) this.#viewport()?.focus();
-        else if (this.#selectedSeq !== undefined) {
-          this.#selectedSeq = undefined;
-          this.#anchors.release();
-        }
+        else if (this.#selectedSeq !== undefined) this.#selectedSeq = undefined;
         break;
       }
     }
@@ -416,11 +381,13 @@ export class LivelogConsole extends LitElement {
   readonly #viewport = (): HTMLElement | null => this.renderRoot?.querySelector?.<HTMLElement>('.viewport') ?? null;
 
   #onScroll(event: Event): void {
-    const wanted = this.#anchors.scrolled(event.currentTarget as HTMLElement, this.following);
-    if (wanted === 'pause') this.pause();
-    // An expanded line keeps the view paused: reaching the end (the click that expanded it scrolled
-    // there, or the reader scrolled on) must not resume and scroll it away. The pill resumes.
-    else if (wanted === 'resume' && this.#model?.mode === 'live' && this.#selectedSeq === undefined) this.goLive();
+    // Only a scroll of the user's can pause or resume; the layout is read only then, because reading it
+    // on every scroll forced a layout in the middle of each frame.
+    if (performance.now() >= this.#userScrollUntil) return;
+    const viewport = event.currentTarget as HTMLElement;
+    const atEnd = viewport.scrollHeight - viewport.scrollTop - viewport.clientHeight <= 4;
+    if (this.following && !atEnd) this.pause();
+    else if (!this.following && atEnd && this.#model?.mode === 'live') this.goLive();
   }
 }
 

@@ -23,7 +23,7 @@ describe('<livelog-console> API', () => {
     };
     const element = manifest.modules.flatMap((module) => module.declarations ?? []).find((d) => d.tagName === 'livelog-console');
     expect(element?.attributes?.map((attribute) => attribute.name).sort()).toEqual(
-      ['global-shortcuts', 'level', 'max-lines', 'source', 'src', 'stream', 'tail', 'theme', 'utc', 'wrap'].sort(),
+      ['global-shortcuts', 'level', 'max-lines', 'source', 'src', 'tail', 'theme', 'utc', 'wrap'].sort(),
     );
     expect(element?.members?.find((member) => member.name === 'token')?.kind).toBe('field');
     expect(element?.events?.map((event) => event.name).sort()).toEqual(

@@ -7,8 +7,6 @@
  * - `stalled`: the reader's socket accepted nothing for longer than the stall limit; resume by cursor.
  * - `unauthorized`: the token is missing or no longer valid; reconnecting with the same token is futile.
  * - `forbidden`: the token lacks the `read` scope.
- * - `ended`: the stream was ended by its writer (an `end` event came just before); nothing more will come.
- * - `deleted`: the stream was deleted (a `reset` with reason `deleted` came just before).
  */
 export const CLOSE_REASONS = {
   overflow: { retryable: true },
@@ -16,8 +14,6 @@ export const CLOSE_REASONS = {
   stalled: { retryable: true },
   unauthorized: { retryable: false },
   forbidden: { retryable: false },
-  ended: { retryable: false },
-  deleted: { retryable: false },
 } as const satisfies Record<string, { retryable: boolean }>;
 
 export type CloseReason = keyof typeof CLOSE_REASONS;

@@ -13,7 +13,6 @@ export type { EntryPart, LogEntry } from './entry.js';
 export { ERROR_CODES, type ErrorBody, type ErrorCode, isErrorCode } from './error-codes.js';
 export {
   type CloseEvent,
-  type EndEvent,
   EVENT_NAMES,
   type EventName,
   type GapEvent,
@@ -26,24 +25,4 @@ export { isLevelName, LEVEL_NAMES, LEVELS, type LevelName, levelFromNumber, leve
 export { parseDuration } from './parse-duration.js';
 export { parseSize } from './parse-size.js';
 export { parseTime, parseTimePoint } from './parse-time.js';
-export type {
-  EndInfo,
-  HistoryPage,
-  IngestReply,
-  SourceSummary,
-  SourcesReply,
-  StreamInfo,
-  StreamList,
-  StreamRetention,
-} from './replies.js';
-export {
-  DEFAULT_STREAM,
-  endProblem,
-  isStreamName,
-  labelsProblem,
-  MAX_END_REASON,
-  MAX_STREAM_LABEL_VALUE,
-  MAX_STREAM_LABELS,
-  STREAM_LABEL_KEY_PATTERN,
-  STREAM_NAME_PATTERN,
-} from './streams.js';
+export type { HistoryPage, IngestReply, SourceSummary, SourcesReply } from './replies.js';

@@ -1,4 +1,4 @@
-import { MemoryDatabase } from '@livelog/core';
+import { MemoryStore } from '@livelog/core';
 import { describe, expect, it } from 'vitest';
 import { resolveServerConfig, type ServerConfigInput } from './config.js';
 import { createServer } from './create-server.js';
@@ -89,16 +89,6 @@ describe('resolveServerConfig', () => {
     expect(config.basePath).toBe('/logs');
   });
 
-  it('reads tokens limited to streams, and the Loki stream label', () => {
-    const config = resolveServerConfig({ tokens: ['ci-secret-01:read+ingest@ci-*|build-*'], lokiStreamLabel: ' job ' });
-    expect(config.tokens).toEqual([{ secret: 'ci-secret-01', scopes: ['read', 'ingest'], streams: ['ci-*', 'build-*'] }]);
-    expect(config.inputs.lokiStreamLabel).toBe('job');
-    expect(resolveServerConfig({}).inputs.lokiStreamLabel).toBeUndefined();
-    const message = problems({ tokens: ['ci-secret-01:read@CI-*'], lokiStreamLabel: 'job name' });
-    expect(message).toContain('--token (LIVELOG_TOKENS): "CI-*" is not a stream pattern');
-    expect(message).toContain('--loki-stream-label (LIVELOG_LOKI_STREAM_LABEL)');
-  });
-
   it('names every bad value at once, each with its flag and variable', () => {
     const message = problems({
       port: '70000',
@@ -145,11 +135,11 @@ describe('createStore', () => {
       code: 'LIVELOG_ERR_CONFIG_INVALID',
       message: expect.stringContaining('no store is available for redis:// URLs (store URLs known here: none)'),
     });
-    const store = new MemoryDatabase();
-    const provider = { schemes: ['mem:'], create: (url: string) => (url === 'mem://x' ? store : new MemoryDatabase()) };
+    const store = new MemoryStore();
+    const provider = { schemes: ['mem:'], create: (url: string) => (url === 'mem://x' ? store : new MemoryStore()) };
     expect(await createStore({ kind: 'url', url: 'mem://x' }, [provider])).toBe(store);
     await expect(createStore({ kind: 'url', url: 'redis://h' }, [provider])).rejects.toThrow('store URLs known here: mem://');
-    expect(await createStore({ kind: 'memory' })).toBeInstanceOf(MemoryDatabase);
+    expect(await createStore({ kind: 'memory' })).toBeInstanceOf(MemoryStore);
   });
 });
 

@@ -81,7 +81,7 @@ describe('GET /api/stream', () => {
     const [hello] = reader.events;
     expect(hello?.type).toBe('hello');
     expect(hello?.lastEventId).toBe(`${store.streamId}:3`);
-    expect(helloOf(reader)).toEqual({ stream: store.streamId, first: 1, last: 3, heartbeatMs: 15_000, name: 'default' });
+    expect(helloOf(reader)).toEqual({ stream: store.streamId, first: 1, last: 3, heartbeatMs: 15_000 });
     await ingest(server?.url ?? '', 2, 'live');
     await waitFor(() => seqs(reader).length === 2, { what: 'live entries' });
     expect(seqs(reader)).toEqual([4, 5]);

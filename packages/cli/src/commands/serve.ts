@@ -35,10 +35,7 @@ interface ServeFlags {
   corsOrigin?: string;
   otlpSourceAttribute?: string;
   lokiSourceLabels?: string;
-  lokiStreamLabel?: string;
   allowedHost?: string;
-  syslog?: string | string[];
-  syslogStream?: string;
 }
 
 /**
@@ -60,7 +57,7 @@ export function registerServe(program: Command): void {
       // LIVELOG_TOKENS (plural): the tokens the server accepts. LIVELOG_TOKEN is the one token a client presents.
       option(
         '--token <token...>',
-        'accepted token SECRET or SECRET:scope+scope (scopes read, ingest, admin), optionally limited to streams with @glob|glob (SECRET:read@ci-*|build-*); repeatable, or comma-separated',
+        'accepted token SECRET or SECRET:scope+scope (scopes read, ingest, admin); repeatable, or comma-separated',
         'tokens',
       ),
     )
@@ -120,23 +117,6 @@ export function registerServe(program: Command): void {
     )
     .addOption(
       option(
-        '--loki-stream-label <label>',
-        'Loki label whose value names the livelog stream of each Loki stream (e.g. job); unset: every push goes to the stream named default',
-        'loki-stream-label',
-      ),
-    )
-    .addOption(
-      option(
-        '--syslog <address...>',
-        'receive syslog (RFC 5424 and 3164) on tcp://host:port or udp://host:port; repeatable, or comma-separated',
-        'syslog',
-      ),
-    )
-    .addOption(
-      option('--syslog-stream <name>', 'the livelog stream syslog messages go to; unset: the stream named default', 'syslog-stream'),
-    )
-    .addOption(
-      option(
         '--allowed-host <names>',
         'without a token, host names answered besides localhost and IP addresses (comma-separated; .example.com for subdomains)',
         'allowed-host',
@@ -182,15 +162,12 @@ async function serve(flags: ServeFlags): Promise<void> {
     'corsOrigin',
     'otlpSourceAttribute',
     'lokiSourceLabels',
-    'lokiStreamLabel',
-    'syslogStream',
     'allowedHost',
   ] as const) {
     copy(key);
   }
   const tokens = flags.token ?? deprecatedTokenVariable();
   if (tokens !== undefined) input.tokens = tokens;
-  if (flags.syslog !== undefined) input.syslog = flags.syslog;
   const logFormat = resolveLogFormat(flags.logFormat, process.stdout.isTTY === true);
   if (logFormat === undefined)
     fail(new Error(`--log-format (LIVELOG_LOG_FORMAT) must be pretty, json or auto, got ${JSON.stringify(flags.logFormat)}`), 2);

@@ -135,8 +135,7 @@ export class SseConnection {
       try {
         result = await reader.read();
       } catch (error) {
-        // A `close` event that arrived says how the connection ended, even if the bytes after it were cut.
-        return this.#ended ?? sink.closeError() ?? networkError(error);
+        return this.#ended ?? networkError(error);
       }
       if (this.#ended !== undefined) return this.#ended;
       if (result.done) {

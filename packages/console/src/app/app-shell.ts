@@ -1,21 +1,15 @@
 import type { SourceSummary } from '@livelog/client';
-import { isStreamName } from '@livelog/protocol';
 import { css, html, LitElement, nothing } from 'lit';
 import type { LivelogStatusDetail } from '../console-events.js';
 import type { LivelogConsole } from '../livelog-console.js';
 import '../livelog-console.js';
-import { headerStateText } from './header-state.js';
-import { streamPageUrl } from './stream-search.js';
-import './stream-picker.js';
 
 const THEME_KEY = 'livelog-theme';
 
 /**
  * The dashboard `livelog serve` shows at `/`: a header (connection state, line rate, sources) over
  * one `<livelog-console>`. Everything is relative to the page, so it works under any base path. The
- * page's query sets the console up: `?token=`, `?tail=`, `?max-lines=`, `?level=`, `?source=a,b`,
- * and `?stream=NAME`: one URL per stream. The stream picker switches streams by changing that URL
- * (history entries, so Back returns to the stream before).
+ * page's query sets the console up: `?token=`, `?tail=`, `?max-lines=`, `?level=`, `?source=a,b`.
  */
 export class LivelogApp extends LitElement {
   static override styles = css`
@@ -57,8 +51,7 @@ export class LivelogApp extends LitElement {
     .state[data-state='connecting']::before {
       background: #d29922;
     }
-    .state[data-state='failed']::before,
-    .state[data-failed]::before {
+    .state[data-state='failed']::before {
       background: #f85149;
     }
     nav {
@@ -95,56 +88,21 @@ export class LivelogApp extends LitElement {
       flex: 1 1 auto;
       min-height: 0;
     }
-    .bad-stream {
-      margin: 24px;
-    }
   `;
 
   #state: LivelogStatusDetail | undefined;
   #rate = 0;
   #sources: SourceSummary[] = [];
   #timer: ReturnType<typeof setInterval> | undefined;
-  #stream = streamOfPage();
-  readonly #onPopState = (): void => {
-    this.#showStream(streamOfPage());
-  };
 
   override connectedCallback(): void {
     super.connectedCallback();
     this.#timer = setInterval(() => this.#poll(), 1000);
-    addEventListener('popstate', this.#onPopState);
-    this.#title();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     clearInterval(this.#timer);
-    removeEventListener('popstate', this.#onPopState);
-  }
-
-  /** The stream shown (undefined: `default`). */
-  get stream(): string | undefined {
-    return this.#stream;
-  }
-
-  /** Shows another stream, with its own URL (a new history entry). */
-  selectStream(name: string): void {
-    const stream = name === 'default' ? undefined : name;
-    history.pushState(null, '', streamPageUrl(location.href, stream));
-    this.#showStream(stream);
-  }
-
-  #showStream(stream: string | undefined): void {
-    if (stream === this.#stream) return;
-    this.#stream = stream;
-    this.#state = undefined;
-    this.#sources = [];
-    this.#title();
-    this.requestUpdate();
-  }
-
-  #title(): void {
-    document.title = this.#stream === undefined ? 'livelog' : `${this.#stream} · livelog`;
   }
 
   get console(): LivelogConsole | null {
@@ -181,9 +139,7 @@ export class LivelogApp extends LitElement {
     const selected = this.console?.filter.sources ?? [];
     return html`<header part="header">
         <h1>livelog</h1>
-        <livelog-stream-picker .current=${this.#stream} .token=${token}
-          @livelog-stream-change=${(event: CustomEvent<{ name: string }>) => this.selectStream(event.detail.name)}></livelog-stream-picker>
-        <span class="state" data-state=${state?.state ?? 'connecting'} ?data-failed=${state?.end?.exitCode !== undefined && state.end.exitCode !== 0}>${headerStateText(state)}${
+        <span class="state" data-state=${state?.state ?? 'connecting'}>${state?.state ?? 'connecting'}${
           state?.lag ? ` · catching up ${state.lag.toLocaleString('en-US')}` : ''
         }</span>
         <span aria-label="Line rate">${this.#rate.toLocaleString('en-US', { maximumFractionDigits: 1 })} lines/s</span>
@@ -200,13 +156,9 @@ export class LivelogApp extends LitElement {
         </nav>
       </header>
       <main>
-      ${
-        this.#stream !== undefined && !isStreamName(this.#stream)
-          ? html`<p class="bad-stream" role="alert">${JSON.stringify(this.#stream)} is not a stream name: lowercase letters, digits, ".", "_" and "-", starting with a letter or digit. Pick a stream above.</p>`
-          : html`<livelog-console
+      <livelog-console
         global-shortcuts
         .token=${token}
-        .stream=${this.#stream}
         .tail=${number('tail') ?? 1000}
         .maxLines=${number('max-lines') ?? 200_000}
         level=${params.get('level') ?? ''}
@@ -217,16 +169,9 @@ export class LivelogApp extends LitElement {
           this.requestUpdate();
         }}
         @livelog-theme=${(event: CustomEvent<{ theme: string }>) => localStorage.setItem(THEME_KEY, event.detail.theme)}
-      ></livelog-console>`
-      }
+      ></livelog-console>
       </main>`;
   }
 }
 
 if (!customElements.get('livelog-app')) customElements.define('livelog-app', LivelogApp);
-
-/** The stream the page's URL names (`?stream=NAME`); undefined for none or `default`. */
-function streamOfPage(): string | undefined {
-  const name = new URLSearchParams(location.search).get('stream') ?? '';
-  return name === '' || name === 'default' ? undefined : name;
-}

@@ -9,7 +9,6 @@ import type { LogModel } from '../state/log-model.js';
 import type { VirtualListController } from '../state/virtual-list.js';
 import { entryToJson, entryToText } from './format-line.js';
 import { keyedRows } from './keyed-rows.js';
-import { renderEmpty } from './render-empty.js';
 import { renderHelp } from './render-help.js';
 import { type RowContext, renderRow } from './render-row.js';
 import { renderEdge, renderStatus } from './render-status.js';
@@ -46,14 +45,6 @@ export interface ConsoleActions {
   scrolled(event: Event): void;
   /** The user is about to scroll (wheel, touch, pointer, keys): a scroll soon after is theirs. */
   userScrolls(): void;
-  /** A pointer went down on a line: it must not move away before the click (or the text selection) ends. */
-  pointerOnLine(): void;
-}
-
-/** The pill's words: why the view is paused when a line is expanded, and what arrived meanwhile. */
-function pillText(view: ConsoleView): string {
-  const lines = view.unseen > 0 ? `↓ ${view.unseen.toLocaleString('en-US')} new ${view.unseen === 1 ? 'line' : 'lines'}` : '↓ Follow';
-  return view.selectedSeq === undefined ? lines : `Paused — line expanded · ${lines}`;
 }
 
 /** The whole element: toolbar, status line, the virtual list of lines, the pill and the help. */
@@ -77,7 +68,7 @@ export function renderConsole(
     onCopyLink: (entry) => void copyText(permalinkUrl(location.href, entry.id)),
     onCopyJson: (entry) => void copyText(entryToJson(entry)),
   };
-  const showPill = !view.following && (view.unseen > 0 || model.mode === 'detached' || view.selectedSeq !== undefined);
+  const showPill = !view.following && (view.unseen > 0 || model.mode === 'detached');
   return html`<div class="frame ${view.wrap ? 'wrap' : ''}">
       ${renderToolbar({
         filter,
@@ -85,7 +76,6 @@ export function renderConsole(
         highlight: session.highlight,
         sources: model.sources.names(),
         following: view.following,
-        ended: model.statusLine.connection.state === 'ended',
         wrap: view.wrap,
         utc: view.utc,
         dark: view.dark,
@@ -114,13 +104,8 @@ export function renderConsole(
         onShowGap: () => actions.showGap(),
         onRetryNow: () => model.reconnectNow(),
       })}
-      <div class="viewport ${showPill ? 'pill-space' : ''}" part="viewport" role="log" aria-label="Log lines" tabindex="0" @scroll=${actions.scrolled}
-        @wheel=${actions.userScrolls} @touchmove=${actions.userScrolls} @keydown=${actions.userScrolls} @pointerdown=${(
-          event: PointerEvent,
-        ) => {
-          actions.userScrolls();
-          if (event.button === 0 && (event.target as Element).closest('.row[data-seq]') !== null) actions.pointerOnLine();
-        }}>
+      <div class="viewport" part="viewport" role="log" aria-label="Log lines" tabindex="0" @scroll=${actions.scrolled}
+        @wheel=${actions.userScrolls} @touchmove=${actions.userScrolls} @pointerdown=${actions.userScrolls} @keydown=${actions.userScrolls}>
         <div class="spacer" style="height:${list.virtualizer.getTotalSize()}px">
           ${renderEdge(model)}
           ${keyedRows(
@@ -134,11 +119,12 @@ export function renderConsole(
             },
           )}
         </div>
-        ${renderEmpty(model, session)}
       </div>
       ${
         showPill
-          ? html`<button type="button" class="pill" part="pill" @click=${() => actions.goLive()}>${pillText(view)}</button>`
+          ? html`<button type="button" class="pill" part="pill" @click=${() => actions.goLive()}>↓ ${view.unseen.toLocaleString('en-US')} new ${
+              view.unseen === 1 ? 'line' : 'lines'
+            }</button>`
           : nothing
       }
       ${view.helpOpen ? renderHelp(() => actions.run('escape')) : nothing}

@@ -1,7 +1,6 @@
 import { type CursorStorage, createCursorStorage } from '@livelog/client';
 import type { ConsoleStats } from '../console-events.js';
 import { createHighlighter, type Highlighter } from '../render/highlight.js';
-import { HistorySearch } from './history-search.js';
 import { compileFilter, EMPTY_FILTER, type FilterState, serverFilterOf } from './line-filter.js';
 import { LogModel, type ModelEvents } from './log-model.js';
 
@@ -9,8 +8,6 @@ import { LogModel, type ModelEvents } from './log-model.js';
 export interface ConnectOptions {
   url: string;
   token?: string;
-  /** The named stream to show; the server's `default` stream when absent. */
-  stream?: string;
   maxLines: number;
   tail: number;
   /** Resume from the cursor a reloaded page stored, if any (false when a permalink decides the place). */
@@ -30,33 +27,13 @@ export class ConsoleSession {
   #highlight = '';
   #highlighter: Highlighter = createHighlighter(undefined, '');
   #filterTimer: ReturnType<typeof setTimeout> | undefined;
-  #options: ConnectOptions | undefined;
-  #hasToken = false;
-  /** "Search the whole history", when no loaded line matches the filter. */
-  readonly historySearch: HistorySearch;
 
   constructor(events: ModelEvents) {
     this.#events = events;
-    this.historySearch = new HistorySearch(() => events.changed());
   }
 
   get filter(): FilterState {
     return this.#filter;
-  }
-
-  /** The URL of the server shown (`src`, as given). */
-  get url(): string {
-    return this.#options?.url ?? '.';
-  }
-
-  /** The named stream shown; undefined: `default`. */
-  get stream(): string | undefined {
-    return this.#options?.stream || undefined;
-  }
-
-  /** A token is sent (from the `token` attribute or the prompt). */
-  get hasToken(): boolean {
-    return this.#hasToken;
   }
 
   /** Why the text filter is not a valid regular expression, if it is not. */
@@ -86,56 +63,19 @@ export class ConsoleSession {
     };
   }
 
-  /**
-   * Shows `options.url` with the current filter, replacing any model shown before. Without a `token`
-   * option, a token entered in the console's prompt for this server (kept in `sessionStorage`) is used.
-   */
+  /** Shows `options.url` with the current filter, replacing any model shown before. */
   connect(options: ConnectOptions): LogModel {
     this.model?.stop();
-    this.historySearch.cancel();
-    this.#options = options;
-    const token = options.token || enteredToken(options.url)?.get();
-    this.#hasToken = Boolean(token);
-    const server = {
-      url: options.url,
-      ...(token ? { token } : {}),
-      ...(options.stream ? { stream: options.stream } : {}),
-    };
-    const model = new LogModel(server, this.#events, {
+    const model = new LogModel({ url: options.url, ...(options.token ? { token: options.token } : {}) }, this.#events, {
       maxLines: options.maxLines,
       tail: options.tail,
-      cursor: consoleCursor(options.url, options.stream),
+      cursor: consoleCursor(options.url),
     });
     this.model = model;
     const compiled = this.#compile();
     model.start(serverFilterOf(this.#filter), compiled.match, options.resume);
     void model.sources.refresh();
     return model;
-  }
-
-  /**
-   * Connects again with `token`, entered in the console's prompt: kept in `sessionStorage` (this tab,
-   * this server) so a reload does not ask again, and never written to an attribute of the page.
-   */
-  useToken(token: string): void {
-    const options = this.#options;
-    if (options === undefined) return;
-    enteredToken(options.url)?.set(token);
-    this.connect({ ...options, token, resume: false });
-  }
-
-  /** Shows every line again (the empty state's "Clear the filter"). */
-  clearFilter(): void {
-    this.setFilter(EMPTY_FILTER);
-  }
-
-  /** Pages back through history until a line matches the filter (the empty state's offer). */
-  searchHistory(): void {
-    if (this.model) void this.historySearch.start(this.model);
-  }
-
-  cancelSearch(): void {
-    this.historySearch.cancel();
   }
 
   disconnect(): void {
@@ -149,7 +89,6 @@ export class ConsoleSession {
     this.#filter = { ...this.#filter, ...change };
     clearTimeout(this.#filterTimer);
     const apply = (): void => {
-      this.historySearch.cancel();
       const compiled = this.#compile();
       this.model?.setFilter(serverFilterOf(this.#filter), compiled.match);
       this.#events.changed();
@@ -180,40 +119,13 @@ export class ConsoleSession {
  * (a reload resumes, a new tab starts at the tail) and per server, by absolute URL (a relative `src`
  * such as `.` names another server under each base path). Not the client's `persist` option: that
  * starts every stream at the stored cursor, whereas the console also opens streams at a tail, a
- * permalink or a filter change. Each named stream has its own key: switching streams and back, or
- * reloading either, resumes each where it was (the `default` stream keeps the key it always had).
+ * permalink or a filter change.
  */
-function consoleCursor(src: string, stream: string | undefined): CursorStorage | undefined {
+function consoleCursor(src: string): CursorStorage | undefined {
   try {
-    const server = new URL(src, location.href).href;
-    return createCursorStorage({ key: `livelog-console:cursor:${server}${stream ? `#stream=${stream}` : ''}` });
+    return createCursorStorage({ key: `livelog-console:cursor:${new URL(src, location.href).href}` });
   } catch {
     // An unparsable `src` cannot connect either; resuming after a reload is a convenience.
     return undefined;
   }
-}
-
-/** The token entered for the server at `src`, in this tab's `sessionStorage`. */
-function enteredToken(src: string): { get(): string | undefined; set(token: string): void } | undefined {
-  let key: string;
-  try {
-    key = `livelog-console:token:${new URL(src, location.href).href}`;
-  } catch {
-    return undefined;
-  }
-  // Storage can be refused (a sandboxed frame): the prompt still works for this connection.
-  return {
-    get: () => {
-      try {
-        return sessionStorage.getItem(key) ?? undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    set: (token) => {
-      try {
-        sessionStorage.setItem(key, token);
-      } catch {}
-    },
-  };
 }

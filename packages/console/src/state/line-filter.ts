@@ -89,10 +89,7 @@ export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/**
- * Builds the predicate the console runs on loaded lines. An invalid regex matches no line and reports
- * why: showing every line would look like a filter that works.
- */
+/** Builds the predicate the console runs on loaded lines. An invalid regex matches every line and reports why. */
 export function compileFilter(state: FilterState): CompiledFilter {
   const minLevel = state.level === undefined ? 0 : levelNumber(state.level);
   const sources = state.sources.length > 0 ? new Set(state.sources) : undefined;
@@ -106,7 +103,6 @@ export function compileFilter(state: FilterState): CompiledFilter {
     }
   }
   const invert = state.invert;
-  if (error !== undefined) return { match: () => false, pattern: undefined, error };
   const match = (entry: LogEntry): boolean => {
     if (levelNumber(entry.level) < minLevel) return false;
     if (sources !== undefined && !sources.has(entry.source)) return false;

@@ -1,9 +1,7 @@
-// Long file: the model's load/follow state machine; permalink windows and stream waiting pushed it past 400, split pending.
 import {
   type CursorStorage,
   fetchHistory,
   type HistoryPage,
-  isLivelogClientError,
   type LogStream,
   openStream,
   type ServerOptions,
@@ -12,19 +10,15 @@ import {
 } from '@livelog/client';
 import { decodeCursor, type GapEvent, type LogEntry } from '@livelog/protocol';
 import { describeError } from './describe-error.js';
-import { type HistoryQuery, linesInRange, linesUpTo } from './history-pages.js';
+import { type HistoryQuery, linesAround, linesInRange, linesUpTo } from './history-pages.js';
 import { isNarrowerOrEqual, type ServerFilter, sameServerFilter } from './line-filter.js';
 import { LineRate } from './line-rate.js';
 import { LogBuffer } from './log-buffer.js';
-import { permalinkNotice, permalinkWindow } from './permalink-window.js';
 import { SourceList } from './source-list.js';
 import { type StatusEvents, StatusLine } from './status-line.js';
 
 /** Lines per history request (the server's most is 1,000). */
 const PAGE = 500;
-/** How often a page showing a stream that does not exist yet looks again, in ms. */
-const STREAM_POLL_MS = 2000;
-const WAITING_FOR_STREAM = ': waiting for its first line';
 
 /** What the model tells the element that shows it. The element decides when to re-render. */
 export interface ModelEvents extends StatusEvents {
@@ -73,10 +67,6 @@ export class LogModel {
   notice: string | undefined;
   maxLines: number;
   tail: number;
-  /** The newest seq the server has named (its head at `hello`, or a later line); undefined before the first `hello`. */
-  newest: number | undefined;
-  /** The server refused the token (or wants one): 401. */
-  needsToken = false;
 
   readonly #server: ServerOptions;
   readonly #events: ModelEvents;
@@ -104,7 +94,7 @@ export class LogModel {
     return this.#filter;
   }
 
-  /** Lines per second written while this reader watches, over the last few seconds (live arrivals only). */
+  /** Lines per second received over the last few seconds. */
   rate(now = Date.now()): number {
     return this.#rate.perSecond(now);
   }
@@ -264,14 +254,13 @@ export class LogModel {
   }
 
   /**
-   * Shows the lines around `id` (a permalink). Resolves to `found` when that line is loaded and
-   * matches, `missing` when the lines around its place are shown without it. The stream keeps running
-   * to count new lines; the view is detached until the user goes live. An id of another stream, or one
-   * the log has not reached, says so and shows the live tail instead: `live`.
+   * Shows the lines around `id` (a permalink). Resolves to whether that line is loaded and matches.
+   * The stream keeps running to count new lines; the view is detached until the user goes live.
    */
-  async jumpTo(id: string): Promise<'found' | 'missing' | 'live'> {
+  async jumpTo(id: string): Promise<boolean> {
     const decoded = decodeCursor(id);
-    if (!decoded.ok) return 'missing';
+    if (!decoded.ok) return false;
+    const { seq } = decoded.cursor;
     this.#reset();
     const generation = this.#generation;
     this.mode = 'detached';
@@ -279,22 +268,18 @@ export class LogModel {
     this.#events.changed();
     try {
       const half = Math.min(PAGE, Math.max(50, Math.floor(this.maxLines / 4)));
-      const found = await permalinkWindow(this.#query(), decoded.cursor, half, Object.keys(this.#filter).length > 0);
-      if (generation !== this.#generation) return 'missing';
-      if (found.kind === 'foreign' || found.kind === 'future') {
-        this.reloadLive();
-        this.notice = permalinkNotice(id, found);
-        return 'live';
-      }
-      this.buffer.append(found.entries);
-      this.olderAvailable = found.olderAvailable;
-      this.newerAvailable = found.newerAvailable;
-      if (!found.newerAvailable) this.#attach();
-      if (found.kind !== 'found') this.notice = permalinkNotice(id, found);
-      return found.kind === 'found' ? 'found' : 'missing';
+      const around = await linesAround(this.#query(), decoded.cursor, half);
+      if (generation !== this.#generation) return false;
+      this.buffer.append(around.entries);
+      this.olderAvailable = around.olderAvailable;
+      this.newerAvailable = around.newerAvailable;
+      if (!around.newerAvailable) this.#attach();
+      const found = this.buffer.entryBySeq(seq) !== undefined;
+      if (!found) this.notice = `line ${id} is not retained any more (or does not match the filter)`;
+      return found;
     } catch (error) {
       if (generation === this.#generation) this.notice = `could not load line ${id}: ${describeError(error)}`;
-      return 'missing';
+      return false;
     } finally {
       this.#events.changed();
     }
@@ -355,8 +340,6 @@ export class LogModel {
     on('entries', (batch) => this.#onEntries(batch));
     on('hello', (hello) => {
       everOpened = true;
-      this.newest = Math.max(this.newest ?? 0, hello.last);
-      this.#rate.since(hello.last);
       this.sources.hello(hello.stream);
       this.statusLine.hello(hello.last, this.#position());
     });
@@ -368,32 +351,12 @@ export class LogModel {
     });
     // The position is foreign (data wiped, another server) or malformed: what is loaded no longer
     // joins the stream, so start over from the tail.
-    // A deleted stream is not restarted: its terminal close follows, shown as the connection's failure.
-    on('reset', (reset) => {
-      if (reset.reason !== 'deleted') queueMicrotask(() => this.reloadLive());
-    });
-    on('end', (end) => {
-      this.statusLine.ended({
-        time: end.time,
-        ...(end.exitCode === undefined ? {} : { exitCode: end.exitCode }),
-        ...(end.reason === undefined ? {} : { reason: end.reason }),
-      });
-      this.#events.changed();
-    });
+    on('reset', () => queueMicrotask(() => this.reloadLive()));
     on('lag', (lag) => {
       this.statusLine.lagReported(lag.behind, this.#position());
       this.#events.changed();
     });
     on('status', (status) => {
-      // A job's stream exists once its first line is written; a page opened before that waits for it.
-      if (status.state === 'closed' && status.error?.code === 'LIVELOG_CLIENT_ERR_STREAM_NOT_FOUND') {
-        this.#waitForStream(start, generation);
-        return;
-      }
-      if (status.state === 'open' && this.notice?.endsWith(WAITING_FOR_STREAM)) this.notice = undefined;
-      if (status.state !== 'open') this.#rate.stop();
-      // A 401 ends the stream: the element asks for a token rather than showing the code.
-      this.needsToken = status.state === 'closed' && isLivelogClientError(status.error) && status.error.status === 401;
       this.statusLine.connectionChanged(status, everOpened);
       this.#events.changed();
     });
@@ -404,22 +367,9 @@ export class LogModel {
     this.#stream = stream;
   }
 
-  /** Says the stream does not exist yet, and opens it again a little later, as long as nothing else was asked for. */
-  #waitForStream(start: StreamStart, generation: number): void {
-    this.notice = `stream ${this.#server.stream ?? 'default'} does not exist yet${WAITING_FOR_STREAM}`;
-    this.statusLine.connectionChanged({ state: 'connecting', attempt: 0, nextRetryMs: undefined, lastEventId: '' }, false);
-    this.#events.changed();
-    setTimeout(() => {
-      if (generation !== this.#generation) return;
-      this.#closeStream();
-      this.#openStream(start);
-    }, STREAM_POLL_MS);
-  }
-
   #onEntries(batch: readonly LogEntry[]): void {
     this.received += batch.length;
-    this.#rate.arrived(batch);
-    this.newest = Math.max(this.newest ?? 0, batch.at(-1)?.seq ?? 0);
+    this.#rate.add(batch.length);
     this.sources.noteLines(batch);
     this.statusLine.delivered(batch);
     let visible = 0;

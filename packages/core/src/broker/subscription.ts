@@ -1,19 +1,7 @@
-import {
-  type CloseReason,
-  type EndEvent,
-  type EndInfo,
-  EVENT_NAMES,
-  formatId,
-  type GapEvent,
-  type LagEvent,
-  type LogEntry,
-  type ResetEvent,
-} from '@livelog/protocol';
+import { CLOSE_REASONS, type CloseReason, EVENT_NAMES, formatId, type GapEvent, type LagEvent, type LogEntry } from '@livelog/protocol';
 import { compileFilter, type EntryFilter, isEmptyFilter } from '../entry/entry-filter.js';
-import { isLivelogError } from '../errors.js';
 import { encodeComment, encodeEntryFrame, encodeEvent, encodeIdOnly } from '../sse/encode-event.js';
 import type { SseSink } from '../sse/sse-sink.js';
-import { encodeCloseEvent, encodeEndEvent, encodeResetEvent } from '../sse/stream-events.js';
 import { yieldToEventLoop } from '../store/chunked-scan.js';
 import type { LogStore, StoredEntry } from '../store/log-store.js';
 import type { FrameRing } from './frame-ring.js';
@@ -24,8 +12,6 @@ export interface SubscriptionContext {
   readonly ring: FrameRing;
   /** Newest seq the broker knows to be durable. */
   head(): number;
-  /** How the stream ended, once it did: the reader gets `end` and `close` once caught up. */
-  ended(): EndInfo | undefined;
   readonly pageSize: number;
   readonly maxWriteBytes: number;
   readonly lagThreshold: number;
@@ -111,12 +97,6 @@ export class Subscription {
       },
       (error: unknown) => {
         this.#pumping = false;
-        if (isLivelogError(error) && error.code === 'LIVELOG_ERR_STREAM_NOT_FOUND') {
-          // Deleted while this reader read (before the broker heard of it): the same ending it would send.
-          const reset: ResetEvent = { reason: 'deleted', stream: this.#stream };
-          this.close('deleted', encodeResetEvent(reset));
-          return;
-        }
         // A store that fails mid-stream: drop the connection so the reader resumes by cursor.
         this.destroy();
         queueMicrotask(() => {
@@ -137,10 +117,13 @@ export class Subscription {
     return this.#waitingSince !== 0 && now - this.#waitingSince > limitMs;
   }
 
-  /** Ends the stream with a `close` event saying why and whether to reconnect, after `before` (events). */
-  close(reason: CloseReason, before = ''): void {
+  /** Ends the stream with a `close` event saying why and whether to reconnect. */
+  close(reason: CloseReason): void {
     if (this.#closed) return;
-    const event = before + encodeCloseEvent(reason);
+    const event = encodeEvent({
+      event: EVENT_NAMES.close,
+      data: JSON.stringify({ reason, retryable: CLOSE_REASONS[reason].retryable }),
+    });
     this.#sink.write(event);
     this.#sink.end();
     this.#markClosed();
@@ -158,9 +141,6 @@ export class Subscription {
       const head = this.#context.head();
       if (this.#cursor >= head) {
         this.#announceCaughtUp();
-        // The end comes after every entry: once caught up with the final head, nothing more will.
-        const ended = this.#context.ended();
-        if (ended !== undefined && this.#context.head() === head) this.#finish(ended, head);
         return;
       }
       const fromRing = ring.collect(this.#cursor + 1, this.#context.maxWriteBytes, this.#matches);
@@ -195,12 +175,6 @@ export class Subscription {
       // catch-up through a large store would run page after page in one turn of the event loop.
       await yieldToEventLoop();
     }
-  }
-
-  /** Writes `end` (id: the last entry's) and closes with `ended`. */
-  #finish(ended: EndInfo, lastSeq: number): void {
-    const end: EndEvent = { lastId: this.#id(lastSeq), ...ended };
-    this.close('ended', encodeEndEvent(end));
   }
 
   #frames(rows: readonly StoredEntry[]): string {

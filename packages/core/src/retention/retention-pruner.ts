@@ -1,9 +1,4 @@
-import type { RetentionPolicy } from '../store/log-store.js';
-
-/** What the pruner prunes: a LogDatabase (every stream) or a single store. */
-export interface Prunable {
-  prune(policy: RetentionPolicy, batchSize: number): Promise<number>;
-}
+import type { LogStore, RetentionPolicy } from '../store/log-store.js';
 
 /** Options of the background pruner. */
 export interface RetentionPrunerOptions {
@@ -22,7 +17,7 @@ export interface RetentionPrunerOptions {
  * readers for long. Retention only ever removes the oldest entries (a prefix of the stream).
  */
 export class RetentionPruner {
-  readonly #store: Prunable;
+  readonly #store: LogStore;
   readonly #policy: RetentionPolicy;
   readonly #intervalMs: number;
   readonly #batchSize: number;
@@ -32,7 +27,7 @@ export class RetentionPruner {
   #running: Promise<number> | undefined;
   #stopped = false;
 
-  constructor(store: Prunable, policy: RetentionPolicy, options: RetentionPrunerOptions = {}) {
+  constructor(store: LogStore, policy: RetentionPolicy, options: RetentionPrunerOptions = {}) {
     this.#store = store;
     this.#policy = policy;
     this.#intervalMs = options.intervalMs ?? 1000;
