@@ -5,8 +5,12 @@
 # would (the same path the pack-and-install test checks); stage 2 holds only that install.
 
 ARG NODE_VERSION=20
+# The official Node image by default; any Debian-like base with Node >= 20.19, npm (build stage) and a
+# `node` user (uid 1000) works too, e.g. one made where Docker Hub is out of reach (scripts/container-bases.sh).
+ARG BUILD_IMAGE=node:${NODE_VERSION}-bookworm-slim
+ARG RUNTIME_IMAGE=node:${NODE_VERSION}-bookworm-slim
 
-FROM node:${NODE_VERSION}-bookworm-slim AS build
+FROM ${BUILD_IMAGE} AS build
 # better-sqlite3 compiles from source where its prebuilt binary cannot be downloaded.
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
@@ -24,7 +28,7 @@ RUN echo '{"name":"livelog-image","private":true,"allowScripts":{"better-sqlite3
   && npm install --omit=dev --no-audit --no-fund /tarballs/*.tgz \
   && npm cache clean --force
 
-FROM node:${NODE_VERSION}-bookworm-slim
+FROM ${RUNTIME_IMAGE}
 ENV NODE_ENV=production \
   PATH=/opt/livelog/node_modules/.bin:$PATH \
   LIVELOG_HOST=0.0.0.0 \

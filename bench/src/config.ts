@@ -18,6 +18,8 @@ export interface BenchConfig {
   rounds: number;
   /** Replay: entries preloaded before one reader asks for `?from=start`. */
   replayEntries: number;
+  /** Replay from the hot ring: entries posted to a server whose ring holds them all. */
+  replayRingEntries: number;
   /** Latency: entries/s, entries per POST, seconds measured (after `latencyWarmupSec`), readers. */
   latencyRate: number;
   latencyBatch: number;
@@ -28,6 +30,14 @@ export interface BenchConfig {
   latencySampleEvery: number;
   /** Memory: idle readers held open. */
   memoryReaders: number;
+  /** Streams: ingest of `streamsCount` streams × `streamsEntries` entries by `streamsClients` clients. */
+  streamsCount: number;
+  streamsEntries: number;
+  streamsClients: number;
+  /** Streams latency: readers (one per stream), entries/s over all of them, seconds measured. */
+  streamsLatencyReaders: number;
+  streamsLatencyRate: number;
+  streamsLatencySec: number;
   /** Every n-th reader checks each frame's seq; the others count cheaply (fan-out). */
   verifyEvery: number;
   /** Reader processes the readers are spread over. */
@@ -40,11 +50,11 @@ export interface BenchConfig {
   soakReaders: number;
   soakRate: number;
   soakSeconds: number;
-  /** Scenarios to run (default all but soak): ingest, fanout, replay, latency, memory, inputs, soak. */
+  /** Scenarios to run (default all but soak): ingest, fanout, replay, latency, memory, inputs, streams, soak. */
   only: Set<string>;
 }
 
-const ALL = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs'];
+const ALL = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs', 'streams', 'follow'];
 /** Scenarios run only when LIVELOG_BENCH_ONLY names them: the soak takes 30 minutes by default. */
 const ON_REQUEST = ['soak'];
 
@@ -70,6 +80,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     fanoutEntries: env.LIVELOG_BENCH_FANOUT_ENTRIES === undefined ? fanoutEntries : list('LIVELOG_BENCH_FANOUT_ENTRIES', fanoutEntries),
     rounds: Math.round(positive(env.LIVELOG_BENCH_ROUNDS, 5, 'LIVELOG_BENCH_ROUNDS')),
     replayEntries: count('LIVELOG_BENCH_REPLAY_ENTRIES', 1_000_000, 1000),
+    replayRingEntries: count('LIVELOG_BENCH_REPLAY_RING_ENTRIES', 1_000_000, 1000),
     latencyRate: Math.round(positive(env.LIVELOG_BENCH_LATENCY_RATE, 10_000, 'LIVELOG_BENCH_LATENCY_RATE')),
     latencyBatch: Math.round(positive(env.LIVELOG_BENCH_LATENCY_BATCH, 100, 'LIVELOG_BENCH_LATENCY_BATCH')),
     latencySec: Math.max(1, positive(env.LIVELOG_BENCH_LATENCY_SEC, 8 * scale, 'LIVELOG_BENCH_LATENCY_SEC')),
@@ -77,6 +88,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     latencyReaders: Math.round(positive(env.LIVELOG_BENCH_LATENCY_READERS, 100, 'LIVELOG_BENCH_LATENCY_READERS')),
     latencySampleEvery: Math.round(positive(env.LIVELOG_BENCH_LATENCY_SAMPLE_EVERY, 10, 'LIVELOG_BENCH_LATENCY_SAMPLE_EVERY')),
     memoryReaders: count('LIVELOG_BENCH_MEMORY_READERS', 2000, 50),
+    streamsCount: count('LIVELOG_BENCH_STREAMS', 10_000, 10),
+    streamsEntries: Math.round(positive(env.LIVELOG_BENCH_STREAMS_ENTRIES, 100, 'LIVELOG_BENCH_STREAMS_ENTRIES')),
+    streamsClients: Math.round(positive(env.LIVELOG_BENCH_STREAMS_CLIENTS, 8, 'LIVELOG_BENCH_STREAMS_CLIENTS')),
+    streamsLatencyReaders: count('LIVELOG_BENCH_STREAMS_READERS', 1000, 10),
+    streamsLatencyRate: Math.round(positive(env.LIVELOG_BENCH_STREAMS_RATE, 1000, 'LIVELOG_BENCH_STREAMS_RATE')),
+    streamsLatencySec: Math.max(2, Math.round(positive(env.LIVELOG_BENCH_STREAMS_SEC, 10, 'LIVELOG_BENCH_STREAMS_SEC'))),
     verifyEvery: Math.round(positive(env.LIVELOG_BENCH_VERIFY_EVERY, 10, 'LIVELOG_BENCH_VERIFY_EVERY')),
     readerProcs: Math.round(positive(env.LIVELOG_BENCH_READER_PROCS, 2, 'LIVELOG_BENCH_READER_PROCS')),
     serverNodeArgs: (env.LIVELOG_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),

@@ -66,15 +66,17 @@ export class BenchContext {
 
   /**
    * Starts `livelog serve --data dataDir --log-level warn` as users run it (through test-utils'
-   * spawnServer, as every test and benchmark does), with `--expose-gc` and the memory probe.
+   * spawnServer, as every test and benchmark does), with `--expose-gc` and the memory probe; `args`
+   * are more `serve` options.
    */
-  async startLivelog(dataDir: string, name: string): Promise<{ child: LivelogChild; port: number }> {
+  async startLivelog(dataDir: string, name: string, args: string[] = []): Promise<{ child: LivelogChild; port: number }> {
     const nodeArgs = ['--expose-gc', '--import', new URL('./server-probe.js', import.meta.url).href, ...this.config.serverNodeArgs];
     if (this.config.cpuProf) {
       mkdirSync(this.profiles, { recursive: true });
       nodeArgs.push('--cpu-prof', '--cpu-prof-dir', this.profiles, '--cpu-prof-name', `livelog-${name}-${Date.now()}.cpuprofile`);
     }
-    const server = await spawnServer({ dataDir, logLevel: 'warn', nodeArgs, ipc: true });
+    // A loaded shared machine can take longer than the tests' 20 s to start a server.
+    const server = await spawnServer({ dataDir, logLevel: 'warn', nodeArgs, ipc: true, args, startTimeoutMs: 60_000 });
     const probe = new Child<ServerProbeApi>(server.child, { name: `livelog ${name}` });
     const child: LivelogChild = {
       pid: server.child.pid ?? 0,
@@ -146,6 +148,18 @@ export class ReaderPool {
         };
         offset += readers;
         return readers === 0 ? undefined : child.call('open', part);
+      }),
+    );
+    return merge(reports);
+  }
+
+  /** Opens one reader per path (one per stream), the paths split evenly over the reader processes. */
+  async openPaths(args: Omit<OpenArgs, 'path' | 'paths' | 'readers'>, paths: readonly string[]): Promise<GroupReport> {
+    const n = this.children.length;
+    const reports = await Promise.all(
+      this.children.map((child, i) => {
+        const part = paths.filter((_, index) => index % n === i);
+        return part.length === 0 ? undefined : child.call('open', { ...args, path: part[0] as string, paths: part, readers: part.length });
       }),
     );
     return merge(reports);

@@ -36,14 +36,19 @@ export class IngestClients {
     this.#entriesPerBody = options.entriesPerBody;
   }
 
-  /** Posts one body; resolves with the accepted count and the last acknowledged seq. */
-  post(body: Buffer): Promise<{ accepted: number; lastSeq: number }> {
+  /** The server's port. */
+  get port(): number {
+    return this.#port;
+  }
+
+  /** Posts one body (to `path`, else the clients' path); resolves with the accepted count and the last acknowledged seq. */
+  post(body: Buffer, path = this.#path): Promise<{ accepted: number; lastSeq: number }> {
     return new Promise((resolve, reject) => {
       const req = request(
         {
           host: '127.0.0.1',
           port: this.#port,
-          path: this.#path,
+          path,
           method: 'POST',
           agent: this.#agent,
           headers: { 'content-type': this.#contentType, 'content-length': body.length },
@@ -57,7 +62,7 @@ export class IngestClients {
           res.on('end', () => {
             const status = res.statusCode ?? 0;
             if (status < 200 || status > 299) {
-              reject(new Error(`POST ${this.#path}: HTTP ${res.statusCode} ${text.slice(0, 300)}`));
+              reject(new Error(`POST ${path}: HTTP ${res.statusCode} ${text.slice(0, 300)}`));
               return;
             }
             if (this.#entriesPerBody !== undefined) {

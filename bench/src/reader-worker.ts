@@ -8,6 +8,8 @@ export interface OpenArgs {
   port: number;
   /** Request path with query, e.g. `/api/stream?from=start`. */
   path: string;
+  /** One path per reader, overriding `path` (one reader per stream); `readers` must equal its length. */
+  paths?: string[];
   readers: number;
   /** Every reader's first entry must have this seq. */
   expectFirstSeq?: number;
@@ -89,7 +91,7 @@ function openOne(args: OpenArgs, index: number): Promise<Reader> {
     let settled = false;
     socket.once('connect', () => {
       socket.write(
-        `GET ${args.path} HTTP/1.1\r\nHost: 127.0.0.1:${args.port}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n`,
+        `GET ${args.paths?.[index] ?? args.path} HTTP/1.1\r\nHost: 127.0.0.1:${args.port}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n`,
       );
     });
     socket.on('data', (chunk: Buffer) => {

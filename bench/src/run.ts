@@ -5,12 +5,14 @@ import { readConfig } from './config.js';
 import { BenchContext, type Row } from './context.js';
 import { table } from './format.js';
 import { fanoutScenario } from './scenarios/fanout.js';
+import { followScenario } from './scenarios/follow.js';
 import { ingestScenario } from './scenarios/ingest.js';
 import { inputsScenario } from './scenarios/inputs.js';
 import { latencyScenario } from './scenarios/latency.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { replayScenario } from './scenarios/replay.js';
 import { soakScenario } from './scenarios/soak.js';
+import { streamsScenario } from './scenarios/streams.js';
 
 /**
  * `npm run bench`: every scenario against livelog (a server process on SQLite) and against the raw
@@ -49,14 +51,16 @@ async function main(): Promise<void> {
     const replay = await step('replay', () => replayScenario(ctx));
     rows.set('replay', replay?.rows ?? []);
     notes.push(...(replay?.notes ?? []));
+    rows.set('streams', (await step('streams', () => streamsScenario(ctx))) ?? []);
     const soak = await step('soak', () => soakScenario(ctx));
     rows.set('soak', soak?.rows ?? []);
     notes.push(...(soak?.notes ?? []));
+    notes.push(...((await step('follow', () => followScenario())) ?? []));
   } finally {
     await ctx.shutdown();
     rmSync(scratch, { recursive: true, force: true });
   }
-  const ordered = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs', 'soak'].flatMap((name) => rows.get(name) ?? []);
+  const ordered = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs', 'streams', 'soak'].flatMap((name) => rows.get(name) ?? []);
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
   console.log('');
   console.log(

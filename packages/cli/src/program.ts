@@ -4,6 +4,7 @@ import { registerHealthcheck } from './commands/healthcheck.js';
 import { registerPipe } from './commands/pipe.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
+import { registerStreams } from './commands/streams.js';
 import { registerTail } from './commands/tail.js';
 import { registerVerify } from './commands/verify.js';
 import { helpExamples } from './help-examples.js';
@@ -26,6 +27,7 @@ export function createProgram(): Command {
   registerRun(program);
   registerPipe(program);
   registerTail(program);
+  registerStreams(program);
   registerVerify(program);
   for (const command of [program, ...program.commands]) {
     const examples = helpExamples(command.name());

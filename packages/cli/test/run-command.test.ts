@@ -150,7 +150,8 @@ test('without --server: the embedded server stores the lines, and keeps serving 
     ]);
     const url = await waitFor(
       () => /node exited with code 4; console at (http:\S+)\/ until Ctrl-C \(--exit to leave at once\)\n$/.exec(run.stderr())?.[1],
-      { what: 'the console to be announced after the command ended' },
+      // An embedded server and a node child start in ~1 s, but took 22 s on a loaded 2-core machine.
+      { what: 'the console to be announced after the command ended', timeoutMs: 45_000 },
     );
     expect(run.stderr()).toMatch(/^livelog run: console at http:\/\/127\.0\.0\.1:\d+\/ \(source "node"\)\n/);
     // The command is over, the console is not: its lines can still be read.
@@ -189,7 +190,10 @@ test('without --server: a program killed by a signal is served too, then livelog
   const data = await tempDir('livelog-run-embedded-signal-');
   try {
     const run = livelog(['run', '--port', '0', '--data', data.path, ...nodeScript("process.kill(process.pid, 'SIGTERM')")]);
-    await waitFor(() => run.stderr().includes('node was killed by SIGTERM; console at '), { what: 'the console to be announced' });
+    await waitFor(() => run.stderr().includes('node was killed by SIGTERM; console at '), {
+      what: 'the console to be announced',
+      timeoutMs: 45_000,
+    });
     run.child.kill('SIGINT');
     expect(await run.exited).toEqual({ code: null, signal: 'SIGTERM' });
   } finally {

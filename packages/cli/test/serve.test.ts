@@ -83,7 +83,7 @@ describe('livelog serve and healthcheck', () => {
         const pretty = await spawnServer({ dataDir: dir.path, ...options });
         expect(await pretty.kill('SIGTERM')).toEqual({ code: 0, signal: null });
         const output = pretty.output();
-        expect(output).toContain(`livelog is serving\n\n  console  ${pretty.url}/\n  store    SQLite in ${dir.path} (durability normal)\n`);
+        expect(output).toContain(`livelog is serving\n\n  console  ${pretty.url}/\n  store    SQLite in ${dir.path} (durability full)\n`);
         expect(output).toContain('  access   no token: listening on 127.0.0.1 only; anyone on this machine can read and write\n');
         expect(output).toMatch(
           /\[\d\d:\d\d:\d\d\.\d{3}\] INFO: shutting down: ending streams, committing accepted batches\n {4}signal: "SIGTERM"/,

@@ -117,6 +117,26 @@ describe('livelog tail', () => {
     expect(run.lines()).toEqual(['disk full', 'disk slow']);
   });
 
+  it('--query searches on the server in the query language, with -i; a query it cannot read is exit 2', async () => {
+    const target = await server();
+    const records = [
+      { msg: 'disk full', level: 'error', source: 'db', user: { id: 42 } },
+      { msg: 'disk ok', level: 'info', source: 'db', user: { id: 42 } },
+      { msg: 'Disk full (api)', level: 'error', source: 'api', user: { id: 7 } },
+      { msg: 'cpu hot', level: 'warn', source: 'db', user: { id: 42 } },
+    ];
+    await postLogs(target.url, `${records.map((record) => JSON.stringify(record)).join('\n')}\n`);
+    const run = tail([target.url, '--no-follow', '-n', 'all', '-o', 'raw', '--query', 'level:>=warn user.id:42']);
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(run.lines()).toEqual(['disk full', 'cpu hot']);
+    const both = tail([target.url, '--no-follow', '-n', '1', '-o', 'raw', '--query', 'full OR hot', '-i', 'Disk']);
+    expect(await both.exited).toEqual({ code: 0, signal: null });
+    expect(both.lines()).toEqual(['Disk full (api)']);
+    const bad = tail([target.url, '--no-follow', '--query', 'a OR']);
+    expect((await bad.exited).code).toBe(2);
+    expect(bad.stderr()).toMatch(/--query: OR needs a term after it/);
+  });
+
   it('colours levels like pino-pretty when asked, honouring NO_COLOR and FORCE_COLOR; -t shows times', async () => {
     const target = await server();
     // Recent times: the default retention (7 days) would prune older ones at once.

@@ -15,6 +15,8 @@ async function server(input: Parameters<typeof startServer>[0] = {}): Promise<Te
 }
 
 interface VerifyJson {
+  stream: string;
+  deleted: boolean;
   sent: number;
   received: number;
   lost: number;
@@ -99,7 +101,7 @@ describe('livelog verify', () => {
     const target = await server({ tokens: ['verify-secret-1:read+ingest'] });
     const { code, result } = await verify(target.url, ['--token', 'verify-secret-1', '--count', '600', '--batch', '50', '--cuts', '20']);
     expect(result).toMatchObject({ sent: 600, received: 600, lost: 0, duplicated: 0, reordered: 0, passed: true });
-    expect(result?.cuts).toBeGreaterThanOrEqual(10);
+    expect(result?.cuts).toBe(20);
     expect(result?.midEventCuts).toBeGreaterThan(0);
     // The last cut may come after the last line, when verify stops without reconnecting.
     expect(result?.reconnects).toBeGreaterThanOrEqual((result?.cuts ?? 0) - 1);
@@ -107,7 +109,12 @@ describe('livelog verify', () => {
     const sources = (await (await fetch(`${target.url}/api/sources`, { headers: { authorization: 'Bearer verify-secret-1' } })).json()) as {
       sources: unknown;
     };
-    expect(JSON.stringify(sources)).toContain('livelog-verify');
+    // Issue 15.11: its lines and its source live in a stream of their own, never in `default`.
+    expect(JSON.stringify(sources)).not.toContain('livelog-verify');
+    // Without the admin scope the stream cannot be deleted: it is left ended, for retention.
+    expect(result).toMatchObject({ deleted: false, stream: expect.stringMatching(/^livelog-verify-[0-9a-f]{12}$/) });
+    const info = await fetch(`${target.url}/api/streams/${result?.stream}`, { headers: { authorization: 'Bearer verify-secret-1' } });
+    expect(await info.json()).toMatchObject({ state: 'ended', entries: 600, labels: { tool: 'livelog-verify' } });
   });
 
   it('prints a readable report by default', async () => {
@@ -117,6 +124,7 @@ describe('livelog verify', () => {
     expect((await run.exited).code).toBe(0);
     expect(run.stdout()).toMatch(/lost {8}0\n {2}duplicated {2}0\n {2}reordered {3}0\n/);
     expect(run.stdout()).toContain('PASS');
+    expect(run.stdout()).toMatch(/cuts +3 \(/);
   });
 
   it('fails with lost 1 against a server that drops a line, even through its own cuts', async () => {

@@ -19,6 +19,15 @@ export const CLIENT_ERROR_CODES = {
     summary:
       'An event held data livelog does not send: the connection is dropped and resumed before it; after 3 tries at the same position the event is skipped and counted.',
   },
+  LIVELOG_CLIENT_ERR_STREAM_NOT_FOUND: {
+    fatal: true,
+    summary:
+      'The server answered 404 LIVELOG_ERR_STREAM_NOT_FOUND: no stream of that name (a reader does not create one; the first write does).',
+  },
+  LIVELOG_CLIENT_ERR_STREAM_DELETED: {
+    fatal: true,
+    summary: 'The stream was deleted on the server while it was read (a `reset` then a `close` with reason `deleted`).',
+  },
   LIVELOG_CLIENT_ERR_NO_CONTENT: { fatal: true, summary: 'The server answered 204: per the SSE spec, stop reconnecting.' },
   LIVELOG_CLIENT_ERR_SERVER_CLOSED: { fatal: false, summary: 'The server ended the stream with a close event.' },
   LIVELOG_CLIENT_ERR_GAVE_UP: { fatal: true, summary: 'maxAttempts connection attempts failed in a row.' },

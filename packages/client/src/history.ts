@@ -26,7 +26,9 @@ export type { HistoryPage } from '@livelog/protocol';
  * One page of `GET /api/logs`, for scrolling back past what a stream delivered. Ids from a stream and
  * from history are the same cursors, so `before: firstShown.id` continues exactly where the screen
  * begins. Throws LivelogClientError: 400 for a malformed id, 409 (`serverCode`
- * `LIVELOG_ERR_CURSOR_FOREIGN`) for an id of another stream, 401/403 for auth.
+ * `LIVELOG_ERR_CURSOR_FOREIGN`) for an id of another stream, 401/403 for auth,
+ * `LIVELOG_CLIENT_ERR_STREAM_NOT_FOUND` for an unknown `stream`. With `stream`, it reads
+ * `GET /api/streams/{name}/logs`; a name the server would refuse throws a TypeError.
  * @example
  * let page = await fetchHistory({ url, before: oldest.id, limit: 200 });
  * // `next`: a page can stop short (even empty) when the server's scan budget for one request runs out.
@@ -39,9 +41,11 @@ export async function fetchHistory(options: FetchHistoryOptions): Promise<Histor
   if (options.fromStart === true) params.set('from', 'start');
   if (options.limit !== undefined) params.set('limit', String(options.limit));
   addFilterParams(params, options.filter);
+  // Outside the try: a bad stream name is the caller's TypeError, not a network failure.
+  const url = apiUrl(options.url, 'logs', params, options.stream);
   let response: Response;
   try {
-    response = await fetchOf(options)(apiUrl(options.url, 'logs', params), {
+    response = await fetchOf(options)(url, {
       headers: requestHeaders(options, { accept: 'application/json' }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });

@@ -1,4 +1,4 @@
-import { type CloseEvent, isRetryableClose, type LevelName } from '@livelog/protocol';
+import { type CloseEvent, isRetryableClose, isStreamName, type LevelName } from '@livelog/protocol';
 import { type ClientErrorCode, LivelogClientError } from './errors.js';
 import type { OpenStreamOptions } from './stream-options.js';
 
@@ -11,8 +11,12 @@ export interface StreamFilter {
   level?: LevelName;
   /** Only these sources. Defaults to every source. */
   source?: string | readonly string[];
-  /** Case-insensitive substring of the message. Defaults to none. */
+  /** A query in livelog's query language (a bare word is a case-insensitive substring). Defaults to none. */
   q?: string;
+  /** Only entries at or after this time: ISO 8601, epoch ms, or relative (`15m` before now). Defaults to none. */
+  since?: string;
+  /** Only entries before this time (same forms as `since`); a stream with a past `until` replays and ends. Defaults to none. */
+  until?: string;
 }
 
 /** What every request needs: where the server is and how to authenticate. */
@@ -28,12 +32,38 @@ export interface ServerOptions {
   headers?: Readonly<Record<string, string>>;
   /** The fetch to use. Defaults to `globalThis.fetch`. */
   fetch?: typeof fetch;
+  /**
+   * The named stream to read (`/api/streams/{name}/…`), e.g. `build-1234`: lowercase letters, digits,
+   * `.`, `_`, `-`, starting with a letter or digit, at most 128 characters. Defaults to none: the
+   * unprefixed routes, which mean the stream `default`.
+   * @see ../../../docs/concepts/streams.md
+   */
+  stream?: string;
 }
 
-/** `<base>/api/<path>` with `params`; a URL already ending in `/api/<path>` is kept. */
-export function apiUrl(base: string, path: string, params: URLSearchParams): string {
+/**
+ * The path under `/api/` of a route of `stream` (`streams/{name}/<path>`), or of the unprefixed route
+ * when no stream is named. Throws a TypeError for a name the server would refuse, so a typo fails
+ * at the call instead of as a 400 on every reconnect.
+ */
+export function streamPath(stream: string | undefined, path: string): string {
+  if (stream === undefined) return path;
+  if (!isStreamName(stream)) {
+    throw new TypeError(
+      `@livelog/client: ${JSON.stringify(stream)} is not a stream name (lowercase letters, digits, ".", "_", "-"; starting with a letter or digit; at most 128 characters)`,
+    );
+  }
+  return `streams/${stream}/${path}`;
+}
+
+/**
+ * `<base>/api/<path>` with `params`; a URL already ending in `/api/<path>` is kept. With `stream`, the
+ * path is that stream's (`/api/streams/{name}/<path>`).
+ */
+export function apiUrl(base: string, path: string, params: URLSearchParams, stream?: string): string {
   const trimmed = base.replace(/\/+$/, '');
-  const root = trimmed.endsWith(`/api/${path}`) ? trimmed : `${trimmed}/api/${path}`;
+  const full = streamPath(stream, path);
+  const root = trimmed.endsWith(`/api/${full}`) ? trimmed : `${trimmed}/api/${full}`;
   const query = params.toString();
   return query === '' ? root : `${root}${root.includes('?') ? '&' : '?'}${query}`;
 }
@@ -45,6 +75,8 @@ export function addFilterParams(params: URLSearchParams, filter: StreamFilter | 
   const sources = typeof filter.source === 'string' ? [filter.source] : (filter.source ?? []);
   if (sources.length > 0) params.set('source', sources.join(','));
   if (filter.q !== undefined && filter.q !== '') params.set('q', filter.q);
+  if (filter.since !== undefined && filter.since !== '') params.set('since', filter.since);
+  if (filter.until !== undefined && filter.until !== '') params.set('until', filter.until);
 }
 
 /** Headers of a request: the caller's, then auth. */
@@ -82,6 +114,7 @@ export async function errorOfAnswer(response: Response): Promise<LivelogClientEr
   let code: ClientErrorCode;
   if (status === 401) code = 'LIVELOG_CLIENT_ERR_UNAUTHORIZED';
   else if (status === 403) code = 'LIVELOG_CLIENT_ERR_FORBIDDEN';
+  else if (status === 404 && serverCode === 'LIVELOG_ERR_STREAM_NOT_FOUND') code = 'LIVELOG_CLIENT_ERR_STREAM_NOT_FOUND';
   else if (status >= 400 && status < 500 && status !== 408 && status !== 429) code = 'LIVELOG_CLIENT_ERR_BAD_REQUEST';
   else code = 'LIVELOG_CLIENT_ERR_HTTP';
   const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
@@ -108,7 +141,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
  * entry (`from=start`): everything in a new stream is new to this reader. A first connection sends
  * the caller's start as the fallback of any cursor in the header.
  */
-export function streamUrl(options: Pick<OpenStreamOptions, 'url' | 'start' | 'filter'>, resumed: boolean): string {
+export function streamUrl(options: Pick<OpenStreamOptions, 'url' | 'start' | 'filter' | 'stream' | 'until'>, resumed: boolean): string {
   const params = new URLSearchParams();
   if (resumed) {
     params.set('from', 'start');
@@ -118,12 +151,22 @@ export function streamUrl(options: Pick<OpenStreamOptions, 'url' | 'start' | 'fi
     if (start.tail !== undefined) params.set('tail', String(start.tail));
     if (start.fromStart === true) params.set('from', 'start');
   }
+  // Every connection carries the end, a resumed one too.
+  const until = options.until;
+  if (until !== undefined) params.set('until', until instanceof Date ? String(until.getTime()) : String(until));
   addFilterParams(params, options.filter);
-  return apiUrl(options.url, 'stream', params);
+  return apiUrl(options.url, 'stream', params, options.stream);
 }
 
-/** The error a server's `close` event stands for: fatal when its reason is not retryable. */
-export function errorOfClose(close: CloseEvent): LivelogClientError {
+/**
+ * The error a server's `close` event stands for: fatal when its reason is not retryable. `ended` and
+ * `until` are not errors (the stream finished, or the reader has everything up to its `until`).
+ */
+export function errorOfClose(close: CloseEvent): LivelogClientError | undefined {
+  if (close.reason === 'ended' || close.reason === 'until') return undefined;
+  if (close.reason === 'deleted') {
+    return new LivelogClientError('LIVELOG_CLIENT_ERR_STREAM_DELETED', 'the stream was deleted on the server', { fatal: true });
+  }
   const retryable = close.retryable ?? isRetryableClose(close.reason);
   const code: ClientErrorCode =
     close.reason === 'unauthorized'

@@ -9,6 +9,7 @@ export { type FetchHistoryOptions, fetchHistory, type HistoryPage } from './hist
 export type { ServerOptions, StreamFilter } from './http-request.js';
 export { LogStream, openStream } from './open-stream.js';
 export { BACKOFF_DEFAULTS, type BackoffOptions, backoffCeiling } from './reconnect.js';
+export { createKeyedBatchSender, type KeyedBatchOutcome, type KeyedBatchSender } from './shipper/keyed-batch-sender.js';
 export type { LogRecord } from './shipper/log-record.js';
 export { createShipper, type FlushOptions, type Shipper } from './shipper/shipper.js';
 export type { ShipperEventMap, ShipperEventName, ShipperRejection } from './shipper/shipper-events.js';
@@ -16,6 +17,21 @@ export { type RetryOptions, SHIPPER_DEFAULTS, type ShipperOptions } from './ship
 export type { ShipperReport } from './shipper/shipper-report.js';
 export type { RecoveredFrame, ShipperSpool, SpoolFrame, SpoolRef } from './shipper/shipper-spool.js';
 export { SseDecoder, type SseDecoderHandlers, type SseEvent } from './sse/sse-decoder.js';
+export {
+  deleteStream,
+  type EndInfo,
+  type EndStreamOptions,
+  type EndStreamReply,
+  endStream,
+  fetchStreamInfo,
+  type ListStreamsQuery,
+  listStreams,
+  type RequestOptions,
+  type SetStreamOptions,
+  type StreamInfo,
+  type StreamList,
+  setStream,
+} from './stream-admin.js';
 export type { IterateOptions } from './stream-iterator.js';
 export type { OpenStreamOptions, StreamStart } from './stream-options.js';
 export type { StreamStats } from './stream-stats.js';

@@ -1,10 +1,11 @@
-import type { CloseEvent, HelloEvent, LogEntry } from '@livelog/protocol';
+import type { CloseEvent, EndEvent, EndInfo, HelloEvent, LogEntry } from '@livelog/protocol';
 import { type CursorStorage, persistedCursor } from './browser/cursor-storage.js';
+import { takeRelayed } from './browser/relayed-events.js';
 import { canShareTabs, type RelayMessage, TabShare } from './browser/tab-share.js';
 import { watchWakeTriggers } from './browser/wake-triggers.js';
+import { ConnectionIntake } from './connection-intake.js';
 import { LivelogClientError } from './errors.js';
 import { addFilterParams, apiUrl, errorOfClose, fetchOf, requestHeaders, streamUrl } from './http-request.js';
-import { parseEntries } from './parse-entries.js';
 import { Backoff } from './reconnect.js';
 import { SseConnection } from './sse/sse-connection.js';
 import type { SseEvent } from './sse/sse-decoder.js';
@@ -37,13 +38,11 @@ export class LogStream {
   #lostAt: number | undefined;
   #everOpened = false;
   #serverClose: CloseEvent | undefined;
-  #pending: PromiseLike<void>[] = [];
+  readonly #intake: ConnectionIntake;
   #failedInARow = 0;
-  #pendingData: string[] = [];
-  #pendingIds: string[] = [];
   #notSseInARow = 0;
-  #malformedAt = '';
-  #malformedStrikes = 0;
+  /** The stream's `end`, once it arrived: every entry before it was delivered, and the stream stops. */
+  #end: EndEvent | undefined;
 
   /** Use openStream(). */
   constructor(options: OpenStreamOptions) {
@@ -51,9 +50,11 @@ export class LogStream {
     this.#backoff = new Backoff(options.backoff);
     const filter = new URLSearchParams();
     addFilterParams(filter, options.filter);
-    this.#streamKey = apiUrl(options.url, 'stream', filter);
+    // Validates `options.stream` too: a bad name throws here, not as a 400 on every reconnect.
+    this.#streamKey = apiUrl(options.url, 'stream', filter, options.stream);
     this.#storage = persistedCursor(options.persist, this.#streamKey);
     this.#delivery = new StreamDelivery(filter.toString() !== '', this.#storage);
+    this.#intake = new ConnectionIntake(this.#delivery, (error) => this.#connection?.abort(error));
     this.#stopWake = watchWakeTriggers({
       onOnline: () => {
         if (this.#delivery.status.state === 'waiting') this.reconnectNow();
@@ -98,6 +99,20 @@ export class LogStream {
   /** The position a reconnect resumes from: the id of the last dispatched event. */
   get lastEventId(): string {
     return this.#delivery.lastEventId;
+  }
+
+  /**
+   * How the stream ended (`POST /api/streams/{name}/end`): set once its `end` event arrived, after
+   * every entry before it was delivered; the stream is closed then. Undefined while it is open.
+   */
+  get ended(): EndInfo | undefined {
+    const end = this.#end;
+    if (end === undefined) return undefined;
+    return {
+      time: end.time,
+      ...(end.exitCode === undefined ? {} : { exitCode: end.exitCode }),
+      ...(end.reason === undefined ? {} : { reason: end.reason }),
+    };
   }
 
   /** The latest status. */
@@ -163,17 +178,26 @@ export class LogStream {
           onEvent: (event) => this.#onEvent(event, connection),
           onEmptyDispatch: (id) => this.#onCursor(id),
           onRetry: (ms) => this.#backoff.setServerRetry(ms),
-          onChunkEnd: () => this.#endChunk(),
-          onChunkDelivered: () => delivery.delivered(),
+          onChunkEnd: () => this.#intake.endChunk(),
+          onChunkDelivered: () => {
+            delivery.delivered();
+            // After `end` the server only closes; nothing more is read, whether its close comes or not.
+            if (this.#end !== undefined) connection.abort(new LivelogClientError('LIVELOG_CLIENT_ERR_RECONNECT', 'the stream ended'));
+          },
           closeError: () => this.#closeError(),
         },
       });
       this.#connection = connection;
       this.#serverClose = undefined;
       const ended = await connection.run();
-      this.#flush();
+      this.#intake.flush();
       this.#connection = undefined;
       if (this.#closed) return;
+      // An ended stream is complete: closed without an error, never reconnected.
+      if (this.#end !== undefined || this.#closedForUntil()) {
+        this.#finish(undefined);
+        return;
+      }
       const now = Date.now();
       const openedAt = this.#openedAt;
       this.#openedAt = undefined;
@@ -211,20 +235,17 @@ export class LogStream {
   #onEvent(event: SseEvent, connection: SseConnection): void {
     if (this.#closed) return;
     if (event.type === 'message') {
-      // Parsed at the next flush, all of a chunk's entries in one JSON.parse: one call per chunk
-      // instead of one per entry is most of what makes delivery keep up with the network.
-      this.#pendingData.push(event.data);
-      this.#pendingIds.push(event.lastEventId);
+      this.#intake.entry(event.data, event.lastEventId);
       return;
     }
     // Entries before a control event are delivered before it, with the cursor they reached.
-    this.#flush();
+    this.#intake.flush();
     if (connection.ended) return;
     let payload: unknown;
     try {
       payload = JSON.parse(event.data);
     } catch {
-      this.#onMalformed(event.lastEventId);
+      this.#intake.malformed(event.lastEventId);
       return;
     }
     const id = event.lastEventId;
@@ -237,14 +258,18 @@ export class LogStream {
         if (this.#everOpened && this.#lostAt !== undefined) this.#delivery.stats.resumed(this.#openedAt - this.#lostAt);
         this.#lostAt = undefined;
         this.#everOpened = true;
-        this.#delivery.control('hello', hello, id, this.#pending);
+        this.#intake.control('hello', hello, id);
         this.#delivery.setStatus({ state: 'open', attempt: this.#backoff.failures, nextRetryMs: undefined });
         break;
       }
       case 'gap':
       case 'reset':
       case 'lag':
-        this.#delivery.control(event.type, payload as StreamEventMap['gap' | 'reset' | 'lag'], id, this.#pending);
+        this.#intake.control(event.type, payload as StreamEventMap['gap' | 'reset' | 'lag'], id);
+        break;
+      case 'end':
+        this.#end = payload as EndEvent;
+        this.#intake.control('end', this.#end, id);
         break;
       case 'close':
         this.#serverClose = payload as CloseEvent;
@@ -254,60 +279,16 @@ export class LogStream {
     }
   }
 
-  /**
-   * An event whose data is not what livelog sends: bytes damaged on the way (a proxy), or a server bug.
-   * Resuming before it costs one reconnect and loses nothing; only a position that fails three
-   * times in a row is skipped, so a bad entry on the server cannot stall the reader forever.
-   */
-  #onMalformed(id: string): boolean {
-    const key = `${this.#delivery.lastEventId}>${id}`;
-    this.#malformedStrikes = this.#malformedAt === key ? this.#malformedStrikes + 1 : 1;
-    this.#malformedAt = key;
-    if (this.#malformedStrikes < 3) {
-      this.#connection?.abort(
-        new LivelogClientError('LIVELOG_CLIENT_ERR_MALFORMED', `event ${id} held no valid entry; resuming before it`),
-      );
-      return true;
-    }
-    this.#delivery.stats.malformed++;
-    this.#delivery.advance(id);
-    return false;
-  }
-
-  /** Parses the pending entry events into the batch, in order; stops at a malformed one unless it is skipped. */
-  #parsePending(): void {
-    let datas = this.#pendingData;
-    let ids = this.#pendingIds;
-    this.#pendingData = [];
-    this.#pendingIds = [];
-    while (datas.length > 0) {
-      const { entries, bad } = parseEntries(datas, ids);
-      for (let i = 0; i < entries.length; i++) this.#delivery.entry(entries[i] as LogEntry, ids[i] as string);
-      if (bad < 0 || this.#onMalformed(ids[bad] as string)) return;
-      datas = datas.slice(bad + 1);
-      ids = ids.slice(bad + 1);
-    }
-  }
-
   #onCursor(id: string): void {
     if (this.#closed) return;
     // An id-only event after entries: they come first, and if one is damaged the cursor stays before it.
-    this.#flush();
+    this.#intake.flush();
     if (this.#connection?.ended !== true) this.#delivery.advance(id);
   }
 
-  #flush(): void {
-    this.#parsePending();
-    this.#delivery.flush(this.#pending);
-  }
-
-  #endChunk(): readonly PromiseLike<void>[] {
-    this.#flush();
-    this.#delivery.relayCursor();
-    const pending = this.#pending;
-    if (pending.length === 0) return pending;
-    this.#pending = [];
-    return pending;
+  /** The server closed because the reader's `until` was reached: complete, never reconnected. */
+  #closedForUntil(): boolean {
+    return this.#serverClose?.reason === 'until';
   }
 
   #closeError(): LivelogClientError | undefined {
@@ -317,26 +298,14 @@ export class LogStream {
   /** What the leader tab relayed, taken in as if this tab's own connection had read it. */
   #onRelay(message: RelayMessage): void {
     if (this.#closed) return;
-    const delivery = this.#delivery;
-    switch (message.kind) {
-      case 'entries':
-        for (const entry of message.entries) delivery.entry(entry, message.lastEventId);
-        delivery.flush();
-        break;
-      case 'event':
-        delivery.control(message.name, message.payload as never, message.lastEventId);
-        break;
-      case 'cursor':
-        delivery.advance(message.lastEventId);
-        break;
-      case 'status':
-        delivery.setStatus({ state: message.state, attempt: message.attempt, nextRetryMs: message.nextRetryMs });
-        break;
-      case 'error':
-        this.#finish(new LivelogClientError(message.code, message.message, message.status === undefined ? {} : { status: message.status }));
-        break;
+    const outcome = takeRelayed(this.#delivery, message);
+    if (outcome.kind === 'ended') {
+      // The leader stops at the end, and so does every tab that heard it.
+      this.#end = outcome.end;
+      this.#finish(undefined);
+    } else if (outcome.kind === 'failed') {
+      this.#finish(outcome.error);
     }
-    delivery.delivered();
   }
 
   #sleep(ms: number): Promise<void> {
@@ -370,12 +339,19 @@ export class LogStream {
  * It reads `GET /api/stream` with `fetch` (so it can send `Authorization`), resumes after any cut
  * from the last dispatched event id, reconnects with jittered exponential backoff (forever unless
  * `backoff.maxAttempts` says otherwise), treats silence longer than 2.5 heartbeats as a dead
- * connection, and stops only on answers retrying cannot fix (401, 403, 400) or on `close()`.
+ * connection, and stops only on answers retrying cannot fix (401, 403, 400, 404 for an unknown
+ * stream), on the stream's `end` (then `ended` holds its exit code or reason), or on `close()`.
+ * With `stream`, it reads `GET /api/streams/{name}/stream` instead.
  * @example
  * const stream = openStream({ url: 'http://127.0.0.1:7600', start: { tail: 100 }, filter: { level: 'warn' } });
  * stream.on('entries', (batch) => { for (const entry of batch) console.log(entry.seq, entry.msg); });
  * stream.on('gap', (gap) => console.warn(`${gap.missed} lines were pruned before we got them`));
  * stream.on('error', (error) => console.error(error.code, error.message));
+ * @example
+ * // A job's stream: every line, then the loop ends when the job ended the stream.
+ * const job = openStream({ url, stream: 'build-1234', start: { fromStart: true } });
+ * for await (const entry of job) console.log(entry.msg);
+ * console.log('exit code', job.ended?.exitCode);
  * @see ../../../docs/reference/sse-protocol.md
  */
 export function openStream(options: OpenStreamOptions): LogStream {

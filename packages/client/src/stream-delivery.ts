@@ -8,7 +8,7 @@ import type { StreamEventMap, StreamStatus } from './stream-status.js';
 import { TypedEmitter } from './typed-emitter.js';
 
 /** The control events a stream passes on to its listeners (and relays to other tabs). */
-export type ControlEventName = 'hello' | 'gap' | 'reset' | 'lag';
+export type ControlEventName = 'hello' | 'gap' | 'reset' | 'lag' | 'end';
 
 /**
  * Everything a stream hands to its listeners passes here, whether its own connection read it or
@@ -80,6 +80,10 @@ export class StreamDelivery {
       case 'reset':
         this.stats.resets++;
         this.#tracker.reset();
+        break;
+      case 'end':
+        // Its id is the stream's last entry's: the position stays a valid cursor of the stream.
+        this.#tracker.advance(id);
         break;
     }
     this.emitter.emit(name, payload, pending);

@@ -25,6 +25,12 @@ export interface OpenStreamOptions extends ServerOptions {
   start?: StreamStart;
   /** Which entries to receive (applied by the server). Defaults to all. */
   filter?: StreamFilter;
+  /**
+   * Entries before this time only (a Date, epoch ms, an ISO 8601 string or a duration back from now):
+   * the server replays up to it and closes with reason `until`, and the stream closes without an
+   * error, never reconnecting. A time to come closes the stream when the server's clock reaches it.
+   */
+  until?: Date | number | string;
   /** Reconnect delays; see BackoffOptions. Defaults: jittered from 1 s (or the server's `retry:`) up to 30 s, forever. */
   backoff?: BackoffOptions;
   /**

@@ -1,4 +1,4 @@
-import type { GapEvent, HelloEvent, LagEvent, LogEntry, ResetEvent } from '@livelog/protocol';
+import type { EndEvent, GapEvent, HelloEvent, LagEvent, LogEntry, ResetEvent } from '@livelog/protocol';
 import type { LivelogClientError } from './errors.js';
 
 /**
@@ -6,7 +6,7 @@ import type { LivelogClientError } from './errors.js';
  * - `connecting`: a request is on its way (the first, or a reconnect);
  * - `open`: the server's `hello` arrived; entries flow;
  * - `waiting`: the connection ended; the next attempt starts in `nextRetryMs`;
- * - `closed`: `close()` was called or a fatal error ended the stream (then `error` is set).
+ * - `closed`: `close()` was called, the stream ended (`end`), or a fatal error ended it (then `error` is set).
  */
 export type StreamState = 'connecting' | 'open' | 'waiting' | 'closed';
 
@@ -37,10 +37,19 @@ export interface StreamEventMap {
   hello: HelloEvent;
   /** Retention removed `missed` entries before this reader got them; the stream continues after them. */
   gap: GapEvent;
-  /** The position was malformed, foreign (data wiped, another server) or in the future; the stream restarted. */
+  /**
+   * The position was malformed, foreign (data wiped, another server) or in the future; the stream
+   * restarted. Reason `deleted`: the stream was deleted; an `error` (`LIVELOG_CLIENT_ERR_STREAM_DELETED`) follows.
+   */
   reset: ResetEvent;
   /** How far behind the head the reader is while catching up; `behind: 0` once caught up. */
   lag: LagEvent;
+  /**
+   * The stream ended (`POST /api/streams/{name}/end`), with the writer's `exitCode` and/or `reason`:
+   * every entry before it was delivered. The stream then closes (status `closed`, no `error`), the
+   * async iterator finishes, and nothing reconnects.
+   */
+  end: EndEvent;
   /**
    * The position moved (entries, id-only events past filtered ones, gaps), once per received chunk,
    * after that chunk's `entries` listeners (and the promises they returned) are done: the id to

@@ -1,3 +1,4 @@
+import { endStream } from '@livelog/client';
 import { ChaosProxy, delay, ingest, startServer, type TestServer, waitFor } from '@livelog/test-utils';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -89,6 +90,50 @@ describe('@livelog/client in Chromium: pages and tabs', () => {
       expect(seen.stats).toMatchObject({ duplicates: 0, outOfOrder: 0, missing: 0 });
     }
     await waitFor(() => target.server.engine.broker.stats.readers === 1, { what: 'one reader after the hand-over' });
+  });
+
+  it('a shared stream that ends: every tab gets every line, then `end`, and no tab reconnects', async () => {
+    const { target, proxy } = await served();
+    const write = async (count: number, from: number): Promise<void> => {
+      const body = Array.from({ length: count }, (_, i) => JSON.stringify({ msg: `job ${from + i}` })).join('\n');
+      const response = await fetch(`${target.url}/api/streams/job-t/logs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson' },
+        body: `${body}\n`,
+      });
+      expect(response.status).toBe(200);
+    };
+    await write(10, 1);
+    const pages = [await driver.newPage(proxy.url()), await driver.newPage(proxy.url())];
+    for (const page of pages) {
+      await open(page, 'e', {
+        url: proxy.url(),
+        stream: 'job-t',
+        start: { fromStart: true },
+        share: true,
+        backoff: { baseMs: 5, maxMs: 50 },
+      });
+    }
+    const roles = async (): Promise<string[]> => Promise.all(pages.map(async (page) => (await snapshot(page, 'e')).stats.role));
+    await waitFor(async () => (await roles()).sort().join() === 'follower,leader', { what: 'one leader, one follower' });
+    await write(20, 11);
+    const ended = await endStream(target.url, 'job-t', { exitCode: 5, reason: 'lint failed' });
+    for (const page of pages) {
+      const seen = await until(page, 'e', (s) => s.state === 'closed', 'the end');
+      expectExactly(seen.seqs, 30);
+      expect(seen.ends).toMatchObject([{ lastId: ended.lastId, exitCode: 5, reason: 'lint failed' }]);
+      expect(seen.errors).toEqual([]);
+    }
+    // The leader released its lock at the end; the follower, ended too, must not take over and connect.
+    await delay(300);
+    let attempts = 0;
+    for (const page of pages) {
+      const after = await snapshot(page, 'e');
+      expect(after.statuses.at(-1)?.state).toBe('closed');
+      attempts += after.stats.attempts;
+    }
+    // One connection in all: the leader's. A follower that missed the relayed end would connect too.
+    expect(attempts).toBe(1);
   });
 
   it('reconnects at once when the browser comes back online, however long the backoff', async () => {

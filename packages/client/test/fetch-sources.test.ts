@@ -32,6 +32,19 @@ describe('fetchSources', () => {
     ]);
   });
 
+  it("follows the server's pages (`next`), up to maxSources", async () => {
+    const urls: string[] = [];
+    const counting: typeof fetch = (input, init) => {
+      urls.push(String(input));
+      return fetch(input, init);
+    };
+    const paged = await fetchSources({ url: server.url, token, pageSize: 2, fetch: counting });
+    expect(paged.map((source) => source.name)).toEqual(['api', 'db', 'worker']);
+    expect(urls.map((url) => new URL(url).search)).toEqual(['?limit=2', '?after=db&limit=2']);
+    const capped = await fetchSources({ url: server.url, token, pageSize: 1, maxSources: 2 });
+    expect(capped.map((source) => source.name)).toEqual(['api', 'db']);
+  });
+
   it('throws coded errors: 401 without a token, 403 with a token lacking read, network failures and aborts', async () => {
     await expect(fetchSources({ url: server.url })).rejects.toMatchObject({
       code: 'LIVELOG_CLIENT_ERR_UNAUTHORIZED',

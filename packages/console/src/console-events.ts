@@ -23,6 +23,15 @@ export interface LivelogConsoleEventMap {
   'livelog-recovered': { count: number };
   /** The user switched the theme. */
   'livelog-theme': { theme: 'light' | 'dark' | 'auto' };
+  /** The query or the time range changed (by the user or an attribute): what a shareable URL holds. */
+  'livelog-search': LivelogSearchDetail;
+}
+
+/** `livelog-search`: the search shown. `query` is empty for none (or for a regex or inverted search, which stay local). */
+export interface LivelogSearchDetail {
+  query: string;
+  since?: string;
+  until?: string;
 }
 
 /** Counters of `<livelog-console>` (see `getStats()`). */
@@ -35,7 +44,7 @@ export interface ConsoleStats {
   received: number;
   /** Entries dropped because their seq repeated or went backwards (should stay 0). */
   rejected: number;
-  /** Lines per second over the last 5 s. */
+  /** Lines per second written while the element watches (live arrivals, not history), over the last 5 s; 0 while reconnecting. */
   rate: number;
   mode: 'live' | 'detached';
   sources: SourceSummary[];
@@ -57,5 +66,6 @@ declare global {
     'livelog-gap': CustomEvent<GapEvent>;
     'livelog-recovered': CustomEvent<{ count: number }>;
     'livelog-theme': CustomEvent<{ theme: 'light' | 'dark' | 'auto' }>;
+    'livelog-search': CustomEvent<LivelogSearchDetail>;
   }
 }

@@ -1,3 +1,4 @@
+// Long file: the element's attributes, properties and events in one place; streams, empty states and search (range, histogram, context) pushed it past 400, split pending.
 import type { LogEntry } from '@livelog/protocol';
 import { LitElement, nothing, type PropertyValues } from 'lit';
 import { DownloadTask } from './actions/download-lines.js';
@@ -6,14 +7,19 @@ import { PageListeners } from './actions/page-listeners.js';
 import { permalinkId } from './actions/permalink.js';
 import { type ConsoleStats, dispatchConsoleEvent } from './console-events.js';
 import { consoleStyles } from './render/console-styles.js';
+import { panelStyles } from './render/panel-styles.js';
 import { type ConsoleActions, renderConsole } from './render/render-console.js';
 import { HelpDialog } from './render/render-help.js';
 import { RowCache } from './render/row-cache.js';
+import { searchStyles } from './render/search-styles.js';
 import { ConsoleSession } from './state/console-session.js';
 import { findErrorRow } from './state/find-error-row.js';
 import { EMPTY_FILTER, type FilterState, filterFromAttributes } from './state/line-filter.js';
 import type { LogModel } from './state/log-model.js';
+import { SearchView } from './state/search-view.js';
 import type { ConnectionStatus } from './state/status-line.js';
+import { sameRange, type TimeRange } from './state/time-range.js';
+import { ViewAnchors } from './state/view-anchors.js';
 import { VirtualListController } from './state/virtual-list.js';
 
 const ROW_HEIGHT = 20;
@@ -23,25 +29,33 @@ const DEFAULT_TAIL = 1000;
 /**
  * `<livelog-console>`: a live, lossless view of a livelog server's log.
  *
- * Attributes: `src` (server base URL; default `.`, relative, so it works under any base path), `tail` (lines
- * shown at start; default 1000), `level` (minimum), `source` (comma list), `max-lines` (lines held; default 200,000,
- * older ones reload from the server), `theme` (`auto` | `light` | `dark`), `wrap`, `utc`, `global-shortcuts` (keys
- * on the whole page). `token` is a property only: as an attribute the secret would sit in the DOM for any selector.
+ * Attributes: `src` (server base URL; default `.`, relative, so it works under any base path), `stream` (a named
+ * stream; default the server's `default` stream; changing it shows that stream, resuming where this tab last was in
+ * it), `tail` (lines shown at start; default 1000), `level` (minimum), `source` (comma list), `query` (the search box's
+ * query), `since`/`until` (the time range: ISO 8601, epoch ms or relative like `15m`; no `until` follows), `max-lines` (lines held;
+ * default 200,000, older ones reload from the server), `theme` (`auto` | `light` | `dark`), `wrap`, `utc`,
+ * `global-shortcuts` (keys on the whole page). `token` is a property only: as an attribute the secret would sit in
+ * the DOM for any selector.
  *
  * Events (bubbling, composed): `livelog-status`, `livelog-select`, `livelog-gap`, `livelog-recovered`,
- * `livelog-theme`. Styling: `--ll-*` custom properties and the parts `toolbar`, `search`, `status`,
+ * `livelog-theme`, `livelog-search` (query or range changed: a page puts them in its URL).
+ * Parts of the search: `histogram`, `range`, `query-help`, `context`. Styling: `--ll-*` custom properties and the parts `toolbar`, `search`, `status`,
  * `viewport`, `row`, `time`, `level`, `source`, `message`, `fields`, `gap`, `pill`, `help`, `button`, `retry`.
  * A reload resumes from the position kept in `sessionStorage` (see ConsoleSession's consoleCursor).
  * @see ../README.md
  */
 export class LivelogConsole extends LitElement {
-  static override styles = consoleStyles;
+  static override styles = [consoleStyles, panelStyles, searchStyles];
   static override properties = {
     src: { type: String },
+    stream: { type: String },
     token: { type: String, attribute: false },
     tail: { type: Number },
     level: { type: String },
     source: { type: String },
+    query: { type: String },
+    since: { type: String },
+    until: { type: String },
     maxLines: { type: Number, attribute: 'max-lines' },
     theme: { type: String, reflect: true },
     wrap: { type: Boolean, reflect: true },
@@ -50,10 +64,14 @@ export class LivelogConsole extends LitElement {
   };
 
   declare src: string;
+  declare stream: string | undefined;
   declare token: string | undefined;
   declare tail: number;
   declare level: string | undefined;
   declare source: string | undefined;
+  declare query: string | undefined;
+  declare since: string | undefined;
+  declare until: string | undefined;
   declare maxLines: number;
   declare theme: 'auto' | 'light' | 'dark';
   declare wrap: boolean;
@@ -70,14 +88,18 @@ export class LivelogConsole extends LitElement {
     status: (detail) => dispatchConsoleEvent(this, 'livelog-status', detail),
     gap: (gap) => dispatchConsoleEvent(this, 'livelog-gap', gap),
     recovered: (count) => dispatchConsoleEvent(this, 'livelog-recovered', { count }),
+    received: (batch) => this.#search.histogram.noteEntries(batch),
   });
+  readonly #search = new SearchView({ changed: () => this.#schedule(), jumpTo: (id) => this.jumpTo(id) });
+  /** The query and range last announced in `livelog-search`. */
+  #announced = '';
   #unseen = 0;
   #selectedSeq: number | undefined;
   #targetSeq: number | undefined;
   readonly #help = new HelpDialog();
   readonly #rowCache = new RowCache();
   readonly #download = new DownloadTask(() => this.requestUpdate());
-  #userScrollUntil = 0;
+  readonly #anchors = new ViewAnchors();
   #frame = 0;
   readonly #page = new PageListeners(
     this,
@@ -117,9 +139,17 @@ export class LivelogConsole extends LitElement {
     },
     cancelDownload: () => this.#download.cancel(),
     scrolled: (event) => this.#onScroll(event),
-    userScrolls: () => {
-      this.#userScrollUntil = performance.now() + 400;
-    },
+    userScrolls: () => this.#anchors.userScrolls(),
+    // In a followed stream the line under the pointer would scroll away between press and release,
+    // and the click land on another line or none: pressing on a line pauses.
+    pointerOnLine: () => this.pause(),
+    setRange: (range) => this.setRange(range),
+    jumpToTime: (time) => void this.#search.seek(this.#session.target, time),
+    jumpTo: (id) => void this.jumpTo(id),
+    showContext: (entry) => void this.#search.context.show(this.#session.target, entry),
+    moreContext: (side) => void this.#search.context.more(this.#session.target, side),
+    closeContext: () => this.#search.context.close(),
+    changed: () => this.requestUpdate(),
   };
 
   constructor() {
@@ -162,6 +192,17 @@ export class LivelogConsole extends LitElement {
     this.#session.setFilter(change, debounceMs);
   }
 
+  /** The time range shown (`since`/`until`); empty: all of it. */
+  get range(): TimeRange {
+    return this.#session.range;
+  }
+
+  /** Shows another time range; one without `until` keeps following new lines. */
+  setRange(range: TimeRange): void {
+    if (range.until === undefined && !sameRange(range, this.#session.range)) this.following = true;
+    this.#session.setRange(range);
+  }
+
   /** Colors matches of these comma-separated terms without filtering. */
   setHighlight(terms: string): void {
     this.#session.setHighlight(terms);
@@ -174,10 +215,17 @@ export class LivelogConsole extends LitElement {
     this.requestUpdate();
   }
 
-  /** Jumps to the newest line and follows (reloading the live tail if a history window is shown). */
+  /**
+   * Jumps to the newest line and follows (reloading the live tail if a history window is shown). An
+   * expanded line collapses: it is about to scroll away, and its selection would pause again.
+   */
   goLive(): void {
     const model = this.#model;
     if (model?.mode === 'detached') model.reloadLive();
+    if (this.#selectedSeq !== undefined) {
+      this.#selectedSeq = undefined;
+      dispatchConsoleEvent(this, 'livelog-select', { entry: undefined });
+    }
     this.following = true;
     this.#unseen = 0;
     this.#targetSeq = undefined;
@@ -190,7 +238,10 @@ export class LivelogConsole extends LitElement {
     const model = this.#model;
     if (model === undefined) return false;
     this.following = false;
-    const found = await model.jumpTo(id);
+    const outcome = await model.jumpTo(id);
+    const found = outcome === 'found';
+    // A link to another log or past its end shows the live tail (and says why): follow it.
+    if (outcome === 'live') this.following = true;
     const seq = Number(id.slice(id.lastIndexOf(':') + 1));
     this.#targetSeq = found ? seq : undefined;
     this.#selectedSeq = found ? seq : undefined;
@@ -210,7 +261,9 @@ export class LivelogConsole extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.#session.setFilter({ ...EMPTY_FILTER, ...filterFromAttributes(this.level, this.source) });
+    this.#session.setFilter({ ...EMPTY_FILTER, ...filterFromAttributes(this.level, this.source), text: this.query ?? '' });
+    this.#session.setRange(this.#rangeOfAttributes());
+    this.#announced = this.#searchKey();
     this.#start();
   }
 
@@ -223,15 +276,39 @@ export class LivelogConsole extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (this.#model !== undefined && (changed.has('src') || changed.has('token')) && changed.get('src') !== undefined) this.#start();
+    else if (this.#model !== undefined && changed.has('stream') && this.hasUpdated) {
+      // Another stream: what was selected or paused on belongs to the one left.
+      this.following = true;
+      this.#unseen = 0;
+      this.#selectedSeq = undefined;
+      this.#targetSeq = undefined;
+      this.#start();
+    }
     if (this.#model !== undefined && (changed.has('level') || changed.has('source')) && this.hasUpdated) {
       this.setFilter(filterFromAttributes(this.level, this.source));
     }
+    // The page echoes what `livelog-search` announced back as the attribute: only another query is applied.
+    const query = this.query ?? '';
+    if (
+      this.#model !== undefined &&
+      changed.has('query') &&
+      this.hasUpdated &&
+      query !== this.filter.text &&
+      query !== this.#announcedQuery()
+    ) {
+      this.setFilter({ text: this.query ?? '' });
+    }
+    if (this.#model !== undefined && (changed.has('since') || changed.has('until')) && this.hasUpdated)
+      this.setRange(this.#rangeOfAttributes());
     if (changed.has('maxLines') && this.hasUpdated) this.#model?.setMaxLines(this.#maxLines());
     if (this.#model !== undefined) this.#model.tail = Math.max(0, Math.floor(this.tail));
     this.#list.sync(this.following);
+    if (this.#model !== undefined) this.#search.refresh(this.#session.target, this.#session.serverFilter, () => this.#model?.newest);
   }
 
   protected override updated(): void {
+    this.#announce();
+    this.#anchors.afterRender(this.#viewport(), this.following);
     const virtualizer = this.#list.virtualizer;
     this.#list.measure(this.#viewport()?.firstElementChild?.children ?? []);
     if (this.following && !virtualizer.isAtEnd(4)) virtualizer.scrollToEnd();
@@ -258,15 +335,41 @@ export class LivelogConsole extends LitElement {
       targetSeq: this.#targetSeq,
       downloading: this.#download.label,
       rowCache: this.#rowCache,
+      search: this.#search,
     };
     return renderConsole(model, this.#session, this.#list, view, this.#actions);
   }
 
+  #rangeOfAttributes(): TimeRange {
+    return { ...(this.since ? { since: this.since } : {}), ...(this.until ? { until: this.until } : {}) };
+  }
+
+  #announcedQuery(): string {
+    return (JSON.parse(this.#announced || '[""]') as string[])[0] ?? '';
+  }
+
+  #searchKey(): string {
+    const { text, regex, invert } = this.filter;
+    return JSON.stringify([regex || invert ? '' : text, this.range.since ?? '', this.range.until ?? '']);
+  }
+
+  /** Says when the query or the range changed, so a page can keep them in its URL. */
+  #announce(): void {
+    const key = this.#searchKey();
+    if (key === this.#announced) return;
+    this.#announced = key;
+    const [query, since, until] = JSON.parse(key) as [string, string, string];
+    dispatchConsoleEvent(this, 'livelog-search', { query, ...(since ? { since } : {}), ...(until ? { until } : {}) });
+  }
+
   #start(): void {
+    this.#search.histogram.reset();
+    this.#search.context.close();
     const id = permalinkId(location.hash);
     this.#session.connect({
       url: this.src || '.',
       ...(this.token ? { token: this.token } : {}),
+      ...(this.stream ? { stream: this.stream } : {}),
       maxLines: this.#maxLines(),
       tail: Math.max(0, Math.floor(this.tail)),
       // A permalink shows its own place; otherwise a reloaded page resumes where it was.
@@ -300,7 +403,11 @@ export class LivelogConsole extends LitElement {
 
   #select(entry: LogEntry): void {
     this.#selectedSeq = this.#selectedSeq === entry.seq ? undefined : entry.seq;
-    if (this.#selectedSeq !== undefined) this.pause();
+    if (this.#selectedSeq === undefined) this.#anchors.release();
+    else {
+      this.pause();
+      this.#anchors.expand(this.#viewport(), entry.seq);
+    }
     dispatchConsoleEvent(this, 'livelog-select', { entry: this.#selectedSeq === undefined ? undefined : entry });
     this.requestUpdate();
   }
@@ -371,8 +478,12 @@ export class LivelogConsole extends LitElement {
         const active = this.renderRoot instanceof ShadowRoot ? this.renderRoot.activeElement : null;
         this.requestUpdate();
         if (this.#help.open) this.#help.close(this.updateComplete, this.#viewport);
+        else if (this.#search.context.open) this.#search.context.close();
         else if (isTypingTarget(active)) this.#viewport()?.focus();
-        else if (this.#selectedSeq !== undefined) this.#selectedSeq = undefined;
+        else if (this.#selectedSeq !== undefined) {
+          this.#selectedSeq = undefined;
+          this.#anchors.release();
+        }
         break;
       }
     }
@@ -381,13 +492,11 @@ export class LivelogConsole extends LitElement {
   readonly #viewport = (): HTMLElement | null => this.renderRoot?.querySelector?.<HTMLElement>('.viewport') ?? null;
 
   #onScroll(event: Event): void {
-    // Only a scroll of the user's can pause or resume; the layout is read only then, because reading it
-    // on every scroll forced a layout in the middle of each frame.
-    if (performance.now() >= this.#userScrollUntil) return;
-    const viewport = event.currentTarget as HTMLElement;
-    const atEnd = viewport.scrollHeight - viewport.scrollTop - viewport.clientHeight <= 4;
-    if (this.following && !atEnd) this.pause();
-    else if (!this.following && atEnd && this.#model?.mode === 'live') this.goLive();
+    const wanted = this.#anchors.scrolled(event.currentTarget as HTMLElement, this.following);
+    if (wanted === 'pause') this.pause();
+    // An expanded line keeps the view paused: reaching the end (the click that expanded it scrolled
+    // there, or the reader scrolled on) must not resume and scroll it away. The pill resumes.
+    else if (wanted === 'resume' && this.#model?.mode === 'live' && this.#selectedSeq === undefined) this.goLive();
   }
 }
 

@@ -114,7 +114,7 @@ describe('accessibility', () => {
     const order: string[] = [];
     await waitFor(async () => (await page.locator('livelog-app nav button').count()) === 2, { what: 'the sources in the header' });
     await page.locator('body').focus();
-    for (let i = 0; i < 16; i++) {
+    for (let i = 0; i < 19; i++) {
       await page.keyboard.press('Tab');
       const now = await focused(page);
       order.push(now.name);
@@ -122,13 +122,17 @@ describe('accessibility', () => {
       expect(now.ring, `focus ring on ${now.name}`).toMatch(/^(solid|auto) [1-9]/);
     }
     expect(order).toEqual([
+      // The stream picker comes first in the header.
+      'Stream: default ▾',
       'api',
       'db',
       'Filter lines by text',
       'Regular expression',
       'Invert match',
+      'Query syntax help',
       'Minimum level',
       'Sources: All sources',
+      'Time range: All time',
       'Highlight terms, comma-separated',
       'Pause',
       'Wrap',

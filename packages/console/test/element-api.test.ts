@@ -23,11 +23,25 @@ describe('<livelog-console> API', () => {
     };
     const element = manifest.modules.flatMap((module) => module.declarations ?? []).find((d) => d.tagName === 'livelog-console');
     expect(element?.attributes?.map((attribute) => attribute.name).sort()).toEqual(
-      ['global-shortcuts', 'level', 'max-lines', 'source', 'src', 'tail', 'theme', 'utc', 'wrap'].sort(),
+      [
+        'global-shortcuts',
+        'level',
+        'max-lines',
+        'query',
+        'since',
+        'source',
+        'src',
+        'stream',
+        'tail',
+        'theme',
+        'until',
+        'utc',
+        'wrap',
+      ].sort(),
     );
     expect(element?.members?.find((member) => member.name === 'token')?.kind).toBe('field');
     expect(element?.events?.map((event) => event.name).sort()).toEqual(
-      ['livelog-gap', 'livelog-recovered', 'livelog-select', 'livelog-status', 'livelog-theme'].sort(),
+      ['livelog-gap', 'livelog-recovered', 'livelog-search', 'livelog-select', 'livelog-status', 'livelog-theme'].sort(),
     );
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { customElements: string };
     expect(pkg.customElements).toBe('dist/custom-elements.json');

@@ -2,9 +2,10 @@ export { Broker, type BrokerOptions, type BrokerStats, type SubscribeOptions } f
 export { FrameRing, type FrameRingOptions, type RingSlice } from './broker/frame-ring.js';
 export { type ResolvedStart, resolveStart, type StartRequest } from './broker/start-position.js';
 export { Subscription } from './broker/subscription.js';
+export { type BrokerLease, BrokerRegistry, type BrokerRegistryOptions } from './engine/broker-registry.js';
 export { createEngine, type EngineLog, type EngineOptions, type LivelogEngine } from './engine/create-engine.js';
 export { encodeEntry, encodeEntryBody, encodeEntryHead, toLogEntry } from './entry/encode-entry.js';
-export { compileFilter, type EntryFilter, isEmptyFilter, textMatches } from './entry/entry-filter.js';
+export { compileFilter, type EntryFilter, isEmptyFilter } from './entry/entry-filter.js';
 export type { NewEntry } from './entry/new-entry.js';
 export { isLivelogError, LivelogError, type LivelogErrorDetails } from './errors.js';
 export { DEFAULT_INGEST_LIMITS, type IngestLimits, MAX_SOURCE_LENGTH } from './ingest/ingest-limits.js';
@@ -22,9 +23,10 @@ export { checkSource, type EntryDefaults, normalizeRecord } from './ingest/norma
 export { type BodyFormat, bodyFormatOf, type ParseBodyOptions, parseBody } from './ingest/parse-body.js';
 export { recognizeLevel } from './ingest/recognize-level.js';
 export { splitMessage } from './ingest/split-message.js';
-export { RetentionPruner, type RetentionPrunerOptions } from './retention/retention-pruner.js';
+export { type Prunable, RetentionPruner, type RetentionPrunerOptions } from './retention/retention-pruner.js';
 export { encodeComment, encodeEntryFrame, encodeEvent, encodeIdOnly, type SseEvent } from './sse/encode-event.js';
 export type { SseSink } from './sse/sse-sink.js';
+export { encodeCloseEvent, encodeEndEvent, encodeResetEvent } from './sse/stream-events.js';
 export { AppendListeners } from './store/append-listeners.js';
 export {
   DEFAULT_SCAN_BUDGET,
@@ -34,23 +36,69 @@ export {
   type WindowReader,
   yieldToEventLoop,
 } from './store/chunked-scan.js';
-export { checkSameBody, digestBody, IDEMPOTENCY_TTL_MS } from './store/idempotency.js';
+export {
+  checkSameBody,
+  digestBody,
+  IDEMPOTENCY_MAX_KEYS,
+  IDEMPOTENCY_TTL_MS,
+  type IdempotencyLimits,
+  idempotencyLimits,
+} from './store/idempotency.js';
 export { type IdentityChangingStore, type IdentityListener, isIdentityChanging } from './store/identity-changing-store.js';
+export { ListenerSet } from './store/listener-set.js';
+export {
+  effectiveRetention,
+  type ListStreamsPage,
+  type ListStreamsQuery,
+  type LogDatabase,
+  type OpenStreamOptions,
+  type SetStreamOptions,
+  type StreamChange,
+  type StreamChangeListener,
+} from './store/log-database.js';
 export type {
   AppendListener,
   AppendOptions,
   AppendResult,
+  BasicLogStore,
+  EndListener,
+  EndRequest,
+  FramePage,
   HealthCheckedStore,
   LogStore,
   ReadPage,
   ReadQuery,
   RetentionPolicy,
   SourceInfo,
+  SourcesQuery,
   StoreBounds,
   StoredEntry,
+  StoredStreamInfo,
 } from './store/log-store.js';
 export { isHealthChecked, resumeOf } from './store/log-store.js';
+export { MemoryDatabase, type MemoryDatabaseOptions } from './store/memory-database.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
+export { asLogStore, isLogStore, singleStreamDatabase } from './store/single-stream-database.js';
+export { SqliteDatabase, type SqliteDatabaseOptions } from './store/sqlite-database.js';
+/** The SQLite schema and pragmas, for the bench's raw better-sqlite3 baseline (same schema, same settings). */
+export { prepareDatabase, SEQ_BITS } from './store/sqlite-schema.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.js';
-export { createStoreFromUrl, type StoreProvider } from './store/store-provider.js';
+export { createStoreFromUrl, isLogDatabase, type StoreProvider } from './store/store-provider.js';
+export { StreamChanges } from './store/stream-changes.js';
+export { badStreamName, streamEnded, streamNotFound } from './store/stream-errors.js';
 export { createStreamId } from './store/stream-id.js';
+export { decodeListCursor, encodeListCursor, type ListPosition, matchesListQuery } from './store/stream-list.js';
+export {
+  type Around,
+  entryOf,
+  type HistogramCounts,
+  type HistogramQuery,
+  type HistogramStore,
+  hasHistogram,
+  intersectRange,
+  readAround,
+  type SeqRange,
+  scanHistogram,
+  seekTime,
+  seqRangeOfTime,
+} from './store/time-navigation.js';

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { fetchHistory } from '@livelog/client';
 import type { LogEntry } from '@livelog/protocol';
 import { startServer, type TestServer } from '@livelog/test-utils';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -13,8 +14,16 @@ afterAll(async () => {
   await server.close();
 });
 
-async function runApp(count: number, mode: 'natural' | 'process-exit', messageKey = ''): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [app, server.url, String(count), mode, messageKey], { stdio: ['ignore', 'inherit', 'pipe'] });
+async function runApp(
+  count: number,
+  mode: 'natural' | 'process-exit',
+  messageKey = '',
+  stream = '',
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [app, server.url, String(count), mode, messageKey], {
+    stdio: ['ignore', 'inherit', 'pipe'],
+    env: { ...process.env, LIVELOG_TEST_STREAM: stream },
+  });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
@@ -74,4 +83,13 @@ test('a custom messageKey is read from pino itself', async () => {
     'last words',
   ]);
   expect(entries[0]?.fields?.text).toBeUndefined();
+});
+
+test('the stream option sends every record to that named stream, none to default', async () => {
+  const before = (await server.store.bounds()).last;
+  expect(await runApp(20, 'natural', '', 'shop-orders')).toEqual({ code: 0, stderr: '' });
+  const page = await fetchHistory({ url: server.url, stream: 'shop-orders', fromStart: true, limit: 1000 });
+  expect(page.entries.map((entry) => entry.msg).slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, i) => `order ${i + 1} placed`));
+  expect(page.entries).toHaveLength(25);
+  expect((await server.store.bounds()).last).toBe(before);
 });

@@ -7,6 +7,9 @@
  * - `stalled`: the reader's socket accepted nothing for longer than the stall limit; resume by cursor.
  * - `unauthorized`: the token is missing or no longer valid; reconnecting with the same token is futile.
  * - `forbidden`: the token lacks the `read` scope.
+ * - `ended`: the stream was ended by its writer (an `end` event came just before); nothing more will come.
+ * - `deleted`: the stream was deleted (a `reset` with reason `deleted` came just before).
+ * - `until`: the reader asked for entries up to a time (`?until=`) and has them all; nothing more will come.
  */
 export const CLOSE_REASONS = {
   overflow: { retryable: true },
@@ -14,6 +17,9 @@ export const CLOSE_REASONS = {
   stalled: { retryable: true },
   unauthorized: { retryable: false },
   forbidden: { retryable: false },
+  ended: { retryable: false },
+  deleted: { retryable: false },
+  until: { retryable: false },
 } as const satisfies Record<string, { retryable: boolean }>;
 
 export type CloseReason = keyof typeof CLOSE_REASONS;

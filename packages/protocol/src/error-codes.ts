@@ -28,7 +28,29 @@ export const ERROR_CODES = {
   LIVELOG_ERR_OTLP_MALFORMED: { status: 400, summary: 'An OTLP logs body is neither valid OTLP protobuf nor valid OTLP JSON.' },
   LIVELOG_ERR_LOKI_MALFORMED: { status: 400, summary: 'A Loki push body is neither valid snappy-compressed protobuf nor valid push JSON.' },
   LIVELOG_ERR_LOKI_BAD_LABELS: { status: 400, summary: 'A Loki stream label set is not of the form {name="value", ...}.' },
+  LIVELOG_ERR_SYSLOG_BAD_FRAME: {
+    status: 400,
+    summary:
+      'A syslog frame is not a message: no <PRI> (0 to 191) at its start, or a malformed octet count. Logged and counted; the connection stays open.',
+  },
+  LIVELOG_ERR_SYSLOG_FRAME_TOO_LONG: {
+    status: 413,
+    summary: 'A syslog frame is longer than the line limit; it is skipped whole, the connection stays open.',
+  },
+  LIVELOG_ERR_SYSLOG_BAD_MESSAGE: {
+    status: 400,
+    summary: 'An RFC 5424 syslog message has a malformed header (timestamp, fields or structured data).',
+  },
   LIVELOG_ERR_QUERY_BAD_PARAM: { status: 400, summary: 'A query parameter has a value livelog cannot use.' },
+  LIVELOG_ERR_BAD_QUERY: {
+    status: 400,
+    summary:
+      'The q search query cannot be read (unbalanced quote or parenthesis, dangling operator, empty field value, unknown level) or is longer than 4 KiB; the message names the position.',
+  },
+  LIVELOG_ERR_QUERY_BAD_TIME: {
+    status: 400,
+    summary: 'A time parameter (since, until, time) is neither epoch ms, an ISO 8601 date, nor a duration back from now.',
+  },
   LIVELOG_ERR_CURSOR_MALFORMED: { status: 400, summary: 'A position is not of the form <stream>:<seq>.' },
   LIVELOG_ERR_CURSOR_FOREIGN: { status: 409, summary: 'A position belongs to another stream (data wiped, or another server).' },
   LIVELOG_ERR_AUTH_MISSING_TOKEN: { status: 401, summary: 'A token is required and none was sent.' },
@@ -42,7 +64,28 @@ export const ERROR_CODES = {
     status: 403,
     summary: 'A server without tokens answers pages of its own origin and --cors-origin origins only, not other sites.',
   },
+  LIVELOG_ERR_AUTH_STREAM_FORBIDDEN: {
+    status: 403,
+    summary:
+      'The token may not use this stream (its stream patterns do not cover the name); the answer is the same whether the stream exists or not.',
+  },
+  LIVELOG_ERR_STREAM_BAD_NAME: { status: 400, summary: 'A stream name is not of the form [a-z0-9][a-z0-9._-]{0,127}.' },
+  LIVELOG_ERR_STREAM_NOT_FOUND: { status: 404, summary: 'No stream has this name (never written, or deleted).' },
+  LIVELOG_ERR_STREAM_ENDED: { status: 409, summary: 'The stream was ended: it takes no more entries and cannot be ended again.' },
+  LIVELOG_ERR_STREAM_BAD_LABELS: {
+    status: 400,
+    summary:
+      'Stream labels are not an object of at most 32 keys [a-zA-Z_][a-zA-Z0-9_.-]{0,63} with string values of at most 256 characters.',
+  },
+  LIVELOG_ERR_STREAM_BAD_END: {
+    status: 400,
+    summary: 'An end body is not {exitCode?, reason?} with an integer exitCode (-2^31..2^31-1) and a reason of at most 1024 characters.',
+  },
   LIVELOG_ERR_STREAM_TOO_MANY_READERS: { status: 503, summary: 'The server holds as many streams as it is configured to; retry later.' },
+  LIVELOG_ERR_NO_ENTRY: {
+    status: 404,
+    summary: 'No retained entry answers the request (seek in an empty stream, context around an id not retained).',
+  },
   LIVELOG_ERR_NOT_FOUND: { status: 404, summary: 'No such route.' },
   LIVELOG_ERR_BAD_REQUEST: { status: 400, summary: 'The request is malformed at the HTTP level.' },
   LIVELOG_ERR_SHUTTING_DOWN: { status: 503, summary: 'The server is shutting down; retry against another instance or later.' },

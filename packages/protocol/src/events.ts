@@ -1,4 +1,5 @@
 import type { CloseReason } from './close-reasons.js';
+import type { EndInfo } from './replies.js';
 
 /**
  * Names of the control events on `GET /api/stream`. Entries themselves are unnamed SSE events
@@ -11,6 +12,7 @@ export const EVENT_NAMES = {
   reset: 'reset',
   lag: 'lag',
   close: 'close',
+  end: 'end',
 } as const;
 
 export type EventName = (typeof EVENT_NAMES)[keyof typeof EVENT_NAMES];
@@ -28,6 +30,10 @@ export interface HelloEvent {
   last: number;
   /** Interval of heartbeat comments in ms: a reader may treat 2.5x this much silence as a dead connection. */
   heartbeatMs: number;
+  /** The stream's name (`default` on the unnamed routes). */
+  name: string;
+  /** Set when the stream was ended: the reader gets the rest of the entries, then `end`, then `close`. */
+  ended?: EndInfo;
 }
 
 /**
@@ -47,10 +53,11 @@ export interface GapEvent {
 }
 
 /** Why a requested position could not be used. */
-export type ResetReason = 'malformed' | 'foreign' | 'future';
+export type ResetReason = 'malformed' | 'foreign' | 'future' | 'deleted';
 
 /**
- * The requested position is malformed, from another stream, or past the newest entry. The stream
+ * The requested position is malformed, from another stream, or past the newest entry; or (`deleted`)
+ * the stream was deleted while the reader followed it, and a `close` with reason `deleted` follows. The stream
  * then starts as the request's other parameters say (`since`, `tail`, `from`, else live).
  */
 export interface ResetEvent {
@@ -68,4 +75,20 @@ export interface LagEvent {
 export interface CloseEvent {
   reason: CloseReason;
   retryable: boolean;
+}
+
+/**
+ * The stream was ended by its writer. Sent after every entry of the stream, with SSE `id:` set to
+ * `lastId`; a `close` with reason `ended` follows and the response ends. A reader that connects or
+ * resumes after the end replays what it lacks, then gets this event.
+ */
+export interface EndEvent {
+  /** Id of the stream's last entry; `<identity>:0` for a stream ended before any entry. */
+  lastId: string;
+  /** When the stream was ended, in ms since the epoch. */
+  time: number;
+  /** The job's exit code, when the writer gave one. */
+  exitCode?: number;
+  /** Why the stream ended, when the writer said. */
+  reason?: string;
 }

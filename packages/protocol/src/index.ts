@@ -13,6 +13,7 @@ export type { EntryPart, LogEntry } from './entry.js';
 export { ERROR_CODES, type ErrorBody, type ErrorCode, isErrorCode } from './error-codes.js';
 export {
   type CloseEvent,
+  type EndEvent,
   EVENT_NAMES,
   type EventName,
   type GapEvent,
@@ -22,7 +23,34 @@ export {
   type ResetReason,
 } from './events.js';
 export { isLevelName, LEVEL_NAMES, LEVELS, type LevelName, levelFromNumber, levelNumber } from './levels.js';
+export { matchEntry, queryTerms, type SearchableEntry, searchableParts } from './match-entry.js';
 export { parseDuration } from './parse-duration.js';
+export { MAX_QUERY_BYTES, MAX_QUERY_DEPTH, parseQuery, QuerySyntaxError, quoteQueryTerm } from './parse-query.js';
 export { parseSize } from './parse-size.js';
 export { parseTime, parseTimePoint } from './parse-time.js';
-export type { HistoryPage, IngestReply, SourceSummary, SourcesReply } from './replies.js';
+export type { QueryComparison, QueryNode } from './query-ast.js';
+export type {
+  ContextReply,
+  EndInfo,
+  HistogramBucket,
+  HistogramReply,
+  HistoryPage,
+  IngestReply,
+  SeekReply,
+  SourceSummary,
+  SourcesReply,
+  StreamInfo,
+  StreamList,
+  StreamRetention,
+} from './replies.js';
+export {
+  DEFAULT_STREAM,
+  endProblem,
+  isStreamName,
+  labelsProblem,
+  MAX_END_REASON,
+  MAX_STREAM_LABEL_VALUE,
+  MAX_STREAM_LABELS,
+  STREAM_LABEL_KEY_PATTERN,
+  STREAM_NAME_PATTERN,
+} from './streams.js';

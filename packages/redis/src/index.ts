@@ -1,4 +1,12 @@
-export { createRedisStore, parseRedisStoreUrl, type RedisStoreUrl } from './create-redis-store.js';
-export { type RedisKeys, redisKeys } from './redis-keys.js';
+export {
+  createRedisDatabase,
+  createRedisStore,
+  parseRedisStoreUrl,
+  REDIS_SCHEMES,
+  type RedisDatabaseOptions,
+  type RedisStoreUrl,
+} from './create-redis-store.js';
+export { type RedisKeys, type RegistryKeys, redisKeys, registryKeys, streamKeys } from './redis-keys.js';
+export { RedisLogDatabase, type RedisLogDatabaseOptions } from './redis-log-database.js';
 export { redisStoreProvider } from './redis-store-provider.js';
-export { RedisStreamStore, type RedisStreamStoreOptions } from './redis-stream-store.js';
+export { RedisStreamStore } from './redis-stream-store.js';

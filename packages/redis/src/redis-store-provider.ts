@@ -1,12 +1,12 @@
 import type { StoreProvider } from '@livelog/core';
-import { createRedisStore } from './create-redis-store.js';
-import type { RedisStreamStoreOptions } from './redis-stream-store.js';
+import { createRedisDatabase, REDIS_SCHEMES, type RedisDatabaseOptions } from './create-redis-store.js';
 
 /**
- * The store provider of `redis://` and `rediss://` URLs, for `createServer(config, { storeProviders })`
- * and the Fastify plugin's `storeProviders`. `options` apply to every store it builds.
- * @see parseRedisStoreUrl for the URL.
+ * The store provider of `redis://`, `rediss://`, `redis+cluster://` and `rediss+cluster://` URLs, for
+ * `createServer(config, { storeProviders })` and the Fastify plugin's `storeProviders`: each URL gives a
+ * `RedisLogDatabase` (many streams). `options` apply to every database it builds.
+ * @see parseRedisStoreUrl for the URLs.
  */
-export function redisStoreProvider(options: Omit<RedisStreamStoreOptions, 'url' | 'key'> = {}): StoreProvider {
-  return { schemes: ['redis:', 'rediss:'], create: (url) => createRedisStore(url, options) };
+export function redisStoreProvider(options: RedisDatabaseOptions = {}): StoreProvider {
+  return { schemes: REDIS_SCHEMES, create: (url) => createRedisDatabase(url, options) };
 }

@@ -2,7 +2,7 @@ import { livelog } from '@livelog/server';
 import { ingest, ResumingReader, waitFor } from '@livelog/test-utils';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RedisStreamStore } from '../src/redis-stream-store.js';
+import { createRedisStore } from '../src/create-redis-store.js';
 import { dropStream, REDIS_URL, uniqueKey } from './support/redis-server.js';
 
 describe('the Fastify plugin on a Redis store', () => {
@@ -17,7 +17,7 @@ describe('the Fastify plugin on a Redis store', () => {
     const key = uniqueKey('plugin');
     cleanups.push(() => dropStream(key));
     const app = Fastify();
-    await app.register(livelog, { prefix: '/logs', store: new RedisStreamStore({ url: REDIS_URL, key, blockMs: 200 }) });
+    await app.register(livelog, { prefix: '/logs', store: createRedisStore(`${REDIS_URL}?key=${key}`, { pollMs: 200 }) });
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
     cleanups.push(() => app.close());
     const base = `${address}/logs`;

@@ -1,4 +1,4 @@
-import { MemoryStore } from '@livelog/core';
+import { MemoryDatabase } from '@livelog/core';
 import { describe, expect, it } from 'vitest';
 import { resolveServerConfig, type ServerConfigInput } from './config.js';
 import { createServer } from './create-server.js';
@@ -22,7 +22,7 @@ describe('resolveServerConfig', () => {
       host: '127.0.0.1',
       port: 7600,
       basePath: '',
-      store: { kind: 'sqlite', dir: './livelog-data', durability: 'normal' },
+      store: { kind: 'sqlite', dir: './livelog-data', durability: 'full' },
       tokens: [],
       retention: { maxBytes: 1024 ** 3, maxAgeMs: 7 * 86_400_000 },
       bodyLimit: 16 * 1024 ** 2,
@@ -89,6 +89,16 @@ describe('resolveServerConfig', () => {
     expect(config.basePath).toBe('/logs');
   });
 
+  it('reads tokens limited to streams, and the Loki stream label', () => {
+    const config = resolveServerConfig({ tokens: ['ci-secret-01:read+ingest@ci-*|build-*'], lokiStreamLabel: ' job ' });
+    expect(config.tokens).toEqual([{ secret: 'ci-secret-01', scopes: ['read', 'ingest'], streams: ['ci-*', 'build-*'] }]);
+    expect(config.inputs.lokiStreamLabel).toBe('job');
+    expect(resolveServerConfig({}).inputs.lokiStreamLabel).toBeUndefined();
+    const message = problems({ tokens: ['ci-secret-01:read@CI-*'], lokiStreamLabel: 'job name' });
+    expect(message).toContain('--token (LIVELOG_TOKENS): "CI-*" is not a stream pattern');
+    expect(message).toContain('--loki-stream-label (LIVELOG_LOKI_STREAM_LABEL)');
+  });
+
   it('names every bad value at once, each with its flag and variable', () => {
     const message = problems({
       port: '70000',
@@ -135,11 +145,11 @@ describe('createStore', () => {
       code: 'LIVELOG_ERR_CONFIG_INVALID',
       message: expect.stringContaining('no store is available for redis:// URLs (store URLs known here: none)'),
     });
-    const store = new MemoryStore();
-    const provider = { schemes: ['mem:'], create: (url: string) => (url === 'mem://x' ? store : new MemoryStore()) };
+    const store = new MemoryDatabase();
+    const provider = { schemes: ['mem:'], create: (url: string) => (url === 'mem://x' ? store : new MemoryDatabase()) };
     expect(await createStore({ kind: 'url', url: 'mem://x' }, [provider])).toBe(store);
     await expect(createStore({ kind: 'url', url: 'redis://h' }, [provider])).rejects.toThrow('store URLs known here: mem://');
-    expect(await createStore({ kind: 'memory' })).toBeInstanceOf(MemoryStore);
+    expect(await createStore({ kind: 'memory' })).toBeInstanceOf(MemoryDatabase);
   });
 });
 

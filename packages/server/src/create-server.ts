@@ -1,8 +1,8 @@
-import { createEngine, type LivelogEngine, type LogStore, type StoreProvider } from '@livelog/core';
+import { type BasicLogStore, createEngine, isLogDatabase, type LivelogEngine, type LogDatabase, type StoreProvider } from '@livelog/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { assertSafeBind, type ServerConfig } from './config.js';
 import { createStore } from './create-store.js';
-import { livelog } from './plugin.js';
+import { livelog, STREAM_PARAM_MAX } from './plugin.js';
 
 /** A standalone livelog server. */
 export interface LivelogServer {
@@ -19,8 +19,11 @@ export interface LivelogServer {
 }
 
 export interface CreateServerOptions {
-  /** A store, not yet opened, to use instead of the one the config names (tests, embedding). */
-  store?: LogStore;
+  /**
+   * A database, or a store of one stream (served as `default`), not yet opened, to use instead of the
+   * one the config names (tests, embedding).
+   */
+  store?: LogDatabase | BasicLogStore;
   /**
    * How store URLs in the config (`--store redis://…`) become stores, by scheme. Defaults to none:
    * the server knows SQLite and memory only. `livelog serve` passes the Redis provider.
@@ -44,9 +47,17 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     // Readers hold connections for hours; Node's defaults would cut headers-slow clients only.
     requestTimeout: 60_000,
     keepAliveTimeout: 65_000,
+    // A stream name is up to 128 characters, 384 once percent-encoded; Fastify's default of 100 would
+    // answer longer ones 404 instead of reaching the name check.
+    routerOptions: { maxParamLength: STREAM_PARAM_MAX },
   });
+  const given = options.store;
   const engine = await createEngine({
-    store: options.store ?? (await createStore(config.store, options.storeProviders)),
+    ...(given === undefined
+      ? { database: await createStore(config.store, options.storeProviders) }
+      : isLogDatabase(given)
+        ? { database: given }
+        : { store: given }),
     retention: config.retention,
     broker: {
       heartbeatMs: config.stream.heartbeatMs,
@@ -66,7 +77,11 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     maxReaders: config.stream.maxReaders,
     corsOrigins: config.corsOrigins,
     otlp: { sourceAttribute: config.inputs.otlpSourceAttribute },
-    loki: { sourceLabels: config.inputs.lokiSourceLabels },
+    loki: {
+      sourceLabels: config.inputs.lokiSourceLabels,
+      ...(config.inputs.lokiStreamLabel ? { streamLabel: config.inputs.lokiStreamLabel } : {}),
+    },
+    syslog: { listen: config.inputs.syslog, ...(config.inputs.syslogStream ? { stream: config.inputs.syslogStream } : {}) },
     allowedHosts: config.allowedHosts,
     ...(config.store.kind === 'sqlite' && options.store === undefined ? { dataDir: config.store.dir } : {}),
     minFreeSpace: config.minFreeSpace,

@@ -22,7 +22,7 @@ export { DEFAULT_LOKI_SOURCE_LABELS, type LokiMapOptions, type LokiMapResult, ma
 export { mapOtlpLogs, type OtlpMapOptions, type OtlpMapResult } from './inputs/otlp/map-otlp-logs.js';
 export { decodeOtlpError } from './inputs/otlp/otlp-status.js';
 export { isUnlimited } from './is-unlimited.js';
-export { type LivelogPluginOptions, livelog, livelog as default } from './plugin.js';
+export { type LivelogPluginOptions, livelog, livelog as default, STREAM_PARAM_MAX } from './plugin.js';
 export type { LokiRouteOptions } from './routes/loki-push.js';
 export type { OtlpRouteOptions } from './routes/otlp-logs.js';
 export { NodeSseSink, SSE_HEADERS } from './sse/node-sse-sink.js';

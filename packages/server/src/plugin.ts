@@ -1,12 +1,13 @@
-import type { BrokerOptions, IngestLimits, LivelogEngine, LogStore, RetentionPolicy, StoreProvider } from '@livelog/core';
-import { createEngine, DEFAULT_INGEST_LIMITS, LivelogError } from '@livelog/core';
+import type { BasicLogStore, BrokerOptions, IngestLimits, LivelogEngine, LogDatabase, RetentionPolicy, StoreProvider } from '@livelog/core';
+import { createEngine, DEFAULT_INGEST_LIMITS, isLogDatabase, LivelogError } from '@livelog/core';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { authorize } from './auth/authorize.js';
 import { createSiteGuard } from './auth/site-guard.js';
 import { parseTokenSpec, TokenBook, type TokenSpec } from './auth/tokens.js';
 import type { StoreConfig } from './config.js';
 import { createStore } from './create-store.js';
 import { errorBody, toLivelogError } from './errors.js';
+import type { SyslogAddress } from './inputs/syslog/syslog-address.js';
+import { SyslogInput } from './inputs/syslog/syslog-input.js';
 import { lingerUntilUploaded } from './linger.js';
 import { RefusalLog } from './refusal-log.js';
 import { registerCors } from './routes/cors.js';
@@ -19,9 +20,19 @@ import { INGEST_BUSY_RETRY_AFTER_S, IngestBudget } from './routes/ingest-budget.
 import { type LokiRouteOptions, registerLokiPush } from './routes/loki-push.js';
 import { registerMetrics, ServerMetrics } from './routes/metrics.js';
 import { type OtlpRouteOptions, registerOtlpLogs } from './routes/otlp-logs.js';
-import { queryOf } from './routes/query-params.js';
+import { ReaderCount } from './routes/reader-count.js';
 import type { RouteContext } from './routes/route-context.js';
 import { registerStream } from './routes/stream.js';
+import { createStreamAccess } from './routes/stream-access.js';
+import { registerStreams } from './routes/streams.js';
+import { registerTimeNavigation } from './routes/time-navigation.js';
+
+/**
+ * The longest path parameter the routes need: a stream name of 128 characters, percent-encoded.
+ * A Fastify instance the plugin is mounted into should allow it (`routerOptions.maxParamLength`);
+ * with Fastify's default of 100, longer names are answered 404.
+ */
+export const STREAM_PARAM_MAX = 3 * 128;
 
 /** Refusals that are the server protecting itself, not failures: logged at warn, rate-limited. */
 const SELF_PROTECTION: ReadonlySet<string> = new Set([
@@ -38,15 +49,15 @@ export interface LivelogPluginOptions {
    */
   engine?: LivelogEngine;
   /**
-   * The store of an engine the plugin creates: a store not yet opened, or a config. Defaults to
-   * SQLite in `./livelog-data`.
+   * The store of an engine the plugin creates: a database or a single-stream store not yet opened, or
+   * a config. Defaults to SQLite in `./livelog-data`.
    */
-  store?: LogStore | StoreConfig;
+  store?: LogDatabase | BasicLogStore | StoreConfig;
   /** How a `{ kind: 'url' }` store config becomes a store, by URL scheme. Defaults to none. */
   storeProviders?: readonly StoreProvider[];
   retention?: RetentionPolicy;
   broker?: BrokerOptions;
-  /** Tokens (`SECRET` or `SECRET:read+ingest`); none means no auth. Defaults to none. */
+  /** Tokens (`SECRET`, `SECRET:read+ingest`, `SECRET:read@ci-*|build-*`); none means no auth. Defaults to none. */
   tokens?: readonly (string | TokenSpec)[];
   /** Largest ingest body in bytes. Defaults to 16 MiB. */
   bodyLimit?: number;
@@ -81,24 +92,41 @@ export interface LivelogPluginOptions {
   otlp?: OtlpRouteOptions;
   /** The Loki push input (`POST /loki/api/v1/push`). */
   loki?: LokiRouteOptions;
+  /**
+   * Syslog listeners (RFC 5424 and RFC 3164 over TCP and UDP), bound when the app gets ready and
+   * closed, after their peers' messages are stored, when it closes. Defaults to none.
+   */
+  syslog?: SyslogPluginOptions;
+}
+
+/** The syslog input of the plugin. */
+export interface SyslogPluginOptions {
+  /** Addresses to listen on, e.g. `{ transport: 'tcp', host: '127.0.0.1', port: 6514 }`. */
+  listen: readonly SyslogAddress[];
+  /** The livelog stream every message goes to; default `default`. */
+  stream?: string;
+  /** Called with the addresses bound (port 0 replaced by the port chosen). */
+  onListening?: (addresses: SyslogAddress[]) => void;
 }
 
 /**
- * The livelog API as a Fastify plugin: `POST /api/logs`, `GET /api/stream` (SSE), `GET /api/logs`,
- * `GET /api/sources`, `/healthz`, `/readyz`, `/metrics`, a page at `/`, and the inputs of other
+ * The livelog API as a Fastify plugin: named streams under `/api/streams/{name}/` (`logs` to ingest
+ * and page history, `stream` for SSE, `sources`, `end`, `v1/logs` for OTLP), `GET /api/streams`, the
+ * unnamed routes `POST /api/logs`, `GET /api/stream` (SSE), `GET /api/logs`, `GET /api/sources` for
+ * the stream `default`, `/healthz`, `/readyz`, `/metrics`, a page at `/`, and the inputs of other
  * protocols: `POST /v1/logs` (OTLP/HTTP) and `POST /loki/api/v1/push` (Loki push).
  *
  * The plugin is encapsulated: its body parsers, error format and auth apply to its own routes only,
  * so it can be mounted into an existing app without changing the app.
  * @example
- * await app.register(livelog, { prefix: '/logs', store: { kind: 'sqlite', dir: './data', durability: 'normal' } });
+ * await app.register(livelog, { prefix: '/logs', store: { kind: 'sqlite', dir: './data', durability: 'full' } });
  */
 export const livelog: FastifyPluginAsync<LivelogPluginOptions> = async (app: FastifyInstance, options: LivelogPluginOptions) => {
   const owned = options.engine === undefined;
   const engine =
     options.engine ??
     (await createEngine({
-      store: await storeOf(options),
+      ...(await storeOf(options)),
       ...(options.retention ? { retention: options.retention } : {}),
       ...(options.broker ? { broker: options.broker } : {}),
       log: app.log,
@@ -106,7 +134,12 @@ export const livelog: FastifyPluginAsync<LivelogPluginOptions> = async (app: Fas
   const tokens = new TokenBook((options.tokens ?? []).map((token) => (typeof token === 'string' ? parseTokenSpec(token) : token)));
   const bodyLimit = options.bodyLimit ?? 16 * 1024 * 1024;
   const ingestBudget = new IngestBudget(Math.max(options.ingestBuffer ?? 32 * 1024 * 1024, bodyLimit));
-  const metrics = new ServerMetrics(engine, { processMetrics: options.processMetrics ?? true, ingestHeld: () => ingestBudget.held });
+  const readers = new ReaderCount(options.maxReaders ?? 10_000);
+  const metrics = new ServerMetrics(engine, {
+    processMetrics: options.processMetrics ?? true,
+    ingestHeld: () => ingestBudget.held,
+    readers: () => readers.count,
+  });
   let closing = false;
   const context: RouteContext = {
     engine,
@@ -120,16 +153,16 @@ export const livelog: FastifyPluginAsync<LivelogPluginOptions> = async (app: Fas
     }),
     ingest: { ...DEFAULT_INGEST_LIMITS, ...options.ingest },
     maxReaders: options.maxReaders ?? 10_000,
+    readers,
     closing: () => closing,
-    requireScope: (scope) => async (request) => {
-      authorize(tokens, request.headers, queryOf(request.url), scope);
-    },
+    ...createStreamAccess(tokens),
   };
 
   app.addHook('preClose', async () => {
     closing = true;
     // Readers get a `close` event with a retryable reason and reconnect, elsewhere or after a restart.
     engine.broker.closeAll('shutdown');
+    context.readers.closeAll('shutdown');
   });
   app.addHook('onClose', async () => {
     if (owned) await engine.stop();
@@ -163,22 +196,45 @@ export const livelog: FastifyPluginAsync<LivelogPluginOptions> = async (app: Fas
     const guard = createSiteGuard({ allowedHosts: options.allowedHosts ?? [], corsOrigins: options.corsOrigins ?? [] });
     app.addHook('onRequest', async (request) => guard(request.method, request.headers));
   }
+  const syslogOptions = options.syslog;
+  if (syslogOptions !== undefined && syslogOptions.listen.length > 0) {
+    const syslog = new SyslogInput({
+      addresses: syslogOptions.listen,
+      database: engine.database,
+      ...(syslogOptions.stream === undefined ? {} : { stream: syslogOptions.stream }),
+      limits: context.ingest,
+      budget: ingestBudget,
+      registry: metrics.registry,
+      ingested: (entries, bytes) => metrics.ingested(entries, bytes),
+      disk: context.disk,
+      log: app.log,
+    });
+    app.addHook('onReady', async () => {
+      const bound = await syslog.listen();
+      syslogOptions.onListening?.(bound);
+    });
+    // Before the store closes: what peers sent up to the end is stored.
+    app.addHook('preClose', async () => syslog.close());
+  }
   registerCors(app, options.corsOrigins ?? []);
   registerIngest(app, context);
   registerOtlpLogs(app, context, options.otlp);
   registerLokiPush(app, context, options.loki);
   registerStream(app, context);
   registerHistory(app, context);
+  registerTimeNavigation(app, context);
+  registerStreams(app, context);
   registerHealth(app, context);
   registerMetrics(app, context);
   if (options.home ?? true) registerHome(app);
 };
 
-async function storeOf(options: LivelogPluginOptions): Promise<LogStore> {
-  const store = options.store ?? { kind: 'sqlite', dir: './livelog-data', durability: 'normal' };
-  return 'open' in store ? store : createStore(store, options.storeProviders);
+async function storeOf(options: LivelogPluginOptions): Promise<{ database: LogDatabase } | { store: BasicLogStore }> {
+  const store = options.store ?? { kind: 'sqlite', dir: './livelog-data', durability: 'full' };
+  if (!('open' in store)) return { database: await createStore(store, options.storeProviders) };
+  return isLogDatabase(store) ? { database: store } : { store };
 }
 
-function isStoreConfig(store: LogStore | StoreConfig | undefined): store is StoreConfig {
-  return store !== undefined && typeof (store as LogStore).append !== 'function';
+function isStoreConfig(store: LogDatabase | BasicLogStore | StoreConfig | undefined): store is StoreConfig {
+  return store !== undefined && typeof (store as Partial<BasicLogStore>).open !== 'function';
 }

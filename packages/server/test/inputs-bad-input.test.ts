@@ -471,4 +471,17 @@ describe('the server after all that', () => {
     expect(reply.status).toBe(200);
     expect(Buffer.from(reply.body).toString('utf8')).toBe('{}');
   });
+
+  it('takes gzip request bodies on both inputs', async () => {
+    const before = (await server.store.bounds()).last;
+    const gzip = { ...AUTH, 'content-encoding': 'gzip' };
+    const otlp = await post(OTLP, 'application/json', gzipSync(otlpJson([{ body: { stringValue: 'gzipped otlp' } }])), gzip);
+    expect(otlp.status).toBe(200);
+    expect((await post(LOKI, 'application/json', gzipSync(lokiJson([[nowNs(), 'gzipped loki']])), gzip)).status).toBe(204);
+    const stored = (await server.store.readAfter(before, 10)).map((row) => JSON.parse(row.json) as LogEntry);
+    expect(stored.map((entry) => [entry.msg, entry.source])).toEqual([
+      ['gzipped otlp', 'api'],
+      ['gzipped loki', 'web'],
+    ]);
+  });
 });

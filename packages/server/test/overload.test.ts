@@ -245,3 +245,33 @@ describe('the ingest budget', () => {
     expect(shipped).toEqual(Array.from({ length: 50 }, (_, i) => `shipped ${i + 1}`));
   });
 });
+
+// The OTLP and Loki inputs bypassed the ingest budget: a held native upload could not stop them.
+describe('the ingest budget on the other inputs', () => {
+  it('answers OTLP (default and per stream) and Loki pushes 503 while the budget is spent, and takes them once it is given back', async () => {
+    const { url } = await start({ bodyLimit: '1MiB', ingestBuffer: '1MiB' });
+    const held = await heldUpload(url, 'held', 1024 * 1024 - 100);
+    const otlp = JSON.stringify({
+      resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: `otlp ${'.'.repeat(200)}` } }] }] }],
+    });
+    const loki = JSON.stringify({ streams: [{ stream: { app: 'loki' }, values: [[`${Date.now()}000000`, `loki ${'.'.repeat(200)}`]] }] });
+    const send = (path: string, body: string) =>
+      fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    for (const [path, body] of [
+      ['/v1/logs', otlp],
+      ['/api/streams/otlp-budget/v1/logs', otlp],
+      ['/loki/api/v1/push', loki],
+    ] as const) {
+      const refused = await send(path, body);
+      expect(refused.status, path).toBe(503);
+      expect(refused.headers.get('retry-after'), path).not.toBeNull();
+    }
+    expect((await getJson(url, '/api/streams/otlp-budget')).status).toBe(404);
+    expect((await held.finish()).status).toBe(200);
+    await waitFor(async () => (await bytesHeld(url)) === 0, { what: 'every byte given back' });
+    expect((await send('/v1/logs', otlp)).status).toBe(200);
+    expect((await send('/api/streams/otlp-budget/v1/logs', otlp)).status).toBe(200);
+    expect((await send('/loki/api/v1/push', loki)).status).toBe(204);
+    expect((await messages(url)).filter((msg) => !msg.startsWith('held '))).toEqual([`otlp ${'.'.repeat(200)}`, `loki ${'.'.repeat(200)}`]);
+  });
+});

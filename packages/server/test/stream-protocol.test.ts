@@ -81,7 +81,7 @@ describe('GET /api/stream', () => {
     const [hello] = reader.events;
     expect(hello?.type).toBe('hello');
     expect(hello?.lastEventId).toBe(`${store.streamId}:3`);
-    expect(helloOf(reader)).toEqual({ stream: store.streamId, first: 1, last: 3, heartbeatMs: 15_000 });
+    expect(helloOf(reader)).toEqual({ stream: store.streamId, first: 1, last: 3, heartbeatMs: 15_000, name: 'default' });
     await ingest(server?.url ?? '', 2, 'live');
     await waitFor(() => seqs(reader).length === 2, { what: 'live entries' });
     expect(seqs(reader)).toEqual([4, 5]);
@@ -256,7 +256,9 @@ describe('GET /api/stream', () => {
       ['?from=start&source=web,cron', [1, 3, 4, 5]],
       ['?from=start&source=web&source=db', [1, 2, 3, 4]],
       ['?from=start&q=full', [2]],
-      ['?from=start&q=o&level=info&source=web', [3]],
+      // The level is searchable text too: `crash` (error) matches `o` by its level.
+      ['?from=start&q=o&level=info&source=web', [3, 4]],
+      ['?from=start&q=o%20-level:error&level=info&source=web', [3]],
     ])('%s', async (query, expected) => {
       const { url } = await start();
       await postLogs(url, mixed);
@@ -347,13 +349,22 @@ describe('GET /api/stream', () => {
       ['?tail=-1', 'tail'],
       ['?tail=abc', 'tail'],
       ['?since=yesterday', 'since'],
+      ['?until=1h30', 'until'],
       ['?from=middle', 'from'],
-      [`?q=${'x'.repeat(1001)}`, 'q'],
       ['?source=%00bad', 'source'],
     ] as const) {
       const response = await fetch(`${url}/api/stream${query}`);
       expect(response.status, query).toBe(400);
-      expect(await response.json()).toMatchObject({ error: { code: 'LIVELOG_ERR_QUERY_BAD_PARAM', param } });
+      // Times have their own code (issue 13); every other parameter the general one.
+      const code = param === 'since' || param === 'until' ? 'LIVELOG_ERR_QUERY_BAD_TIME' : 'LIVELOG_ERR_QUERY_BAD_PARAM';
+      expect(await response.json()).toMatchObject({ error: { code, param } });
+    }
+    for (const q of ['x'.repeat(4097), '"unclosed', 'a OR', '(a b', 'level:loud', 'user.id:']) {
+      const response = await fetch(`${url}/api/stream?q=${encodeURIComponent(q)}`);
+      expect(response.status, q).toBe(400);
+      expect(await response.json()).toMatchObject({
+        error: { code: 'LIVELOG_ERR_BAD_QUERY', param: 'q', message: expect.stringMatching(/position \d+/) },
+      });
     }
   });
 });

@@ -47,3 +47,51 @@ export async function getJson<T>(base: string, path: string, headers: Record<str
   const response = await fetch(`${base}${path}`, { headers });
   return { status: response.status, body: (await response.json()) as T };
 }
+
+/** `<base>/api/streams/<name><rest>`: the route of one named stream. */
+export function streamPath(name: string, rest = ''): string {
+  return `/api/streams/${encodeURIComponent(name)}${rest}`;
+}
+
+/** What a request got back, whatever the status: the status, the parsed JSON (or text) body, the headers. */
+export interface JsonReply {
+  status: number;
+  body: unknown;
+  headers: Headers;
+}
+
+/** Sends `method` to `<base><path>` with an optional JSON body; resolves whatever the status. */
+export async function requestJson(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<JsonReply> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {}
+  return { status: response.status, body: parsed, headers: response.headers };
+}
+
+/** POSTs NDJSON `body` to the stream `name`; resolves whatever the status. */
+export function postStreamLogs(base: string, name: string, body: string, headers: Record<string, string> = {}): Promise<JsonReply> {
+  return requestJson(base, 'POST', streamPath(name, '/logs'), body, { 'content-type': 'application/x-ndjson', ...headers });
+}
+
+/** Ends the stream `name` with `end` (`{exitCode, reason}`); resolves whatever the status. */
+export function postStreamEnd(
+  base: string,
+  name: string,
+  end: { exitCode?: number; reason?: string } = {},
+  headers: Record<string, string> = {},
+): Promise<JsonReply> {
+  return requestJson(base, 'POST', streamPath(name, '/end'), end, headers);
+}

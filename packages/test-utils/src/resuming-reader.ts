@@ -1,4 +1,4 @@
-import type { GapEvent, HelloEvent, LogEntry, ResetEvent } from '@livelog/protocol';
+import type { CloseEvent, EndEvent, GapEvent, HelloEvent, LogEntry, ResetEvent } from '@livelog/protocol';
 import { checkSeqs, type SeqCheck } from './check-seqs.js';
 import { openSse, type SseConnection } from './sse-connection.js';
 
@@ -35,6 +35,12 @@ export class ResumingReader {
   readonly hellos: HelloEvent[] = [];
   readonly errors: Error[] = [];
   readonly closeReasons: string[] = [];
+  readonly ends: EndEvent[] = [];
+  /**
+   * Set once a `close` said not to retry (`ended`, `deleted`, `forbidden`…): the reader then stops,
+   * as a client following the protocol does.
+   */
+  terminal: string | undefined;
   lastEventId = '';
   /** Connections opened, the first one included. */
   connections = 0;
@@ -53,6 +59,11 @@ export class ResumingReader {
     this.#options = options;
     this.#urls = typeof options.url === 'string' ? [options.url] : options.url;
     this.hellosByUrl = this.#urls.map(() => 0);
+  }
+
+  /** True while the reader connects and reconnects: until `stop`, or a close that said not to retry. */
+  get running(): boolean {
+    return this.#running;
   }
 
   /** The highest seq seen so far (0 for none). */
@@ -112,7 +123,12 @@ export class ResumingReader {
           else if (message.type === 'hello') {
             this.hellos.push(JSON.parse(message.data) as HelloEvent);
             this.hellosByUrl[index] = (this.hellosByUrl[index] ?? 0) + 1;
-          } else if (message.type === 'close') this.closeReasons.push((JSON.parse(message.data) as { reason: string }).reason);
+          } else if (message.type === 'end') this.ends.push(JSON.parse(message.data) as EndEvent);
+          else if (message.type === 'close') {
+            const close = JSON.parse(message.data) as CloseEvent;
+            this.closeReasons.push(close.reason);
+            if (!close.retryable) this.terminal = close.reason;
+          }
         },
         onIdOnly: (id) => {
           if (this.#connection === connection) this.lastEventId = id;
@@ -121,6 +137,10 @@ export class ResumingReader {
           if (error !== undefined) this.errors.push(error);
           if (this.#connection !== connection || !this.#running) return;
           clearTimeout(this.#cutTimer);
+          if (this.terminal !== undefined) {
+            this.#running = false;
+            return;
+          }
           const pause = this.#options.pauseMs?.() ?? 0;
           this.#timer = setTimeout(() => this.#connect(), pause);
         },

@@ -30,7 +30,7 @@ export interface SpawnServerOptions {
   /** Opens an IPC channel to the process, for a probe module loaded with `--import`. Defaults to false. */
   ipc?: boolean;
   env?: Record<string, string>;
-  /** How long to wait for the server to listen. Defaults to 20 s. */
+  /** How long to wait for the server to listen. Defaults to 45 s (a shared 2-core machine can be that slow; tests' hooks allow 60 s). */
   startTimeoutMs?: number;
 }
 
@@ -72,7 +72,7 @@ export async function spawnServer(options: SpawnServerOptions): Promise<SpawnedS
   });
   const basePath = basePathOf(options.args ?? []);
   const url = `http://127.0.0.1:${port}${basePath}`;
-  const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
+  const deadline = Date.now() + (options.startTimeoutMs ?? 45_000);
   // Ready means answering /readyz, whatever the log level says.
   for (;;) {
     if (exitedEarly !== undefined) {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { fetchHistory } from '@livelog/client';
 import type { LogEntry } from '@livelog/protocol';
 import { startServer, type TestServer } from '@livelog/test-utils';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -48,4 +49,22 @@ test('a real winston app: every record stored in order with level, time, message
       cause: { type: 'RangeError', message: 'too many attempts', stack: expect.stringContaining('RangeError: too many attempts') },
     },
   });
+});
+
+test('the stream option sends every record to that named stream, none to default', async () => {
+  const before = (await server.store.bounds()).last;
+  const child = spawn(process.execPath, [app, server.url, '20'], {
+    stdio: ['ignore', 'inherit', 'pipe'],
+    env: { ...process.env, LIVELOG_TEST_STREAM: 'billing-jobs' },
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  expect(await new Promise((resolve) => child.once('close', resolve))).toBe(0);
+  expect(stderr).toBe('');
+  const page = await fetchHistory({ url: server.url, stream: 'billing-jobs', fromStart: true, limit: 1000 });
+  expect(page.entries.map((entry) => entry.msg).slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, i) => `invoice ${i + 1} sent`));
+  expect(page.entries).toHaveLength(27);
+  expect((await server.store.bounds()).last).toBe(before);
 });

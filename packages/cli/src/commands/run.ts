@@ -12,10 +12,13 @@ import {
   type ShippingFlags,
   serveUntilInterrupted,
 } from '../ingest/shipping-target.js';
+import { endOfExit } from '../ingest/stream-end.js';
 
 /** Flags of `livelog run`. */
 interface RunFlags extends ShippingFlags {
   name?: string;
+  /** False with `--no-end`: leave the `--stream` open when the command ends. */
+  end: boolean;
 }
 
 /** Signals a terminal or a supervisor sends that the wrapped program must see. */
@@ -26,7 +29,9 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', '
  * stderr through unchanged, ships every line (stderr lines at level error unless they state one; a
  * stack trace as one entry), records its start and exit, forwards signals, and exits with its code.
  * With the embedded server it keeps serving the console after the command ended, until Ctrl-C
- * (not with --exit).
+ * (not with --exit). With `--stream NAME` the lines go to that stream, and once they are all stored
+ * the stream is ended with the command's exit code (a killed command: 128 + the signal's number and
+ * the reason `signal SIGTERM`), so `livelog tail --stream NAME` and the console know the job is over.
  */
 export function registerRun(program: Command): void {
   const command = program
@@ -35,7 +40,20 @@ export function registerRun(program: Command): void {
     .argument('<command>', 'the program to run')
     .argument('[args...]', 'its arguments (put -- before the command when they contain options)')
     .addOption(new Option('-n, --name <name>', "source of the lines (default: the command's base name)").env('LIVELOG_NAME'))
-    .passThroughOptions();
+    .addOption(
+      new Option('--no-end', 'with --stream: leave the stream open when the command ends (it is ended with the exit code by default)'),
+    )
+    .passThroughOptions()
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ livelog run -- make test                                   ship to a console started here, at http://127.0.0.1:7600/
+  $ livelog run --server https://logs.example.com --stream build-$BUILD_ID -- make
+                                                               one stream per CI job, ended with make's exit code
+  $ livelog tail https://logs.example.com --stream build-$BUILD_ID
+                                                               follow it elsewhere; exits with the job's code`,
+    );
   addShippingOptions(command).action(async (file: string, args: string[], flags: RunFlags) => {
     await run(file, args, flags);
   });
@@ -79,9 +97,11 @@ async function run(file: string, args: string[], flags: RunFlags): Promise<void>
   const { code, signal } = await closed;
   const durationMs = Date.now() - started;
   let exitCode: number;
+  let end: { exitCode?: number; reason?: string };
   if (spawnError !== undefined) {
     // The shell's codes: 127 not found, 126 found but not executable.
     exitCode = spawnError.code === 'ENOENT' ? 127 : 126;
+    end = { exitCode, reason: `cannot start ${file}: ${spawnError.message}` };
     process.stderr.write(`livelog run: cannot start ${file}: ${spawnError.message}\n`);
     shipper.write({
       msg: `cannot start ${file}: ${spawnError.message}`,
@@ -93,6 +113,7 @@ async function run(file: string, args: string[], flags: RunFlags): Promise<void>
     });
   } else {
     exitCode = signal === null ? (code ?? failureCode('run')) : 128 + (constants.signals[signal] ?? 0);
+    end = endOfExit({ code, signal, ...(signal === null ? {} : { signalNumber: constants.signals[signal] }) });
     shipper.write({
       msg: signal === null ? `exited with code ${code}` : `killed by ${signal}`,
       time: Date.now(),
@@ -104,12 +125,14 @@ async function run(file: string, args: string[], flags: RunFlags): Promise<void>
       lines: { stdout: stdoutLines, stderr: stderrLines },
     });
   }
+  // After every line: the stream's readers stop at its end, so nothing may come after it.
+  if (flags.end) await target.endStream(end);
   // A command that could not start has nothing to look at: only a run is worth keeping the console for.
   if (target.embedded !== undefined && !flags.exit && spawnError === undefined) {
     await shipper.flush();
     await serveUntilInterrupted(
       `livelog run: ${file} ${signal === null ? `exited with code ${code}` : `was killed by ${signal}`}`,
-      target.url,
+      target.consoleUrl,
     );
   }
   await target.finish();

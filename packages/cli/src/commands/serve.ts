@@ -29,13 +29,17 @@ interface ServeFlags {
   stallTimeout?: string;
   retry?: string;
   ringEntries?: string;
+  ringBytes?: string;
   maxReaders?: string;
   logLevel?: string;
   logFormat?: string;
   corsOrigin?: string;
   otlpSourceAttribute?: string;
   lokiSourceLabels?: string;
+  lokiStreamLabel?: string;
   allowedHost?: string;
+  syslog?: string | string[];
+  syslogStream?: string;
 }
 
 /**
@@ -52,12 +56,18 @@ export function registerServe(program: Command): void {
     .addOption(option('--host <host>', `address to listen on (default ${DEFAULTS.host}; beyond loopback needs --token)`, 'host'))
     .addOption(option('-d, --data <dir>', `data directory of the SQLite store (default ${DEFAULTS.data})`, 'data'))
     .addOption(option('--store <store>', 'sqlite (default), memory, or a store URL such as redis://127.0.0.1:6379/0?key=livelog', 'store'))
-    .addOption(option('--durability <mode>', 'normal: survives a killed process (default); full: also power loss', 'durability'))
+    .addOption(
+      option(
+        '--durability <mode>',
+        'full: an acknowledged batch survives a power cut (default); normal: a killed process only',
+        'durability',
+      ),
+    )
     .addOption(
       // LIVELOG_TOKENS (plural): the tokens the server accepts. LIVELOG_TOKEN is the one token a client presents.
       option(
         '--token <token...>',
-        'accepted token SECRET or SECRET:scope+scope (scopes read, ingest, admin); repeatable, or comma-separated',
+        'accepted token SECRET or SECRET:scope+scope (scopes read, ingest, admin), optionally limited to streams with @glob|glob (SECRET:read@ci-*|build-*); repeatable, or comma-separated',
         'tokens',
       ),
     )
@@ -99,6 +109,7 @@ export function registerServe(program: Command): void {
     )
     .addOption(option('--retry <duration>', `reconnection delay suggested to clients in hello (default ${DEFAULTS.retry})`, 'retry'))
     .addOption(option('--ring-entries <n>', `recent entries kept encoded in memory (default ${DEFAULTS.ringEntries})`, 'ring-entries'))
+    .addOption(option('--ring-bytes <size>', `most bytes of frames the ring keeps (default ${DEFAULTS.ringBytes})`, 'ring-bytes'))
     .addOption(option('--max-readers <n>', `most concurrent streams (default ${DEFAULTS.maxReaders})`, 'max-readers'))
     .addOption(option('--cors-origin <origins>', 'origins allowed to call the API from browsers, comma-separated, or *', 'cors-origin'))
     .addOption(
@@ -114,6 +125,23 @@ export function registerServe(program: Command): void {
         `Loki labels that give the source, first present wins, comma-separated (default ${DEFAULTS.lokiSourceLabels})`,
         'loki-source-labels',
       ),
+    )
+    .addOption(
+      option(
+        '--loki-stream-label <label>',
+        'Loki label whose value names the livelog stream of each Loki stream (e.g. job); unset: every push goes to the stream named default',
+        'loki-stream-label',
+      ),
+    )
+    .addOption(
+      option(
+        '--syslog <address...>',
+        'receive syslog (RFC 5424 and 3164) on tcp://host:port or udp://host:port; repeatable, or comma-separated',
+        'syslog',
+      ),
+    )
+    .addOption(
+      option('--syslog-stream <name>', 'the livelog stream syslog messages go to; unset: the stream named default', 'syslog-stream'),
     )
     .addOption(
       option(
@@ -157,17 +185,21 @@ async function serve(flags: ServeFlags): Promise<void> {
     'stallTimeout',
     'retry',
     'ringEntries',
+    'ringBytes',
     'maxReaders',
     'logLevel',
     'corsOrigin',
     'otlpSourceAttribute',
     'lokiSourceLabels',
+    'lokiStreamLabel',
+    'syslogStream',
     'allowedHost',
   ] as const) {
     copy(key);
   }
   const tokens = flags.token ?? deprecatedTokenVariable();
   if (tokens !== undefined) input.tokens = tokens;
+  if (flags.syslog !== undefined) input.syslog = flags.syslog;
   const logFormat = resolveLogFormat(flags.logFormat, process.stdout.isTTY === true);
   if (logFormat === undefined)
     fail(new Error(`--log-format (LIVELOG_LOG_FORMAT) must be pretty, json or auto, got ${JSON.stringify(flags.logFormat)}`), 2);

@@ -7,14 +7,16 @@ export type StoreWarn = (details: Record<string, unknown>, message: string) => v
 const REDIS_PACKAGES = ['@livelog/redis', '@redis/client'];
 
 /**
- * The store URLs `livelog serve` can use beyond sqlite and memory: `redis://` and `rediss://`. Redis
+ * The store URLs `livelog serve` can use beyond sqlite and memory: `redis://` and `rediss://`, and
+ * `redis+cluster://` / `rediss+cluster://` for a Redis Cluster. Redis
  * support is an optional package, imported only when such a URL is given; when it is not installed
  * the store fails with a message saying what to install.
  */
 export function serveStoreProviders(warn: () => StoreWarn): StoreProvider[] {
   return [
     {
-      schemes: ['redis:', 'rediss:'],
+      // The schemes of @livelog/redis (REDIS_SCHEMES), spelled out: it is imported only when used.
+      schemes: ['redis:', 'rediss:', 'redis+cluster:', 'rediss+cluster:'],
       async create(url) {
         const { redisStoreProvider } = await importRedisSupport();
         let lastWarned = 0;

@@ -5,6 +5,8 @@ import type { HelloEvent, LogEntry } from '@livelog/protocol';
 export interface LastMatchingOptions {
   url: string;
   token?: string;
+  /** The named stream, if not `default`. */
+  stream?: string;
   /** The filters the server applies (level, source, and `q` when it narrows the matcher). */
   filter: StreamFilter;
   /** The stream's hello: entries up to its head are history, later ones come live. */
@@ -32,6 +34,7 @@ export async function lastMatching(options: LastMatchingOptions): Promise<LogEnt
     const page = await fetchHistory({
       url: options.url,
       ...(options.token ? { token: options.token } : {}),
+      ...(options.stream === undefined ? {} : { stream: options.stream }),
       before,
       limit: PAGE,
       filter: options.filter,

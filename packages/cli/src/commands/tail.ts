@@ -1,11 +1,13 @@
 import { isLivelogClientError, type LivelogClientError, openStream, type StreamFilter, type StreamStart } from '@livelog/client';
-import { decodeCursor, isLevelName, type LevelName, type LogEntry, parseTimePoint } from '@livelog/protocol';
+import { decodeCursor, isLevelName, type LevelName, type LogEntry, parseQuery, parseTimePoint, quoteQueryTerm } from '@livelog/protocol';
 import { type Command, Option } from 'commander';
+import { streamNameProblem } from '../ingest/stream-end.js';
 import { type ColorFlag, useColor } from '../output/color-mode.js';
 import { CursorFile } from '../output/cursor-file.js';
 import { createEntryFormatter, type OutputFormat } from '../output/entry-formatter.js';
 import { compilePatterns, createLineMatcher, literalOf } from '../output/line-matcher.js';
 import { lastMatching } from './tail-history.js';
+import { describeEnd, exitCodeOfEnd, waitForStream } from './tail-stream.js';
 
 /** Where `livelog tail` reads from when given no URL and no LIVELOG_URL. */
 export const DEFAULT_TAIL_URL = 'http://127.0.0.1:7600';
@@ -20,12 +22,14 @@ interface TailFlags {
   source: string[];
   include: string[];
   exclude: string[];
+  query?: string;
   highlight: string[];
   output: OutputFormat;
   color: ColorFlag;
   token?: string;
   cursorFile?: string;
   quiet: boolean;
+  stream?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -33,7 +37,9 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 /**
  * `livelog tail [URL]`: prints a server's entries and follows it, resuming after every cut without
  * losing or repeating a line. Flags follow tail -F, docker logs, kubectl logs, stern and journalctl.
- * Entries go to stdout; gaps, resets and reconnects to stderr only.
+ * Entries go to stdout; gaps, resets and reconnects to stderr only. With `--stream NAME` it reads
+ * that stream; when following, it waits for the stream to be created, and when the stream ends it
+ * prints a last line on stderr and exits with the stream's exit code (see exitCodeOfEnd).
  */
 export function registerTail(program: Command): void {
   program
@@ -50,6 +56,10 @@ export function registerTail(program: Command): void {
     .option('--source <sources>', 'only these sources (comma-separated, repeatable)', collect, [])
     .option('-i, --include <regex>', 'only messages matching (repeatable: any)', collect, [])
     .option('-e, --exclude <regex>', 'no messages matching (repeatable)', collect, [])
+    .option(
+      '--query <query>',
+      "server-side search in the query language (docs/reference/query-language.md), e.g. 'timeout -debug user.id:42'",
+    )
     .option('-H, --highlight <regex>', 'highlight matches (repeatable; needs colour)', collect, [])
     .addOption(
       new Option('-o, --output <format>', 'pretty, raw (message only) or json (NDJSON)')
@@ -64,6 +74,23 @@ export function registerTail(program: Command): void {
     .addOption(new Option('--token <token>', 'token with the read scope').env('LIVELOG_TOKEN'))
     .option('--cursor-file <path>', 'continue after the id stored here, and store the last id printed')
     .option('-q, --quiet', 'no reconnect notices on stderr (gaps are still reported)', false)
+    .addOption(
+      new Option(
+        '--stream <name>',
+        'read this named stream (unset: the stream named default); when following, exit with its exit code once it ends',
+      ).env('LIVELOG_STREAM'),
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ livelog tail                                         the last 10 lines of http://127.0.0.1:7600, then follow
+  $ livelog tail https://logs.example.com -n 100 --level warn
+  $ livelog tail https://logs.example.com --stream build-1234 -n all
+                                                         a job's whole stream; exits with its exit code when it ends
+  $ livelog tail --no-follow --since 1h -o json | jq .msg
+  $ livelog tail --query 'level:>=warn "connection reset" -source:healthcheck'`,
+    )
     .action(async (url: string | undefined, flags: TailFlags) => {
       // Exit explicitly: a closed stream leaves nothing to wait for, and a pooled socket must not delay the exit.
       process.exit(await runTail(url ?? process.env.LIVELOG_URL ?? DEFAULT_TAIL_URL, flags));
@@ -80,6 +107,9 @@ async function runTail(url: string, flags: TailFlags): Promise<number> {
   };
   const urlProblem = checkUrl(url);
   if (urlProblem !== undefined) return fail(urlProblem);
+  const streamName = flags.stream === '' ? undefined : flags.stream;
+  const streamProblem = streamName === undefined ? undefined : streamNameProblem(streamName);
+  if (streamProblem !== undefined) return fail(streamProblem);
   let include: RegExp[];
   let exclude: RegExp[];
   let highlight: RegExp[];
@@ -112,10 +142,24 @@ async function runTail(url: string, flags: TailFlags): Promise<number> {
   const format = createEntryFormatter({ output: flags.output, timestamps: flags.timestamps, color, highlight });
   const matches = createLineMatcher(include, exclude);
   const sources = flags.source.flatMap((value) => value.split(',')).filter((source) => source.trim() !== '');
-  // One plain-text -i is also a server filter (q: case-insensitive substring, so it narrows without
-  // losing a match); when case cannot matter and nothing is excluded, it is the same filter exactly.
-  const q = include.length === 1 ? literalOf(flags.include[0] as string) : undefined;
-  const serverMatchesAll = (include.length === 0 || (q !== undefined && q.toLowerCase() === q.toUpperCase())) && exclude.length === 0;
+  if (flags.query !== undefined) {
+    try {
+      parseQuery(flags.query);
+    } catch (error) {
+      return fail(`--query: ${(error as Error).message}`);
+    }
+  }
+  // One plain-text -i is also a server filter (msg:"…", a case-insensitive substring of the message,
+  // so it narrows without losing a match); when case cannot matter and nothing is excluded, it is the
+  // same filter exactly. --query is the server's alone, so it never makes the server's filter inexact.
+  const literal = include.length === 1 ? literalOf(flags.include[0] as string) : undefined;
+  const serverMatchesAll =
+    (include.length === 0 || (literal !== undefined && literal.toLowerCase() === literal.toUpperCase())) && exclude.length === 0;
+  const terms = [
+    ...(flags.query !== undefined && flags.query.trim() !== '' ? [`(${flags.query})`] : []),
+    ...(literal !== undefined && literal !== '' ? [`msg:${quoteQueryTerm(literal)}`] : []),
+  ];
+  const q = terms.length > 0 ? terms.join(' ') : undefined;
   const filter: StreamFilter = {
     ...(flags.level ? { level: flags.level as LevelName } : {}),
     ...(sources.length > 0 ? { source: sources } : {}),
@@ -134,7 +178,26 @@ async function runTail(url: string, flags: TailFlags): Promise<number> {
     lastCount = start.tail;
     delete start.tail;
   }
-  const stream = openStream({ url, ...(flags.token ? { token: flags.token } : {}), start, filter });
+  if (streamName !== undefined && follow) {
+    // A job's stream is created by its first line: following it may well start before that.
+    await waitForStream({
+      url,
+      stream: streamName,
+      ...(flags.token ? { token: flags.token } : {}),
+      signal: new AbortController().signal,
+      onWaiting: () => say(`stream ${streamName} does not exist yet; waiting for its first line, Ctrl-C to stop`),
+    });
+  }
+  const stream = openStream({
+    url,
+    ...(flags.token ? { token: flags.token } : {}),
+    ...(streamName === undefined ? {} : { stream: streamName }),
+    start,
+    filter,
+    // The server stops at --until (close reason `until`; the server's bound is exclusive, --until is
+    // inclusive, hence + 1 ms); the check in writeEntries stays for servers without `until`.
+    ...(until === undefined ? {} : { until: until + 1 }),
+  });
   const context: WriteContext = { format, matches, until, onUntil: () => finish(0) };
   let done = false;
   let history: Promise<void> = Promise.resolve();
@@ -181,6 +244,7 @@ async function runTail(url: string, flags: TailFlags): Promise<number> {
     history = lastMatching({
       url,
       ...(flags.token ? { token: flags.token } : {}),
+      ...(streamName === undefined ? {} : { stream: streamName }),
       filter,
       hello,
       count,
@@ -190,7 +254,9 @@ async function runTail(url: string, flags: TailFlags): Promise<number> {
       .then((entries) => writeEntries(entries, context))
       .catch((error: unknown) => {
         if (historyAbort.signal.aborted) return;
-        say(`cannot read the last ${count} matching entries: ${isLivelogClientError(error) ? explain(error, url) : String(error)}`);
+        say(
+          `cannot read the last ${count} matching entries: ${isLivelogClientError(error) ? explain(error, url, streamName) : String(error)}`,
+        );
         finish(1);
       });
     return history;
@@ -201,6 +267,8 @@ async function runTail(url: string, flags: TailFlags): Promise<number> {
     if (reachedTarget()) finish(0);
   });
   stream.on('status', (status) => {
+    // Closed without an error: the server's `until` was reached.
+    if (status.state === 'closed' && status.error === undefined) finish(0);
     if (status.state === 'open') {
       if (waitingSaid && !everOpened) say(`${url} answered; following`);
       everOpened = true;
@@ -232,8 +300,13 @@ async function runTail(url: string, flags: TailFlags): Promise<number> {
   stream.on('reset', (reset) => {
     say(`the server could not continue from the given position (${reset.reason}); started over`);
   });
+  stream.on('end', (end) => {
+    say(describeEnd(streamName ?? 'default', end));
+    // Only a follower waits for the end, so only its exit code tells how the job went.
+    finish(follow ? exitCodeOfEnd(end) : 0);
+  });
   stream.on('error', (error) => {
-    say(explain(error, url));
+    say(explain(error, url, streamName));
     finish(1);
   });
   return new Promise<number>((resolve) => {
@@ -279,8 +352,12 @@ function writeEntries(batch: readonly LogEntry[], context: WriteContext): Promis
 }
 
 /** A fatal client error in words a user can act on. */
-function explain(error: LivelogClientError, url: string): string {
+function explain(error: LivelogClientError, url: string, stream: string | undefined): string {
   switch (error.code) {
+    case 'LIVELOG_CLIENT_ERR_STREAM_NOT_FOUND':
+      return `${url} has no stream ${stream ?? 'default'} (a stream exists once its first line is written; follow it to wait for that)`;
+    case 'LIVELOG_CLIENT_ERR_STREAM_DELETED':
+      return `stream ${stream ?? 'default'} was deleted on ${url}`;
     case 'LIVELOG_CLIENT_ERR_UNAUTHORIZED':
       return `${url} needs a valid token with the read scope: pass --token or set LIVELOG_TOKEN (${error.message})`;
     case 'LIVELOG_CLIENT_ERR_FORBIDDEN':

@@ -1,12 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { type LivelogClientError, type LogStream, openStream, type StreamStats } from '@livelog/client';
-import { decodeCursor, type IngestReply, parseDuration } from '@livelog/protocol';
+import { deleteStream, endStream, type LivelogClientError, type LogStream, openStream, type StreamStats, setStream } from '@livelog/client';
+import { decodeCursor, type IngestReply, parseDuration, quoteQueryTerm } from '@livelog/protocol';
 import { type Command, Option } from 'commander';
+import { checkedStream } from '../ingest/shipping-target.js';
 import { createCuttingFetch } from './cutting-fetch.js';
 import { DEFAULT_TAIL_URL } from './tail.js';
 
 /** The source every line `livelog verify` writes carries, so they are easy to filter out. */
 export const VERIFY_SOURCE = 'livelog-verify';
+/**
+ * Fewer bytes than the SSE frame of any verify line takes (`id:` line, `data:` with id, seq, time,
+ * level, source, msg and fields: over 200 bytes), so that byte budgets sized by it run out in time.
+ */
+const MIN_FRAME_BYTES = 150;
 
 interface VerifyFlags {
   token?: string;
@@ -15,6 +21,8 @@ interface VerifyFlags {
   cuts: string;
   timeout: string;
   json: boolean;
+  stream?: string;
+  keep: boolean;
 }
 
 /** What a verify run found. Exit code 0 only when `lost`, `duplicated` and `reordered` are all 0. */
@@ -22,6 +30,10 @@ export interface VerifyResult {
   url: string;
   run: string;
   source: string;
+  /** The stream written and read: a fresh `livelog-verify-<run>` unless `--stream` named one. */
+  stream: string;
+  /** Whether that fresh stream was deleted afterwards (it needs the admin scope; `--keep` keeps it). */
+  deleted: boolean;
   sent: number;
   received: number;
   lost: number;
@@ -43,6 +55,9 @@ export interface VerifyResult {
  * a bounded run of marked lines (source `livelog-verify`, needs a token with the ingest scope when
  * the server has tokens), reads them back over the stream while cutting its own connection at
  * random byte positions (mid-event too), and reports lost, duplicated and reordered lines.
+ * The lines go to a fresh stream of their own, `livelog-verify-<run>`, so the real log stays clean;
+ * it is ended and then deleted afterwards when the token may (admin scope), else left ended for
+ * retention to remove. `--stream NAME` writes to that stream instead (and keeps it).
  */
 export function registerVerify(program: Command): void {
   program
@@ -55,6 +70,21 @@ export function registerVerify(program: Command): void {
     .option('--cuts <n>', 'connection cuts to make while reading', '50')
     .option('--timeout <duration>', 'give up reading after this long', '60s')
     .option('--json', 'print the result as JSON', false)
+    .addOption(
+      new Option(
+        '--stream <name>',
+        'write to and read this stream (default: a fresh livelog-verify-<random> stream, deleted afterwards)',
+      ).env('LIVELOG_VERIFY_STREAM'),
+    )
+    .option('--keep', 'keep the fresh livelog-verify-<random> stream instead of deleting it', false)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ livelog verify https://logs.example.com --token "$ADMIN_TOKEN"
+                                   through every proxy on the way; the test stream is deleted afterwards
+  $ livelog verify http://127.0.0.1:7600 --count 20000 --cuts 200 --json`,
+    )
     .action(async (url: string | undefined, flags: VerifyFlags) => {
       const count = positive(flags.count);
       const batch = positive(flags.batch);
@@ -66,6 +96,7 @@ export function registerVerify(program: Command): void {
         );
         process.exit(2);
       }
+      const stream = checkedStream('verify', flags.stream);
       try {
         const result = await runVerify({
           url: url ?? process.env.LIVELOG_URL ?? DEFAULT_TAIL_URL,
@@ -74,6 +105,9 @@ export function registerVerify(program: Command): void {
           batch,
           cuts,
           timeoutMs,
+          ...(stream === undefined ? {} : { stream }),
+          keep: flags.keep,
+          onNotice: (text) => process.stderr.write(`livelog verify: ${text}\n`),
         });
         process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : describe(result));
         process.exit(result.passed ? 0 : 1);
@@ -92,32 +126,55 @@ export interface VerifyOptions {
   batch: number;
   cuts: number;
   timeoutMs: number;
+  /** The stream to use; default a fresh `livelog-verify-<run>`, ended and deleted afterwards. */
+  stream?: string;
+  /** Keep the fresh stream (no delete). Defaults to false. */
+  keep?: boolean;
+  /** Told what could not be cleaned up. */
+  onNotice?: (text: string) => void;
 }
 
 /** One verify run; throws when the lines cannot be written or the stream refuses the reader. */
 export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
   const run = randomBytes(6).toString('hex');
+  const fresh = options.stream === undefined;
+  const stream = options.stream ?? `livelog-verify-${run}`;
   const cutting = createCuttingFetch({
     cuts: options.cuts,
-    maxBytes: Math.max(512, Math.ceil((options.count * 400) / Math.max(1, options.cuts))),
+    // Every budget stays below count × MIN_FRAME_BYTES / cuts, and the lines alone are more bytes
+    // than that, so every cut asked for happens before the last line arrives.
+    maxBytes: Math.max(1, Math.floor((options.count * MIN_FRAME_BYTES) / Math.max(1, options.cuts))),
   });
   const seen = new Map<number, number>();
   let deliveries = 0;
   let highest = 0;
   let reordered = 0;
-  const stream = openStream({
+  // Created before the reader opens it: a reader of a stream that does not exist yet gets a 404.
+  // A stream named with --stream is created the same way when it does not exist, its labels left alone.
+  await setStream(
+    options.url,
+    stream,
+    fresh ? { labels: { tool: 'livelog-verify' } } : {},
+    options.token ? { token: options.token } : {},
+  ).catch((error: unknown) => {
+    const status = (error as LivelogClientError).status;
+    const hint = status === 401 || status === 403 ? ' (verify needs a token with the ingest scope: --token)' : '';
+    throw new Error(`cannot create stream ${stream}: ${(error as Error).message}${hint}`);
+  });
+  const reader = openStream({
     url: options.url,
     ...(options.token ? { token: options.token } : {}),
-    filter: { source: VERIFY_SOURCE, q: run },
+    stream,
+    filter: { source: VERIFY_SOURCE, q: quoteQueryTerm(run) },
     // Its own cuts are not outages: a short cap keeps resume latency about resuming, not about waiting.
     backoff: { baseMs: 5, maxMs: 50 },
     fetch: cutting.fetch,
   });
   let fatal: LivelogClientError | undefined;
-  stream.on('error', (error) => {
+  reader.on('error', (error) => {
     fatal = error;
   });
-  stream.on('entries', (batch) => {
+  reader.on('entries', (batch) => {
     for (const entry of batch) {
       const n = (entry.fields as { n?: unknown } | undefined)?.n;
       if (typeof n !== 'number') continue;
@@ -130,23 +187,25 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
   try {
     // Read from the moment before the first line is written: the first hello fixes that position.
     await until(
-      () => stream.stats().attempts > 0 && stream.lastEventId !== '',
+      () => reader.stats().attempts > 0 && reader.lastEventId !== '',
       options.timeoutMs,
       () => fatal,
     );
-    const lastSeq = await writeLines(options, run);
+    const lastSeq = await writeLines(options, stream, run);
     const timedOut = !(await until(
-      () => cursorSeq(stream) >= lastSeq,
+      () => cursorSeq(reader) >= lastSeq,
       options.timeoutMs,
       () => fatal,
     ));
-    const stats: StreamStats = stream.stats();
+    const stats: StreamStats = reader.stats();
     const received = seen.size;
     const duplicated = deliveries - received + stats.duplicates;
     const result: VerifyResult = {
       url: options.url,
       run,
       source: VERIFY_SOURCE,
+      stream,
+      deleted: false,
       sent: options.count,
       received,
       lost: options.count - received,
@@ -163,14 +222,39 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
       passed: false,
     };
     result.passed = result.lost === 0 && result.duplicated === 0 && result.reordered === 0;
+    reader.close();
+    if (fresh) result.deleted = await cleanUp(options, stream);
     return result;
   } finally {
-    stream.close();
+    reader.close();
+  }
+}
+
+/**
+ * Ends the fresh stream (ingest scope), then deletes it (admin scope) unless `keep`. An ended stream
+ * that cannot be deleted is left to retention: it is marked as done and readers of it stop.
+ */
+async function cleanUp(options: VerifyOptions, stream: string): Promise<boolean> {
+  const auth = options.token ? { token: options.token } : {};
+  try {
+    await endStream(options.url, stream, { exitCode: 0, reason: 'livelog verify done' }, auth);
+  } catch (error) {
+    options.onNotice?.(`could not end stream ${stream}: ${(error as Error).message}`);
+  }
+  if (options.keep) return false;
+  try {
+    await deleteStream(options.url, stream, auth);
+    return true;
+  } catch (error) {
+    const status = (error as LivelogClientError).status;
+    const why = status === 401 || status === 403 ? 'deleting needs a token with the admin scope' : (error as Error).message;
+    options.onNotice?.(`stream ${stream} was kept, ended (${why}); retention removes it`);
+    return false;
   }
 }
 
 /** Writes the marked lines in batches; each batch is retried under one Idempotency-Key until stored. */
-async function writeLines(options: VerifyOptions, run: string): Promise<number> {
+async function writeLines(options: VerifyOptions, stream: string, run: string): Promise<number> {
   let lastSeq = 0;
   for (let from = 1, batch = 0; from <= options.count; from += options.batch, batch++) {
     let body = '';
@@ -182,7 +266,7 @@ async function writeLines(options: VerifyOptions, run: string): Promise<number> 
     for (let attempt = 0; ; attempt++) {
       let response: Response | undefined;
       try {
-        response = await fetch(`${options.url.replace(/\/+$/, '')}/api/logs`, { method: 'POST', headers, body });
+        response = await fetch(`${options.url.replace(/\/+$/, '')}/api/streams/${stream}/logs`, { method: 'POST', headers, body });
       } catch (error) {
         if (attempt >= 20) throw new Error(`cannot write lines: ${(error as Error).message}`);
       }
@@ -232,7 +316,7 @@ function positive(text: string): number | undefined {
 function describe(result: VerifyResult): string {
   const ms = (value: number | undefined): string => (value === undefined ? '-' : `${Math.round(value * 10) / 10} ms`);
   const lines = [
-    `livelog verify ${result.url}: run ${result.run}, source ${result.source}`,
+    `livelog verify ${result.url}: run ${result.run}, stream ${result.stream}${result.deleted ? ' (deleted afterwards)' : ''}, source ${result.source}`,
     `  sent        ${result.sent}`,
     `  received    ${result.received}`,
     `  lost        ${result.lost}`,

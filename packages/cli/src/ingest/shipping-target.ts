@@ -1,15 +1,18 @@
-import type { Shipper, ShipperReport } from '@livelog/client';
+import type { EndStreamOptions, Shipper, ShipperReport } from '@livelog/client';
 import { createShipper } from '@livelog/client/node';
 import { isLivelogError } from '@livelog/core';
 import { parseDuration } from '@livelog/protocol';
 import type { LivelogServer } from '@livelog/server';
 import { DEFAULTS } from '@livelog/server/defaults';
 import { type Command, Option } from 'commander';
+import { endWithRetries, streamNameProblem } from './stream-end.js';
 
 /** Flags shared by `livelog run` and `livelog pipe`. */
 export interface ShippingFlags {
   server?: string;
   token?: string;
+  /** The named stream to write to (`--stream`); the `default` stream without it. */
+  stream?: string;
   spool?: string;
   flushTimeout?: string;
   port?: string;
@@ -26,6 +29,14 @@ export interface ShippingTarget {
   url: string;
   shipper: Shipper;
   embedded: LivelogServer | undefined;
+  /** The console page of what is shipped: with `--stream`, that stream's own URL. */
+  consoleUrl: string;
+  /**
+   * With `--stream`: once every line is acknowledged (bounded by `--flush-timeout`), ends the stream
+   * with `end`, so its readers stop. A stream with lines still unacknowledged is left open: lines sent
+   * after its end would be refused. Says on stderr what went wrong; resolves true when it was ended.
+   */
+  endStream(end: EndStreamOptions): Promise<boolean>;
   /** Waits for the acknowledgements (bounded by `--flush-timeout`), says on stderr what is left, stops the embedded server. */
   finish(options?: { keepServer?: boolean }): Promise<ShipperReport>;
 }
@@ -38,6 +49,11 @@ export function addShippingOptions(command: Command): Command {
   return command
     .addOption(new Option('-s, --server <url>', 'ship to this livelog server; without it, start one in this process').env('LIVELOG_URL'))
     .addOption(new Option('--token <token>', 'token with the ingest scope').env('LIVELOG_TOKEN'))
+    .addOption(
+      new Option('--stream <name>', 'write to this named stream (created by the first line; unset: the stream named default)').env(
+        'LIVELOG_STREAM',
+      ),
+    )
     .addOption(
       new Option('--spool <dir>', 'write batches ahead to this directory; what is left there is sent by the next run').env('LIVELOG_SPOOL'),
     )
@@ -63,12 +79,17 @@ export function addShippingOptions(command: Command): Command {
     );
 }
 
+/** The console page showing `stream` (or the `default` stream) of the server at `url`. */
+export function consolePage(url: string, stream: string | undefined): string {
+  return stream === undefined ? `${url}/` : `${url}/?stream=${encodeURIComponent(stream)}`;
+}
+
 /**
  * Says on stderr that the embedded server goes on serving, and waits for Ctrl-C (or SIGTERM). The
  * console would go with the process otherwise, just when the user wants to look at what was shipped.
  */
-export async function serveUntilInterrupted(what: string, url: string): Promise<void> {
-  process.stderr.write(`${what}; console at ${url}/ until Ctrl-C (--exit to leave at once)\n`);
+export async function serveUntilInterrupted(what: string, page: string): Promise<void> {
+  process.stderr.write(`${what}; console at ${page} until Ctrl-C (--exit to leave at once)\n`);
   let stop = (): void => undefined;
   await new Promise<void>((resolve) => {
     stop = resolve;
@@ -94,24 +115,19 @@ export async function openShipping(command: string, flags: ShippingFlags, source
   };
   const flushTimeoutMs = parseDuration(flags.flushTimeout ?? DEFAULT_FLUSH_TIMEOUT);
   if (flushTimeoutMs === undefined) usage(command, `--flush-timeout: not a duration: ${JSON.stringify(flags.flushTimeout)}`);
-  let embedded: LivelogServer | undefined;
-  let url = flags.server ?? deprecatedServerVariable(command);
-  if (url === undefined || url === '') {
-    embedded = await startEmbedded(command, flags);
-    url = await embedded.listen().catch(async (error: unknown) => {
-      if (flags.port !== undefined || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') fail(command, messageOf(error));
-      // The default port is taken (another livelog, most likely): any free port will do.
-      await (embedded as LivelogServer).close();
-      embedded = await startEmbedded(command, { ...flags, port: '0' });
-      return embedded.listen();
-    });
-    say(`console at ${url}/ (source "${source}")`);
-  }
+  const stream = checkedStream(command, flags.stream);
+  const { url, embedded } = await openServer(
+    command,
+    flags,
+    `source "${source}"${stream === undefined ? '' : `, stream "${stream}"`}`,
+    stream,
+  );
   let shipper: Shipper;
   try {
     shipper = createShipper({
       url,
       source,
+      ...(stream === undefined ? {} : { stream }),
       ...(flags.token ? { token: flags.token } : {}),
       ...(flags.spool ? { spoolDir: flags.spool } : {}),
     });
@@ -126,6 +142,24 @@ export async function openShipping(command: string, flags: ShippingFlags, source
     url: target,
     shipper,
     embedded,
+    consoleUrl: consolePage(target, stream),
+    async endStream(end) {
+      if (stream === undefined) return false;
+      const report = await shipper.flush({ timeoutMs: flushTimeoutMs });
+      // Refused lines will never be stored, so they do not hold the end back; unacknowledged ones might be.
+      if (report.unacknowledged > 0) {
+        say(
+          `stream ${stream} was left open: ${report.unacknowledged} line(s) are not acknowledged yet, and would be refused after its end`,
+        );
+        return false;
+      }
+      const problem = await endWithRetries(
+        { url: target, stream, timeoutMs: flushTimeoutMs, ...(flags.token ? { token: flags.token } : {}) },
+        end,
+      );
+      if (problem !== undefined) say(problem);
+      return problem === undefined;
+    },
     async finish(options = {}) {
       const report = await shipper.close({ timeoutMs: flushTimeoutMs });
       if (report.unacknowledged > 0) {
@@ -151,6 +185,29 @@ function deprecatedServerVariable(command: string): string | undefined {
   if (value === undefined || value === '') return undefined;
   process.stderr.write(`livelog ${command}: LIVELOG_SERVER is deprecated; set LIVELOG_URL (every client command reads it)\n`);
   return value;
+}
+
+/** The server lines go to: `--server`, else an embedded one, started here (its console's URL said on stderr). */
+export async function openServer(
+  command: string,
+  flags: ShippingFlags,
+  what: string,
+  stream?: string,
+): Promise<{ url: string; embedded: LivelogServer | undefined }> {
+  let embedded: LivelogServer | undefined;
+  let url = flags.server ?? deprecatedServerVariable(command);
+  if (url === undefined || url === '') {
+    embedded = await startEmbedded(command, flags);
+    url = await embedded.listen().catch(async (error: unknown) => {
+      if (flags.port !== undefined || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') fail(command, messageOf(error));
+      // The default port is taken (another livelog, most likely): any free port will do.
+      await (embedded as LivelogServer).close();
+      embedded = await startEmbedded(command, { ...flags, port: '0' });
+      return embedded.listen();
+    });
+    process.stderr.write(`livelog ${command}: console at ${consolePage(url, stream)} (${what})\n`);
+  }
+  return { url, embedded };
 }
 
 async function startEmbedded(command: string, flags: ShippingFlags): Promise<LivelogServer> {
@@ -215,6 +272,14 @@ export function failureCode(command: string): number {
  */
 export function usageCode(command: string): number {
   return command === 'run' ? 125 : 2;
+}
+
+/** The `--stream` flag checked: undefined for none (absent or empty); a bad name is a usage error. */
+export function checkedStream(command: string, flag: string | undefined): string | undefined {
+  const stream = flag === '' ? undefined : flag;
+  const problem = stream === undefined ? undefined : streamNameProblem(stream);
+  if (problem !== undefined) usage(command, problem);
+  return stream;
 }
 
 /** Prints a usage error and exits with `usageCode`. */

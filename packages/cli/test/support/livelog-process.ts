@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { LogStore } from '@livelog/core';
+import type { BasicLogStore } from '@livelog/core';
 import type { LogEntry } from '@livelog/protocol';
 import { cliPath } from '@livelog/test-utils';
 
@@ -34,7 +34,7 @@ export function livelog(
 }
 
 /** Every entry of a store, oldest first, read in large pages straight from the store. */
-export async function storedEntries(store: LogStore): Promise<LogEntry[]> {
+export async function storedEntries(store: BasicLogStore): Promise<LogEntry[]> {
   const entries: LogEntry[] = [];
   let after = 0;
   for (;;) {

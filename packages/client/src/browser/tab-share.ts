@@ -14,7 +14,7 @@ export interface ShareOptions {
 /** What the leader tab relays to the others over BroadcastChannel (structured-clone safe). */
 export type RelayMessage =
   | { kind: 'entries'; entries: readonly LogEntry[]; lastEventId: string }
-  | { kind: 'event'; name: 'hello' | 'gap' | 'reset' | 'lag'; payload: unknown; lastEventId: string }
+  | { kind: 'event'; name: 'hello' | 'gap' | 'reset' | 'lag' | 'end'; payload: unknown; lastEventId: string }
   | { kind: 'cursor'; lastEventId: string }
   | { kind: 'status'; state: StreamState; attempt: number; nextRetryMs: number | undefined; lastEventId: string }
   | { kind: 'error'; code: ClientErrorCode; message: string; status: number | undefined };

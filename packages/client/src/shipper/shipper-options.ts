@@ -1,3 +1,4 @@
+import { isStreamName } from '@livelog/protocol';
 import type { ShipperSpool } from './shipper-spool.js';
 
 /** How failed requests are retried. Every value is in ms. */
@@ -23,6 +24,13 @@ export interface ShipperOptions {
   token?: string;
   /** Source of records that name none (sent as `?source=`). Defaults to the server's default, `default`. */
   source?: string;
+  /**
+   * The named stream to write to (`POST /api/streams/{name}/logs`; the server creates it on the first
+   * write), e.g. `build-1234`. Defaults to none: `POST /api/logs`, the stream `default`. A stream that
+   * was ended refuses more records (409 `LIVELOG_ERR_STREAM_ENDED`, reported as `rejected`).
+   * @see ../../../../docs/concepts/streams.md
+   */
+  stream?: string;
   /** Most records in one request. Defaults to 5,000 (the server takes up to 100,000). */
   maxBatchEntries?: number;
   /** Most bytes (UTF-8, approximately) in one request body. Defaults to 2 MiB (the server's body limit defaults to 16 MiB). */
@@ -89,7 +97,17 @@ export function resolveShipperOptions(options: ShipperOptions): ResolvedShipperO
     throw new TypeError(`shipper: url must be an http(s) URL, got ${JSON.stringify(options.url)}`);
   }
   const base = options.url.replace(/\/+$/, '');
-  const endpoint = /\/api\/logs$/.test(new URL(base).pathname) ? base : `${base}/api/logs`;
+  const givenEndpoint = /\/api\/logs$/.test(new URL(base).pathname);
+  let endpoint = givenEndpoint ? base : `${base}/api/logs`;
+  if (options.stream !== undefined) {
+    if (typeof options.stream !== 'string' || !isStreamName(options.stream)) {
+      throw new TypeError(
+        `shipper: stream must be a stream name (lowercase letters, digits, ".", "_", "-"; starting with a letter or digit; at most 128 characters), got ${JSON.stringify(options.stream)}`,
+      );
+    }
+    if (givenEndpoint) throw new TypeError('shipper: with stream, url must be the server base URL, not one ending in /api/logs');
+    endpoint = `${base}/api/streams/${options.stream}/logs`;
+  }
   const retry = { ...SHIPPER_DEFAULTS.retry, ...definedOnly(options.retry ?? {}) };
   const resolved: ResolvedShipperOptions = {
     endpoint,

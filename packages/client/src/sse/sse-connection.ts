@@ -135,7 +135,8 @@ export class SseConnection {
       try {
         result = await reader.read();
       } catch (error) {
-        return this.#ended ?? networkError(error);
+        // A `close` event that arrived says how the connection ended, even if the bytes after it were cut.
+        return this.#ended ?? sink.closeError() ?? networkError(error);
       }
       if (this.#ended !== undefined) return this.#ended;
       if (result.done) {

@@ -5,6 +5,8 @@ import type { RecorderSnapshot, RecordOptions } from './stream-recorder.js';
 export interface DriverOpenOptions extends RecordOptions {
   url: string;
   token?: string;
+  /** A named stream. */
+  stream?: string;
   start?: StreamStart;
   filter?: StreamFilter;
   backoff?: Omit<BackoffOptions, 'random'>;

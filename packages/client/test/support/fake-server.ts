@@ -2,7 +2,7 @@ import { createServer, type ServerResponse } from 'node:http';
 
 /** One scripted answer of the fake server. */
 export type FakeAnswer =
-  | { status: number; retryAfter?: number }
+  | { status: number; retryAfter?: number; code?: string }
   | { events: { seq: number }[]; close?: { reason: string; retryable: boolean } }
   /** Exactly these bytes of event stream, then the connection ends (a cut wherever `raw` ends). */
   | { raw: string }
@@ -19,6 +19,8 @@ export interface FakeServer {
   requests(): number;
   /** Last-Event-ID headers received, in order. */
   lastEventIds(): (string | undefined)[];
+  /** Paths (with query) of the stream requests received, in order. */
+  paths(): string[];
   close(): Promise<void>;
 }
 
@@ -29,15 +31,18 @@ export interface FakeServer {
 export async function startFakeServer(script: readonly FakeAnswer[]): Promise<FakeServer> {
   let count = 0;
   const ids: (string | undefined)[] = [];
+  const paths: string[] = [];
   const open = new Set<ServerResponse>();
   const server = createServer((request, response) => {
-    if (!request.url?.startsWith('/api/stream')) {
+    // `/api/stream` and a named stream's `/api/streams/{name}/stream`.
+    if (!/^\/api\/(stream|streams\/[^/]+\/stream)(\?|$)/.test(request.url ?? '')) {
       // A browser's own requests (favicon) are not part of the script.
       response.writeHead(404).end();
       return;
     }
     const answer = script[Math.min(count, script.length - 1)] as FakeAnswer;
     count++;
+    paths.push(request.url ?? '');
     const header = request.headers['last-event-id'];
     ids.push(typeof header === 'string' ? header : undefined);
     if ('status' in answer) {
@@ -45,7 +50,7 @@ export async function startFakeServer(script: readonly FakeAnswer[]): Promise<Fa
         'content-type': 'application/json',
         ...(answer.retryAfter === undefined ? {} : { 'retry-after': String(answer.retryAfter) }),
       });
-      response.end(JSON.stringify({ error: { code: 'LIVELOG_ERR_SHUTTING_DOWN', message: 'scripted answer' } }));
+      response.end(JSON.stringify({ error: { code: answer.code ?? 'LIVELOG_ERR_SHUTTING_DOWN', message: 'scripted answer' } }));
       return;
     }
     open.add(response);
@@ -83,6 +88,7 @@ export async function startFakeServer(script: readonly FakeAnswer[]): Promise<Fa
     url: `http://127.0.0.1:${address.port}`,
     requests: () => count,
     lastEventIds: () => [...ids],
+    paths: () => [...paths],
     async close() {
       for (const response of open) response.destroy();
       server.closeAllConnections();

@@ -1,5 +1,5 @@
 import type { LogStream, StreamState, StreamStats } from '@livelog/client';
-import type { GapEvent, LogEntry } from '@livelog/protocol';
+import type { EndEvent, GapEvent, LogEntry } from '@livelog/protocol';
 
 /** One status event, with the time it was seen. */
 export interface StatusRecord {
@@ -20,6 +20,8 @@ export interface RecorderSnapshot {
   statuses: StatusRecord[];
   errors: { code: string; status: number | undefined; message: string }[];
   gaps: GapEvent[];
+  /** `end` events received (one at most). */
+  ends: EndEvent[];
   resets: number;
   hellos: number;
   stats: StreamStats;
@@ -51,6 +53,7 @@ export class StreamRecorder {
   readonly statuses: StatusRecord[] = [];
   readonly errors: RecorderSnapshot['errors'] = [];
   readonly gaps: GapEvent[] = [];
+  readonly ends: EndEvent[] = [];
   resets = 0;
   hellos = 0;
   readonly #stream: RecordableStream;
@@ -76,6 +79,9 @@ export class StreamRecorder {
     });
     stream.on('gap', (gap) => {
       this.gaps.push(gap);
+    });
+    stream.on('end', (end) => {
+      this.ends.push(end);
     });
     stream.on('reset', () => {
       this.resets++;
@@ -111,6 +117,7 @@ export class StreamRecorder {
       statuses: [...this.statuses],
       errors: [...this.errors],
       gaps: [...this.gaps],
+      ends: [...this.ends],
       resets: this.resets,
       hellos: this.hellos,
       stats: this.#stream.stats(),

@@ -1,15 +1,22 @@
 import type { SourceSummary } from '@livelog/client';
+import { isStreamName } from '@livelog/protocol';
 import { css, html, LitElement, nothing } from 'lit';
-import type { LivelogStatusDetail } from '../console-events.js';
+import type { LivelogSearchDetail, LivelogStatusDetail } from '../console-events.js';
 import type { LivelogConsole } from '../livelog-console.js';
 import '../livelog-console.js';
+import { headerStateText } from './header-state.js';
+import { streamPageUrl } from './stream-search.js';
+import './stream-picker.js';
 
 const THEME_KEY = 'livelog-theme';
 
 /**
  * The dashboard `livelog serve` shows at `/`: a header (connection state, line rate, sources) over
  * one `<livelog-console>`. Everything is relative to the page, so it works under any base path. The
- * page's query sets the console up: `?token=`, `?tail=`, `?max-lines=`, `?level=`, `?source=a,b`.
+ * page's query sets the console up: `?token=`, `?tail=`, `?max-lines=`, `?level=`, `?source=a,b`,
+ * and `?stream=NAME`: one URL per stream. The stream picker switches streams by changing that URL
+ * (history entries, so Back returns to the stream before). `?q=`, `?since=`, `?until=` hold the search
+ * and time range, kept current as they change (replacing the entry), so a search can be shared.
  */
 export class LivelogApp extends LitElement {
   static override styles = css`
@@ -51,7 +58,8 @@ export class LivelogApp extends LitElement {
     .state[data-state='connecting']::before {
       background: #d29922;
     }
-    .state[data-state='failed']::before {
+    .state[data-state='failed']::before,
+    .state[data-failed]::before {
       background: #f85149;
     }
     nav {
@@ -88,21 +96,56 @@ export class LivelogApp extends LitElement {
       flex: 1 1 auto;
       min-height: 0;
     }
+    .bad-stream {
+      margin: 24px;
+    }
   `;
 
   #state: LivelogStatusDetail | undefined;
   #rate = 0;
   #sources: SourceSummary[] = [];
   #timer: ReturnType<typeof setInterval> | undefined;
+  #stream = streamOfPage();
+  readonly #onPopState = (): void => {
+    this.#showStream(streamOfPage());
+  };
 
   override connectedCallback(): void {
     super.connectedCallback();
     this.#timer = setInterval(() => this.#poll(), 1000);
+    addEventListener('popstate', this.#onPopState);
+    this.#title();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     clearInterval(this.#timer);
+    removeEventListener('popstate', this.#onPopState);
+  }
+
+  /** The stream shown (undefined: `default`). */
+  get stream(): string | undefined {
+    return this.#stream;
+  }
+
+  /** Shows another stream, with its own URL (a new history entry). */
+  selectStream(name: string): void {
+    const stream = name === 'default' ? undefined : name;
+    history.pushState(null, '', streamPageUrl(location.href, stream));
+    this.#showStream(stream);
+  }
+
+  #showStream(stream: string | undefined): void {
+    if (stream === this.#stream) return;
+    this.#stream = stream;
+    this.#state = undefined;
+    this.#sources = [];
+    this.#title();
+    this.requestUpdate();
+  }
+
+  #title(): void {
+    document.title = this.#stream === undefined ? 'livelog' : `${this.#stream} · livelog`;
   }
 
   get console(): LivelogConsole | null {
@@ -139,7 +182,9 @@ export class LivelogApp extends LitElement {
     const selected = this.console?.filter.sources ?? [];
     return html`<header part="header">
         <h1>livelog</h1>
-        <span class="state" data-state=${state?.state ?? 'connecting'}>${state?.state ?? 'connecting'}${
+        <livelog-stream-picker .current=${this.#stream} .token=${token}
+          @livelog-stream-change=${(event: CustomEvent<{ name: string }>) => this.selectStream(event.detail.name)}></livelog-stream-picker>
+        <span class="state" data-state=${state?.state ?? 'connecting'} ?data-failed=${state?.end?.exitCode !== undefined && state.end.exitCode !== 0}>${headerStateText(state)}${
           state?.lag ? ` · catching up ${state.lag.toLocaleString('en-US')}` : ''
         }</span>
         <span aria-label="Line rate">${this.#rate.toLocaleString('en-US', { maximumFractionDigits: 1 })} lines/s</span>
@@ -156,22 +201,51 @@ export class LivelogApp extends LitElement {
         </nav>
       </header>
       <main>
-      <livelog-console
+      ${
+        this.#stream !== undefined && !isStreamName(this.#stream)
+          ? html`<p class="bad-stream" role="alert">${JSON.stringify(this.#stream)} is not a stream name: lowercase letters, digits, ".", "_" and "-", starting with a letter or digit. Pick a stream above.</p>`
+          : html`<livelog-console
         global-shortcuts
         .token=${token}
+        .stream=${this.#stream}
         .tail=${number('tail') ?? 1000}
         .maxLines=${number('max-lines') ?? 200_000}
         level=${params.get('level') ?? ''}
         source=${params.get('source') ?? ''}
+        query=${params.get('q') ?? ''}
+        since=${params.get('since') ?? ''}
+        until=${params.get('until') ?? ''}
         theme=${theme}
         @livelog-status=${(event: CustomEvent<LivelogStatusDetail>) => {
           this.#state = event.detail;
           this.requestUpdate();
         }}
+        @livelog-search=${(event: CustomEvent<LivelogSearchDetail>) => history.replaceState(history.state, '', searchPageUrl(location.href, event.detail))}
         @livelog-theme=${(event: CustomEvent<{ theme: string }>) => localStorage.setItem(THEME_KEY, event.detail.theme)}
-      ></livelog-console>
+      ></livelog-console>`
+      }
       </main>`;
   }
 }
 
 if (!customElements.get('livelog-app')) customElements.define('livelog-app', LivelogApp);
+
+/** The stream the page's URL names (`?stream=NAME`); undefined for none or `default`. */
+function streamOfPage(): string | undefined {
+  const name = new URLSearchParams(location.search).get('stream') ?? '';
+  return name === '' || name === 'default' ? undefined : name;
+}
+
+/** `page` with the search's query and range in its query string (empty ones left out). */
+export function searchPageUrl(page: string, search: LivelogSearchDetail): string {
+  const url = new URL(page);
+  for (const [name, value] of [
+    ['q', search.query],
+    ['since', search.since],
+    ['until', search.until],
+  ] as const) {
+    if (value) url.searchParams.set(name, value);
+    else url.searchParams.delete(name);
+  }
+  return url.toString();
+}

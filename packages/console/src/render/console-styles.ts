@@ -186,7 +186,8 @@ export const consoleStyles = css`
     background: var(--ll-warn);
   }
   .state-failed .dot,
-  .state-closed .dot {
+  .state-closed .dot,
+  .ended-failed .dot {
     background: var(--ll-danger);
   }
   .notice {
@@ -377,14 +378,5 @@ export const consoleStyles = css`
     overflow: hidden;
     clip: rect(0 0 0 0);
     white-space: nowrap;
-  }
-  @media (max-width: 480px) {
-    .highlight {
-      flex: 1 1 100%;
-    }
-    .toolbar {
-      gap: 4px;
-      padding: 4px;
-    }
   }
 `;

@@ -6,10 +6,15 @@ import type { Shortcut } from '../actions/keyboard-shortcuts.js';
 import { permalinkUrl } from '../actions/permalink.js';
 import type { ConsoleSession } from '../state/console-session.js';
 import type { LogModel } from '../state/log-model.js';
+import type { SearchView } from '../state/search-view.js';
+import { absoluteRange, type TimeRange } from '../state/time-range.js';
 import type { VirtualListController } from '../state/virtual-list.js';
 import { entryToJson, entryToText } from './format-line.js';
 import { keyedRows } from './keyed-rows.js';
+import { renderContext } from './render-context.js';
+import { renderEmpty } from './render-empty.js';
 import { renderHelp } from './render-help.js';
+import { renderHistogram } from './render-histogram.js';
 import { type RowContext, renderRow } from './render-row.js';
 import { renderEdge, renderStatus } from './render-status.js';
 import { renderToolbar } from './render-toolbar.js';
@@ -31,6 +36,8 @@ export interface ConsoleView {
   downloading: string | undefined;
   /** Rendered row contents, kept between renders. */
   rowCache: RowCache;
+  /** The histogram, jump to time and the context panel. */
+  search: SearchView;
 }
 
 /** What the controls do. */
@@ -45,6 +52,26 @@ export interface ConsoleActions {
   scrolled(event: Event): void;
   /** The user is about to scroll (wheel, touch, pointer, keys): a scroll soon after is theirs. */
   userScrolls(): void;
+  /** A pointer went down on a line: it must not move away before the click (or the text selection) ends. */
+  pointerOnLine(): void;
+  /** Shows another time range (the picker, a brush on the histogram). */
+  setRange(range: TimeRange): void;
+  /** Shows the lines from `time` on (a click on the histogram). */
+  jumpToTime(time: number): void;
+  /** Shows the line `id` in the log (a permalink jump). */
+  jumpTo(id: string): void;
+  /** Opens the context panel on a line, or loads more of it, or closes it. */
+  showContext(entry: LogEntry): void;
+  moreContext(side: 'before' | 'after'): void;
+  closeContext(): void;
+  /** Something only the view shows changed (a brush moving). */
+  changed(): void;
+}
+
+/** The pill's words: why the view is paused when a line is expanded, and what arrived meanwhile. */
+function pillText(view: ConsoleView): string {
+  const lines = view.unseen > 0 ? `↓ ${view.unseen.toLocaleString('en-US')} new ${view.unseen === 1 ? 'line' : 'lines'}` : '↓ Follow';
+  return view.selectedSeq === undefined ? lines : `Paused — line expanded · ${lines}`;
 }
 
 /** The whole element: toolbar, status line, the virtual list of lines, the pill and the help. */
@@ -67,15 +94,19 @@ export function renderConsole(
     onCopy: (entry) => void copyText(entryToText(entry, view.utc)),
     onCopyLink: (entry) => void copyText(permalinkUrl(location.href, entry.id)),
     onCopyJson: (entry) => void copyText(entryToJson(entry)),
+    onContext: (entry) => actions.showContext(entry),
   };
-  const showPill = !view.following && (view.unseen > 0 || model.mode === 'detached');
+  const showPill = !view.following && (view.unseen > 0 || model.mode === 'detached' || view.selectedSeq !== undefined);
   return html`<div class="frame ${view.wrap ? 'wrap' : ''}">
       ${renderToolbar({
         filter,
         filterError: session.filterError,
+        range: session.range,
+        onRange: (range) => actions.setRange(range),
         highlight: session.highlight,
         sources: model.sources.names(),
         following: view.following,
+        ended: model.statusLine.connection.state === 'ended',
         wrap: view.wrap,
         utc: view.utc,
         dark: view.dark,
@@ -104,8 +135,18 @@ export function renderConsole(
         onShowGap: () => actions.showGap(),
         onRetryNow: () => model.reconnectNow(),
       })}
-      <div class="viewport" part="viewport" role="log" aria-label="Log lines" tabindex="0" @scroll=${actions.scrolled}
-        @wheel=${actions.userScrolls} @touchmove=${actions.userScrolls} @pointerdown=${actions.userScrolls} @keydown=${actions.userScrolls}>
+      ${renderHistogram(view.search, view.utc, {
+        zoom: (from, to) => actions.setRange(absoluteRange(from, to)),
+        jump: (time) => actions.jumpToTime(time),
+        changed: () => actions.changed(),
+      })}
+      <div class="viewport ${showPill ? 'pill-space' : ''}" part="viewport" role="log" aria-label="Log lines" tabindex="0" @scroll=${actions.scrolled}
+        @wheel=${actions.userScrolls} @touchmove=${actions.userScrolls} @keydown=${actions.userScrolls} @pointerdown=${(
+          event: PointerEvent,
+        ) => {
+          actions.userScrolls();
+          if (event.button === 0 && (event.target as Element).closest('.row[data-seq]') !== null) actions.pointerOnLine();
+        }}>
         <div class="spacer" style="height:${list.virtualizer.getTotalSize()}px">
           ${renderEdge(model)}
           ${keyedRows(
@@ -119,14 +160,21 @@ export function renderConsole(
             },
           )}
         </div>
+        ${renderEmpty(model, session)}
       </div>
       ${
         showPill
-          ? html`<button type="button" class="pill" part="pill" @click=${() => actions.goLive()}>↓ ${view.unseen.toLocaleString('en-US')} new ${
-              view.unseen === 1 ? 'line' : 'lines'
-            }</button>`
+          ? html`<button type="button" class="pill" part="pill" @click=${() => actions.goLive()}>${pillText(view)}</button>`
           : nothing
       }
+      ${renderContext(view.search.context, view.utc, {
+        close: () => actions.closeContext(),
+        more: (side) => actions.moreContext(side),
+        showInLog: (id) => {
+          actions.closeContext();
+          actions.jumpTo(id);
+        },
+      })}
       ${view.helpOpen ? renderHelp(() => actions.run('escape')) : nothing}
     </div>`;
 }

@@ -1,3 +1,4 @@
+import type { EndInfo } from '@livelog/protocol';
 import { html, nothing, type TemplateResult } from 'lit';
 import type { LogModel } from '../state/log-model.js';
 
@@ -20,7 +21,22 @@ export function describeStatus(model: LogModel, now = Date.now()): string {
       return `Disconnected${status.reason ? `: ${status.reason}` : ''}`;
     case 'closed':
       return 'Closed';
+    case 'ended':
+      return describeEnd(status.end);
   }
+}
+
+/** An end with a non-zero exit code: shown as a failure. */
+function endedFailed(end: EndInfo | undefined): boolean {
+  return end?.exitCode !== undefined && end.exitCode !== 0;
+}
+
+/** "Ended · exit 0", "Ended · exit 2 · signal SIGTERM", "Ended · end of input", or "Ended". */
+export function describeEnd(end: EndInfo | undefined): string {
+  const parts = ['Ended'];
+  if (end?.exitCode !== undefined) parts.push(`exit ${end.exitCode}`);
+  if (end?.reason !== undefined && end.reason !== '') parts.push(end.reason.length > 120 ? `${end.reason.slice(0, 119)}…` : end.reason);
+  return parts.join(' · ');
 }
 
 /** What the status line needs besides the model. */
@@ -39,7 +55,7 @@ export function renderStatus(model: LogModel, context: StatusContext): TemplateR
   const loaded = model.buffer.size;
   const shown = model.buffer.rows.length;
   return html`<div class="status" part="status">
-    <span class="state state-${connection.state}" role="status" aria-live="polite" data-state=${connection.state}><span class="dot" aria-hidden="true"></span>${describeStatus(model)}</span>
+    <span class="state state-${connection.state}${endedFailed(connection.end) ? ' ended-failed' : ''}" role="status" aria-live="polite" data-state=${connection.state}><span class="dot" aria-hidden="true"></span>${describeStatus(model)}</span>
     ${
       connection.state === 'reconnecting' && retryAt !== undefined
         ? html`<button type="button" class="retry" part="button retry" @click=${context.onRetryNow}>Retry now</button>`

@@ -21,7 +21,7 @@ describe('line filters', () => {
     expect(match(entry('login by user 42', 'error', 'db'))).toBe(false);
   });
 
-  it('runs regexes and inverts only the text part; a bad regex matches all and says why', () => {
+  it('runs regexes and inverts only the text part; a bad regex matches nothing and says why', () => {
     const inverted = compileFilter({ ...EMPTY_FILTER, level: 'warn', text: '^GET /health', regex: true, invert: true });
     expect(inverted.match(entry('GET /health 200', 'error'))).toBe(false);
     expect(inverted.match(entry('POST /login 500', 'error'))).toBe(true);
@@ -29,7 +29,8 @@ describe('line filters', () => {
     expect(inverted.pattern).toBeUndefined();
     const bad = compileFilter({ ...EMPTY_FILTER, text: '(', regex: true });
     expect(bad.error).toBeDefined();
-    expect(bad.match(entry('anything'))).toBe(true);
+    expect(bad.match(entry('anything'))).toBe(false);
+    expect(bad.match(entry('('))).toBe(false);
   });
 
   it('sends the server only what it can run, and knows when loaded lines are still a superset', () => {
@@ -45,5 +46,30 @@ describe('line filters', () => {
     expect(isNarrowerOrEqual({ q: 'tim' }, { q: 'time' })).toBe(false);
     expect(isNarrowerOrEqual({ source: ['a'] }, { source: ['a', 'b'] })).toBe(true);
     expect(isNarrowerOrEqual({}, { source: ['a'] })).toBe(false);
+  });
+
+  it('runs the query language locally as the server does, and says where an invalid query fails', () => {
+    const query = compileFilter({ ...EMPTY_FILTER, text: 'level:error -"disk full" (db OR cache)' });
+    expect(query.error).toBeUndefined();
+    expect(query.match(entry('db timeout', 'error'))).toBe(true);
+    expect(query.match(entry('db disk full', 'error'))).toBe(false);
+    expect(query.match(entry('db timeout', 'warn'))).toBe(false);
+    expect(query.match(entry('timeout', 'error', 'cache'))).toBe(true);
+    expect(compileFilter({ ...EMPTY_FILTER, text: 'user.id:42' }).match(entry('login', 'info', 'api', { user: { id: 42 } }))).toBe(true);
+    const bad = compileFilter({ ...EMPTY_FILTER, text: 'a "b' });
+    expect(bad.error).toMatch(/position 2/);
+    expect(bad.match(entry('a "b'))).toBe(false);
+    // An invalid query is not sent: the server would refuse the stream.
+    expect(serverFilterOf({ ...EMPTY_FILTER, text: 'a "b' })).toEqual({});
+  });
+
+  it('narrows without a reload only where a longer text surely matches less', () => {
+    expect(isNarrowerOrEqual({ q: 'level:error' }, {})).toBe(true);
+    expect(isNarrowerOrEqual({ q: '-ab' }, { q: '-a' })).toBe(false);
+    expect(isNarrowerOrEqual({ q: 'a OR bc' }, { q: 'a OR b' })).toBe(false);
+    expect(isNarrowerOrEqual({ q: 'timeouts' }, { q: 'timeout' })).toBe(true);
+    expect(isNarrowerOrEqual({ q: 'x', since: '1h' }, { q: 'x' })).toBe(false);
+    expect(isNarrowerOrEqual({ since: '1h' }, { since: '1h' })).toBe(true);
+    expect(serverFilterOf({ ...EMPTY_FILTER, text: ' db ' }, { since: '15m', until: '' })).toEqual({ q: 'db', since: '15m' });
   });
 });

@@ -1,7 +1,9 @@
 import type { StreamFilter } from '@livelog/client';
 import { isLevelName, type LevelName, type LogEntry, levelNumber } from '@livelog/protocol';
+import { compileQuery, isPlainQuery } from './query-text.js';
+import type { TimeRange } from './time-range.js';
 
-/** What the user asked to see. Text matches the message or the fields' JSON, case-insensitively. */
+/** What the user asked to see. Text is a query of livelog's query language (or a regex, run locally). */
 export interface FilterState {
   /** Minimum level; undefined shows every level. */
   level: LevelName | undefined;
@@ -22,6 +24,8 @@ export interface ServerFilter extends StreamFilter {
   level?: LevelName;
   source?: string[];
   q?: string;
+  since?: string;
+  until?: string;
 }
 
 export const EMPTY_FILTER: FilterState = { level: undefined, sources: [], text: '', regex: false, invert: false };
@@ -37,14 +41,18 @@ export function filterFromAttributes(level: string | undefined, source: string |
 }
 
 /**
- * The server-side part of `state`. A regex or an inverted search cannot run on the server (it knows
- * only case-insensitive substrings), so those lines all come and the local filter decides.
+ * The server-side part of `state` and `range`. A regex or an inverted search cannot run on the server
+ * (it knows its query language, not regular expressions), so those lines all come and the local filter decides.
  */
-export function serverFilterOf(state: FilterState): ServerFilter {
+export function serverFilterOf(state: FilterState, range: TimeRange = {}): ServerFilter {
   const filter: ServerFilter = {};
   if (state.level !== undefined && state.level !== 'trace') filter.level = state.level;
   if (state.sources.length > 0) filter.source = [...state.sources].sort();
-  if (state.text !== '' && !state.regex && !state.invert) filter.q = state.text;
+  // An invalid query is not sent: the server would refuse the stream; it shows no line here until fixed.
+  if (state.text.trim() !== '' && !state.regex && !state.invert && compileQuery(state.text).error === undefined)
+    filter.q = state.text.trim();
+  if (range.since) filter.since = range.since;
+  if (range.until) filter.until = range.until;
   return filter;
 }
 
@@ -60,15 +68,24 @@ export function isNarrowerOrEqual(next: ServerFilter, previous: ServerFilter): b
     if (!next.source.every((source) => allowed.has(source))) return false;
   }
   if (previous.q !== undefined) {
-    // Anything containing next.q also contains previous.q when previous.q is part of next.q.
+    // Anything containing next.q also contains previous.q when previous.q is part of next.q. Only for
+    // single plain words: with query syntax, a longer text can match more (`-a` → `-ab`).
     if (next.q === undefined || !next.q.toLowerCase().includes(previous.q.toLowerCase())) return false;
+    if (next.q !== previous.q && !(isPlainQuery(next.q) && isPlainQuery(previous.q))) return false;
   }
-  return true;
+  // Another time range needs other lines.
+  return next.since === previous.since && next.until === previous.until;
 }
 
 /** Same server filter? (Both come from `serverFilterOf`, so sources are sorted.) */
 export function sameServerFilter(a: ServerFilter, b: ServerFilter): boolean {
-  return a.level === b.level && a.q === b.q && (a.source ?? []).join('\n') === (b.source ?? []).join('\n');
+  return (
+    a.level === b.level &&
+    a.q === b.q &&
+    a.since === b.since &&
+    a.until === b.until &&
+    (a.source ?? []).join('\n') === (b.source ?? []).join('\n')
+  );
 }
 
 /** A compiled local filter, or the reason the pattern is not valid. */
@@ -89,12 +106,26 @@ export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Builds the predicate the console runs on loaded lines. An invalid regex matches every line and reports why. */
+/**
+ * Builds the predicate the console runs on loaded lines. An invalid regex matches no line and reports
+ * why: showing every line would look like a filter that works.
+ */
 export function compileFilter(state: FilterState): CompiledFilter {
   const minLevel = state.level === undefined ? 0 : levelNumber(state.level);
   const sources = state.sources.length > 0 ? new Set(state.sources) : undefined;
   let pattern: RegExp | undefined;
   let error: string | undefined;
+  if (state.text.trim() !== '' && !state.regex && !state.invert) {
+    // The query language, as the server runs it; its words are colored.
+    const query = compileQuery(state.text);
+    const words = query.terms.map(escapeRegExp).join('|');
+    const terms = words === '' ? undefined : new RegExp(words, 'i');
+    if (query.error !== undefined) return { match: () => false, pattern: undefined, error: query.error };
+    const local = query.match;
+    const match = (entry: LogEntry): boolean =>
+      levelNumber(entry.level) >= minLevel && (sources === undefined || sources.has(entry.source)) && local(entry);
+    return { match, pattern: terms, error: undefined };
+  }
   if (state.text !== '') {
     try {
       pattern = new RegExp(state.regex ? state.text : escapeRegExp(state.text), 'i');
@@ -103,6 +134,7 @@ export function compileFilter(state: FilterState): CompiledFilter {
     }
   }
   const invert = state.invert;
+  if (error !== undefined) return { match: () => false, pattern: undefined, error };
   const match = (entry: LogEntry): boolean => {
     if (levelNumber(entry.level) < minLevel) return false;
     if (sources !== undefined && !sources.has(entry.source)) return false;

@@ -1,7 +1,9 @@
+// Long file: the model's load/follow state machine; permalink windows and stream waiting pushed it past 400, split pending.
 import {
   type CursorStorage,
   fetchHistory,
   type HistoryPage,
+  isLivelogClientError,
   type LogStream,
   openStream,
   type ServerOptions,
@@ -10,15 +12,19 @@ import {
 } from '@livelog/client';
 import { decodeCursor, type GapEvent, type LogEntry } from '@livelog/protocol';
 import { describeError } from './describe-error.js';
-import { type HistoryQuery, linesAround, linesInRange, linesUpTo } from './history-pages.js';
+import { type HistoryQuery, linesInRange, linesUpTo } from './history-pages.js';
 import { isNarrowerOrEqual, type ServerFilter, sameServerFilter } from './line-filter.js';
 import { LineRate } from './line-rate.js';
 import { LogBuffer } from './log-buffer.js';
+import { permalinkNotice, permalinkWindow } from './permalink-window.js';
 import { SourceList } from './source-list.js';
 import { type StatusEvents, StatusLine } from './status-line.js';
 
 /** Lines per history request (the server's most is 1,000). */
 const PAGE = 500;
+/** How often a page showing a stream that does not exist yet looks again, in ms. */
+const STREAM_POLL_MS = 2000;
+const WAITING_FOR_STREAM = ': waiting for its first line';
 
 /** What the model tells the element that shows it. The element decides when to re-render. */
 export interface ModelEvents extends StatusEvents {
@@ -26,6 +32,8 @@ export interface ModelEvents extends StatusEvents {
   changed(): void;
   /** `count` lines matched the local filter among those just appended (for the "N new lines" pill). */
   appended(count: number): void;
+  /** Lines the stream delivered (live or catching up), before any filtering here. */
+  received?(batch: readonly LogEntry[]): void;
   gap(gap: GapEvent): void;
 }
 
@@ -67,6 +75,12 @@ export class LogModel {
   notice: string | undefined;
   maxLines: number;
   tail: number;
+  /** The newest seq the server has named (its head at `hello`, or a later line); undefined before the first `hello`. */
+  newest: number | undefined;
+  /** The server refused the token (or wants one): 401. */
+  needsToken = false;
+  /** The server refused the query (400 LIVELOG_ERR_BAD_QUERY): its message, naming the position. */
+  queryError: string | undefined;
 
   readonly #server: ServerOptions;
   readonly #events: ModelEvents;
@@ -94,7 +108,7 @@ export class LogModel {
     return this.#filter;
   }
 
-  /** Lines per second received over the last few seconds. */
+  /** Lines per second written while this reader watches, over the last few seconds (live arrivals only). */
   rate(now = Date.now()): number {
     return this.#rate.perSecond(now);
   }
@@ -132,11 +146,49 @@ export class LogModel {
     stream?.close();
   }
 
-  /** Drops what is loaded and shows the newest `tail` matching lines, then live ones. */
+  /**
+   * Drops what is loaded and shows the newest `tail` matching lines, then live ones. A time range
+   * that ends (`until`) gets no live lines: its newest `tail` lines come from history, and it ends there.
+   */
   reloadLive(): void {
     this.#reset();
+    if (this.#filter.until !== undefined) {
+      void this.#loadBounded();
+      return;
+    }
     this.#openStream(this.tail > 0 ? { tail: this.tail } : {});
     this.#events.changed();
+  }
+
+  /** The newest page of a range with an end; older pages load as the view scrolls up. */
+  async #loadBounded(): Promise<void> {
+    const generation = this.#generation;
+    this.mode = 'detached';
+    this.loadingOlder = true;
+    this.#rangeEnds();
+    this.#events.changed();
+    try {
+      const page = await fetchHistory({ ...this.#query(), limit: Math.max(1, Math.min(PAGE * 2, this.tail || PAGE)) });
+      if (generation !== this.#generation) return;
+      this.buffer.append(page.entries);
+      this.olderAvailable = page.hasMore;
+    } catch (error) {
+      if (generation === this.#generation) this.#historyFailed('lines', error);
+    } finally {
+      if (generation === this.#generation) this.loadingOlder = false;
+      this.#events.changed();
+    }
+  }
+
+  /** A range with an end shows as a stream that ended there: nothing more comes, there is nothing to follow. */
+  #rangeEnds(): void {
+    this.statusLine.ended({ time: Date.now(), reason: `time range ends ${this.#filter.until}` });
+  }
+
+  /** A history request failed: a refused query shows at the search box, anything else in the notice. */
+  #historyFailed(what: string, error: unknown): void {
+    if (isLivelogClientError(error) && error.serverCode === 'LIVELOG_ERR_BAD_QUERY') this.queryError = badQueryText(error.message);
+    else this.notice = `could not load ${what}: ${describeError(error)}`;
   }
 
   #reset(): void {
@@ -150,6 +202,7 @@ export class LogModel {
     this.loadingNewer = false;
     this.statusLine.reset();
     this.notice = undefined;
+    this.queryError = undefined;
     this.lastGap = undefined;
   }
 
@@ -220,7 +273,7 @@ export class LogModel {
   /** In detached mode: loads the next page after the newest loaded line, re-attaching to live at the end. */
   loadNewer(): Promise<void> {
     const last = this.buffer.last;
-    if (this.mode !== 'detached' || this.loadingNewer || last === undefined) return Promise.resolve();
+    if (this.mode !== 'detached' || !this.newerAvailable || this.loadingNewer || last === undefined) return Promise.resolve();
     return this.#loadPage('newer', { after: last.id }, (page) => {
       this.buffer.append(page.entries);
       if (this.buffer.trimOldest(this.maxLines) > 0) this.olderAvailable = true;
@@ -246,7 +299,7 @@ export class LogModel {
       }
       if (generation === this.#generation) apply(page);
     } catch (error) {
-      if (generation === this.#generation) this.notice = `could not load ${which} lines: ${describeError(error)}`;
+      if (generation === this.#generation) this.#historyFailed(`${which} lines`, error);
     } finally {
       if (generation === this.#generation) this[loading] = false;
       this.#events.changed();
@@ -254,32 +307,38 @@ export class LogModel {
   }
 
   /**
-   * Shows the lines around `id` (a permalink). Resolves to whether that line is loaded and matches.
-   * The stream keeps running to count new lines; the view is detached until the user goes live.
+   * Shows the lines around `id` (a permalink). Resolves to `found` when that line is loaded and
+   * matches, `missing` when the lines around its place are shown without it. The stream keeps running
+   * to count new lines; the view is detached until the user goes live. An id of another stream, or one
+   * the log has not reached, says so and shows the live tail instead: `live`.
    */
-  async jumpTo(id: string): Promise<boolean> {
+  async jumpTo(id: string): Promise<'found' | 'missing' | 'live'> {
     const decoded = decodeCursor(id);
-    if (!decoded.ok) return false;
-    const { seq } = decoded.cursor;
+    if (!decoded.ok) return 'missing';
     this.#reset();
     const generation = this.#generation;
     this.mode = 'detached';
-    this.#openStream({});
+    if (this.#filter.until === undefined) this.#openStream({});
+    else this.#rangeEnds();
     this.#events.changed();
     try {
       const half = Math.min(PAGE, Math.max(50, Math.floor(this.maxLines / 4)));
-      const around = await linesAround(this.#query(), decoded.cursor, half);
-      if (generation !== this.#generation) return false;
-      this.buffer.append(around.entries);
-      this.olderAvailable = around.olderAvailable;
-      this.newerAvailable = around.newerAvailable;
-      if (!around.newerAvailable) this.#attach();
-      const found = this.buffer.entryBySeq(seq) !== undefined;
-      if (!found) this.notice = `line ${id} is not retained any more (or does not match the filter)`;
-      return found;
+      const found = await permalinkWindow(this.#query(), decoded.cursor, half, Object.keys(this.#filter).length > 0);
+      if (generation !== this.#generation) return 'missing';
+      if (found.kind === 'foreign' || found.kind === 'future') {
+        this.reloadLive();
+        this.notice = permalinkNotice(id, found);
+        return 'live';
+      }
+      this.buffer.append(found.entries);
+      this.olderAvailable = found.olderAvailable;
+      this.newerAvailable = found.newerAvailable;
+      if (!found.newerAvailable) this.#attach();
+      if (found.kind !== 'found') this.notice = permalinkNotice(id, found);
+      return found.kind === 'found' ? 'found' : 'missing';
     } catch (error) {
       if (generation === this.#generation) this.notice = `could not load line ${id}: ${describeError(error)}`;
-      return false;
+      return 'missing';
     } finally {
       this.#events.changed();
     }
@@ -321,8 +380,10 @@ export class LogModel {
   #attach(): void {
     const last = this.buffer.last;
     this.#closeStream();
-    this.mode = 'live';
     this.newerAvailable = false;
+    // A range with an end has no live lines to join.
+    if (this.#filter.until !== undefined) return;
+    this.mode = 'live';
     if (last !== undefined) this.#openStream({ lastEventId: last.id });
     else this.#openStream(this.tail > 0 ? { tail: this.tail } : {});
   }
@@ -340,6 +401,8 @@ export class LogModel {
     on('entries', (batch) => this.#onEntries(batch));
     on('hello', (hello) => {
       everOpened = true;
+      this.newest = Math.max(this.newest ?? 0, hello.last);
+      this.#rate.since(hello.last);
       this.sources.hello(hello.stream);
       this.statusLine.hello(hello.last, this.#position());
     });
@@ -351,12 +414,35 @@ export class LogModel {
     });
     // The position is foreign (data wiped, another server) or malformed: what is loaded no longer
     // joins the stream, so start over from the tail.
-    on('reset', () => queueMicrotask(() => this.reloadLive()));
+    // A deleted stream is not restarted: its terminal close follows, shown as the connection's failure.
+    on('reset', (reset) => {
+      if (reset.reason !== 'deleted') queueMicrotask(() => this.reloadLive());
+    });
+    on('end', (end) => {
+      this.statusLine.ended({
+        time: end.time,
+        ...(end.exitCode === undefined ? {} : { exitCode: end.exitCode }),
+        ...(end.reason === undefined ? {} : { reason: end.reason }),
+      });
+      this.#events.changed();
+    });
     on('lag', (lag) => {
       this.statusLine.lagReported(lag.behind, this.#position());
       this.#events.changed();
     });
     on('status', (status) => {
+      // A job's stream exists once its first line is written; a page opened before that waits for it.
+      if (status.state === 'closed' && status.error?.code === 'LIVELOG_CLIENT_ERR_STREAM_NOT_FOUND') {
+        this.#waitForStream(start, generation);
+        return;
+      }
+      if (status.state === 'open' && this.notice?.endsWith(WAITING_FOR_STREAM)) this.notice = undefined;
+      if (status.state !== 'open') this.#rate.stop();
+      if (status.state === 'closed' && isLivelogClientError(status.error) && status.error.serverCode === 'LIVELOG_ERR_BAD_QUERY') {
+        this.queryError = badQueryText(status.error.message);
+      }
+      // A 401 ends the stream: the element asks for a token rather than showing the code.
+      this.needsToken = status.state === 'closed' && isLivelogClientError(status.error) && status.error.status === 401;
       this.statusLine.connectionChanged(status, everOpened);
       this.#events.changed();
     });
@@ -367,9 +453,23 @@ export class LogModel {
     this.#stream = stream;
   }
 
+  /** Says the stream does not exist yet, and opens it again a little later, as long as nothing else was asked for. */
+  #waitForStream(start: StreamStart, generation: number): void {
+    this.notice = `stream ${this.#server.stream ?? 'default'} does not exist yet${WAITING_FOR_STREAM}`;
+    this.statusLine.connectionChanged({ state: 'connecting', attempt: 0, nextRetryMs: undefined, lastEventId: '' }, false);
+    this.#events.changed();
+    setTimeout(() => {
+      if (generation !== this.#generation) return;
+      this.#closeStream();
+      this.#openStream(start);
+    }, STREAM_POLL_MS);
+  }
+
   #onEntries(batch: readonly LogEntry[]): void {
     this.received += batch.length;
-    this.#rate.add(batch.length);
+    this.#events.received?.(batch);
+    this.#rate.arrived(batch);
+    this.newest = Math.max(this.newest ?? 0, batch.at(-1)?.seq ?? 0);
     this.sources.noteLines(batch);
     this.statusLine.delivered(batch);
     let visible = 0;
@@ -396,4 +496,9 @@ export class LogModel {
   #query(): HistoryQuery {
     return { ...this.#server, filter: this.#filter };
   }
+}
+
+/** The server's words for a refused query, without the status line: `Invalid query: <message>`. */
+function badQueryText(message: string): string {
+  return `Invalid query: ${message.replace(/^HTTP 400 LIVELOG_ERR_BAD_QUERY: /, '')}`;
 }

@@ -1,16 +1,19 @@
 import type { StreamStatus } from '@livelog/client';
-import type { LogEntry } from '@livelog/protocol';
+import type { EndInfo, LogEntry } from '@livelog/protocol';
 import type { LivelogStatusDetail } from '../console-events.js';
 
 /** Connection state as the console shows it. */
 export interface ConnectionStatus {
-  state: 'connecting' | 'live' | 'reconnecting' | 'closed' | 'failed';
+  /** `ended`: the stream was ended by its writer (`end`): every line is shown and nothing more comes. */
+  state: 'connecting' | 'live' | 'reconnecting' | 'closed' | 'failed' | 'ended';
   /** Reconnect attempts since the last healthy connection. */
   attempt: number;
   /** When reconnecting: ms until the next try. */
   nextRetryMs?: number;
   /** Why the connection failed or was closed, when known. */
   reason?: string;
+  /** When `ended`: the writer's exit code and reason. */
+  end?: EndInfo;
 }
 
 /** What the state line tells the element when it changes. */
@@ -53,6 +56,8 @@ export class StatusLine {
 
   /** The stream's status changed; `everOpened`: it said hello before, so a new attempt is a reconnect. */
   connectionChanged(status: StreamStatus, everOpened: boolean): void {
+    // The stream closes itself after its end: that close is the end, not a lost connection.
+    if (this.connection.state === 'ended' && status.state === 'closed' && status.error === undefined) return;
     this.connection = connectionStatus(status, everOpened);
     if (this.connection.state === 'reconnecting') this.expectResume();
     const next = this.connection.nextRetryMs;
@@ -69,8 +74,18 @@ export class StatusLine {
     this.#lagHead = undefined;
   }
 
+  /** The stream ended: every line before the end was delivered. */
+  ended(end: EndInfo): void {
+    this.connection = { state: 'ended', attempt: 0, end };
+    this.retryAt = undefined;
+    this.lag = 0;
+    this.#lagHead = undefined;
+    this.#emit();
+  }
+
   /** Forgets the catch-up (a new query from the tail). */
   reset(): void {
+    if (this.connection.state === 'ended') this.connection = { state: 'connecting', attempt: 0 };
     this.#resumePending = false;
     this.#recovery = undefined;
     this.lag = 0;

@@ -1,8 +1,9 @@
-import { formatId, type GapEvent, type HelloEvent, type ResetEvent } from '@livelog/protocol';
+import { formatId, type GapEvent, type HelloEvent, parseQuery, type ResetEvent } from '@livelog/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NewEntry } from '../entry/new-entry.js';
 import type { StoreFactory, StoreUnderTest } from '../store/log-store.contract.js';
 import type { LogStore } from '../store/log-store.js';
+import { asLogStore } from '../store/single-stream-database.js';
 import { Broker, type BrokerOptions, type SubscribeOptions } from './broker.js';
 import { RecordingSink } from './recording-sink.js';
 
@@ -61,10 +62,11 @@ export function describeBroker(name: string, factory: StoreFactory): void {
       const item = await factory();
       made.push(item);
       await item.store.open();
-      const broker = new Broker(item.store, options);
+      const store = asLogStore(item.store);
+      const broker = new Broker(store, options);
       brokers.push(broker);
       await broker.start();
-      return { store: item.store, broker };
+      return { store, broker };
     }
 
     async function reader(broker: Broker, options: SubscribeOptions = {}): Promise<RecordingSink> {
@@ -137,7 +139,7 @@ export function describeBroker(name: string, factory: StoreFactory): void {
     it('filters by level, source and text, from the store and live, and advances the id past skipped entries', async () => {
       const { store, broker } = await setup();
       await store.append(entries(1, 40));
-      const filter = { level: 'info' as const, sources: ['a', 'c'], q: 'DISK' };
+      const filter = { level: 'info' as const, sources: ['a', 'c'], query: parseQuery('DISK') };
       const sink = await reader(broker, { start: { fromStart: true }, filter });
       for (let n = 41; n <= 80; n += 4) await store.append(entries(n, 4));
       const expected = range(1, 80).filter((n) => ['a', 'c'].includes(entry(n).source) && n % 7 === 0);
@@ -187,7 +189,7 @@ export function describeBroker(name: string, factory: StoreFactory): void {
       }
       await until(() => liveOnly.seqs().includes(11), 'the live reader');
       expect(liveOnly.seqs()).toEqual([11]);
-      expect(broker.stats.resets).toEqual({ malformed: 2, foreign: 2, future: 1 });
+      expect(broker.stats.resets).toEqual({ malformed: 2, foreign: 2, future: 1, deleted: 0 });
     });
 
     // Regression: the replay-then-register race. Readers that connect while appends keep coming must
@@ -218,6 +220,73 @@ export function describeBroker(name: string, factory: StoreFactory): void {
         expect(sink.seqs()).toEqual(range(start + 1, end));
         expect(sink.events('reset')).toEqual([]);
       }
+    });
+
+    it('delivers every entry, then end (id: the last entry), then close ended, to live, resuming and late readers', async () => {
+      const { store, broker } = await setup();
+      await store.append(entries(1, 30));
+      const live = await reader(broker);
+      const fromStart = await reader(broker, { start: { fromStart: true } });
+      const filtered = await reader(broker, { start: { fromStart: true }, filter: { query: parseQuery('no such text') } });
+      await store.append(entries(31, 10));
+      const ended = await store.end({ exitCode: 3, reason: 'tests failed' });
+      expect(ended).toMatchObject({ exitCode: 3, reason: 'tests failed' });
+      expect(typeof ended.time).toBe('number');
+      const lastId = formatId(store.streamId, 40);
+      const expected = { lastId, ...ended };
+      for (const [sink, seqs] of [
+        [live, range(31, 40)],
+        [fromStart, range(1, 40)],
+        [filtered, []],
+      ] as const) {
+        await until(() => sink.closed, 'the reader to be closed after the end');
+        expect(sink.seqs()).toEqual(seqs);
+        expect(sink.events('end')).toEqual([expected]);
+        expect(sink.events('close')).toEqual([{ reason: 'ended', retryable: false }]);
+        // end comes after every entry, and its id is the last entry's: a resume from it replays nothing.
+        expect(sink.text.indexOf('event: end')).toBeGreaterThan(sink.text.lastIndexOf('data: {"id"'));
+        expect(sink.lastEventId()).toBe(lastId);
+      }
+      // Readers that come after the end replay what they lack, get end, and are closed: never left hanging.
+      const late = await reader(broker, { start: { lastEventId: formatId(store.streamId, 35) } });
+      const caughtUp = await reader(broker, { start: { lastEventId: lastId } });
+      const liveAfter = await reader(broker);
+      for (const [sink, seqs] of [
+        [late, range(36, 40)],
+        [caughtUp, []],
+        [liveAfter, []],
+      ] as const) {
+        await until(() => sink.closed, 'a late reader to be closed');
+        expect(sink.seqs()).toEqual(seqs);
+        expect((sink.events('hello')[0] as HelloEvent).ended).toEqual(ended);
+        expect(sink.events('end')).toEqual([expected]);
+      }
+      await expect(store.append(entries(41, 1))).rejects.toMatchObject({ code: 'LIVELOG_ERR_STREAM_ENDED' });
+      await expect(store.end()).rejects.toMatchObject({ code: 'LIVELOG_ERR_STREAM_ENDED' });
+      expect((await store.bounds()).last).toBe(40);
+    });
+
+    it('ends an empty stream with lastId <identity>:0', async () => {
+      const { store, broker } = await setup();
+      const sink = await reader(broker);
+      await store.end();
+      await until(() => sink.closed, 'the reader to be closed');
+      expect(sink.events('end')).toEqual([{ lastId: formatId(store.streamId, 0), time: expect.any(Number) }]);
+    });
+
+    it('tells every reader of a deleted stream reset deleted, then close deleted, and takes no more readers', async () => {
+      const { store, broker } = await setup();
+      await store.append(entries(1, 5));
+      const sinks = [await reader(broker), await reader(broker, { start: { fromStart: true } })];
+      await until(() => (sinks[1] as RecordingSink).seqs().length === 5, 'catch-up');
+      await broker.deleted();
+      for (const sink of sinks) {
+        expect(sink.closed).toBe(true);
+        expect(sink.events('reset')).toEqual([{ reason: 'deleted', stream: store.streamId }]);
+        expect(sink.events('close')).toEqual([{ reason: 'deleted', retryable: false }]);
+      }
+      expect(broker.stats.resets.deleted).toBe(2);
+      await expect(reader(broker)).rejects.toMatchObject({ code: 'LIVELOG_ERR_STREAM_NOT_FOUND' });
     });
   });
 }

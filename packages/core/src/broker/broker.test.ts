@@ -89,4 +89,22 @@ describe('Broker', () => {
     }
     expect(broker.stats.readers).toBe(0);
   });
+
+  it('ends a reader whose stream was deleted before the broker heard of it with reset and close deleted', async () => {
+    const store = new MemoryStore({ streamId: 'gone' });
+    await store.append(batch(50));
+    broker = new Broker(store, { ring: { maxEntries: 5 }, pageSize: 7 });
+    await broker.start();
+    const sink = new RecordingSink();
+    sink.full = true;
+    await broker.subscribe(sink, { start: { fromStart: true } });
+    // The reader waits for its socket with most of the stream still to read from the store.
+    expect(sink.seqs().length).toBeLessThan(50);
+    store.markDeleted();
+    sink.full = false;
+    sink.drain();
+    await until(() => sink.closed, 'the reader to be closed');
+    expect(sink.events('reset')).toEqual([{ reason: 'deleted', stream: 'gone' }]);
+    expect(sink.events('close')).toEqual([{ reason: 'deleted', retryable: false }]);
+  });
 });

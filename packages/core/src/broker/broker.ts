@@ -1,8 +1,10 @@
-import { type CloseReason, EVENT_NAMES, encodeCursor, type HelloEvent, type ResetEvent } from '@livelog/protocol';
+import { type CloseReason, EVENT_NAMES, encodeCursor, type HelloEvent, type ResetEvent, type ResetReason } from '@livelog/protocol';
 import type { EntryFilter } from '../entry/entry-filter.js';
 import { encodeEvent } from '../sse/encode-event.js';
 import type { SseSink } from '../sse/sse-sink.js';
+import { encodeResetEvent } from '../sse/stream-events.js';
 import type { LogStore, StoredEntry } from '../store/log-store.js';
+import { streamNotFound } from '../store/stream-errors.js';
 import { FrameRing, type FrameRingOptions } from './frame-ring.js';
 import { resolveStart, type StartRequest } from './start-position.js';
 import { Subscription, type SubscriptionContext } from './subscription.js';
@@ -31,6 +33,8 @@ export interface BrokerOptions {
 export interface SubscribeOptions {
   start?: StartRequest;
   filter?: EntryFilter;
+  /** Epoch ms: deliver entries before this time, then close with `until` (issue 13). */
+  until?: number;
 }
 
 /** Counters the server exports as metrics. */
@@ -44,7 +48,7 @@ export interface BrokerStats {
   /** Entries reported missing in gap events. */
   missed: number;
   /** Reset events sent, by reason. */
-  resets: Record<'malformed' | 'foreign' | 'future', number>;
+  resets: Record<ResetReason, number>;
   /** Readers disconnected for being stalled. */
   stalled: number;
   /** Readers ever connected. */
@@ -63,7 +67,7 @@ export class Broker {
     delivered: 0,
     gaps: 0,
     missed: 0,
-    resets: { malformed: 0, foreign: 0, future: 0 },
+    resets: { malformed: 0, foreign: 0, future: 0, deleted: 0 },
     stalled: 0,
     connects: 0,
   };
@@ -74,6 +78,8 @@ export class Broker {
   #head = 0;
   #timer: NodeJS.Timeout | undefined;
   #unlisten: (() => void) | undefined;
+  #unlistenEnd: (() => void) | undefined;
+  #deleted = false;
   #context: SubscriptionContext | undefined;
 
   constructor(store: LogStore, options: BrokerOptions = {}) {
@@ -106,12 +112,17 @@ export class Broker {
     this.#ring = ring;
     // Listen before reading the head, so no append can fall between the two.
     this.#unlisten = this.store.onAppend((entries) => this.#onAppend(entries));
+    // The store calls this after its append listeners saw every entry before the end.
+    this.#unlistenEnd = this.store.onEnd(() => {
+      for (const subscription of this.#subscriptions) subscription.wake();
+    });
     const { last } = await this.store.bounds();
     this.#head = Math.max(this.#head, last);
     this.#context = {
       store: this.store,
       ring,
       head: () => this.#head,
+      ended: () => this.store.ended(),
       pageSize: this.#options.pageSize,
       maxWriteBytes: this.#options.maxWriteBytes,
       lagThreshold: this.#options.lagThreshold,
@@ -140,7 +151,15 @@ export class Broker {
     const context = this.#requireContext();
     const start = await resolveStart(this.store, options.start ?? {}, options.filter);
     const stream = this.store.streamId;
-    const hello: HelloEvent = { stream, first: start.bounds.first, last: start.bounds.last, heartbeatMs: this.#options.heartbeatMs };
+    const hello: HelloEvent = {
+      stream,
+      first: start.bounds.first,
+      last: start.bounds.last,
+      heartbeatMs: this.#options.heartbeatMs,
+      name: this.store.name,
+    };
+    const ended = this.store.ended();
+    if (ended !== undefined) hello.ended = ended;
     let preamble = encodeEvent({
       event: EVENT_NAMES.hello,
       id: encodeCursor({ stream, seq: start.seq }),
@@ -149,10 +168,11 @@ export class Broker {
     });
     if (start.reset !== undefined) {
       const reset: ResetEvent = { reason: start.reset, stream };
-      preamble += encodeEvent({ event: EVENT_NAMES.reset, data: JSON.stringify(reset) });
+      preamble += encodeResetEvent(reset);
       this.stats.resets[start.reset]++;
     }
     const subscription = new Subscription(context, sink, stream, start.seq, options.filter);
+    if (options.until !== undefined) await subscription.endAt(options.until, (time) => this.store.seqBeforeTime(time));
     if (subscription.closed) return subscription;
     this.#subscriptions.add(subscription);
     this.stats.readers++;
@@ -171,11 +191,32 @@ export class Broker {
     for (const subscription of [...this.#subscriptions]) subscription.close(reason);
   }
 
+  /** Readers connected now. */
+  get readers(): number {
+    return this.#subscriptions.size;
+  }
+
+  /**
+   * The stream was deleted: every reader gets `reset {reason:'deleted'}` and `close {reason:'deleted'}`,
+   * and the broker stops (later subscribes throw).
+   */
+  async deleted(): Promise<void> {
+    this.#deleted = true;
+    const reset = encodeResetEvent({ reason: 'deleted', stream: this.store.streamId });
+    for (const subscription of [...this.#subscriptions]) {
+      this.stats.resets.deleted++;
+      subscription.close('deleted', reset);
+    }
+    await this.stop();
+  }
+
   /** Ends every stream (`shutdown`) and stops following the store. */
   async stop(): Promise<void> {
     this.closeAll('shutdown');
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
     this.#unlisten?.();
+    this.#unlistenEnd?.();
     this.#context = undefined;
     // A restarted broker may follow a new stream (a wiped Redis): its head must come from the store again.
     this.#head = 0;
@@ -202,6 +243,7 @@ export class Broker {
   }
 
   #requireContext(): SubscriptionContext {
+    if (this.#deleted) throw streamNotFound(this.store.name);
     if (this.#context === undefined) throw new Error('Broker.start() must resolve before subscribe()');
     return this.#context;
   }

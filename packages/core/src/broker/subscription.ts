@@ -1,9 +1,21 @@
-import { CLOSE_REASONS, type CloseReason, EVENT_NAMES, formatId, type GapEvent, type LagEvent, type LogEntry } from '@livelog/protocol';
+import {
+  type CloseReason,
+  type EndEvent,
+  type EndInfo,
+  EVENT_NAMES,
+  formatId,
+  type GapEvent,
+  type LagEvent,
+  type LogEntry,
+  type ResetEvent,
+} from '@livelog/protocol';
 import { compileFilter, type EntryFilter, isEmptyFilter } from '../entry/entry-filter.js';
+import { isLivelogError } from '../errors.js';
 import { encodeComment, encodeEntryFrame, encodeEvent, encodeIdOnly } from '../sse/encode-event.js';
 import type { SseSink } from '../sse/sse-sink.js';
+import { encodeCloseEvent, encodeEndEvent, encodeResetEvent } from '../sse/stream-events.js';
 import { yieldToEventLoop } from '../store/chunked-scan.js';
-import type { LogStore, StoredEntry } from '../store/log-store.js';
+import type { FramePage, LogStore, StoredEntry } from '../store/log-store.js';
 import type { FrameRing } from './frame-ring.js';
 
 /** What a subscription needs from its broker. */
@@ -12,6 +24,8 @@ export interface SubscriptionContext {
   readonly ring: FrameRing;
   /** Newest seq the broker knows to be durable. */
   head(): number;
+  /** How the stream ended, once it did: the reader gets `end` and `close` once caught up. */
+  ended(): EndInfo | undefined;
   readonly pageSize: number;
   readonly maxWriteBytes: number;
   readonly lagThreshold: number;
@@ -47,6 +61,11 @@ export class Subscription {
   #lagAnnounced = false;
   #lastLagAt = 0;
   #closed = false;
+  /** With `?until=`: the last seq this reader gets, once known; it is then closed with `until`. */
+  #stopSeq: number | undefined;
+  #untilTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The store page after `after`, read while the socket drained. */
+  #prefetch: { after: number; page: Promise<FramePage | undefined> } | undefined;
 
   constructor(context: SubscriptionContext, sink: SseSink, stream: string, startSeq: number, filter?: EntryFilter) {
     this.#context = context;
@@ -55,6 +74,31 @@ export class Subscription {
     this.#cursor = startSeq;
     this.#matches = isEmptyFilter(filter) ? undefined : compileFilter(filter);
     sink.onceClose(() => this.#markClosed());
+  }
+
+  /**
+   * Ends the reader at `until`: at once for a time already past (`stopSeqAt` resolves the last seq
+   * before it), else when the clock reaches it, at the entries stored by then.
+   */
+  async endAt(until: number, stopSeqAt: (time: number) => Promise<number>): Promise<void> {
+    const delay = until - Date.now();
+    if (delay <= 0) {
+      this.#stopSeq = await stopSeqAt(until);
+      return;
+    }
+    // setTimeout cannot wait longer than 2^31 - 1 ms: a later `until` re-arms.
+    this.#untilTimer = setTimeout(
+      () => {
+        this.#untilTimer = undefined;
+        if (this.#closed) return;
+        this.endAt(until, stopSeqAt).then(
+          () => this.wake(),
+          () => this.destroy(),
+        );
+      },
+      Math.min(delay, 2 ** 31 - 1),
+    );
+    this.#untilTimer.unref();
   }
 
   /** Seq of the last entry written or skipped. */
@@ -97,6 +141,12 @@ export class Subscription {
       },
       (error: unknown) => {
         this.#pumping = false;
+        if (isLivelogError(error) && error.code === 'LIVELOG_ERR_STREAM_NOT_FOUND') {
+          // Deleted while this reader read (before the broker heard of it): the same ending it would send.
+          const reset: ResetEvent = { reason: 'deleted', stream: this.#stream };
+          this.close('deleted', encodeResetEvent(reset));
+          return;
+        }
         // A store that fails mid-stream: drop the connection so the reader resumes by cursor.
         this.destroy();
         queueMicrotask(() => {
@@ -117,13 +167,10 @@ export class Subscription {
     return this.#waitingSince !== 0 && now - this.#waitingSince > limitMs;
   }
 
-  /** Ends the stream with a `close` event saying why and whether to reconnect. */
-  close(reason: CloseReason): void {
+  /** Ends the stream with a `close` event saying why and whether to reconnect, after `before` (events). */
+  close(reason: CloseReason, before = ''): void {
     if (this.#closed) return;
-    const event = encodeEvent({
-      event: EVENT_NAMES.close,
-      data: JSON.stringify({ reason, retryable: CLOSE_REASONS[reason].retryable }),
-    });
+    const event = before + encodeCloseEvent(reason);
     this.#sink.write(event);
     this.#sink.end();
     this.#markClosed();
@@ -138,12 +185,20 @@ export class Subscription {
   async #pump(): Promise<void> {
     const { ring, store } = this.#context;
     while (!this.#closed && this.#waitingSince === 0) {
-      const head = this.#context.head();
+      const head = Math.min(this.#context.head(), this.#stopSeq ?? Number.POSITIVE_INFINITY);
       if (this.#cursor >= head) {
         this.#announceCaughtUp();
+        if (this.#stopSeq !== undefined && this.#cursor >= this.#stopSeq) {
+          this.close('until');
+          return;
+        }
+        // The end comes after every entry: once caught up with the final head, nothing more will.
+        const ended = this.#context.ended();
+        if (ended !== undefined && this.#context.head() === head) this.#finish(ended, head);
         return;
       }
-      const fromRing = ring.collect(this.#cursor + 1, this.#context.maxWriteBytes, this.#matches);
+      // The ring hands out whatever it holds; a reader with an end reads the store up to it.
+      const fromRing = this.#stopSeq === undefined ? ring.collect(this.#cursor + 1, this.#context.maxWriteBytes, this.#matches) : undefined;
       if (fromRing !== undefined) {
         const trailer = fromRing.endsSkipped ? encodeIdOnly(this.#id(fromRing.lastSeq)) : '';
         this.#cursor = fromRing.lastSeq;
@@ -151,7 +206,13 @@ export class Subscription {
         this.#write(fromRing.buffers, trailer);
         continue;
       }
-      const rows = await store.readAfter(this.#cursor, this.#context.pageSize);
+      // Ready-made frame pages hold a whole page; a reader ending at `until` reads exact rows instead.
+      if (this.#matches === undefined && this.#stopSeq === undefined && store.readFrames !== undefined) {
+        if (!(await this.#writeFramePage(store, head))) return;
+        await yieldToEventLoop();
+        continue;
+      }
+      const rows = await store.readAfter(this.#cursor, Math.min(this.#context.pageSize, head - this.#cursor));
       if (this.#closed) return;
       let text = '';
       const first = rows[0];
@@ -175,6 +236,47 @@ export class Subscription {
       // catch-up through a large store would run page after page in one turn of the event loop.
       await yieldToEventLoop();
     }
+  }
+
+  /**
+   * Catch-up without a filter from a store that builds frames itself: its buffer goes to the socket
+   * as it is. While the socket drains, the next page is already read (prefetched), so that `drain`
+   * finds it waiting. False when the loop must stop (closed, or nothing to read yet).
+   */
+  async #writeFramePage(store: LogStore, head: number): Promise<boolean> {
+    const readFrames = (after: number) => store.readFrames?.(after, this.#context.pageSize, this.#stream) ?? Promise.resolve(undefined);
+    const after = this.#cursor;
+    const prefetched = this.#prefetch;
+    this.#prefetch = undefined;
+    const page = prefetched?.after === after ? await prefetched.page : await readFrames(after);
+    if (this.#closed) return false;
+    if (page === undefined) {
+      // Nothing after the cursor although the head is past it: retention removed the rest.
+      const bounds = await store.bounds();
+      if (this.#closed || bounds.first <= this.#cursor + 1) return false;
+      const gap = this.#gap(bounds.first - 1);
+      this.#cursor = bounds.first - 1;
+      this.#write([], gap);
+      return true;
+    }
+    // seqs are contiguous and never reused, so a hole before the first row was removed by retention.
+    const gap = page.firstSeq > after + 1 ? this.#gap(page.firstSeq - 1) : '';
+    this.#cursor = page.lastSeq;
+    this.#context.onDelivered(page.count);
+    this.#write(gap === '' ? [page.frames] : [Buffer.from(gap), page.frames], this.#lag(head));
+    if (this.#waitingSince !== 0 && this.#cursor < this.#context.head()) {
+      const next = this.#cursor;
+      this.#prefetch = { after: next, page: readFrames(next) };
+      // A failure shows when the page is used (or never, if the reader leaves first).
+      this.#prefetch.page.catch(() => undefined);
+    }
+    return true;
+  }
+
+  /** Writes `end` (id: the last entry's) and closes with `ended`. */
+  #finish(ended: EndInfo, lastSeq: number): void {
+    const end: EndEvent = { lastId: this.#id(lastSeq), ...ended };
+    this.close('ended', encodeEndEvent(end));
   }
 
   #frames(rows: readonly StoredEntry[]): string {
@@ -258,6 +360,7 @@ export class Subscription {
   #markClosed(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#untilTimer !== undefined) clearTimeout(this.#untilTimer);
     this.#context.onClosed(this);
   }
 }

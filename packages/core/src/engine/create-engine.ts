@@ -1,108 +1,169 @@
-import { Broker, type BrokerOptions } from '../broker/broker.js';
+import { DEFAULT_STREAM } from '@livelog/protocol';
+import type { Broker, BrokerOptions, BrokerStats } from '../broker/broker.js';
+import type { FrameRingOptions } from '../broker/frame-ring.js';
 import { RetentionPruner } from '../retention/retention-pruner.js';
-import { isIdentityChanging } from '../store/identity-changing-store.js';
-import type { LogStore, RetentionPolicy } from '../store/log-store.js';
+import type { LogDatabase } from '../store/log-database.js';
+import type { BasicLogStore, LogStore, RetentionPolicy, StoredStreamInfo } from '../store/log-store.js';
+import { singleStreamDatabase } from '../store/single-stream-database.js';
+import { streamNotFound } from '../store/stream-errors.js';
+import { type BrokerLease, BrokerRegistry } from './broker-registry.js';
+import type { EngineLog } from './engine-log.js';
 
-/**
- * Where the engine reports what happens in the background. The argument order is pino's, so a pino
- * or Fastify logger can be passed as is (`log: app.log`). Every method is optional.
- */
-export interface EngineLog {
-  debug?(details: Record<string, unknown>, message: string): void;
-  warn?(details: Record<string, unknown>, message: string): void;
-  error?(details: Record<string, unknown>, message: string): void;
-}
+export type { BrokerLease } from './broker-registry.js';
+export type { EngineLog } from './engine-log.js';
 
-/** How to build an engine. */
+/** How to build an engine. Give `database`, or `store` for a single-stream engine. */
 export interface EngineOptions {
-  /** A store, constructed but not yet opened: the engine opens it, and closes it on `stop()`. */
-  store: LogStore;
-  /** Retention limits; none (the default) keeps everything. */
+  /** A database, constructed but not yet opened: the engine opens it, and closes it on `stop()`. */
+  database?: LogDatabase;
+  /**
+   * A store of one stream, not yet opened, served as the stream `default` only. A store that belongs
+   * to a database (a SqliteStore) brings its whole database.
+   */
+  store?: BasicLogStore;
+  /** Default retention of every stream (a stream's own retention overrides it); none keeps everything. */
   retention?: RetentionPolicy;
   broker?: BrokerOptions;
-  /** Pause between two attempts to restart the broker after an identity change, in ms. Defaults to 1,000. */
+  /** The hot ring of each stream other than `default` (see BrokerRegistryOptions.streamRing). */
+  streamRing?: FrameRingOptions;
+  /** How long the broker of a stream nobody reads any more stays, in ms. Defaults to 30,000. */
+  brokerIdleMs?: number;
+  /** Pause between two attempts to restart a broker after an identity change, in ms. Defaults to 1,000. */
   restartRetryMs?: number;
+  /** Time between retention passes, in ms. Defaults to 1,000. */
+  pruneIntervalMs?: number;
   log?: EngineLog;
 }
 
-/** A store with its broker and retention pruner: everything behind the HTTP API, and no HTTP. */
+/** Streams with their brokers and the retention pruner: everything behind the HTTP API, and no HTTP. */
 export interface LivelogEngine {
+  readonly database: LogDatabase;
+  /** The stream `default` (what `/api/logs`, `/api/stream` and `/api/sources` use). */
   readonly store: LogStore;
+  /** The broker of `default`, alive as long as the engine. */
   readonly broker: Broker;
   readonly pruner: RetentionPruner;
-  /** Ends every stream (readers reconnect elsewhere or later), stops pruning, commits and closes the store. */
+  /** A lease on the broker of an existing stream; LIVELOG_ERR_STREAM_NOT_FOUND when there is none. */
+  acquireBroker(name: string): Promise<BrokerLease>;
+  /** A lease on the broker of a stream, taking a handle that creates it on its first write. */
+  openBroker(name: string): Promise<BrokerLease>;
+  /** Readers of `name` connected now (0 when it has no broker). */
+  readers(name: string): number;
+  /** The stream's info with its readers, or undefined when it does not exist. */
+  streamInfo(name: string): Promise<(StoredStreamInfo & { readers: number }) | undefined>;
+  /** Brokers alive now (streams being read, or read a moment ago). */
+  readonly brokers: number;
+  /** Broker counters summed over every stream, brokers already gone included; `readers` is now. */
+  stats(): BrokerStats;
+  /** Ends every stream (readers reconnect elsewhere or later), stops pruning, commits and closes the database. */
   stop(): Promise<void>;
 }
 
+/** A store that belongs to a database and brings it (see SqliteStore). */
+interface DatabaseBackedStore extends BasicLogStore {
+  readonly database: LogDatabase;
+}
+
+function databaseOf(options: EngineOptions): LogDatabase {
+  if (options.database !== undefined) return options.database;
+  const store = options.store;
+  if (store === undefined) throw new TypeError('createEngine needs a database or a store');
+  const backed = (store as Partial<DatabaseBackedStore>).database;
+  return backed !== undefined && typeof backed.openStream === 'function' ? backed : singleStreamDatabase(store);
+}
+
 /**
- * Opens `store`, starts its broker and its retention pruner. When the store's identity can change
- * (see `IdentityChangingStore`), the engine restarts the broker on each change: every reader's stream
- * ends with a retryable `close`, and readers reconnecting with an id of the old stream get `reset`.
+ * Opens the database, keeps a broker for `default`, makes the brokers of other streams on demand and
+ * starts the retention pruner. A deleted stream's readers get `reset`/`close` `deleted`; an ended
+ * stream's readers get every entry, then `end` and `close` `ended`.
  * @example
- * const engine = await createEngine({ store: new SqliteStore({ dir: './livelog-data' }), retention: { maxAgeMs: 7 * 86_400_000 } });
+ * const engine = await createEngine({ database: new SqliteDatabase({ dir: './livelog-data' }), retention: { maxAgeMs: 7 * 86_400_000 } });
  * await engine.store.append([{ time: Date.now(), level: 'info', source: 'app', msg: 'hello' }]);
+ * await (await engine.database.openStream('build-42')).append([{ time: Date.now(), level: 'info', source: 'make', msg: 'ok' }]);
  * await engine.stop();
  */
 export async function createEngine(options: EngineOptions): Promise<LivelogEngine> {
-  const { store, log } = options;
-  await store.open();
-  const broker = new Broker(store, options.broker);
+  const { log } = options;
+  const database = databaseOf(options);
+  await database.open();
+  const registry = new BrokerRegistry({
+    ...(options.broker ? { broker: options.broker } : {}),
+    ...(options.streamRing ? { streamRing: options.streamRing } : {}),
+    ...(options.brokerIdleMs !== undefined ? { idleMs: options.brokerIdleMs } : {}),
+    ...(options.restartRetryMs !== undefined ? { restartRetryMs: options.restartRetryMs } : {}),
+    ...(log ? { log } : {}),
+  });
+  let store: LogStore;
+  let defaultLease: BrokerLease;
   try {
-    await broker.start();
+    store = await database.openStream(DEFAULT_STREAM);
+    // `default` always exists: the unnamed routes read it from the first moment, as before streams.
+    if ((await database.stream(DEFAULT_STREAM)) === undefined) await database.setStream(DEFAULT_STREAM, {});
+    defaultLease = await registry.acquire(store);
   } catch (error) {
-    await store.close().catch(() => undefined);
+    await registry.stop();
+    await database.close().catch(() => undefined);
     throw error;
   }
-  const pruner = new RetentionPruner(store, options.retention ?? {}, {
+  const unlistenChanges = database.onStreamChange((change) => {
+    if (change.type !== 'deleted') return;
+    registry
+      .deleted(change.name)
+      .catch((error: unknown) => log?.error?.({ err: error, name: change.name }, 'closing the readers of a deleted stream failed'));
+  });
+  const pruner = new RetentionPruner(database, options.retention ?? {}, {
+    ...(options.pruneIntervalMs !== undefined ? { intervalMs: options.pruneIntervalMs } : {}),
     onPruned: async (removed) => {
       log?.debug?.({ removed }, 'retention pruned entries');
-      broker.retainedFrom((await store.bounds()).first);
+      // Only streams being read have a ring to trim.
+      for (const broker of registry.brokers()) {
+        try {
+          broker.retainedFrom((await broker.store.bounds()).first);
+        } catch {
+          // A stream deleted meanwhile: its broker is going away.
+        }
+      }
     },
     onError: (error) => log?.error?.({ err: error }, 'retention pass failed'),
   });
-  if (pruner.active) pruner.start();
-
-  let stopped = false;
-  let restarting = Promise.resolve();
-  const unlisten = isIdentityChanging(store)
-    ? store.onIdentityChange((stream) => {
-        log?.warn?.({ store: store.kind, stream }, 'the stream was wiped and started again; earlier ids are now foreign');
-        // The broker's readers and ring belong to the old stream: restarting it ends every stream
-        // (readers reconnect and are told `reset`) and builds the ring for the new one.
-        restarting = restarting
-          .then(restartBroker)
-          .catch((error: unknown) => log?.error?.({ err: error }, 'restarting the stream broker failed'));
-      })
-    : undefined;
-
-  async function restartBroker(): Promise<void> {
-    if (stopped) return;
-    await broker.stop();
-    for (let attempt = 0; !stopped; attempt++) {
-      try {
-        await broker.start();
-        return;
-      } catch (error) {
-        // start() reads the store's bounds; while the store is unreachable, keep trying.
-        if (attempt % 30 === 0) log?.warn?.({ err: error }, 'cannot restart the stream broker yet; retrying');
-        await new Promise((resolve) => setTimeout(resolve, options.restartRetryMs ?? 1000));
-      }
-    }
-  }
+  // Always on: besides entries, it expires idempotency keys, which are bounded even without retention.
+  pruner.start();
 
   let stopping: Promise<void> | undefined;
   return {
+    database,
     store,
-    broker,
+    broker: defaultLease.broker,
     pruner,
+    get brokers() {
+      return registry.size;
+    },
+    stats() {
+      return registry.totals();
+    },
+    async acquireBroker(name) {
+      const stream = await database.stream(name);
+      if (stream === undefined) throw streamNotFound(name);
+      return registry.acquire(stream);
+    },
+    async openBroker(name) {
+      return registry.acquire(await database.openStream(name));
+    },
+    readers(name) {
+      return registry.peek(name)?.readers ?? 0;
+    },
+    async streamInfo(name) {
+      const stream = await database.stream(name);
+      if (stream === undefined) return undefined;
+      return { ...(await stream.info()), readers: registry.peek(name)?.readers ?? 0 };
+    },
     stop() {
       stopping ??= (async () => {
-        stopped = true;
-        unlisten?.();
-        await restarting;
-        await broker.stop();
+        unlistenChanges();
+        defaultLease.release();
+        await registry.stop();
         await pruner.stop();
-        await store.close();
+        await database.close();
       })();
       return stopping;
     },

@@ -1,4 +1,4 @@
-import { type LevelName, type LogEntry, levelNumber } from '@livelog/protocol';
+import { type LevelName, type LogEntry, levelNumber, matchEntry, type QueryNode } from '@livelog/protocol';
 
 /**
  * Which entries a reader wants. Every part is optional; all given parts must match.
@@ -9,13 +9,21 @@ export interface EntryFilter {
   level?: LevelName;
   /** Only these sources. */
   sources?: readonly string[];
-  /** Case-insensitive substring of the message or of the fields' JSON. */
-  q?: string;
+  /**
+   * A parsed search query (`parseQuery` of the `q` parameter); `matchEntry` is its meaning in every
+   * executor. @see ../../../../docs/reference/query-language.md
+   */
+  query?: QueryNode;
 }
 
 /** True when the filter lets every entry through. */
 export function isEmptyFilter(filter: EntryFilter | undefined): boolean {
-  return filter === undefined || (filter.level === undefined && (filter.sources === undefined || filter.sources.length === 0) && !filter.q);
+  return (
+    filter === undefined ||
+    (filter.level === undefined &&
+      (filter.sources === undefined || filter.sources.length === 0) &&
+      (filter.query === undefined || filter.query.type === 'all'))
+  );
 }
 
 /** A predicate for `filter`, built once per reader. */
@@ -23,15 +31,9 @@ export function compileFilter(filter: EntryFilter | undefined): (entry: LogEntry
   if (filter === undefined || isEmptyFilter(filter)) return () => true;
   const minLevel = filter.level === undefined ? 0 : levelNumber(filter.level);
   const sources = filter.sources !== undefined && filter.sources.length > 0 ? new Set(filter.sources) : undefined;
-  const needle = filter.q ? filter.q.toLowerCase() : undefined;
+  const query = filter.query !== undefined && filter.query.type !== 'all' ? filter.query : undefined;
   return (entry) =>
     levelNumber(entry.level) >= minLevel &&
     (sources === undefined || sources.has(entry.source)) &&
-    (needle === undefined || textMatches(entry, needle));
-}
-
-/** Case-insensitive substring test of `needle` (already lower case) against the entry's text. */
-export function textMatches(entry: Pick<LogEntry, 'msg' | 'fields'>, needle: string): boolean {
-  if (entry.msg.toLowerCase().includes(needle)) return true;
-  return entry.fields !== undefined && JSON.stringify(entry.fields).toLowerCase().includes(needle);
+    (query === undefined || matchEntry(query, entry));
 }

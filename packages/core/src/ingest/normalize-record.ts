@@ -73,22 +73,33 @@ export function normalizeRecord(
   // A shipper that split a line or replaced invalid bytes itself says so with the entry's own marks.
   const part = asPart(record.part);
   const invalidUtf8 = record.invalidUtf8 === true;
-  const extra: [string, unknown][] = [];
-  for (const key of Object.keys(record)) {
+  // Built in one pass (no [key, value] tuples and Object.fromEntries: ~0.8 µs per record).
+  let fields: Record<string, unknown> | undefined;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
     if (key === 'part' && part !== undefined) continue;
     if (key === 'invalidUtf8' && invalidUtf8) continue;
-    if (!RESERVED_KEYS.has(key) || (key === 'message' && record.msg !== undefined)) extra.push([key, record[key]]);
+    if (!RESERVED_KEYS.has(key) || (key === 'message' && record.msg !== undefined)) {
+      fields ??= {};
+      setField(fields, key, record[key]);
+    }
   }
   if (time - defaults.now > maxFutureSkewMs) {
-    extra.push(['originalTime', record.time]);
+    fields ??= {};
+    setField(fields, 'originalTime', record.time);
     time = defaults.now;
   }
   const entry: NewEntry = { time, level, source, msg: messageText(rawMsg) };
   if (part !== undefined) entry.part = part;
   if (invalidUtf8) entry.invalidUtf8 = true;
-  // fromEntries defines own properties, so a "__proto__" key stays data and cannot reach a prototype.
-  if (extra.length > 0) entry.fields = Object.fromEntries(extra);
+  if (fields !== undefined) entry.fields = fields;
   return entry;
+}
+
+/** Defines an own data property: a "__proto__" key stays data and cannot reach a prototype. */
+function setField(fields: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(fields, key, { value, enumerable: true, writable: true, configurable: true });
+  else fields[key] = value;
 }
 
 /** `{index, count}` with 1 <= index <= count, and nothing else; anything else stays an ordinary field. */

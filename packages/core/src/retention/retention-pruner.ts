@@ -1,4 +1,9 @@
-import type { LogStore, RetentionPolicy } from '../store/log-store.js';
+import type { RetentionPolicy } from '../store/log-store.js';
+
+/** What the pruner prunes: a LogDatabase (every stream) or a single store. */
+export interface Prunable {
+  prune(policy: RetentionPolicy, batchSize: number): Promise<number>;
+}
 
 /** Options of the background pruner. */
 export interface RetentionPrunerOptions {
@@ -17,7 +22,7 @@ export interface RetentionPrunerOptions {
  * readers for long. Retention only ever removes the oldest entries (a prefix of the stream).
  */
 export class RetentionPruner {
-  readonly #store: LogStore;
+  readonly #store: Prunable;
   readonly #policy: RetentionPolicy;
   readonly #intervalMs: number;
   readonly #batchSize: number;
@@ -27,7 +32,7 @@ export class RetentionPruner {
   #running: Promise<number> | undefined;
   #stopped = false;
 
-  constructor(store: LogStore, policy: RetentionPolicy, options: RetentionPrunerOptions = {}) {
+  constructor(store: Prunable, policy: RetentionPolicy, options: RetentionPrunerOptions = {}) {
     this.#store = store;
     this.#policy = policy;
     this.#intervalMs = options.intervalMs ?? 1000;

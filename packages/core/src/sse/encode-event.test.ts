@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeComment, encodeEntryFrame, encodeEvent, encodeIdOnly } from './encode-event.js';
+import { encodeCloseEvent, encodeEndEvent, encodeResetEvent } from './stream-events.js';
 
 describe('encodeEvent', () => {
   it('writes event, id, retry and one data line per line of text', () => {
@@ -25,5 +26,16 @@ describe('encodeEvent', () => {
     expect(() => encodeComment('a\nb')).toThrow(TypeError);
     expect(encodeEntryFrame('s:1', '{"a":1}')).toBe('id: s:1\ndata: {"a":1}\n\n');
     expect(encodeIdOnly('s:2')).toBe('id: s:2\n\n');
+  });
+});
+
+describe('the events that end a stream', () => {
+  it('writes end with the last entry id, reset, and close with its reconnect rule', () => {
+    expect(encodeEndEvent({ lastId: 's:7', time: 5, exitCode: 3 })).toBe(
+      'event: end\nid: s:7\ndata: {"lastId":"s:7","time":5,"exitCode":3}\n\n',
+    );
+    expect(encodeResetEvent({ reason: 'deleted', stream: 's' })).toBe('event: reset\ndata: {"reason":"deleted","stream":"s"}\n\n');
+    expect(encodeCloseEvent('ended')).toBe('event: close\ndata: {"reason":"ended","retryable":false}\n\n');
+    expect(encodeCloseEvent('shutdown')).toBe('event: close\ndata: {"reason":"shutdown","retryable":true}\n\n');
   });
 });

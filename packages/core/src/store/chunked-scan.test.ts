@@ -1,3 +1,4 @@
+import { parseQuery } from '@livelog/protocol';
 import { describe, expect, it } from 'vitest';
 import { type ScanBudget, type SeqWindow, scanPage, type WindowReader } from './chunked-scan.js';
 import type { ReadQuery, StoreBounds, StoredEntry } from './log-store.js';
@@ -67,7 +68,10 @@ describe('scanPage', () => {
       if (immediates < 1_000_000) setImmediate(countImmediates);
     };
     setImmediate(countImmediates);
-    const page = await scanPage({ limit: 10, filter: { q: 'nomatch' } }, store.bounds, store.read, { chunkRows: 1000, maxMs: 60_000 });
+    const page = await scanPage({ limit: 10, filter: { query: parseQuery('nomatch') } }, store.bounds, store.read, {
+      chunkRows: 1000,
+      maxMs: 60_000,
+    });
     immediates = 1_000_000;
     expect(page).toEqual({ entries: [], hasMore: false });
     // Every seq examined once, in windows of at most chunkRows (fewer when a step ran slow).

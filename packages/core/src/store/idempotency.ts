@@ -10,6 +10,24 @@ export function digestBody(...parts: (Uint8Array | string)[]): string {
 
 /** How long a store remembers an idempotency key. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** Most idempotency keys a store remembers per stream; the oldest are forgotten first. */
+export const IDEMPOTENCY_MAX_KEYS = 100_000;
+
+/**
+ * How long and how many idempotency keys a store remembers, whatever the entry retention (an
+ * unlimited retention must not mean unbounded keys).
+ */
+export interface IdempotencyLimits {
+  /** Defaults to 24 h. */
+  ttlMs?: number;
+  /** Per stream. Defaults to 100,000. */
+  maxKeys?: number;
+}
+
+/** The limits with their defaults filled in. */
+export function idempotencyLimits(limits: IdempotencyLimits = {}): Required<IdempotencyLimits> {
+  return { ttlMs: limits.ttlMs ?? IDEMPOTENCY_TTL_MS, maxKeys: limits.maxKeys ?? IDEMPOTENCY_MAX_KEYS };
+}
 
 /** Throws LIVELOG_ERR_INGEST_IDEMPOTENCY_MISMATCH when a remembered key comes with another body. */
 export function checkSameBody(key: string, remembered: string | undefined, given: string | undefined): void {

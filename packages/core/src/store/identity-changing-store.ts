@@ -1,4 +1,4 @@
-import type { LogStore } from './log-store.js';
+import type { BasicLogStore } from './log-store.js';
 
 /** Called with the new stream identity once the store's data was wiped and a new stream began. */
 export type IdentityListener = (stream: string) => void;
@@ -9,12 +9,12 @@ export type IdentityListener = (stream: string) => void;
  * persistence). Every cursor of the old identity is then foreign: `createEngine` restarts the broker
  * so that readers reconnect and are told `reset`.
  */
-export interface IdentityChangingStore extends LogStore {
+export interface IdentityChangingStore extends BasicLogStore {
   /** Registers a listener for identity changes; returns a function that removes it. */
   onIdentityChange(listener: IdentityListener): () => void;
 }
 
 /** True when `store` can report a change of its stream identity. */
-export function isIdentityChanging(store: LogStore): store is IdentityChangingStore {
+export function isIdentityChanging(store: BasicLogStore): store is IdentityChangingStore {
   return typeof (store as Partial<IdentityChangingStore>).onIdentityChange === 'function';
 }

@@ -1,14 +1,15 @@
-import type { LogEntry } from '@livelog/protocol';
+import { formatId, type LogEntry, parseQuery } from '@livelog/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeEntry } from '../entry/encode-entry.js';
 import type { NewEntry } from '../entry/new-entry.js';
-import type { LogStore, StoredEntry } from './log-store.js';
+import type { BasicLogStore, LogStore, StoredEntry } from './log-store.js';
+import { isLogStore } from './single-stream-database.js';
 
 /** A store under test, and how to open it again on the same data (persistent stores only). */
 export interface StoreUnderTest {
-  store: LogStore;
+  store: BasicLogStore;
   /** Closes nothing; opens a second store instance on the same data, after the first was closed. */
-  reopen?: () => Promise<LogStore>;
+  reopen?: () => Promise<BasicLogStore>;
   /** Removes the data once the test is done. */
   cleanup?: () => Promise<void>;
 }
@@ -70,7 +71,7 @@ export function describeLogStore(name: string, factory: StoreFactory, traits: St
       const rows = await store.readAfter(0, 100);
       expect(rows.map((row) => row.seq)).toEqual([1, 2, 3, 4, 5]);
       const entries = rows.map(parse);
-      expect(entries.map((entry) => entry.id)).toEqual([1, 2, 3, 4, 5].map((seq) => `${store.streamId}:${seq}`));
+      expect(entries.map((entry) => entry.id)).toEqual([1, 2, 3, 4, 5].map((seq) => formatId(store.streamId, seq)));
       // Every store holds the same bytes for the same entry: those of the one encoder.
       const appended = [...lines(3), ...lines(2, 'more')];
       expect(rows.map((row) => row.json)).toEqual(appended.map((entry, i) => encodeEntry(store.streamId, i + 1, entry)));
@@ -190,8 +191,10 @@ export function describeLogStore(name: string, factory: StoreFactory, traits: St
       expect(after.hasMore).toBe(true);
       expect(seqs(await store.read({ limit: 10, filter: { level: 'warn' } }))).toEqual([2, 4, 6]);
       expect(seqs(await store.read({ limit: 10, filter: { sources: ['db'] } }))).toEqual([2, 5, 6]);
-      expect(seqs(await store.read({ limit: 10, filter: { q: 'full' } }))).toEqual([2, 4]);
-      expect(seqs(await store.read({ limit: 10, filter: { level: 'error', sources: ['web', 'db'], q: 'a' } }))).toEqual([4, 6]);
+      expect(seqs(await store.read({ limit: 10, filter: { query: parseQuery('full') } }))).toEqual([2, 4]);
+      expect(seqs(await store.read({ limit: 10, filter: { level: 'error', sources: ['web', 'db'], query: parseQuery('a') } }))).toEqual([
+        4, 6,
+      ]);
       const lastMatch = await store.read({ limit: 1, direction: 'backward', before: 7, filter: { sources: ['web'] } });
       expect(seqs(lastMatch)).toEqual([4]);
       expect(lastMatch.hasMore).toBe(true);
@@ -250,11 +253,16 @@ export function describeLogStore(name: string, factory: StoreFactory, traits: St
       expect(await store.append(lines(1))).toMatchObject({ firstSeq: 101, lastSeq: 101 });
     });
 
-    it('prunes by age and by bytes', async () => {
+    it('prunes by age of receipt, not by producer time, and by bytes', async () => {
       const { store } = await make();
       const now = Date.now();
-      await store.append([line('old', { time: now - 60_000 }), line('old', { time: now - 50_000 }), line('new', { time: now })]);
-      expect(await store.prune({ maxAgeMs: 10_000 }, 100)).toBe(2);
+      await store.append([line('old', { time: now - 60_000 }), line('old', { time: now - 50_000 })]);
+      // Dated a minute ago by their producer, but received just now: age keeps them.
+      expect(await store.prune({ maxAgeMs: 10_000 }, 100)).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // Dated long ago too, but received now: only the two received 1.5 s ago are older than 1 s.
+      await store.append([line('new', { time: now - 90_000 })]);
+      expect(await store.prune({ maxAgeMs: 1000 }, 100)).toBe(2);
       expect((await store.bounds()).first).toBe(3);
       await store.append(Array.from({ length: 20 }, () => line('x'.repeat(1000), { time: now })));
       await store.prune({ maxBytes: 5000 }, 100);
@@ -262,6 +270,39 @@ export function describeLogStore(name: string, factory: StoreFactory, traits: St
       expect(last).toBe(23);
       expect(last - first + 1).toBeLessThanOrEqual(5);
       expect(last - first + 1).toBeGreaterThanOrEqual(3);
+    });
+
+    // Stream members (LogStore): skipped for a store of the single-stream kind (BasicLogStore).
+    const streamIt = (title: string, body: (store: LogStore) => Promise<void>) =>
+      it(title, async () => {
+        const { store } = await make();
+        if (!isLogStore(store)) return;
+        await body(store);
+      });
+
+    streamIt('ends: what came before is kept, later appends and ends are refused, info says so', async (store) => {
+      expect(store.ended()).toBeUndefined();
+      await store.append(lines(2));
+      const [before, end, after] = await Promise.allSettled([store.append(lines(1)), store.end({ exitCode: 0 }), store.append(lines(1))]);
+      expect(before).toMatchObject({ status: 'fulfilled', value: { firstSeq: 3, lastSeq: 3 } });
+      expect(end).toMatchObject({ status: 'fulfilled', value: { exitCode: 0, time: expect.any(Number) } });
+      expect(after).toMatchObject({ status: 'rejected', reason: { code: 'LIVELOG_ERR_STREAM_ENDED' } });
+      await expect(store.end()).rejects.toMatchObject({ code: 'LIVELOG_ERR_STREAM_ENDED' });
+      expect(await store.bounds()).toEqual({ first: 1, last: 3 });
+      expect(await store.info()).toMatchObject({
+        name: store.name,
+        identity: store.streamId,
+        state: 'ended',
+        last: 3,
+        entries: 3,
+        end: { exitCode: 0 },
+      });
+    });
+
+    streamIt('pages sources by name', async (store) => {
+      for (const source of ['c', 'a', 'b']) await store.append([line(source, { source })]);
+      expect((await store.sources({ limit: 2 })).map((source) => source.name)).toEqual(['a', 'b']);
+      expect((await store.sources({ after: 'b', limit: 2 })).map((source) => source.name)).toEqual(['c']);
     });
 
     it('refuses appends once closed', async () => {

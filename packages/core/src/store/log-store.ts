@@ -1,4 +1,4 @@
-import type { LogEntry, SourceSummary } from '@livelog/protocol';
+import type { EndInfo, LogEntry, SourceSummary, StreamInfo } from '@livelog/protocol';
 import type { EntryFilter } from '../entry/entry-filter.js';
 import type { NewEntry } from '../entry/new-entry.js';
 
@@ -90,6 +90,24 @@ export interface RetentionPolicy {
 /** Appended entries, in seq order, as the store announces them to its listeners. */
 export type AppendListener = (entries: readonly StoredEntry[]) => void;
 
+/** Called once when the stream was ended, after every entry before the end was announced. */
+export type EndListener = (end: EndInfo) => void;
+
+/** What a writer says when it ends a stream. */
+export interface EndRequest {
+  exitCode?: number;
+  reason?: string;
+}
+
+/** A stream as its store knows it: StreamInfo without `readers`, which only the engine knows. */
+export type StoredStreamInfo = Omit<StreamInfo, 'readers'>;
+
+/** One page of `sources()`: names after `after`, in name order, at most `limit`. */
+export interface SourcesQuery {
+  after?: string;
+  limit?: number;
+}
+
 /**
  * Where every line is appended and given a position. Every reader is only a cursor into a store.
  *
@@ -104,7 +122,7 @@ export type AppendListener = (entries: readonly StoredEntry[]) => void;
  *
  * Methods are async so that a network store (Redis Streams) fits the same interface.
  */
-export interface LogStore {
+export interface BasicLogStore {
   /** Short name of the implementation, for logs and metrics: `sqlite`, `memory`, `redis`. */
   readonly kind: string;
   /** The stream identity. Valid once `open` resolved. */
@@ -115,12 +133,19 @@ export interface LogStore {
   append(entries: readonly NewEntry[], options?: AppendOptions): Promise<AppendResult>;
   /** Reads up to `limit` entries with seq > `afterSeq`, ascending, without filtering. */
   readAfter(afterSeq: number, limit: number): Promise<StoredEntry[]>;
+  /**
+   * Optional fast path of catch-up: up to `limit` entries with seq > `afterSeq` as SSE entry frames
+   * (`id: <idPrefix>:<seq>`, `data: <stored JSON>`) in one buffer, built by the store without a
+   * JavaScript string per entry. Undefined when no entry follows `afterSeq`.
+   */
+  readFrames?(afterSeq: number, limit: number, idPrefix: string): Promise<FramePage | undefined>;
   /** Reads one filtered page of history. */
   read(query: ReadQuery): Promise<ReadPage>;
   bounds(): Promise<StoreBounds>;
   /** The last seq before the first entry whose time is >= `time` (so a reader at it starts there). */
   seqBeforeTime(time: number): Promise<number>;
-  sources(): Promise<SourceInfo[]>;
+  /** Sources in name order; with a query, one page of them (names > `after`, at most `limit`). */
+  sources(query?: SourcesQuery): Promise<SourceInfo[]>;
   /**
    * Removes at most `batchSize` of the oldest entries that the policy no longer keeps.
    * Resolves to how many were removed; 0 means the store is within the policy.
@@ -132,12 +157,45 @@ export interface LogStore {
   close(): Promise<void>;
 }
 
+/** Entries as ready-made SSE frames (see LogStore.readFrames). */
+export interface FramePage {
+  firstSeq: number;
+  lastSeq: number;
+  count: number;
+  /** UTF-8 frames, ascending by seq. */
+  frames: Buffer;
+}
+
+/**
+ * One named stream of a LogDatabase (or a store of its own, such as a MemoryStore in a test): the
+ * BasicLogStore contract, plus a name, an end, and what `GET /api/streams/{name}` shows.
+ *
+ * Further contract (checked by `describeLogStore`):
+ * - `end` is durable like an append and atomic with appends: an append either commits before the end
+ *   (and its entries are before it) or fails with LIVELOG_ERR_STREAM_ENDED. A second `end` fails with
+ *   LIVELOG_ERR_STREAM_ENDED too.
+ * - End listeners are called after the append listeners saw every entry before the end.
+ * - A handle of a deleted stream rejects every call with LIVELOG_ERR_STREAM_NOT_FOUND.
+ */
+export interface LogStore extends BasicLogStore {
+  /** The stream's name (`default` for a store that holds one stream). */
+  readonly name: string;
+  /** Bounds, counts, labels, state: what the stream list shows, without readers. */
+  info(): Promise<StoredStreamInfo>;
+  /** Ends the stream; resolves once the end is durable. */
+  end(request?: EndRequest): Promise<EndInfo>;
+  /** How the stream ended, or undefined while it is open. Cached: no I/O. */
+  ended(): EndInfo | undefined;
+  /** Registers a listener for the end; returns a function that removes it. */
+  onEnd(listener: EndListener): () => void;
+}
+
 /** Optional ability: a store that can say whether it is usable right now (`/readyz`). */
-export interface HealthCheckedStore extends LogStore {
+export interface HealthCheckedStore extends BasicLogStore {
   isReady(): Promise<boolean>;
 }
 
 /** True when `store` can report readiness. */
-export function isHealthChecked(store: LogStore): store is HealthCheckedStore {
+export function isHealthChecked(store: BasicLogStore): store is HealthCheckedStore {
   return typeof (store as Partial<HealthCheckedStore>).isReady === 'function';
 }

@@ -1,101 +1,183 @@
-import { levelNumber } from '@livelog/protocol';
-import { encodeEntry } from '../entry/encode-entry.js';
+import { type EndInfo, levelNumber } from '@livelog/protocol';
+import { encodeEntryBody, encodeEntryHead } from '../entry/encode-entry.js';
 import type { NewEntry } from '../entry/new-entry.js';
 import type { StoredEntry } from './log-store.js';
-import type { CommitRequest } from './sqlite-writer.js';
+import { SLICE_WIDTHS } from './sqlite-schema.js';
+import type { CommitRequest, DuePolicy } from './sqlite-writer.js';
+
+/** What the builder needs of a stream: its key and identity, and its committed seq and max time. */
+export interface CommitStream {
+  readonly key: number;
+  readonly identity: string;
+  readonly lastSeq: number;
+  readonly maxTime: number;
+}
+
+/** One stream's part of a group. */
+export interface StreamSection {
+  lastSeq: number;
+  maxTime: number;
+  entries: number;
+  bytes: number;
+  keys: number;
+  end: EndInfo | undefined;
+  stored: StoredEntry[];
+  /** Per source: name, entries added, last seq, last time. */
+  sourceStats: Map<string, [string, number, number, number]>;
+}
 
 /**
- * Builds the one transaction of a group commit: assigns seqs to the batches of the group in order,
- * encodes their entries, and gathers the columns, source statistics and time mark the writer thread
- * needs. Seqs are taken only by batches added, so a batch that cannot be encoded consumes none.
+ * Builds the one transaction of a group commit across streams: assigns seqs to the batches of each
+ * stream in order, encodes their entries, and gathers the columns, source statistics, time marks and
+ * stream counters the writer thread needs. Seqs are taken only by batches added, so a batch that
+ * cannot be encoded consumes none.
  */
-export class CommitBuilder {
-  readonly #stream: string;
+export class CommitBuilder<S extends CommitStream = CommitStream> {
+  readonly #streamKeys: number[] = [];
   readonly #seqs: number[] = [];
   readonly #times: number[] = [];
   readonly #levels: number[] = [];
   readonly #sources: string[] = [];
   readonly #jsons: string[] = [];
-  /** Per source: name, entries added, last seq, last time. */
-  readonly #sourceStats = new Map<string, [string, number, number, number]>();
-  #lastSeq: number;
-  #maxTime: number;
+  readonly sections = new Map<S, StreamSection>();
+  readonly #creates: CommitRequest['creates'] = [];
+  readonly #keys: CommitRequest['keys'] = [];
+  /** Histogram summary increments of the group, by stream, width, slice and level. */
+  readonly #slices = new Map<string, CommitRequest['slices'][number]>();
 
-  /** `lastSeq` and `maxTime` are the store's, as committed before this group. */
-  constructor(stream: string, lastSeq: number, maxTime: number) {
-    this.#stream = stream;
-    this.#lastSeq = lastSeq;
-    this.#maxTime = maxTime;
-  }
-
-  /** The newest seq taken so far: the store's after a successful commit. */
-  get lastSeq(): number {
-    return this.#lastSeq;
-  }
-
-  /** The greatest entry time so far. */
-  get maxTime(): number {
-    return this.#maxTime;
-  }
-
-  /** True while no batch was added. */
+  /** True while nothing will be written. */
   get empty(): boolean {
-    return this.#seqs.length === 0;
+    return this.sections.size === 0 && this.#creates.length === 0;
   }
 
-  /** Bytes of entry JSON added (the store's retention byte count). */
-  get bytes(): number {
-    let bytes = 0;
-    for (const json of this.#jsons) bytes += json.length;
-    return bytes;
+  /** The stream's section, as of this group so far. */
+  section(stream: S): StreamSection {
+    let section = this.sections.get(stream);
+    if (section === undefined) {
+      section = {
+        lastSeq: stream.lastSeq,
+        maxTime: stream.maxTime,
+        entries: 0,
+        bytes: 0,
+        keys: 0,
+        end: undefined,
+        stored: [],
+        sourceStats: new Map(),
+      };
+      this.sections.set(stream, section);
+    }
+    return section;
   }
 
   /**
-   * Adds one batch after the previous ones; resolves its seqs. Throws, taking nothing, when an entry
-   * cannot be encoded (fields JSON cannot carry).
+   * Adds one batch of `stream` after its previous ones; resolves its seqs. Throws, taking nothing,
+   * when an entry cannot be encoded (fields JSON cannot carry). `bodies`: the entries' JSON after
+   * their seq (encodeEntryBody), when encoded beforehand, off the group commit's critical path.
    */
-  add(entries: readonly NewEntry[]): { firstSeq: number; lastSeq: number } {
-    const first = this.#lastSeq + 1;
+  add(stream: S, entries: readonly NewEntry[], bodies?: readonly string[]): { firstSeq: number; lastSeq: number } {
+    const before = this.sections.get(stream)?.lastSeq ?? stream.lastSeq;
+    const first = before + 1;
     // Encode the whole batch before taking its seqs: a record JSON cannot carry consumes none.
-    const jsons = entries.map((entry, i) => encodeEntry(this.#stream, first + i, entry));
-    entries.forEach((entry, i) => {
+    const tails = bodies ?? entries.map(encodeEntryBody);
+    const section = this.section(stream);
+    const { identity, key } = stream;
+    let { maxTime, bytes } = section;
+    let stats: [string, number, number, number] | undefined;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as NewEntry;
       const seq = first + i;
+      const json = encodeEntryHead(identity, seq) + (tails[i] as string);
+      this.#streamKeys.push(key);
       this.#seqs.push(seq);
       this.#times.push(entry.time);
       this.#levels.push(levelNumber(entry.level));
       this.#sources.push(entry.source);
-      this.#jsons.push(jsons[i] as string);
-      if (entry.time > this.#maxTime) this.#maxTime = entry.time;
-      const stats = this.#sourceStats.get(entry.source);
-      if (stats === undefined) this.#sourceStats.set(entry.source, [entry.source, 1, seq, entry.time]);
-      else {
-        stats[1]++;
-        stats[2] = seq;
-        stats[3] = entry.time;
+      this.#jsons.push(json);
+      this.#countSlices(stream.key, entry.time, levelNumber(entry.level));
+      section.stored.push({ seq, json });
+      bytes += json.length;
+      if (entry.time > maxTime) maxTime = entry.time;
+      // Consecutive entries mostly share a source: look it up only when it changes.
+      if (stats === undefined || stats[0] !== entry.source) {
+        stats = section.sourceStats.get(entry.source);
+        if (stats === undefined) {
+          stats = [entry.source, 0, seq, entry.time];
+          section.sourceStats.set(entry.source, stats);
+        }
       }
-    });
-    this.#lastSeq += entries.length;
-    return { firstSeq: first, lastSeq: this.#lastSeq };
+      stats[1]++;
+      stats[2] = seq;
+      stats[3] = entry.time;
+    }
+    section.maxTime = maxTime;
+    section.bytes = bytes;
+    section.entries += entries.length;
+    section.lastSeq += entries.length;
+    return { firstSeq: first, lastSeq: section.lastSeq };
   }
 
-  /** The writer thread's request, with the idempotency records to write in the same transaction. */
-  request(keys: CommitRequest['keys']): CommitRequest {
+  #countSlices(key: number, time: number, level: number): void {
+    for (const width of SLICE_WIDTHS) {
+      const slice = Math.floor(time / width) * width;
+      const id = `${key}/${width}/${slice}/${level}`;
+      const row = this.#slices.get(id);
+      if (row === undefined) this.#slices.set(id, [key, width, slice, level, 1]);
+      else row[4]++;
+    }
+  }
+
+  /** Ends `stream` after its batches so far. */
+  end(stream: S, end: EndInfo): void {
+    this.section(stream).end = end;
+  }
+
+  /** Creates the stream in this same transaction (its first write). */
+  create(stream: S, name: string, labels: Record<string, string>, created: number): void {
+    this.#creates.push([stream.key, name, stream.identity, JSON.stringify(labels), created]);
+  }
+
+  /** Records an idempotency key of `stream`. */
+  key(stream: S, record: [string, string | null, number, number, number]): void {
+    this.#keys.push([stream.key, ...record]);
+    this.section(stream).keys++;
+  }
+
+  /** The writer thread's request. */
+  request(received: number, nextKey: number, policy: DuePolicy): CommitRequest {
+    const sourceStats: CommitRequest['sourceStats'] = [];
+    const marks: CommitRequest['marks'] = [];
+    const streams: CommitRequest['streams'] = [];
+    for (const [stream, section] of this.sections) {
+      for (const [name, count, lastSeq, lastTime] of section.sourceStats.values())
+        sourceStats.push([stream.key, name, count, lastSeq, lastTime]);
+      if (section.entries > 0) marks.push([stream.key, section.lastSeq, section.maxTime]);
+      streams.push([
+        stream.key,
+        section.lastSeq,
+        section.maxTime,
+        section.entries,
+        section.bytes,
+        section.keys,
+        section.end === undefined ? null : JSON.stringify(section.end),
+      ]);
+    }
     return {
       type: 'commit',
+      streamKeys: this.#streamKeys,
       seqs: this.#seqs,
       times: this.#times,
       levels: this.#levels,
       sources: this.#sources,
       jsons: this.#jsons,
-      sourceStats: [...this.#sourceStats.values()],
-      mark: [this.#lastSeq, this.#maxTime],
-      keys,
-      lastSeq: this.#lastSeq,
+      received,
+      sourceStats,
+      marks,
+      slices: [...this.#slices.values()],
+      keys: this.#keys,
+      creates: this.#creates,
+      streams,
+      nextKey,
+      policy,
     };
-  }
-
-  /** The entries added, as listeners are told of them once committed. */
-  stored(): StoredEntry[] {
-    return this.#seqs.map((seq, i) => ({ seq, json: this.#jsons[i] as string }));
   }
 }

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseQuery } from '@livelog/protocol';
 import { describe, expect, it } from 'vitest';
 import { describeBroker } from '../broker/broker.contract.js';
 import type { EntryFilter } from '../entry/entry-filter.js';
@@ -52,8 +53,11 @@ describe('SqliteStore', () => {
       const cases: [EntryFilter, (seq: number) => boolean][] = [
         [{ level: 'error' }, (seq) => (seq - 1) % 4 === 3],
         [{ sources: ['db'] }, (seq) => (seq - 1) % 3 === 0],
-        [{ q: 'full' }, (seq) => (seq - 1) % 50 === 0],
-        [{ q: 'full', sources: ['db'], level: 'warn' }, (seq) => (seq - 1) % 50 === 0 && (seq - 1) % 3 === 0 && (seq - 1) % 4 >= 2],
+        [{ query: parseQuery('full') }, (seq) => (seq - 1) % 50 === 0],
+        [
+          { query: parseQuery('full'), sources: ['db'], level: 'warn' },
+          (seq) => (seq - 1) % 50 === 0 && (seq - 1) % 3 === 0 && (seq - 1) % 4 >= 2,
+        ],
       ];
       for (const [filter, matches] of cases) {
         const expected = all.filter(matches);

@@ -1,72 +1,236 @@
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { prepareDatabase } from './sqlite-schema.js';
-import type { CommitRequest, PruneRequest, WriterReply, WriterRequest } from './sqlite-writer.js';
+import { prepareDatabase, SEQ_BITS, SLICE_WIDTHS } from './sqlite-schema.js';
+import { hasSearchIndex, prepareSearchIndex, searchTextOfJson } from './sqlite-search.js';
+import type { CommitRequest, DuePolicy, PruneRequest, PurgeRequest, SetRequest, WriterReply, WriterRequest } from './sqlite-writer.js';
 
-// Runs in the SQLite writer thread (see sqlite-writer.ts): the only connection that writes.
+// Runs in the SQLite writer thread (see sqlite-writer.ts): the only connection that writes. Rowids
+// are composed here in SQL, (key << 43) | seq, so that no rowid above 2^53 ever reaches JavaScript.
 const port = parentPort;
 if (port === null) throw new Error('sqlite-writer-worker must run in a worker thread');
+
+const ROW = `((? << ${SEQ_BITS}) | ?)`;
+/** The rowid range of stream `@key`, seqs `(@from, @to]`. */
+const RANGE = `seq > ((@key << ${SEQ_BITS}) | @from) AND seq <= ((@key << ${SEQ_BITS}) | @to)`;
+const ALL = 2 ** SEQ_BITS - 1;
+
+/** Sets `prune_due`: 0 when over a count, byte or key limit, else when the oldest entry gets too old, else NULL. */
+const DUE = `UPDATE streams SET prune_due = CASE
+  WHEN entries > COALESCE(json_extract(retention, '$.maxEntries'), @maxEntries)
+    OR bytes > COALESCE(json_extract(retention, '$.maxBytes'), @maxBytes)
+    OR key_count > @maxKeys THEN 0
+  WHEN first_received IS NOT NULL AND COALESCE(json_extract(retention, '$.maxAgeMs'), @maxAgeMs) IS NOT NULL
+    THEN first_received + COALESCE(json_extract(retention, '$.maxAgeMs'), @maxAgeMs)
+  ELSE NULL END`;
 
 let db: Database.Database | undefined;
 let statements: ReturnType<typeof prepare> | undefined;
 
 function prepare(connection: Database.Database) {
   return {
-    insert: connection.prepare('INSERT INTO entries (seq, time, level, source, size, json) VALUES (?, ?, ?, ?, ?, ?)'),
+    index: hasSearchIndex(connection) ? connection.prepare(`INSERT INTO entries_fts (rowid, text) VALUES (${ROW}, ?)`) : undefined,
+    insert: connection.prepare(`INSERT INTO entries (seq, time, level, source, size, json, received) VALUES (${ROW}, ?, ?, ?, ?, ?, ?)`),
     source: connection.prepare(
-      `INSERT INTO sources (name, entries, last_seq, last_time) VALUES (?, ?, ?, ?)
-       ON CONFLICT (name) DO UPDATE SET entries = entries + excluded.entries, last_seq = excluded.last_seq, last_time = excluded.last_time`,
+      `INSERT INTO stream_sources (stream, name, entries, last_seq, last_time) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (stream, name) DO UPDATE SET entries = entries + excluded.entries, last_seq = excluded.last_seq, last_time = excluded.last_time`,
     ),
-    mark: connection.prepare('INSERT OR REPLACE INTO time_marks (last_seq, max_time) VALUES (?, ?)'),
-    key: connection.prepare('INSERT INTO idempotency (key, digest, first_seq, last_seq, created) VALUES (?, ?, ?, ?, ?)'),
-    meta: connection.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_seq', ?)"),
-    deleteEntries: connection.prepare('DELETE FROM entries WHERE seq <= ?'),
-    deleteMarks: connection.prepare('DELETE FROM time_marks WHERE last_seq <= ?'),
-    deleteKeys: connection.prepare('DELETE FROM idempotency WHERE created < ?'),
+    slice: connection.prepare(
+      `INSERT INTO time_slices (stream, width, slice, level, count) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (stream, width, slice, level) DO UPDATE SET count = count + excluded.count`,
+    ),
+    // Retention takes the removed entries' counts off their slices; slices left at zero go.
+    unslice: connection.prepare(
+      `INSERT INTO time_slices (stream, width, slice, level, count)
+       SELECT @key, w.width, (time / w.width) * w.width, level, -COUNT(*)
+       FROM entries, (SELECT ${SLICE_WIDTHS[0]} AS width UNION ALL SELECT ${SLICE_WIDTHS[1]}) AS w
+       WHERE ${RANGE} GROUP BY 2, 3, 4
+       ON CONFLICT (stream, width, slice, level) DO UPDATE SET count = count + excluded.count`,
+    ),
+    rangeMaxTime: connection.prepare(`SELECT MAX(time) AS t FROM entries WHERE ${RANGE}`),
+    dropEmptySlices: connection.prepare('DELETE FROM time_slices WHERE stream = ? AND slice <= ? AND count <= 0'),
+    deleteStreamSlices: connection.prepare('DELETE FROM time_slices WHERE stream = ?'),
+    mark: connection.prepare(`INSERT OR REPLACE INTO time_marks (last_seq, max_time) VALUES (${ROW}, ?)`),
+    key: connection.prepare('INSERT INTO stream_keys (stream, key, digest, first_seq, last_seq, created) VALUES (?, ?, ?, ?, ?, ?)'),
+    create: connection.prepare(
+      `INSERT INTO streams (key, name, identity, labels, created, last_activity) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO NOTHING`,
+    ),
+    stream: connection.prepare(
+      `UPDATE streams SET last_seq = @lastSeq, max_time = @maxTime, entries = entries + @entries, bytes = bytes + @bytes,
+         key_count = key_count + @keys,
+         first_received = CASE WHEN @entries > 0 THEN COALESCE(first_received, @received) ELSE first_received END,
+         last_received = CASE WHEN @entries > 0 THEN @received ELSE last_received END,
+         last_activity = @received, end_info = COALESCE(@end, end_info)
+       WHERE key = @key`,
+    ),
+    due: connection.prepare(`${DUE} WHERE key = @key`),
+    dueAll: connection.prepare(DUE),
+    nextKey: connection.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('next_key', ?)"),
+    rangeStats: connection.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM entries WHERE ${RANGE}`),
+    deleteRange: connection.prepare(`DELETE FROM entries WHERE ${RANGE}`),
+    deleteMarks: connection.prepare(
+      `DELETE FROM time_marks WHERE last_seq > ((@key << ${SEQ_BITS}) | @from) AND last_seq <= ((@key << ${SEQ_BITS}) | @to)`,
+    ),
+    deleteSources: connection.prepare('DELETE FROM stream_sources WHERE stream = ? AND last_seq <= ?'),
+    oldestReceived: connection.prepare(
+      `SELECT COALESCE(received, time) AS received FROM entries WHERE seq > ((@key << ${SEQ_BITS}) | @from) AND seq <= ((@key << ${SEQ_BITS}) | @to) ORDER BY seq LIMIT 1`,
+    ),
+    afterPrune: connection.prepare(
+      'UPDATE streams SET entries = entries - @n, bytes = bytes - @bytes, first_received = @first, last_received = CASE WHEN @first IS NULL THEN NULL ELSE last_received END WHERE key = @key',
+    ),
+    keyCount: connection.prepare('SELECT key_count FROM streams WHERE key = ?'),
+    trimKeys: connection.prepare(
+      'DELETE FROM stream_keys WHERE rowid IN (SELECT rowid FROM stream_keys WHERE stream = ? ORDER BY created LIMIT ?)',
+    ),
+    lessKeys: connection.prepare('UPDATE streams SET key_count = MAX(0, key_count - ?) WHERE key = ?'),
+    expireKeys: connection.prepare(
+      'DELETE FROM stream_keys WHERE rowid IN (SELECT rowid FROM stream_keys WHERE created < ? LIMIT ?) RETURNING stream',
+    ),
+    setLabels: connection.prepare('UPDATE streams SET labels = ? WHERE key = ?'),
+    setRetention: connection.prepare('UPDATE streams SET retention = ? WHERE key = ?'),
+    deleteStream: connection.prepare('DELETE FROM streams WHERE key = ?'),
+    deleteStreamSources: connection.prepare('DELETE FROM stream_sources WHERE stream = ?'),
+    deleteStreamKeys: connection.prepare('DELETE FROM stream_keys WHERE stream = ?'),
+    remember: connection.prepare('INSERT OR IGNORE INTO deleted_streams (key) VALUES (?)'),
+    forget: connection.prepare('DELETE FROM deleted_streams WHERE key = ?'),
+    // Aliased `nth`, not `seq`: `ORDER BY seq` would then sort by the expression, reading the whole range.
+    nthRow: connection.prepare(
+      `SELECT seq & ${ALL} AS nth FROM entries WHERE seq > (@key << ${SEQ_BITS}) AND seq <= ((@key << ${SEQ_BITS}) | ${ALL}) ORDER BY seq LIMIT 1 OFFSET @offset`,
+    ),
   };
 }
 
-function commit(request: CommitRequest): void {
-  const s = statements as ReturnType<typeof prepare>;
-  (db as Database.Database).transaction(() => {
-    const { seqs, times, levels, sources, jsons } = request;
-    for (let i = 0; i < seqs.length; i++) {
-      const json = jsons[i] as string;
-      s.insert.run(seqs[i], times[i], levels[i], sources[i], json.length, json);
-    }
-    for (const [name, count, lastSeq, lastTime] of request.sourceStats) s.source.run(name, count, lastSeq, lastTime);
-    if (request.mark !== null) s.mark.run(request.mark[0], request.mark[1]);
-    for (const [key, digest, first, last, created] of request.keys) s.key.run(key, digest, first, last, created);
-    s.meta.run(String(request.lastSeq));
-  })();
+type Statements = ReturnType<typeof prepare>;
+
+function due(s: Statements, key: number, policy: DuePolicy): void {
+  s.due.run({ key, ...policy });
 }
 
-function prune(request: PruneRequest): void {
-  const s = statements as ReturnType<typeof prepare>;
-  (db as Database.Database).transaction(() => {
-    if (request.upTo > 0) {
-      s.deleteEntries.run(request.upTo);
-      // Keep the mark of a batch retention cut in two: it still covers the entries after upTo.
-      s.deleteMarks.run(request.upTo);
+function commit(s: Statements, request: CommitRequest): void {
+  const { streamKeys, seqs, times, levels, sources, jsons, received } = request;
+  for (const [key, name, identity, labels, created] of request.creates) s.create.run(key, name, identity, labels, created, created);
+  for (let i = 0; i < seqs.length; i++) {
+    const json = jsons[i] as string;
+    s.insert.run(streamKeys[i], seqs[i], times[i], levels[i], sources[i], json.length, json, received);
+    // In the same transaction as the row: an acknowledged entry is searchable at once.
+    s.index?.run(streamKeys[i], seqs[i], searchTextOfJson(json));
+  }
+  for (const [stream, name, count, lastSeq, lastTime] of request.sourceStats) s.source.run(stream, name, count, lastSeq, lastTime);
+  for (const [stream, lastSeq, maxTime] of request.marks) s.mark.run(stream, lastSeq, maxTime);
+  for (const [stream, width, slice, level, count] of request.slices) s.slice.run(stream, width, slice, level, count);
+  for (const [stream, key, digest, first, last, created] of request.keys) s.key.run(stream, key, digest, first, last, created);
+  for (const [key, lastSeq, maxTime, entries, bytes, keys, end] of request.streams) {
+    s.stream.run({ key, lastSeq, maxTime, entries, bytes, keys, received, end });
+    due(s, key, request.policy);
+  }
+  s.nextKey.run(String(request.nextKey));
+}
+
+function set(s: Statements, request: SetRequest): void {
+  s.create.run(request.key, request.name, request.identity, request.labels ?? '{}', request.created, request.created);
+  if (request.labels !== null) s.setLabels.run(request.labels, request.key);
+  if (request.retention[0]) s.setRetention.run(request.retention[1], request.key);
+  due(s, request.key, request.policy);
+  s.nextKey.run(String(request.nextKey));
+}
+
+function prune(s: Statements, request: PruneRequest): void {
+  const { key, upTo } = request;
+  if (upTo > 0) {
+    const range = { key, from: 0, to: upTo };
+    const { n, bytes } = s.rangeStats.get(range) as { n: number; bytes: number };
+    const { t: maxTime } = s.rangeMaxTime.get(range) as { t: number | null };
+    s.unslice.run(range);
+    if (maxTime !== null) s.dropEmptySlices.run(key, maxTime);
+    s.deleteRange.run(range);
+    // Keep the mark of a batch retention cut in two: it still covers the entries after upTo.
+    s.deleteMarks.run(range);
+    // A source none of whose entries is retained goes with them (issue 11.5).
+    s.deleteSources.run(key, upTo);
+    const first = s.oldestReceived.get({ key, from: upTo, to: ALL }) as { received: number } | undefined;
+    s.afterPrune.run({ key, n, bytes, first: first?.received ?? null });
+  }
+  const row = s.keyCount.get(key) as { key_count: number } | undefined;
+  const excess = row === undefined ? 0 : row.key_count - request.policy.maxKeys;
+  if (excess > 0) {
+    // The oldest keys beyond the count go first, whatever their age (issue 11.6).
+    s.trimKeys.run(key, excess);
+    s.lessKeys.run(excess, key);
+  }
+  due(s, key, request.policy);
+}
+
+function expireKeys(s: Statements, before: number, limit: number): number {
+  const gone = s.expireKeys.all(before, limit) as { stream: number }[];
+  const perStream = new Map<number, number>();
+  for (const { stream } of gone) perStream.set(stream, (perStream.get(stream) ?? 0) + 1);
+  for (const [stream, count] of perStream) s.lessKeys.run(count, stream);
+  return gone.length;
+}
+
+function purge(s: Statements, request: PurgeRequest): number {
+  const { key, limit } = request;
+  const row = s.nthRow.get({ key, offset: limit - 1 }) as { nth: number } | undefined;
+  if (row !== undefined) {
+    s.deleteRange.run({ key, from: 0, to: row.nth });
+    return 0;
+  }
+  s.deleteRange.run({ key, from: 0, to: ALL });
+  s.deleteMarks.run({ key, from: 0, to: ALL });
+  s.forget.run(key);
+  return 1;
+}
+
+function handle(message: WriterRequest): number {
+  if (message.type === 'open') {
+    db = new Database(message.file, { timeout: 5000 });
+    prepareDatabase(db, message.durability);
+    const connection = db;
+    connection.transaction(() => prepareSearchIndex(connection, message.searchIndex))();
+    statements = prepare(db);
+    return 0;
+  }
+  if (message.type === 'close') {
+    db?.close();
+    db = undefined;
+    return 0;
+  }
+  const connection = db as Database.Database;
+  if (message.type === 'synchronous') return connection.pragma('synchronous', { simple: true }) as number;
+  const s = statements as Statements;
+  return connection.transaction((): number => {
+    switch (message.type) {
+      case 'commit':
+        commit(s, message);
+        return 0;
+      case 'set':
+        set(s, message);
+        return 0;
+      case 'prune':
+        prune(s, message);
+        return 0;
+      case 'expire-keys':
+        return expireKeys(s, message.before, message.limit);
+      case 'policy':
+        s.dueAll.run(message.policy);
+        return 0;
+      case 'delete':
+        s.deleteStream.run(message.key);
+        s.deleteStreamSources.run(message.key);
+        s.deleteStreamKeys.run(message.key);
+        s.deleteStreamSlices.run(message.key);
+        s.remember.run(message.key);
+        return 0;
+      case 'purge':
+        return purge(s, message);
     }
-    s.deleteKeys.run(request.keysBefore);
   })();
 }
 
 port.on('message', (message: WriterRequest & { id: number }) => {
   let reply: WriterReply;
   try {
-    if (message.type === 'open') {
-      db = new Database(message.file, { timeout: 5000 });
-      prepareDatabase(db, message.durability);
-      statements = prepare(db);
-    } else if (message.type === 'commit') commit(message);
-    else if (message.type === 'prune') prune(message);
-    else {
-      db?.close();
-      db = undefined;
-    }
-    reply = { id: message.id, ok: true };
+    reply = { id: message.id, ok: true, value: handle(message) };
   } catch (error) {
     const failure = error as Error & { code?: unknown };
     reply = { id: message.id, ok: false, message: failure.message, ...(typeof failure.code === 'string' ? { code: failure.code } : {}) };

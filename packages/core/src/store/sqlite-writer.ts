@@ -1,47 +1,128 @@
 import { Worker } from 'node:worker_threads';
 
-/** Everything one group commit writes, column by column (cheap to copy to the writer thread). */
+/**
+ * Retention the writer thread judges `prune_due` by: the server's defaults (a stream's own retention
+ * in its row overrides each) and the idempotency key count per stream. null: unlimited.
+ */
+export interface DuePolicy {
+  maxEntries: number | null;
+  maxBytes: number | null;
+  maxAgeMs: number | null;
+  maxKeys: number;
+}
+
+/** Everything one group commit writes, across streams, column by column (cheap to copy to the writer thread). */
 export interface CommitRequest {
   type: 'commit';
+  /** Per entry: stream key and seq (the rowid is composed in SQL), time, level, source, JSON. */
+  streamKeys: number[];
   seqs: number[];
   times: number[];
   levels: number[];
   sources: string[];
   jsons: string[];
-  /** Per source: name, entries added, last seq, last time. */
-  sourceStats: [string, number, number, number][];
-  /** The running maximum of time at the group's last seq, or null for a group of replays only. */
-  mark: [number, number] | null;
-  /** Idempotency records: key, body digest, first seq, last seq, created. */
-  keys: [string, string | null, number, number, number][];
-  lastSeq: number;
+  /** Receive time of the whole group. */
+  received: number;
+  /** Per stream and source: stream key, name, entries added, last seq, last time. */
+  sourceStats: [number, string, number, number, number][];
+  /** Per stream: key, last seq, running maximum of time. */
+  marks: [number, number, number][];
+  /** Histogram summary increments: stream key, slice width (ms), slice start, level number, count. */
+  slices: [number, number, number, number, number][];
+  /** Idempotency records: stream key, key, body digest, first seq, last seq, created. */
+  keys: [number, string, string | null, number, number, number][];
+  /** Streams this group creates: key, name, identity, labels JSON, created. */
+  creates: [number, string, string, string, number][];
+  /** Per stream written or ended: key, last seq, max time, entries added, bytes added, keys added, end JSON or null. */
+  streams: [number, number, number, number, number, number, string | null][];
+  nextKey: number;
+  policy: DuePolicy;
 }
 
 export interface OpenRequest {
   type: 'open';
   file: string;
   durability: 'normal' | 'full';
+  /** Keep the search index (create it, filling it from the stored entries, when missing); false drops it. */
+  searchIndex: boolean;
 }
 
+/** Creates a stream or replaces its labels and/or retention. */
+export interface SetRequest {
+  type: 'set';
+  key: number;
+  name: string;
+  identity: string;
+  created: number;
+  /** JSON, or null to keep. */
+  labels: string | null;
+  /** Whether to replace retention, and with what JSON (null: none). */
+  retention: [boolean, string | null];
+  nextKey: number;
+  policy: DuePolicy;
+}
+
+/** Removes the entries of one stream up to a seq, with their sources and marks; trims its keys to the count. */
 export interface PruneRequest {
   type: 'prune';
+  key: number;
   /** Delete entries with seq <= upTo (0: none). */
   upTo: number;
-  /** Forget idempotency keys created before this time. */
-  keysBefore: number;
+  policy: DuePolicy;
+}
+
+/** Forgets idempotency keys created before `before`, at most `limit` of them. Replies with how many. */
+export interface ExpireKeysRequest {
+  type: 'expire-keys';
+  before: number;
+  limit: number;
+}
+
+/** Recomputes every stream's prune_due for new defaults. */
+export interface PolicyRequest {
+  type: 'policy';
+  policy: DuePolicy;
+}
+
+/** Removes a stream's row, sources, keys and marks; its entries go later, by `purge`. */
+export interface DeleteRequest {
+  type: 'delete';
+  key: number;
+}
+
+/** Removes up to `limit` entries of a deleted stream. Replies 1 when none is left (and forgets the stream), else 0. */
+export interface PurgeRequest {
+  type: 'purge';
+  key: number;
+  limit: number;
 }
 
 export interface CloseRequest {
   type: 'close';
 }
 
-export type WriterRequest = OpenRequest | CommitRequest | PruneRequest | CloseRequest;
+/** Reads the writer connection's `PRAGMA synchronous` back (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA). */
+export interface SynchronousRequest {
+  type: 'synchronous';
+}
+
+export type WriterRequest =
+  | OpenRequest
+  | CommitRequest
+  | SetRequest
+  | PruneRequest
+  | ExpireKeysRequest
+  | PolicyRequest
+  | DeleteRequest
+  | PurgeRequest
+  | CloseRequest
+  | SynchronousRequest;
 
 /** What the writer thread answers to a request with this id. */
-export type WriterReply = { id: number; ok: true } | { id: number; ok: false; message: string; code?: string };
+export type WriterReply = { id: number; ok: true; value?: number } | { id: number; ok: false; message: string; code?: string };
 
 interface Waiting {
-  resolve: () => void;
+  resolve: (value: number) => void;
   reject: (error: Error) => void;
 }
 
@@ -62,7 +143,7 @@ export class SqliteWriter {
       const waiting = this.#waiting.get(reply.id);
       if (waiting === undefined) return;
       this.#waiting.delete(reply.id);
-      if (reply.ok) waiting.resolve();
+      if (reply.ok) waiting.resolve(reply.value ?? 0);
       else waiting.reject(Object.assign(new Error(reply.message), reply.code === undefined ? {} : { code: reply.code }));
     });
     const fail = (error: Error): void => {
@@ -75,10 +156,10 @@ export class SqliteWriter {
   }
 
   /** Starts the writer thread and opens the database in it. */
-  static async start(file: string, durability: 'normal' | 'full'): Promise<SqliteWriter> {
+  static async start(file: string, durability: 'normal' | 'full', searchIndex = true): Promise<SqliteWriter> {
     const writer = new SqliteWriter(new Worker(workerUrl()));
     try {
-      await writer.request({ type: 'open', file, durability });
+      await writer.request({ type: 'open', file, durability, searchIndex });
     } catch (error) {
       await writer.#worker.terminate();
       throw error;
@@ -91,7 +172,8 @@ export class SqliteWriter {
     return this.#failure;
   }
 
-  request(message: WriterRequest): Promise<void> {
+  /** Runs one request; resolves to its value (a count for some requests, else 0). */
+  request(message: WriterRequest): Promise<number> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {

@@ -1,5 +1,12 @@
 import { LivelogError } from '../errors.js';
-import type { LogStore } from './log-store.js';
+import type { LogDatabase } from './log-database.js';
+import type { BasicLogStore } from './log-store.js';
+import { singleStreamDatabase } from './single-stream-database.js';
+
+/** True when `value` is a LogDatabase (many streams) rather than a store of one stream. */
+export function isLogDatabase(value: LogDatabase | BasicLogStore): value is LogDatabase {
+  return typeof (value as Partial<LogDatabase>).openStream === 'function';
+}
 
 /**
  * Builds the stores of one or more URL schemes, such as `redis:` and `rediss:`. Whoever starts a
@@ -9,15 +16,18 @@ import type { LogStore } from './log-store.js';
 export interface StoreProvider {
   /** URL schemes with their colon, as `URL#protocol` spells them: `['redis:', 'rediss:']`. */
   readonly schemes: readonly string[];
-  /** A store for `url`, not yet opened. Throws LIVELOG_ERR_CONFIG_INVALID for a URL it cannot use. */
-  create(url: string): LogStore | Promise<LogStore>;
+  /**
+   * A database for `url`, not yet opened (a store of one stream is served as the `default` stream
+   * only). Throws LIVELOG_ERR_CONFIG_INVALID for a URL it cannot use.
+   */
+  create(url: string): LogDatabase | BasicLogStore | Promise<LogDatabase | BasicLogStore>;
 }
 
 /**
  * The store a URL names, built by the provider of its scheme. Throws LIVELOG_ERR_CONFIG_INVALID for
  * a URL that is not one or whose scheme no provider knows, naming the schemes that are known.
  */
-export async function createStoreFromUrl(url: string, providers: readonly StoreProvider[]): Promise<LogStore> {
+export async function createStoreFromUrl(url: string, providers: readonly StoreProvider[]): Promise<LogDatabase> {
   let scheme: string;
   try {
     scheme = new URL(url).protocol;
@@ -32,5 +42,6 @@ export async function createStoreFromUrl(url: string, providers: readonly StoreP
       `no store is available for ${scheme}// URLs (store URLs known here: ${known.length > 0 ? known.join(', ') : 'none'})`,
     );
   }
-  return provider.create(url);
+  const made = await provider.create(url);
+  return isLogDatabase(made) ? made : singleStreamDatabase(made);
 }

@@ -28,6 +28,21 @@ export async function dropStream(name: string, url = REDIS_URL): Promise<void> {
   }
 }
 
+/** Deletes every key of the prefix: the `default` stream and registry (`{prefix}:…`) and every stream (`prefix:{name}:…`). */
+export async function dropPrefix(prefix: string, url = REDIS_URL): Promise<void> {
+  await dropStream(prefix, url);
+  const client = createClient({ url });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const keys: string[] = [];
+    for await (const batch of client.scanIterator({ MATCH: `${prefix}:{*`, COUNT: 1000 })) keys.push(...batch);
+    for (let i = 0; i < keys.length; i += 1000) await client.del(keys.slice(i, i + 1000));
+  } finally {
+    client.destroy();
+  }
+}
+
 /** A free TCP port on loopback. */
 export async function freePort(): Promise<number> {
   const server = createServer();

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { StreamGlobs } from './stream-globs.js';
 
 /** What a token lets its holder do. `admin` includes the other two and `/metrics`. */
 export type Scope = 'read' | 'ingest' | 'admin';
@@ -9,32 +10,67 @@ export const SCOPES: readonly Scope[] = ['read', 'ingest', 'admin'];
 export interface TokenSpec {
   secret: string;
   scopes: readonly Scope[];
+  /**
+   * Stream-name globs the token is limited to (`ci-*`, `build-*`); `*` matches any run of name
+   * characters. Undefined: every stream.
+   */
+  streams?: readonly string[];
 }
 
+/** What a presented token grants: its scopes, and the streams it covers. */
+export interface Grant {
+  readonly scopes: ReadonlySet<Scope>;
+  /** True when the token may touch the stream `name` at all (scopes are checked apart). */
+  covers(name: string): boolean;
+  /** True when the token covers every stream (no `@` part). */
+  readonly everyStream: boolean;
+}
+
+/** The grant of a server without tokens: everything, to whoever reaches it on loopback. */
+export const OPEN_GRANT: Grant = { scopes: new Set(SCOPES), covers: () => true, everyStream: true };
+
 /**
- * Parses `SECRET` (every scope) or `SECRET:scope+scope` (e.g. `s3cret:read+ingest`). Throws a message
- * fit for the user on anything else.
+ * Parses `SECRET` (every scope), `SECRET:scope+scope` (e.g. `s3cret:read+ingest`) and either of
+ * those followed by `@glob|glob` to limit the token to matching stream names
+ * (`s3cret:read+ingest@ci-*|build-*`, `s3cret@tenant-a-*`). Throws a message fit for the user on
+ * anything else.
+ *
+ * A secret may hold neither `:` nor `@`: both separate the parts, and a secret that held `@` would
+ * silently become a narrower token. Rejecting it is the safe side: the server does not start.
  */
 export function parseTokenSpec(text: string): TokenSpec {
-  const colon = text.lastIndexOf(':');
-  const secret = colon < 0 ? text : text.slice(0, colon);
-  const scopeText = colon < 0 ? '' : text.slice(colon + 1);
+  const at = text.indexOf('@');
+  const head = at < 0 ? text : text.slice(0, at);
+  const globText = at < 0 ? undefined : text.slice(at + 1);
+  const colon = head.indexOf(':');
+  const secret = colon < 0 ? head : head.slice(0, colon);
+  const scopeText = colon < 0 ? '' : head.slice(colon + 1);
   if (secret.length < 8) throw new Error('a token must be at least 8 characters long');
   if (/[\s,]/.test(secret)) throw new Error('a token must not contain spaces or commas');
-  if (scopeText === '') return { secret, scopes: ['admin'] };
-  const scopes = scopeText.split('+').map((scope) => scope.trim());
-  for (const scope of scopes) {
-    if (!(SCOPES as readonly string[]).includes(scope)) throw new Error(`unknown token scope "${scope}"; use read, ingest or admin`);
+  let scopes: Scope[] = ['admin'];
+  if (scopeText !== '') {
+    scopes = scopeText.split('+').map((scope) => scope.trim()) as Scope[];
+    for (const scope of scopes) {
+      if (!(SCOPES as readonly string[]).includes(scope)) {
+        throw new Error(`unknown token scope "${scope}"; use read, ingest or admin (a secret may not contain ":" or "@")`);
+      }
+    }
   }
-  return { secret, scopes: scopes as Scope[] };
+  if (globText === undefined) return { secret, scopes };
+  return { secret, scopes, streams: StreamGlobs.parse(globText).globs };
+}
+
+interface BookEntry {
+  digest: Buffer;
+  grant: Grant;
 }
 
 /** Checks presented tokens against the configured ones in constant time. */
 export class TokenBook {
-  readonly #tokens: { digest: Buffer; scopes: ReadonlySet<Scope> }[];
+  readonly #tokens: BookEntry[];
 
   constructor(tokens: readonly TokenSpec[]) {
-    this.#tokens = tokens.map((token) => ({ digest: digest(token.secret), scopes: new Set(token.scopes) }));
+    this.#tokens = tokens.map((token) => ({ digest: digest(token.secret), grant: grantOf(token) }));
   }
 
   /** True when no token is configured: the server then only listens on loopback. */
@@ -42,21 +78,33 @@ export class TokenBook {
     return this.#tokens.length === 0;
   }
 
-  /** The scopes of `secret`, or undefined for an unknown token. */
-  scopesOf(secret: string): ReadonlySet<Scope> | undefined {
+  /** The grant of `secret`, or undefined for an unknown token. */
+  grantOf(secret: string): Grant | undefined {
     const presented = digest(secret);
-    let found: ReadonlySet<Scope> | undefined;
+    let found: Grant | undefined;
     // Compare against every token so the time taken does not tell which one matched.
     for (const token of this.#tokens) {
-      if (timingSafeEqual(token.digest, presented)) found = token.scopes;
+      if (timingSafeEqual(token.digest, presented)) found = token.grant;
     }
     return found;
+  }
+
+  /** The scopes of `secret`, or undefined for an unknown token. */
+  scopesOf(secret: string): ReadonlySet<Scope> | undefined {
+    return this.grantOf(secret)?.scopes;
   }
 }
 
 /** True when `scopes` allow `needed`. */
 export function allows(scopes: ReadonlySet<Scope>, needed: Scope): boolean {
   return scopes.has('admin') || scopes.has(needed);
+}
+
+function grantOf(token: TokenSpec): Grant {
+  const scopes = new Set(token.scopes);
+  if (token.streams === undefined) return { scopes, covers: () => true, everyStream: true };
+  const globs = StreamGlobs.parse(token.streams.join('|'));
+  return { scopes, covers: (name) => globs.matches(name), everyStream: false };
 }
 
 function digest(secret: string): Buffer {

@@ -1,5 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { LivelogError } from '@livelog/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** Seconds a refused client is asked to wait: ingest bytes are held for one parse and commit, well under that. */
 export const INGEST_BUSY_RETRY_AFTER_S = 1;
@@ -71,4 +72,23 @@ export class IngestBudget {
     body.pipe(counted);
     return { body: counted, release };
   }
+}
+
+/**
+ * A `preParsing` hook that charges a request's body to `budget` before it is read and gives it back
+ * once the answer is out: parse and commit included. Every ingest route uses it (native, OTLP, Loki).
+ */
+export function chargeIngestBody(
+  budget: IngestBudget,
+  bodyLimit: number,
+): (request: FastifyRequest, reply: FastifyReply, payload: NodeJS.ReadableStream) => Promise<NodeJS.ReadableStream> {
+  return async (request, reply, payload) => {
+    const header = request.headers['content-length'];
+    const declared = header === undefined ? undefined : Number(header);
+    // Fastify answers 413 without reading such a body: nothing to hold.
+    if (declared !== undefined && declared > bodyLimit) return payload;
+    const charged = budget.charge(declared, payload);
+    reply.raw.once('close', charged.release);
+    return charged.body;
+  };
 }

@@ -1,15 +1,18 @@
 import { type AppendResult, bodyFormatOf, checkSource, digestBody, LivelogError, parseBody, parseLevelValue } from '@livelog/core';
-import { formatId, type IngestReply, type LevelName } from '@livelog/protocol';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DEFAULT_STREAM, formatId, type IngestReply, type LevelName } from '@livelog/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { badParam } from '../errors.js';
+import { chargeIngestBody } from './ingest-budget.js';
 import { queryOf } from './query-params.js';
 import type { RouteContext } from './route-context.js';
+import { streamParam } from './stream-name.js';
+import { streamEndedError, writableStream } from './stream-stores.js';
 
 /** Printable ASCII, as in the IETF Idempotency-Key draft's examples (UUIDs, random tokens). */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 /**
- * `POST /api/logs`: a whole batch is parsed, validated and appended atomically, and answered only
+ * `POST /api/logs` (the stream `default`) and `POST /api/streams/{name}/logs`: a whole batch is parsed, validated and appended atomically, and answered only
  * once durable. Nothing of a batch with a bad line is stored.
  */
 export function registerIngest(app: FastifyInstance, context: RouteContext): void {
@@ -20,80 +23,82 @@ export function registerIngest(app: FastifyInstance, context: RouteContext): voi
     done(null, body);
   });
 
-  const route = {
+  const route = (onRequest: onRequestHookHandler) => ({
     bodyLimit: context.bodyLimit,
-    onRequest: context.requireScope('ingest'),
+    onRequest,
     // Charged before the body is read, given back once the answer is out: parse and commit included.
-    preParsing: async (request: FastifyRequest, reply: FastifyReply, payload: NodeJS.ReadableStream) => {
-      const header = request.headers['content-length'];
-      const declared = header === undefined ? undefined : Number(header);
-      // Fastify answers 413 without reading such a body: nothing to hold.
-      if (declared !== undefined && declared > context.bodyLimit) return payload;
-      const charged = context.ingestBudget.charge(declared, payload);
-      reply.raw.once('close', charged.release);
-      return charged.body;
-    },
-  };
-  app.post('/api/logs', route, async (request, reply): Promise<IngestReply> => {
-    if (context.closing()) throw new LivelogError('LIVELOG_ERR_SHUTTING_DOWN', 'the server is shutting down; retry shortly');
-    const contentType = request.headers['content-type'];
-    const format = bodyFormatOf(contentType);
-    if (format === undefined) {
-      throw new LivelogError(
-        'LIVELOG_ERR_INGEST_UNSUPPORTED_TYPE',
-        `Content-Type ${contentType === undefined ? 'is missing' : JSON.stringify(contentType)}; send application/x-ndjson, application/json or text/plain`,
-      );
-    }
-    const query = queryOf(request.url);
-    const source = defaultSource(query.get('source'));
-    const level = defaultLevel(query.get('level'));
-    const multiline = multilineParam(query.get('multiline'));
-    const time = timeParam(query.get('time'));
-    const keyHeader = request.headers['idempotency-key'];
-    const idempotencyKey = Array.isArray(keyHeader) ? keyHeader.join(',') : keyHeader;
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw new LivelogError('LIVELOG_ERR_INGEST_BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 200 printable ASCII characters');
-    }
-    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const entries = parseBody(body, {
-      format,
-      defaults: { source, level: level ?? 'info', now: Date.now() },
-      levelGiven: level !== undefined,
-      limits: context.ingest,
-      multiline,
-      time,
-    });
-    const options =
-      idempotencyKey === undefined
-        ? {}
-        : {
-            idempotencyKey,
-            // The text options change what a body becomes; named only when not the default, so earlier digests still match.
-            bodyDigest: digestBody(
-              `${format}\n${source}\n${level ?? ''}\n${multiline ? '' : 'multiline=false\n'}${time === 'line' ? '' : 'time=received\n'}`,
-              body,
-            ),
-          };
-    const bodyBytes = body.length;
-    // The entries hold everything now: let the body go while the batch waits for its commit.
-    request.body = undefined;
-    const { store } = context.engine;
-    let result: AppendResult;
-    try {
-      result = await store.append(entries, options);
-    } catch (error) {
-      context.disk.failed(error);
-      throw error;
-    }
-    if (!result.replayed) context.disk.committed();
-    context.metrics.ingested(result.replayed ? 0 : entries.length, bodyBytes);
-    if (result.replayed) reply.header('idempotent-replayed', 'true');
-    return {
-      accepted: result.lastSeq - result.firstSeq + 1,
-      firstId: formatId(store.streamId, result.firstSeq),
-      lastId: formatId(store.streamId, result.lastSeq),
-    };
+    preParsing: chargeIngestBody(context.ingestBudget, context.bodyLimit),
   });
+  app.post('/api/logs', route(context.requireScope('ingest', DEFAULT_STREAM)), (request, reply) =>
+    ingestInto(context, DEFAULT_STREAM, request, reply),
+  );
+  app.post('/api/streams/:name/logs', route(context.requireStream('ingest')), (request, reply) =>
+    ingestInto(context, streamParam(request), request, reply),
+  );
+}
+
+/** Parses the body of an ingest request and appends it to the stream `name`, created by this write if new. */
+async function ingestInto(context: RouteContext, name: string, request: FastifyRequest, reply: FastifyReply): Promise<IngestReply> {
+  if (context.closing()) throw new LivelogError('LIVELOG_ERR_SHUTTING_DOWN', 'the server is shutting down; retry shortly');
+  const store = await writableStream(context.engine, name);
+  // Refused before the body is parsed; the append below refuses it atomically too, should an end come in between.
+  if (store.ended() !== undefined) throw streamEndedError(name);
+  const contentType = request.headers['content-type'];
+  const format = bodyFormatOf(contentType);
+  if (format === undefined) {
+    throw new LivelogError(
+      'LIVELOG_ERR_INGEST_UNSUPPORTED_TYPE',
+      `Content-Type ${contentType === undefined ? 'is missing' : JSON.stringify(contentType)}; send application/x-ndjson, application/json or text/plain`,
+    );
+  }
+  const query = queryOf(request.url);
+  const source = defaultSource(query.get('source'));
+  const level = defaultLevel(query.get('level'));
+  const multiline = multilineParam(query.get('multiline'));
+  const time = timeParam(query.get('time'));
+  const keyHeader = request.headers['idempotency-key'];
+  const idempotencyKey = Array.isArray(keyHeader) ? keyHeader.join(',') : keyHeader;
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    throw new LivelogError('LIVELOG_ERR_INGEST_BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 200 printable ASCII characters');
+  }
+  const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+  const entries = parseBody(body, {
+    format,
+    defaults: { source, level: level ?? 'info', now: Date.now() },
+    levelGiven: level !== undefined,
+    limits: context.ingest,
+    multiline,
+    time,
+  });
+  const options =
+    idempotencyKey === undefined
+      ? {}
+      : {
+          idempotencyKey,
+          // The text options change what a body becomes; named only when not the default, so earlier digests still match.
+          bodyDigest: digestBody(
+            `${format}\n${source}\n${level ?? ''}\n${multiline ? '' : 'multiline=false\n'}${time === 'line' ? '' : 'time=received\n'}`,
+            body,
+          ),
+        };
+  const bodyBytes = body.length;
+  // The entries hold everything now: let the body go while the batch waits for its commit.
+  request.body = undefined;
+  let result: AppendResult;
+  try {
+    result = await store.append(entries, options);
+  } catch (error) {
+    context.disk.failed(error);
+    throw error;
+  }
+  if (!result.replayed) context.disk.committed();
+  context.metrics.ingested(result.replayed ? 0 : entries.length, bodyBytes);
+  if (result.replayed) reply.header('idempotent-replayed', 'true');
+  return {
+    accepted: result.lastSeq - result.firstSeq + 1,
+    firstId: formatId(store.streamId, result.firstSeq),
+    lastId: formatId(store.streamId, result.lastSeq),
+  };
 }
 
 function defaultSource(value: string | null): string {

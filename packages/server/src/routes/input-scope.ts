@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { type AppendTarget, appendEntryGroups } from '../inputs/append-entry-groups.js';
+import type { EntryGroup } from '../inputs/entry-group.js';
 import type { RouteContext } from './route-context.js';
 
 /**
@@ -19,4 +21,20 @@ export function registerInputScope(app: FastifyInstance, context: RouteContext, 
 /** The raw body of a request taken by an input scope. */
 export function rawBody(body: unknown): Buffer {
   return Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+}
+
+/**
+ * Appends the groups of one input request like native ingest does: `/readyz` learns of a disk that
+ * failed the commit, and of one that took it. Resolves to the entries stored.
+ */
+export async function appendGroupsDurably(context: RouteContext, target: AppendTarget, groups: readonly EntryGroup[]): Promise<number> {
+  let stored: number;
+  try {
+    stored = await appendEntryGroups(target, groups);
+  } catch (error) {
+    context.disk.failed(error);
+    throw error;
+  }
+  context.disk.committed();
+  return stored;
 }

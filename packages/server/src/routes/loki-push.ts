@@ -1,18 +1,24 @@
 import { LivelogError } from '@livelog/core';
+import { DEFAULT_STREAM } from '@livelog/protocol';
 import type { FastifyInstance } from 'fastify';
-import { appendEntryGroups } from '../inputs/append-entry-groups.js';
 import { decodeContentEncoding } from '../inputs/decode-content-encoding.js';
 import { countInputLines } from '../inputs/input-metrics.js';
 import { decodeLokiPush, lokiEncodingOf } from '../inputs/loki/loki-codec.js';
 import { type LokiStream, readLokiStreams } from '../inputs/loki/loki-streams.js';
 import { type LokiMapResult, mapLokiPush } from '../inputs/loki/map-loki-push.js';
-import { rawBody, registerInputScope } from './input-scope.js';
+import { chargeIngestBody } from './ingest-budget.js';
+import { appendGroupsDurably, rawBody, registerInputScope } from './input-scope.js';
 import type { RouteContext } from './route-context.js';
 
 /** How the Loki push route maps streams. */
 export interface LokiRouteOptions {
   /** Labels looked at, in order, for `source`. Defaults to DEFAULT_LOKI_SOURCE_LABELS. */
   sourceLabels?: readonly string[];
+  /**
+   * A label whose value names the livelog stream of each Loki stream (`job` → stream `ci-build`, see
+   * `streamNameOf`); Loki streams without it go to `default`. Defaults to none: everything to `default`.
+   */
+  streamLabel?: string;
 }
 
 /**
@@ -24,7 +30,13 @@ export interface LokiRouteOptions {
  */
 export function registerLokiPush(app: FastifyInstance, context: RouteContext, options: LokiRouteOptions = {}): void {
   registerInputScope(app, context, (scope) => {
-    scope.post('/loki/api/v1/push', { bodyLimit: context.bodyLimit, onRequest: context.requireScope('ingest') }, async (request, reply) => {
+    const route = {
+      bodyLimit: context.bodyLimit,
+      // Which streams a push writes is known only once it is decoded: the streams are checked then.
+      onRequest: context.requireScope('ingest'),
+      preParsing: chargeIngestBody(context.ingestBudget, context.bodyLimit),
+    };
+    scope.post('/loki/api/v1/push', route, async (request, reply) => {
       if (context.closing()) throw new LivelogError('LIVELOG_ERR_SHUTTING_DOWN', 'the server is shutting down; retry shortly');
       const contentType = request.headers['content-type'];
       const encoding = lokiEncodingOf(contentType);
@@ -45,23 +57,24 @@ export function registerLokiPush(app: FastifyInstance, context: RouteContext, op
       const decoded = decodeLokiPush(body, encoding, context.bodyLimit);
       const streams = readLokiStreams(decoded.push, encoding);
       let result: LokiMapResult | undefined;
+      let stored = 0;
       try {
         result = mapLokiPush(streams, {
           ...(options.sourceLabels ? { sourceLabels: options.sourceLabels } : {}),
+          ...(options.streamLabel ? { streamLabel: options.streamLabel } : {}),
           limits: context.ingest,
           replaced: decoded.replaced,
         });
-        // The stream is the caller's to choose: this route writes to the request's (the one) stream.
-        if (result.groups.length > 0) await appendEntryGroups(context.engine.store, result.groups);
+        if (result.groups.length > 0) {
+          const target = { database: context.engine.database, stream: DEFAULT_STREAM, grant: context.grantOf(request, 'ingest') };
+          stored = await appendGroupsDurably(context, target, result.groups);
+        }
       } catch (error) {
         countInputLines(context.metrics.registry, 'loki', 'rejected', countLines(streams));
         throw error;
       }
       countInputLines(context.metrics.registry, 'loki', 'accepted', result.lines);
-      context.metrics.ingested(
-        result.groups.reduce((sum, group) => sum + group.entries.length, 0),
-        raw.length,
-      );
+      context.metrics.ingested(stored, raw.length);
       return reply.code(204).send();
     });
   });

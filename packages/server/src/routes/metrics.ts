@@ -1,4 +1,4 @@
-import type { LivelogEngine } from '@livelog/core';
+import type { LivelogEngine, LogDatabase } from '@livelog/core';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { RouteContext } from './route-context.js';
@@ -10,7 +10,7 @@ export class ServerMetrics {
   readonly #bytes: Counter;
   readonly #rejected: Counter<'code'>;
 
-  constructor(engine: LivelogEngine, options: { processMetrics: boolean; ingestHeld?: () => number }) {
+  constructor(engine: LivelogEngine, options: { processMetrics: boolean; ingestHeld?: () => number; readers?: () => number }) {
     const registry = this.registry;
     // The process and Node metrics keep their standard names (process_cpu_seconds_total,
     // nodejs_eventloop_lag_seconds, …) so stock dashboards and alerts work; only livelog's own are prefixed.
@@ -23,7 +23,7 @@ export class ServerMetrics {
       labelNames: ['code'],
       registers: [registry],
     });
-    const { broker, store } = engine;
+    const { store } = engine;
     const gauge = (name: string, help: string, read: () => number | Promise<number>): void => {
       new Gauge({
         name,
@@ -40,7 +40,7 @@ export class ServerMetrics {
         help,
         registers: [registry],
         collect() {
-          // The broker keeps the running totals; the counter mirrors them at scrape time.
+          // The engine keeps the running totals over every stream; the counter mirrors them at scrape time.
           this.reset();
           this.inc(read());
         },
@@ -54,15 +54,29 @@ export class ServerMetrics {
         ingestHeld,
       );
     }
-    gauge('livelog_stream_readers', 'SSE readers connected now.', () => broker.stats.readers);
-    counter('livelog_stream_connects_total', 'SSE readers ever connected.', () => broker.stats.connects);
-    counter('livelog_stream_delivered_entries_total', 'Entries written to SSE readers.', () => broker.stats.delivered);
-    counter('livelog_stream_gaps_total', 'Gap events sent (a reader asked for entries retention removed).', () => broker.stats.gaps);
-    counter('livelog_stream_missed_entries_total', 'Entries reported missing in gap events.', () => broker.stats.missed);
-    counter('livelog_stream_stalled_total', 'Readers disconnected because their socket stayed full.', () => broker.stats.stalled);
+    const readers = options.readers;
+    gauge('livelog_stream_readers', 'SSE readers connected now, across every stream.', () => readers?.() ?? engine.stats().readers);
+    gauge('livelog_stream_brokers', 'Stream brokers alive now: streams being read, or read a moment ago.', () => engine.brokers);
+    const counts = new StreamCounts(engine.database);
+    // One series per state, never per stream name: the label set stays bounded however many streams exist.
+    new Gauge({
+      name: 'livelog_streams',
+      help: `Streams by state (counted at most every ${STREAM_COUNT_TTL_MS / 1000} s).`,
+      labelNames: ['state'],
+      registers: [registry],
+      async collect() {
+        const { open, ended } = await counts.get();
+        this.set({ state: 'open' }, open);
+        this.set({ state: 'ended' }, ended);
+      },
+    });
+    counter('livelog_stream_connects_total', 'SSE readers ever connected.', () => engine.stats().connects);
+    counter('livelog_stream_delivered_entries_total', 'Entries written to SSE readers.', () => engine.stats().delivered);
+    counter('livelog_stream_gaps_total', 'Gap events sent (a reader asked for entries retention removed).', () => engine.stats().gaps);
+    counter('livelog_stream_missed_entries_total', 'Entries reported missing in gap events.', () => engine.stats().missed);
+    counter('livelog_stream_stalled_total', 'Readers disconnected because their socket stayed full.', () => engine.stats().stalled);
     counter('livelog_stream_resets_total', 'Reset events sent (malformed, foreign or future ids).', () => {
-      const { malformed, foreign, future } = broker.stats.resets;
-      return malformed + foreign + future;
+      return Object.values(engine.stats().resets).reduce((sum, count) => sum + count, 0);
     });
     gauge('livelog_store_last_seq', 'Newest seq in the store.', async () => (await store.bounds()).last);
     gauge('livelog_store_first_seq', 'Oldest retained seq in the store.', async () => (await store.bounds()).first);
@@ -75,6 +89,47 @@ export class ServerMetrics {
 
   rejected(code: string): void {
     this.#rejected.inc({ code });
+  }
+}
+
+/** How long a count of streams by state is reused: counting pages through every stream. */
+const STREAM_COUNT_TTL_MS = 15_000;
+const COUNT_PAGE = 1000;
+
+/** Streams by state, counted by paging through the list, and cached between scrapes. */
+class StreamCounts {
+  readonly #database: LogDatabase;
+  #cached: { at: number; value: Promise<{ open: number; ended: number }> } | undefined;
+
+  constructor(database: LogDatabase) {
+    this.#database = database;
+  }
+
+  get(now = Date.now()): Promise<{ open: number; ended: number }> {
+    if (this.#cached === undefined || now - this.#cached.at > STREAM_COUNT_TTL_MS) {
+      const value = this.#count();
+      // A failed count is not kept: the next scrape tries again.
+      value.catch(() => {
+        if (this.#cached?.value === value) this.#cached = undefined;
+      });
+      this.#cached = { at: now, value };
+    }
+    return this.#cached.value;
+  }
+
+  async #count(): Promise<{ open: number; ended: number }> {
+    let open = 0;
+    let ended = 0;
+    let after: string | undefined;
+    do {
+      const page = await this.#database.list({ limit: COUNT_PAGE, ...(after === undefined ? {} : { after }) });
+      for (const stream of page.streams) {
+        if (stream.state === 'ended') ended++;
+        else open++;
+      }
+      after = page.next;
+    } while (after !== undefined);
+    return { open, ended };
   }
 }
 

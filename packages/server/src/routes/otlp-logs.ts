@@ -1,14 +1,16 @@
 import { LivelogError } from '@livelog/core';
-import type { FastifyInstance } from 'fastify';
+import { DEFAULT_STREAM } from '@livelog/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { toLivelogError } from '../errors.js';
-import { appendEntryGroups } from '../inputs/append-entry-groups.js';
 import { decodeContentEncoding } from '../inputs/decode-content-encoding.js';
 import { countInputLines } from '../inputs/input-metrics.js';
 import { mapOtlpLogs, type OtlpMapResult } from '../inputs/otlp/map-otlp-logs.js';
 import { decodeOtlpLogs, encodeOtlpResponse, otlpEncodingOf } from '../inputs/otlp/otlp-codec.js';
 import { encodeOtlpError } from '../inputs/otlp/otlp-status.js';
-import { rawBody, registerInputScope } from './input-scope.js';
+import { chargeIngestBody } from './ingest-budget.js';
+import { appendGroupsDurably, rawBody, registerInputScope } from './input-scope.js';
 import type { RouteContext } from './route-context.js';
+import { streamParam } from './stream-name.js';
 
 /** How the OTLP route maps records. */
 export interface OtlpRouteOptions {
@@ -19,7 +21,7 @@ export interface OtlpRouteOptions {
 const CONTENT_TYPES = { protobuf: 'application/x-protobuf', json: 'application/json' } as const;
 
 /**
- * `POST /v1/logs`: OTLP/HTTP logs, protobuf or JSON, optionally gzip-compressed; what the
+ * `POST /v1/logs` (the stream `default`) and `POST /api/streams/{name}/v1/logs`: OTLP/HTTP logs, protobuf or JSON, optionally gzip-compressed; what the
  * OpenTelemetry SDKs and the Collector's `otlphttp` exporter send. Answers an
  * `ExportLogsServiceResponse` in the request's encoding once the accepted records are durable, with
  * `partialSuccess` for records refused one by one; errors are `google.rpc.Status` answers carrying
@@ -40,7 +42,12 @@ export function registerOtlpLogs(app: FastifyInstance, context: RouteContext, op
       reply.code(failure.statusCode).type(CONTENT_TYPES[encoding]).send(encodeOtlpError(encoding, failure));
     });
 
-    scope.post('/v1/logs', { bodyLimit: context.bodyLimit, onRequest: context.requireScope('ingest') }, async (request, reply) => {
+    const route = (onRequest: onRequestHookHandler) => ({
+      bodyLimit: context.bodyLimit,
+      onRequest,
+      preParsing: chargeIngestBody(context.ingestBudget, context.bodyLimit),
+    });
+    const ingest = async (name: string, request: FastifyRequest, reply: FastifyReply): Promise<Uint8Array | string> => {
       if (context.closing()) throw new LivelogError('LIVELOG_ERR_SHUTTING_DOWN', 'the server is shutting down; retry shortly');
       const contentType = request.headers['content-type'];
       const encoding = otlpEncodingOf(contentType);
@@ -54,6 +61,7 @@ export function registerOtlpLogs(app: FastifyInstance, context: RouteContext, op
       const body = await decodeContentEncoding(raw, request.headers['content-encoding'], context.bodyLimit);
       const decoded = decodeOtlpLogs(body, encoding);
       let result: OtlpMapResult | undefined;
+      let stored = 0;
       try {
         result = mapOtlpLogs(decoded.request, {
           ...(options.sourceAttribute ? { sourceAttribute: options.sourceAttribute } : {}),
@@ -61,8 +69,10 @@ export function registerOtlpLogs(app: FastifyInstance, context: RouteContext, op
           limits: context.ingest,
           replaced: decoded.replaced,
         });
-        // The stream is the caller's to choose: /v1/logs writes to the request's (the one) stream.
-        if (result.groups.length > 0) await appendEntryGroups(context.engine.store, result.groups);
+        if (result.groups.length > 0) {
+          const target = { database: context.engine.database, stream: name, grant: context.grantOf(request, 'ingest') };
+          stored = await appendGroupsDurably(context, target, result.groups);
+        }
       } catch (error) {
         countInputLines(context.metrics.registry, 'otlp', 'rejected', result?.records ?? countRecords(decoded.request));
         throw error;
@@ -70,13 +80,16 @@ export function registerOtlpLogs(app: FastifyInstance, context: RouteContext, op
       const accepted = result.records - result.rejected;
       countInputLines(context.metrics.registry, 'otlp', 'accepted', accepted);
       countInputLines(context.metrics.registry, 'otlp', 'rejected', result.rejected);
-      context.metrics.ingested(
-        result.groups.reduce((sum, group) => sum + group.entries.length, 0),
-        raw.length,
-      );
+      context.metrics.ingested(stored, raw.length);
       reply.code(200).type(CONTENT_TYPES[encoding]);
       return encodeOtlpResponse(encoding, result.rejected, result.errorMessage);
-    });
+    };
+    scope.post('/v1/logs', route(context.requireScope('ingest', DEFAULT_STREAM)), (request, reply) =>
+      ingest(DEFAULT_STREAM, request, reply),
+    );
+    scope.post('/api/streams/:name/v1/logs', route(context.requireStream('ingest')), (request, reply) =>
+      ingest(streamParam(request), request, reply),
+    );
   });
 }
 

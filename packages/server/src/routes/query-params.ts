@@ -1,8 +1,7 @@
 import { checkSource, type EntryFilter, isLivelogError, LivelogError, parseLevelValue, type StartRequest } from '@livelog/core';
-import { type Cursor, decodeCursor, parseTimePoint } from '@livelog/protocol';
+import { type Cursor, decodeCursor, parseQuery, parseTimePoint, type QueryNode, QuerySyntaxError } from '@livelog/protocol';
 import { badParam } from '../errors.js';
 
-const MAX_QUERY_TEXT = 1000;
 const MAX_SOURCES = 100;
 const MAX_TAIL = 10_000_000;
 /** Query names polyfills use to send the cursor when they cannot set the header. */
@@ -31,11 +30,19 @@ export function parseFilter(params: URLSearchParams): EntryFilter {
     filter.sources = [...new Set(sources)];
   }
   const q = params.get('q');
-  if (q !== null && q !== '') {
-    if (q.length > MAX_QUERY_TEXT) throw badParam('q', `at most ${MAX_QUERY_TEXT} characters`);
-    filter.q = q;
-  }
+  if (q !== null && q.trim() !== '') filter.query = parseQueryParam(q);
   return filter;
+}
+
+/** The `q` parameter in the query language; a query it cannot read is LIVELOG_ERR_BAD_QUERY. */
+export function parseQueryParam(q: string): QueryNode {
+  try {
+    return parseQuery(q);
+  } catch (error) {
+    if (error instanceof QuerySyntaxError)
+      throw new LivelogError('LIVELOG_ERR_BAD_QUERY', `q: ${error.message}`, { param: 'q', cause: error });
+    throw error;
+  }
 }
 
 /**
@@ -66,9 +73,24 @@ export function parseStart(params: URLSearchParams, lastEventIdHeader: string | 
 
 /** `since`: epoch ms, an ISO 8601 date, or a duration back from now (`10m`, `1h30m`): see parseTimePoint. */
 export function parseSince(text: string, now = Date.now()): number {
+  return parseTimeValue('since', text, now);
+}
+
+/** A time parameter (`since`, `until`, `time`): epoch ms, ISO 8601 / RFC 3339, or a duration back from now. */
+export function parseTimeValue(param: string, text: string, now = Date.now()): number {
   const time = parseTimePoint(text, now);
   if (time !== undefined) return time;
-  throw badParam('since', 'must be epoch milliseconds, an ISO 8601 date, or a duration such as 10m or 1h30m');
+  throw new LivelogError(
+    'LIVELOG_ERR_QUERY_BAD_TIME',
+    `${param}: must be epoch milliseconds, an ISO 8601 date, or a duration such as 10m or 1h30m`,
+    { param },
+  );
+}
+
+/** The time parameter `name`, or undefined when absent or empty. */
+export function parseTimeParam(params: URLSearchParams, name: string, now = Date.now()): number | undefined {
+  const value = params.get(name);
+  return value === null || value === '' ? undefined : parseTimeValue(name, value, now);
 }
 
 /** A position parameter of history (`after`, `before`): a cursor of this stream. */

@@ -1,0 +1,400 @@
+import { closeSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { KeyedBatchSender } from '@livelog/client';
+import { globSync, isDynamicPattern } from 'tinyglobby';
+import { FINGERPRINT_BYTES, openIfExists, rotatedSiblings, startsWith } from './file-identity.js';
+import { type Checkpoint, type FileCheckpoint, readCheckpoint, writeCheckpoint } from './follow-checkpoint.js';
+import { FollowedFile, type LineBatch } from './followed-file.js';
+import { copiesOfUnseen, findCopy, findInode, renamedTo, unseenCopy } from './rotated-files.js';
+
+/** Options of a FileFollower. */
+export interface FileFollowerOptions {
+  /** Paths and glob patterns. */
+  patterns: readonly string[];
+  checkpointPath: string;
+  /** Files found at the first start (no checkpoint) are read from their start, not their end. */
+  fromStart: boolean;
+  /** Stop once every file is read to its end and acknowledged, instead of following. */
+  once: boolean;
+  /** A sender for the lines of `path` (one per followed path: the source may differ). */
+  senderFor(path: string): KeyedBatchSender;
+  /** The NDJSON body of a batch's bytes. */
+  encode(bytes: Buffer, flushPartial: boolean): string;
+  say(text: string): void;
+  /** How often files are checked for growth when idle. Defaults to 100 ms. */
+  pollMs?: number;
+  /** How long a file replaced at its path is still read before the new one takes over. Defaults to 1 s. */
+  rotateWaitMs?: number;
+}
+
+/** Identities of generations finished, remembered so a rotated name matched by a glob is not read again. */
+const FINISHED_KEPT = 256;
+
+/**
+ * Follows files like `tail -F` and ships their lines with a checkpoint, so that a restart resumes
+ * exactly. Rotation by rename (the old file is read to its end, then the new one from its start),
+ * by copytruncate (the rest of the old content is read from the copy, found by its fingerprint next
+ * to the file), and truncation or replacement while stopped are all told apart by inode and by a
+ * fingerprint of the first 256 bytes. One batch is in flight at a time; the next is read and encoded
+ * meanwhile.
+ */
+export class FileFollower {
+  readonly #options: FileFollowerOptions;
+  #files: FollowedFile[] = [];
+  #finished: Checkpoint['files'][number][] = [];
+  #inflight: LineBatch | undefined;
+  #journal: Checkpoint['journal'];
+  #firstScan = true;
+  #resumed = false;
+  /** When the checkpoint taken up was written, and when the files were last scanned: what was created after, was never seen. */
+  #downSince = 0;
+  #lookedAt = 0;
+  #cursor = 0;
+
+  constructor(options: FileFollowerOptions) {
+    this.#options = options;
+  }
+
+  /** Follows until `signal` aborts (or, with `once`, until everything is shipped). Resolves with the batches sent and refused. */
+  async run(signal: AbortSignal): Promise<{ batches: number; rejected: number }> {
+    let batches = 0;
+    let rejected = 0;
+    const resend = this.#resume();
+    // Scanned first: a file rotated while the batch below is re-sent is known by its content already.
+    this.#scan();
+    // Written at once: the files found are remembered from now on, even if nothing is sent before a crash.
+    this.#save();
+    if (resend !== undefined) {
+      const outcome = await this.#watching(this.#send(resend, signal));
+      if (outcome === 'rejected') rejected++;
+      if (outcome !== undefined) batches++;
+    }
+    let sending: Promise<'acknowledged' | 'rejected' | undefined> | undefined;
+    let lastScan = Date.now();
+    while (!signal.aborted) {
+      if (Date.now() - lastScan > 100) {
+        this.#scan();
+        lastScan = Date.now();
+      }
+      const batch = this.#take();
+      if (batch === undefined) {
+        if (sending !== undefined) {
+          if ((await this.#watching(sending)) === 'rejected') rejected++;
+          sending = undefined;
+          continue;
+        }
+        this.#scan();
+        lastScan = Date.now();
+        if (this.#options.once && !this.#files.some((file) => !file.done && file.unread() > 0)) break;
+        await sleep(this.#options.pollMs ?? 100, signal);
+        continue;
+      }
+      if (sending !== undefined && (await this.#watching(sending)) === 'rejected') rejected++;
+      if (signal.aborted) break;
+      batches++;
+      sending = this.#send(batch, signal);
+    }
+    if (sending !== undefined && (await this.#watching(sending)) === 'rejected') rejected++;
+    this.#save();
+    for (const file of this.#files) if (!file.done) file.close();
+    return { batches, rejected };
+  }
+
+  /** Sends one batch (its range noted in the checkpoint first); moves the acknowledged offset. */
+  async #send(batch: LineBatch, signal: AbortSignal): Promise<'acknowledged' | 'rejected' | undefined> {
+    const body = this.#options.encode(batch.bytes, batch.end === batch.file.read && batch.file.retiring);
+    this.#inflight = batch;
+    this.#save();
+    const outcome = await this.#options.senderFor(batch.file.path).send(batch.key, body, signal);
+    if (outcome === undefined) return undefined;
+    let result: 'acknowledged' | 'rejected' = 'acknowledged';
+    // A key used before for another body: these bytes were stored by an earlier run (read at another time).
+    if (outcome.kind === 'rejected' && outcome.code !== 'LIVELOG_ERR_INGEST_IDEMPOTENCY_MISMATCH') {
+      this.#options.say(
+        `the server refused lines ${batch.start}..${batch.end} of ${batch.file.name}${outcome.code ? ` [${outcome.code}]` : ''}: ${outcome.message}`,
+      );
+      result = 'rejected';
+    }
+    batch.file.acked = batch.end;
+    this.#inflight = undefined;
+    this.#save();
+    return result;
+  }
+
+  /** Waits for `sending`, meanwhile keeping the fingerprints of files not yet read up to date. */
+  async #watching<T>(sending: Promise<T>): Promise<T> {
+    // A file rotated while the server is slow must be known (and checkpointed) before it is rotated again.
+    const timer = setInterval(() => {
+      for (const file of this.#files) this.#refresh(file);
+      this.#scan();
+    }, 100);
+    try {
+      return await sending;
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  /** The next batch, from the oldest unfinished generation of each path in turn. */
+  #take(): LineBatch | undefined {
+    for (const file of this.#files) this.#refresh(file);
+    const heads = new Map<string, FollowedFile>();
+    for (const file of this.#files) if (!file.done && !heads.has(file.path)) heads.set(file.path, file);
+    const order = [...heads.values()];
+    for (let i = 0; i < order.length; i++) {
+      const file = order[(this.#cursor + i) % order.length] as FollowedFile;
+      const newer = this.#files.find((other) => other !== file && other.path === file.path && !other.done);
+      // A replaced file is read until the new one has content (its writer moved on) or a moment passed.
+      const finishing =
+        file.retiring && (newer === undefined || newer.unread() > 0 || Date.now() - file.retiredAt > (this.#options.rotateWaitMs ?? 1000));
+      const batch = file.nextBatch(finishing);
+      if (batch !== undefined) {
+        this.#cursor = (this.#cursor + i + 1) % order.length;
+        return batch;
+      }
+      if (!file.retiring && file.truncated()) {
+        this.#truncated(file);
+        return this.#take();
+      }
+      if (finishing && file.unread() === 0 && file.acked === file.read && this.#inflight?.file !== file) this.#finish(file);
+    }
+    return undefined;
+  }
+
+  /** Grows `file`'s fingerprint, unless a copy made since the last look shows it was copy-truncated unseen. */
+  #refresh(file: FollowedFile): void {
+    const unseen = !file.done && !file.retiring && file.readsItself && file.fp.bytes < FINGERPRINT_BYTES && file.size() > file.fp.bytes;
+    const copy = unseen ? unseenCopy(file, (dev, ino, fd) => this.#taken(dev, ino, fd)) : undefined;
+    if (copy !== undefined) this.#truncated(file, copy);
+    else file.refreshFingerprint();
+  }
+
+  /** `file` was truncated (or overwritten) under its read position: finish it from a copy, start anew. */
+  #truncated(file: FollowedFile, copy = findCopy(file, file.read, (dev, ino) => this.#known(dev, ino))): void {
+    // The inode holds what was written since the truncation, wherever it is now: a new generation.
+    const reopened = findInode(file.path, file.dev, file.ino);
+    if (copy !== undefined) {
+      file.readFrom(copy.fd, copy.name);
+    } else {
+      this.#options.say(
+        `${file.name} was truncated at ${file.read} bytes and no copy of it is next to it; what was written after that offset before the truncation is lost`,
+      );
+      file.retire();
+    }
+    if (reopened !== undefined) {
+      const next = new FollowedFile({ path: file.path, name: reopened.name, fd: reopened.fd, dev: file.dev, ino: file.ino, offset: 0 });
+      if (reopened.name !== file.path) next.retire();
+      this.#files.push(next);
+    }
+  }
+
+  #finish(file: FollowedFile): void {
+    file.close();
+    this.#finished.push({ ...file.identity(), path: file.path, name: file.name, offset: file.acked });
+    if (this.#finished.length > FINISHED_KEPT) this.#finished.shift();
+    this.#files = this.#files.filter((other) => other !== file);
+    this.#save();
+  }
+
+  #known(dev: number, ino: number): boolean {
+    return this.#files.some((file) => file.dev === dev && file.ino === ino && !file.done);
+  }
+
+  /** A file followed (or read as a copy) now, or read to its end before. */
+  #taken(dev: number, ino: number, fd: number): boolean {
+    if (
+      this.#files.some(
+        (file) => !file.done && ((file.dev === dev && file.ino === ino) || (file.source.dev === dev && file.source.ino === ino)),
+      )
+    ) {
+      return true;
+    }
+    return this.#finished.some((file) => file.dev === dev && file.ino === ino && startsWith(fd, { hash: file.fp, bytes: file.fpBytes }));
+  }
+
+  /** Finds new files and files replaced at their path. */
+  #scan(): void {
+    const known = this.#files.length;
+    const retiring = this.#files.filter((file) => file.retiring).length;
+    this.#scanPaths();
+    // New files and rotations go to the checkpoint at once: a crash must not forget them.
+    if (this.#files.length !== known || this.#files.filter((file) => file.retiring).length !== retiring) this.#save();
+  }
+
+  #scanPaths(): void {
+    const paths = new Set<string>();
+    for (const pattern of this.#options.patterns) {
+      if (isDynamicPattern(pattern)) for (const path of globSync(pattern, { absolute: true, onlyFiles: true })) paths.add(path);
+      else paths.add(resolve(pattern));
+    }
+    const first = this.#firstScan;
+    this.#firstScan = false;
+    const since = first ? this.#downSince : this.#lookedAt;
+    this.#lookedAt = Date.now();
+    for (const path of paths) {
+      const opened = openIfExists(path);
+      if (opened === undefined) continue;
+      const { dev, ino, size } = opened.stats;
+      const current = this.#files.findLast((file) => file.path === path && !file.done);
+      const same = this.#files.find(
+        (file) => file.dev === dev && file.ino === ino && !file.done && (file === current || file.path !== path),
+      );
+      // Followed under another path already: a rotated name that a glob matches too.
+      if (same !== undefined && same !== current) {
+        closeSync(opened.fd);
+        continue;
+      }
+      // The file followed here: its growth, and a truncation under the read position, are seen where it is read.
+      // Only a generation already being finished (from its copy) leaves the inode's new content to a new one.
+      if (same !== undefined && !same.retiring) {
+        closeSync(opened.fd);
+        continue;
+      }
+      const finished = this.#finished.some(
+        (file) => file.dev === dev && file.ino === ino && startsWith(opened.fd, { hash: file.fp, bytes: file.fpBytes }),
+      );
+      const copyOfKnown = current === undefined && this.#files.some((file) => file.fp.bytes > 0 && startsWith(opened.fd, file.fp));
+      if (finished || copyOfKnown) {
+        closeSync(opened.fd);
+        continue;
+      }
+      if (current !== undefined) current.retire();
+      // Replaced: files rotated away since the last look (by rename or copytruncate), never read, come first.
+      if (current !== undefined || (first && this.#resumed)) this.#takeUpUnseen(path, opened.fd, since);
+      const fromEnd = first && current === undefined && !this.#resumed && !this.#options.fromStart;
+      this.#files.push(new FollowedFile({ path, name: path, fd: opened.fd, dev, ino, offset: fromEnd ? size : 0 }));
+      if (fromEnd) this.#options.say(`following ${path} from its end (${size} bytes; --from-start to read it whole)`);
+    }
+    // A rotated file's current name, for messages and the checkpoint.
+    for (const file of this.#files)
+      if (file.retiring && file.name === file.path) file.name = renamedTo(file.path, file.dev, file.ino) ?? file.name;
+  }
+
+  /** Files next to `path` created since `since` and never read: generations of `path` rotated away unseen. */
+  #takeUpUnseen(path: string, fd: number, since: number): void {
+    const claimed = (dev: number, ino: number, copyFd: number): boolean =>
+      this.#taken(dev, ino, copyFd) || this.#files.some((file) => !file.done && file.fp.bytes > 0 && startsWith(copyFd, file.fp));
+    for (const copy of copiesOfUnseen(path, since, fd, claimed)) {
+      const file = new FollowedFile({ path, name: copy.name, fd: copy.fd, dev: copy.dev, ino: copy.ino, offset: 0 });
+      file.retire();
+      this.#files.push(file);
+      this.#options.say(`${copy.name} was created and rotated away from ${path} before livelog looked: read first`);
+    }
+  }
+
+  /** Takes up the files of the checkpoint; returns the batch that was in flight, to be sent again first. */
+  #resume(): LineBatch | undefined {
+    const checkpoint = readCheckpoint(this.#options.checkpointPath);
+    if (checkpoint === undefined) return undefined;
+    this.#resumed = true;
+    this.#downSince = statSync(this.#options.checkpointPath).mtimeMs;
+    this.#journal = checkpoint.journal;
+    this.#finished = checkpoint.finished ?? [];
+    let resend: LineBatch | undefined;
+    for (const saved of checkpoint.files) {
+      const later = checkpoint.files.some((other) => other !== saved && other.dev === saved.dev && other.ino === saved.ino);
+      const [file, ...next] = this.#reopen(saved, later);
+      if (file === undefined) continue;
+      this.#files.push(file, ...next);
+      const inflight = checkpoint.inflight;
+      if (
+        inflight !== undefined &&
+        inflight.dev === saved.dev &&
+        inflight.ino === saved.ino &&
+        inflight.fp === saved.fp &&
+        inflight.start === saved.offset
+      ) {
+        const bytes = file.reread(inflight.start, inflight.end);
+        if (bytes !== undefined) {
+          file.read = inflight.end;
+          resend = { file, start: inflight.start, end: inflight.end, bytes, key: inflight.key };
+        }
+      }
+    }
+    return resend;
+  }
+
+  /**
+   * The file a checkpoint entry names: same inode and content, else a copy of it (then also the
+   * inode's new content, unless `laterGeneration` says the checkpoint names that already), else gone.
+   */
+  #reopen(saved: FileCheckpoint, laterGeneration: boolean): FollowedFile[] {
+    const fp = { hash: saved.fp, bytes: saved.fpBytes };
+    for (const name of [saved.name, saved.path, ...rotatedSiblings(saved.path)]) {
+      const opened = openIfExists(name);
+      if (opened === undefined) continue;
+      if (
+        opened.stats.dev === saved.dev &&
+        opened.stats.ino === saved.ino &&
+        startsWith(opened.fd, fp) &&
+        opened.stats.size >= saved.offset
+      ) {
+        const file = new FollowedFile({
+          path: saved.path,
+          name,
+          fd: opened.fd,
+          dev: saved.dev,
+          ino: saved.ino,
+          offset: saved.offset,
+          fp,
+          fpTakenAt: this.#downSince,
+        });
+        if (name !== saved.path) file.retire();
+        return [file];
+      }
+      closeSync(opened.fd);
+    }
+    const copy = findCopy({ path: saved.path, ino: saved.ino, fp }, saved.offset, (dev, ino) => this.#known(dev, ino));
+    if (copy !== undefined) {
+      const file = new FollowedFile({
+        path: saved.path,
+        name: copy.name,
+        fd: copy.fd,
+        dev: saved.dev,
+        ino: saved.ino,
+        offset: saved.offset,
+        fp,
+      });
+      file.retire();
+      // The truncated inode holds what was written since, wherever it is now (renamed too, maybe): a new generation.
+      const inode = laterGeneration ? undefined : findInode(saved.path, saved.dev, saved.ino);
+      if (inode === undefined) return [file];
+      const next = new FollowedFile({ path: saved.path, name: inode.name, fd: inode.fd, dev: saved.dev, ino: saved.ino, offset: 0 });
+      if (inode.name !== saved.path) next.retire();
+      return [file, next];
+    }
+    this.#options.say(
+      `${saved.name} (followed as ${saved.path}) is gone or was overwritten while livelog was stopped; lines after offset ${saved.offset} of it are lost`,
+    );
+    return [];
+  }
+
+  #save(): void {
+    const checkpoint: Checkpoint = {
+      version: 1,
+      files: this.#files
+        .filter((file) => !file.done)
+        .map((file) => ({ ...file.identity(), path: file.path, name: file.name, offset: file.acked })),
+      finished: this.#finished,
+    };
+    const inflight = this.#inflight;
+    if (inflight !== undefined) {
+      checkpoint.inflight = {
+        dev: inflight.file.dev,
+        ino: inflight.file.ino,
+        fp: inflight.file.fp.hash,
+        start: inflight.start,
+        end: inflight.end,
+        key: inflight.key,
+      };
+    }
+    if (this.#journal !== undefined) checkpoint.journal = this.#journal;
+    writeCheckpoint(this.#options.checkpointPath, checkpoint);
+  }
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return delay(ms, undefined, { signal }).catch(() => undefined);
+}

@@ -1,0 +1,166 @@
+import { readFileSync } from 'node:fs';
+import { ChaosProxy, delay, ingest, postLogs, waitFor } from '@livelog/test-utils';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { axeViolations } from './support/axe.js';
+import { consoleCall, loadedSeqs, pageEvents, screenshot, useBrowser } from './support/browser.js';
+import { spawnFresh } from './support/spawned.js';
+
+const suite = useBrowser();
+
+async function newPage(width = 1200): Promise<Page> {
+  const { page, watch } = await suite.openPage({ width, height: 700 });
+  suite.defer(async () => {
+    expect(watch.errors).toEqual([]);
+    await page.context().close();
+  });
+  return page;
+}
+
+const live = (page: Page) => page.locator('livelog-console .state[data-state="live"]').waitFor();
+const row = (page: Page, seq: number) => page.locator(`livelog-console .row[data-seq="${seq}"]`);
+const following = (page: Page) => consoleCall<boolean>(page, 'c.following');
+
+/** Whether the row of `seq` is inside the viewport's visible box. */
+async function rowInView(page: Page, seq: number): Promise<boolean> {
+  const [box, viewport] = [await row(page, seq).boundingBox(), await page.locator('livelog-console .viewport').boundingBox()];
+  return box !== null && viewport !== null && box.y >= viewport.y - 1 && box.y + 20 <= viewport.y + viewport.height + 1;
+}
+
+describe('expanding a line pauses following (issue 15, item 1)', () => {
+  it('keeps the expanded line in view in a busy stream, says why it is paused, and the pill resumes and collapses it', async () => {
+    const server = await spawnFresh(suite.defer);
+    await ingest(server.url, 200, 'before');
+    const page = await newPage();
+    await page.goto(`${server.url}/?tail=200`);
+    await live(page);
+    await waitFor(async () => (await loadedSeqs(page)).length === 200, { what: 'the tail' });
+    let flowing = true;
+    const flow = (async () => {
+      for (let batch = 0; flowing && batch < 400; batch++) {
+        await ingest(server.url, 10, `flow-${batch}`);
+        await delay(25);
+      }
+    })();
+    suite.defer(async () => {
+      flowing = false;
+      await flow;
+    });
+    await waitFor(async () => ((await loadedSeqs(page)).at(-1) ?? 0) > 300, { what: 'lines flowing' });
+
+    // A click near the bottom of the moving list, as a person would: whichever line is there is expanded.
+    const box = await page.locator('livelog-console .viewport').boundingBox();
+    await page.mouse.click((box?.x ?? 0) + 300, (box?.y ?? 0) + (box?.height ?? 0) - 70);
+    const selected = await waitFor(
+      async () => (await pageEvents(page)).find((event) => event.type === 'livelog-select')?.detail.entry as { seq: number } | undefined,
+      { what: 'a selected line' },
+    );
+    const seq = selected.seq;
+    await row(page, seq).locator('.detail').waitFor();
+    expect(await following(page)).toBe(false);
+    const pill = page.locator('livelog-console .pill');
+    await waitFor(async () => (await pill.textContent())?.startsWith('Paused — line expanded · ↓') === true, {
+      what: 'the pill saying why',
+    });
+
+    // 300 more lines later the expanded line is still where it was, still expanded.
+    const newest = (await loadedSeqs(page)).at(-1) ?? 0;
+    await waitFor(async () => ((await loadedSeqs(page)).at(-1) ?? 0) > newest + 300, { what: '300 more lines', timeoutMs: 30_000 });
+    expect(await following(page)).toBe(false);
+    expect(await row(page, seq).locator('.detail').count()).toBe(1);
+    expect(await rowInView(page, seq)).toBe(true);
+    // The expanded part shows whole, above the pill.
+    const [detail, pillBox] = [await row(page, seq).locator('.detail').boundingBox(), await pill.boundingBox()];
+    expect((detail?.y ?? 0) + (detail?.height ?? 0)).toBeLessThanOrEqual(pillBox?.y ?? 0);
+    expect(await pill.textContent()).toMatch(/^Paused — line expanded · ↓ [\d,]+ new lines$/);
+    await screenshot(page, 'line-expanded-paused');
+
+    // The pill resumes: the view follows again and the expanded line collapses (it would scroll away).
+    await pill.click();
+    await waitFor(() => following(page), { what: 'following again' });
+    await waitFor(async () => (await page.locator('livelog-console .detail').count()) === 0, { what: 'the line collapsed' });
+    expect(await pill.count()).toBe(0);
+    const events = await page.evaluate(
+      () => (window as unknown as { __events: { type: string; detail: { entry?: { seq: number } } }[] }).__events,
+    );
+    const selections = events.filter((event) => event.type === 'livelog-select').map((event) => event.detail.entry?.seq);
+    expect(selections).toEqual([seq, undefined]);
+  });
+});
+
+describe('a grouped stack trace is one row (issue 15, item 2)', () => {
+  it('shows its first line with "+N lines", expands to every line, and "≥ error" keeps the whole trace as one entry', async () => {
+    const server = await spawnFresh(suite.defer);
+    const trace = readFileSync(new URL('../../core/test/trace-corpus/java-printstacktrace.txt', import.meta.url), 'utf8');
+    // The corpus's own 2024 timestamps would fall out of retention: keep the receive time.
+    const reply = await postLogs(server.url, trace, 'text/plain', {}, '?source=java&time=received');
+    expect(reply.status).toBe(200);
+    const lines = trace.split('\n').slice(0, -1);
+    const page = await newPage();
+    await page.goto(`${server.url}/`);
+    await live(page);
+    await waitFor(async () => (await loadedSeqs(page)).length === 5, { what: 'five entries' });
+
+    await page.locator('livelog-console [aria-label="Minimum level"]').selectOption('error');
+    await waitFor(async () => (await page.locator('livelog-console .row[data-seq]').count()) === 2, { what: 'the two errors' });
+    const failed = row(page, 2);
+    expect(await failed.locator('.msg').textContent()).toBe(lines[1]);
+    expect(await failed.locator('.more').textContent()).toBe('+13 lines');
+    expect((await failed.boundingBox())?.height).toBe(20);
+    expect(await row(page, 4).locator('.more').textContent()).toBe('+2 lines');
+
+    await failed.locator('.more').click();
+    const full = failed.locator('[part="message-expanded"]');
+    await full.waitFor();
+    expect(await full.textContent()).toBe(lines.slice(1, 15).join('\n'));
+    expect(await full.evaluate((element) => getComputedStyle(element).whiteSpace)).toBe('pre-wrap');
+    // The frames are inside the expanded entry, not rows of their own.
+    expect(await full.textContent()).toContain('\tat App.load(App.java:13)');
+    expect(await page.locator('livelog-console .row[data-seq]').count()).toBe(2);
+    expect(await axeViolations(page)).toEqual([]);
+  });
+});
+
+describe('the line rate counts live arrivals only (issue 15, item 4)', () => {
+  it('is 0 after loading the tail, after a filter change and after a resume, and counts lines written while watching', async () => {
+    const server = await spawnFresh(suite.defer);
+    await ingest(server.url, 3000, 'old');
+    const proxy = await ChaosProxy.start({ port: server.port });
+    suite.defer(() => proxy.close());
+    const page = await newPage();
+    await page.goto(proxy.url('/?tail=1000'));
+    await live(page);
+    await waitFor(async () => (await loadedSeqs(page)).length === 1000, { what: 'the tail' });
+    const rate = () => consoleCall<number>(page, 'c.getStats().rate');
+    const header = page.locator('livelog-app [aria-label="Line rate"]');
+    // The header polls once a second: two polls, both 0 (the tail was counted as ~200 lines/s before).
+    await delay(2100);
+    expect(await rate()).toBe(0);
+    expect(await header.textContent()).toBe('0 lines/s');
+
+    // A widening filter change reloads the tail: still history, still 0.
+    await page.locator('livelog-console [aria-label="Minimum level"]').selectOption('warn');
+    await page.locator('livelog-console [aria-label="Minimum level"]').selectOption('');
+    await waitFor(async () => (await loadedSeqs(page)).length === 1000 && (await loadedSeqs(page))[0] === 2001, { what: 'the tail again' });
+    await live(page);
+    expect(await rate()).toBe(0);
+
+    // Lines written while watching count: 40 lines over a window of at least one second.
+    await ingest(server.url, 40, 'new');
+    await waitFor(async () => (await loadedSeqs(page)).at(-1) === 3040, { what: 'the new lines' });
+    const measured = await rate();
+    expect(measured).toBeGreaterThan(0);
+    expect(measured).toBeLessThanOrEqual(40);
+
+    // While reconnecting nothing is known; a replay of 2,000 lines written meanwhile is not an arrival rate.
+    proxy.refuse(true);
+    proxy.cutAll();
+    await page.locator('livelog-console .state[data-state="reconnecting"]').waitFor();
+    expect(await rate()).toBe(0);
+    await ingest(server.url, 2000, 'away');
+    proxy.refuse(false);
+    await page.locator('livelog-console .recovered', { hasText: 'Recovered 2,000 lines' }).waitFor({ timeout: 30_000 });
+    expect(await loadedSeqs(page)).toEqual(Array.from({ length: 3040 }, (_, i) => 2001 + i));
+    expect(await rate()).toBe(0);
+  });
+});

@@ -1,0 +1,129 @@
+import { postLogs, startServer, type TestServer, waitFor } from '@livelog/test-utils';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadedSeqs, screenshot, useBrowser } from './support/browser.js';
+
+const suite = useBrowser();
+let server: TestServer;
+
+async function write(stream: string, messages: string[]): Promise<void> {
+  const body = `${messages.map((msg) => JSON.stringify({ msg, source: stream })).join('\n')}\n`;
+  const response = await fetch(`${server.url}/api/streams/${stream}/logs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-ndjson' },
+    body,
+  });
+  expect(response.status).toBe(200);
+}
+
+async function end(stream: string, payload: object): Promise<void> {
+  const response = await fetch(`${server.url}/api/streams/${stream}/end`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(payload),
+  });
+  expect(response.status).toBe(200);
+}
+
+beforeAll(async () => {
+  server = await startServer();
+  expect((await postLogs(server.url, `${JSON.stringify({ msg: 'on default' })}\n`)).status).toBe(200);
+  const labels = await fetch(`${server.url}/api/streams/api-prod`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ labels: { env: 'prod', service: 'api' } }),
+  });
+  expect(labels.ok).toBe(true);
+  await write('api-prod', ['api 1', 'api 2']);
+  await write('build-7', ['compiling', 'linking', 'done']);
+  await end('build-7', { exitCode: 0 });
+  // Written last: the newest activity, so first in the picker.
+  await write('build-8', ['still running']);
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+async function open(path: string): Promise<Page> {
+  const { page, watch } = await suite.openPage({ width: 1100, height: 650 });
+  suite.defer(async () => {
+    expect(watch.errors).toEqual([]);
+    await page.context().close();
+  });
+  await page.goto(`${server.url}${path}`);
+  return page;
+}
+
+const messages = (page: Page): Promise<string[]> =>
+  page.evaluate(() => {
+    const app = document.querySelector('livelog-app') as unknown as { console: { entries: { msg: string }[] } | null };
+    return app.console?.entries.map((entry) => entry.msg) ?? [];
+  });
+
+describe('streams in the dashboard', () => {
+  it('picks streams newest first, searches by name and label, and gives each its own URL (Back returns)', async () => {
+    const page = await open('/');
+    await waitFor(async () => (await messages(page)).includes('on default'), { what: 'the default stream' });
+    await page.getByRole('button', { name: /^Stream: default/ }).click();
+    const options = page.locator('livelog-stream-picker li button');
+    await waitFor(async () => (await options.count()) >= 3, { what: 'the streams listed' });
+    const names = await options.evaluateAll((buttons) => buttons.map((button) => button.getAttribute('data-stream')));
+    expect(names.slice(0, 3)).toEqual(['build-8', 'build-7', 'api-prod']);
+    await expect.poll(() => page.locator('livelog-stream-picker [data-stream="build-7"] .state').textContent()).toBe('ended · exit 0');
+    await screenshot(page, 'stream-picker');
+
+    const search = page.getByRole('searchbox', { name: 'Search streams by name or label' });
+    await search.fill('env=prod');
+    await waitFor(async () => (await options.count()) === 1, { what: 'one stream labelled env=prod' });
+    expect(await options.first().getAttribute('data-stream')).toBe('api-prod');
+    await options.first().click();
+    await waitFor(async () => (await messages(page)).join('|') === 'api 1|api 2', { what: 'the lines of api-prod' });
+    expect(new URL(page.url()).searchParams.get('stream')).toBe('api-prod');
+    expect(await page.title()).toBe('api-prod · livelog');
+
+    // Lines written now arrive on the stream shown, and only there.
+    await write('api-prod', ['api 3']);
+    await postLogs(server.url, `${JSON.stringify({ msg: 'default again' })}\n`);
+    await waitFor(async () => (await messages(page)).includes('api 3'), { what: 'a live line on api-prod' });
+    expect(await messages(page)).toEqual(['api 1', 'api 2', 'api 3']);
+
+    await page.goBack();
+    await waitFor(async () => (await messages(page)).includes('default again'), { what: 'the default stream after Back' });
+    expect(await messages(page)).not.toContain('api 1');
+  });
+
+  it('an ended stream says "Ended · exit 0", its follow button is stopped, and the header says ended', async () => {
+    const page = await open('/?stream=build-7');
+    await waitFor(async () => (await loadedSeqs(page)).length === 3, { what: 'the three lines of build-7' });
+    const state = page.locator('livelog-console .status .state');
+    await expect.poll(() => state.textContent()).toBe('Ended · exit 0');
+    expect(await state.getAttribute('data-state')).toBe('ended');
+    const follow = page.locator('livelog-console [part~="follow"]');
+    expect(await follow.textContent()).toContain('Stopped');
+    expect(await follow.isDisabled()).toBe(true);
+    expect(await page.locator('livelog-app header .state').textContent()).toBe('ended · exit 0');
+    await screenshot(page, 'stream-ended');
+  });
+
+  it('a page opened before its stream exists waits for the first line, then shows it live', async () => {
+    const page = await open('/?stream=later-1');
+    const notice = page.locator('livelog-console .notice');
+    await expect.poll(() => notice.textContent()).toBe('stream later-1 does not exist yet: waiting for its first line');
+    await write('later-1', ['first line']);
+    await waitFor(async () => (await messages(page)).includes('first line'), { what: 'the first line of later-1' });
+    expect(await notice.count()).toBe(0);
+    await write('later-1', ['second line']);
+    await waitFor(async () => (await messages(page)).join('|') === 'first line|second line', { what: 'a live line' });
+  });
+
+  it('a stream that ends while shown turns to ended with its exit code after its last line', async () => {
+    const page = await open('/?stream=build-8');
+    const state = page.locator('livelog-console .status .state');
+    await expect.poll(() => state.getAttribute('data-state')).toBe('live');
+    await write('build-8', ['failing test']);
+    await end('build-8', { exitCode: 2, reason: 'tests failed' });
+    await expect.poll(() => state.textContent()).toBe('Ended · exit 2 · tests failed');
+    expect(await messages(page)).toEqual(['still running', 'failing test']);
+    expect(await page.locator('livelog-app header .state').getAttribute('data-failed')).toBe('');
+  });
+});

@@ -1,0 +1,145 @@
+import { LEVELS, type LogEntry, matchEntry, type QueryComparison, type QueryNode, searchableParts } from '@livelog/protocol';
+import type Database from 'better-sqlite3';
+
+/**
+ * The search index of the SQLite store: an FTS5 table with the trigram tokenizer, keyed by the
+ * entry's rowid. Contentless (the text lives in `entries.json` already) and `detail=none` (no
+ * positions): it only narrows a search to candidate rows, and every candidate is confirmed by
+ * `matchEntry`, so the index may over-match but never under-match. Rows go in with the entry in the
+ * same group commit (see sqlite-writer-worker) and leave with it by the trigger, whatever deletes
+ * the entry (retention, purge of a deleted stream).
+ * @see ../../../../docs/reference/query-language.md
+ */
+const INDEX_DDL = `
+CREATE VIRTUAL TABLE IF NOT EXISTS entries_fts USING fts5(
+  text, tokenize = 'trigram case_sensitive 0', content = '', contentless_delete = 1, detail = 'none'
+);
+CREATE TRIGGER IF NOT EXISTS entries_fts_delete AFTER DELETE ON entries BEGIN
+  DELETE FROM entries_fts WHERE rowid = old.seq;
+END;
+`;
+
+/** The SQL function that confirms a candidate: `livelog_query(json, queryJson)`. */
+export const QUERY_FUNCTION = 'livelog_query';
+/** The SQL function giving an entry's indexed text: `livelog_search_text(json)`. */
+const TEXT_FUNCTION = 'livelog_search_text';
+/** Most trigrams one term contributes: any subset of a term's trigrams still narrows soundly. */
+const MAX_TRIGRAMS_PER_TERM = 12;
+const NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+const SQL_OPS: Record<QueryComparison, string> = { '=': '=', '>': '>', '>=': '>=', '<': '<', '<=': '<=' };
+
+/** The text the index holds for an entry: its searchable parts, lower-cased, one per line. */
+export function searchText(entry: Pick<LogEntry, 'msg' | 'source' | 'level' | 'fields'>): string {
+  return searchableParts(entry).join('\n');
+}
+
+/** `searchText` of an entry's stored JSON. */
+export function searchTextOfJson(json: string): string {
+  return searchText(JSON.parse(json) as LogEntry);
+}
+
+/**
+ * Creates the index (and fills it from the stored entries: the migration of a file written before
+ * it existed) or, when `enabled` is false, drops it so that it cannot go stale. In the caller's
+ * transaction, on the writer connection.
+ */
+export function prepareSearchIndex(db: Database.Database, enabled: boolean): void {
+  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'entries_fts'").get() !== undefined;
+  if (!enabled) {
+    if (exists) db.exec('DROP TRIGGER IF EXISTS entries_fts_delete; DROP TABLE entries_fts;');
+    return;
+  }
+  if (exists) return;
+  db.exec(INDEX_DDL);
+  db.function(TEXT_FUNCTION, { deterministic: true }, (json: unknown) => searchTextOfJson(String(json)));
+  db.exec(`INSERT INTO entries_fts (rowid, text) SELECT seq, ${TEXT_FUNCTION}(json) FROM entries`);
+}
+
+/** True when the database holds the search index. */
+export function hasSearchIndex(db: Database.Database): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'entries_fts'").get() !== undefined;
+}
+
+/** Registers `livelog_query(json, queryJson)` on a reading connection. */
+export function registerQueryFunction(db: Database.Database): void {
+  let lastText = '';
+  let lastNode: QueryNode = { type: 'all' };
+  db.function(QUERY_FUNCTION, { deterministic: true }, (json: unknown, queryJson: unknown) => {
+    const text = String(queryJson);
+    if (text !== lastText) {
+      lastNode = JSON.parse(text) as QueryNode;
+      lastText = text;
+    }
+    return matchEntry(lastNode, JSON.parse(String(json)) as LogEntry) ? 1 : 0;
+  });
+}
+
+/** How a query runs on the SQLite store. */
+export interface SearchPlan {
+  /** An FTS5 MATCH expression every matching entry satisfies, when the query has a narrowing term. */
+  match: string | undefined;
+  /** SQL conditions on the `level` column every matching entry satisfies, with their parameters. */
+  levelSql: string[];
+  levelParams: number[];
+  /** The query as JSON, for `livelog_query`, which confirms each candidate. */
+  queryJson: string;
+}
+
+/** Compiles a query for the SQLite store; `indexed` false when the database has no search index. */
+export function planSearch(query: QueryNode, indexed: boolean): SearchPlan {
+  const levelSql: string[] = [];
+  const levelParams: number[] = [];
+  for (const node of query.type === 'and' ? query.children : [query]) {
+    if (node.type !== 'level') continue;
+    levelSql.push(`level ${SQL_OPS[node.op]} ?`);
+    levelParams.push(LEVELS[node.level]);
+  }
+  return { match: indexed ? narrow(query) : undefined, levelSql, levelParams, queryJson: JSON.stringify(query) };
+}
+
+/**
+ * An FTS5 expression that every entry matching `node` satisfies, or undefined when the node cannot
+ * narrow (short terms, negations, comparisons, an OR with such a branch). A term of n ≥ 3 code
+ * points requires its trigrams; as the index keeps no positions, not their order: the confirmation
+ * by `matchEntry` does that.
+ */
+export function narrow(node: QueryNode): string | undefined {
+  switch (node.type) {
+    case 'text':
+    case 'property':
+      return trigramsOf(node.value);
+    case 'field': {
+      if (node.op !== '=') return undefined;
+      // A number leaf matches by value: its indexed text is the canonical form, which may not be the query's.
+      if (NUMBER.test(node.value) && String(Number(node.value)) !== node.value.toLowerCase()) return undefined;
+      return trigramsOf(node.value);
+    }
+    case 'and': {
+      const parts = node.children.map(narrow).filter((part): part is string => part !== undefined);
+      return parts.length === 0 ? undefined : parts.map((part) => `(${part})`).join(' AND ');
+    }
+    case 'or': {
+      const parts = node.children.map(narrow);
+      return parts.some((part) => part === undefined) ? undefined : parts.map((part) => `(${part})`).join(' OR ');
+    }
+    default:
+      return undefined;
+  }
+}
+
+function trigramsOf(value: string): string | undefined {
+  const points = [...value.toLowerCase()];
+  const found = new Set<string>();
+  for (let i = 0; i + 3 <= points.length; i++) {
+    const trigram = points.slice(i, i + 3).join('');
+    // FTS5's query parser ends a string at NUL: such a trigram cannot be asked for, so it is left out.
+    if (!trigram.includes('\0')) found.add(trigram);
+  }
+  if (found.size === 0) return undefined;
+  let trigrams = [...found];
+  if (trigrams.length > MAX_TRIGRAMS_PER_TERM) {
+    const step = trigrams.length / MAX_TRIGRAMS_PER_TERM;
+    trigrams = Array.from({ length: MAX_TRIGRAMS_PER_TERM }, (_, i) => trigrams[Math.floor(i * step)] as string);
+  }
+  return trigrams.map((trigram) => `"${trigram.replaceAll('"', '""')}"`).join(' AND ');
+}

@@ -1,0 +1,329 @@
+import type { EndInfo, StreamRetention } from '@livelog/protocol';
+import type Database from 'better-sqlite3';
+import { type EntryFilter, isEmptyFilter } from '../entry/entry-filter.js';
+import type { NewEntry } from '../entry/new-entry.js';
+import { AppendListeners } from './append-listeners.js';
+import { DEFAULT_SCAN_BUDGET, type ScanBudget, type SeqWindow, scanPage } from './chunked-scan.js';
+import type {
+  AppendListener,
+  AppendOptions,
+  AppendResult,
+  EndListener,
+  EndRequest,
+  FramePage,
+  HealthCheckedStore,
+  LogStore,
+  ReadPage,
+  ReadQuery,
+  RetentionPolicy,
+  SourceInfo,
+  SourcesQuery,
+  StoreBounds,
+  StoredEntry,
+  StoredStreamInfo,
+} from './log-store.js';
+import { filterConditions } from './sqlite-filter.js';
+import { countHistogram } from './sqlite-histogram.js';
+import { SEQ_BITS, SEQ_MASK } from './sqlite-schema.js';
+import { planSearch, type SearchPlan } from './sqlite-search.js';
+import type { HistogramCounts, HistogramQuery, HistogramStore } from './time-navigation.js';
+
+/** `seq` of stream `?` (first parameter: key) within its rowid range. */
+const IN_STREAM = `seq > (? << ${SEQ_BITS}) AND seq <= ((? << ${SEQ_BITS}) | ${SEQ_MASK})`;
+/**
+ * The seq of a rowid. Never alias it `AS seq`: an ORDER BY names a result column before a table
+ * column, so `ORDER BY seq` would sort by this expression, which no index has, and every such query
+ * would read and sort the stream's whole range (45 ms a call at 300k entries) instead of one row.
+ */
+const SEQ = `seq & ${SEQ_MASK}`;
+
+/** A row of the `streams` table. */
+export interface StreamRow {
+  key: number;
+  name: string;
+  identity: string;
+  labels: string;
+  retention: string | null;
+  created: number;
+  end_info: string | null;
+  last_seq: number;
+  max_time: number;
+  entries: number;
+  bytes: number;
+  first_received: number | null;
+  last_received: number | null;
+  last_activity: number;
+}
+
+/** What a stream asks of its database: the write queue and the reading connection. */
+export interface SqliteStreamHost {
+  enqueue(stream: SqliteStream, work: { entries: readonly NewEntry[]; options: AppendOptions } | { end: EndRequest }): Promise<unknown>;
+  /** A cached statement on the reading connection; throws when the database is closed. */
+  statement(sql: string): Database.Statement;
+  /** Throws when the database is closed or the stream deleted. */
+  check(stream: SqliteStream): void;
+  prunePolicy(stream: SqliteStream, policy: RetentionPolicy, batchSize: number): Promise<number>;
+  isReady(): Promise<boolean>;
+  /** How much work one history read may do per event-loop turn and in all. */
+  readonly scanBudget: ScanBudget;
+  /** True when the database holds the search index. */
+  readonly searchIndexed: boolean;
+}
+
+/**
+ * How many times more seqs a window may span when the search index drives it: the work of such a
+ * window is its candidates, not its seqs, and the window still shrinks when a step runs long.
+ */
+const INDEXED_WINDOW_FACTOR = 64;
+
+/** StoredStreamInfo of a `streams` row; `first` follows from the count, as retention removes a prefix only. */
+export function infoOfRow(row: StreamRow): StoredStreamInfo {
+  const info: StoredStreamInfo = {
+    name: row.name,
+    identity: row.identity,
+    labels: JSON.parse(row.labels) as Record<string, string>,
+    state: row.end_info === null ? 'open' : 'ended',
+    first: row.last_seq - row.entries + 1,
+    last: row.last_seq,
+    entries: row.entries,
+    bytes: row.bytes,
+    created: row.created,
+  };
+  if (row.first_received !== null) info.firstTime = row.first_received;
+  if (row.last_received !== null) info.lastTime = row.last_received;
+  if (row.end_info !== null) info.end = JSON.parse(row.end_info) as EndInfo;
+  if (row.retention !== null) info.retention = JSON.parse(row.retention) as StreamRetention;
+  return info;
+}
+
+/**
+ * One stream of a SqliteDatabase: its committed position and end, cached here (the group committer is
+ * the only one to change them), and reads over its rowid range. Writes go through the database's
+ * group commit, shared by every stream.
+ */
+export class SqliteStream implements LogStore, HealthCheckedStore, HistogramStore {
+  readonly kind = 'sqlite';
+  readonly name: string;
+  readonly key: number;
+  readonly identity: string;
+  readonly #host: SqliteStreamHost;
+  lastSeq: number;
+  maxTime: number;
+  endInfo: EndInfo | undefined;
+  labels: Record<string, string>;
+  created: number;
+  /** False until the first write (or `setStream`) commits the stream's row. */
+  exists: boolean;
+  deleted = false;
+  readonly #listeners = new AppendListeners();
+  #endListeners: Set<EndListener> | undefined;
+
+  constructor(
+    host: SqliteStreamHost,
+    row: Omit<StreamRow, 'entries' | 'bytes' | 'first_received' | 'last_received' | 'last_activity' | 'retention'>,
+    exists: boolean,
+  ) {
+    this.#host = host;
+    this.name = row.name;
+    this.key = row.key;
+    this.identity = row.identity;
+    this.lastSeq = row.last_seq;
+    this.maxTime = row.max_time;
+    this.endInfo = row.end_info === null ? undefined : (JSON.parse(row.end_info) as EndInfo);
+    this.labels = JSON.parse(row.labels) as Record<string, string>;
+    this.created = row.created;
+    this.exists = exists;
+  }
+
+  get streamId(): string {
+    return this.identity;
+  }
+
+  async open(): Promise<void> {}
+
+  /** Closing is the database's; a stream handle has nothing of its own to close. */
+  async close(): Promise<void> {}
+
+  append(entries: readonly NewEntry[], options: AppendOptions = {}): Promise<AppendResult> {
+    return this.#host.enqueue(this, { entries, options }) as Promise<AppendResult>;
+  }
+
+  end(request: EndRequest = {}): Promise<EndInfo> {
+    return this.#host.enqueue(this, { end: request }) as Promise<EndInfo>;
+  }
+
+  ended(): EndInfo | undefined {
+    return this.endInfo;
+  }
+
+  onEnd(listener: EndListener): () => void {
+    this.#endListeners ??= new Set();
+    const listeners = this.#endListeners;
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  }
+
+  onAppend(listener: AppendListener): () => void {
+    return this.#listeners.add(listener);
+  }
+
+  /** Called by the database once a group committed: entries first, then the end (the broker's order). */
+  announce(stored: readonly StoredEntry[], end: EndInfo | undefined): void {
+    this.#listeners.emit(stored);
+    if (end === undefined) return;
+    this.endInfo = end;
+    for (const listener of [...(this.#endListeners ?? [])]) listener(end);
+  }
+
+  async info(): Promise<StoredStreamInfo> {
+    this.#host.check(this);
+    const row = this.#host.statement('SELECT * FROM streams WHERE key = ?').get(this.key) as StreamRow | undefined;
+    if (row !== undefined) return infoOfRow(row);
+    // Not yet written: what the first write will create.
+    return {
+      name: this.name,
+      identity: this.identity,
+      labels: { ...this.labels },
+      state: 'open',
+      first: 1,
+      last: 0,
+      entries: 0,
+      bytes: 0,
+      created: this.created,
+    };
+  }
+
+  async readAfter(afterSeq: number, limit: number): Promise<StoredEntry[]> {
+    this.#host.check(this);
+    const rows = this.#host
+      .statement(
+        `SELECT ${SEQ}, json FROM entries WHERE seq > ((? << ${SEQ_BITS}) | ?) AND seq <= ((? << ${SEQ_BITS}) | ${SEQ_MASK}) ORDER BY seq LIMIT ?`,
+      )
+      .raw(true)
+      .all(this.key, afterSeq, this.key, limit) as [number, string][];
+    return rows.map(([seq, json]) => ({ seq, json }));
+  }
+
+  async readFrames(afterSeq: number, limit: number, idPrefix: string): Promise<FramePage | undefined> {
+    this.#host.check(this);
+    // SQLite concatenates the frames and hands over their UTF-8 bytes: no string per entry is made,
+    // none is encoded again, and the socket writes the buffer as it is.
+    const row = this.#host
+      .statement(
+        `SELECT MIN(s), MAX(s), COUNT(*), CAST(group_concat('id: ' || ? || ':' || s || char(10) || 'data: ' || json || char(10) || char(10), '' ORDER BY s) AS BLOB)
+         FROM (SELECT ${SEQ} AS s, json FROM entries WHERE seq > ((? << ${SEQ_BITS}) | ?) AND seq <= ((? << ${SEQ_BITS}) | ${SEQ_MASK}) ORDER BY seq LIMIT ?)`,
+      )
+      .raw(true)
+      .get(idPrefix, this.key, afterSeq, this.key, limit) as [number | null, number | null, number, Buffer | null];
+    const [firstSeq, lastSeq, count, frames] = row;
+    if (firstSeq === null || lastSeq === null || frames === null || count === 0) return undefined;
+    return { firstSeq, lastSeq, count, frames };
+  }
+
+  async read(query: ReadQuery): Promise<ReadPage> {
+    this.#host.check(this);
+    // Scanned window by window with yields, so a filter matching little cannot freeze the loop.
+    const filter = query.filter !== undefined && !isEmptyFilter(query.filter) ? query.filter : undefined;
+    const search =
+      filter?.query !== undefined && filter.query.type !== 'all' ? planSearch(filter.query, this.#host.searchIndexed) : undefined;
+    const budget = this.#host.scanBudget;
+    const windows =
+      search?.match === undefined
+        ? budget
+        : { ...budget, chunkRows: (budget.chunkRows ?? DEFAULT_SCAN_BUDGET.chunkRows) * INDEXED_WINDOW_FACTOR };
+    return scanPage(query, await this.bounds(), (window) => this.#readWindow(window, filter, search), windows);
+  }
+
+  /**
+   * The matching entries of one seq window (see scanPage): the only SQL of a history read. With a
+   * search that the index can narrow, the index drives the window in seq order (no sort, and it stops
+   * at the limit); every candidate is then confirmed by `matchEntry` through `livelog_query`.
+   */
+  #readWindow(window: SeqWindow, filter: EntryFilter | undefined, search: SearchPlan | undefined): StoredEntry[] {
+    this.#host.check(this);
+    const indexed = search?.match !== undefined;
+    const column = indexed ? 'f.rowid' : 'seq';
+    const conditions = filterConditions(filter, search);
+    const where = [`${column} BETWEEN ((? << ${SEQ_BITS}) | ?) AND ((? << ${SEQ_BITS}) | ?)`, ...conditions.where];
+    const params: (string | number)[] = [this.key, window.low, this.key, Math.min(window.high, SEQ_MASK), ...conditions.params];
+    if (search?.match !== undefined) {
+      where.unshift('entries_fts MATCH ?');
+      params.unshift(search.match);
+    }
+    const from = indexed ? 'entries_fts f CROSS JOIN entries e ON e.seq = f.rowid' : 'entries';
+    const sql = `SELECT ${indexed ? `e.${SEQ}` : SEQ}, json FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${column} ${window.direction === 'backward' ? 'DESC' : 'ASC'} LIMIT ?`;
+    const rows = this.#host
+      .statement(sql)
+      .raw(true)
+      .all(...params, window.limit) as [number, string][];
+    return rows.map(([seq, json]) => ({ seq, json }));
+  }
+
+  async bounds(): Promise<StoreBounds> {
+    this.#host.check(this);
+    // `entries.seq`, not `seq`: ORDER BY would take the result alias (seq & mask) and sort the whole stream.
+    const first = this.#host
+      .statement(`SELECT ${SEQ} AS first FROM entries WHERE ${IN_STREAM} ORDER BY seq LIMIT 1`)
+      .get(this.key, this.key) as { first: number } | undefined;
+    return { first: first?.first ?? this.lastSeq + 1, last: this.lastSeq };
+  }
+
+  async seqBeforeTime(time: number): Promise<number> {
+    this.#host.check(this);
+    // Marks hold the running maximum of time, so they rise with seq: the first one reaching `time`
+    // in seq order is the batch where entries of that time begin.
+    const mark = this.#host
+      .statement(
+        `SELECT last_seq & ${SEQ_MASK} AS marked FROM time_marks WHERE (last_seq >> ${SEQ_BITS}) = ? AND max_time >= ? ORDER BY max_time, last_seq LIMIT 1`,
+      )
+      .get(this.key, time) as { marked: number } | undefined;
+    if (mark === undefined) return this.lastSeq;
+    const previous = this.#host
+      .statement(
+        `SELECT last_seq & ${SEQ_MASK} AS marked FROM time_marks WHERE last_seq > (? << ${SEQ_BITS}) AND last_seq < ((? << ${SEQ_BITS}) | ?) ORDER BY last_seq DESC LIMIT 1`,
+      )
+      .get(this.key, this.key, mark.marked) as { marked: number } | undefined;
+    // Scan from the marked batch on; past it only when retention removed the entry that set the mark.
+    const first = this.#host
+      .statement(
+        `SELECT ${SEQ} AS first FROM entries WHERE seq > ((? << ${SEQ_BITS}) | ?) AND seq <= ((? << ${SEQ_BITS}) | ${SEQ_MASK}) AND time >= ? ORDER BY seq LIMIT 1`,
+      )
+      .get(this.key, previous?.marked ?? 0, this.key, time) as { first: number } | undefined;
+    return first === undefined ? this.lastSeq : first.first - 1;
+  }
+
+  /** Counts from the summary slices when the filter allows, else from entries with bounded work. */
+  async histogram(query: HistogramQuery): Promise<HistogramCounts> {
+    this.#host.check(this);
+    const bounds = await this.bounds();
+    return countHistogram(
+      {
+        key: this.key,
+        bounds,
+        statement: (sql) => {
+          this.#host.check(this);
+          return this.#host.statement(sql);
+        },
+        seqBeforeTime: (time) => this.seqBeforeTime(time),
+      },
+      query,
+    );
+  }
+
+  async sources(query: SourcesQuery = {}): Promise<SourceInfo[]> {
+    this.#host.check(this);
+    const rows = this.#host
+      .statement('SELECT name, entries, last_seq, last_time FROM stream_sources WHERE stream = ? AND name > ? ORDER BY name LIMIT ?')
+      .all(this.key, query.after ?? '', query.limit ?? -1) as { name: string; entries: number; last_seq: number; last_time: number }[];
+    return rows.map((row) => ({ name: row.name, entries: row.entries, lastSeq: row.last_seq, lastTime: row.last_time }));
+  }
+
+  /** Prunes this stream alone by `policy` (the database's prune covers every stream by its own retention). */
+  prune(policy: RetentionPolicy, batchSize: number): Promise<number> {
+    return this.#host.prunePolicy(this, policy, batchSize);
+  }
+
+  isReady(): Promise<boolean> {
+    return this.#host.isReady();
+  }
+}

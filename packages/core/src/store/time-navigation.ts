@@ -1,0 +1,150 @@
+import { type LogEntry, levelNumber } from '@livelog/protocol';
+import { compileFilter, type EntryFilter } from '../entry/entry-filter.js';
+import { yieldToEventLoop } from './chunked-scan.js';
+import type { BasicLogStore, StoredEntry } from './log-store.js';
+
+/**
+ * Issue 13: time bounds, jump to time, context and histograms over any store, built on what every
+ * store already has (`seqBeforeTime`, `readAfter`, `read`, `bounds`). A store that can count faster
+ * (the SQLite store's summary slices) implements `HistogramStore`; the others are scanned here.
+ *
+ * Time bounds follow the rule `since` on the stream always had (ingest keeps times close to arrival,
+ * see ingest-limits.ts): a range starts at the first entry, in seq order, whose time reaches `since`,
+ * and stops before the first one whose time reaches `until`.
+ */
+
+/** A seq range: entries with `after < seq < before`. Either end may be open. */
+export interface SeqRange {
+  after?: number;
+  before?: number;
+}
+
+/** The seq range of the entries from `since` (inclusive) to `until` (exclusive), either optional. */
+export async function seqRangeOfTime(store: BasicLogStore, since: number | undefined, until: number | undefined): Promise<SeqRange> {
+  const range: SeqRange = {};
+  if (since !== undefined) range.after = await store.seqBeforeTime(since);
+  if (until !== undefined) range.before = (await store.seqBeforeTime(until)) + 1;
+  return range;
+}
+
+/** Narrows `range` to `bounds`: the later `after`, the earlier `before`. */
+export function intersectRange(range: SeqRange, bounds: SeqRange): SeqRange {
+  const out: SeqRange = {};
+  const after = Math.max(range.after ?? -1, bounds.after ?? -1);
+  const before = Math.min(range.before ?? Number.POSITIVE_INFINITY, bounds.before ?? Number.POSITIVE_INFINITY);
+  if (after >= 0) out.after = after;
+  if (Number.isFinite(before)) out.before = before;
+  return out;
+}
+
+/** The entry `seq` as a LogEntry. */
+export function entryOf(row: StoredEntry): LogEntry {
+  row.entry ??= JSON.parse(row.json) as LogEntry;
+  return row.entry;
+}
+
+/**
+ * The first retained entry whose time is ≥ `time` (in seq order, as `since` starts a stream), or the
+ * last retained entry when none is; undefined for a stream that retains nothing.
+ */
+export async function seekTime(store: BasicLogStore, time: number): Promise<StoredEntry | undefined> {
+  const bounds = await store.bounds();
+  if (bounds.first > bounds.last) return undefined;
+  const before = Math.max(bounds.first - 1, await store.seqBeforeTime(time));
+  const at = before >= bounds.last ? bounds.last - 1 : before;
+  const [row] = await store.readAfter(at, 1);
+  return row;
+}
+
+/** The entries around `seq`, unfiltered: up to `before` older ones, the anchor, up to `after` newer ones. */
+export interface Around {
+  entries: StoredEntry[];
+  hasBefore: boolean;
+  hasAfter: boolean;
+}
+
+/** Context of `seq`; undefined when `seq` is not retained. Reads with the stores' bounded pages. */
+export async function readAround(store: BasicLogStore, seq: number, before: number, after: number): Promise<Around | undefined> {
+  const bounds = await store.bounds();
+  if (seq < bounds.first || seq > bounds.last) return undefined;
+  // Seqs are contiguous within the retained window, so the range is known without reading.
+  const low = Math.max(bounds.first, seq - before);
+  const high = Math.min(bounds.last, seq + after);
+  const entries: StoredEntry[] = [];
+  let cursor = low - 1;
+  while (cursor < high) {
+    const rows = await store.readAfter(cursor, high - cursor);
+    if (rows.length === 0) break;
+    for (const row of rows) if (row.seq <= high) entries.push(row);
+    cursor = (rows[rows.length - 1] as StoredEntry).seq;
+  }
+  if (!entries.some((row) => row.seq === seq)) return undefined;
+  return { entries, hasBefore: low > bounds.first, hasAfter: high < bounds.last };
+}
+
+/** What a histogram counts: entries with `since <= time < until`, in buckets of `bucketMs` from `since`. */
+export interface HistogramQuery {
+  since: number;
+  until: number;
+  bucketMs: number;
+  filter?: EntryFilter;
+  /** Wall time after which a count that reads entries stops and answers `partial`. */
+  maxMs: number;
+}
+
+/** Counts by bucket index, then by level number. */
+export interface HistogramCounts {
+  counts: Map<number, Map<number, number>>;
+  /** True when the count stopped at its budget: later buckets are undercounted. */
+  partial: boolean;
+}
+
+/** Optional ability: a store that counts a histogram without reading every entry. */
+export interface HistogramStore extends BasicLogStore {
+  histogram(query: HistogramQuery): Promise<HistogramCounts>;
+}
+
+export function hasHistogram(store: BasicLogStore): store is HistogramStore {
+  return typeof (store as Partial<HistogramStore>).histogram === 'function';
+}
+
+/** Adds `n` entries of `level` to bucket `index`. */
+export function countInto(counts: HistogramCounts['counts'], index: number, level: number, n: number): void {
+  let levels = counts.get(index);
+  if (levels === undefined) {
+    levels = new Map();
+    counts.set(index, levels);
+  }
+  levels.set(level, (levels.get(level) ?? 0) + n);
+}
+
+const SCAN_PAGE = 2000;
+
+/**
+ * A histogram by reading the entries of the range page by page (the memory and Redis stores, and any
+ * store without `histogram`). Cost: every entry in the time range is read and parsed once, a page of
+ * 2,000 per turn of the event loop; past `maxMs` the count stops with `partial`.
+ */
+export async function scanHistogram(store: BasicLogStore, query: HistogramQuery): Promise<HistogramCounts> {
+  const started = Date.now();
+  const bounds = await store.bounds();
+  const range = intersectRange(await seqRangeOfTime(store, query.since, query.until), { after: bounds.first - 1, before: bounds.last + 1 });
+  const matches = compileFilter(query.filter);
+  const counts: HistogramCounts['counts'] = new Map();
+  let cursor = range.after ?? 0;
+  const last = (range.before ?? bounds.last + 1) - 1;
+  while (cursor < last) {
+    const rows = await store.readAfter(cursor, Math.min(SCAN_PAGE, last - cursor));
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      if (row.seq > last) break;
+      const entry = entryOf(row);
+      if (entry.time < query.since || entry.time >= query.until || !matches(entry)) continue;
+      countInto(counts, Math.floor((entry.time - query.since) / query.bucketMs), levelNumber(entry.level), 1);
+    }
+    cursor = (rows[rows.length - 1] as StoredEntry).seq;
+    if (cursor < last && Date.now() - started >= query.maxMs) return { counts, partial: true };
+    await yieldToEventLoop();
+  }
+  return { counts, partial: false };
+}

@@ -1,0 +1,57 @@
+import { compileFilter, isEmptyFilter, type ReadPage, type ReadQuery, type StoredEntry } from '@livelog/core';
+import { type LogEntry, levelNumber } from '@livelog/protocol';
+import { type RawStreamEntry, type StreamRow, toRows, toStored } from './stream-rows.js';
+
+/**
+ * One page of history. Redis cannot filter a stream, so a filtered page scans the range in XRANGE /
+ * XREVRANGE pages and filters here: level and source from the entry's stream fields, text from its
+ * JSON. Each Redis call reads at most `pageSize` entries, so Redis is never held long; the whole scan
+ * stops at the first `limit + 1` matches or the end of the range, as SQLite's unindexed text search does.
+ */
+export async function readHistory(
+  query: ReadQuery,
+  pageSize: number,
+  send: (command: string[]) => Promise<RawStreamEntry[]>,
+): Promise<ReadPage> {
+  let low = (query.after ?? 0) + 1;
+  let high = query.before === undefined ? Number.MAX_SAFE_INTEGER : query.before - 1;
+  const backward = query.direction === 'backward';
+  const filtered = !isEmptyFilter(query.filter);
+  const matches = filtered ? rowFilter(query) : () => true;
+  const found: StoredEntry[] = [];
+  const want = query.limit + 1;
+  while (low <= high && found.length < want) {
+    const count = filtered ? pageSize : want - found.length;
+    const from = `${low}-0`;
+    const to = high === Number.MAX_SAFE_INTEGER ? '+' : `${high}-0`;
+    // The key is filled in by the caller's sender (it knows the stream's log key).
+    const command = backward ? ['XREVRANGE', '', to, from, 'COUNT', String(count)] : ['XRANGE', '', from, to, 'COUNT', String(count)];
+    const rows = toRows(await send(command));
+    for (const row of rows) {
+      if (found.length === want) break;
+      if (matches(row)) found.push(toStored(row));
+    }
+    const lastRow = rows[rows.length - 1];
+    if (lastRow === undefined || rows.length < count) break;
+    if (backward) high = lastRow.seq - 1;
+    else low = lastRow.seq + 1;
+  }
+  const hasMore = found.length > query.limit;
+  const entries = found.slice(0, query.limit);
+  if (backward) entries.reverse();
+  return { entries, hasMore };
+}
+
+function rowFilter(query: ReadQuery): (row: StreamRow) => boolean {
+  const filter = query.filter ?? {};
+  const minLevel = filter.level === undefined ? 0 : levelNumber(filter.level);
+  const sources = filter.sources !== undefined && filter.sources.length > 0 ? new Set(filter.sources) : undefined;
+  // The level and source are checked on the stream fields first, so only candidates are parsed.
+  // The query language by scanning: every entry of the range that passes level and source is parsed
+  // and matched in memory (see the README for the cost).
+  const text = filter.query !== undefined && filter.query.type !== 'all' ? compileFilter({ query: filter.query }) : undefined;
+  return (row) =>
+    row.level >= minLevel &&
+    (sources === undefined || sources.has(row.source)) &&
+    (text === undefined || text(JSON.parse(row.json) as LogEntry));
+}

@@ -1,0 +1,24 @@
+import { type LivelogEngine, LivelogError, type LogStore } from '@livelog/core';
+import { DEFAULT_STREAM } from '@livelog/protocol';
+
+/**
+ * The stream a read route serves: an existing one, else 404 LIVELOG_ERR_STREAM_NOT_FOUND. `default`
+ * always exists for readers, as it did before there were named streams: an empty server answers
+ * `/api/logs` with an empty page, not a 404.
+ */
+export async function readableStream(engine: LivelogEngine, name: string): Promise<LogStore> {
+  if (name === DEFAULT_STREAM) return engine.database.openStream(name);
+  const store = await engine.database.stream(name);
+  if (store === undefined) throw new LivelogError('LIVELOG_ERR_STREAM_NOT_FOUND', `no stream is named ${JSON.stringify(name)}`);
+  return store;
+}
+
+/** The stream a write route appends to: created by its first write, with no set-up step. */
+export function writableStream(engine: LivelogEngine, name: string): Promise<LogStore> {
+  return engine.database.openStream(name);
+}
+
+/** The answer to a write or end after the end. */
+export function streamEndedError(name: string): LivelogError {
+  return new LivelogError('LIVELOG_ERR_STREAM_ENDED', `the stream ${JSON.stringify(name)} was ended and takes no more entries`);
+}
