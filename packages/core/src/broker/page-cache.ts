@@ -256,11 +256,10 @@ const FRAME_END = Buffer.from('\n\n');
 export function frameOffsets(frames: Buffer, count: number): Uint32Array {
   const offsets = new Uint32Array(count + 1);
   let position = 0;
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < count && position >= 0; i++) {
     offsets[i] = position;
     const end = frames.indexOf(FRAME_END, position);
-    if (end < 0) break;
-    position = end + 2;
+    position = end < 0 ? -1 : end + 2;
   }
   if (position !== frames.length) throw new Error(`frame page of ${count} entries does not split into ${count} frames`);
   offsets[count] = position;

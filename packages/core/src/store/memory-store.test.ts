@@ -6,6 +6,10 @@ import { MemoryStore } from './memory-store.js';
 describeLogStore('memory', async () => ({ store: new MemoryStore() }));
 describeBroker('memory', async () => ({ store: new MemoryStore() }));
 // Pages of 7 entries in a cache of a few pages: page seams, shared reads and evictions under the contract.
-describeBroker('memory, page cache', async () => ({ store: new MemoryStore() }), () => ({
-  pageCache: new PageCache({ pageSize: 7, maxBytes: 8 * 1024 }),
-}));
+describeBroker(
+  'memory, page cache',
+  async () => ({ store: new MemoryStore() }),
+  () => ({
+    pageCache: new PageCache({ pageSize: 7, maxBytes: 8 * 1024 }),
+  }),
+);
