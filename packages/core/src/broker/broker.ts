@@ -65,6 +65,8 @@ export interface BrokerStats {
   stalled: number;
   /** Readers ever connected. */
   connects: number;
+  /** Catch-up pages readers read from the store themselves (not through a page cache). */
+  pageReads: number;
 }
 
 /**
@@ -82,6 +84,7 @@ export class Broker {
     resets: { malformed: 0, foreign: 0, future: 0, deleted: 0 },
     stalled: 0,
     connects: 0,
+    pageReads: 0,
   };
   readonly #options: Required<Omit<BrokerOptions, 'ring' | 'pageCache' | 'pagesPerTurn'>>;
   readonly #pageCache: PageCache | undefined;
@@ -150,6 +153,9 @@ export class Broker {
       lagIntervalMs: this.#options.lagIntervalMs,
       pages: this.#pages,
       budget: this.#budget,
+      onPageRead: () => {
+        this.stats.pageReads++;
+      },
       onDelivered: (n) => {
         this.stats.delivered += n;
       },

@@ -36,6 +36,8 @@ export interface SubscriptionContext {
   readonly pages: StreamPages | undefined;
   /** Store pages the broker's readers may take per turn of the event loop. */
   readonly budget: TurnBudget;
+  /** A page was read from the store directly (not through `pages`). */
+  onPageRead(): void;
   onDelivered(entries: number): void;
   onGap(missed: number): void;
   onClosed(subscription: Subscription): void;
@@ -231,6 +233,7 @@ export class Subscription {
       const turn = this.#context.budget.take();
       if (turn !== undefined) await turn;
       if (this.#closed) return;
+      this.#context.onPageRead();
       const rows = await store.readAfter(this.#cursor, Math.min(this.#context.pageSize, head - this.#cursor));
       if (this.#closed) return;
       let text = '';
@@ -267,7 +270,7 @@ export class Subscription {
     const readFrames = (after: number) =>
       pages !== undefined
         ? pages.read(after)
-        : (store.readFrames?.(after, this.#context.pageSize, this.#stream) ?? Promise.resolve(undefined));
+        : (this.#context.onPageRead(), store.readFrames?.(after, this.#context.pageSize, this.#stream) ?? Promise.resolve(undefined));
     const after = this.#cursor;
     const prefetched = this.#prefetch;
     this.#prefetch = undefined;

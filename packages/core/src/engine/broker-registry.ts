@@ -82,9 +82,14 @@ export class BrokerRegistry {
     return total;
   }
 
-  /** Counters of the catch-up page cache (zeros when there is none). */
+  /**
+   * Counters of the catch-up page cache (zeros when there is none); `reads` also counts the pages
+   * readers read from the store themselves (filtered readers, or every reader without a cache).
+   */
   pageStats(): PageCacheStats {
-    return { ...(this.#pageCache?.stats ?? { reads: 0, shares: 0, evictions: 0, pages: 0, bytes: 0 }) };
+    const stats = { ...(this.#pageCache?.stats ?? { reads: 0, shares: 0, evictions: 0, pages: 0, bytes: 0 }) };
+    stats.reads += this.totals().pageReads;
+    return stats;
   }
 
   /** The broker of `name` if one is alive (no lease taken). */
@@ -239,6 +244,7 @@ function emptyStats(): BrokerStats {
     resets: { malformed: 0, foreign: 0, future: 0, deleted: 0 },
     stalled: 0,
     connects: 0,
+    pageReads: 0,
   };
 }
 
@@ -249,5 +255,6 @@ function addStats(into: BrokerStats, from: BrokerStats): void {
   into.missed += from.missed;
   into.stalled += from.stalled;
   into.connects += from.connects;
+  into.pageReads += from.pageReads;
   for (const reason of Object.keys(into.resets) as (keyof BrokerStats['resets'])[]) into.resets[reason] += from.resets[reason];
 }
