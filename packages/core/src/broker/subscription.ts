@@ -267,10 +267,11 @@ export class Subscription {
    */
   async #writeFramePage(store: LogStore, head: number): Promise<boolean> {
     const pages = this.#context.pages;
-    const readFrames = (after: number) =>
-      pages !== undefined
-        ? pages.read(after)
-        : (this.#context.onPageRead(), store.readFrames?.(after, this.#context.pageSize, this.#stream) ?? Promise.resolve(undefined));
+    const readFrames = (after: number): Promise<FramePage | undefined> => {
+      if (pages !== undefined) return pages.read(after);
+      this.#context.onPageRead();
+      return store.readFrames?.(after, this.#context.pageSize, this.#stream) ?? Promise.resolve(undefined);
+    };
     const after = this.#cursor;
     const prefetched = this.#prefetch;
     this.#prefetch = undefined;

@@ -79,7 +79,11 @@ export class ServerMetrics {
       return Object.values(engine.stats().resets).reduce((sum, count) => sum + count, 0);
     });
     // Readers behind the hot ring read history in pages shared through one cache (see PageCache in core).
-    counter('livelog_catchup_page_reads_total', 'Catch-up pages read from the store, by the page cache or by readers that bypass it (filters, no cache).', () => engine.pageStats().reads);
+    counter(
+      'livelog_catchup_page_reads_total',
+      'Catch-up pages read from the store, by the page cache or by readers that bypass it (filters, no cache).',
+      () => engine.pageStats().reads,
+    );
     counter(
       'livelog_catchup_page_shares_total',
       'Catch-up pages served without a store read: from the page cache, or by joining a read in flight.',
