@@ -38,6 +38,15 @@ export interface BenchConfig {
   streamsLatencyReaders: number;
   streamsLatencyRate: number;
   streamsLatencySec: number;
+  /**
+   * Reconnect storm: readers reconnecting at once, each between `stormMinBehind` and `stormMaxBehind`
+   * entries behind the head, while `stormLiveRate` entries/s arrive (issue 12: 1,000 readers,
+   * 10,000–100,000 behind, 5,000/s).
+   */
+  stormReaders: number;
+  stormMinBehind: number;
+  stormMaxBehind: number;
+  stormLiveRate: number;
   /** Every n-th reader checks each frame's seq; the others count cheaply (fan-out). */
   verifyEvery: number;
   /** Reader processes the readers are spread over. */
@@ -54,7 +63,7 @@ export interface BenchConfig {
   only: Set<string>;
 }
 
-const ALL = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs', 'streams', 'follow'];
+const ALL = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs', 'streams', 'storm', 'follow'];
 /** Scenarios run only when LIVELOG_BENCH_ONLY names them: the soak takes 30 minutes by default. */
 const ON_REQUEST = ['soak'];
 
@@ -94,6 +103,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     streamsLatencyReaders: count('LIVELOG_BENCH_STREAMS_READERS', 1000, 10),
     streamsLatencyRate: Math.round(positive(env.LIVELOG_BENCH_STREAMS_RATE, 1000, 'LIVELOG_BENCH_STREAMS_RATE')),
     streamsLatencySec: Math.max(2, Math.round(positive(env.LIVELOG_BENCH_STREAMS_SEC, 10, 'LIVELOG_BENCH_STREAMS_SEC'))),
+    stormReaders: count('LIVELOG_BENCH_STORM_READERS', 1000, 2),
+    stormMinBehind: count('LIVELOG_BENCH_STORM_MIN_BEHIND', 10_000, 1),
+    stormMaxBehind: count('LIVELOG_BENCH_STORM_MAX_BEHIND', 100_000, 2),
+    stormLiveRate: Math.round(positive(env.LIVELOG_BENCH_STORM_LIVE_RATE, 5000, 'LIVELOG_BENCH_STORM_LIVE_RATE')),
     verifyEvery: Math.round(positive(env.LIVELOG_BENCH_VERIFY_EVERY, 10, 'LIVELOG_BENCH_VERIFY_EVERY')),
     readerProcs: Math.round(positive(env.LIVELOG_BENCH_READER_PROCS, 2, 'LIVELOG_BENCH_READER_PROCS')),
     serverNodeArgs: (env.LIVELOG_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),

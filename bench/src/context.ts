@@ -165,6 +165,24 @@ export class ReaderPool {
     return merge(reports);
   }
 
+  /** Opens one reader per `resume` item (Last-Event-ID, first seq, target), split evenly over the processes. */
+  async openResuming(args: Omit<OpenArgs, 'resume' | 'readers'>, resume: NonNullable<OpenArgs['resume']>): Promise<GroupReport> {
+    const n = this.children.length;
+    const reports = await Promise.all(
+      this.children.map((child, i) => {
+        const part = resume.filter((_, index) => index % n === i);
+        return part.length === 0 ? undefined : child.call('open', { ...args, resume: part, readers: part.length });
+      }),
+    );
+    return merge(reports);
+  }
+
+  /** When each reader reached its target (µs; 0: not yet), over every process. */
+  async times(): Promise<number[]> {
+    const parts = await Promise.all(this.children.map((child) => child.call('times', undefined)));
+    return parts.flatMap((part) => [...part]);
+  }
+
   async arm(target: number): Promise<void> {
     await Promise.all(this.children.map((child) => child.call('arm', { target })));
   }

@@ -21,6 +21,11 @@ export interface OpenArgs {
   target?: number;
   /** Connections opened at once. */
   wave?: number;
+  /**
+   * Per reader (by index): a `Last-Event-ID` header to resume from, the seq its first entry must
+   * have, and the entries that make it caught up (its own target, instead of the armed one).
+   */
+  resume?: { lastEventId: string; firstSeq: number; target: number }[];
 }
 
 export interface GroupReport {
@@ -45,6 +50,8 @@ export interface ReaderApi {
   wait(arg: { timeoutMs: number }): Promise<GroupReport>;
   report(arg: undefined): GroupReport;
   latency(arg: undefined): Float64Array;
+  /** When each reader reached its target (µs, CLOCK_MONOTONIC; 0: not yet), in the order opened. */
+  times(arg: undefined): Float64Array;
   close(arg: undefined): Promise<void>;
 }
 
@@ -54,6 +61,8 @@ interface Reader {
   counter: FrameCounter;
   reachedAt: number;
   closed: boolean;
+  /** Entries after which this reader counts as caught up; undefined: the armed target. */
+  target: number | undefined;
 }
 
 let readers: Reader[] = [];
@@ -78,20 +87,23 @@ const latencySink = (fromSeq: number): LatencySink => ({
 function openOne(args: OpenArgs, index: number): Promise<Reader> {
   const sampled = args.latency !== undefined && (index + args.latency.indexOffset) % args.latency.sampleEvery === 0;
   const verify = sampled || index % (args.verifyEvery ?? 1) === 0;
+  const resume = args.resume?.[index];
+  const expectFirstSeq = resume?.firstSeq ?? args.expectFirstSeq;
   const counter = new FrameCounter({
     verify,
-    ...(args.expectFirstSeq !== undefined ? { expectFirstSeq: args.expectFirstSeq } : {}),
+    ...(expectFirstSeq !== undefined ? { expectFirstSeq } : {}),
     ...(sampled && args.latency !== undefined ? { latency: latencySink(args.latency.fromSeq) } : {}),
   });
   const socket = connect({ host: '127.0.0.1', port: args.port });
   socket.setNoDelay(true);
-  const reader: Reader = { verify, socket, counter, reachedAt: 0, closed: false };
+  const reader: Reader = { verify, socket, counter, reachedAt: 0, closed: false, target: resume?.target };
+  const resumeHeader = resume === undefined ? '' : `Last-Event-ID: ${resume.lastEventId}\r\n`;
   readers.push(reader);
   return new Promise((resolve, reject) => {
     let settled = false;
     socket.once('connect', () => {
       socket.write(
-        `GET ${args.paths?.[index] ?? args.path} HTTP/1.1\r\nHost: 127.0.0.1:${args.port}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n`,
+        `GET ${args.paths?.[index] ?? args.path} HTTP/1.1\r\nHost: 127.0.0.1:${args.port}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n${resumeHeader}\r\n`,
       );
     });
     socket.on('data', (chunk: Buffer) => {
@@ -101,7 +113,7 @@ function openOne(args: OpenArgs, index: number): Promise<Reader> {
         if (counter.status === 200) resolve(reader);
         else reject(new Error(counter.firstError));
       }
-      if (reader.reachedAt === 0 && counter.entries >= target) {
+      if (reader.reachedAt === 0 && counter.entries >= (reader.target ?? target)) {
         reader.reachedAt = nowUs();
         reached++;
         if (reached === readers.length) onReached?.();
@@ -160,7 +172,7 @@ function arm(next: number): void {
   target = next;
   reached = 0;
   for (const reader of readers) {
-    reader.reachedAt = reader.counter.entries >= target ? nowUs() : 0;
+    reader.reachedAt = reader.counter.entries >= (reader.target ?? target) ? nowUs() : 0;
     if (reader.reachedAt !== 0) reached++;
   }
 }
@@ -194,6 +206,9 @@ const api: ReaderApi = {
   },
   report() {
     return report();
+  },
+  times() {
+    return Float64Array.from(readers, (reader) => reader.reachedAt);
   },
   latency() {
     const out = samples.slice(0, sampleCount);

@@ -12,6 +12,7 @@ import { latencyScenario } from './scenarios/latency.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { replayScenario } from './scenarios/replay.js';
 import { soakScenario } from './scenarios/soak.js';
+import { stormScenario } from './scenarios/storm.js';
 import { streamsScenario } from './scenarios/streams.js';
 
 /**
@@ -52,6 +53,9 @@ async function main(): Promise<void> {
     rows.set('replay', replay?.rows ?? []);
     notes.push(...(replay?.notes ?? []));
     rows.set('streams', (await step('streams', () => streamsScenario(ctx))) ?? []);
+    const storm = await step('storm', () => stormScenario(ctx));
+    rows.set('storm', storm?.rows ?? []);
+    notes.push(...(storm?.notes ?? []));
     const soak = await step('soak', () => soakScenario(ctx));
     rows.set('soak', soak?.rows ?? []);
     notes.push(...(soak?.notes ?? []));
@@ -60,7 +64,9 @@ async function main(): Promise<void> {
     await ctx.shutdown();
     rmSync(scratch, { recursive: true, force: true });
   }
-  const ordered = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs', 'streams', 'soak'].flatMap((name) => rows.get(name) ?? []);
+  const ordered = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs', 'streams', 'storm', 'soak'].flatMap(
+    (name) => rows.get(name) ?? [],
+  );
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
   console.log('');
   console.log(

@@ -1,7 +1,9 @@
 export { Broker, type BrokerOptions, type BrokerStats, type SubscribeOptions } from './broker/broker.js';
 export { FrameRing, type FrameRingOptions, type RingSlice } from './broker/frame-ring.js';
+export { frameOffsets, PageCache, type PageCacheOptions, type PageCacheStats, StreamPages } from './broker/page-cache.js';
 export { type ResolvedStart, resolveStart, type StartRequest } from './broker/start-position.js';
 export { Subscription } from './broker/subscription.js';
+export { TurnBudget } from './broker/turn-budget.js';
 export { type BrokerLease, BrokerRegistry, type BrokerRegistryOptions } from './engine/broker-registry.js';
 export { createEngine, type EngineLog, type EngineOptions, type LivelogEngine } from './engine/create-engine.js';
 export { encodeEntry, encodeEntryBody, encodeEntryHead, toLogEntry } from './entry/encode-entry.js';

@@ -33,6 +33,7 @@ describe('resolveServerConfig', () => {
         retryMs: 2000,
         ringEntries: 10_000,
         ringBytes: 16 * 1024 ** 2,
+        catchupCacheBytes: 32 * 1024 ** 2,
         maxReaders: 10_000,
       },
       logLevel: 'info',
@@ -54,6 +55,8 @@ describe('resolveServerConfig', () => {
       ringBytes: '2MB',
     });
     expect(config.stream).toMatchObject({ heartbeatMs: 90_000, stallTimeoutMs: 2500, retryMs: 250, ringBytes: 2 * 1024 ** 2 });
+    expect(resolveServerConfig({ catchupCache: '0' }).stream.catchupCacheBytes).toBe(0);
+    expect(resolveServerConfig({ catchupCache: '8MiB' }).stream.catchupCacheBytes).toBe(8 * 1024 ** 2);
     expect(config.retention).toEqual({ maxAgeMs: 216_000_000, maxBytes: 1.5 * 1024 ** 3 });
     expect(config.bodyLimit).toBe(65_536);
     expect(config.ingest).toMatchObject({ maxLineBytes: 4096, maxMessageBytes: 1024 });

@@ -60,6 +60,8 @@ export interface StreamConfig {
   retryMs: number;
   ringEntries: number;
   ringBytes: number;
+  /** Bytes of catch-up pages shared by readers behind the ring (see PageCache); 0: none, each reads its own. */
+  catchupCacheBytes: number;
   /** Most concurrent SSE readers; more are answered 503. */
   maxReaders: number;
 }
@@ -93,6 +95,8 @@ export interface ServerConfigInput {
   retry?: string | number;
   ringEntries?: string | number;
   ringBytes?: string | number;
+  /** Bytes of history pages shared by readers catching up (`32MiB`); 0 turns the cache off. */
+  catchupCache?: string | number;
   maxReaders?: string | number;
   logLevel?: string;
   /** Comma-separated origins, or `*`. */
@@ -204,6 +208,8 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
   const ringEntries =
     integer(input.ringEntries ?? DEFAULTS.ringEntries, 1, 10_000_000) ?? problem('ring-entries', 'must be a whole number of at least 1');
   const ringBytes = size(input.ringBytes ?? DEFAULTS.ringBytes, 1024) ?? problem('ring-bytes', 'must be a size of at least 1KiB');
+  const catchupCacheBytes =
+    size(input.catchupCache ?? DEFAULTS.catchupCache, 0) ?? problem('catchup-cache', 'must be a size such as 32MiB, or 0 for no cache');
   const maxReaders =
     integer(input.maxReaders ?? DEFAULTS.maxReaders, 1, 10_000_000) ?? problem('max-readers', 'must be a whole number of at least 1');
 
@@ -298,6 +304,7 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
       retryMs: retryMs as number,
       ringEntries: ringEntries as number,
       ringBytes: ringBytes as number,
+      catchupCacheBytes: catchupCacheBytes as number,
       maxReaders: maxReaders as number,
     },
     logLevel: logLevel as ServerConfig['logLevel'],

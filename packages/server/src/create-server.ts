@@ -59,6 +59,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
         ? { database: given }
         : { store: given }),
     retention: config.retention,
+    pageCache: config.stream.catchupCacheBytes > 0 ? { maxBytes: config.stream.catchupCacheBytes } : false,
     broker: {
       heartbeatMs: config.stream.heartbeatMs,
       stallTimeoutMs: config.stream.stallTimeoutMs,

@@ -17,6 +17,7 @@ export const DEFAULTS = {
   retry: '2s',
   ringEntries: 10_000,
   ringBytes: '16MiB',
+  catchupCache: '32MiB',
   maxReaders: 10_000,
   otlpSourceAttribute: 'service.name',
   lokiSourceLabels: 'service_name,service,app,application,app_kubernetes_io_name,container,container_name,component,job',

@@ -30,6 +30,7 @@ interface ServeFlags {
   retry?: string;
   ringEntries?: string;
   ringBytes?: string;
+  catchupCache?: string;
   maxReaders?: string;
   logLevel?: string;
   logFormat?: string;
@@ -110,6 +111,13 @@ export function registerServe(program: Command): void {
     .addOption(option('--retry <duration>', `reconnection delay suggested to clients in hello (default ${DEFAULTS.retry})`, 'retry'))
     .addOption(option('--ring-entries <n>', `recent entries kept encoded in memory (default ${DEFAULTS.ringEntries})`, 'ring-entries'))
     .addOption(option('--ring-bytes <size>', `most bytes of frames the ring keeps (default ${DEFAULTS.ringBytes})`, 'ring-bytes'))
+    .addOption(
+      option(
+        '--catchup-cache <size>',
+        `history pages kept for readers catching up at once, 0 for none (default ${DEFAULTS.catchupCache})`,
+        'catchup-cache',
+      ),
+    )
     .addOption(option('--max-readers <n>', `most concurrent streams (default ${DEFAULTS.maxReaders})`, 'max-readers'))
     .addOption(option('--cors-origin <origins>', 'origins allowed to call the API from browsers, comma-separated, or *', 'cors-origin'))
     .addOption(
@@ -186,6 +194,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     'retry',
     'ringEntries',
     'ringBytes',
+    'catchupCache',
     'maxReaders',
     'logLevel',
     'corsOrigin',

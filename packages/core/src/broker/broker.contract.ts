@@ -43,9 +43,9 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
  * every start position (live, `fromStart`, `lastEventId` anywhere in the stream, `tail` with and
  * without a filter, `since`); `gap` for entries retention removed; `reset` for malformed, foreign and
  * future ids; filters with id-only progress; and many readers joining at random cursors while
- * appends keep arriving.
+ * appends keep arriving. `extra` adds options to every broker of the suite (a page cache, say).
  */
-export function describeBroker(name: string, factory: StoreFactory): void {
+export function describeBroker(name: string, factory: StoreFactory, extra?: () => BrokerOptions): void {
   describe(`Broker contract: ${name}`, () => {
     const made: StoreUnderTest[] = [];
     const brokers: Broker[] = [];
@@ -63,7 +63,7 @@ export function describeBroker(name: string, factory: StoreFactory): void {
       made.push(item);
       await item.store.open();
       const store = asLogStore(item.store);
-      const broker = new Broker(store, options);
+      const broker = new Broker(store, { ...extra?.(), ...options });
       brokers.push(broker);
       await broker.start();
       return { store, broker };

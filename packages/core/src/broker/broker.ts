@@ -6,8 +6,10 @@ import { encodeResetEvent } from '../sse/stream-events.js';
 import type { LogStore, StoredEntry } from '../store/log-store.js';
 import { streamNotFound } from '../store/stream-errors.js';
 import { FrameRing, type FrameRingOptions } from './frame-ring.js';
+import type { PageCache, StreamPages } from './page-cache.js';
 import { resolveStart, type StartRequest } from './start-position.js';
 import { Subscription, type SubscriptionContext } from './subscription.js';
+import { TurnBudget } from './turn-budget.js';
 
 /** Options of the broker. Every one has a default suited to production. */
 export interface BrokerOptions {
@@ -15,6 +17,16 @@ export interface BrokerOptions {
   ring?: FrameRingOptions;
   /** Entries per store read while a reader catches up. Defaults to 1,000. */
   pageSize?: number;
+  /**
+   * Catch-up pages shared by readers (see PageCache), usually one for every broker of an engine.
+   * Defaults to none: each reader behind the ring reads its own pages from the store.
+   */
+  pageCache?: PageCache;
+  /**
+   * Store pages the broker's readers may take per turn of the event loop (see TurnBudget); readers
+   * beyond it wait for the next turn, so a reconnect storm cannot starve live delivery. Defaults to 8.
+   */
+  pagesPerTurn?: number;
   /** Most bytes written to one socket at once. Defaults to 256 KiB. */
   maxWriteBytes?: number;
   /** A heartbeat comment is written to a reader idle this long, in ms. Defaults to 15,000. */
@@ -53,6 +65,8 @@ export interface BrokerStats {
   stalled: number;
   /** Readers ever connected. */
   connects: number;
+  /** Catch-up pages readers read from the store themselves (not through a page cache). */
+  pageReads: number;
 }
 
 /**
@@ -70,8 +84,12 @@ export class Broker {
     resets: { malformed: 0, foreign: 0, future: 0, deleted: 0 },
     stalled: 0,
     connects: 0,
+    pageReads: 0,
   };
-  readonly #options: Required<Omit<BrokerOptions, 'ring'>>;
+  readonly #options: Required<Omit<BrokerOptions, 'ring' | 'pageCache' | 'pagesPerTurn'>>;
+  readonly #pageCache: PageCache | undefined;
+  readonly #budget: TurnBudget;
+  #pages: StreamPages | undefined;
   readonly #ringOptions: FrameRingOptions;
   #ring: FrameRing | undefined;
   readonly #subscriptions = new Set<Subscription>();
@@ -85,6 +103,8 @@ export class Broker {
   constructor(store: LogStore, options: BrokerOptions = {}) {
     this.store = store;
     this.#ringOptions = options.ring ?? {};
+    this.#pageCache = options.pageCache;
+    this.#budget = new TurnBudget(options.pagesPerTurn ?? 8);
     this.#options = {
       pageSize: options.pageSize ?? 1000,
       maxWriteBytes: options.maxWriteBytes ?? 256 * 1024,
@@ -114,10 +134,14 @@ export class Broker {
     this.#unlisten = this.store.onAppend((entries) => this.#onAppend(entries));
     // The store calls this after its append listeners saw every entry before the end.
     this.#unlistenEnd = this.store.onEnd(() => {
+      // Ended streams are read to their end once and then rarely: their pages make room for others.
+      this.#pages?.clear();
       for (const subscription of this.#subscriptions) subscription.wake();
     });
     const { last } = await this.store.bounds();
     this.#head = Math.max(this.#head, last);
+    // Pages are per identity (their frames carry it): a restarted broker starts with none.
+    this.#pages = this.#pageCache?.forStream(this.store);
     this.#context = {
       store: this.store,
       ring,
@@ -127,6 +151,11 @@ export class Broker {
       maxWriteBytes: this.#options.maxWriteBytes,
       lagThreshold: this.#options.lagThreshold,
       lagIntervalMs: this.#options.lagIntervalMs,
+      pages: this.#pages,
+      budget: this.#budget,
+      onPageRead: () => {
+        this.stats.pageReads++;
+      },
       onDelivered: (n) => {
         this.stats.delivered += n;
       },
@@ -184,6 +213,7 @@ export class Broker {
   /** Tells the broker that retention removed every entry before `firstSeq`. */
   retainedFrom(firstSeq: number): void {
     this.#ring?.dropBefore(firstSeq);
+    this.#pages?.dropBefore(firstSeq);
   }
 
   /** Ends every reader's stream with a `close` event. */
@@ -218,6 +248,10 @@ export class Broker {
     this.#unlisten?.();
     this.#unlistenEnd?.();
     this.#context = undefined;
+    this.#pages?.clear();
+    this.#pages = undefined;
+    // Readers queued for a later turn were closed above: let them see it and leave.
+    this.#budget.release();
     // A restarted broker may follow a new stream (a wiped Redis): its head must come from the store again.
     this.#head = 0;
   }

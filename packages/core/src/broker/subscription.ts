@@ -17,6 +17,8 @@ import { encodeCloseEvent, encodeEndEvent, encodeResetEvent } from '../sse/strea
 import { yieldToEventLoop } from '../store/chunked-scan.js';
 import type { FramePage, LogStore, StoredEntry } from '../store/log-store.js';
 import type { FrameRing } from './frame-ring.js';
+import type { StreamPages } from './page-cache.js';
+import type { TurnBudget } from './turn-budget.js';
 
 /** What a subscription needs from its broker. */
 export interface SubscriptionContext {
@@ -30,6 +32,12 @@ export interface SubscriptionContext {
   readonly maxWriteBytes: number;
   readonly lagThreshold: number;
   readonly lagIntervalMs: number;
+  /** Catch-up pages shared with the broker's other readers; undefined: each reader reads its own. */
+  readonly pages: StreamPages | undefined;
+  /** Store pages the broker's readers may take per turn of the event loop. */
+  readonly budget: TurnBudget;
+  /** A page was read from the store directly (not through `pages`). */
+  onPageRead(): void;
   onDelivered(entries: number): void;
   onGap(missed: number): void;
   onClosed(subscription: Subscription): void;
@@ -43,6 +51,10 @@ export interface SubscriptionContext {
  * cursor, else the store, in pages), write, advance the cursor to the last entry written or skipped.
  * There is no queue per reader to overflow and no replay-to-live hand-off to race: an entry appended
  * at any moment is either at or before the head the loop compares against next, or it wakes the loop.
+ *
+ * Catch-up pages come from the broker's page cache when it has one (readers at nearby cursors share
+ * one store read), and every store page waits for the broker's per-turn budget, so that a reconnect
+ * storm cannot fill a turn of the event loop with page reads while live readers wait.
  *
  * Backpressure waits, it never drops: when the socket's buffer is full the loop stops and resumes on
  * `drain`; the broker disconnects a reader whose socket stays full past the stall limit, and it
@@ -207,11 +219,21 @@ export class Subscription {
         continue;
       }
       // Ready-made frame pages hold a whole page; a reader ending at `until` reads exact rows instead.
-      if (this.#matches === undefined && this.#stopSeq === undefined && store.readFrames !== undefined) {
+      const framePages = this.#matches === undefined && this.#stopSeq === undefined;
+      if (framePages && (this.#context.pages !== undefined || store.readFrames !== undefined)) {
+        // A page prefetched while the socket drained was counted against the budget when it was read.
+        if (this.#prefetch?.after !== this.#cursor) {
+          const turn = this.#context.budget.take();
+          if (turn !== undefined) await turn;
+          if (this.#closed) return;
+        }
         if (!(await this.#writeFramePage(store, head))) return;
-        await yieldToEventLoop();
         continue;
       }
+      const turn = this.#context.budget.take();
+      if (turn !== undefined) await turn;
+      if (this.#closed) return;
+      this.#context.onPageRead();
       const rows = await store.readAfter(this.#cursor, Math.min(this.#context.pageSize, head - this.#cursor));
       if (this.#closed) return;
       let text = '';
@@ -239,12 +261,17 @@ export class Subscription {
   }
 
   /**
-   * Catch-up without a filter from a store that builds frames itself: its buffer goes to the socket
-   * as it is. While the socket drains, the next page is already read (prefetched), so that `drain`
+   * Catch-up without a filter, from the page cache or a store that builds frames itself: the buffer
+   * goes to the socket as it is. While the socket drains, the next page is already read (prefetched), so that `drain`
    * finds it waiting. False when the loop must stop (closed, or nothing to read yet).
    */
   async #writeFramePage(store: LogStore, head: number): Promise<boolean> {
-    const readFrames = (after: number) => store.readFrames?.(after, this.#context.pageSize, this.#stream) ?? Promise.resolve(undefined);
+    const pages = this.#context.pages;
+    const readFrames = (after: number): Promise<FramePage | undefined> => {
+      if (pages !== undefined) return pages.read(after);
+      this.#context.onPageRead();
+      return store.readFrames?.(after, this.#context.pageSize, this.#stream) ?? Promise.resolve(undefined);
+    };
     const after = this.#cursor;
     const prefetched = this.#prefetch;
     this.#prefetch = undefined;
@@ -264,7 +291,7 @@ export class Subscription {
     this.#cursor = page.lastSeq;
     this.#context.onDelivered(page.count);
     this.#write(gap === '' ? [page.frames] : [Buffer.from(gap), page.frames], this.#lag(head));
-    if (this.#waitingSince !== 0 && this.#cursor < this.#context.head()) {
+    if (this.#waitingSince !== 0 && this.#cursor < this.#context.head() && this.#context.budget.tryTake()) {
       const next = this.#cursor;
       this.#prefetch = { after: next, page: readFrames(next) };
       // A failure shows when the page is used (or never, if the reader leaves first).

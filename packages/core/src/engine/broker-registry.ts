@@ -1,6 +1,7 @@
 import { DEFAULT_STREAM } from '@livelog/protocol';
 import { Broker, type BrokerOptions, type BrokerStats } from '../broker/broker.js';
 import type { FrameRingOptions } from '../broker/frame-ring.js';
+import { PageCache, type PageCacheOptions, type PageCacheStats } from '../broker/page-cache.js';
 import { isIdentityChanging } from '../store/identity-changing-store.js';
 import type { LogStore } from '../store/log-store.js';
 import type { EngineLog } from './engine-log.js';
@@ -32,6 +33,11 @@ export interface BrokerRegistryOptions {
    * Defaults to the broker's ring capped at 1,000 entries and 1 MiB.
    */
   streamRing?: FrameRingOptions;
+  /**
+   * The catch-up page cache shared by every broker (readers reconnecting at once share store reads),
+   * or false for none. Defaults to 32 MiB of pages of 1,000 entries.
+   */
+  pageCache?: PageCacheOptions | false;
   /** How long a broker without holds and readers stays, in ms. Defaults to 30,000. */
   idleMs?: number;
   /** Pause between two attempts to restart a broker after an identity change, in ms. Defaults to 1,000. */
@@ -48,6 +54,7 @@ export class BrokerRegistry {
   readonly #slots = new Map<string, Slot>();
   readonly #options: BrokerRegistryOptions;
   readonly #idleMs: number;
+  readonly #pageCache: PageCache | undefined;
   #sweep: NodeJS.Timeout | undefined;
   #stopped = false;
   /** Counters of brokers already gone, so that totals never go down. */
@@ -56,6 +63,7 @@ export class BrokerRegistry {
   constructor(options: BrokerRegistryOptions = {}) {
     this.#options = options;
     this.#idleMs = options.idleMs ?? 30_000;
+    this.#pageCache = options.pageCache === false ? undefined : new PageCache(options.pageCache ?? {});
     this.#sweep = setInterval(() => this.#sweepIdle(Date.now()), Math.max(50, Math.min(5000, this.#idleMs / 2)));
     this.#sweep.unref();
   }
@@ -72,6 +80,16 @@ export class BrokerRegistry {
     total.readers = 0;
     for (const slot of this.#slots.values()) addStats(total, slot.broker.stats);
     return total;
+  }
+
+  /**
+   * Counters of the catch-up page cache (zeros when there is none); `reads` also counts the pages
+   * readers read from the store themselves (filtered readers, or every reader without a cache).
+   */
+  pageStats(): PageCacheStats {
+    const stats = { ...(this.#pageCache?.stats ?? { reads: 0, shares: 0, evictions: 0, pages: 0, bytes: 0 }) };
+    stats.reads += this.totals().pageReads;
+    return stats;
   }
 
   /** The broker of `name` if one is alive (no lease taken). */
@@ -134,7 +152,9 @@ export class BrokerRegistry {
   }
 
   #start(store: LogStore): Slot {
-    const broker = new Broker(store, store.name === DEFAULT_STREAM ? this.#options.broker : this.#streamBrokerOptions());
+    const options = store.name === DEFAULT_STREAM ? { ...this.#options.broker } : this.#streamBrokerOptions();
+    if (this.#pageCache !== undefined) options.pageCache ??= this.#pageCache;
+    const broker = new Broker(store, options);
     const slot: Slot = {
       name: store.name,
       broker,
@@ -224,6 +244,7 @@ function emptyStats(): BrokerStats {
     resets: { malformed: 0, foreign: 0, future: 0, deleted: 0 },
     stalled: 0,
     connects: 0,
+    pageReads: 0,
   };
 }
 
@@ -234,5 +255,6 @@ function addStats(into: BrokerStats, from: BrokerStats): void {
   into.missed += from.missed;
   into.stalled += from.stalled;
   into.connects += from.connects;
+  into.pageReads += from.pageReads;
   for (const reason of Object.keys(into.resets) as (keyof BrokerStats['resets'])[]) into.resets[reason] += from.resets[reason];
 }

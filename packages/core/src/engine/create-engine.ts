@@ -1,6 +1,7 @@
 import { DEFAULT_STREAM } from '@livelog/protocol';
 import type { Broker, BrokerOptions, BrokerStats } from '../broker/broker.js';
 import type { FrameRingOptions } from '../broker/frame-ring.js';
+import type { PageCacheOptions, PageCacheStats } from '../broker/page-cache.js';
 import { RetentionPruner } from '../retention/retention-pruner.js';
 import type { LogDatabase } from '../store/log-database.js';
 import type { BasicLogStore, LogStore, RetentionPolicy, StoredStreamInfo } from '../store/log-store.js';
@@ -26,6 +27,11 @@ export interface EngineOptions {
   broker?: BrokerOptions;
   /** The hot ring of each stream other than `default` (see BrokerRegistryOptions.streamRing). */
   streamRing?: FrameRingOptions;
+  /**
+   * The catch-up page cache shared by every stream's readers (see PageCache), or false for none.
+   * Defaults to 32 MiB.
+   */
+  pageCache?: PageCacheOptions | false;
   /** How long the broker of a stream nobody reads any more stays, in ms. Defaults to 30,000. */
   brokerIdleMs?: number;
   /** Pause between two attempts to restart a broker after an identity change, in ms. Defaults to 1,000. */
@@ -55,6 +61,8 @@ export interface LivelogEngine {
   readonly brokers: number;
   /** Broker counters summed over every stream, brokers already gone included; `readers` is now. */
   stats(): BrokerStats;
+  /** Counters of the catch-up page cache (store page reads, shared pages, evictions); zeros without one. */
+  pageStats(): PageCacheStats;
   /** Ends every stream (readers reconnect elsewhere or later), stops pruning, commits and closes the database. */
   stop(): Promise<void>;
 }
@@ -89,6 +97,7 @@ export async function createEngine(options: EngineOptions): Promise<LivelogEngin
   const registry = new BrokerRegistry({
     ...(options.broker ? { broker: options.broker } : {}),
     ...(options.streamRing ? { streamRing: options.streamRing } : {}),
+    ...(options.pageCache !== undefined ? { pageCache: options.pageCache } : {}),
     ...(options.brokerIdleMs !== undefined ? { idleMs: options.brokerIdleMs } : {}),
     ...(options.restartRetryMs !== undefined ? { restartRetryMs: options.restartRetryMs } : {}),
     ...(log ? { log } : {}),
@@ -140,6 +149,9 @@ export async function createEngine(options: EngineOptions): Promise<LivelogEngin
     },
     stats() {
       return registry.totals();
+    },
+    pageStats() {
+      return registry.pageStats();
     },
     async acquireBroker(name) {
       const stream = await database.stream(name);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseQuery } from '@livelog/protocol';
 import { describe, expect, it } from 'vitest';
 import { describeBroker } from '../broker/broker.contract.js';
+import { PageCache } from '../broker/page-cache.js';
 import type { EntryFilter } from '../entry/entry-filter.js';
 import { describeLogStore, type StoreUnderTest } from './log-store.contract.js';
 import { type ReadPage, resumeOf } from './log-store.js';
@@ -20,6 +21,8 @@ const sqlite = async (): Promise<StoreUnderTest> => {
 
 describeLogStore('sqlite', sqlite, { persistent: true });
 describeBroker('sqlite', sqlite);
+// Pages of 7 entries in a cache of a few pages: page seams, shared reads and evictions under the contract.
+describeBroker('sqlite, page cache', sqlite, () => ({ pageCache: new PageCache({ pageSize: 7, maxBytes: 8 * 1024 }) }));
 
 describe('SqliteStore', () => {
   it('refuses a second store on a directory another one holds', async () => {

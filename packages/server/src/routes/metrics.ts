@@ -78,6 +78,23 @@ export class ServerMetrics {
     counter('livelog_stream_resets_total', 'Reset events sent (malformed, foreign or future ids).', () => {
       return Object.values(engine.stats().resets).reduce((sum, count) => sum + count, 0);
     });
+    // Readers behind the hot ring read history in pages shared through one cache (see PageCache in core).
+    counter(
+      'livelog_catchup_page_reads_total',
+      'Catch-up pages read from the store, by the page cache or by readers that bypass it (filters, no cache).',
+      () => engine.pageStats().reads,
+    );
+    counter(
+      'livelog_catchup_page_shares_total',
+      'Catch-up pages served without a store read: from the page cache, or by joining a read in flight.',
+      () => engine.pageStats().shares,
+    );
+    counter(
+      'livelog_catchup_page_evictions_total',
+      'Catch-up pages dropped from the page cache to stay within its bytes.',
+      () => engine.pageStats().evictions,
+    );
+    gauge('livelog_catchup_cache_bytes', 'Bytes held by the catch-up page cache now.', () => engine.pageStats().bytes);
     gauge('livelog_store_last_seq', 'Newest seq in the store.', async () => (await store.bounds()).last);
     gauge('livelog_store_first_seq', 'Oldest retained seq in the store.', async () => (await store.bounds()).first);
   }

@@ -1,0 +1,166 @@
+import { join } from 'node:path';
+import { type NewEntry, SqliteStore } from '@livelog/core';
+import { type BenchContext, CpuMeter, CpuTally, type Row } from '../context.js';
+import { ndjsonBody, newEntry, nowUs } from '../entries.js';
+import { background, cpuOf, percentile, perSecond, thousands } from '../format.js';
+
+/** Aggregate catch-up over every reader (issue 12, item 6). */
+const TARGET = 2_000_000;
+const PRELOAD_BATCH = 20_000;
+const TIMEOUT_MS = 600_000;
+/** Live appends are posted this often while the storm runs. */
+const LIVE_TICK_MS = 100;
+
+interface StormRun {
+  /** Time to caught up per reader, ms, ascending. */
+  ttc: Float64Array;
+  seconds: number;
+  entries: number;
+  reads: number;
+  shares: number;
+  evictions: number;
+  liveEntries: number;
+  cpu: CpuTally;
+  check: string;
+}
+
+/**
+ * Reconnect storm: N readers reconnect at once with Last-Event-ID (as after a server restart), each
+ * between `stormMinBehind` and `stormMaxBehind` entries behind the head, nearly all behind the hot
+ * ring, while `stormLiveRate` entries/s keep arriving. Every reader checks every frame from its
+ * cursor on. Measured twice in the same run on the same data: with the catch-up page cache
+ * (`--catchup-cache`, default 32 MiB) and without it (`--catchup-cache 0`, each reader reads its
+ * own pages); reported: time to caught up (p50/p99 over readers), aggregate catch-up rate, and store
+ * page reads (`livelog_catchup_page_reads_total`).
+ */
+export async function stormScenario(ctx: BenchContext): Promise<{ rows: Row[]; notes: string[] }> {
+  const { stormReaders: readers, stormMinBehind: minBehind, stormMaxBehind: maxBehind } = ctx.config;
+  const dir = join(ctx.scratch, 'storm');
+  const preloadStarted = performance.now();
+  const store = new SqliteStore({ dir });
+  await store.open();
+  let stream: string;
+  try {
+    stream = store.streamId;
+    const time = Date.now();
+    const total = maxBehind + 1000;
+    for (let first = 0; first < total; first += PRELOAD_BATCH) {
+      const batch: NewEntry[] = [];
+      for (let i = first; i < Math.min(total, first + PRELOAD_BATCH); i++) batch.push(newEntry(i, time));
+      await store.append(batch);
+    }
+  } finally {
+    await store.close();
+  }
+  const preloadSeconds = (performance.now() - preloadStarted) / 1000;
+
+  // With the cache first: the baseline then runs on a warmer OS page cache, which favours it.
+  const cached = await stormOnce(ctx, dir, stream, ['--catchup-cache', '32MiB']);
+  const baseline = await stormOnce(ctx, dir, stream, ['--catchup-cache', '0']);
+
+  const label = `${thousands(readers)} readers ${thousands(minBehind)}–${thousands(maxBehind)} behind, ${thousands(ctx.config.stormLiveRate)}/s live`;
+  const row = (name: string, run: StormRun, other: StormRun): Row => {
+    const rate = run.entries / run.seconds;
+    return {
+      scenario: `6. reconnect storm, ${label}, ${name}`,
+      livelog: `${perSecond(run.entries, run.seconds)}; caught up p50 ${(percentile(run.ttc, 0.5) / 1000).toFixed(2)} s, p99 ${(percentile(run.ttc, 0.99) / 1000).toFixed(2)} s; ${thousands(run.reads)} page reads`,
+      ceiling: `other: ${perSecond(other.entries, other.seconds)}; p99 ${(percentile(other.ttc, 0.99) / 1000).toFixed(2)} s; ${thousands(other.reads)} page reads`,
+      ratio: `reads ×${(run.reads / Math.max(1, other.reads)).toFixed(3)}, rate ×${(rate / (other.entries / other.seconds)).toFixed(2)}`,
+      cpuRatio: '',
+      target: `≥ ${thousands(TARGET)}/s`,
+      result: rate >= TARGET ? 'PASS' : 'MISS',
+      cpu: cpuOf(run.cpu),
+      ceilingCpu: cpuOf(other.cpu),
+      background: background(run.cpu.background, other.cpu.background),
+      check: run.check,
+    };
+  };
+  return {
+    rows: [row('page cache', cached, baseline), row('no cache (baseline)', baseline, cached)],
+    notes: [
+      `storm preload: ${thousands(maxBehind + 1000)} entries through SqliteStore.append in ${preloadSeconds.toFixed(1)} s`,
+      `storm with the page cache: ${thousands(cached.reads)} store page reads, ${thousands(cached.shares)} shared pages, ${thousands(cached.evictions)} evictions, ${thousands(cached.liveEntries)} live entries meanwhile; ` +
+        `without it: ${thousands(baseline.reads)} store page reads (×${(baseline.reads / Math.max(1, cached.reads)).toFixed(1)})`,
+    ],
+  };
+}
+
+async function stormOnce(ctx: BenchContext, dir: string, stream: string, args: string[]): Promise<StormRun> {
+  const { stormReaders: readers, stormMinBehind: minBehind, stormMaxBehind: maxBehind, stormLiveRate: liveRate } = ctx.config;
+  const { child, port } = await ctx.startLivelog(dir, `storm${args.join('')}`, args);
+  try {
+    const head = await metric(child.url, 'livelog_store_last_seq');
+    const spread = maxBehind - minBehind + 1;
+    const resume = Array.from({ length: readers }, (_, i) => {
+      const behind = minBehind + ((i * 7919) % spread);
+      return { lastEventId: `${stream}:${head - behind}`, firstSeq: head - behind + 1, target: behind };
+    });
+    const entries = resume.reduce((sum, item) => sum + item.target, 0);
+    const meter = new CpuMeter([child.pid, ...ctx.readers.pids], () => ctx.ownPids());
+    const live = liveAppends(child.url, head, liveRate);
+    meter.start();
+    const started = nowUs();
+    await ctx.readers.openResuming({ port, path: '/api/stream', wave: readers, verifyEvery: 1 }, resume);
+    const report = await ctx.readers.wait(TIMEOUT_MS);
+    const shares = meter.stop();
+    const liveEntries = await live.stop();
+    const times = await ctx.readers.times();
+    const ttc = Float64Array.from(times, (at) => (at === 0 ? Number.POSITIVE_INFINITY : (at - started) / 1000)).sort();
+    const seconds = report.doneAtUs === 0 ? Number.POSITIVE_INFINITY : (report.doneAtUs - started) / 1e6;
+    const cpu = new CpuTally();
+    cpu.add(seconds, shares, meter.background, entries);
+    let check = `${readers}× own range in order, once (every frame checked)`;
+    if (report.errors > 0) check = `FAIL ${report.errors} errors: ${report.firstError}`;
+    else if (report.readers !== readers) check = `FAIL ${report.readers}/${readers} readers`;
+    else if (report.doneAtUs === 0) check = `FAIL not every reader caught up${report.timedOut ? ' (timed out)' : ''}`;
+    await ctx.readers.close();
+    return {
+      ttc,
+      seconds,
+      entries,
+      reads: await metric(child.url, 'livelog_catchup_page_reads_total'),
+      shares: await metric(child.url, 'livelog_catchup_page_shares_total'),
+      evictions: await metric(child.url, 'livelog_catchup_page_evictions_total'),
+      liveEntries,
+      cpu,
+      check,
+    };
+  } finally {
+    await ctx.readers.close();
+    await ctx.stopLivelog(child);
+  }
+}
+
+/** Posts `rate` entries/s in batches every LIVE_TICK_MS until stopped; resolves to the entries posted. */
+function liveAppends(url: string, head: number, rate: number): { stop: () => Promise<number> } {
+  const batch = Math.max(1, Math.round((rate * LIVE_TICK_MS) / 1000));
+  let posted = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const tick = performance.now();
+      const response = await fetch(`${url}/api/logs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson' },
+        body: ndjsonBody(head + posted, batch, Date.now()),
+      });
+      await response.arrayBuffer();
+      if (response.ok) posted += batch;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, LIVE_TICK_MS - (performance.now() - tick))));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return posted;
+    },
+  };
+}
+
+async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const match = new RegExp(`^${name} (\\d+)$`, 'm').exec(text);
+  if (match === null) throw new Error(`no metric ${name} at ${url}`);
+  return Number(match[1]);
+}

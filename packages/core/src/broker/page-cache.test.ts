@@ -1,0 +1,191 @@
+import type { GapEvent } from '@livelog/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { NewEntry } from '../entry/new-entry.js';
+import type { StoredEntry } from '../store/log-store.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { Broker } from './broker.js';
+import { frameOffsets, PageCache } from './page-cache.js';
+import { RecordingSink } from './recording-sink.js';
+
+const entries = (count: number): NewEntry[] =>
+  Array.from({ length: count }, (_, i) => ({ time: 1, level: 'info', source: 'x', msg: `line ${i + 1}` }));
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+/** The seqs of the entry frames in `frames`, in order. */
+const seqsOf = (frames: Buffer | undefined): number[] =>
+  [...(frames?.toString() ?? '').matchAll(/^id: [^:\n]+:(\d+)\ndata: /gm)].map((match) => Number(match[1]));
+
+/** A memory store whose `readAfter` counts its calls and can be held until released. */
+class CountingStore extends MemoryStore {
+  reads = 0;
+  #held: (() => void)[] | undefined;
+
+  hold(): void {
+    this.#held = [];
+  }
+
+  release(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const resolve of held) resolve();
+  }
+
+  override async readAfter(afterSeq: number, limit: number): Promise<StoredEntry[]> {
+    this.reads++;
+    const held = this.#held;
+    if (held !== undefined) await new Promise<void>((resolve) => held.push(resolve));
+    return super.readAfter(afterSeq, limit);
+  }
+}
+
+async function openStore(count: number): Promise<CountingStore> {
+  const store = new CountingStore({ streamId: 's' });
+  await store.open();
+  if (count > 0) await store.append(entries(count));
+  return store;
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+let broker: Broker | undefined;
+afterEach(async () => {
+  await broker?.stop();
+  broker = undefined;
+});
+
+describe('PageCache', () => {
+  it('reads aligned pages: the rest of the cursor page, then whole pages, each entry once', async () => {
+    const store = await openStore(35);
+    const pages = new PageCache({ pageSize: 10 }).forStream(store);
+    const first = await pages.read(3);
+    expect(first).toMatchObject({ firstSeq: 4, lastSeq: 10, count: 7 });
+    expect(seqsOf(first?.frames)).toEqual(range(4, 10));
+    expect(seqsOf((await pages.read(10))?.frames)).toEqual(range(11, 20));
+    // The newest page is still filling: it holds what there is, and is read again for more.
+    expect(seqsOf((await pages.read(30))?.frames)).toEqual(range(31, 35));
+    await store.append(entries(3));
+    expect(seqsOf((await pages.read(35))?.frames)).toEqual(range(36, 38));
+    expect(await pages.read(38)).toBeUndefined();
+  });
+
+  it('shares one store read among concurrent readers of a page, and serves later ones from the cache', async () => {
+    const store = await openStore(2500);
+    const cache = new PageCache({ pageSize: 1000 });
+    const pages = cache.forStream(store);
+    store.hold();
+    const cursors = Array.from({ length: 50 }, (_, i) => 1000 + i * 17);
+    const reading = cursors.map((cursor) => pages.read(cursor));
+    await until(() => store.reads > 0, 'the first read');
+    store.release();
+    const read = await Promise.all(reading);
+    expect(store.reads).toBe(1);
+    for (const [i, cursor] of cursors.entries()) expect(seqsOf(read[i]?.frames)).toEqual(range(cursor + 1, 2000));
+    expect(seqsOf((await pages.read(1999))?.frames)).toEqual([2000]);
+    expect(store.reads).toBe(1);
+    expect(cache.stats).toMatchObject({ reads: 1, shares: 50, evictions: 0, pages: 1 });
+  });
+
+  it('evicts the least recently used pages to stay within its bytes, over every stream', async () => {
+    const one = await openStore(40);
+    const other = await openStore(40);
+    const probe = new PageCache({ pageSize: 10 });
+    await probe.forStream(one).read(0);
+    const pageBytes = probe.stats.bytes;
+    one.reads = 0;
+    // Room for three pages: a fourth evicts the one used least recently.
+    const cache = new PageCache({ pageSize: 10, maxBytes: pageBytes * 3 + pageBytes / 2 });
+    const a = cache.forStream(one);
+    const b = cache.forStream(other);
+    await a.read(0);
+    await a.read(10);
+    await b.read(0);
+    await a.read(0); // page 0 of `one` is now the most recent
+    expect(one.reads + other.reads).toBe(3);
+    await b.read(10);
+    expect(cache.stats).toMatchObject({ pages: 3, evictions: 1 });
+    expect(cache.stats.bytes).toBeLessThanOrEqual(cache.maxBytes);
+    const reads = one.reads;
+    await a.read(0);
+    expect(one.reads).toBe(reads);
+    await a.read(10);
+    expect(one.reads).toBe(reads + 1);
+  });
+
+  it('never serves a line retention removed: the reader gets its gap, even before the broker is told', async () => {
+    const store = await openStore(100);
+    const cache = new PageCache({ pageSize: 10 });
+    broker = new Broker(store, { pageCache: cache, ring: { maxEntries: 5 } });
+    await broker.start();
+    const warm = new RecordingSink();
+    await broker.subscribe(warm, { start: { fromStart: true } });
+    await until(() => warm.seqs().length === 100, 'the first reader');
+    expect(cache.stats.pages).toBe(10);
+
+    await store.prune({ maxEntries: 75 }, 1000);
+    // The pruner has not called retainedFrom yet: the cached pages 0..2 still hold seqs 1..30.
+    const behind = new RecordingSink();
+    await broker.subscribe(behind, { start: { lastEventId: 's:5' } });
+    await until(() => behind.seqs().at(-1) === 100, 'the reader behind retention');
+    expect(behind.seqs()).toEqual(range(26, 100));
+    expect(behind.events('gap')).toEqual([expect.objectContaining<Partial<GapEvent>>({ fromSeq: 6, toSeq: 25, missed: 20 })]);
+
+    broker.retainedFrom(26);
+    expect(cache.stats.pages).toBeLessThanOrEqual(8);
+    const again = new RecordingSink();
+    await broker.subscribe(again, { start: { lastEventId: 's:12' } });
+    await until(() => again.seqs().at(-1) === 100, 'a reader after retainedFrom');
+    expect(again.seqs()).toEqual(range(26, 100));
+    expect(again.events('gap')).toEqual([expect.objectContaining<Partial<GapEvent>>({ fromSeq: 13, toSeq: 25 })]);
+  });
+
+  it('drops a stream’s pages when it ends, and when its broker stops', async () => {
+    const store = await openStore(30);
+    const cache = new PageCache({ pageSize: 10 });
+    broker = new Broker(store, { pageCache: cache, ring: { maxEntries: 5 } });
+    await broker.start();
+    const sink = new RecordingSink();
+    await broker.subscribe(sink, { start: { fromStart: true } });
+    await until(() => sink.seqs().length === 30, 'the reader');
+    expect(cache.stats.pages).toBeGreaterThan(0);
+    await store.end({ exitCode: 0 });
+    expect(cache.stats).toMatchObject({ pages: 0, bytes: 0 });
+
+    const open = await openStore(30);
+    const other = new Broker(open, { pageCache: cache, ring: { maxEntries: 5 } });
+    await other.start();
+    const reader = new RecordingSink();
+    await other.subscribe(reader, { start: { fromStart: true } });
+    await until(() => reader.seqs().length === 30, 'the reader of the other stream');
+    expect(cache.stats.pages).toBeGreaterThan(0);
+    await other.stop();
+    expect(cache.stats).toMatchObject({ pages: 0, bytes: 0 });
+  });
+
+  it('does not keep a page whose read an invalidation overtook', async () => {
+    const store = await openStore(30);
+    const cache = new PageCache({ pageSize: 10 });
+    const pages = cache.forStream(store);
+    store.hold();
+    const reading = pages.read(0);
+    await until(() => store.reads > 0, 'the read');
+    pages.dropBefore(5);
+    store.release();
+    expect(seqsOf((await reading)?.frames)).toEqual(range(1, 10));
+    expect(cache.stats.pages).toBe(0);
+  });
+});
+
+describe('frameOffsets', () => {
+  it('finds where each frame starts, and refuses a buffer that does not split into the frames it should', () => {
+    const first = 'id: s:1\ndata: {"a":"x\\n\\ny"}\n\n';
+    const frames = Buffer.from(`${first}id: s:2\ndata: {}\n\n`);
+    expect([...frameOffsets(frames, 2)]).toEqual([0, first.length, frames.length]);
+    expect(() => frameOffsets(frames, 3)).toThrow(/does not split/);
+    expect(() => frameOffsets(frames, 1)).toThrow(/does not split/);
+  });
+});

@@ -1,0 +1,267 @@
+import { formatId } from '@livelog/protocol';
+import { encodeEntryFrame } from '../sse/encode-event.js';
+import type { FramePage, LogStore } from '../store/log-store.js';
+
+/** Options of the catch-up page cache. */
+export interface PageCacheOptions {
+  /** Most bytes of frames (and their offsets) kept, over every stream. Defaults to 32 MiB; 0 keeps none. */
+  maxBytes?: number;
+  /** Entries per page: page k holds seqs k*pageSize+1 .. (k+1)*pageSize. Defaults to 1,000. */
+  pageSize?: number;
+}
+
+/** Counters of the cache, over every stream (the server exports them as metrics). */
+export interface PageCacheStats {
+  /** Pages read from a store. */
+  reads: number;
+  /** Page requests answered without a store read: from the cache, or by joining a read in flight. */
+  shares: number;
+  /** Pages dropped to stay within `maxBytes`. */
+  evictions: number;
+  /** Pages held now. */
+  pages: number;
+  /** Bytes held now. */
+  bytes: number;
+}
+
+interface Page {
+  readonly owner: StreamPages;
+  readonly index: number;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly frames: Buffer;
+  /** offsets[i] is where the frame of firstSeq+i starts; offsets[count] is frames.length. */
+  readonly offsets: Uint32Array;
+  readonly bytes: number;
+}
+
+/**
+ * Catch-up pages shared by the readers of every stream: when hundreds of readers reconnect at once
+ * from similar cursors (a server restart), each would otherwise read the same history from the store
+ * again. History is read in pages aligned on `pageSize` (so two readers at nearby cursors ask for
+ * the same page), a page being read is shared by everyone who asks for it meanwhile, and read pages
+ * stay in a least-recently-used cache bounded in bytes.
+ *
+ * A page never outlives what the store holds: a hit is checked against the store's retained window
+ * (a reader behind it gets its gap, not removed lines), retention and the end or deletion of a stream
+ * drop its pages, and a read that an invalidation overtook is handed to its waiters but not kept.
+ * Entries are immutable and seqs never reused, so a page is otherwise never stale; the newest page,
+ * still filling, is read again by a reader who needs more of it than it holds.
+ */
+export class PageCache {
+  readonly stats: PageCacheStats = { reads: 0, shares: 0, evictions: 0, pages: 0, bytes: 0 };
+  readonly maxBytes: number;
+  readonly pageSize: number;
+  /** Every page held, least recently used first. */
+  readonly #lru = new Set<Page>();
+
+  constructor(options: PageCacheOptions = {}) {
+    this.maxBytes = Math.max(0, options.maxBytes ?? 32 * 1024 * 1024);
+    this.pageSize = Math.max(1, Math.floor(options.pageSize ?? 1000));
+  }
+
+  /** The pages of one stream, read from `store` with frame ids `<idPrefix>:<seq>` (its stream id). */
+  forStream(store: LogStore, idPrefix: string = store.streamId): StreamPages {
+    return new StreamPages(this, store, idPrefix);
+  }
+
+  /** @internal */
+  add(page: Page): void {
+    if (page.bytes > this.maxBytes) return;
+    this.#lru.add(page);
+    this.stats.pages++;
+    this.stats.bytes += page.bytes;
+    while (this.stats.bytes > this.maxBytes) {
+      const oldest = this.#lru.values().next().value as Page;
+      oldest.owner.forget(oldest);
+      this.stats.evictions++;
+    }
+  }
+
+  /** @internal */
+  touch(page: Page): void {
+    this.#lru.delete(page);
+    this.#lru.add(page);
+  }
+
+  /** @internal */
+  remove(page: Page): void {
+    if (!this.#lru.delete(page)) return;
+    this.stats.pages--;
+    this.stats.bytes -= page.bytes;
+  }
+}
+
+/** The cached pages of one stream (one broker's), in a shared PageCache. */
+export class StreamPages {
+  readonly #cache: PageCache;
+  readonly #store: LogStore;
+  readonly #idPrefix: string;
+  readonly #pages = new Map<number, Page>();
+  readonly #loading = new Map<number, Promise<Page | undefined>>();
+  /** Bumped by every invalidation: a read started before one is not kept. */
+  #generation = 0;
+
+  constructor(cache: PageCache, store: LogStore, idPrefix: string) {
+    this.#cache = cache;
+    this.#store = store;
+    this.#idPrefix = idPrefix;
+  }
+
+  /** Pages held now. */
+  get size(): number {
+    return this.#pages.size;
+  }
+
+  /**
+   * The entries after `after` up to the end of their page, as frames; undefined when the store holds
+   * none there (the reader then asks the store's bounds, as for a direct read). Like a direct read,
+   * the first entry is after `after + 1` when retention removed those before it.
+   */
+  async read(after: number): Promise<FramePage | undefined> {
+    const index = Math.floor(after / this.#cache.pageSize);
+    const cached = this.#pages.get(index);
+    if (cached !== undefined && cached.lastSeq > after) {
+      // Retention may have removed part of the page since it was read and not yet told the broker.
+      const { first } = await this.#store.bounds();
+      if (this.#pages.get(index) === cached && first <= cached.lastSeq) {
+        this.#cache.touch(cached);
+        this.#cache.stats.shares++;
+        return slice(cached, Math.max(after + 1, first));
+      }
+      this.dropBefore(first);
+    }
+    const inFlight = this.#loading.get(index);
+    if (inFlight !== undefined) {
+      const page = await inFlight;
+      if (page !== undefined && page.lastSeq > after) {
+        this.#cache.stats.shares++;
+        return slice(page, after + 1);
+      }
+      // The shared read ended before `after` (the newest page, read before the entries after it were
+      // appended): read again below.
+    }
+    this.#cache.stats.reads++;
+    const page = await this.#load(index);
+    return page !== undefined && page.lastSeq > after ? slice(page, after + 1) : undefined;
+  }
+
+  /** Retention removed every entry before `firstSeq`: pages holding any of them go. */
+  dropBefore(firstSeq: number): void {
+    this.#generation++;
+    this.#loading.clear();
+    for (const page of this.#pages.values()) if (page.firstSeq < firstSeq) this.forget(page);
+  }
+
+  /** Drops every page (the stream ended, was deleted or wiped, or its broker stopped). */
+  clear(): void {
+    this.#generation++;
+    this.#loading.clear();
+    for (const page of this.#pages.values()) this.forget(page);
+  }
+
+  /** @internal Removes `page` from this stream and from the cache. */
+  forget(page: Page): void {
+    if (this.#pages.get(page.index) === page) this.#pages.delete(page.index);
+    this.#cache.remove(page);
+  }
+
+  #load(index: number): Promise<Page | undefined> {
+    const generation = this.#generation;
+    const loading = this.#read(index).then((page) => {
+      if (this.#loading.get(index) === loading) this.#loading.delete(index);
+      if (page !== undefined && generation === this.#generation && this.#cache.maxBytes > 0) {
+        const old = this.#pages.get(index);
+        if (old !== undefined) this.forget(old);
+        this.#pages.set(index, page);
+        this.#cache.add(page);
+      }
+      return page;
+    });
+    this.#loading.set(index, loading);
+    // Failures reach every waiter through the promise; the map must not keep a failed read.
+    loading.catch(() => {
+      if (this.#loading.get(index) === loading) this.#loading.delete(index);
+    });
+    return loading;
+  }
+
+  async #read(index: number): Promise<Page | undefined> {
+    const size = this.#cache.pageSize;
+    const after = index * size;
+    const end = after + size;
+    let frames: Buffer;
+    let firstSeq: number;
+    let count: number;
+    let offsets: Uint32Array;
+    if (this.#store.readFrames !== undefined) {
+      const read = await this.#store.readFrames(after, size, this.#idPrefix);
+      if (read === undefined) return undefined;
+      frames = read.frames;
+      firstSeq = read.firstSeq;
+      count = read.count;
+      offsets = frameOffsets(frames, count);
+    } else {
+      const rows = await this.#store.readAfter(after, size);
+      const first = rows[0];
+      if (first === undefined) return undefined;
+      firstSeq = first.seq;
+      count = rows.length;
+      offsets = new Uint32Array(count + 1);
+      let text = '';
+      let offset = 0;
+      for (let i = 0; i < count; i++) {
+        const row = rows[i] as (typeof rows)[number];
+        const frame = encodeEntryFrame(formatId(this.#idPrefix, row.seq), row.json);
+        offsets[i] = offset;
+        offset += Buffer.byteLength(frame);
+        text += frame;
+      }
+      offsets[count] = offset;
+      frames = Buffer.from(text, 'utf8');
+    }
+    // Where retention removed the start of the page, the read ran into the next one: keep the page's own.
+    const kept = Math.min(count, end - firstSeq + 1);
+    if (kept <= 0) return undefined;
+    if (kept < count) {
+      frames = frames.subarray(0, offsets[kept]);
+      offsets = offsets.slice(0, kept + 1);
+    }
+    return {
+      owner: this,
+      index,
+      firstSeq,
+      lastSeq: firstSeq + kept - 1,
+      frames,
+      offsets,
+      bytes: frames.length + offsets.byteLength,
+    };
+  }
+}
+
+/** The frames of `page` from `fromSeq` on (a view, not a copy). */
+function slice(page: Page, fromSeq: number): FramePage {
+  const skip = Math.max(0, fromSeq - page.firstSeq);
+  const count = page.lastSeq - page.firstSeq + 1 - skip;
+  const frames = skip === 0 ? page.frames : page.frames.subarray(page.offsets[skip]);
+  return { firstSeq: page.firstSeq + skip, lastSeq: page.lastSeq, count, frames };
+}
+
+const FRAME_END = Buffer.from('\n\n');
+
+/**
+ * Where each of the `count` entry frames of `frames` starts. A frame is `id: …\ndata: <JSON>\n\n`
+ * and JSON text holds no raw line feed, so frames end exactly at each blank line.
+ */
+export function frameOffsets(frames: Buffer, count: number): Uint32Array {
+  const offsets = new Uint32Array(count + 1);
+  let position = 0;
+  for (let i = 0; i < count && position >= 0; i++) {
+    offsets[i] = position;
+    const end = frames.indexOf(FRAME_END, position);
+    position = end < 0 ? -1 : end + 2;
+  }
+  if (position !== frames.length) throw new Error(`frame page of ${count} entries does not split into ${count} frames`);
+  offsets[count] = position;
+  return offsets;
+}
