@@ -14,7 +14,7 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'LIVELOG_TOKENS=s3cret-read:read,s3cret-ship:ingest livelog serve --host 0.0.0.0',
     'livelog serve --store redis://127.0.0.1:6379/0?key=livelog   # needs @livelog/redis',
   ],
-  healthcheck: ['livelog healthcheck', 'livelog healthcheck --url http://logs.internal:7600 --timeout 1000'],
+  healthcheck: ['livelog healthcheck', 'livelog healthcheck --url http://logs.internal:7600 --timeout 1s'],
   run: [
     'livelog run -- npm test',
     'livelog run --name api --server http://127.0.0.1:7600 -- node server.js --port 3000',

@@ -47,6 +47,17 @@ describe('exit codes', () => {
     expect((await cli(['healthcheck'], { LIVELOG_URL: target.url })).code).toBe(0);
     expect((await cli(['healthcheck', '--url', 'http://127.0.0.1:9', '--timeout', '2000'])).code).toBe(1);
   });
+
+  it('healthcheck --timeout takes a duration like every other flag (500ms, 2s, 1m; bare digits are ms), else exits 2', async () => {
+    for (const timeout of ['500ms', '2s', '1m', '1500']) {
+      expect((await cli(['healthcheck', '--url', target.url, '--timeout', timeout])).code, timeout).toBe(0);
+    }
+    for (const timeout of ['0', '0s', '-1s', '2 s', '2sec']) {
+      const { code, stderr } = await cli(['healthcheck', '--url', target.url, '--timeout', timeout]);
+      expect(code, timeout).toBe(2);
+      expect(stderr, timeout).toContain('--timeout must be a positive duration');
+    }
+  });
 });
 
 describe('help', () => {

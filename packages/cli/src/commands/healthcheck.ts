@@ -1,3 +1,4 @@
+import { parseDuration } from '@livelog/protocol';
 import { DEFAULTS } from '@livelog/server/defaults';
 import { type Command, Option } from 'commander';
 
@@ -16,12 +17,13 @@ export function registerHealthcheck(program: Command): void {
     .command('healthcheck')
     .description('exit 0 when a livelog server is ready, 1 when it is not')
     .addOption(new Option('--url <url>', 'server base URL (default http://127.0.0.1:$LIVELOG_PORT$LIVELOG_BASE_PATH)').env('LIVELOG_URL'))
-    .addOption(new Option('--timeout <ms>', 'give up after this many ms').default('3000'))
+    .addOption(new Option('--timeout <duration>', 'give up after this long: 500ms, 2s, 1m (a bare number is ms)').default('3s'))
     .action(async (flags: HealthcheckFlags) => {
-      const timeoutMs = Number(flags.timeout);
-      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+      // The one duration grammar of every livelog flag (issue 9 item 6).
+      const timeoutMs = parseDuration(flags.timeout);
+      if (timeoutMs === undefined || timeoutMs <= 0) {
         process.stderr.write(
-          `livelog healthcheck: --timeout must be a positive whole number of ms, got ${JSON.stringify(flags.timeout)}\n`,
+          `livelog healthcheck: --timeout must be a positive duration such as 500ms, 2s or 1m, got ${JSON.stringify(flags.timeout)}\n`,
         );
         process.exit(2);
       }

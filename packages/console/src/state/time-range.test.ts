@@ -15,6 +15,20 @@ describe('time ranges', () => {
     expect(resolveTime(undefined, NOW)).toBeUndefined();
   });
 
+  it('reads bounds with the protocol grammar the server uses, nothing looser (issue 9 item 6)', () => {
+    expect(relativeMs('1.5h')).toBe(5_400_000);
+    expect(relativeMs('2D12H')).toBe(216_000_000);
+    expect(relativeMs('1500')).toBeUndefined();
+    expect(resolveTime('1.5h', NOW)).toBe(NOW - 5_400_000);
+    expect(resolveTime('2026-12-06 14:02:00Z', 0)).toBe(NOW);
+    // Digits are always epoch ms, as on the server, however short.
+    expect(resolveTime('1500', NOW)).toBe(1500);
+    // Date.parse would take these; the server does not, so neither does the picker.
+    expect(resolveTime('Dec 6 2026', NOW)).toBeUndefined();
+    expect(resolveTime('  ', NOW)).toBeUndefined();
+    expect(rangeLabel({ since: '1.5h' }, true)).toBe('Last 1.5h');
+  });
+
   it('orders a brush either way and says when a range has an end', () => {
     expect(absoluteRange(NOW, NOW - 60_000)).toEqual({ since: '2026-12-06T14:01:00.000Z', until: '2026-12-06T14:02:00.000Z' });
     expect(isBounded({ since: '1h' })).toBe(false);

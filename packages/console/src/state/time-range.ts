@@ -1,3 +1,5 @@
+import { parseDuration, parseTimePoint } from '@livelog/protocol';
+
 /**
  * The time range a console shows, as the server takes it (`since`, `until`): ISO 8601, epoch ms, or
  * relative (`15m` = that long before now). No `until` is "until now": the view keeps following.
@@ -17,26 +19,22 @@ export const RANGE_PRESETS: readonly { since: string; label: string }[] = [
   { since: '7d', label: 'Last 7 days' },
 ];
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-const RELATIVE = /^(?:\d+(?:ms|s|m|h|d|w))+$/;
-
-/** A relative duration (`15m`, `1h30m`) in ms, or undefined when `text` is not one. */
+/**
+ * A relative duration (`15m`, `1h30m`, `1.5h`) in ms, or undefined when `text` is not one: the
+ * protocol's parseDuration, the grammar the server reads `since` with, except that bare digits are
+ * an instant (epoch ms) in a range, never a duration.
+ */
 export function relativeMs(text: string): number | undefined {
-  if (!RELATIVE.test(text)) return undefined;
-  let total = 0;
-  for (const [, count, unit] of text.matchAll(/(\d+)(ms|s|m|h|d|w)/g)) total += Number(count) * (UNIT_MS[unit ?? ''] ?? 0);
-  return total;
+  return /^\s*\d+\s*$/.test(text) ? undefined : parseDuration(text);
 }
 
-/** The epoch ms a range bound names (relative ones from `now`), or undefined when it is none the server takes. */
+/**
+ * The epoch ms a range bound names (relative ones from `now`), or undefined when it is none the
+ * server takes: the protocol's parseTimePoint, so the picker and the server read a bound alike.
+ */
 export function resolveTime(text: string | undefined, now = Date.now()): number | undefined {
-  if (text === undefined || text === '') return undefined;
-  const trimmed = text.trim();
-  if (/^\d+$/.test(trimmed) && trimmed.length >= 10) return Number(trimmed);
-  const relative = relativeMs(trimmed);
-  if (relative !== undefined) return now - relative;
-  const parsed = Date.parse(trimmed);
-  return Number.isNaN(parsed) ? undefined : parsed;
+  if (text === undefined || text.trim() === '') return undefined;
+  return parseTimePoint(text, now);
 }
 
 /** True when the range ends before now, so no new line can join it. */
