@@ -54,14 +54,40 @@ describe('two livelog processes on one Redis', () => {
     const reader = new ResumingReader({
       url: [a.url, b.url].map((base) => `${base}/api/stream?from=start`),
       pauseMs: () => 5,
-      cutAfterMs: () => 20 + Math.random() * 200,
+      // Cut by entries, not by a 20–220 ms timer: on a loaded runner such short connections bring few
+      // entries each, and the reader missed its 60 s catch-up (2 of 4 runs at load ~20 on 2 cores).
+      cutAfterEntries: () => 100 + Math.floor(Math.random() * 1500),
     }).start();
     cleanups.push(async () => reader.stop());
-    const writer = new RetryingWriter({ bases: [a.url, b.url], batches: 120, batchSize: 250, concurrency: 3 });
+    // Batches from 80 on wait for the kill, so writing goes on after it however fast or slow the
+    // machine is, and the first of them (even, so sent to `a` first) meets the dead instance.
+    let killing: ReturnType<SpawnedServer['kill']> | undefined;
+    const writer = new RetryingWriter({
+      bases: [a.url, b.url],
+      batches: 120,
+      batchSize: 250,
+      concurrency: 3,
+      gate: async (batch) => {
+        // waitFor awaits the promise the condition returns: this resumes once `a` has exited.
+        if (batch >= 80) await waitFor(() => killing, { timeoutMs: 60_000, what: 'the kill' });
+      },
+    });
     const writing = writer.run();
-    await waitFor(() => writer.acknowledged.length >= 40, { timeoutMs: 60_000, what: '40 batches' });
-    const killed = await a.kill('SIGKILL');
-    expect(killed.signal).toBe('SIGKILL');
+    // Regression (flaky kill): the kill is sent in the same turn that sees 40 acknowledged batches
+    // and some in flight, so it always lands on flowing writes, never before them or after them.
+    const atKill = await waitFor(
+      () => {
+        if (writer.acknowledged.length < 40 || writer.inFlight === 0) return undefined;
+        const seen = { acknowledged: writer.acknowledged.length, inFlight: writer.inFlight };
+        killing = a.kill('SIGKILL');
+        return seen;
+      },
+      { timeoutMs: 60_000, what: '40 batches acknowledged and more in flight' },
+    );
+    expect((await killing)?.signal).toBe('SIGKILL');
+    expect(atKill.acknowledged).toBeGreaterThanOrEqual(40);
+    expect(atKill.acknowledged).toBeLessThan(80);
+    expect(atKill.inFlight).toBeGreaterThan(0);
     await waitFor(() => writer.acknowledged.length >= 80, { timeoutMs: 60_000, what: '80 batches with one instance down' });
     // Back on the same port, as an orchestrator would restart it.
     const again = await instance(key, a.port);
@@ -71,7 +97,11 @@ describe('two livelog processes on one Redis', () => {
     expect(writer.statuses.get(0) ?? 0).toBeGreaterThan(0);
     const total = 120 * 250;
     expect(writer.acknowledged).toHaveLength(120);
-    await waitFor(() => reader.lastSeq >= total, { timeoutMs: 60_000, what: 'the reader to catch up' });
+    // At least the 40 gated batches were acknowledged after the kill.
+    expect(writer.acknowledged.length - atKill.acknowledged).toBeGreaterThanOrEqual(40);
+    await waitFor(() => reader.lastSeq >= total, { timeoutMs: 60_000, what: 'the reader to catch up' }).catch((error: Error) => {
+      throw new Error(`${error.message}: at ${reader.lastSeq} of ${total} after ${reader.connections} connections`);
+    });
     reader.stop();
     expect(reader.check(total)).toEqual({ missing: 0, duplicates: 0, reordered: 0, extra: 0 });
     // Every acknowledged seq is stored, each batch once (retries carried the same Idempotency-Key).

@@ -3,7 +3,7 @@ import { deleteStream, endStream, type LivelogClientError, type LogStream, openS
 import { decodeCursor, type IngestReply, parseDuration, quoteQueryTerm } from '@livelog/protocol';
 import { type Command, Option } from 'commander';
 import { checkedStream } from '../ingest/shipping-target.js';
-import { createCuttingFetch } from './cutting-fetch.js';
+import { type CutReport, createCuttingFetch } from './cutting-fetch.js';
 import { DEFAULT_TAIL_URL } from './tail.js';
 
 /** The source every line `livelog verify` writes carries, so they are easy to filter out. */
@@ -43,6 +43,12 @@ export interface VerifyResult {
   missedInGaps: number;
   cuts: number;
   midEventCuts: number;
+  /**
+   * Cuts that fell before the stream's `hello` on their connection: failed attempts, not drops of
+   * an open stream, so they add no reconnect. `reconnects` is `cuts - cutsBeforeHello` plus any
+   * drop verify did not make itself (a proxy's, a watchdog's).
+   */
+  cutsBeforeHello: number;
   reconnects: number;
   meanResumeMs: number | undefined;
   maxResumeMs: number | undefined;
@@ -192,12 +198,26 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
       () => fatal,
     );
     const lastSeq = await writeLines(options, stream, run);
+    const deadline = Date.now() + options.timeoutMs;
     const timedOut = !(await until(
       () => cursorSeq(reader) >= lastSeq,
       options.timeoutMs,
       () => fatal,
     ));
-    const stats: StreamStats = reader.stats();
+    // A cut can land after the last line. Stopping then would leave it without its reconnect, and a
+    // snapshot taken between a cut and the reader noticing it would count the cut but not its
+    // reconnect: so wait until the reader is open on a connection newer than the last cut, and
+    // read both counts in that same turn.
+    let snapshot: { stats: StreamStats; cuts: CutReport } | undefined;
+    const settled = (): boolean => {
+      // Every line is in: a reader stopped now (a fatal error) only leaves the counts as they are.
+      if (reader.status.state === 'closed') return true;
+      if (reader.status.state !== 'open' || cutting.report.connections <= cutting.report.lastCutConnection) return false;
+      snapshot = { stats: reader.stats(), cuts: { ...cutting.report } };
+      return true;
+    };
+    if (!timedOut) await until(settled, Math.max(0, deadline - Date.now()), () => undefined);
+    const { stats, cuts } = snapshot ?? { stats: reader.stats(), cuts: { ...cutting.report } };
     const received = seen.size;
     const duplicated = deliveries - received + stats.duplicates;
     const result: VerifyResult = {
@@ -213,8 +233,9 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
       reordered: reordered + stats.outOfOrder,
       gaps: stats.gaps,
       missedInGaps: stats.missedInGaps,
-      cuts: cutting.report.cuts,
-      midEventCuts: cutting.report.midEvent,
+      cuts: cuts.cuts,
+      midEventCuts: cuts.midEvent,
+      cutsBeforeHello: cuts.beforeHello,
       reconnects: stats.reconnects,
       meanResumeMs: stats.meanResumeMs,
       maxResumeMs: stats.maxResumeMs,
@@ -323,7 +344,7 @@ function describe(result: VerifyResult): string {
     `  duplicated  ${result.duplicated}`,
     `  reordered   ${result.reordered}`,
     `  gaps        ${result.gaps} (${result.missedInGaps} entries removed by retention)`,
-    `  cuts        ${result.cuts} (${result.midEventCuts} inside an event)`,
+    `  cuts        ${result.cuts} (${result.midEventCuts} inside an event, ${result.cutsBeforeHello} before hello)`,
     `  reconnects  ${result.reconnects}`,
     `  resume      mean ${ms(result.meanResumeMs)}, max ${ms(result.maxResumeMs)}`,
   ];

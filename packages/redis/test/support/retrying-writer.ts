@@ -18,8 +18,8 @@ export interface RetryingWriterOptions {
   concurrency?: number;
   /** Give up on a batch after this long, in ms. Defaults to 60,000. */
   batchTimeoutMs?: number;
-  /** Awaited before each batch is sent, so a test can pause the writer. */
-  gate?: () => Promise<void>;
+  /** Awaited before each batch (numbered from 0) is sent, so a test can pause the writer. */
+  gate?: (batch: number) => Promise<void>;
 }
 
 /**
@@ -51,7 +51,7 @@ export class RetryingWriter {
     const worker = async (): Promise<void> => {
       while (next < this.#options.batches) {
         const batch = next++;
-        await this.#options.gate?.();
+        await this.#options.gate?.(batch);
         this.inFlight++;
         try {
           await this.#send(batch);
