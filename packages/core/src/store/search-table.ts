@@ -353,5 +353,6 @@ export const SEARCH_ERRORS: readonly SearchErrorRow[] = [
   { q: `${'-'.repeat(33)}a`, position: 33, message: /deeper than 32/ },
   { q: `${'NOT '.repeat(33)}a`, position: 132, message: /deeper than 32/ },
   { q: 'x'.repeat(4097), position: 4096, message: /longer than 4096 bytes/ },
-  { q: 'é'.repeat(2049), position: 4096, message: /longer than 4096 bytes/ },
+  { q: 'é'.repeat(2049), position: 2048, message: /longer than 4096 bytes/ },
+  { q: `${'x'.repeat(4095)}🚀`, position: 4095, message: /longer than 4096 bytes/ },
 ];
