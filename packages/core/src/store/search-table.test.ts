@@ -1,7 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { matchEntry, parseQuery, QuerySyntaxError } from '@livelog/protocol';
+import { type LogEntry, matchEntry, parseQuery, QuerySyntaxError } from '@livelog/protocol';
 import { describe, expect, it } from 'vitest';
 import type { StoreUnderTest } from './log-store.contract.js';
 import { MemoryStore } from './memory-store.js';
@@ -42,6 +42,22 @@ describe('search table: the matcher (live path)', () => {
   it('narrows most rows with the SQLite index, so the indexed runs below exercise it', () => {
     const narrowed = SEARCH_TABLE.filter((row) => narrow(parseQuery(row.q)) !== undefined);
     expect(narrowed.length).toBeGreaterThan(SEARCH_TABLE.length / 2);
+  });
+});
+
+describe('search table: the examples of docs/reference/query-language.md', () => {
+  it('match their documented entry as the table says', async () => {
+    const doc = await readFile(new URL('../../../../docs/reference/query-language.md', import.meta.url), 'utf8');
+    const examples = doc.slice(doc.indexOf('## Examples'), doc.indexOf('## How it runs'));
+    const entry = JSON.parse(/On the entry `([^`]+)`/s.exec(examples)?.[1]?.replaceAll('\n', '') ?? 'null') as LogEntry;
+    let rows = 0;
+    for (const [, queries, answer] of examples.matchAll(/^\| (`.+?`) \| (yes|no) \|/gm)) {
+      for (const [, q] of (queries as string).matchAll(/`([^`]+)`/g)) {
+        expect(matchEntry(parseQuery(q as string), entry), q).toBe(answer === 'yes');
+        rows++;
+      }
+    }
+    expect(rows).toBeGreaterThan(30);
   });
 });
 
