@@ -1,4 +1,12 @@
-import { decodeCursor, type HistogramReply, type HistoryPage, type IngestReply } from '@livelog/protocol';
+import {
+  decodeCursor,
+  type HistogramReply,
+  type HistoryPage,
+  type IngestReply,
+  type LogEntry,
+  matchEntry,
+  parseQuery,
+} from '@livelog/protocol';
 import { postLogs, postStreamLogs, startServer, streamPath, type TestServer } from '@livelog/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -170,6 +178,63 @@ describe('unreadable search parameters', () => {
       const reply = await get(path);
       expect(reply.status, path).toBe(400);
       expect((reply.body as { error: { code: string } }).error.code, path).toBe('LIVELOG_ERR_QUERY_BAD_TIME');
+    }
+  });
+});
+
+describe('GET /api/streams/{name}/histogram against a brute-force count', () => {
+  it('counts per bucket and level what the stored lines hold, with and without q, on 30 random ranges', async () => {
+    let random = 99;
+    const next = (n: number) => {
+      random = (random * 1_103_515_245 + 12_345) % 2 ** 31;
+      return random % n;
+    };
+    const start = Date.now() - 3 * 3_600_000;
+    const words = ['timeout', 'Reset', 'payment', 'ok', 'é'];
+    const levels = ['debug', 'info', 'warn', 'error'];
+    const body = Array.from({ length: 3000 }, (_, i) =>
+      JSON.stringify({
+        time: start + i * 3000 + next(3000),
+        level: levels[next(4)],
+        msg: `${words[next(5)]} ${words[next(5)]}`,
+        n: next(100),
+      }),
+    ).join('\n');
+    expect((await postStreamLogs(server.url, 'hist', body)).status).toBe(200);
+    const stored: LogEntry[] = [];
+    for (let after = ''; ; ) {
+      const page = (await get(`${streamPath('hist', '/logs')}?limit=1000&${after === '' ? 'from=start' : `after=${after}`}`))
+        .body as HistoryPage;
+      stored.push(...page.entries);
+      if (!page.hasMore || page.next === undefined) break;
+      after = encodeURIComponent(page.next);
+    }
+    expect(stored).toHaveLength(3000);
+    const span = (stored[stored.length - 1] as LogEntry).time - start;
+    for (let round = 0; round < 30; round++) {
+      const since = start - 60_000 + next(span);
+      const until = since + 1000 + next(span);
+      const buckets = 1 + next(200);
+      const q = round % 3 === 0 ? '' : ['timeout', 'reset -ok', 'n:<10', 'é OR payment'][next(4)];
+      const path = `${streamPath('hist', '/histogram')}?since=${since}&until=${until}&buckets=${buckets}&q=${encodeURIComponent(q as string)}`;
+      const reply = await get(path);
+      expect(reply.status, path).toBe(200);
+      const histogram = reply.body as HistogramReply;
+      expect(histogram.partial, path).toBeUndefined();
+      expect(histogram.buckets.length, path).toBeLessThanOrEqual(buckets);
+      const node = parseQuery(q as string);
+      const expected = histogram.buckets.map(() => ({}) as Record<string, number>);
+      for (const entry of stored) {
+        if (entry.time < histogram.since || entry.time >= histogram.until || !matchEntry(node, entry)) continue;
+        const bucket = expected[Math.floor((entry.time - histogram.since) / histogram.bucketMs)] as Record<string, number>;
+        bucket[entry.level] = (bucket[entry.level] ?? 0) + 1;
+      }
+      expect(histogram.since, path).toBeLessThanOrEqual(since);
+      expect(histogram.until, path).toBeGreaterThanOrEqual(until);
+      expect(
+        histogram.buckets.map((bucket) => bucket.counts),
+        path,
+      ).toEqual(expected);
     }
   });
 });
