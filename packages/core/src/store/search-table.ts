@@ -298,6 +298,7 @@ export const SEARCH_TABLE: readonly SearchRow[] = [
   { q: 'ログ', seqs: [16], why: 'two code points: too short for a trigram' },
   { q: '"ログ メッセ"', seqs: [16] },
   { q: '🚀', seqs: [17] },
+  { q: '"\uDE80 launched"', seqs: [17], why: 'the second half of 🚀, as a JavaScript string holds it' },
   { q: 'straße', seqs: [18] },
   { q: 'STRAßE', seqs: [18] },
   { q: 'STRASSE', seqs: [], why: 'toLowerCase does not turn SS into ß' },
