@@ -41,9 +41,8 @@ export function quoteQueryTerm(value: string): string {
  * @see ../../../docs/reference/query-language.md
  */
 export function parseQuery(text: string): QueryNode {
-  if (utf8Length(text) > MAX_QUERY_BYTES) {
-    throw new QuerySyntaxError(`the query is longer than ${MAX_QUERY_BYTES} bytes`, MAX_QUERY_BYTES);
-  }
+  const overAt = utf8Overflow(text, MAX_QUERY_BYTES);
+  if (overAt !== undefined) throw new QuerySyntaxError(`the query is longer than ${MAX_QUERY_BYTES} bytes`, overAt);
   const tokens = tokenize(text);
   let index = 0;
   const peek = (): Token => tokens[index] as Token;
@@ -112,13 +111,21 @@ export function parseQuery(text: string): QueryNode {
   return root;
 }
 
-function utf8Length(text: string): number {
+/**
+ * The UTF-16 offset of the first character that takes `text` past `limit` UTF-8 bytes, or undefined
+ * when it fits. An offset, not the byte count: `position` is a place in the text (a query of 2,049
+ * `é` is over the limit at 2,048, not at 4,096, past its end).
+ */
+function utf8Overflow(text: string, limit: number): number | undefined {
   let bytes = 0;
+  let at = 0;
   for (const char of text) {
     const code = char.codePointAt(0) as number;
     bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+    if (bytes > limit) return at;
+    at += char.length;
   }
-  return bytes;
+  return undefined;
 }
 
 function startsTerm(token: Token): boolean {

@@ -1,4 +1,4 @@
-import { levelNumber } from '@livelog/protocol';
+import { levelNumber, matchEntry } from '@livelog/protocol';
 import type { EntryFilter } from '../entry/entry-filter.js';
 import type { NewEntry } from '../entry/new-entry.js';
 import type { HistogramCounts } from './time-navigation.js';
@@ -14,8 +14,8 @@ export function plainHistogram(result: HistogramCounts, dropZeros = false): Plai
 }
 
 /**
- * The histogram the stores must give, counted by brute force over the entries written (time and
- * level/sources filter only): the oracle of the stores' histogram tests.
+ * The histogram the stores must give, counted by brute force over the entries written (time, level,
+ * sources, and `query` by `matchEntry`): the oracle of the stores' histogram tests.
  */
 export function bruteHistogram(
   entries: readonly NewEntry[],
@@ -29,6 +29,7 @@ export function bruteHistogram(
     if (e.time < since || e.time >= until) continue;
     if (filter.level !== undefined && levelNumber(e.level) < levelNumber(filter.level)) continue;
     if (filter.sources !== undefined && !filter.sources.includes(e.source)) continue;
+    if (filter.query !== undefined && !matchEntry(filter.query, e)) continue;
     const bucket = Math.floor((e.time - since) / bucketMs);
     out[bucket] ??= {};
     const levels = out[bucket] as Record<number, number>;

@@ -26,6 +26,8 @@ const TEXT_FUNCTION = 'livelog_search_text';
 /** Most trigrams one term contributes: any subset of a term's trigrams still narrows soundly. */
 const MAX_TRIGRAMS_PER_TERM = 12;
 const NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+/** A surrogate code unit without its other half (in `u` mode a whole pair is one code point). */
+const LONE_SURROGATE = /\p{Cs}/u;
 const SQL_OPS: Record<QueryComparison, string> = { '=': '=', '>': '>', '>=': '>=', '<': '<', '<=': '<=' };
 
 /** The text the index holds for an entry: its searchable parts, lower-cased, one per line. */
@@ -132,8 +134,10 @@ function trigramsOf(value: string): string | undefined {
   const found = new Set<string>();
   for (let i = 0; i + 3 <= points.length; i++) {
     const trigram = points.slice(i, i + 3).join('');
-    // FTS5's query parser ends a string at NUL: such a trigram cannot be asked for, so it is left out.
-    if (!trigram.includes('\0')) found.add(trigram);
+    // FTS5's query parser ends a string at NUL, and half a surrogate pair reaches SQLite as U+FFFD,
+    // which the indexed text never holds where the query's half is: such a trigram cannot be asked
+    // for, so it is left out (the others still narrow, and matchEntry confirms).
+    if (!trigram.includes('\0') && !LONE_SURROGATE.test(trigram)) found.add(trigram);
   }
   if (found.size === 0) return undefined;
   let trigrams = [...found];
