@@ -272,6 +272,7 @@ export class LivelogConsole extends LitElement {
     this.#session.disconnect();
     cancelAnimationFrame(this.#frame);
     this.#download.cancel();
+    this.#anchors.disconnect();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {

@@ -86,6 +86,58 @@ describe('expanding a line pauses following (issue 15, item 1)', () => {
     const selections = events.filter((event) => event.type === 'livelog-select').map((event) => event.detail.entry?.seq);
     expect(selections).toEqual([seq, undefined]);
   });
+
+  it('a press on a line in a busy stream pauses and stays paused, and the click expands that line (5 presses)', async () => {
+    // Reproduces: the press counted as the reader's scroll, so the list's own scroll to the end of the
+    // frame before (its event comes a frame late) read as scrolling back to the end and resumed
+    // following: the line moved away between press and release and the click hit another one.
+    const server = await spawnFresh(suite.defer);
+    await ingest(server.url, 200, 'before');
+    const page = await newPage();
+    await page.goto(`${server.url}/?tail=200`);
+    await live(page);
+    await waitFor(async () => (await loadedSeqs(page)).length === 200, { what: 'the tail' });
+    let flowing = true;
+    const flow = (async () => {
+      for (let batch = 0; flowing && batch < 600; batch++) {
+        await ingest(server.url, 10, `flow-${batch}`);
+        await delay(25);
+      }
+    })();
+    suite.defer(async () => {
+      flowing = false;
+      await flow;
+    });
+    const box = await page.locator('livelog-console .viewport').boundingBox();
+    const [x, y] = [(box?.x ?? 0) + 300, (box?.y ?? 0) + (box?.height ?? 0) - 70];
+    // The line under the pointer when it is pressed, read in the page as the press happens.
+    await consoleCall(
+      page,
+      `c.shadowRoot.addEventListener('pointerdown', (event) => { window.pressed = Number(event.target.closest('.row[data-seq]')?.dataset.seq); }, true)`,
+    );
+    const frames = () => page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    for (let press = 1; press <= 5; press++) {
+      const before = ((await loadedSeqs(page)).at(-1) ?? 0) + 20;
+      await waitFor(async () => ((await loadedSeqs(page)).at(-1) ?? 0) > before && (await following(page)), {
+        what: `lines flowing, followed (press ${press})`,
+      });
+      await page.mouse.move(x, y);
+      await page.mouse.down();
+      await frames();
+      expect(await following(page), `press ${press}`).toBe(false);
+      await frames();
+      expect(await following(page), `press ${press}, four frames on`).toBe(false);
+      const pressed = await page.evaluate(() => (window as unknown as { pressed: number }).pressed);
+      await page.mouse.up();
+      const selected = await waitFor(
+        async () =>
+          (await pageEvents(page)).filter((event) => event.type === 'livelog-select').at(-1)?.detail.entry as { seq: number } | undefined,
+        { what: `the selected line (press ${press})` },
+      );
+      expect(selected.seq, `press ${press}`).toBe(pressed);
+      await consoleCall(page, 'c.goLive()');
+    }
+  });
 });
 
 describe('a grouped stack trace is one row (issue 15, item 2)', () => {

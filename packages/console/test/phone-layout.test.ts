@@ -95,4 +95,34 @@ describe('the console on a phone (390 px; issue 15, item 6)', () => {
     );
     await screenshot(page, 'phone-pill');
   });
+
+  it('keeps the last row above the pill when the console gets shorter at the end of the list (the header wraps)', async () => {
+    // Reproduces the flaky test above: the header's sources load late, it wraps to a second line,
+    // and the console lost 48 px while the view was at its end, which slid the last row under the pill.
+    const { page, url } = await openPhone();
+    await consoleCall(page, 'c.pause()');
+    expect((await postLogs(url, lines(5, 301))).status).toBe(200);
+    const pill = page.locator('livelog-console .pill');
+    await waitFor(async () => (await pill.textContent())?.includes('5 new lines') === true, { what: 'the pill' });
+    const viewport = page.locator('livelog-console .viewport');
+    await viewport.evaluate((element) => {
+      element.scrollTop = element.scrollHeight;
+    });
+    const last = page.locator('livelog-console .row[data-seq="305"]');
+    const lastAbovePill = async (): Promise<boolean> => {
+      const [row, over] = [await last.boundingBox(), await pill.boundingBox()];
+      return row !== null && over !== null && row.y + row.height <= over.y;
+    };
+    await waitFor(lastAbovePill, { what: 'the last row above the pill' });
+    const before = await viewport.evaluate((element) => element.clientHeight);
+    await page.evaluate(() => {
+      const header = document.querySelector('livelog-app')?.shadowRoot?.querySelector('header');
+      if (header) header.style.paddingBottom = '54px';
+    });
+    await waitFor(async () => (await viewport.evaluate((element) => element.clientHeight)) < before, {
+      what: 'a shorter console',
+    });
+    await waitFor(lastAbovePill, { what: 'the last row above the pill in the shorter console' });
+    expect(await consoleCall<boolean>(page, 'c.following')).toBe(false);
+  });
 });

@@ -159,13 +159,18 @@ describe('the status line while the server is down', () => {
     const args = ['--retry', '400ms', '--log-level', 'warn'];
     let server: SpawnedServer = await spawnServer({ dataDir: data.path, args });
     suite.defer(() => server.kill());
+    // The page reaches the server through a proxy that refuses it until the click below: a restart
+    // slower than the wait left let the scheduled retry connect first, and the click came too late.
+    const proxy = await ChaosProxy.start({ port: server.port });
+    suite.defer(() => proxy.close());
     const page = await newPage();
-    await page.goto(`${server.url}/`);
+    await page.goto(proxy.url('/'));
     await live(page);
     await ingest(server.url, 20, 'before');
     await waitFor(async () => (await loadedSeqs(page)).length === 20, { what: 'the first 20 lines' });
     await recordStatus(page);
 
+    proxy.refuse(true);
     await server.kill('SIGKILL');
     // Full-jitter backoff draws each wait at random: wait for one long enough to count down 2 s → 1 s.
     const pattern = /^Reconnecting \(attempt (\d+), next retry in (\d+) s\)$/;
@@ -193,7 +198,11 @@ describe('the status line while the server is down', () => {
     expect(waits.length).toBeGreaterThanOrEqual(countdown.attempt);
     expect(waits.every((event) => event.detail.state === 'reconnecting')).toBe(true);
 
-    // Bring the server back during a wait with more than 2 s left; "Retry now" must not wait it out.
+    // The server comes back, still out of the page's reach.
+    server = await spawnServer({ dataDir: data.path, args });
+    proxy.retarget(server.port);
+    await ingest(server.url, 5, 'after');
+    // Let the page reach it during a wait with more than 2 s left; "Retry now" must not wait it out.
     const long = await waitFor(
       async () => {
         const last = (await statusFrames(page)).at(-1);
@@ -206,8 +215,7 @@ describe('the status line while the server is down', () => {
       (event) => event.type === 'livelog-status' && event.detail.attempt === long.attempt && event.detail.nextRetryMs !== undefined,
     );
     const retryDue = long.at + Number(wait?.detail.nextRetryMs);
-    server = await spawnServer({ dataDir: data.path, port: server.port, args });
-    await ingest(server.url, 5, 'after');
+    proxy.refuse(false);
     await page.locator('livelog-console button.retry').click();
     await live(page);
     const liveAt = (await statusFrames(page)).findLast((frame) => frame.state === 'Live')?.at as number;

@@ -50,7 +50,7 @@ export interface ConsoleActions {
   cancelDownload(): void;
   /** The viewport scrolled (by anyone). */
   scrolled(event: Event): void;
-  /** The user is about to scroll (wheel, touch, pointer, keys): a scroll soon after is theirs. */
+  /** The user is about to scroll (wheel, touch, a press off the lines, keys): a scroll soon after is theirs. */
   userScrolls(): void;
   /** A pointer went down on a line: it must not move away before the click (or the text selection) ends. */
   pointerOnLine(): void;
@@ -144,8 +144,11 @@ export function renderConsole(
         @wheel=${actions.userScrolls} @touchmove=${actions.userScrolls} @keydown=${actions.userScrolls} @pointerdown=${(
           event: PointerEvent,
         ) => {
-          actions.userScrolls();
-          if (event.button === 0 && (event.target as Element).closest('.row[data-seq]') !== null) actions.pointerOnLine();
+          // A press on a line is not a scroll: counted as one, the list's own scroll to the end (its
+          // event comes a frame late) read as the reader's return to the end and resumed following
+          // right after the press paused it. A press elsewhere (the scrollbar) may scroll.
+          if ((event.target as Element).closest('.row[data-seq]') === null) actions.userScrolls();
+          else if (event.button === 0) actions.pointerOnLine();
         }}>
         <div class="spacer" style="height:${list.virtualizer.getTotalSize()}px">
           ${renderEdge(model)}

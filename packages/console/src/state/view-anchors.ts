@@ -11,6 +11,10 @@ const REVEAL_MS = 500;
  * - The pill sits over the bottom of the list, which then gets room below its last row (the
  *   `pill-space` class). When the pill appears at the end of the list, the view moves down by that
  *   room, so the last row stays in sight.
+ * - A view at the end of the list stays there when the viewport gets shorter. A browser keeps
+ *   `scrollTop` when a scroll container shrinks, which hides its bottom rows: on a phone the
+ *   dashboard's header wraps to another line when its sources load, the console loses 48 px, and
+ *   the last row slid under the pill (the flaky phone-layout test).
  *
  * It also tells the reader's scrolls (which pause and resume following) from these moves and the
  * list's own, which must not.
@@ -22,6 +26,10 @@ export class ViewAnchors {
   #top = 0;
   #pillSpace = false;
   #revealUntil = 0;
+  #resizes: ResizeObserver | undefined;
+  #watched: HTMLElement | undefined;
+  /** The watched viewport's clientHeight when last seen. */
+  #height = 0;
 
   /**
    * A line was expanded: hold it where it is, and show it whole. The list learns the expanded row's
@@ -59,6 +67,7 @@ export class ViewAnchors {
   /** After a render: keeps the last row clear of the pill and the expanded line in place. */
   afterRender(viewport: HTMLElement | null, following: boolean): void {
     if (viewport === null) return;
+    this.#watch(viewport);
     let moved = false;
     const space = viewport.classList.contains('pill-space');
     if (space && !this.#pillSpace) {
@@ -85,6 +94,36 @@ export class ViewAnchors {
     }
     // A move of the anchors' is not the reader's: it must not count as reaching the end (which resumes following).
     if (moved) this.#userUntil = 0;
+  }
+
+  /** Stops watching the viewport's size (the element left the page). */
+  disconnect(): void {
+    this.#resizes?.disconnect();
+    this.#resizes = undefined;
+    this.#watched = undefined;
+  }
+
+  #watch(viewport: HTMLElement): void {
+    if (this.#watched === viewport) return;
+    this.disconnect();
+    this.#watched = viewport;
+    this.#height = viewport.clientHeight;
+    // Called after layout and before paint: the end is back in place before the shorter view shows.
+    this.#resizes = new ResizeObserver(() => this.#resized(viewport));
+    this.#resizes.observe(viewport);
+  }
+
+  #resized(viewport: HTMLElement): void {
+    const height = viewport.clientHeight;
+    const shrink = this.#height - height;
+    this.#height = height;
+    // An expanded line held in place wins over the end: moving to the end would scroll it away.
+    if (shrink <= 0 || this.#seq !== undefined) return;
+    const fromEnd = viewport.scrollHeight - viewport.scrollTop - height;
+    if (fromEnd - shrink > 4) return;
+    viewport.scrollTop += shrink;
+    // Not the reader's scroll: it must not pause or resume following.
+    this.#userUntil = 0;
   }
 
   #pin(viewport: HTMLElement | null, seq: number): void {
