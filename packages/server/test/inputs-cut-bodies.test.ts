@@ -120,7 +120,13 @@ async function everyCut(path: string, type: string, body: Uint8Array, code: stri
 
 describe('bodies cut at every byte', () => {
   it.each([
-    { name: 'Loki protobuf+snappy', path: '/loki/api/v1/push', type: 'application/x-protobuf', body: lokiSnappy, code: 'LIVELOG_ERR_LOKI_MALFORMED' },
+    {
+      name: 'Loki protobuf+snappy',
+      path: '/loki/api/v1/push',
+      type: 'application/x-protobuf',
+      body: lokiSnappy,
+      code: 'LIVELOG_ERR_LOKI_MALFORMED',
+    },
     {
       name: 'Loki protobuf, cut before snappy',
       path: '/loki/api/v1/push',
@@ -130,40 +136,61 @@ describe('bodies cut at every byte', () => {
       // Each cut of the protobuf is compressed whole: a valid snappy block of a cut message.
       compressEach: true,
     },
-    { name: 'Loki JSON', path: '/loki/api/v1/push', type: 'application/json', body: Buffer.from(lokiJson()), code: 'LIVELOG_ERR_LOKI_MALFORMED' },
+    {
+      name: 'Loki JSON',
+      path: '/loki/api/v1/push',
+      type: 'application/json',
+      body: Buffer.from(lokiJson()),
+      code: 'LIVELOG_ERR_LOKI_MALFORMED',
+    },
     { name: 'OTLP protobuf', path: '/v1/logs', type: 'application/x-protobuf', body: otlpProtobuf, code: 'LIVELOG_ERR_OTLP_MALFORMED' },
     { name: 'OTLP JSON', path: '/v1/logs', type: 'application/json', body: Buffer.from(otlpJson), code: 'LIVELOG_ERR_OTLP_MALFORMED' },
-  ])('$name: 400 with its code for each cut, store unchanged', async ({ path, type, body, code, compressEach }) => {
-    const before = await snapshot();
-    let accepted: string[];
-    if (compressEach) {
-      accepted = [];
-      for (let cut = 1; cut < body.length; cut++) {
-        const reply = await post(path, type, compress(body.subarray(0, cut)));
-        if (reply.status !== 400 || codeOf(reply).code !== code) accepted.push(`${cut}/${body.length}: ${reply.status}`);
+  ])(
+    '$name: 400 with its code for each cut, store unchanged',
+    async ({ path, type, body, code, compressEach }) => {
+      const before = await snapshot();
+      let accepted: string[];
+      if (compressEach) {
+        accepted = [];
+        for (let cut = 1; cut < body.length; cut++) {
+          const reply = await post(path, type, compress(body.subarray(0, cut)));
+          if (reply.status !== 400 || codeOf(reply).code !== code) accepted.push(`${cut}/${body.length}: ${reply.status}`);
+        }
+      } else {
+        accepted = await everyCut(path, type, body, code);
       }
-    } else {
-      accepted = await everyCut(path, type, body, code);
-    }
-    expect(accepted).toEqual([]);
-    expect(await snapshot()).toBe(before);
-  }, 60_000);
+      expect(accepted).toEqual([]);
+      expect(await snapshot()).toBe(before);
+    },
+    60_000,
+  );
 
   it.each([
     { name: 'OTLP protobuf', path: '/v1/logs', type: 'application/x-protobuf', body: otlpProtobuf },
     { name: 'OTLP JSON', path: '/v1/logs', type: 'application/json', body: Buffer.from(otlpJson) },
     { name: 'Loki JSON', path: '/loki/api/v1/push', type: 'application/json', body: Buffer.from(lokiJson()) },
-  ])('gzip of $name cut at every byte: 400 LIVELOG_ERR_INGEST_BAD_COMPRESSION, store unchanged', async ({ path, type, body }) => {
-    const before = await snapshot();
-    const gzipped = gzipSync(body);
-    expect(await everyCut(path, type, gzipped, 'LIVELOG_ERR_INGEST_BAD_COMPRESSION', { 'content-encoding': 'gzip' })).toEqual([]);
-    expect(await snapshot()).toBe(before);
-  }, 60_000);
+  ])(
+    'gzip of $name cut at every byte: 400 LIVELOG_ERR_INGEST_BAD_COMPRESSION, store unchanged',
+    async ({ path, type, body }) => {
+      const before = await snapshot();
+      const gzipped = gzipSync(body);
+      expect(await everyCut(path, type, gzipped, 'LIVELOG_ERR_INGEST_BAD_COMPRESSION', { 'content-encoding': 'gzip' })).toEqual([]);
+      expect(await snapshot()).toBe(before);
+    },
+    60_000,
+  );
 });
 
 describe('bodies under the wrong name', () => {
   it.each([
-    { name: 'OTLP protobuf sent as JSON', path: '/v1/logs', type: 'application/json', body: otlpProtobuf, status: 400, code: 'LIVELOG_ERR_OTLP_MALFORMED' },
+    {
+      name: 'OTLP protobuf sent as JSON',
+      path: '/v1/logs',
+      type: 'application/json',
+      body: otlpProtobuf,
+      status: 400,
+      code: 'LIVELOG_ERR_OTLP_MALFORMED',
+    },
     {
       name: 'OTLP JSON sent as protobuf',
       path: '/v1/logs',

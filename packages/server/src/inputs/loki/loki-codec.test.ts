@@ -4,7 +4,9 @@ import { decodeLokiPush, snappyElementsLength } from './loki-codec.js';
 
 describe('snappyElementsLength', () => {
   // Literals short and long (60+ bytes), and copies: repeated text compresses to back-references.
-  const data = Buffer.from(`${'abc'.repeat(40)} ${Array.from({ length: 300 }, (_, i) => String.fromCharCode(33 + ((i * 7) % 90))).join('')}`);
+  const data = Buffer.from(
+    `${'abc'.repeat(40)} ${Array.from({ length: 300 }, (_, i) => String.fromCharCode(33 + ((i * 7) % 90))).join('')}`,
+  );
   const block = compress(new Uint8Array(data));
 
   it('is the declared length for a whole block', () => {

@@ -156,7 +156,9 @@ export function snappyElementsLength(block: Uint8Array): number | undefined {
       default:
         if (at + 4 > block.length) return undefined;
         length = (tag >>> 2) + 1;
-        offset = ((block[at] as number) | ((block[at + 1] as number) << 8) | ((block[at + 2] as number) << 16)) + (block[at + 3] as number) * 2 ** 24;
+        offset =
+          ((block[at] as number) | ((block[at + 1] as number) << 8) | ((block[at + 2] as number) << 16)) +
+          (block[at + 3] as number) * 2 ** 24;
         at += 4;
     }
     if (offset === 0 || offset > produced) return undefined;
