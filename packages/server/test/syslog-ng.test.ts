@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +26,13 @@ const SYSLOG_NG = existsSync('/usr/sbin/syslog-ng')
     ? {
         bin: join(UNPACKED, 'usr', 'sbin', 'syslog-ng'),
         env: { LD_LIBRARY_PATH: join(UNPACKED, 'usr', 'lib', 'syslog-ng') },
-        args: [`--module-path=${join(UNPACKED, 'usr', 'lib', 'syslog-ng', '3.38')}`],
+        // Its modules sit in a directory named for the version (3.38 on Debian 12).
+        args: [
+          `--module-path=${readdirSync(join(UNPACKED, 'usr', 'lib', 'syslog-ng'))
+            .filter((name) => /^\d+\.\d+$/.test(name))
+            .map((name) => join(UNPACKED, 'usr', 'lib', 'syslog-ng', name))
+            .join(':')}`,
+        ],
       }
     : undefined;
 
@@ -83,7 +89,7 @@ describe.skipIf(SYSLOG_NG === undefined)('syslog-ng forwarding to livelog', () =
     // (log-fifo-size) large enough for the outage.
     writeFileSync(
       config,
-      `@version: 3.38
+      `@version: 3.35
 options { keep-hostname(yes); stats-freq(0); time-reopen(1); log-fifo-size(20000); };
 source s_5424 { network(ip("127.0.0.1") port(${in5424}) transport("tcp")); };
 source s_3164 { network(ip("127.0.0.1") port(${in3164}) transport("tcp")); };
