@@ -72,7 +72,18 @@ export function decodeLokiPush(body: Buffer, encoding: LokiEncoding, limit: numb
   }
   let raw: Uint8Array;
   try {
-    raw = uncompress(new Uint8Array(body.buffer, body.byteOffset, body.length), limit);
+    const block = new Uint8Array(body.buffer, body.byteOffset, body.length);
+    raw = uncompress(block, limit);
+    // snappyjs pads a cut block's missing tail with zeros, which protobuf reads as valid fields: a
+    // cut push would be stored in part. The elements must produce exactly the declared length.
+    const produced = snappyElementsLength(block);
+    if (produced !== raw.length) {
+      throw new Error(
+        produced === undefined
+          ? 'its last element is cut short'
+          : `it declares ${raw.length} bytes and its elements produce ${produced}: cut short or corrupt`,
+      );
+    }
   } catch (error) {
     const message = (error as Error).message;
     if (/too big/.test(message)) {
@@ -93,4 +104,65 @@ export function decodeLokiPush(body: Buffer, encoding: LokiEncoding, limit: numb
     });
   }
   return { push, replaced: replacedByReader(reader) };
+}
+
+/**
+ * The bytes the elements of a snappy block produce, walked without decompressing; undefined when an
+ * element runs past the end of the block or copies from before its start. Block format:
+ * https://github.com/google/snappy/blob/main/format_description.txt
+ */
+export function snappyElementsLength(block: Uint8Array): number | undefined {
+  let at = 0;
+  // The preamble: the uncompressed length as a little-endian varint.
+  while (at < block.length && ((block[at] as number) & 0x80) !== 0) at++;
+  if (at >= block.length) return undefined;
+  at++;
+  let produced = 0;
+  while (at < block.length) {
+    const tag = block[at] as number;
+    at++;
+    let length: number;
+    let offset: number;
+    switch (tag & 0x3) {
+      case 0: {
+        const short = tag >>> 2;
+        if (short < 60) {
+          length = short + 1;
+        } else {
+          const bytes = short - 59;
+          if (at + bytes > block.length) return undefined;
+          length = 0;
+          for (let i = bytes - 1; i >= 0; i--) length = length * 256 + (block[at + i] as number);
+          length += 1;
+          at += bytes;
+        }
+        if (at + length > block.length) return undefined;
+        at += length;
+        produced += length;
+        continue;
+      }
+      case 1:
+        if (at + 1 > block.length) return undefined;
+        length = ((tag >>> 2) & 0x7) + 4;
+        offset = ((tag >>> 5) << 8) | (block[at] as number);
+        at += 1;
+        break;
+      case 2:
+        if (at + 2 > block.length) return undefined;
+        length = (tag >>> 2) + 1;
+        offset = (block[at] as number) | ((block[at + 1] as number) << 8);
+        at += 2;
+        break;
+      default:
+        if (at + 4 > block.length) return undefined;
+        length = (tag >>> 2) + 1;
+        offset =
+          ((block[at] as number) | ((block[at + 1] as number) << 8) | ((block[at + 2] as number) << 16)) +
+          (block[at + 3] as number) * 2 ** 24;
+        at += 4;
+    }
+    if (offset === 0 || offset > produced) return undefined;
+    produced += length;
+  }
+  return produced;
 }

@@ -12,10 +12,11 @@ const MAX_LENGTH_DIGITS = 10;
 
 /**
  * Cuts a TCP byte stream into syslog frames as RFC 6587 describes, deciding per frame as rsyslog
- * and syslog-ng do: a frame starting with a digit is octet-counted (`MSG-LEN SP MSG`), any other is
- * newline-terminated (a trailing CR is dropped). A frame longer than `maxFrameBytes` is skipped
- * whole (octet-counted: exactly its length; newline: up to the next LF), so the stream stays in step
- * and the connection stays usable; a malformed count skips to the next LF.
+ * and syslog-ng do: a frame starting with a digit is octet-counted (`MSG-LEN SP MSG`, a trailing LF
+ * or CR LF inside the count dropped), any other is newline-terminated (a trailing CR is dropped).
+ * A frame longer than `maxFrameBytes` is skipped whole (octet-counted: exactly its length; newline:
+ * up to the next LF), so the stream stays in step and the connection stays usable; a malformed
+ * count skips to the next LF.
  */
 export class SyslogFramer {
   readonly #sink: FramerSink;
@@ -87,7 +88,14 @@ export class SyslogFramer {
           continue;
         }
         if (data.length - start < length) break;
-        this.#sink.frame(data.subarray(start, start + length));
+        // syslog-ng's syslog() destination ends MSG with LF inside the counted frame; rsyslog drops a
+        // trailing LF on reception (parser.dropTrailingLFOnReception), and so does livelog: CR LF too.
+        let end = start + length;
+        if (end > start && data[end - 1] === LF) {
+          end--;
+          if (end > start && data[end - 1] === 0x0d) end--;
+        }
+        if (end > start) this.#sink.frame(data.subarray(start, end));
         at = start + length;
         continue;
       }
