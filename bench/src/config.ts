@@ -38,6 +38,9 @@ export interface BenchConfig {
   streamsLatencyReaders: number;
   streamsLatencyRate: number;
   streamsLatencySec: number;
+  /** Search: lines in the searched store (issue 13: 5,000,000), and entries per server in the ingest on/off comparison. */
+  searchEntries: number;
+  searchIngestEntries: number;
   /** Every n-th reader checks each frame's seq; the others count cheaply (fan-out). */
   verifyEvery: number;
   /** Reader processes the readers are spread over. */
@@ -50,11 +53,11 @@ export interface BenchConfig {
   soakReaders: number;
   soakRate: number;
   soakSeconds: number;
-  /** Scenarios to run (default all but soak): ingest, fanout, replay, latency, memory, inputs, streams, soak. */
+  /** Scenarios to run (default all but soak): ingest, fanout, replay, latency, memory, inputs, streams, follow, search, soak. */
   only: Set<string>;
 }
 
-const ALL = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs', 'streams', 'follow'];
+const ALL = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs', 'streams', 'follow', 'search'];
 /** Scenarios run only when LIVELOG_BENCH_ONLY names them: the soak takes 30 minutes by default. */
 const ON_REQUEST = ['soak'];
 
@@ -94,6 +97,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     streamsLatencyReaders: count('LIVELOG_BENCH_STREAMS_READERS', 1000, 10),
     streamsLatencyRate: Math.round(positive(env.LIVELOG_BENCH_STREAMS_RATE, 1000, 'LIVELOG_BENCH_STREAMS_RATE')),
     streamsLatencySec: Math.max(2, Math.round(positive(env.LIVELOG_BENCH_STREAMS_SEC, 10, 'LIVELOG_BENCH_STREAMS_SEC'))),
+    searchEntries: count('LIVELOG_BENCH_SEARCH_ENTRIES', 5_000_000, 100_000),
+    searchIngestEntries: count('LIVELOG_BENCH_SEARCH_INGEST_ENTRIES', 500_000, 10_000),
     verifyEvery: Math.round(positive(env.LIVELOG_BENCH_VERIFY_EVERY, 10, 'LIVELOG_BENCH_VERIFY_EVERY')),
     readerProcs: Math.round(positive(env.LIVELOG_BENCH_READER_PROCS, 2, 'LIVELOG_BENCH_READER_PROCS')),
     serverNodeArgs: (env.LIVELOG_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
