@@ -47,6 +47,9 @@ export interface BenchConfig {
   stormMinBehind: number;
   stormMaxBehind: number;
   stormLiveRate: number;
+  /** Search: lines in the searched store (issue 13: 5,000,000), and entries per server in the ingest on/off comparison. */
+  searchEntries: number;
+  searchIngestEntries: number;
   /** Every n-th reader checks each frame's seq; the others count cheaply (fan-out). */
   verifyEvery: number;
   /** Reader processes the readers are spread over. */
@@ -59,11 +62,11 @@ export interface BenchConfig {
   soakReaders: number;
   soakRate: number;
   soakSeconds: number;
-  /** Scenarios to run (default all but soak): ingest, fanout, replay, latency, memory, inputs, streams, soak. */
+  /** Scenarios to run (default all but soak): ingest, fanout, replay, latency, memory, inputs, streams, follow, search, soak. */
   only: Set<string>;
 }
 
-const ALL = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs', 'streams', 'storm', 'follow'];
+const ALL = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs', 'streams', 'storm', 'follow', 'search'];
 /** Scenarios run only when LIVELOG_BENCH_ONLY names them: the soak takes 30 minutes by default. */
 const ON_REQUEST = ['soak'];
 
@@ -107,6 +110,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     stormMinBehind: count('LIVELOG_BENCH_STORM_MIN_BEHIND', 10_000, 1),
     stormMaxBehind: count('LIVELOG_BENCH_STORM_MAX_BEHIND', 100_000, 2),
     stormLiveRate: Math.round(positive(env.LIVELOG_BENCH_STORM_LIVE_RATE, 5000, 'LIVELOG_BENCH_STORM_LIVE_RATE')),
+    searchEntries: count('LIVELOG_BENCH_SEARCH_ENTRIES', 5_000_000, 100_000),
+    searchIngestEntries: count('LIVELOG_BENCH_SEARCH_INGEST_ENTRIES', 500_000, 10_000),
     verifyEvery: Math.round(positive(env.LIVELOG_BENCH_VERIFY_EVERY, 10, 'LIVELOG_BENCH_VERIFY_EVERY')),
     readerProcs: Math.round(positive(env.LIVELOG_BENCH_READER_PROCS, 2, 'LIVELOG_BENCH_READER_PROCS')),
     serverNodeArgs: (env.LIVELOG_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),

@@ -11,6 +11,7 @@ import { inputsScenario } from './scenarios/inputs.js';
 import { latencyScenario } from './scenarios/latency.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { replayScenario } from './scenarios/replay.js';
+import { searchScenario } from './scenarios/search.js';
 import { soakScenario } from './scenarios/soak.js';
 import { stormScenario } from './scenarios/storm.js';
 import { streamsScenario } from './scenarios/streams.js';
@@ -60,11 +61,14 @@ async function main(): Promise<void> {
     rows.set('soak', soak?.rows ?? []);
     notes.push(...(soak?.notes ?? []));
     notes.push(...((await step('follow', () => followScenario())) ?? []));
+    const search = await step('search', () => searchScenario(ctx));
+    rows.set('search', search?.rows ?? []);
+    notes.push(...(search?.notes ?? []));
   } finally {
     await ctx.shutdown();
     rmSync(scratch, { recursive: true, force: true });
   }
-  const ordered = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs', 'streams', 'storm', 'soak'].flatMap(
+  const ordered = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs', 'streams', 'storm', 'soak', 'search'].flatMap(
     (name) => rows.get(name) ?? [],
   );
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';

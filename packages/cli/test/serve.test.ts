@@ -44,6 +44,13 @@ describe('livelog serve and healthcheck', () => {
         code: 2,
         stderr: expect.stringMatching(/--port \(LIVELOG_PORT\)[\s\S]*--retain-bytes \(LIVELOG_RETAIN_BYTES\)/),
       });
+      // LIVELOG_SEARCH_INDEX is read as --search-index is: on or off, anything else is a usage error.
+      await expect(
+        run(process.execPath, [cliPath(), 'serve', '--data', dir.path, '--port', '0'], {
+          timeout: 10_000,
+          env: { ...process.env, LIVELOG_SEARCH_INDEX: 'maybe' },
+        }),
+      ).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--search-index (LIVELOG_SEARCH_INDEX): must be on or off') });
     } finally {
       await dir.remove();
     }

@@ -72,7 +72,11 @@ describe('resolveServerConfig', () => {
       kind: 'sqlite',
       dir: '/var/lib/livelog',
       durability: 'full',
+      searchIndex: true,
     });
+    expect(resolveServerConfig({ searchIndex: ' OFF ' }).store).toMatchObject({ kind: 'sqlite', searchIndex: false });
+    expect(resolveServerConfig({ searchIndex: 'on' }).store).toMatchObject({ searchIndex: true });
+    expect(problems({ searchIndex: 'yes' })).toContain('--search-index (LIVELOG_SEARCH_INDEX): must be on or off');
     expect(resolveServerConfig({ store: 'memory' }).store).toEqual({ kind: 'memory' });
     expect(resolveServerConfig({ store: ' redis://h:6379/0?key=k ' }).store).toEqual({ kind: 'url', url: 'redis://h:6379/0?key=k' });
   });

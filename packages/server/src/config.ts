@@ -10,7 +10,13 @@ export { DEFAULTS };
 
 /** Where entries are kept. */
 export type StoreConfig =
-  | { kind: 'sqlite'; dir: string; durability: 'normal' | 'full' }
+  | {
+      kind: 'sqlite';
+      dir: string;
+      durability: 'normal' | 'full';
+      /** Keep the full-text search index (default true); false: no index writes, searches scan. */
+      searchIndex?: boolean;
+    }
   | { kind: 'memory' }
   /** A store named by URL (`redis://...`), created by the package that knows the scheme. */
   | { kind: 'url'; url: string };
@@ -78,6 +84,8 @@ export interface ServerConfigInput {
   store?: string;
   data?: string;
   durability?: string;
+  /** `on` (default) or `off`: the SQLite store's full-text search index. */
+  searchIndex?: string | boolean;
   tokens?: readonly string[];
   retainEntries?: string | number;
   retainBytes?: string | number;
@@ -157,10 +165,11 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
   // full since issue 12: group commit keeps its ingest within 80% of normal's (bench scenario 1).
   const durability = (input.durability ?? 'full').trim().toLowerCase();
   if (durability !== 'normal' && durability !== 'full') problem('durability', 'must be normal or full');
+  const searchIndex = onOff(input.searchIndex ?? true) ?? problem('search-index', 'must be on or off');
   if (storeText === 'sqlite') {
     const dir = (input.data ?? DEFAULTS.data).trim();
     if (dir === '') problem('data', 'must name a directory');
-    store = { kind: 'sqlite', dir, durability: durability === 'normal' ? 'normal' : 'full' };
+    store = { kind: 'sqlite', dir, durability: durability === 'normal' ? 'normal' : 'full', searchIndex: searchIndex ?? true };
   } else if (storeText === 'memory') {
     store = { kind: 'memory' };
   } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(storeText)) {
@@ -356,6 +365,12 @@ function commaList(value: string | readonly string[] | undefined): string[] {
     .flatMap((text) => text.split(','))
     .map((text) => text.trim())
     .filter(Boolean);
+}
+
+function onOff(value: string | boolean): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  const text = value.trim().toLowerCase();
+  return text === 'on' ? true : text === 'off' ? false : undefined;
 }
 
 function integer(value: string | number, min: number, max: number): number | undefined {

@@ -6,7 +6,8 @@ import type { StoreConfig } from './config.js';
  * the provider of its scheme among `providers` (the server ships none; `livelog serve` passes Redis).
  */
 export async function createStore(config: StoreConfig, providers: readonly StoreProvider[] = []): Promise<LogDatabase> {
-  if (config.kind === 'sqlite') return new SqliteDatabase({ dir: config.dir, durability: config.durability });
+  if (config.kind === 'sqlite')
+    return new SqliteDatabase({ dir: config.dir, durability: config.durability, searchIndex: config.searchIndex ?? true });
   if (config.kind === 'memory') return new MemoryDatabase();
   return createStoreFromUrl(config.url, providers);
 }

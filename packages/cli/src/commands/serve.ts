@@ -14,6 +14,7 @@ interface ServeFlags {
   data?: string;
   store?: string;
   durability?: string;
+  searchIndex?: string;
   token?: string[];
   basePath?: string;
   retainEntries?: string;
@@ -62,6 +63,13 @@ export function registerServe(program: Command): void {
         '--durability <mode>',
         'full: an acknowledged batch survives a power cut (default); normal: a killed process only',
         'durability',
+      ),
+    )
+    .addOption(
+      option(
+        '--search-index <on|off>',
+        'on: keep a full-text index so searches read candidates (default); off: no index writes, searches scan',
+        'search-index',
       ),
     )
     .addOption(
@@ -179,6 +187,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     'data',
     'store',
     'durability',
+    'searchIndex',
     'basePath',
     'retainEntries',
     'retainBytes',

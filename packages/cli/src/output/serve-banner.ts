@@ -31,7 +31,7 @@ function storeText(config: ServerConfig): string {
   const { store } = config;
   switch (store.kind) {
     case 'sqlite':
-      return `SQLite in ${resolve(store.dir)} (durability ${store.durability})`;
+      return `SQLite in ${resolve(store.dir)} (durability ${store.durability}${store.searchIndex === false ? ', no search index' : ''})`;
     case 'memory':
       return 'memory (everything is gone when the server stops)';
     case 'url':
