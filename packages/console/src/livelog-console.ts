@@ -1,8 +1,8 @@
-// Long file: the element's attributes, properties and events in one place; streams, empty states and search (range, histogram, context) pushed it past 400, split pending.
 import type { LogEntry } from '@livelog/protocol';
 import { LitElement, nothing, type PropertyValues } from 'lit';
+import { ConsoleCommands } from './actions/console-commands.js';
 import { DownloadTask } from './actions/download-lines.js';
-import { commandForKey, isTypingTarget, type Shortcut } from './actions/keyboard-shortcuts.js';
+import { commandForKey } from './actions/keyboard-shortcuts.js';
 import { PageListeners } from './actions/page-listeners.js';
 import { permalinkId } from './actions/permalink.js';
 import { type ConsoleStats, dispatchConsoleEvent } from './console-events.js';
@@ -13,9 +13,9 @@ import { HelpDialog } from './render/render-help.js';
 import { RowCache } from './render/row-cache.js';
 import { searchStyles } from './render/search-styles.js';
 import { ConsoleSession } from './state/console-session.js';
-import { findErrorRow } from './state/find-error-row.js';
 import { EMPTY_FILTER, type FilterState, filterFromAttributes } from './state/line-filter.js';
 import type { LogModel } from './state/log-model.js';
+import { SearchAnnouncement } from './state/search-announcement.js';
 import { SearchView } from './state/search-view.js';
 import type { ConnectionStatus } from './state/status-line.js';
 import { sameRange, type TimeRange } from './state/time-range.js';
@@ -91,11 +91,8 @@ export class LivelogConsole extends LitElement {
     received: (batch) => this.#search.histogram.noteEntries(batch),
   });
   readonly #search = new SearchView({ changed: () => this.#schedule(), jumpTo: (id) => this.jumpTo(id) });
-  /** The query and range last announced in `livelog-search`. */
-  #announced = '';
+  readonly #announcement = new SearchAnnouncement(this, () => ({ filter: this.filter, range: this.range }));
   #unseen = 0;
-  #selectedSeq: number | undefined;
-  #targetSeq: number | undefined;
   readonly #help = new HelpDialog();
   readonly #rowCache = new RowCache();
   readonly #download = new DownloadTask(() => this.requestUpdate());
@@ -105,8 +102,8 @@ export class LivelogConsole extends LitElement {
     this,
     {
       keydown: (event) => {
-        const command = commandForKey(event, { helpOpen: this.#help.open, selected: this.#selectedSeq !== undefined });
-        if (command !== undefined) this.#run(command);
+        const command = commandForKey(event, { helpOpen: this.#help.open, selected: this.#commands.selectedSeq !== undefined });
+        if (command !== undefined) this.#commands.run(command);
       },
       hashchange: () => {
         const id = permalinkId(location.hash);
@@ -128,17 +125,26 @@ export class LivelogConsole extends LitElement {
     estimateSize: ROW_HEIGHT,
     follow: true,
   });
+  readonly #commands: ConsoleCommands = new ConsoleCommands(this, {
+    model: () => this.#model,
+    list: this.#list,
+    anchors: this.#anchors,
+    help: this.#help,
+    search: this.#search,
+    viewport: () => this.#viewport(),
+    isDark: () => this.#isDark(),
+  });
 
   readonly #actions: ConsoleActions = {
-    run: (command) => this.#run(command),
+    run: (command) => this.#commands.run(command),
     goLive: () => this.goLive(),
     showGap: () => this.showGap(),
-    select: (entry) => this.#select(entry),
+    select: (entry) => this.#commands.select(entry),
     download: (scope, format) => {
       if (this.#model) void this.#download.start(this.#model, scope, format);
     },
     cancelDownload: () => this.#download.cancel(),
-    scrolled: (event) => this.#onScroll(event),
+    scrolled: (event) => this.#commands.scrolled(event),
     userScrolls: () => this.#anchors.userScrolls(),
     // In a followed stream the line under the pointer would scroll away between press and release,
     // and the click land on another line or none: pressing on a line pauses.
@@ -222,13 +228,9 @@ export class LivelogConsole extends LitElement {
   goLive(): void {
     const model = this.#model;
     if (model?.mode === 'detached') model.reloadLive();
-    if (this.#selectedSeq !== undefined) {
-      this.#selectedSeq = undefined;
-      dispatchConsoleEvent(this, 'livelog-select', { entry: undefined });
-    }
+    this.#commands.clear(true);
     this.following = true;
     this.#unseen = 0;
-    this.#targetSeq = undefined;
     this.requestUpdate();
     void this.updateComplete.then(() => this.#list.virtualizer.scrollToEnd());
   }
@@ -243,11 +245,11 @@ export class LivelogConsole extends LitElement {
     // A link to another log or past its end shows the live tail (and says why): follow it.
     if (outcome === 'live') this.following = true;
     const seq = Number(id.slice(id.lastIndexOf(':') + 1));
-    this.#targetSeq = found ? seq : undefined;
-    this.#selectedSeq = found ? seq : undefined;
+    this.#commands.targetSeq = found ? seq : undefined;
+    this.#commands.selectedSeq = found ? seq : undefined;
     this.requestUpdate();
     await this.updateComplete;
-    if (found) this.#scrollToSeq(seq, 'center');
+    if (found) this.#commands.scrollToSeq(seq, 'center');
     return found;
   }
 
@@ -263,7 +265,7 @@ export class LivelogConsole extends LitElement {
     super.connectedCallback();
     this.#session.setFilter({ ...EMPTY_FILTER, ...filterFromAttributes(this.level, this.source), text: this.query ?? '' });
     this.#session.setRange(this.#rangeOfAttributes());
-    this.#announced = this.#searchKey();
+    this.#announcement.settle();
     this.#start();
   }
 
@@ -281,8 +283,7 @@ export class LivelogConsole extends LitElement {
       // Another stream: what was selected or paused on belongs to the one left.
       this.following = true;
       this.#unseen = 0;
-      this.#selectedSeq = undefined;
-      this.#targetSeq = undefined;
+      this.#commands.clear(false);
       this.#start();
     }
     if (this.#model !== undefined && (changed.has('level') || changed.has('source')) && this.hasUpdated) {
@@ -295,7 +296,7 @@ export class LivelogConsole extends LitElement {
       changed.has('query') &&
       this.hasUpdated &&
       query !== this.filter.text &&
-      query !== this.#announcedQuery()
+      query !== this.#announcement.query
     ) {
       this.setFilter({ text: this.query ?? '' });
     }
@@ -308,7 +309,7 @@ export class LivelogConsole extends LitElement {
   }
 
   protected override updated(): void {
-    this.#announce();
+    this.#announcement.announce();
     this.#anchors.afterRender(this.#viewport(), this.following);
     const virtualizer = this.#list.virtualizer;
     this.#list.measure(this.#viewport()?.firstElementChild?.children ?? []);
@@ -330,10 +331,10 @@ export class LivelogConsole extends LitElement {
       wrap: this.wrap,
       utc: this.utc,
       dark: this.#isDark(),
-      fullscreen: this.#isFullscreen(),
+      fullscreen: this.#commands.fullscreen,
       helpOpen: this.#help.open,
-      selectedSeq: this.#selectedSeq,
-      targetSeq: this.#targetSeq,
+      selectedSeq: this.#commands.selectedSeq,
+      targetSeq: this.#commands.targetSeq,
       downloading: this.#download.label,
       rowCache: this.#rowCache,
       search: this.#search,
@@ -343,24 +344,6 @@ export class LivelogConsole extends LitElement {
 
   #rangeOfAttributes(): TimeRange {
     return { ...(this.since ? { since: this.since } : {}), ...(this.until ? { until: this.until } : {}) };
-  }
-
-  #announcedQuery(): string {
-    return (JSON.parse(this.#announced || '[""]') as string[])[0] ?? '';
-  }
-
-  #searchKey(): string {
-    const { text, regex, invert } = this.filter;
-    return JSON.stringify([regex || invert ? '' : text, this.range.since ?? '', this.range.until ?? '']);
-  }
-
-  /** Says when the query or the range changed, so a page can keep them in its URL. */
-  #announce(): void {
-    const key = this.#searchKey();
-    if (key === this.#announced) return;
-    this.#announced = key;
-    const [query, since, until] = JSON.parse(key) as [string, string, string];
-    dispatchConsoleEvent(this, 'livelog-search', { query, ...(since ? { since } : {}), ...(until ? { until } : {}) });
   }
 
   #start(): void {
@@ -392,113 +375,11 @@ export class LivelogConsole extends LitElement {
     return Number.isFinite(this.maxLines) && this.maxLines >= 100 ? Math.floor(this.maxLines) : DEFAULT_MAX_LINES;
   }
 
-  /** `document.fullscreenElement` is retargeted to the outermost shadow host: ask this element's own root. */
-  #isFullscreen(): boolean {
-    const root = this.getRootNode() as Document | ShadowRoot;
-    return root.fullscreenElement === this;
-  }
-
   #isDark(): boolean {
     return this.theme === 'dark' || (this.theme !== 'light' && this.#page.prefersDark);
   }
 
-  #select(entry: LogEntry): void {
-    this.#selectedSeq = this.#selectedSeq === entry.seq ? undefined : entry.seq;
-    if (this.#selectedSeq === undefined) this.#anchors.release();
-    else {
-      this.pause();
-      this.#anchors.expand(this.#viewport(), entry.seq);
-    }
-    dispatchConsoleEvent(this, 'livelog-select', { entry: this.#selectedSeq === undefined ? undefined : entry });
-    this.requestUpdate();
-  }
-
-  #scrollToSeq(seq: number, align: 'center' | 'auto'): void {
-    const index = this.#model?.buffer.rowIndexOfSeq(seq) ?? -1;
-    if (index >= 0) this.#list.scrollToIndex(index, align, this.following);
-  }
-
-  #jumpToError(step: 1 | -1): void {
-    const rows = this.#model?.buffer.rows ?? [];
-    const range = this.#list.virtualizer.range;
-    const selected = this.#selectedSeq === undefined ? -1 : (this.#model?.buffer.rowIndexOfSeq(this.#selectedSeq) ?? -1);
-    // Without a selection, start from the edge of what is on screen.
-    const from = selected >= 0 ? selected : step > 0 ? (range?.startIndex ?? 0) - 1 : (range?.endIndex ?? rows.length - 1) + 1;
-    const found = findErrorRow(rows, from, step);
-    if (found === undefined) return;
-    this.pause();
-    this.#selectedSeq = found.seq;
-    dispatchConsoleEvent(this, 'livelog-select', { entry: found });
-    this.requestUpdate();
-    void this.updateComplete.then(() => this.#scrollToSeq(found.seq, 'center'));
-  }
-
-  #run(shortcut: Shortcut): void {
-    switch (shortcut) {
-      case 'search':
-        this.renderRoot.querySelector<HTMLInputElement>('#search')?.focus();
-        break;
-      case 'toggle-follow':
-        if (this.following) this.pause();
-        else this.goLive();
-        break;
-      case 'top':
-        this.pause();
-        this.#list.virtualizer.scrollToOffset(0);
-        break;
-      case 'live':
-        this.goLive();
-        break;
-      case 'next-error':
-        this.#jumpToError(1);
-        break;
-      case 'previous-error':
-        this.#jumpToError(-1);
-        break;
-      case 'wrap':
-        this.wrap = !this.wrap;
-        break;
-      case 'utc':
-        this.utc = !this.utc;
-        break;
-      case 'theme':
-        this.theme = this.#isDark() ? 'light' : 'dark';
-        dispatchConsoleEvent(this, 'livelog-theme', { theme: this.theme });
-        break;
-      case 'fullscreen':
-        if (this.#isFullscreen()) void document.exitFullscreen();
-        else void this.requestFullscreen?.().catch(() => undefined);
-        break;
-      case 'help':
-        // Requested first: `updateComplete` must be the render that adds or removes the dialog.
-        this.requestUpdate();
-        if (this.#help.open) this.#help.close(this.updateComplete, this.#viewport);
-        else this.#help.show(this.renderRoot as ShadowRoot, this.updateComplete);
-        break;
-      case 'escape': {
-        const active = this.renderRoot instanceof ShadowRoot ? this.renderRoot.activeElement : null;
-        this.requestUpdate();
-        if (this.#help.open) this.#help.close(this.updateComplete, this.#viewport);
-        else if (this.#search.context.open) this.#search.context.close();
-        else if (isTypingTarget(active)) this.#viewport()?.focus();
-        else if (this.#selectedSeq !== undefined) {
-          this.#selectedSeq = undefined;
-          this.#anchors.release();
-        }
-        break;
-      }
-    }
-  }
-
   readonly #viewport = (): HTMLElement | null => this.renderRoot?.querySelector?.<HTMLElement>('.viewport') ?? null;
-
-  #onScroll(event: Event): void {
-    const wanted = this.#anchors.scrolled(event.currentTarget as HTMLElement, this.following);
-    if (wanted === 'pause') this.pause();
-    // An expanded line keeps the view paused: reaching the end (the click that expanded it scrolled
-    // there, or the reader scrolled on) must not resume and scroll it away. The pill resumes.
-    else if (wanted === 'resume' && this.#model?.mode === 'live' && this.#selectedSeq === undefined) this.goLive();
-  }
 }
 
 if (!customElements.get('livelog-console')) customElements.define('livelog-console', LivelogConsole);

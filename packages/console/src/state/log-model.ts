@@ -1,20 +1,9 @@
-// Long file: the model's load/follow state machine; permalink windows and stream waiting pushed it past 400, split pending.
-import {
-  type CursorStorage,
-  fetchHistory,
-  type HistoryPage,
-  isLivelogClientError,
-  type LogStream,
-  openStream,
-  type ServerOptions,
-  type StreamEventMap,
-  type StreamStart,
-} from '@livelog/client';
+import { type CursorStorage, fetchHistory, type HistoryPage, isLivelogClientError, type ServerOptions } from '@livelog/client';
 import { decodeCursor, type GapEvent, type LogEntry } from '@livelog/protocol';
-import { describeError } from './describe-error.js';
+import { badQueryText, describeError } from './describe-error.js';
 import { type HistoryQuery, linesInRange, linesUpTo } from './history-pages.js';
 import { isNarrowerOrEqual, type ServerFilter, sameServerFilter } from './line-filter.js';
-import { LineRate } from './line-rate.js';
+import { LiveFeed } from './live-feed.js';
 import { LogBuffer } from './log-buffer.js';
 import { permalinkNotice, permalinkWindow } from './permalink-window.js';
 import { SourceList } from './source-list.js';
@@ -22,9 +11,6 @@ import { type StatusEvents, StatusLine } from './status-line.js';
 
 /** Lines per history request (the server's most is 1,000). */
 const PAGE = 500;
-/** How often a page showing a stream that does not exist yet looks again, in ms. */
-const STREAM_POLL_MS = 2000;
-const WAITING_FOR_STREAM = ': waiting for its first line';
 
 /** What the model tells the element that shows it. The element decides when to re-render. */
 export interface ModelEvents extends StatusEvents {
@@ -53,6 +39,7 @@ export interface ModelOptions {
  * and a reconnect resumes exactly there. `detached`: the buffer is a window somewhere in history (a
  * permalink, or after paging back past `maxLines`); the stream only counts new lines, and paging
  * forward re-attaches by reopening the stream from the newest loaded id, so no line is skipped.
+ * The stream and what it delivers are kept by a LiveFeed; the model pages through history.
  */
 export class LogModel {
   readonly buffer = new LogBuffer();
@@ -85,12 +72,11 @@ export class LogModel {
   readonly #server: ServerOptions;
   readonly #events: ModelEvents;
   readonly #cursor: CursorStorage | undefined;
+  readonly #feed: LiveFeed;
   #filter: ServerFilter = {};
   #match: (entry: LogEntry) => boolean = () => true;
-  #stream: LogStream | undefined;
   /** Bumped on every reload so late answers for an older query are dropped. */
   #generation = 0;
-  readonly #rate = new LineRate();
 
   /** Shows the log of the server `server` names (through @livelog/client); `start` begins. */
   constructor(server: ServerOptions, events: ModelEvents, options: ModelOptions) {
@@ -101,6 +87,7 @@ export class LogModel {
     this.sources = new SourceList(server, () => events.changed());
     this.maxLines = options.maxLines;
     this.tail = options.tail;
+    this.#feed = new LiveFeed(server, events, options.cursor, this, { match: () => this.#match, generation: () => this.#generation });
   }
 
   /** The server filter the loaded lines were fetched with. */
@@ -110,7 +97,7 @@ export class LogModel {
 
   /** Lines per second written while this reader watches, over the last few seconds (live arrivals only). */
   rate(now = Date.now()): number {
-    return this.#rate.perSecond(now);
+    return this.#feed.rate(now);
   }
 
   /**
@@ -131,19 +118,12 @@ export class LogModel {
 
   /** Cuts a reconnect wait short and connects again at once. */
   reconnectNow(): void {
-    this.#stream?.reconnectNow();
+    this.#feed.reconnectNow();
   }
 
   stop(): void {
     this.#generation++;
-    this.#closeStream();
-  }
-
-  #closeStream(): void {
-    // Cleared first: a closing stream reports `closed`, which must not show as this console's state.
-    const stream = this.#stream;
-    this.#stream = undefined;
-    stream?.close();
+    this.#feed.close();
   }
 
   /**
@@ -156,7 +136,7 @@ export class LogModel {
       void this.#loadBounded();
       return;
     }
-    this.#openStream(this.tail > 0 ? { tail: this.tail } : {});
+    this.#feed.open(this.tail > 0 ? { tail: this.tail } : {});
     this.#events.changed();
   }
 
@@ -229,7 +209,7 @@ export class LogModel {
     this.loadingOlder = false;
     // Lines written while the page was away count as recovered, as after any other reconnect.
     this.statusLine.expectResume();
-    this.#openStream({ lastEventId: id });
+    this.#feed.open({ lastEventId: id });
     this.#events.changed();
   }
 
@@ -248,10 +228,10 @@ export class LogModel {
     const narrower = isNarrowerOrEqual(filter, this.#filter);
     this.#filter = filter;
     // The id the stream would resume after now ('' before its first event).
-    const position = this.#stream?.lastEventId || undefined;
+    const position = this.#feed.lastEventId || undefined;
     if (narrower && this.mode === 'live' && position !== undefined) {
-      this.#closeStream();
-      this.#openStream({ lastEventId: position });
+      this.#feed.close();
+      this.#feed.open({ lastEventId: position });
       this.#events.changed();
       void this.#fill();
     } else {
@@ -318,7 +298,7 @@ export class LogModel {
     this.#reset();
     const generation = this.#generation;
     this.mode = 'detached';
-    if (this.#filter.until === undefined) this.#openStream({});
+    if (this.#filter.until === undefined) this.#feed.open({});
     else this.#rangeEnds();
     this.#events.changed();
     try {
@@ -367,7 +347,7 @@ export class LogModel {
 
   /** Streams the whole range matching the server filter, oldest first, a page at a time, up to the newest line now. */
   wholeRange(signal: AbortSignal): AsyncGenerator<LogEntry[]> {
-    return linesInRange(this.#query(), this.#match, this.#position() ?? Number.POSITIVE_INFINITY, signal);
+    return linesInRange(this.#query(), this.#match, this.#feed.position() ?? Number.POSITIVE_INFINITY, signal);
   }
 
   #detach(): void {
@@ -379,126 +359,17 @@ export class LogModel {
   /** Re-attaches a detached window to the live stream, from exactly its newest loaded line. */
   #attach(): void {
     const last = this.buffer.last;
-    this.#closeStream();
+    this.#feed.close();
     this.newerAvailable = false;
     // A range with an end has no live lines to join.
     if (this.#filter.until !== undefined) return;
     this.mode = 'live';
-    if (last !== undefined) this.#openStream({ lastEventId: last.id });
-    else this.#openStream(this.tail > 0 ? { tail: this.tail } : {});
-  }
-
-  #openStream(start: StreamStart): void {
-    const generation = this.#generation;
-    const stream = openStream({ ...this.#server, filter: this.#filter, start });
-    // Events of a stream this model has since replaced (a reload, a new filter) are ignored.
-    const on = <K extends keyof StreamEventMap>(name: K, handler: (payload: StreamEventMap[K]) => void): void => {
-      stream.on(name, (payload) => {
-        if (generation === this.#generation && this.#stream === stream) handler(payload);
-      });
-    };
-    let everOpened = false;
-    on('entries', (batch) => this.#onEntries(batch));
-    on('hello', (hello) => {
-      everOpened = true;
-      this.newest = Math.max(this.newest ?? 0, hello.last);
-      this.#rate.since(hello.last);
-      this.sources.hello(hello.stream);
-      this.statusLine.hello(hello.last, this.#position());
-    });
-    on('gap', (gap) => {
-      if (this.mode === 'live') this.buffer.addGap(gap);
-      this.lastGap = gap;
-      this.#events.gap(gap);
-      this.#events.changed();
-    });
-    // The position is foreign (data wiped, another server) or malformed: what is loaded no longer
-    // joins the stream, so start over from the tail.
-    // A deleted stream is not restarted: its terminal close follows, shown as the connection's failure.
-    on('reset', (reset) => {
-      if (reset.reason !== 'deleted') queueMicrotask(() => this.reloadLive());
-    });
-    on('end', (end) => {
-      this.statusLine.ended({
-        time: end.time,
-        ...(end.exitCode === undefined ? {} : { exitCode: end.exitCode }),
-        ...(end.reason === undefined ? {} : { reason: end.reason }),
-      });
-      this.#events.changed();
-    });
-    on('lag', (lag) => {
-      this.statusLine.lagReported(lag.behind, this.#position());
-      this.#events.changed();
-    });
-    on('status', (status) => {
-      // A job's stream exists once its first line is written; a page opened before that waits for it.
-      if (status.state === 'closed' && status.error?.code === 'LIVELOG_CLIENT_ERR_STREAM_NOT_FOUND') {
-        this.#waitForStream(start, generation);
-        return;
-      }
-      if (status.state === 'open' && this.notice?.endsWith(WAITING_FOR_STREAM)) this.notice = undefined;
-      if (status.state !== 'open') this.#rate.stop();
-      if (status.state === 'closed' && isLivelogClientError(status.error) && status.error.serverCode === 'LIVELOG_ERR_BAD_QUERY') {
-        this.queryError = badQueryText(status.error.message);
-      }
-      // A 401 ends the stream: the element asks for a token rather than showing the code.
-      this.needsToken = status.state === 'closed' && isLivelogClientError(status.error) && status.error.status === 401;
-      this.statusLine.connectionChanged(status, everOpened);
-      this.#events.changed();
-    });
-    on('cursor', (lastEventId) => {
-      this.statusLine.progress(this.#position());
-      this.#cursor?.save(lastEventId);
-    });
-    this.#stream = stream;
-  }
-
-  /** Says the stream does not exist yet, and opens it again a little later, as long as nothing else was asked for. */
-  #waitForStream(start: StreamStart, generation: number): void {
-    this.notice = `stream ${this.#server.stream ?? 'default'} does not exist yet${WAITING_FOR_STREAM}`;
-    this.statusLine.connectionChanged({ state: 'connecting', attempt: 0, nextRetryMs: undefined, lastEventId: '' }, false);
-    this.#events.changed();
-    setTimeout(() => {
-      if (generation !== this.#generation) return;
-      this.#closeStream();
-      this.#openStream(start);
-    }, STREAM_POLL_MS);
-  }
-
-  #onEntries(batch: readonly LogEntry[]): void {
-    this.received += batch.length;
-    this.#events.received?.(batch);
-    this.#rate.arrived(batch);
-    this.newest = Math.max(this.newest ?? 0, batch.at(-1)?.seq ?? 0);
-    this.sources.noteLines(batch);
-    this.statusLine.delivered(batch);
-    let visible = 0;
-    if (this.mode === 'live') {
-      const before = this.buffer.rows.length;
-      this.buffer.append(batch);
-      visible = this.buffer.rows.length - before;
-      if (this.buffer.trimOldest(this.maxLines) > 0) this.olderAvailable = true;
-    } else {
-      for (const entry of batch) if (this.#match(entry)) visible++;
-    }
-    this.statusLine.progress(this.#position());
-    if (visible > 0) this.#events.appended(visible);
-    this.#events.changed();
-  }
-
-  /** Seq of the stream's position (advanced by entries and id-only progress), if it has one. */
-  #position(): number | undefined {
-    const decoded = decodeCursor(this.#stream?.lastEventId ?? '');
-    return decoded.ok ? decoded.cursor.seq : undefined;
+    if (last !== undefined) this.#feed.open({ lastEventId: last.id });
+    else this.#feed.open(this.tail > 0 ? { tail: this.tail } : {});
   }
 
   /** The server and filter history pages are asked with. */
   #query(): HistoryQuery {
     return { ...this.#server, filter: this.#filter };
   }
-}
-
-/** The server's words for a refused query, without the status line: `Invalid query: <message>`. */
-function badQueryText(message: string): string {
-  return `Invalid query: ${message.replace(/^HTTP 400 LIVELOG_ERR_BAD_QUERY: /, '')}`;
 }

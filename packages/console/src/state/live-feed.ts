@@ -1,0 +1,206 @@
+import {
+  type CursorStorage,
+  isLivelogClientError,
+  type LogStream,
+  openStream,
+  type ServerOptions,
+  type StreamEventMap,
+  type StreamStart,
+} from '@livelog/client';
+import { decodeCursor, type GapEvent, type LogEntry } from '@livelog/protocol';
+import { badQueryText } from './describe-error.js';
+import type { ServerFilter } from './line-filter.js';
+import { LineRate } from './line-rate.js';
+import type { LogBuffer } from './log-buffer.js';
+import type { SourceList } from './source-list.js';
+import type { StatusLine } from './status-line.js';
+
+/** How often a page showing a stream that does not exist yet looks again, in ms. */
+const STREAM_POLL_MS = 2000;
+const WAITING_FOR_STREAM = ': waiting for its first line';
+
+/** What the stream tells the element that shows it (the part of the model's events it raises). */
+export interface FeedEvents {
+  changed(): void;
+  appended(count: number): void;
+  received?(batch: readonly LogEntry[]): void;
+  gap(gap: GapEvent): void;
+}
+
+/** The model's state the stream keeps up to date: all of it shown by the model as it is. */
+export interface FeedModel {
+  readonly buffer: LogBuffer;
+  readonly mode: 'live' | 'detached';
+  olderAvailable: boolean;
+  readonly sources: SourceList;
+  readonly statusLine: StatusLine;
+  received: number;
+  lastGap: GapEvent | undefined;
+  notice: string | undefined;
+  readonly maxLines: number;
+  newest: number | undefined;
+  needsToken: boolean;
+  queryError: string | undefined;
+  readonly serverFilter: ServerFilter;
+  reloadLive(): void;
+}
+
+/** What a feed reads from its model that the model keeps to itself. */
+export interface FeedContext {
+  /** The local predicate: lines counted as new in detached mode are those it keeps. */
+  match(): (entry: LogEntry) => boolean;
+  /** The model's reload count: events of a stream opened before the last reload are ignored. */
+  generation(): number;
+}
+
+/**
+ * The live side of a LogModel: the one stream it has open, and the bookkeeping of every line and
+ * event the stream delivers (appended in live mode, only counted when detached; the status line,
+ * the sources, the rate, the cursor saved for a reload). Paging through history stays in the model.
+ */
+export class LiveFeed {
+  readonly #server: ServerOptions;
+  readonly #events: FeedEvents;
+  readonly #cursor: CursorStorage | undefined;
+  readonly #model: FeedModel;
+  readonly #context: FeedContext;
+  readonly #rate = new LineRate();
+  #stream: LogStream | undefined;
+
+  constructor(server: ServerOptions, events: FeedEvents, cursor: CursorStorage | undefined, model: FeedModel, context: FeedContext) {
+    this.#server = server;
+    this.#events = events;
+    this.#cursor = cursor;
+    this.#model = model;
+    this.#context = context;
+  }
+
+  /** The id the stream would resume after now ('' before its first event, or with no stream). */
+  get lastEventId(): string {
+    return this.#stream?.lastEventId ?? '';
+  }
+
+  /** Lines per second written while this reader watches, over the last few seconds (live arrivals only). */
+  rate(now: number): number {
+    return this.#rate.perSecond(now);
+  }
+
+  /** Cuts a reconnect wait short and connects again at once. */
+  reconnectNow(): void {
+    this.#stream?.reconnectNow();
+  }
+
+  close(): void {
+    // Cleared first: a closing stream reports `closed`, which must not show as this console's state.
+    const stream = this.#stream;
+    this.#stream = undefined;
+    stream?.close();
+  }
+
+  /** Seq of the stream's position (advanced by entries and id-only progress), if it has one. */
+  position(): number | undefined {
+    const decoded = decodeCursor(this.#stream?.lastEventId ?? '');
+    return decoded.ok ? decoded.cursor.seq : undefined;
+  }
+
+  open(start: StreamStart): void {
+    const model = this.#model;
+    const generation = this.#context.generation();
+    const stream = openStream({ ...this.#server, filter: model.serverFilter, start });
+    // Events of a stream this model has since replaced (a reload, a new filter) are ignored.
+    const on = <K extends keyof StreamEventMap>(name: K, handler: (payload: StreamEventMap[K]) => void): void => {
+      stream.on(name, (payload) => {
+        if (generation === this.#context.generation() && this.#stream === stream) handler(payload);
+      });
+    };
+    let everOpened = false;
+    on('entries', (batch) => this.#onEntries(batch));
+    on('hello', (hello) => {
+      everOpened = true;
+      model.newest = Math.max(model.newest ?? 0, hello.last);
+      this.#rate.since(hello.last);
+      model.sources.hello(hello.stream);
+      model.statusLine.hello(hello.last, this.position());
+    });
+    on('gap', (gap) => {
+      if (model.mode === 'live') model.buffer.addGap(gap);
+      model.lastGap = gap;
+      this.#events.gap(gap);
+      this.#events.changed();
+    });
+    // The position is foreign (data wiped, another server) or malformed: what is loaded no longer
+    // joins the stream, so start over from the tail.
+    // A deleted stream is not restarted: its terminal close follows, shown as the connection's failure.
+    on('reset', (reset) => {
+      if (reset.reason !== 'deleted') queueMicrotask(() => model.reloadLive());
+    });
+    on('end', (end) => {
+      model.statusLine.ended({
+        time: end.time,
+        ...(end.exitCode === undefined ? {} : { exitCode: end.exitCode }),
+        ...(end.reason === undefined ? {} : { reason: end.reason }),
+      });
+      this.#events.changed();
+    });
+    on('lag', (lag) => {
+      model.statusLine.lagReported(lag.behind, this.position());
+      this.#events.changed();
+    });
+    on('status', (status) => {
+      // A job's stream exists once its first line is written; a page opened before that waits for it.
+      if (status.state === 'closed' && status.error?.code === 'LIVELOG_CLIENT_ERR_STREAM_NOT_FOUND') {
+        this.#waitForStream(start, generation);
+        return;
+      }
+      if (status.state === 'open' && model.notice?.endsWith(WAITING_FOR_STREAM)) model.notice = undefined;
+      if (status.state !== 'open') this.#rate.stop();
+      if (status.state === 'closed' && isLivelogClientError(status.error) && status.error.serverCode === 'LIVELOG_ERR_BAD_QUERY') {
+        model.queryError = badQueryText(status.error.message);
+      }
+      // A 401 ends the stream: the element asks for a token rather than showing the code.
+      model.needsToken = status.state === 'closed' && isLivelogClientError(status.error) && status.error.status === 401;
+      model.statusLine.connectionChanged(status, everOpened);
+      this.#events.changed();
+    });
+    on('cursor', (lastEventId) => {
+      model.statusLine.progress(this.position());
+      this.#cursor?.save(lastEventId);
+    });
+    this.#stream = stream;
+  }
+
+  /** Says the stream does not exist yet, and opens it again a little later, as long as nothing else was asked for. */
+  #waitForStream(start: StreamStart, generation: number): void {
+    this.#model.notice = `stream ${this.#server.stream ?? 'default'} does not exist yet${WAITING_FOR_STREAM}`;
+    this.#model.statusLine.connectionChanged({ state: 'connecting', attempt: 0, nextRetryMs: undefined, lastEventId: '' }, false);
+    this.#events.changed();
+    setTimeout(() => {
+      if (generation !== this.#context.generation()) return;
+      this.close();
+      this.open(start);
+    }, STREAM_POLL_MS);
+  }
+
+  #onEntries(batch: readonly LogEntry[]): void {
+    const model = this.#model;
+    model.received += batch.length;
+    this.#events.received?.(batch);
+    this.#rate.arrived(batch);
+    model.newest = Math.max(model.newest ?? 0, batch.at(-1)?.seq ?? 0);
+    model.sources.noteLines(batch);
+    model.statusLine.delivered(batch);
+    let visible = 0;
+    if (model.mode === 'live') {
+      const before = model.buffer.rows.length;
+      model.buffer.append(batch);
+      visible = model.buffer.rows.length - before;
+      if (model.buffer.trimOldest(model.maxLines) > 0) model.olderAvailable = true;
+    } else {
+      const match = this.#context.match();
+      for (const entry of batch) if (match(entry)) visible++;
+    }
+    model.statusLine.progress(this.position());
+    if (visible > 0) this.#events.appended(visible);
+    this.#events.changed();
+  }
+}
