@@ -33,9 +33,17 @@ test('1,000,000 lines from a file: all stored, in order, each once, with the lev
   for (let i = 1; i <= 1_000_000; i++) lines.push(i % 1000 === 0 ? `[ERROR] line ${i}` : `line ${i}`);
   const stdin = await file('million.txt', `${lines.join('\n')}\n`);
   const before = (await server.store.bounds()).last;
-  const pipe = livelog(['pipe', '--server', server.url, '--source', 'million'], { stdin });
-  expect(await pipe.exited).toEqual({ code: 0, signal: null });
-  expect(pipe.stderr()).toBe('');
+  // --flush-timeout 5m, not the default 30 s: at the end of stdin up to 16 MiB of lines (~300,000)
+  // are buffered, and at load ~20 on 2 cores the server acknowledged 3,000–7,600 lines/s (measured,
+  // with no retry and no 503), so the default limit passed with 92,517 lines unacknowledged and pipe
+  // exited 1, as documented. This test is about losslessness and order, not about how fast a loaded machine drains.
+  const pipe = livelog(['pipe', '--server', server.url, '--source', 'million', '--flush-timeout', '5m'], { stdin });
+  const started = Date.now();
+  const exited = await pipe.exited;
+  // Its stderr in the failure message: an exit code alone does not say which limit was hit.
+  expect(exited, `pipe ran ${Date.now() - started} ms; its stderr: ${pipe.stderr()}`).toEqual({ code: 0, signal: null });
+  // A retry notice ("cannot deliver ...; retrying") is allowed on a loaded machine; a loss or a refusal is not.
+  expect(pipe.stderr()).not.toMatch(/lost|refused|not acknowledged/);
   const bounds = await server.store.bounds();
   expect(bounds.last - before).toBe(1_000_000);
   let seq = before;
@@ -58,7 +66,8 @@ test('1,000,000 lines from a file: all stored, in order, each once, with the lev
   }
   expect(mismatch).toBeUndefined();
   expect(seq - before).toBe(1_000_000);
-}, 120_000);
+  // 10 min, bounded: at 3,000 lines/s (load ~20 plus 3 CPU burners, measured) 1,000,000 lines take ~330 s.
+}, 600_000);
 
 test('JSON lines (pino output piped in) keep their level, time and fields; --level forces one level on text', async () => {
   const pino = `${JSON.stringify({ level: 50, time: 1_700_000_000_123, pid: 42, hostname: 'box', msg: 'boom' })}\n${JSON.stringify({ level: 'loud', msg: 'not a record livelog takes' })}\nplain text\n`;

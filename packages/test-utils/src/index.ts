@@ -21,4 +21,4 @@ export { type SseMessage, SseParser, type SseParserHandlers } from './sse-parser
 export { startServer, type TestServer } from './start-server.js';
 export { type LedgerEntry, StreamLedger } from './stream-ledger.js';
 export { freePort, tempDir } from './temp-dir.js';
-export { delay, type WaitForOptions, waitFor } from './wait-for.js';
+export { delay, type WaitForOptions, type WaitForProgressOptions, waitFor, waitForProgress } from './wait-for.js';
