@@ -127,7 +127,12 @@ describe('Broker', () => {
     for (const item of [
       { label: 'from the start', start: { fromStart: true }, expected: range(1, 56) },
       { label: 'resuming inside the stream', start: { lastEventId: 's:20' }, expected: range(21, 56) },
-      { label: 'with a filter (store rows, not frame pages)', start: { fromStart: true }, expected: range(1, 56), filter: { level: 'info' as const } },
+      {
+        label: 'with a filter (store rows, not frame pages)',
+        start: { fromStart: true },
+        expected: range(1, 56),
+        filter: { level: 'info' as const },
+      },
     ]) {
       it(`reads every entry up to the end before sending it, ${item.label}`, async () => {
         const store = new MemoryStore({ streamId: 's' });
