@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NewEntry } from '../entry/new-entry.js';
+import type { LogStore } from '../store/log-store.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { Broker, type BrokerOptions } from './broker.js';
 import { RecordingSink } from './recording-sink.js';
@@ -106,5 +107,50 @@ describe('Broker', () => {
     await until(() => sink.closed, 'the reader to be closed');
     expect(sink.events('reset')).toEqual([{ reason: 'deleted', stream: 'gone' }]);
     expect(sink.events('close')).toEqual([{ reason: 'deleted', retryable: false }]);
+  });
+  // Regression (isolation run on Redis, iso-13: 56 lines missing before `end`): a store can know of
+  // the end (read with the stream's state, or written by another instance) before its append
+  // listeners saw the last entries. The broker sent `end` at its own head, and the reader stopped
+  // short of the stream's last lines.
+  describe('a store that knows of the end before its append listeners saw the last entries', () => {
+    /** `store`, with its append and end notifications held back. */
+    function laggingNotifications(store: MemoryStore): LogStore {
+      return new Proxy(store, {
+        get(target, property) {
+          if (property === 'onAppend' || property === 'onEnd') return () => () => undefined;
+          const value: unknown = Reflect.get(target, property, target);
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+    }
+
+    for (const item of [
+      { label: 'from the start', start: { fromStart: true }, expected: range(1, 56) },
+      { label: 'resuming inside the stream', start: { lastEventId: 's:20' }, expected: range(21, 56) },
+      {
+        label: 'with a filter (store rows, not frame pages)',
+        start: { fromStart: true },
+        expected: range(1, 56),
+        filter: { level: 'info' as const },
+      },
+    ]) {
+      it(`reads every entry up to the end before sending it, ${item.label}`, async () => {
+        const store = new MemoryStore({ streamId: 's' });
+        await store.open();
+        await store.append(batch(10));
+        broker = new Broker(laggingNotifications(store), { ring: { maxEntries: 8 }, pageSize: 7 });
+        await broker.start();
+        // Written and ended elsewhere: this broker's head stays at 10.
+        await store.append(batch(46));
+        await store.end({ exitCode: 0 });
+        expect(broker.head).toBe(10);
+        const sink = new RecordingSink();
+        await broker.subscribe(sink, { start: item.start, ...(item.filter === undefined ? {} : { filter: item.filter }) });
+        await until(() => sink.closed, 'the reader to be closed');
+        expect(sink.seqs()).toEqual(item.expected);
+        expect(sink.events('end')).toEqual([expect.objectContaining({ lastId: 's:56', exitCode: 0 })]);
+        expect(sink.events('close')).toEqual([{ reason: 'ended', retryable: false }]);
+      });
+    }
   });
 });

@@ -76,6 +76,12 @@ export class Subscription {
   /** With `?until=`: the last seq this reader gets, once known; it is then closed with `until`. */
   #stopSeq: number | undefined;
   #untilTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * The stream's last seq, read from the store after its end was known: `end` goes out only once the
+   * cursor reaches it. The broker's head alone is not enough: a store can know of the end (read with
+   * the stream's state, or from another instance) before its append listeners saw the last entries.
+   */
+  #endSeq: number | undefined;
   /** The store page after `after`, read while the socket drained. */
   #prefetch: { after: number; page: Promise<FramePage | undefined> } | undefined;
 
@@ -197,16 +203,25 @@ export class Subscription {
   async #pump(): Promise<void> {
     const { ring, store } = this.#context;
     while (!this.#closed && this.#waitingSince === 0) {
-      const head = Math.min(this.#context.head(), this.#stopSeq ?? Number.POSITIVE_INFINITY);
+      const head = Math.min(Math.max(this.#context.head(), this.#endSeq ?? 0), this.#stopSeq ?? Number.POSITIVE_INFINITY);
       if (this.#cursor >= head) {
         this.#announceCaughtUp();
         if (this.#stopSeq !== undefined && this.#cursor >= this.#stopSeq) {
           this.close('until');
           return;
         }
-        // The end comes after every entry: once caught up with the final head, nothing more will.
+        // The end comes after every entry: `end` goes out once the cursor reaches the stream's last
+        // seq as the store holds it after the end (no entry follows an end), never at the broker's
+        // head alone, which may not have heard of the last appends yet.
         const ended = this.#context.ended();
-        if (ended !== undefined && this.#context.head() === head) this.#finish(ended, head);
+        if (ended === undefined) return;
+        if (this.#endSeq === undefined) {
+          const { last } = await store.bounds();
+          if (this.#closed) return;
+          this.#endSeq = last;
+        }
+        if (this.#cursor < this.#endSeq) continue;
+        this.#finish(ended, this.#endSeq);
         return;
       }
       // The ring hands out whatever it holds; a reader with an end reads the store up to it.
