@@ -207,7 +207,6 @@ export function resolveServerConfig(input: ServerConfigInput = {}): ServerConfig
 
   const maxClockSkew =
     duration(input.maxClockSkew ?? DEFAULTS.maxClockSkew, 0) ?? problem('max-clock-skew', 'must be a duration such as 1d or 10m');
-
   const heartbeatMs =
     duration(input.heartbeat ?? DEFAULTS.heartbeat, 10) ?? problem('heartbeat', 'must be a duration of at least 10ms, such as 15s');
   const stallTimeoutMs =

@@ -1,3 +1,4 @@
+// Long file: one reader's state machine (catch-up from pages, live frames, the end once every entry up to the last seq is sent); split, its transitions would be read across files.
 import {
   type CloseReason,
   type EndEvent,
