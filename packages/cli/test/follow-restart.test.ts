@@ -1,4 +1,14 @@
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, renameSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { LogEntry } from '@livelog/protocol';
 import { type SpawnedServer, spawnServer, tempDir, waitFor } from '@livelog/test-utils';
@@ -180,6 +190,29 @@ describe('pipe --follow across a restart', () => {
     writeFileSync(log, lines(1000, 1500));
     const stderr = await once();
     expect(await stored('empty-late-save'), stderr).toEqual(numbered(1500));
+  }, 90_000);
+
+  it('killed while finishing from its copy a generation seen empty: after the restart the copy is read, not the file', async () => {
+    const { log, args, once } = setup('empty-copy-killed');
+    const checkpoint = join(dir.path, 'empty-copy-killed', 'follow.checkpoint');
+    mkdirSync(join(dir.path, 'empty-copy-killed'));
+    writeFileSync(log, '');
+    await once();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    appendFileSync(log, lines(0, 500));
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    appendFileSync(log, lines(500, 1000));
+    // A follower that cannot deliver (no server there) notes that it reads the first generation from the copy, then dies.
+    const stuck = livelog(args(false).map((arg) => (arg === server.url ? 'http://127.0.0.1:9' : arg)));
+    try {
+      await waitFor(() => readFileSync(checkpoint, 'utf8').includes(`"name":${JSON.stringify(`${log}.1`)}`), { timeoutMs: 30_000 });
+    } finally {
+      stuck.child.kill('SIGKILL');
+      await stuck.exited;
+    }
+    const stderr = await once();
+    expect(await stored('empty-copy-killed'), stderr).toEqual(numbered(1000));
   }, 90_000);
 
   // A follower paused (SIGSTOP) stands for one starved on a loaded machine: it cannot look while the files change.

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { KeyedBatchSender } from '@livelog/client';
 import { globSync, isDynamicPattern } from 'tinyglobby';
-import { FINGERPRINT_BYTES, openIfExists, rotatedSiblings, startsWith } from './file-identity.js';
+import { FINGERPRINT_BYTES, fingerprintOf, openIfExists, rotatedSiblings, startsWith } from './file-identity.js';
 import { type Checkpoint, type FileCheckpoint, readCheckpoint, writeCheckpoint } from './follow-checkpoint.js';
 import { FollowedFile, type LineBatch } from './followed-file.js';
 import { copiesOfUnseen, findCopy, findInode, renamedTo, unseenCopy } from './rotated-files.js';
@@ -367,7 +367,8 @@ export class FileFollower {
         dev: saved.dev,
         ino: saved.ino,
         offset: saved.offset,
-        fp,
+        // Known by the copy's first bytes from now on: a short fingerprint would match the inode's next content.
+        fp: fp.bytes < FINGERPRINT_BYTES ? fingerprintOf(copy.fd) : fp,
       });
       file.retire();
       // The truncated inode holds what was written since, wherever it is now (renamed too, maybe): a new generation.
