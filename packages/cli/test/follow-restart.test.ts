@@ -1,4 +1,14 @@
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { LogEntry } from '@livelog/protocol';
 import { type SpawnedServer, spawnServer, tempDir, waitFor } from '@livelog/test-utils';
@@ -143,6 +153,66 @@ describe('pipe --follow across a restart', () => {
     appendFileSync(log, lines(500, 1000));
     const stderr = await once();
     expect(await stored('empty'), stderr).toEqual(numbered(1000));
+  }, 90_000);
+
+  it('a file seen empty, then filled, copy-truncated, filled again and renamed away while down: copy, then the file, then the new one', async () => {
+    const { log, once } = setup('empty-renamed');
+    mkdirSync(join(dir.path, 'empty-renamed'));
+    writeFileSync(log, '');
+    await once();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Down: the generation the checkpoint knows empty is copy-truncated, refilled, then rotated by rename.
+    appendFileSync(log, lines(0, 500));
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    appendFileSync(log, lines(500, 1000));
+    renameSync(log, `${log}.2`);
+    writeFileSync(log, lines(1000, 1500));
+    const stderr = await once();
+    expect(await stored('empty-renamed'), stderr).toEqual(numbered(1500));
+  }, 90_000);
+
+  it('a file seen empty and copy-truncated before the checkpoint was last written: the copy is still read', async () => {
+    const { log, once } = setup('empty-late-save');
+    mkdirSync(join(dir.path, 'empty-late-save'));
+    writeFileSync(log, '');
+    await once();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    appendFileSync(log, lines(0, 500));
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    // A follower busy with other lines writes its checkpoint after the copy was made, without having looked at the files.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const now = new Date();
+    utimesSync(join(dir.path, 'empty-late-save', 'follow.checkpoint'), now, now);
+    appendFileSync(log, lines(500, 1000));
+    renameSync(log, `${log}.2`);
+    writeFileSync(log, lines(1000, 1500));
+    const stderr = await once();
+    expect(await stored('empty-late-save'), stderr).toEqual(numbered(1500));
+  }, 90_000);
+
+  it('killed while finishing from its copy a generation seen empty: after the restart the copy is read, not the file', async () => {
+    const { log, args, once } = setup('empty-copy-killed');
+    const checkpoint = join(dir.path, 'empty-copy-killed', 'follow.checkpoint');
+    mkdirSync(join(dir.path, 'empty-copy-killed'));
+    writeFileSync(log, '');
+    await once();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    appendFileSync(log, lines(0, 500));
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    appendFileSync(log, lines(500, 1000));
+    // A follower that cannot deliver (no server there) notes that it reads the first generation from the copy, then dies.
+    const stuck = livelog(args(false).map((arg) => (arg === server.url ? 'http://127.0.0.1:9' : arg)));
+    try {
+      await waitFor(() => readFileSync(checkpoint, 'utf8').includes(`"name":${JSON.stringify(`${log}.1`)}`), { timeoutMs: 30_000 });
+    } finally {
+      stuck.child.kill('SIGKILL');
+      await stuck.exited;
+    }
+    const stderr = await once();
+    expect(await stored('empty-copy-killed'), stderr).toEqual(numbered(1000));
   }, 90_000);
 
   // A follower paused (SIGSTOP) stands for one starved on a loaded machine: it cannot look while the files change.

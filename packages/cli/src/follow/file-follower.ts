@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { KeyedBatchSender } from '@livelog/client';
 import { globSync, isDynamicPattern } from 'tinyglobby';
-import { FINGERPRINT_BYTES, openIfExists, rotatedSiblings, startsWith } from './file-identity.js';
+import { FINGERPRINT_BYTES, fingerprintOf, openIfExists, rotatedSiblings, startsWith } from './file-identity.js';
 import { type Checkpoint, type FileCheckpoint, readCheckpoint, writeCheckpoint } from './follow-checkpoint.js';
 import { FollowedFile, type LineBatch } from './followed-file.js';
 import { copiesOfUnseen, findCopy, findInode, renamedTo, unseenCopy } from './rotated-files.js';
@@ -162,9 +162,14 @@ export class FileFollower {
     return undefined;
   }
 
-  /** Grows `file`'s fingerprint, unless a copy made since the last look shows it was copy-truncated unseen. */
-  #refresh(file: FollowedFile): void {
-    const unseen = !file.done && !file.retiring && file.readsItself && file.fp.bytes < FINGERPRINT_BYTES && file.size() > file.fp.bytes;
+  /** Grows `file`'s fingerprint, unless a copy made since the last look shows it was copy-truncated unseen (`evenRetiring`: also once replaced at its path). */
+  #refresh(file: FollowedFile, evenRetiring = false): void {
+    const unseen =
+      !file.done &&
+      (evenRetiring || !file.retiring) &&
+      file.readsItself &&
+      file.fp.bytes < FINGERPRINT_BYTES &&
+      file.size() > file.fp.bytes;
     const copy = unseen ? unseenCopy(file, (dev, ino, fd) => this.#taken(dev, ino, fd)) : undefined;
     if (copy !== undefined) this.#truncated(file, copy);
     else file.refreshFingerprint();
@@ -259,7 +264,13 @@ export class FileFollower {
         closeSync(opened.fd);
         continue;
       }
-      if (current !== undefined) current.retire();
+      if (current !== undefined) {
+        // Copy-truncated before it was replaced, unseen: its copy (what it held first) is read before what
+        // the inode holds now, and both before the generations rotated away after it and the new file.
+        if (current.readsItself && current.truncated()) this.#truncated(current);
+        else this.#refresh(current, true);
+        current.retire();
+      }
       // Replaced: files rotated away since the last look (by rename or copytruncate), never read, come first.
       if (current !== undefined || (first && this.#resumed)) this.#takeUpUnseen(path, opened.fd, since);
       const fromEnd = first && current === undefined && !this.#resumed && !this.#options.fromStart;
@@ -288,7 +299,9 @@ export class FileFollower {
     const checkpoint = readCheckpoint(this.#options.checkpointPath);
     if (checkpoint === undefined) return undefined;
     this.#resumed = true;
-    this.#downSince = statSync(this.#options.checkpointPath).mtimeMs;
+    // The last look, not the last save: a save while sending (no look) must not hide what was created since the look.
+    const savedAt = statSync(this.#options.checkpointPath).mtimeMs;
+    this.#downSince = checkpoint.lookedAt !== undefined && checkpoint.lookedAt > 0 ? Math.min(checkpoint.lookedAt, savedAt) : savedAt;
     this.#journal = checkpoint.journal;
     this.#finished = checkpoint.finished ?? [];
     let resend: LineBatch | undefined;
@@ -338,7 +351,7 @@ export class FileFollower {
           ino: saved.ino,
           offset: saved.offset,
           fp,
-          fpTakenAt: this.#downSince,
+          fpTakenAt: Math.min(saved.fpAt ?? this.#downSince, this.#downSince),
         });
         if (name !== saved.path) file.retire();
         return [file];
@@ -354,7 +367,8 @@ export class FileFollower {
         dev: saved.dev,
         ino: saved.ino,
         offset: saved.offset,
-        fp,
+        // Known by the copy's first bytes from now on: a short fingerprint would match the inode's next content.
+        fp: fp.bytes < FINGERPRINT_BYTES ? fingerprintOf(copy.fd) : fp,
       });
       file.retire();
       // The truncated inode holds what was written since, wherever it is now (renamed too, maybe): a new generation.
@@ -375,9 +389,10 @@ export class FileFollower {
       version: 1,
       files: this.#files
         .filter((file) => !file.done)
-        .map((file) => ({ ...file.identity(), path: file.path, name: file.name, offset: file.acked })),
+        .map((file) => ({ ...file.identity(), fpAt: file.fpTakenAt, path: file.path, name: file.name, offset: file.acked })),
       finished: this.#finished,
     };
+    if (this.#lookedAt > 0) checkpoint.lookedAt = this.#lookedAt;
     const inflight = this.#inflight;
     if (inflight !== undefined) {
       checkpoint.inflight = {

@@ -11,6 +11,11 @@ export interface FileCheckpoint {
   /** Hash of the file's first `fpBytes` bytes: tells a replaced or truncated file from the one read. */
   fp: string;
   fpBytes: number;
+  /**
+   * When the fingerprint was taken (ms since the epoch): a copy made after it may hold content
+   * that was never seen. Absent in older checkpoints (then the checkpoint's mtime stands for it).
+   */
+  fpAt?: number;
   /** Bytes from the start of the file acknowledged by the server. */
   offset: number;
 }
@@ -36,6 +41,11 @@ export interface Checkpoint {
   inflight?: InflightBatch;
   /** Generations read to their end, so a rotated name a glob matches is not read again. */
   finished?: FileCheckpoint[];
+  /**
+   * When the files were last scanned (ms since the epoch): what was created next to them after that
+   * was never seen. Not the checkpoint's mtime, which a save without a scan (a batch sent) moves on.
+   */
+  lookedAt?: number;
   /** `--journal`: the `__CURSOR` of the last entry acknowledged. */
   journal?: { cursor: string; inflight?: { after: string | undefined; last: string; key: string } };
 }

@@ -90,6 +90,9 @@ export class FollowedFile {
     const stats = fstatSync(copyFd);
     this.source = { dev: stats.dev, ino: stats.ino };
     this.name = copyName;
+    // The copy holds this generation whole: its first bytes identify it better than a short fingerprint
+    // taken early (an empty one would match whatever the inode holds next, in a checkpoint too).
+    if (this.fp.bytes < FINGERPRINT_BYTES) this.fp = fingerprintOf(copyFd);
     this.retire();
   }
 
