@@ -1,3 +1,4 @@
+// Long file: one follower's generation bookkeeping (scan, rotation by rename and copytruncate, checkpoint, restart); split, the order rules between generations would be read across files.
 import { closeSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
