@@ -263,4 +263,25 @@ describe('pipe --follow across a restart', () => {
       await follower.exited;
     }
   }, 90_000);
+
+  it('a new file never seen, filled, copy-truncated, refilled and renamed away while down: its copy is read before it', async () => {
+    const { log, once } = setup('unseen-copy-renamed');
+    mkdirSync(join(dir.path, 'unseen-copy-renamed'));
+    writeFileSync(log, lines(0, 100));
+    await once();
+    const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 30));
+    // Down: rotated by rename; the new file (C) is filled, copy-truncated, refilled and rotated by rename in turn.
+    // C is created before its copy but holds the later lines: created first is not written first.
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, lines(100, 200));
+    await tick();
+    copyFileSync(log, `${log}.2`);
+    truncateSync(log, 0);
+    await tick();
+    appendFileSync(log, lines(200, 300));
+    renameSync(log, `${log}.3`);
+    writeFileSync(log, lines(300, 400));
+    const stderr = await once();
+    expect(await stored('unseen-copy-renamed'), stderr).toEqual(numbered(400));
+  }, 90_000);
 });

@@ -54,6 +54,8 @@ export interface Sibling {
   ino: number;
   size: number;
   bornAt: number;
+  /** Last written: the order of the content. */
+  writtenAt: number;
 }
 
 /** Whether a file (open at `fd`) is already read or was read to its end: not a candidate for a copy. */
@@ -61,22 +63,26 @@ export type Taken = (dev: number, ino: number, fd: number) => boolean;
 
 /**
  * Non-empty files next to `path` created (by birth time) after `sinceMs` and not `taken`, oldest
- * first: the copies a copytruncate made while this follower did not look. None where the file
- * system keeps no birth time (then such copies cannot be told from older files).
+ * content first: the copies a copytruncate made while this follower did not look. None where the
+ * file system keeps no birth time (then such copies cannot be told from older files).
+ *
+ * Ordered by when each was last written, not by birth: a file copy-truncated and then renamed away
+ * was created before its copy yet holds the later lines (the copy was written once, before the
+ * file's refill). Birth only breaks ties.
  */
 export function siblingsBornSince(path: string, sinceMs: number, taken: Taken): Sibling[] {
   const found: Sibling[] = [];
   for (const name of rotatedSiblings(path)) {
     const opened = openIfExists(name);
     if (opened === undefined) continue;
-    const { dev, ino, size, birthtimeMs } = opened.stats;
+    const { dev, ino, size, birthtimeMs, mtimeMs } = opened.stats;
     if (size > 0 && birthtimeMs > 0 && birthtimeMs >= sinceMs - BIRTH_SLACK_MS && !taken(dev, ino, opened.fd)) {
-      found.push({ fd: opened.fd, name, dev, ino, size, bornAt: birthtimeMs });
+      found.push({ fd: opened.fd, name, dev, ino, size, bornAt: birthtimeMs, writtenAt: mtimeMs });
     } else {
       closeSync(opened.fd);
     }
   }
-  return found.sort((a, b) => a.bornAt - b.bornAt);
+  return found.sort((a, b) => a.writtenAt - b.writtenAt || a.bornAt - b.bornAt);
 }
 
 /**
