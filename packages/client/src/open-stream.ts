@@ -16,6 +16,9 @@ import type { StreamStats } from './stream-stats.js';
 import type { StreamEventMap, StreamStatus } from './stream-status.js';
 import type { Listener } from './typed-emitter.js';
 
+/** How long an ended leader keeps the tab lock, so followers hear the relayed end first. */
+const END_LOCK_HOLD_MS = 1000;
+
 /**
  * A live, resumable stream of entries. It reconnects by itself (forever by default) and resumes
  * from the last event id it dispatched, so listeners see every entry once, in order.
@@ -329,7 +332,7 @@ export class LogStream {
     this.#wakeSleep?.();
     this.#stopWake();
     this.#delivery.finish(error, this.#backoff.failures);
-    this.#share?.close();
+    this.#share?.close(this.#end === undefined ? 0 : END_LOCK_HOLD_MS);
   }
 }
 

@@ -83,11 +83,18 @@ export class TabShare {
     if (!this.#closed) this.#channel.postMessage(message);
   }
 
-  close(): void {
+  /**
+   * Leaves the election. With `holdLockMs`, a leader keeps the lock that long: after relaying a
+   * stream's `end`, so a waiting tab hears the end before the browser can hand it the lock (a
+   * BroadcastChannel message and a lock grant to another tab are not ordered).
+   */
+  close(holdLockMs = 0): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#abort.abort();
-    this.#release?.();
+    const release = this.#release;
+    if (release !== undefined && holdLockMs > 0) setTimeout(release, holdLockMs);
+    else release?.();
     this.#channel.close();
   }
 }
