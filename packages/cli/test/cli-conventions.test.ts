@@ -71,7 +71,9 @@ describe('exit codes', () => {
     expect((await cli(['healthcheck', '--url', target.url], { LIVELOG_HEALTHCHECK_TIMEOUT: '2s' })).code).toBe(0);
     expect((await cli(['healthcheck', '--url', target.url], { LIVELOG_HEALTHCHECK_TIMEOUT: '0' })).code).toBe(2);
     expect((await cli(['verify', target.url, '--count', '10', '--cuts', '0'], { LIVELOG_VERIFY_TIMEOUT: '0s' })).code).toBe(2);
-    const ok = await cli(['verify', target.url, '--count', '20', '--batch', '5', '--cuts', '0', '--json'], { LIVELOG_VERIFY_TIMEOUT: '30s' });
+    const ok = await cli(['verify', target.url, '--count', '20', '--batch', '5', '--cuts', '0', '--json'], {
+      LIVELOG_VERIFY_TIMEOUT: '30s',
+    });
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ passed: true });
   });
