@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
-import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodeSseSink } from './node-sse-sink.js';
 
@@ -17,13 +17,14 @@ describe('NodeSseSink heartbeat', () => {
 
   /** A server whose one response runs `script` on a fresh sink, then ends. */
   async function serve(script: (sink: NodeSseSink, response: ServerResponse) => Promise<void> | void): Promise<number> {
-    server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const listening = createServer((req: IncomingMessage, res: ServerResponse) => {
       const sink = new NodeSseSink(req, res);
       sink.open();
       void Promise.resolve(script(sink, res)).then(() => sink.end());
     });
-    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-    return (server?.address() as AddressInfo).port;
+    server = listening;
+    await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+    return (listening.address() as AddressInfo).port;
   }
 
   /** The body as Node's HTTP/1.1 client decodes it: a malformed chunk fails the request. */

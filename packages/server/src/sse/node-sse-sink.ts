@@ -72,8 +72,7 @@ export class NodeSseSink implements SseSink {
     if (this.closed) return;
     const response = this.#response;
     const socket = response.socket;
-    const direct =
-      socket !== null && !socket.destroyed && response.headersSent && response.writableLength === socket.writableLength;
+    const direct = socket !== null && !socket.destroyed && response.headersSent && response.writableLength === socket.writableLength;
     const chunked = response.chunkedEncoding;
     const bare = !chunked && !response.hasHeader('content-length') && response.req.httpVersionMajor === 1;
     if (direct && (chunked || bare)) socket.write(chunked ? HEARTBEAT_CHUNK : HEARTBEAT_BARE);
