@@ -126,12 +126,13 @@ export async function manyReadersScenario(ctx: BenchContext): Promise<{ rows: Ro
           livelog: ms(p50),
           check: `${live.samples.length.toLocaleString('en-US')} samples`,
         }),
+        // At this scale the young generation's one-off growth is small per reader: judged all-in.
         row({
-          scenario: `7. many readers: RSS per idle reader without young-gen growth, ${label}`,
-          livelog: kb(memory.rss),
+          scenario: `7. many readers: RSS per idle reader, all-in, ${label}`,
+          livelog: kb(memory.rssAll),
           target: `≤ ${kb(TARGET_RSS_BYTES)}`,
-          result: memory.rss <= TARGET_RSS_BYTES ? 'PASS' : 'MISS',
-          check: `all-in ${kb(memory.rssAll)}, JS heap ${kb(memory.heap)}`,
+          result: memory.rssAll <= TARGET_RSS_BYTES ? 'PASS' : 'MISS',
+          check: `without young-gen growth ${kb(memory.rss)}, JS heap ${kb(memory.heap)}`,
         }),
         row({
           scenario: `7. many readers: heartbeat CPU, ${label} idle ${manyIdleSec} s`,
