@@ -21,6 +21,9 @@ import type { FrameRing } from './frame-ring.js';
 import type { StreamPages } from './page-cache.js';
 import type { TurnBudget } from './turn-budget.js';
 
+/** The heartbeat comment, encoded once for every reader. */
+const HEARTBEAT = encodeComment();
+
 /** What a subscription needs from its broker. */
 export interface SubscriptionContext {
   readonly store: LogStore;
@@ -178,7 +181,12 @@ export class Subscription {
   /** Writes a heartbeat comment when nothing was written for `intervalMs`. */
   heartbeat(now: number, intervalMs: number): void {
     if (this.#closed || this.#waitingSince !== 0 || now - this.#lastWriteAt < intervalMs) return;
-    this.#write([], encodeComment());
+    if (this.#sink.heartbeat === undefined) {
+      this.#write([], HEARTBEAT);
+      return;
+    }
+    this.#lastWriteAt = now;
+    this.#sink.heartbeat();
   }
 
   /** True when the socket has been full for longer than `limitMs`. */
