@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import { type NewEntry, SqliteStore } from '@livelog/core';
-import { type BenchContext, CpuMeter, CpuTally, type Row } from '../context.js';
-import { ndjsonBody, newEntry, nowUs } from '../entries.js';
-import { background, cpuOf, percentile, perSecond, thousands } from '../format.js';
+import { type BenchContext, CpuMeter, CpuTally, ReaderPool, type Row } from '../context.js';
+import { ndjsonLine, newEntry, nowUs } from '../entries.js';
+import { background, cpuOf, ms, percentile, perSecond, thousands } from '../format.js';
 
 /** Aggregate catch-up over every reader (issue 12, item 6). */
 const TARGET = 2_000_000;
+/** Live readers' ingest→delivery p99 during the storm, ms (issue 12, item 6). */
+const LIVE_P99_TARGET_MS = 250;
 const PRELOAD_BATCH = 20_000;
 const TIMEOUT_MS = 600_000;
 /** Live appends are posted this often while the storm runs. */
@@ -20,6 +22,9 @@ interface StormRun {
   shares: number;
   evictions: number;
   liveEntries: number;
+  /** Ingest→delivery latency of the live readers' entries during the storm, µs, ascending. */
+  liveLatency: Float64Array;
+  liveCheck: string;
   cpu: CpuTally;
   check: string;
 }
@@ -75,8 +80,29 @@ export async function stormScenario(ctx: BenchContext): Promise<{ rows: Row[]; n
       check: run.check,
     };
   };
+  const liveRow = (name: string, run: StormRun, other: StormRun): Row => {
+    const p99 = percentile(run.liveLatency, 0.99) / 1000;
+    return {
+      scenario: `6. storm: live readers' latency p50 / p99, ${name}`,
+      livelog: `${ms(percentile(run.liveLatency, 0.5))} / ${ms(p99 * 1000)}`,
+      ceiling: `other: ${ms(percentile(other.liveLatency, 0.5))} / ${ms(percentile(other.liveLatency, 0.99))}`,
+      ratio: '',
+      cpuRatio: '',
+      target: `p99 ≤ ${LIVE_P99_TARGET_MS} ms`,
+      result: p99 <= LIVE_P99_TARGET_MS ? 'PASS' : 'MISS',
+      cpu: '',
+      ceilingCpu: '',
+      background: '',
+      check: run.liveCheck,
+    };
+  };
   return {
-    rows: [row('page cache', cached, baseline), row('no cache (baseline)', baseline, cached)],
+    rows: [
+      row('page cache', cached, baseline),
+      liveRow('page cache', cached, baseline),
+      row('no cache (baseline)', baseline, cached),
+      liveRow('no cache (baseline)', baseline, cached),
+    ],
     notes: [
       `storm preload: ${thousands(maxBehind + 1000)} entries through SqliteStore.append in ${preloadSeconds.toFixed(1)} s`,
       `storm with the page cache: ${thousands(cached.reads)} store page reads, ${thousands(cached.shares)} shared pages, ${thousands(cached.evictions)} evictions, ${thousands(cached.liveEntries)} live entries meanwhile; ` +
@@ -88,7 +114,11 @@ export async function stormScenario(ctx: BenchContext): Promise<{ rows: Row[]; n
 async function stormOnce(ctx: BenchContext, dir: string, stream: string, args: string[]): Promise<StormRun> {
   const { stormReaders: readers, stormMinBehind: minBehind, stormMaxBehind: maxBehind, stormLiveRate: liveRate } = ctx.config;
   const { child, port } = await ctx.startLivelog(dir, `storm${args.join('')}`, args);
+  // The live readers get a process of their own: their latency is then the server's, not that of a
+  // reader process busy parsing the catch-up readers' frames.
+  const liveReaders = new ReaderPool(1);
   try {
+    await Promise.all(liveReaders.children.map((reader) => reader.ready));
     const head = await metric(child.url, 'livelog_store_last_seq');
     const spread = maxBehind - minBehind + 1;
     const resume = Array.from({ length: readers }, (_, i) => {
@@ -96,7 +126,17 @@ async function stormOnce(ctx: BenchContext, dir: string, stream: string, args: s
       return { lastEventId: `${stream}:${head - behind}`, firstSeq: head - behind + 1, target: behind };
     });
     const entries = resume.reduce((sum, item) => sum + item.target, 0);
-    const meter = new CpuMeter([child.pid, ...ctx.readers.pids], () => ctx.ownPids());
+    // Readers at the head before the storm (no Last-Event-ID: they start at the newest entry); each
+    // checks every frame and samples the latency of every live entry.
+    await liveReaders.open({
+      port,
+      path: '/api/stream',
+      readers: ctx.config.stormLiveReaders,
+      expectFirstSeq: head + 1,
+      verifyEvery: 1,
+      latency: { sampleEvery: 1, fromSeq: head + 1, indexOffset: 0 },
+    });
+    const meter = new CpuMeter([child.pid, ...ctx.readers.pids, ...liveReaders.pids], () => [...ctx.ownPids(), ...liveReaders.pids]);
     const live = liveAppends(child.url, head, liveRate);
     meter.start();
     const started = nowUs();
@@ -104,6 +144,9 @@ async function stormOnce(ctx: BenchContext, dir: string, stream: string, args: s
     const report = await ctx.readers.wait(TIMEOUT_MS);
     const shares = meter.stop();
     const liveEntries = await live.stop();
+    await liveReaders.arm(liveEntries);
+    const liveReport = await liveReaders.wait(60_000);
+    const liveLatency = (await liveReaders.latency()).sort();
     const times = await ctx.readers.times();
     const ttc = Float64Array.from(times, (at) => (at === 0 ? Number.POSITIVE_INFINITY : (at - started) / 1000)).sort();
     const seconds = report.doneAtUs === 0 ? Number.POSITIVE_INFINITY : (report.doneAtUs - started) / 1e6;
@@ -113,6 +156,11 @@ async function stormOnce(ctx: BenchContext, dir: string, stream: string, args: s
     if (report.errors > 0) check = `FAIL ${report.errors} errors: ${report.firstError}`;
     else if (report.readers !== readers) check = `FAIL ${report.readers}/${readers} readers`;
     else if (report.doneAtUs === 0) check = `FAIL not every reader caught up${report.timedOut ? ' (timed out)' : ''}`;
+    let liveCheck = `${liveReport.readers}× ${thousands(liveEntries)} live entries in order, once (every frame checked); ${thousands(liveLatency.length)} samples`;
+    if (liveReport.errors > 0) liveCheck = `FAIL ${liveReport.errors} errors: ${liveReport.firstError}`;
+    else if (liveReport.doneAtUs === 0 || liveReport.minEntries !== liveEntries) {
+      liveCheck = `FAIL live readers got ${liveReport.minEntries}–${liveReport.maxEntries} of ${liveEntries}`;
+    }
     await ctx.readers.close();
     return {
       ttc,
@@ -122,16 +170,22 @@ async function stormOnce(ctx: BenchContext, dir: string, stream: string, args: s
       shares: await metric(child.url, 'livelog_catchup_page_shares_total'),
       evictions: await metric(child.url, 'livelog_catchup_page_evictions_total'),
       liveEntries,
+      liveLatency,
+      liveCheck,
       cpu,
       check,
     };
   } finally {
     await ctx.readers.close();
+    await Promise.allSettled(liveReaders.children.map((reader) => reader.stop(undefined, 5000)));
     await ctx.stopLivelog(child);
   }
 }
 
-/** Posts `rate` entries/s in batches every LIVE_TICK_MS until stopped; resolves to the entries posted. */
+/**
+ * Posts `rate` entries/s in batches every LIVE_TICK_MS until stopped; resolves to the entries posted.
+ * Each entry carries its send time (`sent`, µs on CLOCK_MONOTONIC) for the live readers' latency.
+ */
 function liveAppends(url: string, head: number, rate: number): { stop: () => Promise<number> } {
   const batch = Math.max(1, Math.round((rate * LIVE_TICK_MS) / 1000));
   let posted = 0;
@@ -142,7 +196,7 @@ function liveAppends(url: string, head: number, rate: number): { stop: () => Pro
       const response = await fetch(`${url}/api/logs`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-ndjson' },
-        body: ndjsonBody(head + posted, batch, Date.now()),
+        body: liveBody(head + posted, batch),
       });
       await response.arrayBuffer();
       if (response.ok) posted += batch;
@@ -163,4 +217,12 @@ async function metric(url: string, name: string): Promise<number> {
   const match = new RegExp(`^${name} (\\d+)$`, 'm').exec(text);
   if (match === null) throw new Error(`no metric ${name} at ${url}`);
   return Number(match[1]);
+}
+
+function liveBody(first: number, count: number): Buffer {
+  const sent = nowUs();
+  const time = Date.now();
+  let text = '';
+  for (let i = 0; i < count; i++) text += `${ndjsonLine(first + i, time, `,"sent":${sent}`)}\n`;
+  return Buffer.from(text, 'utf8');
 }
