@@ -54,7 +54,7 @@ export interface SubscriptionContext {
  * at any moment is either at or before the head the loop compares against next, or it wakes the loop.
  *
  * Catch-up pages come from the broker's page cache when it has one (readers at nearby cursors share
- * one store read), and every store page waits for the broker's per-turn budget, so that a reconnect
+ * one store read), and every store read waits for the broker's per-turn budget, so that a reconnect
  * storm cannot fill a turn of the event loop with page reads while live readers wait.
  *
  * Backpressure waits, it never drops: when the socket's buffer is full the loop stops and resumes on
@@ -237,8 +237,9 @@ export class Subscription {
       // Ready-made frame pages hold a whole page; a reader ending at `until` reads exact rows instead.
       const framePages = this.#matches === undefined && this.#stopSeq === undefined;
       if (framePages && (this.#context.pages !== undefined || store.readFrames !== undefined)) {
-        // A page prefetched while the socket drained was counted against the budget when it was read.
-        if (this.#prefetch?.after !== this.#cursor) {
+        // A page prefetched while the socket drained was counted against the budget when it was read;
+        // the page cache takes the budget itself, for store reads only.
+        if (this.#prefetch?.after !== this.#cursor && this.#context.pages === undefined) {
           const turn = this.#context.budget.take();
           if (turn !== undefined) await turn;
           if (this.#closed) return;
@@ -284,7 +285,7 @@ export class Subscription {
   async #writeFramePage(store: LogStore, head: number): Promise<boolean> {
     const pages = this.#context.pages;
     const readFrames = (after: number): Promise<FramePage | undefined> => {
-      if (pages !== undefined) return pages.read(after);
+      if (pages !== undefined) return pages.read(after, this.#context.budget);
       this.#context.onPageRead();
       return store.readFrames?.(after, this.#context.pageSize, this.#stream) ?? Promise.resolve(undefined);
     };
@@ -307,7 +308,7 @@ export class Subscription {
     this.#cursor = page.lastSeq;
     this.#context.onDelivered(page.count);
     this.#write(gap === '' ? [page.frames] : [Buffer.from(gap), page.frames], this.#lag(head));
-    if (this.#waitingSince !== 0 && this.#cursor < this.#context.head() && this.#context.budget.tryTake()) {
+    if (this.#waitingSince !== 0 && this.#cursor < this.#context.head() && (pages !== undefined || this.#context.budget.tryTake())) {
       const next = this.#cursor;
       this.#prefetch = { after: next, page: readFrames(next) };
       // A failure shows when the page is used (or never, if the reader leaves first).
