@@ -20,6 +20,7 @@ import type { FramePage, LogStore, StoredEntry } from '../store/log-store.js';
 import type { FrameRing } from './frame-ring.js';
 import type { StreamPages } from './page-cache.js';
 import type { TurnBudget } from './turn-budget.js';
+import { writeChunks } from './write-chunks.js';
 
 /** What a subscription needs from its broker. */
 export interface SubscriptionContext {
@@ -379,20 +380,12 @@ export class Subscription {
     return formatId(this.#stream, seq);
   }
 
-  /** Writes `buffers` then `text` as one chunk; starts waiting for drain when the socket is full. */
+  /** Writes `buffers` then `text` (see writeChunks); starts waiting for drain when the socket is full. */
   #write(buffers: Buffer[], text: string): void {
-    if (this.#closed) return;
-    let chunk: Buffer | string;
-    if (buffers.length === 0) {
-      if (text === '') return;
-      chunk = text;
-    } else if (buffers.length === 1 && text === '') {
-      chunk = buffers[0] as Buffer;
-    } else {
-      chunk = Buffer.concat(text === '' ? buffers : [...buffers, Buffer.from(text)]);
-    }
+    if (this.#closed || (buffers.length === 0 && text === '')) return;
     this.#lastWriteAt = Date.now();
-    if (!this.#sink.write(chunk) && !this.#closed && this.#waitingSince === 0) {
+    const room = writeChunks(this.#sink, buffers, text);
+    if (!room && !this.#closed && this.#waitingSince === 0) {
       this.#waitingSince = this.#lastWriteAt;
       this.#sink.onceDrain(() => {
         this.#waitingSince = 0;
