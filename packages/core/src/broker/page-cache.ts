@@ -102,6 +102,8 @@ export class StreamPages {
   readonly #loading = new Map<number, Promise<Page | undefined>>();
   /** Bumped by every invalidation: a read started before one is not kept. */
   #generation = 0;
+  /** The store's first retained seq as asked in this turn of the event loop (see #retainedFrom). */
+  #first: Promise<number> | undefined;
 
   constructor(cache: PageCache, store: LogStore, idPrefix: string) {
     this.#cache = cache;
@@ -169,7 +171,7 @@ export class StreamPages {
 
   async #hit(cached: Page, after: number): Promise<FramePage | undefined> {
     // Retention may have removed part of the page since it was read and not yet told the broker.
-    const { first } = await this.#store.bounds();
+    const first = await this.#retainedFrom();
     if (this.#pages.get(cached.index) === cached && first <= cached.lastSeq) {
       this.#cache.touch(cached);
       this.#cache.stats.shares++;
@@ -179,8 +181,26 @@ export class StreamPages {
     return undefined;
   }
 
+  /**
+   * The store's first retained seq, asked once per turn of the event loop: in a storm hundreds of
+   * readers hit held pages in one turn, and one bounds query each was 5% of the server's time. Every
+   * hit of a turn is checked against the same moment, as a direct read is against the moment it ran:
+   * retention may remove lines right after either (another thread, or another instance, prunes).
+   */
+  #retainedFrom(): Promise<number> {
+    if (this.#first === undefined) {
+      const first = this.#store.bounds().then((bounds) => bounds.first);
+      this.#first = first;
+      setImmediate(() => {
+        if (this.#first === first) this.#first = undefined;
+      });
+    }
+    return this.#first;
+  }
+
   /** Retention removed every entry before `firstSeq`: pages holding any of them go. */
   dropBefore(firstSeq: number): void {
+    this.#first = undefined;
     this.#generation++;
     this.#loading.clear();
     for (const page of this.#pages.values()) if (page.firstSeq < firstSeq) this.forget(page);
@@ -188,6 +208,7 @@ export class StreamPages {
 
   /** Drops every page (the stream ended, was deleted or wiped, or its broker stopped). */
   clear(): void {
+    this.#first = undefined;
     this.#generation++;
     this.#loading.clear();
     for (const page of this.#pages.values()) this.forget(page);
