@@ -12,13 +12,14 @@ import {
 } from '@livelog/protocol';
 import { compileFilter, type EntryFilter, isEmptyFilter } from '../entry/entry-filter.js';
 import { isLivelogError } from '../errors.js';
-import { encodeComment, encodeEntryFrame, encodeEvent, encodeIdOnly } from '../sse/encode-event.js';
+import { encodeComment, encodeEvent, encodeIdOnly } from '../sse/encode-event.js';
 import type { SseSink } from '../sse/sse-sink.js';
 import { encodeCloseEvent, encodeEndEvent, encodeResetEvent } from '../sse/stream-events.js';
 import { yieldToEventLoop } from '../store/chunked-scan.js';
 import type { FramePage, LogStore, StoredEntry } from '../store/log-store.js';
 import type { FrameRing } from './frame-ring.js';
 import type { StreamPages } from './page-cache.js';
+import { rowFrames } from './row-frames.js';
 import type { TurnBudget } from './turn-budget.js';
 import { writeChunks } from './write-chunks.js';
 
@@ -71,6 +72,8 @@ export class Subscription {
   #pumping = false;
   #wakeAgain = false;
   #waitingSince = 0;
+  /** The sink's unsent bytes when last looked at while waiting for drain (see isStalled). */
+  #bufferedSeen = 0;
   #lastWriteAt = Date.now();
   #lagAnnounced = false;
   #lastLagAt = 0;
@@ -182,9 +185,17 @@ export class Subscription {
     this.#write([], encodeComment());
   }
 
-  /** True when the socket has been full for longer than `limitMs`. */
+  /**
+   * True when the socket has taken nothing for longer than `limitMs` while full. Time to drain is not
+   * the measure: a slow reader of a 200 KB catch-up page (hundreds of readers of one reader process
+   * after a restart) can take longer than the limit to drain it, and is reading all along.
+   */
   isStalled(now: number, limitMs: number): boolean {
-    return this.#waitingSince !== 0 && now - this.#waitingSince > limitMs;
+    if (this.#waitingSince === 0) return false;
+    const buffered = this.#sink.buffered;
+    if (buffered < this.#bufferedSeen) this.#waitingSince = now;
+    this.#bufferedSeen = buffered;
+    return now - this.#waitingSince > limitMs;
   }
 
   /** Ends the stream with a `close` event saying why and whether to reconnect, after `before` (events). */
@@ -268,7 +279,9 @@ export class Subscription {
       }
       // seqs are contiguous and never reused, so a hole before the first row was removed by retention.
       if (first.seq > this.#cursor + 1) text += this.#gap(first.seq - 1);
-      text += this.#frames(rows);
+      const frames = rowFrames(rows, this.#matches, (seq) => this.#id(seq));
+      this.#context.onDelivered(frames.written);
+      text += frames.text;
       this.#cursor = (rows[rows.length - 1] as StoredEntry).seq;
       text += this.#lag(head);
       this.#write([], text);
@@ -324,27 +337,6 @@ export class Subscription {
     this.close('ended', encodeEndEvent(end));
   }
 
-  #frames(rows: readonly StoredEntry[]): string {
-    let text = '';
-    let written = 0;
-    let endsSkipped = false;
-    for (const row of rows) {
-      if (this.#matches !== undefined) {
-        row.entry ??= JSON.parse(row.json) as LogEntry;
-        if (!this.#matches(row.entry)) {
-          endsSkipped = true;
-          continue;
-        }
-      }
-      text += encodeEntryFrame(this.#id(row.seq), row.json);
-      written++;
-      endsSkipped = false;
-    }
-    if (endsSkipped) text += encodeIdOnly(this.#id((rows[rows.length - 1] as StoredEntry).seq));
-    this.#context.onDelivered(written);
-    return text;
-  }
-
   #gap(toSeq: number): string {
     const fromSeq = this.#cursor + 1;
     const gap: GapEvent = {
@@ -387,6 +379,7 @@ export class Subscription {
     const room = writeChunks(this.#sink, buffers, text);
     if (!room && !this.#closed && this.#waitingSince === 0) {
       this.#waitingSince = this.#lastWriteAt;
+      this.#bufferedSeen = this.#sink.buffered;
       this.#sink.onceDrain(() => {
         this.#waitingSince = 0;
         this.wake();
