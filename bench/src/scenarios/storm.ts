@@ -23,6 +23,8 @@ interface StormRun {
   reads: number;
   shares: number;
   evictions: number;
+  /** Readers the server cut as stalled (`livelog_stream_stalled_total`); each fails the check. */
+  stalled: number;
   liveEntries: number;
   /** Ingest→delivery latency of the live readers' entries during the storm, µs, ascending. */
   liveLatency: Float64Array;
@@ -125,8 +127,8 @@ export async function stormScenario(ctx: BenchContext): Promise<{ rows: Row[]; n
     ],
     notes: [
       `storm preload: ${thousands(maxBehind + 1000)} entries through SqliteStore.append in ${preloadSeconds.toFixed(1)} s`,
-      `storm with the page cache: ${thousands(cached.reads)} store page reads, ${thousands(cached.shares)} shared pages, ${thousands(cached.evictions)} evictions, ${thousands(cached.liveEntries)} live entries meanwhile; ` +
-        `without it: ${thousands(baseline.reads)} store page reads (×${(baseline.reads / Math.max(1, cached.reads)).toFixed(1)})`,
+      `storm with the page cache: ${thousands(cached.reads)} store page reads, ${thousands(cached.shares)} shared pages, ${thousands(cached.evictions)} evictions, ${thousands(cached.liveEntries)} live entries meanwhile, ${cached.stalled} readers cut as stalled; ` +
+        `without it: ${thousands(baseline.reads)} store page reads (×${(baseline.reads / Math.max(1, cached.reads)).toFixed(1)}), ${baseline.stalled} readers cut as stalled`,
     ],
   };
 }
@@ -192,6 +194,7 @@ async function stormOnce(ctx: BenchContext, dir: string, stream: string, args: s
       reads: await metric(child.url, 'livelog_catchup_page_reads_total'),
       shares: await metric(child.url, 'livelog_catchup_page_shares_total'),
       evictions: await metric(child.url, 'livelog_catchup_page_evictions_total'),
+      stalled: await metric(child.url, 'livelog_stream_stalled_total'),
       liveEntries,
       liveLatency,
       quietLatency,
@@ -237,6 +240,7 @@ async function ceilingOnce(ctx: BenchContext, perReader: number): Promise<StormR
       reads: 0,
       shares: 0,
       evictions: 0,
+      stalled: 0,
       liveEntries: 0,
       liveLatency: new Float64Array(0),
       quietLatency: new Float64Array(0),
