@@ -139,6 +139,7 @@ async function stormOnce(ctx: BenchContext, dir: string, stream: string, args: s
   // The live readers get a process of their own: their latency is then the server's, not that of a
   // reader process busy parsing the catch-up readers' frames.
   const liveReaders = new ReaderPool(1);
+  let live: { stop: () => Promise<number> } | undefined;
   try {
     await Promise.all(liveReaders.children.map((reader) => reader.ready));
     const head = await metric(child.url, 'livelog_store_last_seq');
@@ -159,7 +160,7 @@ async function stormOnce(ctx: BenchContext, dir: string, stream: string, args: s
       latency: { sampleEvery: 1, fromSeq: head + 1, indexOffset: 0 },
     });
     const meter = new CpuMeter([child.pid, ...ctx.readers.pids, ...liveReaders.pids], () => [...ctx.ownPids(), ...liveReaders.pids]);
-    const live = liveAppends(child.url, head, liveRate);
+    live = liveAppends(child.url, head, liveRate);
     await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
     // Hands over (and forgets) the samples so far: what follows is during the storm.
     const quietLatency = (await liveReaders.latency()).sort();
@@ -203,6 +204,7 @@ async function stormOnce(ctx: BenchContext, dir: string, stream: string, args: s
       check,
     };
   } finally {
+    await live?.stop().catch(() => undefined);
     await ctx.readers.close();
     await Promise.allSettled(liveReaders.children.map((reader) => reader.stop(undefined, 5000)));
     await ctx.stopLivelog(child);
@@ -271,10 +273,14 @@ function liveAppends(url: string, head: number, rate: number): { stop: () => Pro
         body: liveBody(head + posted, batch),
       });
       await response.arrayBuffer();
-      if (response.ok) posted += batch;
+      // A refused batch would leave a hole in the seqs the live readers expect.
+      if (!response.ok) throw new Error(`live append answered ${response.status}`);
+      posted += batch;
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, LIVE_TICK_MS - (performance.now() - tick))));
     }
   })();
+  // A failure (the server went away mid-run) surfaces at stop(), not as an unhandled rejection.
+  loop.catch(() => undefined);
   return {
     stop: async () => {
       running = false;
