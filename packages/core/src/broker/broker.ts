@@ -27,14 +27,6 @@ export interface BrokerOptions {
    * beyond it wait for the next turn, so a reconnect storm cannot starve live delivery. Defaults to 8.
    */
   pagesPerTurn?: number;
-  /**
-   * Catch-up page writes (from the page cache) one turn of the event loop may hold: those after this
-   * many ms of the turn wait for the next, which lets `sharedPagesPerTurn` of them go at its start, so
-   * that a reconnect storm of hundreds of readers of held pages leaves the loop to live readers and
-   * ingest between its writes. Defaults to 10 ms and 8.
-   */
-  catchupSliceMs?: number;
-  sharedPagesPerTurn?: number;
   /** Most bytes written to one socket at once. Defaults to 256 KiB. */
   maxWriteBytes?: number;
   /** A heartbeat comment is written to a reader idle this long, in ms. Defaults to 15,000. */
@@ -94,10 +86,9 @@ export class Broker {
     connects: 0,
     pageReads: 0,
   };
-  readonly #options: Required<Omit<BrokerOptions, 'ring' | 'pageCache' | 'pagesPerTurn' | 'catchupSliceMs' | 'sharedPagesPerTurn'>>;
+  readonly #options: Required<Omit<BrokerOptions, 'ring' | 'pageCache' | 'pagesPerTurn'>>;
   readonly #pageCache: PageCache | undefined;
   readonly #budget: TurnBudget;
-  readonly #writes: TurnBudget;
   #pages: StreamPages | undefined;
   readonly #ringOptions: FrameRingOptions;
   #ring: FrameRing | undefined;
@@ -114,11 +105,6 @@ export class Broker {
     this.#ringOptions = options.ring ?? {};
     this.#pageCache = options.pageCache;
     this.#budget = new TurnBudget(options.pagesPerTurn ?? 8);
-    // No count within the slice: a held page costs a write, and an idle machine writes a hundred in 10 ms.
-    this.#writes = new TurnBudget(Number.POSITIVE_INFINITY, {
-      sliceMs: options.catchupSliceMs ?? 10,
-      burst: options.sharedPagesPerTurn ?? 8,
-    });
     this.#options = {
       pageSize: options.pageSize ?? 1000,
       maxWriteBytes: options.maxWriteBytes ?? 256 * 1024,
@@ -167,7 +153,6 @@ export class Broker {
       lagIntervalMs: this.#options.lagIntervalMs,
       pages: this.#pages,
       budget: this.#budget,
-      writes: this.#writes,
       onPageRead: () => {
         this.stats.pageReads++;
       },
@@ -267,7 +252,6 @@ export class Broker {
     this.#pages = undefined;
     // Readers queued for a later turn were closed above: let them see it and leave.
     this.#budget.release();
-    this.#writes.release();
     // A restarted broker may follow a new stream (a wiped Redis): its head must come from the store again.
     this.#head = 0;
   }

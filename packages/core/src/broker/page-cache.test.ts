@@ -96,7 +96,7 @@ describe('PageCache', () => {
     // per turn needed 60 turns of the event loop; they need none beyond the one they start in.
     const store = await openStore(3000);
     const cache = new PageCache({ pageSize: 1000 });
-    broker = new Broker(store, { pageCache: cache, pagesPerTurn: 1, catchupSliceMs: 3_600_000, ring: { maxEntries: 5 } });
+    broker = new Broker(store, { pageCache: cache, pagesPerTurn: 1, ring: { maxEntries: 5 } });
     await broker.start();
     const first = new RecordingSink();
     await broker.subscribe(first, { start: { fromStart: true } });

@@ -39,8 +39,6 @@ export interface SubscriptionContext {
   readonly pages: StreamPages | undefined;
   /** Store pages the broker's readers may take per turn of the event loop. */
   readonly budget: TurnBudget;
-  /** Writes of page-cache pages the broker's readers may make per turn of the event loop. */
-  readonly writes: TurnBudget;
   /** A page was read from the store directly (not through `pages`). */
   onPageRead(): void;
   onDelivered(entries: number): void;
@@ -252,10 +250,9 @@ export class Subscription {
       const framePages = this.#matches === undefined && this.#stopSeq === undefined;
       if (framePages && (this.#context.pages !== undefined || store.readFrames !== undefined)) {
         // A page prefetched while the socket drained was counted against the budget when it was read;
-        // the page cache takes the read budget itself, for store reads only, and the write budget here.
-        const cached = this.#context.pages !== undefined;
-        if (cached || this.#prefetch?.after !== this.#cursor) {
-          const turn = (cached ? this.#context.writes : this.#context.budget).take();
+        // the page cache takes the budget itself, for store reads only.
+        if (this.#prefetch?.after !== this.#cursor && this.#context.pages === undefined) {
+          const turn = this.#context.budget.take();
           if (turn !== undefined) await turn;
           if (this.#closed) return;
         }

@@ -29,24 +29,6 @@ describe('TurnBudget', () => {
     await queued;
   });
 
-  it('with a time slice, grants until it has passed since the turn’s first grant, then a burst per turn', async () => {
-    let now = 0;
-    const budget = new TurnBudget(Number.POSITIVE_INFINITY, { sliceMs: 10, burst: 2, now: () => now });
-    now = 100;
-    expect(budget.tryTake()).toBe(true);
-    now = 109;
-    for (let i = 0; i < 50; i++) expect(budget.tryTake()).toBe(true);
-    now = 110;
-    expect(budget.tryTake()).toBe(false);
-    const waits = [budget.take(), budget.take(), budget.take()];
-    expect(waits.every((wait) => wait instanceof Promise)).toBe(true);
-    await nextTurn();
-    // Two let go at the turn's start; the third waits, and nobody jumps the queue meanwhile.
-    expect(budget.waiting).toBe(1);
-    expect(budget.tryTake()).toBe(false);
-    await Promise.all(waits);
-  });
-
   it('lets every waiter go on release', async () => {
     const budget = new TurnBudget(1);
     budget.take();

@@ -9,29 +9,13 @@
  */
 export class TurnBudget {
   readonly #perTurn: number;
-  readonly #sliceMs: number;
-  readonly #burst: number;
-  readonly #now: () => number;
   #used = 0;
-  /** When the turn's first grant was taken (with a time slice). */
-  #turnStart = 0;
   #scheduled = false;
   #waiting: (() => void)[] = [];
 
-  /**
-   * @param perTurn pages per turn of the event loop; at least 1.
-   * @param options.sliceMs besides the count, no grant once this long has passed since the turn's
-   *   first one: what a page costs to write varies a hundredfold with the machine's load, and a turn
-   *   must stay short for live readers whatever it costs. Defaults to none.
-   * @param options.burst most waiters let go at the start of a turn (at once, before any of them has
-   *   done its work, so the time slice cannot bound them). Defaults to `perTurn`.
-   * @param options.now the clock, in ms (tests use their own).
-   */
-  constructor(perTurn = 8, options: { sliceMs?: number; burst?: number; now?: () => number } = {}) {
+  /** @param perTurn pages per turn of the event loop; at least 1. */
+  constructor(perTurn = 8) {
     this.#perTurn = Math.max(1, Math.floor(perTurn));
-    this.#burst = Math.max(1, Math.floor(Math.min(this.#perTurn, options.burst ?? this.#perTurn)));
-    this.#sliceMs = options.sliceMs ?? Number.POSITIVE_INFINITY;
-    this.#now = options.now ?? performance.now.bind(performance);
   }
 
   /** Readers waiting for a later turn. */
@@ -41,7 +25,7 @@ export class TurnBudget {
 
   /** Takes one page of this turn if one is left and nobody queues before the caller. */
   tryTake(): boolean {
-    if (this.#used >= this.#perTurn || this.#waiting.length > 0 || !this.#inSlice()) return false;
+    if (this.#used >= this.#perTurn || this.#waiting.length > 0) return false;
     this.#used++;
     this.#schedule();
     return true;
@@ -73,21 +57,10 @@ export class TurnBudget {
     setImmediate(() => this.#nextTurn());
   }
 
-  /** True while the turn's time slice lasts (it starts with the turn's first grant). */
-  #inSlice(): boolean {
-    if (this.#sliceMs === Number.POSITIVE_INFINITY) return true;
-    if (this.#used === 0) {
-      this.#turnStart = this.#now();
-      return true;
-    }
-    return this.#now() - this.#turnStart < this.#sliceMs;
-  }
-
   #nextTurn(): void {
     this.#scheduled = false;
     this.#used = 0;
-    if (this.#sliceMs !== Number.POSITIVE_INFINITY) this.#turnStart = this.#now();
-    while (this.#used < this.#burst && this.#waiting.length > 0) {
+    while (this.#used < this.#perTurn && this.#waiting.length > 0) {
       this.#used++;
       (this.#waiting.shift() as () => void)();
     }
