@@ -47,6 +47,8 @@ export interface BenchConfig {
   stormMinBehind: number;
   stormMaxBehind: number;
   stormLiveRate: number;
+  /** Storm: readers already at the head whose ingest→delivery latency is sampled during the storm. */
+  stormLiveReaders: number;
   /** Search: lines in the searched store (issue 13: 5,000,000), and entries per server in the ingest on/off comparison. */
   searchEntries: number;
   searchIngestEntries: number;
@@ -121,6 +123,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     stormMinBehind: count('LIVELOG_BENCH_STORM_MIN_BEHIND', 10_000, 1),
     stormMaxBehind: count('LIVELOG_BENCH_STORM_MAX_BEHIND', 100_000, 2),
     stormLiveRate: Math.round(positive(env.LIVELOG_BENCH_STORM_LIVE_RATE, 5000, 'LIVELOG_BENCH_STORM_LIVE_RATE')),
+    stormLiveReaders: Math.round(positive(env.LIVELOG_BENCH_STORM_LIVE_READERS, 20, 'LIVELOG_BENCH_STORM_LIVE_READERS')),
     searchEntries: count('LIVELOG_BENCH_SEARCH_ENTRIES', 5_000_000, 100_000),
     searchIngestEntries: count('LIVELOG_BENCH_SEARCH_INGEST_ENTRIES', 500_000, 10_000),
     verifyEvery: Math.round(positive(env.LIVELOG_BENCH_VERIFY_EVERY, 10, 'LIVELOG_BENCH_VERIFY_EVERY')),

@@ -21,4 +21,9 @@ export interface SseSink {
   destroy(): void;
   /** True once the connection is gone or ending. */
   readonly closed: boolean;
+  /**
+   * Bytes written but not yet taken by the operating system. While it falls the reader is reading,
+   * however slowly: a stall is a socket that takes nothing, not one that takes a large write slowly.
+   */
+  readonly buffered: number;
 }

@@ -55,6 +55,10 @@ export class NodeSseSink implements SseSink {
     return this.#closed || this.#response.destroyed || this.#response.writableEnded;
   }
 
+  get buffered(): number {
+    return this.#response.writableLength;
+  }
+
   write(chunk: Buffer | string): boolean {
     if (this.closed) return true;
     return this.#response.write(chunk);
