@@ -46,6 +46,11 @@ export interface Checkpoint {
    * was never seen. Not the checkpoint's mtime, which a save without a scan (a batch sent) moves on.
    */
   lookedAt?: number;
+  /**
+   * The pid of the process that wrote this checkpoint: whoever watches a follower (an operator, a
+   * test) can tell a checkpoint of the process running now from one a killed process left behind.
+   */
+  writer?: number;
   /** `--journal`: the `__CURSOR` of the last entry acknowledged. */
   journal?: { cursor: string; inflight?: { after: string | undefined; last: string; key: string } };
 }
@@ -71,6 +76,6 @@ export function readCheckpoint(path: string): Checkpoint | undefined {
  */
 export function writeCheckpoint(path: string, checkpoint: Checkpoint): void {
   const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, JSON.stringify(checkpoint));
+  writeFileSync(temp, JSON.stringify({ ...checkpoint, writer: process.pid }));
   renameSync(temp, path);
 }
