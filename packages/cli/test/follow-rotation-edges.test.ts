@@ -48,7 +48,10 @@ function numbered(to: number): string[] {
   return Array.from({ length: to }, (_, i) => `line ${i}`);
 }
 
-function setup(name: string, pattern = 'app.log'): { log: string; checkpoint: string; args: (once: boolean) => string[]; once: () => Promise<string> } {
+function setup(
+  name: string,
+  pattern = 'app.log',
+): { log: string; checkpoint: string; args: (once: boolean) => string[]; once: () => Promise<string> } {
   mkdirSync(join(dir.path, name));
   const log = join(dir.path, name, 'app.log');
   const checkpoint = join(dir.path, name, 'follow.checkpoint');
@@ -137,7 +140,9 @@ describe('pipe --follow at the edges of rotation', () => {
       // The server stopped: the next batch stays in flight, so the renamed file cannot be finished early.
       server.child.kill('SIGSTOP');
       appendFileSync(log, lines(100, 200));
-      await waitFor(() => checkpointText(checkpoint).includes('"inflight"'), { timeoutMs: 30_000, what: 'a batch in flight' });
+      // The batch of lines 100..199 (not the first one, acknowledged but maybe not yet noted).
+      const read = Buffer.byteLength(lines(0, 100));
+      await waitFor(() => checkpointText(checkpoint).includes(`"start":${read}`), { timeoutMs: 30_000, what: 'lines 100.. in flight' });
       renameSync(log, `${log}.1`);
       writeFileSync(log, '');
       await waitFor(() => checkpointText(checkpoint).includes(`"name":${JSON.stringify(`${log}.1`)}`), {

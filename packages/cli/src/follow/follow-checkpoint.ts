@@ -28,6 +28,11 @@ export interface InflightBatch {
   start: number;
   end: number;
   key: string;
+  /**
+   * When its bytes were read (the time of lines that state none): sent again with this time, the
+   * batch has the very body sent before. Absent in older checkpoints.
+   */
+  readAt?: number;
 }
 
 /**

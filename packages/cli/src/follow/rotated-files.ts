@@ -113,3 +113,21 @@ export function copiesOfUnseen(path: string, sinceMs: number, fd: number, taken:
   }
   return copies;
 }
+
+/**
+ * The generations of `path` copy-truncated away since `sinceMs` after the one known by `fp`: two
+ * copytruncates between two looks leave two copies, the first holding the generation read (it is
+ * finished from there), the later ones generations never seen. Left out: copies of the generation
+ * read (they start like it) and plain copies of what the inode (`inodeFd`, when still there) holds
+ * now. Oldest content first.
+ */
+export function copiesBetween(path: string, sinceMs: number, fp: Fingerprint, inodeFd: number | undefined, taken: Taken): Sibling[] {
+  const found: Sibling[] = [];
+  for (const sibling of siblingsBornSince(path, sinceMs, taken)) {
+    const ofRead = fp.bytes > 0 && startsWith(sibling.fd, fp);
+    const ofNow = inodeFd !== undefined && startsWith(inodeFd, fingerprintOf(sibling.fd));
+    if (ofRead || ofNow) closeSync(sibling.fd);
+    else found.push(sibling);
+  }
+  return found;
+}
