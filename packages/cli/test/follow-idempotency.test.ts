@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogEntry } from '@livelog/protocol';
 import { type SpawnedServer, spawnServer, tempDir, waitFor } from '@livelog/test-utils';
@@ -60,13 +59,31 @@ describe('pipe --follow and idempotency keys', () => {
   it('a key the server holds for another batch: the lines are reported not stored, with their count, and pipe exits 1', async () => {
     mkdirSync(join(dir.path, 'mismatch'));
     const log = join(dir.path, 'mismatch', 'app.log');
+    const checkpoint = join(dir.path, 'mismatch', 'follow.checkpoint');
     writeFileSync(log, lines(0, 10));
-    // The key the follower derives for the file's first batch (its identity and byte range), taken first by another batch.
-    const { dev, ino, size } = statSync(log);
-    const fp = createHash('sha256').update(readFileSync(log).subarray(0, 256)).digest('hex').slice(0, 16);
+    // A follower that cannot deliver (nothing listens there) notes its batch and key in flight, then dies.
+    const stuck = livelog(args('mismatch', false).map((arg) => (arg === server.url ? 'http://127.0.0.1:9' : arg)));
+    let key = '';
+    try {
+      await waitFor(
+        () => {
+          try {
+            key = (JSON.parse(readFileSync(checkpoint, 'utf8')) as { inflight?: { key: string } }).inflight?.key ?? '';
+          } catch {
+            key = '';
+          }
+          return key !== '';
+        },
+        { timeoutMs: 30_000, what: 'a batch in flight' },
+      );
+    } finally {
+      stuck.child.kill('SIGKILL');
+      await stuck.exited;
+    }
+    // Meanwhile another batch took that key.
     const planted = await fetch(`${server.url}/api/streams/mismatch/logs?source=app.log`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': `llf-${dev}-${ino}-${fp}-0-${size}` },
+      headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': key },
       body: '{"msg":"another batch"}',
     });
     expect(planted.status).toBe(200);
@@ -78,6 +95,27 @@ describe('pipe --follow and idempotency keys', () => {
     expect(run.stderr()).toContain('LIVELOG_ERR_INGEST_IDEMPOTENCY_MISMATCH');
     expect(code).toBe(1);
     expect(await stored('mismatch')).toEqual(['another batch']);
+  }, 60_000);
+
+  it('a file truncated and written again with the same first line: the new generation has keys of its own', async () => {
+    mkdirSync(join(dir.path, 'banner'));
+    const log = join(dir.path, 'banner', 'app.log');
+    writeFileSync(log, 'banner\n');
+    const follower = livelog(args('banner', false));
+    try {
+      await waitFor(async () => (await stored('banner')).length >= 1, { timeoutMs: 30_000, what: 'the first banner' });
+      truncateSync(log, 0);
+      await waitFor(() => follower.stderr().includes('was truncated at 7 bytes'), { timeoutMs: 30_000, what: 'the truncation seen' });
+      // The same bytes at the same offsets as the first generation's first batch.
+      appendFileSync(log, 'banner\n');
+      await waitFor(async () => (await stored('banner')).length >= 2 || follower.stderr().includes('NOT stored'), {
+        timeoutMs: 30_000,
+      }).catch(() => undefined);
+      expect(await stored('banner'), follower.stderr()).toEqual(['banner', 'banner']);
+    } finally {
+      follower.child.kill('SIGTERM');
+      await follower.exited;
+    }
   }, 60_000);
 
   it('killed after the server stored its batch but before noting it: the batch sent again is the same body, replayed, and pipe exits 0', async () => {

@@ -374,7 +374,7 @@ export class FileFollower {
       version: 1,
       files: this.#files
         .filter((file) => !file.done)
-        .map((file) => ({ ...file.identity(), fpAt: file.fpTakenAt, path: file.path, name: file.name, offset: file.acked })),
+        .map((file) => ({ ...file.identity(), fpAt: file.fpTakenAt, gen: file.gen, path: file.path, name: file.name, offset: file.acked })),
       finished: this.#finished,
     };
     if (this.#lookedAt > 0) checkpoint.lookedAt = this.#lookedAt;

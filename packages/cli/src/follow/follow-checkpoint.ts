@@ -18,6 +18,8 @@ export interface FileCheckpoint {
   fpAt?: number;
   /** Bytes from the start of the file acknowledged by the server. */
   offset: number;
+  /** The generation's name in its batches' keys (see FollowedFile.gen). Absent in older checkpoints: then a new one. */
+  gen?: string;
 }
 
 /** The batch that was being sent when the checkpoint was written. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, readSync } from 'node:fs';
 import { FINGERPRINT_BYTES, type Fingerprint, fingerprintOf, startsWith } from './file-identity.js';
 
@@ -33,6 +34,12 @@ export class FollowedFile {
   readonly dev: number;
   readonly ino: number;
   fp: Fingerprint;
+  /**
+   * Names this generation in its batches' keys: a file truncated and written again with the same
+   * first bytes (a fixed banner) has the same inode and fingerprint, and its first batch may have the
+   * same byte range; without it, the server would take that batch for the earlier one.
+   */
+  readonly gen: string;
   /** When `fp` was last taken: a copy made after it may hold content this follower never saw. */
   fpTakenAt: number;
   /** When the file last still held what was read of it: a copytruncate after this made its copy later. */
@@ -63,6 +70,8 @@ export class FollowedFile {
     fp?: Fingerprint;
     fpTakenAt?: number;
     intactAt?: number;
+    /** The generation's name from a checkpoint; a new one otherwise. */
+    gen?: string;
   }) {
     this.path = init.path;
     this.name = init.name;
@@ -75,6 +84,7 @@ export class FollowedFile {
     this.fp = init.fp ?? fingerprintOf(init.fd);
     this.fpTakenAt = init.fpTakenAt ?? Date.now();
     this.intactAt = init.intactAt ?? Date.now();
+    this.gen = init.gen ?? randomBytes(6).toString('hex');
     const stats = fstatSync(init.fd);
     this.source = { dev: stats.dev, ino: stats.ino };
   }
@@ -185,7 +195,7 @@ export class FollowedFile {
       start,
       end: this.read,
       bytes: buffer.subarray(0, cut),
-      key: `llf-${this.dev}-${this.ino}-${this.fp.hash.slice(0, 16)}-${start}-${this.read}`,
+      key: `llf-${this.dev}-${this.ino}-${this.fp.hash.slice(0, 16)}-${this.gen}-${start}-${this.read}`,
       readAt,
     };
   }

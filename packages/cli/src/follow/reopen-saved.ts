@@ -40,6 +40,7 @@ export function reopenSaved(saved: FileCheckpoint, context: ReopenContext): Foll
         dev: saved.dev,
         ino: saved.ino,
         offset: saved.offset,
+        ...(saved.gen === undefined ? {} : { gen: saved.gen }),
         fp,
         fpTakenAt: Math.min(saved.fpAt ?? context.downSince, context.downSince),
         intactAt: context.downSince,
@@ -58,6 +59,7 @@ export function reopenSaved(saved: FileCheckpoint, context: ReopenContext): Foll
       dev: saved.dev,
       ino: saved.ino,
       offset: saved.offset,
+      ...(saved.gen === undefined ? {} : { gen: saved.gen }),
       // Known by the copy's first bytes from now on: a short fingerprint would match the inode's next content.
       fp: fp.bytes < FINGERPRINT_BYTES ? fingerprintOf(copy.fd) : fp,
     });
