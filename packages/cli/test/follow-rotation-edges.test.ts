@@ -164,6 +164,27 @@ describe('pipe --follow at the edges of rotation', () => {
     }
   }, 90_000);
 
+  it('truncated in place without a copy and written past the old offset while the follower is stopped: the new lines are read', async () => {
+    const { log, checkpoint, args } = setup('truncated-longer');
+    writeFileSync(log, lines(0, 100));
+    const follower = livelog(args(false));
+    try {
+      await waitFor(async () => (await stored('truncated-longer')).length >= 100, { timeoutMs: 30_000 });
+      await waitFor(() => !checkpointText(checkpoint).includes('"inflight"'), { timeoutMs: 30_000 });
+      follower.child.kill('SIGSTOP');
+      truncateSync(log, 0);
+      appendFileSync(log, lines(100, 300));
+      follower.child.kill('SIGCONT');
+      await waitFor(async () => (await stored('truncated-longer')).length >= 300, { timeoutMs: 30_000 }).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await stored('truncated-longer'), follower.stderr()).toEqual(numbered(300));
+    } finally {
+      follower.child.kill('SIGCONT');
+      follower.child.kill('SIGTERM');
+      await follower.exited;
+    }
+  }, 90_000);
+
   it('a glob matching the copies: a copy read to its end is not read again', async () => {
     const { log, once } = setup('glob-copy', 'app.log*');
     writeFileSync(log, lines(0, 100));
