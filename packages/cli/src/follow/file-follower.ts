@@ -191,16 +191,7 @@ export class FileFollower {
     const next: FollowedFile[] = [];
     const taken = (dev: number, ino: number, fd: number): boolean => this.#taken(dev, ino, fd);
     for (const between of copiesBetween(file.path, since, file.fp, reopened?.fd, taken)) {
-      const unseen = new FollowedFile({
-        path: file.path,
-        name: between.name,
-        fd: between.fd,
-        dev: between.dev,
-        ino: between.ino,
-        offset: 0,
-      });
-      unseen.retire();
-      next.push(unseen);
+      next.push(FollowedFile.rotatedAway(file.path, between));
       this.#options.say(`${between.name} was copy-truncated from ${file.path} before livelog looked: read after ${file.name}`);
     }
     if (reopened !== undefined) {
@@ -307,9 +298,7 @@ export class FileFollower {
     const claimed = (dev: number, ino: number, copyFd: number): boolean =>
       this.#taken(dev, ino, copyFd) || this.#files.some((file) => !file.done && file.fp.bytes > 0 && startsWith(copyFd, file.fp));
     for (const copy of copiesOfUnseen(path, since, fd, claimed)) {
-      const file = new FollowedFile({ path, name: copy.name, fd: copy.fd, dev: copy.dev, ino: copy.ino, offset: 0 });
-      file.retire();
-      this.#files.push(file);
+      this.#files.push(FollowedFile.rotatedAway(path, copy));
       this.#options.say(`${copy.name} was created and rotated away from ${path} before livelog looked: read first`);
     }
   }

@@ -89,6 +89,13 @@ export class FollowedFile {
     this.source = { dev: stats.dev, ino: stats.ino };
   }
 
+  /** A file rotated away from `path` before it was seen (`name`, opened at `fd`): a generation read whole, then done. */
+  static rotatedAway(path: string, found: { name: string; fd: number; dev: number; ino: number }): FollowedFile {
+    const file = new FollowedFile({ path, name: found.name, fd: found.fd, dev: found.dev, ino: found.ino, offset: 0 });
+    file.retire();
+    return file;
+  }
+
   /** True while the bytes come from the file itself, not from a copy of it. */
   get readsItself(): boolean {
     return this.#sourceFd === this.#fd;

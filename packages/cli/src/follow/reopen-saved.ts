@@ -77,16 +77,7 @@ export function reopenSaved(saved: FileCheckpoint, context: ReopenContext): Foll
       inode?.fd,
       (dev, ino, fd) => ino === copyIno || context.taken(dev, ino, fd),
     )) {
-      const unseen = new FollowedFile({
-        path: saved.path,
-        name: between.name,
-        fd: between.fd,
-        dev: between.dev,
-        ino: between.ino,
-        offset: 0,
-      });
-      unseen.retire();
-      files.push(unseen);
+      files.push(FollowedFile.rotatedAway(saved.path, between));
       context.say(`${between.name} was copy-truncated from ${saved.path} while livelog was stopped: read after ${copy.name}`);
     }
     if (inode === undefined) return files;
