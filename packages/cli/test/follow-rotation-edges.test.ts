@@ -104,6 +104,24 @@ describe('pipe --follow at the edges of rotation', () => {
     expect(await stored('two-copies'), stderr).toEqual(numbered(400));
   }, 90_000);
 
+  it('copy-truncated, renamed away, and its replacement copy-truncated while down: each copy in the order written', async () => {
+    const { log, once } = setup('copy-rename-copy');
+    writeFileSync(log, lines(0, 100));
+    await once();
+    appendFileSync(log, lines(100, 200));
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    appendFileSync(log, lines(200, 300));
+    renameSync(log, `${log}.2`);
+    // The copy below is of the file that replaced the renamed one: its lines come after the renamed file's.
+    writeFileSync(log, lines(300, 400));
+    copyFileSync(log, `${log}.3`);
+    truncateSync(log, 0);
+    appendFileSync(log, lines(400, 500));
+    const stderr = await once();
+    expect(await stored('copy-rename-copy'), stderr).toEqual(numbered(500));
+  }, 90_000);
+
   it('copy-truncated twice while the follower is stopped: the first copy, then the second, then the file', async () => {
     const { log, checkpoint, args } = setup('two-copies-paused');
     writeFileSync(log, lines(0, 100));

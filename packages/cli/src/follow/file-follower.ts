@@ -190,7 +190,7 @@ export class FileFollower {
     }
     const next: FollowedFile[] = [];
     const taken = (dev: number, ino: number, fd: number): boolean => this.#taken(dev, ino, fd);
-    for (const between of copiesBetween(file.path, since, file.fp, reopened?.fd, taken)) {
+    for (const between of copiesBetween(file.path, since, file.fp, reopened, taken)) {
       next.push(FollowedFile.rotatedAway(file.path, between));
       this.#options.say(`${between.name} was copy-truncated from ${file.path} before livelog looked: read after ${file.name}`);
     }

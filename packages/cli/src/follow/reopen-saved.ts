@@ -74,7 +74,7 @@ export function reopenSaved(saved: FileCheckpoint, context: ReopenContext): Foll
       saved.path,
       context.downSince,
       file.fp,
-      inode?.fd,
+      inode,
       (dev, ino, fd) => ino === copyIno || context.taken(dev, ino, fd),
     )) {
       files.push(FollowedFile.rotatedAway(saved.path, between));
