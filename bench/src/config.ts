@@ -52,6 +52,8 @@ export interface BenchConfig {
   stormMinBehind: number;
   stormMaxBehind: number;
   stormLiveRate: number;
+  /** Storm: readers already at the head whose ingest→delivery latency is sampled during the storm. */
+  stormLiveReaders: number;
   /** Search: lines in the searched store (issue 13: 5,000,000), and entries per server in the ingest on/off comparison. */
   searchEntries: number;
   searchIngestEntries: number;
@@ -67,13 +69,24 @@ export interface BenchConfig {
   soakReaders: number;
   soakRate: number;
   soakSeconds: number;
+  /**
+   * Many readers (only when asked for, issue 12 item 7): readers held (capped by the open-file
+   * limit), seconds of heartbeat-only CPU measured, then entries/s for `manySec` seconds in batches
+   * of `manyBatch`; every `manySampleEvery`-th reader checks every frame and samples latency.
+   */
+  manyReaders: number;
+  manyIdleSec: number;
+  manyRate: number;
+  manyBatch: number;
+  manySec: number;
+  manySampleEvery: number;
   /** Scenarios to run (default all but soak): ingest, fanout, replay, latency, memory, inputs, streams, follow, search, soak. */
   only: Set<string>;
 }
 
 const ALL = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs', 'streams', 'storm', 'follow', 'search'];
-/** Scenarios run only when LIVELOG_BENCH_ONLY names them: the soak takes 30 minutes by default. */
-const ON_REQUEST = ['soak'];
+/** Scenarios run only when LIVELOG_BENCH_ONLY names them: the soak takes 30 minutes, readers20k a few. */
+const ON_REQUEST = ['soak', 'readers20k'];
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   const scale = positive(env.LIVELOG_BENCH_SCALE, 1, 'LIVELOG_BENCH_SCALE');
@@ -116,6 +129,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     stormMinBehind: count('LIVELOG_BENCH_STORM_MIN_BEHIND', 10_000, 1),
     stormMaxBehind: count('LIVELOG_BENCH_STORM_MAX_BEHIND', 100_000, 2),
     stormLiveRate: Math.round(positive(env.LIVELOG_BENCH_STORM_LIVE_RATE, 5000, 'LIVELOG_BENCH_STORM_LIVE_RATE')),
+    stormLiveReaders: Math.round(positive(env.LIVELOG_BENCH_STORM_LIVE_READERS, 20, 'LIVELOG_BENCH_STORM_LIVE_READERS')),
     searchEntries: count('LIVELOG_BENCH_SEARCH_ENTRIES', 5_000_000, 100_000),
     searchIngestEntries: count('LIVELOG_BENCH_SEARCH_INGEST_ENTRIES', 500_000, 10_000),
     verifyEvery: Math.round(positive(env.LIVELOG_BENCH_VERIFY_EVERY, 10, 'LIVELOG_BENCH_VERIFY_EVERY')),
@@ -125,6 +139,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     soakReaders: Math.round(positive(env.LIVELOG_SOAK_READERS, 2000, 'LIVELOG_SOAK_READERS')),
     soakRate: Math.round(positive(env.LIVELOG_SOAK_RATE, 1000, 'LIVELOG_SOAK_RATE')),
     soakSeconds: positive(env.LIVELOG_SOAK_SECONDS, 1800, 'LIVELOG_SOAK_SECONDS'),
+    manyReaders: count('LIVELOG_BENCH_MANY_READERS', 20_000, 100),
+    manyIdleSec: positive(env.LIVELOG_BENCH_MANY_IDLE_SEC, 30, 'LIVELOG_BENCH_MANY_IDLE_SEC'),
+    manyRate: Math.round(positive(env.LIVELOG_BENCH_MANY_RATE, 1000, 'LIVELOG_BENCH_MANY_RATE')),
+    manyBatch: Math.round(positive(env.LIVELOG_BENCH_MANY_BATCH, 100, 'LIVELOG_BENCH_MANY_BATCH')),
+    manySec: Math.max(2, positive(env.LIVELOG_BENCH_MANY_SEC, 10 * scale, 'LIVELOG_BENCH_MANY_SEC')),
+    manySampleEvery: Math.round(positive(env.LIVELOG_BENCH_MANY_SAMPLE_EVERY, 100, 'LIVELOG_BENCH_MANY_SAMPLE_EVERY')),
     only,
   };
 }

@@ -9,6 +9,7 @@ import { followScenario } from './scenarios/follow.js';
 import { ingestScenario } from './scenarios/ingest.js';
 import { inputsScenario } from './scenarios/inputs.js';
 import { latencyScenario } from './scenarios/latency.js';
+import { manyReadersScenario } from './scenarios/many-readers.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { replayScenario } from './scenarios/replay.js';
 import { searchScenario } from './scenarios/search.js';
@@ -60,6 +61,9 @@ async function main(): Promise<void> {
     const soak = await step('soak', () => soakScenario(ctx));
     rows.set('soak', soak?.rows ?? []);
     notes.push(...(soak?.notes ?? []));
+    const many = await step('readers20k', () => manyReadersScenario(ctx));
+    rows.set('readers20k', many?.rows ?? []);
+    notes.push(...(many?.notes ?? []));
     notes.push(...((await step('follow', () => followScenario())) ?? []));
     const search = await step('search', () => searchScenario(ctx));
     rows.set('search', search?.rows ?? []);
@@ -68,7 +72,7 @@ async function main(): Promise<void> {
     await ctx.shutdown();
     rmSync(scratch, { recursive: true, force: true });
   }
-  const ordered = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs', 'streams', 'storm', 'soak', 'search'].flatMap(
+  const ordered = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs', 'streams', 'storm', 'readers20k', 'soak', 'search'].flatMap(
     (name) => rows.get(name) ?? [],
   );
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';

@@ -58,6 +58,25 @@ describe('exit codes', () => {
       expect(stderr, timeout).toContain('--timeout must be a positive duration');
     }
   });
+
+  it('verify --timeout must be a positive duration (0 would give up before reading), else exits 2', async () => {
+    for (const timeout of ['0', '0s', '-1s', 'soon']) {
+      const { code, stderr } = await cli(['verify', target.url, '--count', '10', '--cuts', '0', '--timeout', timeout]);
+      expect(code, timeout).toBe(2);
+      expect(stderr, timeout).toContain('--timeout a positive duration');
+    }
+  });
+
+  it('LIVELOG_HEALTHCHECK_TIMEOUT and LIVELOG_VERIFY_TIMEOUT set --timeout and are checked like it', async () => {
+    expect((await cli(['healthcheck', '--url', target.url], { LIVELOG_HEALTHCHECK_TIMEOUT: '2s' })).code).toBe(0);
+    expect((await cli(['healthcheck', '--url', target.url], { LIVELOG_HEALTHCHECK_TIMEOUT: '0' })).code).toBe(2);
+    expect((await cli(['verify', target.url, '--count', '10', '--cuts', '0'], { LIVELOG_VERIFY_TIMEOUT: '0s' })).code).toBe(2);
+    const ok = await cli(['verify', target.url, '--count', '20', '--batch', '5', '--cuts', '0', '--json'], {
+      LIVELOG_VERIFY_TIMEOUT: '30s',
+    });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ passed: true });
+  });
 });
 
 describe('help', () => {

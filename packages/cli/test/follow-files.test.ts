@@ -1,4 +1,4 @@
-import { appendFileSync, closeSync, copyFileSync, ftruncateSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, copyFileSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogEntry } from '@livelog/protocol';
 import { type SpawnedServer, spawnServer, tempDir, waitFor } from '@livelog/test-utils';
@@ -61,11 +61,15 @@ describe('sequenceProblem', () => {
   });
 });
 
-function statMs(path: string): number {
+/**
+ * Whether the checkpoint at `path` was written by process `pid`: a follower writes it once it has
+ * looked at the files. Not by mtime: a follower killed just before might have written it a moment ago.
+ */
+function writtenBy(path: string, pid: number | undefined): boolean {
   try {
-    return statSync(path).mtimeMs;
+    return (JSON.parse(readFileSync(path, 'utf8')) as { writer?: number }).writer === pid;
   } catch {
-    return 0;
+    return false;
   }
 }
 
@@ -79,7 +83,6 @@ describe('pipe --follow', () => {
      * looked at the file cannot know what was rotated away meanwhile (nor could tail -F).
      */
     const start = async (): Promise<LivelogProcess> => {
-      const since = Date.now() - 5;
       const child = livelog([
         'pipe',
         '--follow',
@@ -92,7 +95,7 @@ describe('pipe --follow', () => {
         '--source',
         'follow',
       ]);
-      await waitFor(() => statMs(checkpoint) >= since, { timeoutMs: 30_000 });
+      await waitFor(() => writtenBy(checkpoint, child.child.pid), { timeoutMs: 30_000 });
       return child;
     };
     let follower = await start();
@@ -178,7 +181,6 @@ describe('pipe --follow', () => {
     appendFileSync(join(globDir, 'a.log'), 'a before 1\na before 2\n');
     appendFileSync(join(globDir, 'other.txt'), 'not matched\n');
     const checkpoint = join(dir.path, 'glob.checkpoint');
-    const since = Date.now() - 5;
     const follower = livelog([
       'pipe',
       '--follow',
@@ -191,7 +193,7 @@ describe('pipe --follow', () => {
       'globs',
     ]);
     try {
-      await waitFor(() => statMs(checkpoint) >= since, { timeoutMs: 30_000 });
+      await waitFor(() => writtenBy(checkpoint, follower.child.pid), { timeoutMs: 30_000 });
       appendFileSync(join(globDir, 'a.log'), 'a after\n');
       appendFileSync(join(globDir, 'b.log'), 'b 1\nb 2\n');
       appendFileSync(join(globDir, 'late.txt'), 'not matched either\n');

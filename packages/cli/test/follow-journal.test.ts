@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogEntry } from '@livelog/protocol';
@@ -92,4 +93,42 @@ describe.skipIf(REMOTE === undefined || !JOURNALCTL)('pipe --journal', () => {
     );
     // Three journal files written and three CLI runs: about a minute on a loaded 2-core machine.
   }, 180_000);
+
+  it('a key the server holds for another batch: the entries are reported not stored, with their count, and pipe exits 1', async () => {
+    const journal = join(dir.path, 'journal-mismatch');
+    execFileSync('mkdir', ['-p', journal]);
+    const input = join(dir.path, 'mismatch.export');
+    writeFileSync(input, exportEntries(0, 10));
+    execFileSync(REMOTE as string, [`--output=${join(journal, 'm.journal')}`, input], { stdio: 'ignore' });
+    // The key of the first batch (from no cursor to the last entry's), taken first by another batch.
+    const printed = execFileSync('journalctl', ['--directory', journal, '-o', 'json', '--no-pager'], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
+    const last = (JSON.parse(printed[printed.length - 1] as string) as { __CURSOR: string }).__CURSOR;
+    const key = `llj-${createHash('sha256').update(`\n${last}`).digest('hex').slice(0, 40)}`;
+    const planted = await fetch(`${server.url}/api/streams/journal-mismatch/logs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': key },
+      body: '{"msg":"another batch"}',
+    });
+    expect(planted.status).toBe(200);
+    const pipe = livelog([
+      'pipe',
+      '--journal',
+      '--journal-directory',
+      journal,
+      '--once',
+      '--from-start',
+      '--checkpoint',
+      join(dir.path, 'mismatch.checkpoint'),
+      '--server',
+      server.url,
+      '--stream',
+      'journal-mismatch',
+    ]);
+    const exit = await pipe.exited;
+    expect(pipe.stderr()).toMatch(/10 journal entries NOT stored: the server holds a different batch under Idempotency-Key llj-/);
+    expect(pipe.stderr()).toContain('LIVELOG_ERR_INGEST_IDEMPOTENCY_MISMATCH');
+    expect(exit.code).toBe(1);
+  }, 60_000);
 });

@@ -111,6 +111,57 @@ test('close with a deadline reports exactly what is left when the server stays a
   expect(() => shipper.write({ msg: 'late' })).toThrow(/after close/);
 });
 
+test('close with an idle limit waits for a slow server that keeps acknowledging, and gives up on one that stops', async () => {
+  const { url } = await server();
+  const upstream = new URL(url);
+  // A real HTTP front that holds every request 300 ms before forwarding it: a slow but working server.
+  const front = createServer((req, res) => {
+    setTimeout(() => {
+      const forward = request(
+        { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+        (reply) => {
+          res.writeHead(reply.statusCode ?? 502, reply.headers);
+          reply.pipe(res);
+        },
+      );
+      // A shipper closed mid-request (the planted one) leaves its request behind: drop it quietly.
+      forward.on('error', () => res.destroy());
+      req.pipe(forward);
+    }, 300);
+  });
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  cleanups.push(
+    () =>
+      new Promise((resolve) => {
+        front.close(resolve);
+        front.closeAllConnections();
+      }),
+  );
+  const frontUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+  // 12 batches of 10 take ≥ 3.6 s, longer than the 2 s limit, each settling well within it.
+  const slow = createShipper({ url: frontUrl, maxBatchEntries: 10, lingerMs: 0 });
+  for (let i = 1; i <= 120; i++) slow.write({ msg: `slow ${i}` });
+  const started = Date.now();
+  expect(await slow.close({ idleTimeoutMs: 2000 })).toMatchObject({ written: 120, acknowledged: 120, complete: true });
+  expect(Date.now() - started).toBeGreaterThanOrEqual(3600);
+  // Planted: the same load with a total limit of 2 s is given up with lines left.
+  const bounded = createShipper({ url: frontUrl, maxBatchEntries: 10, lingerMs: 0 });
+  for (let i = 1; i <= 120; i++) bounded.write({ msg: `bounded ${i}` });
+  const boundedReport = await bounded.close({ timeoutMs: 2000 });
+  expect(boundedReport.complete).toBe(false);
+  expect(boundedReport.unacknowledged).toBeGreaterThan(0);
+  // A server that stops answering: nothing settles, so the idle limit ends the wait.
+  const proxy = await ChaosProxy.start({ port: Number(upstream.port) });
+  cleanups.push(() => proxy.close());
+  const stalled = createShipper({ url: proxy.url(), retry: { initialDelayMs: 20, maxDelayMs: 100 } });
+  proxy.refuse(true);
+  for (let i = 1; i <= 30; i++) stalled.write({ msg: `stalled ${i}` });
+  const stalledStarted = Date.now();
+  const report = await stalled.close({ idleTimeoutMs: 400 });
+  expect(Date.now() - stalledStarted).toBeGreaterThanOrEqual(400);
+  expect(report).toMatchObject({ written: 30, acknowledged: 0, unacknowledged: 30, complete: false });
+});
+
 test('503 with Retry-After is honoured, and the retry carries the same key', async () => {
   const { url } = await server();
   const upstream = new URL(url);

@@ -273,6 +273,8 @@ export class LivelogConsole extends LitElement {
     super.disconnectedCallback();
     this.#session.disconnect();
     cancelAnimationFrame(this.#frame);
+    // A cancelled frame never runs, so nothing else would clear it and #schedule would wait for it.
+    this.#frame = 0;
     this.#download.cancel();
     this.#anchors.disconnect();
   }

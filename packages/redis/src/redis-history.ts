@@ -2,17 +2,29 @@ import { compileFilter, isEmptyFilter, type ReadPage, type ReadQuery, type Store
 import { type LogEntry, levelNumber } from '@livelog/protocol';
 import { type RawStreamEntry, type StreamRow, toRows, toStored } from './stream-rows.js';
 
+/** How a history read may scan. */
+export interface HistoryScan {
+  /** Most entries per XRANGE / XREVRANGE. */
+  pageSize: number;
+  /** Wall time after which a filtered read answers what it found, with `hasMore` and `resume`. */
+  scanMaxMs: number;
+}
+
 /**
  * One page of history. Redis cannot filter a stream, so a filtered page scans the range in XRANGE /
  * XREVRANGE pages and filters here: level and source from the entry's stream fields, text from its
- * JSON. Each Redis call reads at most `pageSize` entries, so Redis is never held long; the whole scan
- * stops at the first `limit + 1` matches or the end of the range, as SQLite's unindexed text search does.
+ * JSON. Each Redis call reads at most `pageSize` entries, so Redis is never held long; the scan stops
+ * at the first `limit + 1` matches, the end of the range, or after `scanMaxMs` (a rare match in a long
+ * stream would otherwise hold the request for as long as the whole stream takes to scan): then the page
+ * has `hasMore` and a `resume` position, as the SQLite store's bounded scan answers.
  */
 export async function readHistory(
   query: ReadQuery,
-  pageSize: number,
+  scan: HistoryScan,
   send: (command: string[]) => Promise<RawStreamEntry[]>,
 ): Promise<ReadPage> {
+  const { pageSize } = scan;
+  const deadline = Date.now() + scan.scanMaxMs;
   let low = (query.after ?? 0) + 1;
   let high = query.before === undefined ? Number.MAX_SAFE_INTEGER : query.before - 1;
   const backward = query.direction === 'backward';
@@ -35,6 +47,12 @@ export async function readHistory(
     if (lastRow === undefined || rows.length < count) break;
     if (backward) high = lastRow.seq - 1;
     else low = lastRow.seq + 1;
+    if (filtered && found.length < want && low <= high && Date.now() >= deadline) {
+      // Out of time with the range not scanned to its end: the next read continues where this stopped.
+      const entries = found.slice();
+      if (backward) entries.reverse();
+      return { entries, hasMore: true, resume: backward ? high + 1 : low - 1 };
+    }
   }
   const hasMore = found.length > query.limit;
   const entries = found.slice(0, query.limit);

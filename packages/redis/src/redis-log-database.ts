@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   badStreamName,
+  DEFAULT_SCAN_BUDGET,
   IDEMPOTENCY_MAX_KEYS,
   IDEMPOTENCY_TTL_MS,
   type ListStreamsPage,
@@ -48,6 +49,11 @@ export interface RedisLogDatabaseOptions {
   pollMs?: number;
   /** Most entries per XRANGE of a catch-up or a filtered history scan. Defaults to 1,000. */
   pageSize?: number;
+  /**
+   * Wall time after which a filtered history read answers what it found so far, with `hasMore` and a
+   * `resume` position, instead of scanning on (as the SQLite store's scan budget does). Defaults to 200 ms.
+   */
+  scanMaxMs?: number;
   /** Most idempotency keys remembered per stream. Defaults to 100,000. */
   idempotencyMaxKeys?: number;
   /** Lifetime of an idempotency key, in ms. Defaults to 24 h. */
@@ -102,6 +108,7 @@ export class RedisLogDatabase implements LogDatabase {
     this.prefix = checkPrefix(options.prefix ?? 'livelog');
     this.#settings = {
       pageSize: options.pageSize ?? 1000,
+      scanMaxMs: options.scanMaxMs ?? DEFAULT_SCAN_BUDGET.maxMs,
       idempotencyTtlMs: options.idempotencyTtlMs ?? IDEMPOTENCY_TTL_MS,
       idempotencyMaxKeys: options.idempotencyMaxKeys ?? IDEMPOTENCY_MAX_KEYS,
     };

@@ -48,6 +48,30 @@ describe('search on the Redis store, beyond the table', () => {
     expect(await readAllMatches(store, parseQuery('common'), 'backward', 33)).toEqual(Array.from({ length: 100 }, (_, i) => 501 + i));
   });
 
+  it('stops a filtered scan when out of time and resumes it exactly where it stopped (every match once, both ways)', async () => {
+    const key = uniqueKey('search');
+    // scanMaxMs 0: every filtered read answers after its first XRANGE of 50, the worst case of a busy server.
+    const store = createRedisStore(`${REDIS_URL}?key=${key}`, { pollMs: 500, pageSize: 50, scanMaxMs: 0 });
+    await store.open();
+    cleanups.push(
+      () => dropStream(key),
+      () => store.close(),
+    );
+    await store.append(
+      Array.from({ length: 1000 }, (_, i) => ({ time: 1, level: 'info', source: 'api', msg: i % 97 === 5 ? `rare ${i}` : `ok ${i}` })),
+    );
+    const expected = Array.from({ length: 1000 }, (_, i) => i)
+      .filter((i) => i % 97 === 5)
+      .map((i) => i + 1);
+    const first = await store.read({ after: 0, limit: 3, filter: { query: parseQuery('rare') } });
+    // Planted: without the budget the first read scans on to its 4th match instead of stopping after 50 rows.
+    expect(first).toMatchObject({ hasMore: true, resume: 50 });
+    expect(first.entries.map((entry) => entry.seq)).toEqual([6]);
+    expect(await readAllMatches(store, parseQuery('rare'), 'forward', 3)).toEqual(expected);
+    expect(await readAllMatches(store, parseQuery('rare'), 'backward', 2)).toEqual(expected);
+    expect(await readAllMatches(store, parseQuery('nowhere'), 'forward', 5)).toEqual([]);
+  });
+
   it('counts a histogram with q like a brute-force count (the generic scan)', async () => {
     const store = await open();
     let state = 7;

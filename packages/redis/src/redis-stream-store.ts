@@ -191,7 +191,7 @@ export class RedisStreamStore implements LogStore, HealthCheckedStore, IdentityC
 
   read(query: ReadQuery): Promise<ReadPage> {
     this.#check();
-    return readHistory(query, this.#host.settings.pageSize, (command) => {
+    return readHistory(query, this.#host.settings, (command) => {
       command[1] = this.keys.log;
       return this.#read(() => this.#host.link.send<RawStreamEntry[]>(this.keys.log, command));
     });

@@ -7,6 +7,8 @@ import type { StreamFollower } from './stream-follower.js';
 export interface StreamSettings {
   /** Most entries per XRANGE of a catch-up or a filtered history scan. */
   pageSize: number;
+  /** Wall time after which a filtered history read stops with a resume position, in ms. */
+  scanMaxMs: number;
   /** Lifetime of an idempotency key, in ms. */
   idempotencyTtlMs: number;
   /** Most idempotency keys remembered per stream; the nearest to expiring go first. */

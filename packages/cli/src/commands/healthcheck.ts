@@ -17,7 +17,11 @@ export function registerHealthcheck(program: Command): void {
     .command('healthcheck')
     .description('exit 0 when a livelog server is ready, 1 when it is not')
     .addOption(new Option('--url <url>', 'server base URL (default http://127.0.0.1:$LIVELOG_PORT$LIVELOG_BASE_PATH)').env('LIVELOG_URL'))
-    .addOption(new Option('--timeout <duration>', 'give up after this long: 500ms, 2s, 1m (a bare number is ms)').default('3s'))
+    .addOption(
+      new Option('--timeout <duration>', 'give up after this long: 500ms, 2s, 1m (a bare number is ms)')
+        .default('3s')
+        .env('LIVELOG_HEALTHCHECK_TIMEOUT'),
+    )
     .action(async (flags: HealthcheckFlags) => {
       // The one duration grammar of every livelog flag (issue 9 item 6).
       const timeoutMs = parseDuration(flags.timeout);

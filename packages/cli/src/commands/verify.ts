@@ -74,7 +74,11 @@ export function registerVerify(program: Command): void {
     .option('--count <n>', 'lines to write', '2000')
     .option('--batch <n>', 'lines per ingest request', '100')
     .option('--cuts <n>', 'connection cuts to make while reading', '50')
-    .option('--timeout <duration>', 'give up reading after this long', '60s')
+    .addOption(
+      new Option('--timeout <duration>', 'give up reading after this long: 30s, 5m (a bare number is ms)')
+        .default('60s')
+        .env('LIVELOG_VERIFY_TIMEOUT'),
+    )
     .option('--json', 'print the result as JSON', false)
     .addOption(
       new Option(
@@ -96,9 +100,9 @@ Examples:
       const batch = positive(flags.batch);
       const cuts = Number(flags.cuts);
       const timeoutMs = parseDuration(flags.timeout);
-      if (count === undefined || batch === undefined || !Number.isInteger(cuts) || cuts < 0 || timeoutMs === undefined) {
+      if (count === undefined || batch === undefined || !Number.isInteger(cuts) || cuts < 0 || timeoutMs === undefined || timeoutMs <= 0) {
         process.stderr.write(
-          'livelog verify: --count and --batch must be positive whole numbers, --cuts a whole number, --timeout a duration\n',
+          'livelog verify: --count and --batch must be positive whole numbers, --cuts a whole number, --timeout a positive duration\n',
         );
         process.exit(2);
       }

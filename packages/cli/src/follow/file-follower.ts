@@ -1,13 +1,14 @@
-// Long file: one follower's generation bookkeeping (scan, rotation by rename and copytruncate, checkpoint, restart); split, the order rules between generations would be read across files.
 import { closeSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { KeyedBatchSender } from '@livelog/client';
 import { globSync, isDynamicPattern } from 'tinyglobby';
-import { FINGERPRINT_BYTES, fingerprintOf, openIfExists, rotatedSiblings, startsWith } from './file-identity.js';
-import { type Checkpoint, type FileCheckpoint, readCheckpoint, writeCheckpoint } from './follow-checkpoint.js';
+import { FINGERPRINT_BYTES, openIfExists, startsWith } from './file-identity.js';
+import { type Checkpoint, readCheckpoint, writeCheckpoint } from './follow-checkpoint.js';
 import { FollowedFile, type LineBatch } from './followed-file.js';
-import { copiesOfUnseen, findCopy, findInode, renamedTo, unseenCopy } from './rotated-files.js';
+import { refusal } from './refusal.js';
+import { reopenSaved } from './reopen-saved.js';
+import { copiesBetween, copiesOfUnseen, findCopy, findInode, renamedTo, unseenCopy } from './rotated-files.js';
 
 /** Options of a FileFollower. */
 export interface FileFollowerOptions {
@@ -20,8 +21,8 @@ export interface FileFollowerOptions {
   once: boolean;
   /** A sender for the lines of `path` (one per followed path: the source may differ). */
   senderFor(path: string): KeyedBatchSender;
-  /** The NDJSON body of a batch's bytes. */
-  encode(bytes: Buffer, flushPartial: boolean): string;
+  /** The NDJSON body of a batch's bytes; `readAt` is the time of lines that state none. */
+  encode(bytes: Buffer, flushPartial: boolean, readAt: number): string;
   say(text: string): void;
   /** How often files are checked for growth when idle. Defaults to 100 ms. */
   pollMs?: number;
@@ -104,19 +105,12 @@ export class FileFollower {
 
   /** Sends one batch (its range noted in the checkpoint first); moves the acknowledged offset. */
   async #send(batch: LineBatch, signal: AbortSignal): Promise<'acknowledged' | 'rejected' | undefined> {
-    const body = this.#options.encode(batch.bytes, batch.end === batch.file.read && batch.file.retiring);
+    const body = this.#options.encode(batch.bytes, batch.end === batch.file.read && batch.file.retiring, batch.readAt);
     this.#inflight = batch;
     this.#save();
     const outcome = await this.#options.senderFor(batch.file.path).send(batch.key, body, signal);
     if (outcome === undefined) return undefined;
-    let result: 'acknowledged' | 'rejected' = 'acknowledged';
-    // A key used before for another body: these bytes were stored by an earlier run (read at another time).
-    if (outcome.kind === 'rejected' && outcome.code !== 'LIVELOG_ERR_INGEST_IDEMPOTENCY_MISMATCH') {
-      this.#options.say(
-        `the server refused lines ${batch.start}..${batch.end} of ${batch.file.name}${outcome.code ? ` [${outcome.code}]` : ''}: ${outcome.message}`,
-      );
-      result = 'rejected';
-    }
+    const result = outcome.kind === 'rejected' ? refusal(batch, outcome, this.#options.say) : 'acknowledged';
     batch.file.acked = batch.end;
     this.#inflight = undefined;
     this.#save();
@@ -154,7 +148,8 @@ export class FileFollower {
         this.#cursor = (this.#cursor + i + 1) % order.length;
         return batch;
       }
-      if (!file.retiring && file.truncated()) {
+      // A file rotated away by rename can be truncated in turn: it is the generation read, retiring or not.
+      if (file.truncated()) {
         this.#truncated(file);
         return this.#take();
       }
@@ -176,8 +171,13 @@ export class FileFollower {
     else file.refreshFingerprint();
   }
 
-  /** `file` was truncated (or overwritten) under its read position: finish it from a copy, start anew. */
+  /**
+   * `file` was truncated (or overwritten) under its read position: finish it from a copy, then read
+   * the generations copy-truncated away since it was last seen whole, then the inode's new content.
+   * All go right after `file`: before a file that replaced it at its path.
+   */
   #truncated(file: FollowedFile, copy = findCopy(file, file.read, (dev, ino) => this.#known(dev, ino))): void {
+    const since = file.intactAt;
     // The inode holds what was written since the truncation, wherever it is now: a new generation.
     const reopened = findInode(file.path, file.dev, file.ino);
     if (copy !== undefined) {
@@ -186,19 +186,29 @@ export class FileFollower {
       this.#options.say(
         `${file.name} was truncated at ${file.read} bytes and no copy of it is next to it; what was written after that offset before the truncation is lost`,
       );
-      file.retire();
+      file.endHere();
+    }
+    const next: FollowedFile[] = [];
+    const taken = (dev: number, ino: number, fd: number): boolean => this.#taken(dev, ino, fd);
+    for (const between of copiesBetween(file.path, since, file.fp, reopened, taken)) {
+      next.push(FollowedFile.rotatedAway(file.path, between));
+      this.#options.say(`${between.name} was copy-truncated from ${file.path} before livelog looked: read after ${file.name}`);
     }
     if (reopened !== undefined) {
-      const next = new FollowedFile({ path: file.path, name: reopened.name, fd: reopened.fd, dev: file.dev, ino: file.ino, offset: 0 });
-      if (reopened.name !== file.path) next.retire();
-      this.#files.push(next);
+      const inode = new FollowedFile({ path: file.path, name: reopened.name, fd: reopened.fd, dev: file.dev, ino: file.ino, offset: 0 });
+      if (reopened.name !== file.path) inode.retire();
+      next.push(inode);
     }
+    this.#files.splice(this.#files.indexOf(file) + 1, 0, ...next);
   }
 
   #finish(file: FollowedFile): void {
     file.close();
     this.#finished.push({ ...file.identity(), path: file.path, name: file.name, offset: file.acked });
-    if (this.#finished.length > FINISHED_KEPT) this.#finished.shift();
+    // Read from a copy: the copy is known by its own inode, or a glob matching its name would read it again.
+    if (file.source.ino !== file.ino || file.source.dev !== file.dev)
+      this.#finished.push({ ...file.identity(), ...file.source, path: file.path, name: file.name, offset: file.acked });
+    while (this.#finished.length > FINISHED_KEPT) this.#finished.shift();
     this.#files = this.#files.filter((other) => other !== file);
     this.#save();
   }
@@ -288,9 +298,7 @@ export class FileFollower {
     const claimed = (dev: number, ino: number, copyFd: number): boolean =>
       this.#taken(dev, ino, copyFd) || this.#files.some((file) => !file.done && file.fp.bytes > 0 && startsWith(copyFd, file.fp));
     for (const copy of copiesOfUnseen(path, since, fd, claimed)) {
-      const file = new FollowedFile({ path, name: copy.name, fd: copy.fd, dev: copy.dev, ino: copy.ino, offset: 0 });
-      file.retire();
-      this.#files.push(file);
+      this.#files.push(FollowedFile.rotatedAway(path, copy));
       this.#options.say(`${copy.name} was created and rotated away from ${path} before livelog looked: read first`);
     }
   }
@@ -306,9 +314,22 @@ export class FileFollower {
     this.#journal = checkpoint.journal;
     this.#finished = checkpoint.finished ?? [];
     let resend: LineBatch | undefined;
+    // A file the checkpoint names, or a copy of one: not a generation never seen.
+    const named = (dev: number, ino: number, fd: number): boolean =>
+      this.#taken(dev, ino, fd) ||
+      checkpoint.files.some(
+        (saved) =>
+          (saved.dev === dev && saved.ino === ino) || (saved.fpBytes > 0 && startsWith(fd, { hash: saved.fp, bytes: saved.fpBytes })),
+      );
     for (const saved of checkpoint.files) {
       const later = checkpoint.files.some((other) => other !== saved && other.dev === saved.dev && other.ino === saved.ino);
-      const [file, ...next] = this.#reopen(saved, later);
+      const [file, ...next] = reopenSaved(saved, {
+        downSince: this.#downSince,
+        laterGeneration: later,
+        known: (dev, ino) => this.#known(dev, ino),
+        taken: named,
+        say: this.#options.say,
+      });
       if (file === undefined) continue;
       this.#files.push(file, ...next);
       const inflight = checkpoint.inflight;
@@ -322,67 +343,19 @@ export class FileFollower {
         const bytes = file.reread(inflight.start, inflight.end);
         if (bytes !== undefined) {
           file.read = inflight.end;
-          resend = { file, start: inflight.start, end: inflight.end, bytes, key: inflight.key };
+          resend = {
+            file,
+            start: inflight.start,
+            end: inflight.end,
+            bytes,
+            key: inflight.key,
+            readAt: inflight.readAt ?? Date.now(),
+            ...(inflight.readAt === undefined ? { bodyUnknown: true } : {}),
+          };
         }
       }
     }
     return resend;
-  }
-
-  /**
-   * The file a checkpoint entry names: same inode and content, else a copy of it (then also the
-   * inode's new content, unless `laterGeneration` says the checkpoint names that already), else gone.
-   */
-  #reopen(saved: FileCheckpoint, laterGeneration: boolean): FollowedFile[] {
-    const fp = { hash: saved.fp, bytes: saved.fpBytes };
-    for (const name of [saved.name, saved.path, ...rotatedSiblings(saved.path)]) {
-      const opened = openIfExists(name);
-      if (opened === undefined) continue;
-      if (
-        opened.stats.dev === saved.dev &&
-        opened.stats.ino === saved.ino &&
-        startsWith(opened.fd, fp) &&
-        opened.stats.size >= saved.offset
-      ) {
-        const file = new FollowedFile({
-          path: saved.path,
-          name,
-          fd: opened.fd,
-          dev: saved.dev,
-          ino: saved.ino,
-          offset: saved.offset,
-          fp,
-          fpTakenAt: Math.min(saved.fpAt ?? this.#downSince, this.#downSince),
-        });
-        if (name !== saved.path) file.retire();
-        return [file];
-      }
-      closeSync(opened.fd);
-    }
-    const copy = findCopy({ path: saved.path, ino: saved.ino, fp }, saved.offset, (dev, ino) => this.#known(dev, ino));
-    if (copy !== undefined) {
-      const file = new FollowedFile({
-        path: saved.path,
-        name: copy.name,
-        fd: copy.fd,
-        dev: saved.dev,
-        ino: saved.ino,
-        offset: saved.offset,
-        // Known by the copy's first bytes from now on: a short fingerprint would match the inode's next content.
-        fp: fp.bytes < FINGERPRINT_BYTES ? fingerprintOf(copy.fd) : fp,
-      });
-      file.retire();
-      // The truncated inode holds what was written since, wherever it is now (renamed too, maybe): a new generation.
-      const inode = laterGeneration ? undefined : findInode(saved.path, saved.dev, saved.ino);
-      if (inode === undefined) return [file];
-      const next = new FollowedFile({ path: saved.path, name: inode.name, fd: inode.fd, dev: saved.dev, ino: saved.ino, offset: 0 });
-      if (inode.name !== saved.path) next.retire();
-      return [file, next];
-    }
-    this.#options.say(
-      `${saved.name} (followed as ${saved.path}) is gone or was overwritten while livelog was stopped; lines after offset ${saved.offset} of it are lost`,
-    );
-    return [];
   }
 
   #save(): void {
@@ -390,7 +363,7 @@ export class FileFollower {
       version: 1,
       files: this.#files
         .filter((file) => !file.done)
-        .map((file) => ({ ...file.identity(), fpAt: file.fpTakenAt, path: file.path, name: file.name, offset: file.acked })),
+        .map((file) => ({ ...file.identity(), fpAt: file.fpTakenAt, gen: file.gen, path: file.path, name: file.name, offset: file.acked })),
       finished: this.#finished,
     };
     if (this.#lookedAt > 0) checkpoint.lookedAt = this.#lookedAt;
@@ -403,6 +376,7 @@ export class FileFollower {
         start: inflight.start,
         end: inflight.end,
         key: inflight.key,
+        readAt: inflight.readAt,
       };
     }
     if (this.#journal !== undefined) checkpoint.journal = this.#journal;

@@ -18,6 +18,8 @@ export interface FileCheckpoint {
   fpAt?: number;
   /** Bytes from the start of the file acknowledged by the server. */
   offset: number;
+  /** The generation's name in its batches' keys (see FollowedFile.gen). Absent in older checkpoints: then a new one. */
+  gen?: string;
 }
 
 /** The batch that was being sent when the checkpoint was written. */
@@ -28,6 +30,11 @@ export interface InflightBatch {
   start: number;
   end: number;
   key: string;
+  /**
+   * When its bytes were read (the time of lines that state none): sent again with this time, the
+   * batch has the very body sent before. Absent in older checkpoints.
+   */
+  readAt?: number;
 }
 
 /**
@@ -46,6 +53,11 @@ export interface Checkpoint {
    * was never seen. Not the checkpoint's mtime, which a save without a scan (a batch sent) moves on.
    */
   lookedAt?: number;
+  /**
+   * The pid of the process that wrote this checkpoint: whoever watches a follower (an operator, a
+   * test) can tell a checkpoint of the process running now from one a killed process left behind.
+   */
+  writer?: number;
   /** `--journal`: the `__CURSOR` of the last entry acknowledged. */
   journal?: { cursor: string; inflight?: { after: string | undefined; last: string; key: string } };
 }
@@ -71,6 +83,6 @@ export function readCheckpoint(path: string): Checkpoint | undefined {
  */
 export function writeCheckpoint(path: string, checkpoint: Checkpoint): void {
   const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, JSON.stringify(checkpoint));
+  writeFileSync(temp, JSON.stringify({ ...checkpoint, writer: process.pid }));
   renameSync(temp, path);
 }

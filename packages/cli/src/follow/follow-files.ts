@@ -54,9 +54,10 @@ export async function followFiles(options: FollowFilesOptions, signal: AbortSign
       }
       return sender;
     },
-    encode(bytes, flushPartial) {
+    encode(bytes, flushPartial, readAt) {
       failing = false;
-      const now = Date.now();
+      // The time the bytes were read, not now: a batch sent again after a crash must have the same body.
+      const now = readAt;
       const lines: string[] = [];
       const splitter = new LineSplitter((text, invalidUtf8) => lines.push(encodeLine(text, invalidUtf8, now, options.defaults)));
       splitter.push(bytes);

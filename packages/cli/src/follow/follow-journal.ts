@@ -120,8 +120,16 @@ export async function followJournal(options: FollowJournalOptions, signal: Abort
     const outcome = await sender.send(key, batch.map((record) => record.line).join('\n'), signal);
     if (outcome === undefined) break;
     failing = false;
-    if (outcome.kind === 'rejected' && outcome.code !== 'LIVELOG_ERR_INGEST_IDEMPOTENCY_MISMATCH') {
-      options.say(`the server refused ${batch.length} journal entries${outcome.code ? ` [${outcome.code}]` : ''}: ${outcome.message}`);
+    // A batch is the entries between two cursors, mapped from the journal alone: sent again, it has the same
+    // body. A key held for another body therefore means these entries were not stored: refused, never taken as stored.
+    if (outcome.kind === 'rejected') {
+      const why =
+        outcome.code === 'LIVELOG_ERR_INGEST_IDEMPOTENCY_MISMATCH'
+          ? `the server holds a different batch under Idempotency-Key ${key}`
+          : `the server refused them: ${outcome.message}`;
+      options.say(
+        `${batch.length} journal entries NOT stored: ${why}${outcome.code ? ` [${outcome.code}]` : ''}; skipped, livelog pipe will exit 1`,
+      );
       rejected++;
     }
     batches++;

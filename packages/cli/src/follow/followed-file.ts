@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, readSync } from 'node:fs';
 import { FINGERPRINT_BYTES, type Fingerprint, fingerprintOf, startsWith } from './file-identity.js';
 
@@ -14,6 +15,10 @@ export interface LineBatch {
   bytes: Buffer;
   /** Idempotency-Key: the file's identity and the byte range, the same whenever these bytes are sent. */
   key: string;
+  /** When the bytes were read: the time of lines that state none, kept so that a batch sent again has the same body. */
+  readAt: number;
+  /** Sent again after a restart by a checkpoint that did not keep `readAt`: its body may differ from the one stored. */
+  bodyUnknown?: boolean;
 }
 
 /**
@@ -29,9 +34,17 @@ export class FollowedFile {
   readonly dev: number;
   readonly ino: number;
   fp: Fingerprint;
+  /**
+   * Names this generation in its batches' keys: a file truncated and written again with the same
+   * first bytes (a fixed banner) has the same inode and fingerprint, and its first batch may have the
+   * same byte range; without it, the server would take that batch for the earlier one.
+   */
+  readonly gen: string;
   /** When `fp` was last taken: a copy made after it may hold content this follower never saw. */
   fpTakenAt: number;
-  /** The inode read from: this file's own, or its copy's (`readFrom`). */
+  /** When the file last still held what was read of it: a copytruncate after this made its copy later. */
+  intactAt: number;
+  /** The inode read from: this file's own, or its copy's (`readFrom`, or a copy taken up at a restart). */
   source: { dev: number; ino: number };
   /** Bytes acknowledged by the server. */
   acked: number;
@@ -41,6 +54,8 @@ export class FollowedFile {
   retiring = false;
   retiredAt = 0;
   done = false;
+  /** Truncated with no copy to finish from: nothing after `read` can be read of this generation. */
+  #ended = false;
   #fd: number;
   /** Where the bytes are read from: the file itself, or a copy of it. */
   #sourceFd: number;
@@ -54,6 +69,9 @@ export class FollowedFile {
     offset: number;
     fp?: Fingerprint;
     fpTakenAt?: number;
+    intactAt?: number;
+    /** The generation's name from a checkpoint; a new one otherwise. */
+    gen?: string;
   }) {
     this.path = init.path;
     this.name = init.name;
@@ -65,7 +83,17 @@ export class FollowedFile {
     this.read = init.offset;
     this.fp = init.fp ?? fingerprintOf(init.fd);
     this.fpTakenAt = init.fpTakenAt ?? Date.now();
-    this.source = { dev: init.dev, ino: init.ino };
+    this.intactAt = init.intactAt ?? Date.now();
+    this.gen = init.gen ?? randomBytes(6).toString('hex');
+    const stats = fstatSync(init.fd);
+    this.source = { dev: stats.dev, ino: stats.ino };
+  }
+
+  /** A file rotated away from `path` before it was seen (`name`, opened at `fd`): a generation read whole, then done. */
+  static rotatedAway(path: string, found: { name: string; fd: number; dev: number; ino: number }): FollowedFile {
+    const file = new FollowedFile({ path, name: found.name, fd: found.fd, dev: found.dev, ino: found.ino, offset: 0 });
+    file.retire();
+    return file;
   }
 
   /** True while the bytes come from the file itself, not from a copy of it. */
@@ -96,6 +124,12 @@ export class FollowedFile {
     this.retire();
   }
 
+  /** Truncated and no copy found: what it held after `read` is gone; it is finished as it is. */
+  endHere(): void {
+    this.#ended = true;
+    this.retire();
+  }
+
   retire(): void {
     if (this.retiring) return;
     this.retiring = true;
@@ -109,12 +143,16 @@ export class FollowedFile {
 
   /** True when the file was truncated or overwritten under the read position (never for a copy). */
   truncated(): boolean {
-    if (this.#sourceFd !== this.#fd) return false;
-    return fstatSync(this.#fd).size < this.read || !startsWith(this.#fd, this.fp);
+    if (this.#sourceFd !== this.#fd || this.#ended) return false;
+    const at = Date.now();
+    const truncated = fstatSync(this.#fd).size < this.read || !startsWith(this.#fd, this.fp);
+    if (!truncated) this.intactAt = at;
+    return truncated;
   }
 
   /** Bytes left to read now. */
   unread(): number {
+    if (this.#ended) return 0;
     return Math.max(0, fstatSync(this.#sourceFd).size - this.read);
   }
 
@@ -137,7 +175,9 @@ export class FollowedFile {
    * under the read position: `truncated()` says so, and the bytes read are not used.
    */
   nextBatch(flushPartial: boolean): LineBatch | undefined {
+    if (this.#ended) return undefined;
     this.refreshFingerprint();
+    const readAt = Date.now();
     const size = fstatSync(this.#sourceFd).size;
     if (size <= this.read) return undefined;
     const buffer = Buffer.allocUnsafe(Math.min(MAX_BATCH_BYTES, size - this.read));
@@ -162,7 +202,8 @@ export class FollowedFile {
       start,
       end: this.read,
       bytes: buffer.subarray(0, cut),
-      key: `llf-${this.dev}-${this.ino}-${this.fp.hash.slice(0, 16)}-${start}-${this.read}`,
+      key: `llf-${this.dev}-${this.ino}-${this.fp.hash.slice(0, 16)}-${this.gen}-${start}-${this.read}`,
+      readAt,
     };
   }
 

@@ -113,3 +113,32 @@ export function copiesOfUnseen(path: string, sinceMs: number, fd: number, taken:
   }
   return copies;
 }
+
+/**
+ * The generations of `path` copy-truncated away since `sinceMs` after the one known by `fp`: two
+ * copytruncates between two looks leave two copies, the first holding the generation read (it is
+ * finished from there), the later ones generations never seen. Left out: copies of the generation
+ * read (they start like it) and plain copies of what the inode holds now. Oldest content first.
+ *
+ * Only while the inode is still at `path`: a copytruncate copies the file at the path, so once the
+ * inode was renamed away (or is gone), later copies are of the file that replaced it, whose
+ * generations come after the inode's new content; those are taken up when the path is scanned.
+ */
+export function copiesBetween(
+  path: string,
+  sinceMs: number,
+  fp: Fingerprint,
+  inode: { fd: number; name: string } | undefined,
+  taken: Taken,
+): Sibling[] {
+  if (inode === undefined || inode.name !== path) return [];
+  const inodeFd = inode.fd;
+  const found: Sibling[] = [];
+  for (const sibling of siblingsBornSince(path, sinceMs, taken)) {
+    const ofRead = fp.bytes > 0 && startsWith(sibling.fd, fp);
+    const ofNow = startsWith(inodeFd, fingerprintOf(sibling.fd));
+    if (ofRead || ofNow) closeSync(sibling.fd);
+    else found.push(sibling);
+  }
+  return found;
+}

@@ -60,7 +60,7 @@ export function addShippingOptions(command: Command): Command {
     .addOption(
       new Option(
         '--flush-timeout <duration>',
-        `at the end, wait this long for the server to acknowledge (default ${DEFAULT_FLUSH_TIMEOUT})`,
+        `at the end, give up once the server has acknowledged nothing for this long (default ${DEFAULT_FLUSH_TIMEOUT})`,
       ).env('LIVELOG_FLUSH_TIMEOUT'),
     )
     .addOption(new Option('-p, --port <port>', `port of the embedded server (default ${DEFAULTS.port}, or a free one)`).env('LIVELOG_PORT'))
@@ -145,7 +145,7 @@ export async function openShipping(command: string, flags: ShippingFlags, source
     consoleUrl: consolePage(target, stream),
     async endStream(end) {
       if (stream === undefined) return false;
-      const report = await shipper.flush({ timeoutMs: flushTimeoutMs });
+      const report = await shipper.flush({ idleTimeoutMs: flushTimeoutMs });
       // Refused lines will never be stored, so they do not hold the end back; unacknowledged ones might be.
       if (report.unacknowledged > 0) {
         say(
@@ -161,13 +161,13 @@ export async function openShipping(command: string, flags: ShippingFlags, source
       return problem === undefined;
     },
     async finish(options = {}) {
-      const report = await shipper.close({ timeoutMs: flushTimeoutMs });
+      const report = await shipper.close({ idleTimeoutMs: flushTimeoutMs });
       if (report.unacknowledged > 0) {
         say(
           report.spooled > 0
             ? `${report.spooled} line(s) not acknowledged by ${target} yet are kept in ${flags.spool}; the next run with --spool ${flags.spool} sends them` +
                 (report.unsent > 0 ? `; ${report.unsent} more were only in memory and are lost` : '')
-            : `${report.unacknowledged} line(s) were not acknowledged by ${target} within ${flags.flushTimeout ?? DEFAULT_FLUSH_TIMEOUT} and are lost (use --spool to keep them)`,
+            : `${report.unacknowledged} line(s) were not acknowledged by ${target} (nothing was acknowledged for ${flags.flushTimeout ?? DEFAULT_FLUSH_TIMEOUT}) and are lost (use --spool to keep them)`,
         );
       }
       if (embedded !== undefined && !options.keepServer) await embedded.close();

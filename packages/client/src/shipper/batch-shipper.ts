@@ -36,6 +36,8 @@ export class BatchShipper implements Shipper {
   #full = false;
   #enqueued = 0;
   #settled = 0;
+  /** Date.now() when a batch was last acknowledged or refused. */
+  #settledAt = 0;
   #written = 0;
   #recovered = 0;
   #acknowledged = 0;
@@ -121,14 +123,31 @@ export class BatchShipper implements Shipper {
   }
 
   async flush(options: FlushOptions = {}): Promise<ShipperReport> {
-    const deadline = options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs;
+    const started = Date.now();
+    const deadline = options.timeoutMs === undefined ? undefined : started + options.timeoutMs;
     await this.#until(
       this.#ready.catch(() => undefined),
       deadline,
     );
     this.#seal();
-    await this.#until(this.#settledUpTo(this.#enqueued), deadline);
+    const settled = this.#settledUpTo(this.#enqueued);
+    if (options.idleTimeoutMs === undefined) await this.#until(settled, deadline);
+    else await this.#untilIdle(settled, options.idleTimeoutMs, started, deadline);
     return this.report();
+  }
+
+  /** Waits for `promise` until no batch settled for `idleMs` (since `since` at the earliest) or `deadline`. */
+  async #untilIdle(promise: Promise<void>, idleMs: number, since: number, deadline: number | undefined): Promise<void> {
+    let done = false;
+    void promise.then(() => {
+      done = true;
+    });
+    while (!done) {
+      const idleDeadline = Math.max(since, this.#settledAt) + idleMs;
+      const next = deadline === undefined ? idleDeadline : Math.min(deadline, idleDeadline);
+      if (Date.now() >= next) return;
+      await this.#until(promise, next);
+    }
   }
 
   async persist(): Promise<void> {
@@ -345,6 +364,7 @@ export class BatchShipper implements Shipper {
       this.#events.emit('rejected', { ...rejection, lines });
     }
     this.#settled += batch.records;
+    this.#settledAt = Date.now();
     batch.root.remaining -= batch.records;
     this.#spool?.acknowledge(batch.root);
     this.#settledWaiters = this.#settledWaiters.filter((waiter) => {

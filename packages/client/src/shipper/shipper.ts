@@ -8,6 +8,12 @@ import type { ShipperReport } from './shipper-report.js';
 export interface FlushOptions {
   /** Stop waiting after this many ms and report what is still unacknowledged. Defaults to no limit. */
   timeoutMs?: number;
+  /**
+   * Stop waiting once the server has settled (acknowledged or refused) no batch for this many ms,
+   * counted from the call or the last settled batch: a slow but working server is waited for, a
+   * stalled or unreachable one is not. Defaults to no limit. With `timeoutMs` too, whichever comes first.
+   */
+  idleTimeoutMs?: number;
 }
 
 /**

@@ -72,6 +72,26 @@ describe('Broker', () => {
     expect(broker.stats.readers).toBe(0);
   });
 
+  it('does not take a slow reader for a stalled one: a socket that takes bytes, however few, is read', async () => {
+    // A reader of a 200 KB catch-up page in a reconnect storm (1,000 readers over two reader
+    // processes) took longer than the stall limit to drain it, reading all along, and was cut.
+    const { store, broker } = await setup({ stallTimeoutMs: 3_600_000, heartbeatMs: 3_600_000 });
+    const sink = new RecordingSink();
+    const reader = await broker.subscribe(sink);
+    sink.full = true;
+    sink.buffered = 200_000;
+    await store.append(batch(3));
+    await until(() => reader.waiting, 'the full socket');
+    const start = Date.now();
+    for (let k = 1; k <= 10; k++) {
+      sink.buffered -= 10_000;
+      expect(reader.isStalled(start + k * 20_000, 30_000)).toBe(false);
+    }
+    // It stops taking bytes: stalled once the limit has passed since it last took any.
+    expect(reader.isStalled(start + 200_000 + 30_000, 30_000)).toBe(false);
+    expect(reader.isStalled(start + 200_000 + 30_001, 30_000)).toBe(true);
+  });
+
   it('writes heartbeats to idle readers only', async () => {
     const { broker } = await setup({ heartbeatMs: 20 });
     const sink = new RecordingSink();

@@ -90,6 +90,31 @@ describe('PageCache', () => {
     expect(cache.stats).toMatchObject({ reads: 1, shares: 50, evictions: 0, pages: 1 });
   });
 
+  it('lets readers of held pages past the turn budget: only store reads wait for a turn', async () => {
+    // A reconnect storm: every reader of an already read page costs a socket write, not a store read.
+    // When each of them took one of the broker's pages per turn, 20 readers of 3 held pages at 1 page
+    // per turn needed 60 turns of the event loop; they need none beyond the one they start in.
+    const store = await openStore(3000);
+    const cache = new PageCache({ pageSize: 1000 });
+    broker = new Broker(store, { pageCache: cache, pagesPerTurn: 1, ring: { maxEntries: 5 } });
+    await broker.start();
+    const first = new RecordingSink();
+    await broker.subscribe(first, { start: { fromStart: true } });
+    await until(() => first.seqs().length === 3000, 'the first reader');
+    expect(store.reads).toBe(3);
+    const sinks = Array.from({ length: 20 }, () => new RecordingSink());
+    for (const sink of sinks) await broker.subscribe(sink, { start: { fromStart: true } });
+    let turns = 0;
+    while (turns < 100 && !sinks.every((sink) => sink.text.includes('id: s:3000\n'))) {
+      await new Promise((resolve) => setImmediate(resolve));
+      turns++;
+    }
+    expect(turns).toBeLessThanOrEqual(1);
+    for (const sink of sinks) expect(sink.seqs()).toEqual(range(1, 3000));
+    expect(store.reads).toBe(3);
+    expect(cache.stats).toMatchObject({ reads: 3, shares: 60 });
+  });
+
   it('evicts the least recently used pages to stay within its bytes, over every stream', async () => {
     const one = await openStore(40);
     const other = await openStore(40);

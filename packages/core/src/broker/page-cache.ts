@@ -1,6 +1,7 @@
 import { formatId } from '@livelog/protocol';
 import { encodeEntryFrame } from '../sse/encode-event.js';
 import type { FramePage, LogStore } from '../store/log-store.js';
+import type { TurnBudget } from './turn-budget.js';
 
 /** Options of the catch-up page cache. */
 export interface PageCacheOptions {
@@ -101,6 +102,8 @@ export class StreamPages {
   readonly #loading = new Map<number, Promise<Page | undefined>>();
   /** Bumped by every invalidation: a read started before one is not kept. */
   #generation = 0;
+  /** The store's first retained seq as asked in this turn of the event loop (see #retainedFrom). */
+  #first: Promise<number> | undefined;
 
   constructor(cache: PageCache, store: LogStore, idPrefix: string) {
     this.#cache = cache;
@@ -117,37 +120,87 @@ export class StreamPages {
    * The entries after `after` up to the end of their page, as frames; undefined when the store holds
    * none there (the reader then asks the store's bounds, as for a direct read). Like a direct read,
    * the first entry is after `after + 1` when retention removed those before it.
+   *
+   * Only a store read waits for `budget` (the broker's pages per turn): a page already held or being
+   * read costs its readers a socket write, not a store read, and hundreds of readers of one page in a
+   * reconnect storm must not queue behind each other for it.
    */
-  async read(after: number): Promise<FramePage | undefined> {
+  async read(after: number, budget?: TurnBudget): Promise<FramePage | undefined> {
+    let granted = budget === undefined;
+    for (;;) {
+      // No await before #load on a miss: concurrent readers of a page must find its read in flight.
+      const shared = this.#shared(after);
+      if (shared !== undefined) {
+        const page = await shared;
+        if (page !== undefined) return page;
+        // The held page lost lines to retention, or the shared read ended before `after` (the newest
+        // page, read before the entries after it were appended): look again, then read.
+        continue;
+      }
+      if (!granted) {
+        granted = true;
+        const turn = budget?.take();
+        if (turn !== undefined) {
+          await turn;
+          // Another reader may have read the page while this one waited for its turn.
+          continue;
+        }
+      }
+      this.#cache.stats.reads++;
+      const page = await this.#load(Math.floor(after / this.#cache.pageSize));
+      return page !== undefined && page.lastSeq > after ? slice(page, after + 1) : undefined;
+    }
+  }
+
+  /**
+   * The frames after `after` from a held page or a read in flight (undefined once settled: neither
+   * could serve them after all); undefined at once when there is neither.
+   */
+  #shared(after: number): Promise<FramePage | undefined> | undefined {
     const index = Math.floor(after / this.#cache.pageSize);
     const cached = this.#pages.get(index);
-    if (cached !== undefined && cached.lastSeq > after) {
-      // Retention may have removed part of the page since it was read and not yet told the broker.
-      const { first } = await this.#store.bounds();
-      if (this.#pages.get(index) === cached && first <= cached.lastSeq) {
-        this.#cache.touch(cached);
-        this.#cache.stats.shares++;
-        return slice(cached, Math.max(after + 1, first));
-      }
-      this.dropBefore(first);
-    }
+    if (cached !== undefined && cached.lastSeq > after) return this.#hit(cached, after);
     const inFlight = this.#loading.get(index);
-    if (inFlight !== undefined) {
-      const page = await inFlight;
-      if (page !== undefined && page.lastSeq > after) {
-        this.#cache.stats.shares++;
-        return slice(page, after + 1);
-      }
-      // The shared read ended before `after` (the newest page, read before the entries after it were
-      // appended): read again below.
+    if (inFlight === undefined) return undefined;
+    return inFlight.then((page) => {
+      if (page === undefined || page.lastSeq <= after) return undefined;
+      this.#cache.stats.shares++;
+      return slice(page, after + 1);
+    });
+  }
+
+  async #hit(cached: Page, after: number): Promise<FramePage | undefined> {
+    // Retention may have removed part of the page since it was read and not yet told the broker.
+    const first = await this.#retainedFrom();
+    if (this.#pages.get(cached.index) === cached && first <= cached.lastSeq) {
+      this.#cache.touch(cached);
+      this.#cache.stats.shares++;
+      return slice(cached, Math.max(after + 1, first));
     }
-    this.#cache.stats.reads++;
-    const page = await this.#load(index);
-    return page !== undefined && page.lastSeq > after ? slice(page, after + 1) : undefined;
+    this.dropBefore(first);
+    return undefined;
+  }
+
+  /**
+   * The store's first retained seq, asked once per turn of the event loop: in a storm hundreds of
+   * readers hit held pages in one turn, and one bounds query each was 5% of the server's time. Every
+   * hit of a turn is checked against the same moment, as a direct read is against the moment it ran:
+   * retention may remove lines right after either (another thread, or another instance, prunes).
+   */
+  #retainedFrom(): Promise<number> {
+    if (this.#first === undefined) {
+      const first = this.#store.bounds().then((bounds) => bounds.first);
+      this.#first = first;
+      setImmediate(() => {
+        if (this.#first === first) this.#first = undefined;
+      });
+    }
+    return this.#first;
   }
 
   /** Retention removed every entry before `firstSeq`: pages holding any of them go. */
   dropBefore(firstSeq: number): void {
+    this.#first = undefined;
     this.#generation++;
     this.#loading.clear();
     for (const page of this.#pages.values()) if (page.firstSeq < firstSeq) this.forget(page);
@@ -155,6 +208,7 @@ export class StreamPages {
 
   /** Drops every page (the stream ended, was deleted or wiped, or its broker stopped). */
   clear(): void {
+    this.#first = undefined;
     this.#generation++;
     this.#loading.clear();
     for (const page of this.#pages.values()) this.forget(page);

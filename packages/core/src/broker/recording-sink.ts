@@ -11,6 +11,8 @@ export class RecordingSink implements SseSink {
   closed = false;
   /** While true, writes answer `false` as a full socket does. */
   full = false;
+  /** Bytes "not yet taken by the OS": set by tests that act like a slow reader. */
+  buffered = 0;
   /** When set, `drain` is emitted on the next tick after a refused write, as Node may do. */
   drainOnNextTick = false;
   #drain: (() => void)[] = [];

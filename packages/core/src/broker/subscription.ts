@@ -12,14 +12,19 @@ import {
 } from '@livelog/protocol';
 import { compileFilter, type EntryFilter, isEmptyFilter } from '../entry/entry-filter.js';
 import { isLivelogError } from '../errors.js';
-import { encodeComment, encodeEntryFrame, encodeEvent, encodeIdOnly } from '../sse/encode-event.js';
+import { encodeComment, encodeEvent, encodeIdOnly } from '../sse/encode-event.js';
 import type { SseSink } from '../sse/sse-sink.js';
 import { encodeCloseEvent, encodeEndEvent, encodeResetEvent } from '../sse/stream-events.js';
 import { yieldToEventLoop } from '../store/chunked-scan.js';
 import type { FramePage, LogStore, StoredEntry } from '../store/log-store.js';
 import type { FrameRing } from './frame-ring.js';
 import type { StreamPages } from './page-cache.js';
+import { rowFrames } from './row-frames.js';
 import type { TurnBudget } from './turn-budget.js';
+import { writeChunks } from './write-chunks.js';
+
+/** The heartbeat comment, encoded once for every reader. */
+const HEARTBEAT = encodeComment();
 
 /** What a subscription needs from its broker. */
 export interface SubscriptionContext {
@@ -54,7 +59,7 @@ export interface SubscriptionContext {
  * at any moment is either at or before the head the loop compares against next, or it wakes the loop.
  *
  * Catch-up pages come from the broker's page cache when it has one (readers at nearby cursors share
- * one store read), and every store page waits for the broker's per-turn budget, so that a reconnect
+ * one store read), and every store read waits for the broker's per-turn budget, so that a reconnect
  * storm cannot fill a turn of the event loop with page reads while live readers wait.
  *
  * Backpressure waits, it never drops: when the socket's buffer is full the loop stops and resumes on
@@ -70,6 +75,8 @@ export class Subscription {
   #pumping = false;
   #wakeAgain = false;
   #waitingSince = 0;
+  /** The sink's unsent bytes when last looked at while waiting for drain (see isStalled). */
+  #bufferedSeen = 0;
   #lastWriteAt = Date.now();
   #lagAnnounced = false;
   #lastLagAt = 0;
@@ -178,12 +185,25 @@ export class Subscription {
   /** Writes a heartbeat comment when nothing was written for `intervalMs`. */
   heartbeat(now: number, intervalMs: number): void {
     if (this.#closed || this.#waitingSince !== 0 || now - this.#lastWriteAt < intervalMs) return;
-    this.#write([], encodeComment());
+    if (this.#sink.heartbeat === undefined) {
+      this.#write([], HEARTBEAT);
+      return;
+    }
+    this.#lastWriteAt = now;
+    this.#sink.heartbeat();
   }
 
-  /** True when the socket has been full for longer than `limitMs`. */
+  /**
+   * True when the socket has taken nothing for longer than `limitMs` while full. Time to drain is not
+   * the measure: a slow reader of a 200 KB catch-up page (hundreds of readers of one reader process
+   * after a restart) can take longer than the limit to drain it, and is reading all along.
+   */
   isStalled(now: number, limitMs: number): boolean {
-    return this.#waitingSince !== 0 && now - this.#waitingSince > limitMs;
+    if (this.#waitingSince === 0) return false;
+    const buffered = this.#sink.buffered;
+    if (buffered < this.#bufferedSeen) this.#waitingSince = now;
+    this.#bufferedSeen = buffered;
+    return now - this.#waitingSince > limitMs;
   }
 
   /** Ends the stream with a `close` event saying why and whether to reconnect, after `before` (events). */
@@ -237,8 +257,9 @@ export class Subscription {
       // Ready-made frame pages hold a whole page; a reader ending at `until` reads exact rows instead.
       const framePages = this.#matches === undefined && this.#stopSeq === undefined;
       if (framePages && (this.#context.pages !== undefined || store.readFrames !== undefined)) {
-        // A page prefetched while the socket drained was counted against the budget when it was read.
-        if (this.#prefetch?.after !== this.#cursor) {
+        // A page prefetched while the socket drained was counted against the budget when it was read;
+        // the page cache takes the budget itself, for store reads only.
+        if (this.#prefetch?.after !== this.#cursor && this.#context.pages === undefined) {
           const turn = this.#context.budget.take();
           if (turn !== undefined) await turn;
           if (this.#closed) return;
@@ -266,7 +287,9 @@ export class Subscription {
       }
       // seqs are contiguous and never reused, so a hole before the first row was removed by retention.
       if (first.seq > this.#cursor + 1) text += this.#gap(first.seq - 1);
-      text += this.#frames(rows);
+      const frames = rowFrames(rows, this.#matches, (seq) => this.#id(seq));
+      this.#context.onDelivered(frames.written);
+      text += frames.text;
       this.#cursor = (rows[rows.length - 1] as StoredEntry).seq;
       text += this.#lag(head);
       this.#write([], text);
@@ -284,7 +307,7 @@ export class Subscription {
   async #writeFramePage(store: LogStore, head: number): Promise<boolean> {
     const pages = this.#context.pages;
     const readFrames = (after: number): Promise<FramePage | undefined> => {
-      if (pages !== undefined) return pages.read(after);
+      if (pages !== undefined) return pages.read(after, this.#context.budget);
       this.#context.onPageRead();
       return store.readFrames?.(after, this.#context.pageSize, this.#stream) ?? Promise.resolve(undefined);
     };
@@ -307,7 +330,7 @@ export class Subscription {
     this.#cursor = page.lastSeq;
     this.#context.onDelivered(page.count);
     this.#write(gap === '' ? [page.frames] : [Buffer.from(gap), page.frames], this.#lag(head));
-    if (this.#waitingSince !== 0 && this.#cursor < this.#context.head() && this.#context.budget.tryTake()) {
+    if (this.#waitingSince !== 0 && this.#cursor < this.#context.head() && (pages !== undefined || this.#context.budget.tryTake())) {
       const next = this.#cursor;
       this.#prefetch = { after: next, page: readFrames(next) };
       // A failure shows when the page is used (or never, if the reader leaves first).
@@ -320,27 +343,6 @@ export class Subscription {
   #finish(ended: EndInfo, lastSeq: number): void {
     const end: EndEvent = { lastId: this.#id(lastSeq), ...ended };
     this.close('ended', encodeEndEvent(end));
-  }
-
-  #frames(rows: readonly StoredEntry[]): string {
-    let text = '';
-    let written = 0;
-    let endsSkipped = false;
-    for (const row of rows) {
-      if (this.#matches !== undefined) {
-        row.entry ??= JSON.parse(row.json) as LogEntry;
-        if (!this.#matches(row.entry)) {
-          endsSkipped = true;
-          continue;
-        }
-      }
-      text += encodeEntryFrame(this.#id(row.seq), row.json);
-      written++;
-      endsSkipped = false;
-    }
-    if (endsSkipped) text += encodeIdOnly(this.#id((rows[rows.length - 1] as StoredEntry).seq));
-    this.#context.onDelivered(written);
-    return text;
   }
 
   #gap(toSeq: number): string {
@@ -378,21 +380,14 @@ export class Subscription {
     return formatId(this.#stream, seq);
   }
 
-  /** Writes `buffers` then `text` as one chunk; starts waiting for drain when the socket is full. */
+  /** Writes `buffers` then `text` (see writeChunks); starts waiting for drain when the socket is full. */
   #write(buffers: Buffer[], text: string): void {
-    if (this.#closed) return;
-    let chunk: Buffer | string;
-    if (buffers.length === 0) {
-      if (text === '') return;
-      chunk = text;
-    } else if (buffers.length === 1 && text === '') {
-      chunk = buffers[0] as Buffer;
-    } else {
-      chunk = Buffer.concat(text === '' ? buffers : [...buffers, Buffer.from(text)]);
-    }
+    if (this.#closed || (buffers.length === 0 && text === '')) return;
     this.#lastWriteAt = Date.now();
-    if (!this.#sink.write(chunk) && !this.#closed && this.#waitingSince === 0) {
+    const room = writeChunks(this.#sink, buffers, text);
+    if (!room && !this.#closed && this.#waitingSince === 0) {
       this.#waitingSince = this.#lastWriteAt;
+      this.#bufferedSeen = this.#sink.buffered;
       this.#sink.onceDrain(() => {
         this.#waitingSince = 0;
         this.wake();

@@ -5,6 +5,12 @@
 export interface SseSink {
   /** Writes bytes; `false` when the socket's buffer is over its mark and the writer must wait for drain. */
   write(chunk: Buffer | string): boolean;
+  /**
+   * Writes one heartbeat comment (`:\n\n`), cheaper than `write` where the sink can (one pre-encoded
+   * buffer straight to the socket). Backpressure is not reported: a few bytes more on a full socket
+   * are harmless, and the next `write` reports it. Without it, `write(':\n\n')` is used.
+   */
+  heartbeat?(): void;
   /** Calls `listener` once, the next time the socket can take more. */
   onceDrain(listener: () => void): void;
   /** Calls `listener` once when the connection is gone, whoever closed it. */
@@ -15,4 +21,9 @@ export interface SseSink {
   destroy(): void;
   /** True once the connection is gone or ending. */
   readonly closed: boolean;
+  /**
+   * Bytes written but not yet taken by the operating system. While it falls the reader is reading,
+   * however slowly: a stall is a socket that takes nothing, not one that takes a large write slowly.
+   */
+  readonly buffered: number;
 }
