@@ -34,6 +34,11 @@ export interface BenchConfig {
   streamsCount: number;
   streamsEntries: number;
   streamsClients: number;
+  /**
+   * Jobs each streams client runs at once, each shipping its own stream with one request in flight
+   * (as a shipper does: strict order per stream), so a client keeps this many requests in flight.
+   */
+  streamsJobs: number;
   /** Streams latency: readers (one per stream), entries/s over all of them, seconds measured. */
   streamsLatencyReaders: number;
   streamsLatencyRate: number;
@@ -116,6 +121,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     streamsCount: count('LIVELOG_BENCH_STREAMS', 10_000, 10),
     streamsEntries: Math.round(positive(env.LIVELOG_BENCH_STREAMS_ENTRIES, 100, 'LIVELOG_BENCH_STREAMS_ENTRIES')),
     streamsClients: Math.round(positive(env.LIVELOG_BENCH_STREAMS_CLIENTS, 8, 'LIVELOG_BENCH_STREAMS_CLIENTS')),
+    streamsJobs: Math.round(positive(env.LIVELOG_BENCH_STREAMS_JOBS, 4, 'LIVELOG_BENCH_STREAMS_JOBS')),
     streamsLatencyReaders: count('LIVELOG_BENCH_STREAMS_READERS', 1000, 10),
     streamsLatencyRate: Math.round(positive(env.LIVELOG_BENCH_STREAMS_RATE, 1000, 'LIVELOG_BENCH_STREAMS_RATE')),
     streamsLatencySec: Math.max(2, Math.round(positive(env.LIVELOG_BENCH_STREAMS_SEC, 10, 'LIVELOG_BENCH_STREAMS_SEC'))),

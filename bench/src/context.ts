@@ -33,7 +33,8 @@ export interface Row {
    */
   cpuRatio: string;
   target: string;
-  result: 'PASS' | 'MISS' | '';
+  /** INVALID: the run did not produce the load it measures under (e.g. a paced sender below its rate). */
+  result: 'PASS' | 'MISS' | 'INVALID' | '';
   /** CPU of the server process and of the reader process(es), % of one core, during the livelog run. */
   cpu: string;
   /** The same during the ceiling run. */
