@@ -9,6 +9,7 @@ import type { FlushOptions, Shipper } from './shipper.js';
 import type { ShipperEventMap, ShipperEventName, ShipperRejection } from './shipper-events.js';
 import type { ResolvedShipperOptions } from './shipper-options.js';
 import type { ShipperReport } from './shipper-report.js';
+import { waitUntil, waitWhileProgressing } from './wait-until.js';
 
 interface Waiter {
   target: number;
@@ -125,29 +126,16 @@ export class BatchShipper implements Shipper {
   async flush(options: FlushOptions = {}): Promise<ShipperReport> {
     const started = Date.now();
     const deadline = options.timeoutMs === undefined ? undefined : started + options.timeoutMs;
-    await this.#until(
+    await waitUntil(
       this.#ready.catch(() => undefined),
       deadline,
     );
     this.#seal();
     const settled = this.#settledUpTo(this.#enqueued);
-    if (options.idleTimeoutMs === undefined) await this.#until(settled, deadline);
-    else await this.#untilIdle(settled, options.idleTimeoutMs, started, deadline);
+    if (options.idleTimeoutMs === undefined) await waitUntil(settled, deadline);
+    else
+      await waitWhileProgressing(settled, { idleMs: options.idleTimeoutMs, since: started, deadline, lastProgress: () => this.#settledAt });
     return this.report();
-  }
-
-  /** Waits for `promise` until no batch settled for `idleMs` (since `since` at the earliest) or `deadline`. */
-  async #untilIdle(promise: Promise<void>, idleMs: number, since: number, deadline: number | undefined): Promise<void> {
-    let done = false;
-    void promise.then(() => {
-      done = true;
-    });
-    while (!done) {
-      const idleDeadline = Math.max(since, this.#settledAt) + idleMs;
-      const next = deadline === undefined ? idleDeadline : Math.min(deadline, idleDeadline);
-      if (Date.now() >= next) return;
-      await this.#until(promise, next);
-    }
   }
 
   async persist(): Promise<void> {
@@ -390,15 +378,5 @@ export class BatchShipper implements Shipper {
   #settledUpTo(target: number): Promise<void> {
     if (this.#settled >= target) return Promise.resolve();
     return new Promise((resolve) => this.#settledWaiters.push({ target, resolve }));
-  }
-
-  async #until(promise: Promise<unknown>, deadline: number | undefined): Promise<void> {
-    if (deadline === undefined) {
-      await promise;
-      return;
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))))]);
-    clearTimeout(timer);
   }
 }
