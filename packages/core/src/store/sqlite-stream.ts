@@ -22,10 +22,10 @@ import type {
   StoredEntry,
   StoredStreamInfo,
 } from './log-store.js';
-import { filterConditions } from './sqlite-filter.js';
+import { filterConditions, type SqlConditions } from './sqlite-filter.js';
 import { countHistogram } from './sqlite-histogram.js';
 import { SEQ_BITS, SEQ_MASK } from './sqlite-schema.js';
-import { planSearch, type SearchPlan } from './sqlite-search.js';
+import { candidateRanges, planSearch, SEARCH_BLOCK, type SearchPlan } from './sqlite-search.js';
 import type { HistogramCounts, HistogramQuery, HistogramStore } from './time-navigation.js';
 
 /** `seq` of stream `?` (first parameter: key) within its rowid range. */
@@ -236,26 +236,40 @@ export class SqliteStream implements LogStore, HealthCheckedStore, HistogramStor
 
   /**
    * The matching entries of one seq window (see scanPage): the only SQL of a history read. With a
-   * search that the index can narrow, the index drives the window in seq order (no sort, and it stops
-   * at the limit); every candidate is then confirmed by `matchEntry` through `livelog_query`.
+   * search that the index can narrow, the index gives the candidate pieces of the window, and only
+   * their seq ranges are read, in the window's order, stopping at the limit; every candidate is then
+   * confirmed by `matchEntry` through `livelog_query`.
    */
   #readWindow(window: SeqWindow, filter: EntryFilter | undefined, search: SearchPlan | undefined): StoredEntry[] {
     this.#host.check(this);
-    const indexed = search?.match !== undefined;
-    const column = indexed ? 'f.rowid' : 'seq';
+    const high = Math.min(window.high, SEQ_MASK);
+    if (search?.match === undefined) return this.#readRange(window.low, high, window, filterConditions(filter, search), window.limit);
+    // A piece keyed up to SEARCH_BLOCK - 1 seqs past the window may cover entries in it.
+    const lasts = this.#host
+      .statement(
+        `SELECT rowid & ${SEQ_MASK} FROM entries_fts WHERE entries_fts MATCH ? AND rowid BETWEEN ((? << ${SEQ_BITS}) | ?) AND ((? << ${SEQ_BITS}) | ?)`,
+      )
+      .pluck(true)
+      .all(search.match, this.key, window.low, this.key, Math.min(high + SEARCH_BLOCK - 1, SEQ_MASK)) as number[];
+    const ranges = candidateRanges(lasts, window.low, high);
+    if (window.direction === 'backward') ranges.reverse();
     const conditions = filterConditions(filter, search);
-    const where = [`${column} BETWEEN ((? << ${SEQ_BITS}) | ?) AND ((? << ${SEQ_BITS}) | ?)`, ...conditions.where];
-    const params: (string | number)[] = [this.key, window.low, this.key, Math.min(window.high, SEQ_MASK), ...conditions.params];
-    if (search?.match !== undefined) {
-      where.unshift('entries_fts MATCH ?');
-      params.unshift(search.match);
+    const out: StoredEntry[] = [];
+    for (const [low, to] of ranges) {
+      if (out.length >= window.limit) break;
+      out.push(...this.#readRange(low, to, window, conditions, window.limit - out.length));
     }
-    const from = indexed ? 'entries_fts f CROSS JOIN entries e ON e.seq = f.rowid' : 'entries';
-    const sql = `SELECT ${indexed ? `e.${SEQ}` : SEQ}, json FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${column} ${window.direction === 'backward' ? 'DESC' : 'ASC'} LIMIT ?`;
+    return out;
+  }
+
+  /** The entries of seqs `low..high` meeting `conditions`, in the window's order, at most `limit`. */
+  #readRange(low: number, high: number, window: SeqWindow, conditions: SqlConditions, limit: number): StoredEntry[] {
+    const where = [`seq BETWEEN ((? << ${SEQ_BITS}) | ?) AND ((? << ${SEQ_BITS}) | ?)`, ...conditions.where];
+    const sql = `SELECT ${SEQ}, json FROM entries WHERE ${where.join(' AND ')} ORDER BY seq ${window.direction === 'backward' ? 'DESC' : 'ASC'} LIMIT ?`;
     const rows = this.#host
       .statement(sql)
       .raw(true)
-      .all(...params, window.limit) as [number, string][];
+      .all(this.key, low, this.key, high, ...conditions.params, limit) as [number, string][];
     return rows.map(([seq, json]) => ({ seq, json }));
   }
 
