@@ -9,7 +9,7 @@ import type { NewEntry } from '../entry/new-entry.js';
 import { type LogStore, type ReadQuery, resumeOf } from './log-store.js';
 import { readAllMatches } from './search.contract.js';
 import { SqliteDatabase } from './sqlite-database.js';
-import { narrow, pieceKeys, searchText, searchTextOfJson } from './sqlite-search.js';
+import { narrow, pieceKeys, requiredNeedles, searchText, searchTextOfJson } from './sqlite-search.js';
 import { SqliteStore } from './sqlite-store.js';
 
 // Few letters, so that random terms and random entries share substrings often; case and an accent
@@ -303,6 +303,38 @@ describe('SQLite search index pieces (one index row per block of 16 seqs of one 
         await store.close();
       }
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('livelog_query: the needles checked on the raw JSON before parsing', () => {
+  it('asks only plain-ASCII positive terms of a top-level AND, never a number compared by value', () => {
+    expect(requiredNeedles(parseQuery('GET /API -foo msg:Hi'))).toEqual(['get', '/api', 'hi']);
+    expect(requiredNeedles(parseQuery('x OR y'))).toEqual([]);
+    expect(requiredNeedles(parseQuery('user:123 user:abc n:>4'))).toEqual(['abc']);
+    expect(requiredNeedles(parseQuery('éclair "a\\\\b" tab'))).toEqual(['tab']);
+  });
+
+  it('rejects no matching line whose JSON escapes, folds or spells differently', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'livelog-search-needles-'));
+    const store = new SqliteStore({ dir });
+    await store.open();
+    try {
+      const odd: NewEntry[] = [
+        { time: 1, level: 'info', source: 'S', msg: 'quote"inside and back\\slash', fields: { t: 'tab\there', n: 1e21, b: true, z: null } },
+        { time: 2, level: 'warn', source: 'İstanbul', msg: 'KELVIN sign \u212A and ΧΑΟΣ\nline', fields: { a: ['X\u0001Y', { deep: 'Value' }] } },
+      ];
+      await store.append(odd);
+      const corpus = odd.map((e, i) => ({ id: `x:${i + 1}`, seq: i + 1, ...e }) as LogEntry);
+      for (const text of ['inside', 'back', 'slash', 'here', '1e+21', 'true', 'null', 'i', 'stanbul', 'k and', 'line', 'x', 'y', 'value', 'a.deep:value', 'b:true', 'z:null', 'source:s', 'warn']) {
+        const node = parseQuery(text);
+        const expected = corpus.filter((e) => matchEntry(node, e)).map((e) => e.seq);
+        expect(expected.length, text).toBeGreaterThan(0);
+        expect(await readAllMatches(store, node, 'forward', 10), text).toEqual(expected);
+      }
+    } finally {
+      await store.close();
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -126,18 +126,59 @@ export function hasSearchIndex(db: Database.Database): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'entries_fts'").get() !== undefined;
 }
 
-/** Registers `livelog_query(json, queryJson)` on a reading connection. */
+/**
+ * Registers `livelog_query(json, queryJson)` on a reading connection. Before parsing a row it checks
+ * `requiredNeedles` on the raw JSON: a row lacking one cannot match, and with pieces the index hands
+ * over every row of a candidate block (a common term: every row), so most rows stop there.
+ */
 export function registerQueryFunction(db: Database.Database): void {
   let lastText = '';
   let lastNode: QueryNode = { type: 'all' };
+  let needles: string[] = [];
   db.function(QUERY_FUNCTION, { deterministic: true }, (json: unknown, queryJson: unknown) => {
     const text = String(queryJson);
     if (text !== lastText) {
       lastNode = JSON.parse(text) as QueryNode;
+      needles = requiredNeedles(lastNode);
       lastText = text;
     }
-    return matchEntry(lastNode, JSON.parse(String(json)) as LogEntry) ? 1 : 0;
+    const stored = String(json);
+    if (needles.length > 0) {
+      const lower = stored.toLowerCase();
+      if (!needles.every((needle) => lower.includes(needle))) return 0;
+    }
+    return matchEntry(lastNode, JSON.parse(stored) as LogEntry) ? 1 : 0;
   });
+}
+
+/** Printable ASCII but `"` and `\`: characters that JSON.stringify writes as they are, and that no other character lower-cases to. */
+const PLAIN_ASCII = /^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/**
+ * Lower-cased strings that the lower-cased stored JSON of every entry matching `node` contains: the
+ * positive terms of a top-level AND that are plain ASCII. Sound because the stored JSON is
+ * JSON.stringify's, which writes every searchable part (strings as they are but for escapes of `"`,
+ * `\`, control characters and lone surrogates; numbers, booleans and null as `String` does), and a
+ * plain-ASCII needle inside a lower-cased part lies within unescaped characters, whose lower case does
+ * not depend on their neighbours (only Greek sigma's does, and it is not ASCII). Numbers compared by
+ * value (`n:1e3` matches 1000) require nothing.
+ */
+export function requiredNeedles(node: QueryNode): string[] {
+  switch (node.type) {
+    case 'text':
+    case 'property':
+      return plainNeedle(node.value);
+    case 'field':
+      return node.op === '=' && !NUMBER.test(node.value) ? plainNeedle(node.value) : [];
+    case 'and':
+      return node.children.flatMap(requiredNeedles);
+    default:
+      return [];
+  }
+}
+
+function plainNeedle(value: string): string[] {
+  return PLAIN_ASCII.test(value) ? [value.toLowerCase()] : [];
 }
 
 /** How a query runs on the SQLite store. */
