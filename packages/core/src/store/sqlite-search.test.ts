@@ -294,7 +294,9 @@ describe('SQLite search index pieces (one index row per block of 16 seqs of one 
       await store.open();
       try {
         await store.append(Array.from({ length: 50 }, (_, i) => make(100 + i)));
-        const expected = Array.from({ length: 150 }, (_, i) => i).filter((i) => i % 7 === 0).map((i) => i + 1);
+        const expected = Array.from({ length: 150 }, (_, i) => i)
+          .filter((i) => i % 7 === 0)
+          .map((i) => i + 1);
         expect(await readAllMatches(store, parseQuery('needle'), 'forward', 4)).toEqual(expected);
         expect(await readAllMatches(store, parseQuery('needle'), 'backward', 4)).toEqual(expected);
         await store.prune({ maxEntries: 60 }, 10_000);
@@ -323,11 +325,37 @@ describe('livelog_query: the needles checked on the raw JSON before parsing', ()
     try {
       const odd: NewEntry[] = [
         { time: 1, level: 'info', source: 'S', msg: 'quote"inside and back\\slash', fields: { t: 'tab\there', n: 1e21, b: true, z: null } },
-        { time: 2, level: 'warn', source: 'İstanbul', msg: 'KELVIN sign \u212A and ΧΑΟΣ\nline', fields: { a: ['X\u0001Y', { deep: 'Value' }] } },
+        {
+          time: 2,
+          level: 'warn',
+          source: 'İstanbul',
+          msg: 'KELVIN sign \u212A and ΧΑΟΣ\nline',
+          fields: { a: ['X\u0001Y', { deep: 'Value' }] },
+        },
       ];
       await store.append(odd);
       const corpus = odd.map((e, i) => ({ id: `x:${i + 1}`, seq: i + 1, ...e }) as LogEntry);
-      for (const text of ['inside', 'back', 'slash', 'here', '1e+21', 'true', 'null', 'i', 'stanbul', 'k and', 'line', 'x', 'y', 'value', 'a.deep:value', 'b:true', 'z:null', 'source:s', 'warn']) {
+      for (const text of [
+        'inside',
+        'back',
+        'slash',
+        'here',
+        '1e+21',
+        'true',
+        'null',
+        'i',
+        'stanbul',
+        'k and',
+        'line',
+        'x',
+        'y',
+        'value',
+        'a.deep:value',
+        'b:true',
+        'z:null',
+        'source:s',
+        'warn',
+      ]) {
         const node = parseQuery(text);
         const expected = corpus.filter((e) => matchEntry(node, e)).map((e) => e.seq);
         expect(expected.length, text).toBeGreaterThan(0);
