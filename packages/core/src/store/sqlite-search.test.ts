@@ -9,7 +9,7 @@ import type { NewEntry } from '../entry/new-entry.js';
 import { type LogStore, type ReadQuery, resumeOf } from './log-store.js';
 import { readAllMatches } from './search.contract.js';
 import { SqliteDatabase } from './sqlite-database.js';
-import { narrow, pieceKeys, requiredNeedles, searchText, searchTextOfJson } from './sqlite-search.js';
+import { narrow, pieceKeys, requiredNeedles, searchTextOfJson } from './sqlite-search.js';
 import { SqliteStore } from './sqlite-store.js';
 
 // Few letters, so that random terms and random entries share substrings often; case and an accent
@@ -224,19 +224,6 @@ describe('SQLite search index upkeep', () => {
 });
 
 describe('SQLite search index pieces (one index row per block of 16 seqs of one commit)', () => {
-  it('indexes the text searchText gives, built from the stored JSON', () => {
-    fc.assert(
-      fc.property(entry, (e) => {
-        const stored = { id: 's:1', seq: 1, ...e };
-        expect(searchTextOfJson(JSON.stringify(stored))).toBe(searchText(stored));
-      }),
-      { numRuns: 500 },
-    );
-    // Greek final sigma is the one context-dependent lower-casing: parts lower-cased apart or joined agree.
-    const greek = { id: 's:1', seq: 1, time: 1, level: 'info' as const, source: 'ΟΔΟΣ', msg: 'ΧΑΟΣ', fields: { a: 'Σ', b: ['ΣΑΣ', 'xΣ'] } };
-    expect(searchTextOfJson(JSON.stringify(greek))).toBe(searchText(greek));
-  });
-
   it('keys the rows of a commit by the last seq of each block it touches', () => {
     expect(pieceKeys(1, 1)).toEqual([1]);
     expect(pieceKeys(1, 40)).toEqual([15, 31, 40]);
