@@ -6,8 +6,10 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewEntry } from '../entry/new-entry.js';
-import { type ReadQuery, resumeOf } from './log-store.js';
-import { narrow } from './sqlite-search.js';
+import { type LogStore, type ReadQuery, resumeOf } from './log-store.js';
+import { readAllMatches } from './search.contract.js';
+import { SqliteDatabase } from './sqlite-database.js';
+import { narrow, pieceKeys, requiredNeedles, searchTextOfJson } from './sqlite-search.js';
 import { SqliteStore } from './sqlite-store.js';
 
 // Few letters, so that random terms and random entries share substrings often; case and an accent
@@ -189,7 +191,8 @@ describe('SQLite search index upkeep', () => {
       expect(indexed.database.searchIndexed).toBe(true);
       expect((await indexed.read({ after: 0, limit: 100, filter: { query: parseQuery('needle') } })).entries).toHaveLength(10);
       await indexed.close();
-      expect(countIndexed(indexed.database.file, 'eed')).toBe(10);
+      // Built one row per block of 16 seqs: the needles (seqs 1, 11, …, 91) lie in 6 of them.
+      expect(countIndexed(indexed.database.file, 'eed')).toBe(6);
       const off = new SqliteStore({ dir, searchIndex: false });
       await off.open();
       expect(off.database.searchIndexed).toBe(false);
@@ -207,10 +210,144 @@ describe('SQLite search index upkeep', () => {
       await store.append(
         Array.from({ length: 1000 }, (_, i) => ({ time: i, level: 'info' as const, source: 's', msg: `line ${i} common` })),
       );
-      expect(countIndexed(store.database.file, 'mmo')).toBe(1000);
+      // One commit: one index row per block of 16 seqs (see sqlite-search), 63 for seqs 1..1000.
+      expect(countIndexed(store.database.file, 'mmo')).toBe(pieceKeys(1, 1000).length);
       await store.prune({ maxEntries: 100 }, 10_000);
-      expect(countIndexed(store.database.file, 'mmo')).toBe(100);
+      // Seqs 901..1000 remain, and the rows keyed 911, 927, …, 1000 with them (911's block starts at 896).
+      expect(countIndexed(store.database.file, 'mmo')).toBe(pieceKeys(1, 1000).filter((key) => key >= 901).length);
       expect((await store.read({ after: 0, limit: 2000, filter: { query: parseQuery('common') } })).entries).toHaveLength(100);
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('SQLite search index pieces (one index row per block of 16 seqs of one commit)', () => {
+  it('keys the rows of a commit by the last seq of each block it touches', () => {
+    expect(pieceKeys(1, 1)).toEqual([1]);
+    expect(pieceKeys(1, 40)).toEqual([15, 31, 40]);
+    expect(pieceKeys(16, 31)).toEqual([31]);
+    expect(pieceKeys(30, 33)).toEqual([31, 33]);
+  });
+
+  it('finds what matchEntry finds when commits of 1 to 5 lines of two streams share blocks, any page size', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'livelog-search-pieces-'));
+    const database = new SqliteDatabase({ dir, scanBudget: { chunkRows: 64 } });
+    await database.open();
+    try {
+      const streams = [await database.openStream('a'), await database.openStream('b')];
+      const entries = fc.sample(entry, { numRuns: 600, seed: 13 });
+      const corpus: LogEntry[][] = [[], []];
+      for (let i = 0, n = 0; i < entries.length; n++) {
+        const size = 1 + (n % 5);
+        const batch = entries.slice(i, i + size);
+        const which = n % 3 === 0 ? 1 : 0;
+        const { firstSeq } = await (streams[which] as LogStore).append(batch);
+        corpus[which]?.push(...batch.map((e, k) => ({ id: `x:${firstSeq + k}`, seq: firstSeq + k, ...e }) as LogEntry));
+        i += size;
+      }
+      for (const text of ['timeout', 'disk full', '"abc" OR bca', 'éclair -db', 'x:y', 'foo-bar 42', 'level:error', '500']) {
+        const node = parseQuery(text);
+        for (const [k, store] of streams.entries()) {
+          const expected = (corpus[k] as LogEntry[]).filter((e) => matchEntry(node, e)).map((e) => e.seq);
+          for (const limit of [1, 3, 50]) {
+            expect(await readAllMatches(store, node, 'forward', limit), `${text} forward ${limit}`).toEqual(expected);
+            expect(await readAllMatches(store, node, 'backward', limit), `${text} backward ${limit}`).toEqual(expected);
+          }
+        }
+      }
+    } finally {
+      await database.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a file indexed one row per entry (before pieces) without rebuilding it, and adds pieces to it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'livelog-search-old-'));
+    try {
+      const first = new SqliteStore({ dir });
+      await first.open();
+      const make = (i: number): NewEntry => ({ time: i, level: 'info', source: 's', msg: i % 7 === 0 ? `needle ${i}` : `hay ${i}` });
+      await first.append(Array.from({ length: 100 }, (_, i) => make(i)));
+      await first.close();
+      // The layout of the previous version: one row per entry, keyed by its rowid.
+      const db = new Database(first.database.file);
+      db.function('text_of', (json: unknown) => searchTextOfJson(String(json)));
+      db.exec('DELETE FROM entries_fts; INSERT INTO entries_fts (rowid, text) SELECT seq, text_of(json) FROM entries;');
+      expect((db.prepare('SELECT count(*) AS n FROM entries_fts').get() as { n: number }).n).toBe(100);
+      db.close();
+      const store = new SqliteStore({ dir });
+      await store.open();
+      try {
+        await store.append(Array.from({ length: 50 }, (_, i) => make(100 + i)));
+        const expected = Array.from({ length: 150 }, (_, i) => i)
+          .filter((i) => i % 7 === 0)
+          .map((i) => i + 1);
+        expect(await readAllMatches(store, parseQuery('needle'), 'forward', 4)).toEqual(expected);
+        expect(await readAllMatches(store, parseQuery('needle'), 'backward', 4)).toEqual(expected);
+        await store.prune({ maxEntries: 60 }, 10_000);
+        expect(await readAllMatches(store, parseQuery('needle'), 'forward', 4)).toEqual(expected.filter((seq) => seq > 90));
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('livelog_query: the needles checked on the raw JSON before parsing', () => {
+  it('asks only plain-ASCII positive terms of a top-level AND, never a number compared by value', () => {
+    expect(requiredNeedles(parseQuery('GET /API -foo msg:Hi'))).toEqual(['get', '/api', 'hi']);
+    expect(requiredNeedles(parseQuery('x OR y'))).toEqual([]);
+    expect(requiredNeedles(parseQuery('user:123 user:abc n:>4'))).toEqual(['abc']);
+    expect(requiredNeedles(parseQuery('éclair "a\\\\b" tab'))).toEqual(['tab']);
+  });
+
+  it('rejects no matching line whose JSON escapes, folds or spells differently', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'livelog-search-needles-'));
+    const store = new SqliteStore({ dir });
+    await store.open();
+    try {
+      const odd: NewEntry[] = [
+        { time: 1, level: 'info', source: 'S', msg: 'quote"inside and back\\slash', fields: { t: 'tab\there', n: 1e21, b: true, z: null } },
+        {
+          time: 2,
+          level: 'warn',
+          source: 'İstanbul',
+          msg: 'KELVIN sign \u212A and ΧΑΟΣ\nline',
+          fields: { a: ['X\u0001Y', { deep: 'Value' }] },
+        },
+      ];
+      await store.append(odd);
+      const corpus = odd.map((e, i) => ({ id: `x:${i + 1}`, seq: i + 1, ...e }) as LogEntry);
+      for (const text of [
+        'inside',
+        'back',
+        'slash',
+        'here',
+        '1e+21',
+        'true',
+        'null',
+        'i',
+        'stanbul',
+        'k and',
+        'line',
+        'x',
+        'y',
+        'value',
+        'a.deep:value',
+        'b:true',
+        'z:null',
+        'source:s',
+        'warn',
+      ]) {
+        const node = parseQuery(text);
+        const expected = corpus.filter((e) => matchEntry(node, e)).map((e) => e.seq);
+        expect(expected.length, text).toBeGreaterThan(0);
+        expect(await readAllMatches(store, node, 'forward', 10), text).toEqual(expected);
+      }
     } finally {
       await store.close();
       await rm(dir, { recursive: true, force: true });

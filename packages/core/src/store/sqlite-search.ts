@@ -2,12 +2,21 @@ import { LEVELS, type LogEntry, matchEntry, type QueryComparison, type QueryNode
 import type Database from 'better-sqlite3';
 
 /**
- * The search index of the SQLite store: an FTS5 table with the trigram tokenizer, keyed by the
- * entry's rowid. Contentless (the text lives in `entries.json` already) and `detail=none` (no
- * positions): it only narrows a search to candidate rows, and every candidate is confirmed by
- * `matchEntry`, so the index may over-match but never under-match. Rows go in with the entry in the
- * same group commit (see sqlite-writer-worker) and leave with it by the trigger, whatever deletes
- * the entry (retention, purge of a deleted stream).
+ * The search index of the SQLite store: an FTS5 table with the trigram tokenizer. Contentless (the
+ * text lives in `entries.json` already) and `detail=none` (no positions): it only narrows a search to
+ * candidate rows, and every candidate is confirmed by `matchEntry`, so the index may over-match but
+ * never under-match. One index row per **piece**, not per entry: the entries of one commit that share
+ * a block of `SEARCH_BLOCK` seqs (`seq >> SEARCH_BLOCK_BITS`) within one stream, keyed by the rowid of
+ * the piece's last entry. A candidate piece stands for the entries of its block up to that rowid
+ * (`candidateRanges`), which covers the piece (and earlier pieces of the block: more candidates, no
+ * loss). Per piece, a trigram shared by its entries (`get`, `api`, a level, a source) is posted once,
+ * and FTS5 writes one docsize row instead of 16: at ingest this is the index's main cost.
+ * Rows go in with the entries in the same group commit (see sqlite-writer-worker) and leave by the
+ * trigger when the piece's last entry is deleted: every delete of entries removes a prefix of a
+ * stream's seqs (retention, purge), so by then the piece's other entries are gone too, and a piece
+ * whose last entry remains still covers every remaining entry of it.
+ * A file indexed one row per entry (before pieces) needs no migration: such a row is a piece of one
+ * entry, keyed by that entry's rowid, and the same reading covers it.
  * @see ../../../../docs/reference/query-language.md
  */
 const INDEX_DDL = `
@@ -18,6 +27,11 @@ CREATE TRIGGER IF NOT EXISTS entries_fts_delete AFTER DELETE ON entries BEGIN
   DELETE FROM entries_fts WHERE rowid = old.seq;
 END;
 `;
+
+/** log2 of the seqs per index block (see above): 16 seqs, chosen by measuring ingest and search (bench/README.md). */
+export const SEARCH_BLOCK_BITS = 4;
+/** Seqs per index block. */
+export const SEARCH_BLOCK = 2 ** SEARCH_BLOCK_BITS;
 
 /** The SQL function that confirms a candidate: `livelog_query(json, queryJson)`. */
 export const QUERY_FUNCTION = 'livelog_query';
@@ -40,6 +54,34 @@ export function searchTextOfJson(json: string): string {
   return searchText(JSON.parse(json) as LogEntry);
 }
 
+/** The seqs keying the index rows of one commit of seqs `first..last` in one stream: each block's last seq in it. */
+export function pieceKeys(first: number, last: number): number[] {
+  const keys: number[] = [];
+  for (let seq = first; seq <= last; seq = seq - (seq % SEARCH_BLOCK) + SEARCH_BLOCK) {
+    keys.push(Math.min(last, seq - (seq % SEARCH_BLOCK) + SEARCH_BLOCK - 1));
+  }
+  return keys;
+}
+
+/**
+ * The entries a candidate piece stands for, as seq ranges within `[low, high]`: the piece keyed by
+ * seq `last` covers its block's seqs up to `last`. `lasts` in any order; the ranges come back
+ * ascending, merged where they overlap or touch (pieces of one block, neighbouring blocks), so that
+ * each entry is read once.
+ */
+export function candidateRanges(lasts: readonly number[], low: number, high: number): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (const last of [...lasts].sort((a, b) => a - b)) {
+    const from = Math.max(low, last - (last % SEARCH_BLOCK));
+    const to = Math.min(high, last);
+    if (from > to) continue;
+    const previous = ranges.at(-1);
+    if (previous !== undefined && from <= previous[1] + 1) previous[1] = Math.max(previous[1], to);
+    else ranges.push([from, to]);
+  }
+  return ranges;
+}
+
 /**
  * Creates the index (and fills it from the stored entries: the migration of a file written before
  * it existed) or, when `enabled` is false, drops it so that it cannot go stale. In the caller's
@@ -54,7 +96,10 @@ export function prepareSearchIndex(db: Database.Database, enabled: boolean): voi
   if (exists) return;
   db.exec(INDEX_DDL);
   db.function(TEXT_FUNCTION, { deterministic: true }, (json: unknown) => searchTextOfJson(String(json)));
-  db.exec(`INSERT INTO entries_fts (rowid, text) SELECT seq, ${TEXT_FUNCTION}(json) FROM entries`);
+  // One row per block of each stream (rowid >> SEARCH_BLOCK_BITS spans the stream key too), keyed by its last entry.
+  db.exec(
+    `INSERT INTO entries_fts (rowid, text) SELECT MAX(seq), group_concat(${TEXT_FUNCTION}(json), char(10)) FROM entries GROUP BY seq >> ${SEARCH_BLOCK_BITS}`,
+  );
 }
 
 /** True when the database holds the search index. */
@@ -62,18 +107,59 @@ export function hasSearchIndex(db: Database.Database): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'entries_fts'").get() !== undefined;
 }
 
-/** Registers `livelog_query(json, queryJson)` on a reading connection. */
+/**
+ * Registers `livelog_query(json, queryJson)` on a reading connection. Before parsing a row it checks
+ * `requiredNeedles` on the raw JSON: a row lacking one cannot match, and with pieces the index hands
+ * over every row of a candidate block (a common term: every row), so most rows stop there.
+ */
 export function registerQueryFunction(db: Database.Database): void {
   let lastText = '';
   let lastNode: QueryNode = { type: 'all' };
+  let needles: string[] = [];
   db.function(QUERY_FUNCTION, { deterministic: true }, (json: unknown, queryJson: unknown) => {
     const text = String(queryJson);
     if (text !== lastText) {
       lastNode = JSON.parse(text) as QueryNode;
+      needles = requiredNeedles(lastNode);
       lastText = text;
     }
-    return matchEntry(lastNode, JSON.parse(String(json)) as LogEntry) ? 1 : 0;
+    const stored = String(json);
+    if (needles.length > 0) {
+      const lower = stored.toLowerCase();
+      if (!needles.every((needle) => lower.includes(needle))) return 0;
+    }
+    return matchEntry(lastNode, JSON.parse(stored) as LogEntry) ? 1 : 0;
   });
+}
+
+/** Printable ASCII but `"` and `\`: characters that JSON.stringify writes as they are, and that no other character lower-cases to. */
+const PLAIN_ASCII = /^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/**
+ * Lower-cased strings that the lower-cased stored JSON of every entry matching `node` contains: the
+ * positive terms of a top-level AND that are plain ASCII. Sound because the stored JSON is
+ * JSON.stringify's, which writes every searchable part (strings as they are but for escapes of `"`,
+ * `\`, control characters and lone surrogates; numbers, booleans and null as `String` does), and a
+ * plain-ASCII needle inside a lower-cased part lies within unescaped characters, whose lower case does
+ * not depend on their neighbours (only Greek sigma's does, and it is not ASCII). Numbers compared by
+ * value (`n:1e3` matches 1000) require nothing.
+ */
+export function requiredNeedles(node: QueryNode): string[] {
+  switch (node.type) {
+    case 'text':
+    case 'property':
+      return plainNeedle(node.value);
+    case 'field':
+      return node.op === '=' && !NUMBER.test(node.value) ? plainNeedle(node.value) : [];
+    case 'and':
+      return node.children.flatMap(requiredNeedles);
+    default:
+      return [];
+  }
+}
+
+function plainNeedle(value: string): string[] {
+  return PLAIN_ASCII.test(value) ? [value.toLowerCase()] : [];
 }
 
 /** How a query runs on the SQLite store. */

@@ -22,10 +22,10 @@ import type {
   StoredEntry,
   StoredStreamInfo,
 } from './log-store.js';
-import { filterConditions } from './sqlite-filter.js';
+import { filterConditions, type SqlConditions } from './sqlite-filter.js';
 import { countHistogram } from './sqlite-histogram.js';
 import { SEQ_BITS, SEQ_MASK } from './sqlite-schema.js';
-import { planSearch, type SearchPlan } from './sqlite-search.js';
+import { candidateRanges, planSearch, SEARCH_BLOCK, type SearchPlan } from './sqlite-search.js';
 import type { HistogramCounts, HistogramQuery, HistogramStore } from './time-navigation.js';
 
 /** `seq` of stream `?` (first parameter: key) within its rowid range. */
@@ -75,6 +75,9 @@ export interface SqliteStreamHost {
  * window is its candidates, not its seqs, and the window still shrinks when a step runs long.
  */
 const INDEXED_WINDOW_FACTOR = 64;
+/** Candidate pieces an indexed window reads first (a page of 200 common lines spans ~80), then 4× more each time, up to MAX_PIECES. */
+const FIRST_PIECES = 64;
+const MAX_PIECES = 4096;
 
 /** StoredStreamInfo of a `streams` row; `first` follows from the count, as retention removes a prefix only. */
 export function infoOfRow(row: StreamRow): StoredStreamInfo {
@@ -236,26 +239,58 @@ export class SqliteStream implements LogStore, HealthCheckedStore, HistogramStor
 
   /**
    * The matching entries of one seq window (see scanPage): the only SQL of a history read. With a
-   * search that the index can narrow, the index drives the window in seq order (no sort, and it stops
-   * at the limit); every candidate is then confirmed by `matchEntry` through `livelog_query`.
+   * search that the index can narrow, the index gives the candidate pieces of the window in the
+   * window's order, a few at a time, and only their seq ranges are read, stopping at the limit (a
+   * common term then reads a page's worth of pieces, not the window's); every candidate is confirmed
+   * by `matchEntry` through `livelog_query`.
    */
   #readWindow(window: SeqWindow, filter: EntryFilter | undefined, search: SearchPlan | undefined): StoredEntry[] {
     this.#host.check(this);
-    const indexed = search?.match !== undefined;
-    const column = indexed ? 'f.rowid' : 'seq';
     const conditions = filterConditions(filter, search);
-    const where = [`${column} BETWEEN ((? << ${SEQ_BITS}) | ?) AND ((? << ${SEQ_BITS}) | ?)`, ...conditions.where];
-    const params: (string | number)[] = [this.key, window.low, this.key, Math.min(window.high, SEQ_MASK), ...conditions.params];
-    if (search?.match !== undefined) {
-      where.unshift('entries_fts MATCH ?');
-      params.unshift(search.match);
+    let low = window.low;
+    let high = Math.min(window.high, SEQ_MASK);
+    if (search?.match === undefined) return this.#readRange(low, high, window, conditions, window.limit);
+    const backward = window.direction === 'backward';
+    const pieces = this.#host
+      .statement(
+        `SELECT rowid & ${SEQ_MASK} FROM entries_fts WHERE entries_fts MATCH ? AND rowid BETWEEN ((? << ${SEQ_BITS}) | ?) AND ((? << ${SEQ_BITS}) | ?)
+         ORDER BY rowid ${backward ? 'DESC' : 'ASC'} LIMIT ?`,
+      )
+      .pluck(true);
+    // A piece keyed up to SEARCH_BLOCK - 1 seqs past the window may cover entries in it.
+    let keyLow = low;
+    let keyHigh = Math.min(high + SEARCH_BLOCK - 1, SEQ_MASK);
+    const out: StoredEntry[] = [];
+    for (let batch = FIRST_PIECES; out.length < window.limit && low <= high && keyLow <= keyHigh; batch = Math.min(batch * 4, MAX_PIECES)) {
+      const lasts = pieces.all(search.match, this.key, keyLow, this.key, keyHigh, batch) as number[];
+      const ranges = candidateRanges(lasts, low, high);
+      if (backward) ranges.reverse();
+      for (const [from, to] of ranges) {
+        if (out.length >= window.limit) break;
+        out.push(...this.#readRange(from, to, window, conditions, window.limit - out.length));
+      }
+      if (lasts.length < batch) break;
+      // The next pieces lie beyond these, and their ranges beyond what was read (pieces of one block overlap).
+      const edge = ranges.at(-1);
+      if (backward) {
+        keyHigh = (lasts.at(-1) as number) - 1;
+        if (edge !== undefined) high = edge[0] - 1;
+      } else {
+        keyLow = (lasts.at(-1) as number) + 1;
+        if (edge !== undefined) low = edge[1] + 1;
+      }
     }
-    const from = indexed ? 'entries_fts f CROSS JOIN entries e ON e.seq = f.rowid' : 'entries';
-    const sql = `SELECT ${indexed ? `e.${SEQ}` : SEQ}, json FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${column} ${window.direction === 'backward' ? 'DESC' : 'ASC'} LIMIT ?`;
+    return out;
+  }
+
+  /** The entries of seqs `low..high` meeting `conditions`, in the window's order, at most `limit`. */
+  #readRange(low: number, high: number, window: SeqWindow, conditions: SqlConditions, limit: number): StoredEntry[] {
+    const where = [`seq BETWEEN ((? << ${SEQ_BITS}) | ?) AND ((? << ${SEQ_BITS}) | ?)`, ...conditions.where];
+    const sql = `SELECT ${SEQ}, json FROM entries WHERE ${where.join(' AND ')} ORDER BY seq ${window.direction === 'backward' ? 'DESC' : 'ASC'} LIMIT ?`;
     const rows = this.#host
       .statement(sql)
       .raw(true)
-      .all(...params, window.limit) as [number, string][];
+      .all(this.key, low, this.key, high, ...conditions.params, limit) as [number, string][];
     return rows.map(([seq, json]) => ({ seq, json }));
   }
 

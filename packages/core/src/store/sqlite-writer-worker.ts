@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { prepareDatabase, SEQ_BITS, SLICE_WIDTHS } from './sqlite-schema.js';
-import { hasSearchIndex, prepareSearchIndex, searchTextOfJson } from './sqlite-search.js';
+import { hasSearchIndex, prepareSearchIndex, SEARCH_BLOCK, searchTextOfJson } from './sqlite-search.js';
 import type { CommitRequest, DuePolicy, PruneRequest, PurgeRequest, SetRequest, WriterReply, WriterRequest } from './sqlite-writer.js';
 
 // Runs in the SQLite writer thread (see sqlite-writer.ts): the only connection that writes. Rowids
@@ -109,11 +109,22 @@ function due(s: Statements, key: number, policy: DuePolicy): void {
 function commit(s: Statements, request: CommitRequest): void {
   const { streamKeys, seqs, times, levels, sources, jsons, received } = request;
   for (const [key, name, identity, labels, created] of request.creates) s.create.run(key, name, identity, labels, created, created);
+  let piece = '';
   for (let i = 0; i < seqs.length; i++) {
     const json = jsons[i] as string;
-    s.insert.run(streamKeys[i], seqs[i], times[i], levels[i], sources[i], json.length, json, received);
-    // In the same transaction as the row: an acknowledged entry is searchable at once.
-    s.index?.run(streamKeys[i], seqs[i], searchTextOfJson(json));
+    const key = streamKeys[i] as number;
+    const seq = seqs[i] as number;
+    s.insert.run(key, seq, times[i], levels[i], sources[i], json.length, json, received);
+    if (s.index === undefined) continue;
+    // In the same transaction as the rows: an acknowledged entry is searchable at once. One index row
+    // per piece (see sqlite-search): it ends where the next entry is of another stream or block.
+    piece = piece === '' ? searchTextOfJson(json) : `${piece}\n${searchTextOfJson(json)}`;
+    const next = seqs[i + 1];
+    // Division, not `>>`: seqs exceed 32 bits.
+    if (next === undefined || streamKeys[i + 1] !== key || Math.floor(next / SEARCH_BLOCK) !== Math.floor(seq / SEARCH_BLOCK)) {
+      s.index.run(key, seq, piece);
+      piece = '';
+    }
   }
   for (const [stream, name, count, lastSeq, lastTime] of request.sourceStats) s.source.run(stream, name, count, lastSeq, lastTime);
   for (const [stream, lastSeq, maxTime] of request.marks) s.mark.run(stream, lastSeq, maxTime);
