@@ -139,16 +139,15 @@ export class LivelogConsole extends LitElement {
     run: (command) => this.#commands.run(command),
     goLive: () => this.goLive(),
     showGap: () => this.showGap(),
-    select: (entry) => this.#commands.select(entry),
+    select: (entry) => this.#commands.select(entry, true),
     download: (scope, format) => {
       if (this.#model) void this.#download.start(this.#model, scope, format);
     },
     cancelDownload: () => this.#download.cancel(),
     scrolled: (event) => this.#commands.scrolled(event),
     userScrolls: () => this.#anchors.userScrolls(),
-    // In a followed stream the line under the pointer would scroll away between press and release,
-    // and the click land on another line or none: pressing on a line pauses.
-    pointerOnLine: () => this.pause(),
+    pointerOnLine: (seq, x, y) => this.#commands.press(seq, x, y),
+    clickBesideLines: (x, y) => this.#commands.clickBesideLines(x, y),
     setRange: (range) => this.setRange(range),
     jumpToTime: (time) => void this.#search.seek(this.#session.target, time),
     jumpTo: (id) => void this.jumpTo(id),

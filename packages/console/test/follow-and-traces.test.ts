@@ -87,6 +87,43 @@ describe('expanding a line pauses following (issue 15, item 1)', () => {
     expect(selections).toEqual([seq, undefined]);
   });
 
+  it('a line that moves between press and release is still the one the click expands; a drag across lines expands none', async () => {
+    const server = await spawnFresh(suite.defer);
+    await ingest(server.url, 300, 'still');
+    const page = await newPage();
+    await page.goto(`${server.url}/?tail=300`);
+    await live(page);
+    await waitFor(async () => (await loadedSeqs(page)).length === 300, { what: 'the tail' });
+    const selections = async () => (await pageEvents(page)).filter((event) => event.type === 'livelog-select');
+    const box = await page.locator('livelog-console .viewport').boundingBox();
+    const [x, y] = [(box?.x ?? 0) + 300, (box?.y ?? 0) + 200];
+    await consoleCall(
+      page,
+      `c.shadowRoot.addEventListener('pointerdown', (event) => { window.pressed = Number(event.target.closest('.row[data-seq]')?.dataset.seq); }, true)`,
+    );
+    await page.mouse.move(x, y);
+    await page.mouse.down();
+    const pressed = await page.evaluate(() => (window as unknown as { pressed: number }).pressed);
+    // The list moves under the still pointer before the release, as one more frame of following would.
+    await consoleCall(page, `(c.shadowRoot.querySelector('.viewport').scrollTop -= 45, 0)`);
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    await page.mouse.up();
+    const selected = await waitFor(async () => (await selections()).at(-1)?.detail.entry as { seq: number } | undefined, {
+      what: 'the selected line',
+    });
+    expect(selected.seq).toBe(pressed);
+    await row(page, pressed).locator('.detail').waitFor();
+    // A drag from one line to another selects text, not a line.
+    await page.keyboard.press('Escape');
+    const before = (await selections()).length;
+    await page.mouse.move(x, y + 60);
+    await page.mouse.down();
+    await page.mouse.move(x + 80, y + 130, { steps: 5 });
+    await page.mouse.up();
+    await delay(300);
+    expect((await selections()).slice(before).filter((event) => event.detail.entry !== undefined)).toEqual([]);
+  });
+
   it('a press on a line in a busy stream pauses and stays paused, and the click expands that line (5 presses)', async () => {
     // Reproduces: the press counted as the reader's scroll, so the list's own scroll to the end of the
     // frame before (its event comes a frame late) read as scrolling back to the end and resumed

@@ -31,6 +31,9 @@ export interface CommandParts {
   isDark(): boolean;
 }
 
+/** How far the pointer may travel between press and release for a click still to mean the line pressed. */
+const CLICK_SLOP_PX = 6;
+
 /**
  * What a reader does to the console with keys and the pointer: the shortcuts, scrolling, and the line selected
  * (expanded) or targeted (a permalink's line). A selection pauses the view, so the expanded line does
@@ -43,6 +46,8 @@ export class ConsoleCommands {
   targetSeq: number | undefined;
   readonly #host: CommandsHost;
   readonly #parts: CommandParts;
+  /** The line a primary press went down on, and where, until its click: a click selects it wherever it lands. */
+  #pressed: { seq: number; x: number; y: number } | undefined;
 
   constructor(host: CommandsHost, parts: CommandParts) {
     this.#host = host;
@@ -57,8 +62,40 @@ export class ConsoleCommands {
     if (announce && had) dispatchConsoleEvent(this.#host, 'livelog-select', { entry: undefined });
   }
 
-  /** A press on a line: expands it (pausing), or collapses it when it was the one expanded. */
-  select(entry: LogEntry): void {
+  /**
+   * A primary press went down on the line of `seq`. In a followed stream that line would scroll away
+   * between press and release, and the click land on another line or none: the press pauses, and the
+   * click selects the line pressed.
+   */
+  press(seq: number, x: number, y: number): void {
+    this.#pressed = { seq, x, y };
+    this.#host.pause();
+  }
+
+  /**
+   * A click in the list beside every line: the line pressed is the one meant, unless the pointer
+   * travelled between press and release (a drag selecting text across lines, not a click).
+   */
+  clickBesideLines(x: number, y: number): void {
+    const pressed = this.#pressed;
+    const entry = this.#takePressed();
+    if (entry === undefined || pressed === undefined || Math.hypot(x - pressed.x, y - pressed.y) > CLICK_SLOP_PX) return;
+    this.select(entry);
+  }
+
+  /** The line pressed since the last click, if it is still loaded; forgets it either way. */
+  #takePressed(): LogEntry | undefined {
+    const seq = this.#pressed?.seq;
+    this.#pressed = undefined;
+    return seq === undefined ? undefined : this.#parts.model()?.buffer.entryBySeq(seq);
+  }
+
+  /**
+   * A press on a line: expands it (pausing), or collapses it when it was the one expanded. `clicked`:
+   * from a click on its row (a click's target holds the element pressed, so that is the line pressed).
+   */
+  select(entry: LogEntry, clicked = false): void {
+    if (clicked) this.#pressed = undefined;
     const { anchors } = this.#parts;
     this.selectedSeq = this.selectedSeq === entry.seq ? undefined : entry.seq;
     if (this.selectedSeq === undefined) anchors.release();

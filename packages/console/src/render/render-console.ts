@@ -53,7 +53,10 @@ export interface ConsoleActions {
   /** The user is about to scroll (wheel, touch, a press off the lines, keys): a scroll soon after is theirs. */
   userScrolls(): void;
   /** A pointer went down on a line: it must not move away before the click (or the text selection) ends. */
-  pointerOnLine(): void;
+  /** A primary press on the line of `seq`, at client coordinates x, y. */
+  pointerOnLine(seq: number, x: number, y: number): void;
+  /** A click in the list, at client coordinates x, y, that landed on no line. */
+  clickBesideLines(x: number, y: number): void;
   /** Shows another time range (the picker, a brush on the histogram). */
   setRange(range: TimeRange): void;
   /** Shows the lines from `time` on (a click on the histogram). */
@@ -147,8 +150,14 @@ export function renderConsole(
           // A press on a line is not a scroll: counted as one, the list's own scroll to the end (its
           // event comes a frame late) read as the reader's return to the end and resumed following
           // right after the press paused it. A press elsewhere (the scrollbar) may scroll.
-          if ((event.target as Element).closest('.row[data-seq]') === null) actions.userScrolls();
-          else if (event.button === 0) actions.pointerOnLine();
+          const pressed = (event.target as Element).closest<HTMLElement>('.row[data-seq]');
+          if (pressed === null) actions.userScrolls();
+          else if (event.button === 0) actions.pointerOnLine(Number(pressed.dataset.seq), event.clientX, event.clientY);
+        }} @click=${(event: MouseEvent) => {
+          // The pressed line can still move before the release (a frame of following already on its
+          // way): the click then lands beside every line, and the line pressed is the one meant.
+          if ((event.target as Element).closest('.row[data-seq], button, a, .detail') === null)
+            actions.clickBesideLines(event.clientX, event.clientY);
         }}>
         <div class="spacer" style="height:${list.virtualizer.getTotalSize()}px">
           ${renderEdge(model)}
