@@ -194,9 +194,8 @@ export class Subscription {
   }
 
   /**
-   * True when the socket has taken nothing for longer than `limitMs` while full. Time to drain is not
-   * the measure: a slow reader of a 200 KB catch-up page (hundreds of readers of one reader process
-   * after a restart) can take longer than the limit to drain it, and is reading all along.
+   * True when the socket has taken nothing for longer than `limitMs` while full. Time to drain is not the
+   * measure: a slow reader of a 200 KB catch-up page can take longer than that and be reading all along.
    */
   isStalled(now: number, limitMs: number): boolean {
     if (this.#waitingSince === 0) return false;
@@ -231,9 +230,7 @@ export class Subscription {
           this.close('until');
           return;
         }
-        // The end comes after every entry: `end` goes out once the cursor reaches the stream's last
-        // seq as the store holds it after the end (no entry follows an end), never at the broker's
-        // head alone, which may not have heard of the last appends yet.
+        // `end` only once the cursor reaches the store's last seq (see #endSeq), never at the broker's head.
         const ended = this.#context.ended();
         if (ended === undefined) return;
         if (this.#endSeq === undefined) {
@@ -300,9 +297,8 @@ export class Subscription {
   }
 
   /**
-   * Catch-up without a filter, from the page cache or a store that builds frames itself: the buffer
-   * goes to the socket as it is. While the socket drains, the next page is already read (prefetched), so that `drain`
-   * finds it waiting. False when the loop must stop (closed, or nothing to read yet).
+   * Catch-up without a filter, from the page cache or a store that builds frames: the buffer goes to the
+   * socket as it is, and the next page is prefetched while it drains. False when the loop must stop.
    */
   async #writeFramePage(store: LogStore, head: number): Promise<boolean> {
     const pages = this.#context.pages;
