@@ -47,9 +47,7 @@ export class RawSqlite {
     if (!indexes) this.#db.exec('DROP INDEX IF EXISTS entries_source');
     const db = this.#db;
     db.transaction(() => prepareSearchIndex(db, searchIndex))();
-    this.#index = searchIndex
-      ? db.prepare(`INSERT INTO entries_fts (rowid, text) VALUES (((? << ${SEQ_BITS}) | ?), ?)`)
-      : undefined;
+    this.#index = searchIndex ? db.prepare(`INSERT INTO entries_fts (rowid, text) VALUES (((? << ${SEQ_BITS}) | ?), ?)`) : undefined;
     this.#insert = this.#db.prepare(
       `INSERT INTO entries (seq, time, level, source, size, json, received) VALUES (((? << ${SEQ_BITS}) | ?), ?, ?, ?, ?, ?, ?)`,
     );
