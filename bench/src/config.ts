@@ -84,9 +84,10 @@ export interface BenchConfig {
   only: Set<string>;
 }
 
-const ALL = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs', 'streams', 'storm', 'follow', 'search'];
+/** Scenarios of a plain `npm run bench`, in the order they run. */
+export const ALL = ['ingest', 'fanout', 'replay', 'latency', 'memory', 'inputs', 'streams', 'storm', 'follow', 'search'];
 /** Scenarios run only when LIVELOG_BENCH_ONLY names them: the soak takes 30 minutes, readers20k a few. */
-const ON_REQUEST = ['soak', 'readers20k'];
+export const ON_REQUEST = ['soak', 'readers20k'];
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   const scale = positive(env.LIVELOG_BENCH_SCALE, 1, 'LIVELOG_BENCH_SCALE');

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readConfig } from './config.js';
+import { ALL, ON_REQUEST, readConfig } from './config.js';
 import { BenchContext, type Row } from './context.js';
 import { table } from './format.js';
 import { fanoutScenario } from './scenarios/fanout.js';
@@ -125,7 +125,26 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+const USAGE = `usage: npm run bench            (or: node bench/dist/run.js, after npm run build)
+
+Runs every benchmark scenario against livelog and its ceiling in one run and prints one table.
+Settings are environment variables (all of them, with defaults: bench/README.md, "Environment"):
+  LIVELOG_BENCH_ONLY=a,b     run only these scenarios: ${ALL.join(', ')};
+                             on request only: ${ON_REQUEST.join(', ')}
+  LIVELOG_BENCH_SCALE=0.1    multiply every count (0.1 for a quick run)
+  LIVELOG_BENCH_ROUNDS=N     rounds per scenario (medians are reported)
+  LIVELOG_BENCH_CPU_PROF=1   servers run with --cpu-prof (profiles in bench/profiles/)
+Exit status: 0 when every delivery check held, 1 when one FAILED or the run broke, 2 on a usage error.`;
+
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(USAGE);
+} else if (args.length > 0) {
+  console.error(`bench: unknown argument ${args[0]} (settings are environment variables)\n\n${USAGE}`);
+  process.exitCode = 2;
+} else {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
