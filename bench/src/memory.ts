@@ -24,3 +24,22 @@ export function sampleMemory(): MemorySample {
   const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
   return { rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, arrayBuffers: usage.arrayBuffers, newSpace };
 }
+
+/** Memory added per reader between two samples. */
+export interface PerReader {
+  /** RSS without the young generation's one-off growth (see MemorySample.newSpace). */
+  rss: number;
+  /** RSS as the OS counts it. */
+  rssAll: number;
+  heap: number;
+}
+
+/** What `readers` readers opened between `before` and `after` cost each. */
+export function perReader(before: MemorySample, after: MemorySample, readers: number): PerReader {
+  const rssAll = after.rss - before.rss;
+  return {
+    rss: (rssAll - (after.newSpace - before.newSpace)) / readers,
+    rssAll: rssAll / readers,
+    heap: (after.heapUsed - before.heapUsed) / readers,
+  };
+}

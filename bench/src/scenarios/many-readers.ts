@@ -4,7 +4,7 @@ import { type BenchContext, CpuMeter, type Row } from '../context.js';
 import { ndjsonLine, nowUs } from '../entries.js';
 import { cpu, kb, ms, percentile } from '../format.js';
 import { IngestClients } from '../ingest-load.js';
-import type { MemorySample } from '../memory.js';
+import { perReader } from '../memory.js';
 import type { GroupReport } from '../reader-worker.js';
 import { delay } from '../rpc.js';
 import { checkText } from './fanout.js';
@@ -213,22 +213,6 @@ function slowText(report: GroupReport, total: number): string {
   return `not caught up in ${WAIT_MS / 1000} s: ${report.minEntries.toLocaleString('en-US')}..${report.maxEntries.toLocaleString(
     'en-US',
   )} of ${total.toLocaleString('en-US')} entries per reader, 0 seq errors (${report.verified} checked per frame)`;
-}
-
-interface PerReader {
-  rss: number;
-  rssAll: number;
-  heap: number;
-}
-
-/** As the memory scenario: RSS with and without V8's one-off young-generation growth (see MemorySample). */
-function perReader(before: MemorySample, after: MemorySample, readers: number): PerReader {
-  const rssAll = after.rss - before.rss;
-  return {
-    rss: (rssAll - (after.newSpace - before.newSpace)) / readers,
-    rssAll: rssAll / readers,
-    heap: (after.heapUsed - before.heapUsed) / readers,
-  };
 }
 
 /** The process's open-file limit (Linux /proc; elsewhere assumed unlimited). */

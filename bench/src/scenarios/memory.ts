@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { BenchContext, Row } from '../context.js';
 import { kb, times } from '../format.js';
-import type { MemorySample } from '../memory.js';
+import { type PerReader, perReader } from '../memory.js';
 import { delay } from '../rpc.js';
 
 /** Issue 12 item 7 (was 20 KB). */
@@ -88,21 +88,4 @@ export async function memoryScenario(ctx: BenchContext): Promise<Row[]> {
       check: '',
     },
   ];
-}
-
-interface PerReader {
-  /** RSS without the young generation's growth. */
-  rss: number;
-  /** RSS as the OS counts it. */
-  rssAll: number;
-  heap: number;
-}
-
-function perReader(before: MemorySample, after: MemorySample, readers: number): PerReader {
-  const rssAll = after.rss - before.rss;
-  return {
-    rss: (rssAll - (after.newSpace - before.newSpace)) / readers,
-    rssAll: rssAll / readers,
-    heap: (after.heapUsed - before.heapUsed) / readers,
-  };
 }
