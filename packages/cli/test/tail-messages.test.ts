@@ -49,4 +49,10 @@ describe('livelog tail messages', () => {
     expect(tail.stderr()).toContain('stream build-9 was deleted');
     expect(tail.stderr()).not.toContain('started over');
   });
+
+  it('serve names the token form when a token is written another way', async () => {
+    const serve = runCli(['serve', '--port', '0', '--data', data.path, '--token', 'read:ci-*=SECRETVALUE']);
+    expect((await serve.exited).code).toBe(2);
+    expect(serve.stderr()).toContain('SECRET[:scope+scope][@glob|glob]');
+  });
 });
