@@ -40,10 +40,13 @@ describe('livelog tail messages', () => {
     expect(write.status).toBe(200);
     const tail = runCli(['tail', server.url, '--stream', 'build-9', '-n', 'all', '-o', 'raw'], { LIVELOG_TOKEN: READ_BUILDS });
     await tail.waitLines(2);
-    await waitFor(async () => {
-      const info = (await (await fetch(`${server.url}/api/streams/build-9`, { headers: admin })).json()) as { readers: number };
-      return info.readers === 1;
-    }, { what: 'the tail connected' });
+    await waitFor(
+      async () => {
+        const info = (await (await fetch(`${server.url}/api/streams/build-9`, { headers: admin })).json()) as { readers: number };
+        return info.readers === 1;
+      },
+      { what: 'the tail connected' },
+    );
     expect((await fetch(`${server.url}/api/streams/build-9`, { method: 'DELETE', headers: admin })).status).toBe(204);
     expect((await tail.exited).code).toBe(1);
     expect(tail.stderr()).toContain('stream build-9 was deleted');

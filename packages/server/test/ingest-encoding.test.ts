@@ -13,8 +13,12 @@ afterAll(async () => {
   await server.close();
 });
 
-async function post(path: string, body: Uint8Array | string, encoding: string, type = 'text/plain'): Promise<Response> {
-  return fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': type, 'content-encoding': encoding }, body });
+async function post(path: string, body: Buffer | string, encoding: string, type = 'text/plain'): Promise<Response> {
+  return fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': type, 'content-encoding': encoding },
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+  });
 }
 
 async function messages(stream: string): Promise<string[]> {
