@@ -298,6 +298,8 @@ async function runTail(url: string, flags: TailFlags): Promise<number> {
     say(`${gap.missed} entries (seq ${gap.fromSeq}..${gap.toSeq}) were removed by retention before they could be read`);
   });
   stream.on('reset', (reset) => {
+    // A deleted stream does not start over: the error that follows says what happened.
+    if (reset.reason === 'deleted') return;
     say(`the server could not continue from the given position (${reset.reason}); started over`);
   });
   stream.on('end', (end) => {
@@ -361,6 +363,10 @@ function explain(error: LivelogClientError, url: string, stream: string | undefi
     case 'LIVELOG_CLIENT_ERR_UNAUTHORIZED':
       return `${url} needs a valid token with the read scope: pass --token or set LIVELOG_TOKEN (${error.message})`;
     case 'LIVELOG_CLIENT_ERR_FORBIDDEN':
+      // The token may well have the read scope, only for other streams: say which it is.
+      if (error.serverCode === 'LIVELOG_ERR_AUTH_STREAM_FORBIDDEN') {
+        return `the token does not cover stream ${stream ?? 'default'} on ${url}${stream === undefined ? ' (pass --stream NAME for a stream it covers)' : ''} (${error.message})`;
+      }
       return `the token is not allowed to read ${url}: it needs the read scope (${error.message})`;
     case 'LIVELOG_CLIENT_ERR_NOT_SSE':
       return `${url} does not look like a livelog server: ${error.message}`;

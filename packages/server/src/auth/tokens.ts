@@ -38,6 +38,9 @@ export const OPEN_GRANT: Grant = { scopes: new Set(SCOPES), covers: () => true, 
  * A secret may hold neither `:` nor `@`: both separate the parts, and a secret that held `@` would
  * silently become a narrower token. Rejecting it is the safe side: the server does not start.
  */
+/** Said with every malformed token: the wrong form (`read:ci-*=SECRET`) otherwise reads as a short or odd secret. */
+const TOKEN_FORM = 'a token is SECRET[:scope+scope][@glob|glob], e.g. s3cretvalue:read@ci-*';
+
 export function parseTokenSpec(text: string): TokenSpec {
   const at = text.indexOf('@');
   const head = at < 0 ? text : text.slice(0, at);
@@ -45,14 +48,14 @@ export function parseTokenSpec(text: string): TokenSpec {
   const colon = head.indexOf(':');
   const secret = colon < 0 ? head : head.slice(0, colon);
   const scopeText = colon < 0 ? '' : head.slice(colon + 1);
-  if (secret.length < 8) throw new Error('a token must be at least 8 characters long');
-  if (/[\s,]/.test(secret)) throw new Error('a token must not contain spaces or commas');
+  if (secret.length < 8) throw new Error(`a token's secret must be at least 8 characters long (${TOKEN_FORM})`);
+  if (/[\s,]/.test(secret)) throw new Error(`a token must not contain spaces or commas (${TOKEN_FORM})`);
   let scopes: Scope[] = ['admin'];
   if (scopeText !== '') {
     scopes = scopeText.split('+').map((scope) => scope.trim()) as Scope[];
     for (const scope of scopes) {
       if (!(SCOPES as readonly string[]).includes(scope)) {
-        throw new Error(`unknown token scope "${scope}"; use read, ingest or admin (a secret may not contain ":" or "@")`);
+        throw new Error(`unknown token scope "${scope}"; use read, ingest or admin (a secret may not contain ":" or "@"; ${TOKEN_FORM})`);
       }
     }
   }

@@ -2,6 +2,7 @@ import { type AppendResult, bodyFormatOf, checkSource, digestBody, LivelogError,
 import { DEFAULT_STREAM, formatId, type IngestReply, type LevelName } from '@livelog/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { badParam } from '../errors.js';
+import { decodeContentEncoding } from '../inputs/decode-content-encoding.js';
 import { chargeIngestBody } from './ingest-budget.js';
 import { queryOf } from './query-params.js';
 import type { RouteContext } from './route-context.js';
@@ -61,7 +62,9 @@ async function ingestInto(context: RouteContext, name: string, request: FastifyR
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
     throw new LivelogError('LIVELOG_ERR_INGEST_BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 200 printable ASCII characters');
   }
-  const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+  const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+  // Undone before parsing: a compressed body read as text would be stored as one line of binary noise.
+  const body = await decodeContentEncoding(raw, request.headers['content-encoding'], context.bodyLimit);
   const entries = parseBody(body, {
     format,
     defaults: { source, level: level ?? 'info', now: Date.now() },

@@ -17,6 +17,8 @@ function grpcCode(status: number): number {
   if (status === 401) return 16; // UNAUTHENTICATED
   if (status === 403) return 7; // PERMISSION_DENIED
   if (status === 404) return 5; // NOT_FOUND
+  // An ended stream takes no more entries: the request cannot succeed in the stream's state.
+  if (status === 409) return 9; // FAILED_PRECONDITION
   if (status === 429) return 8; // RESOURCE_EXHAUSTED
   if (status === 503) return 14; // UNAVAILABLE
   return 13; // INTERNAL
