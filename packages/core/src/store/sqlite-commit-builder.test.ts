@@ -21,16 +21,17 @@ describe('CommitBuilder', () => {
     const request = commit.request(1000, 8, POLICY);
     expect(request).toEqual({
       type: 'commit',
-      streamKeys: [0, 0, 7, 0],
-      seqs: [42, 43, 1, 44],
-      times: [100, 200, 100, 90],
+      // Stream by stream, by key (see the next test), each in seq order.
+      streamKeys: [0, 0, 0, 7],
+      seqs: [42, 43, 44, 1],
+      times: [100, 200, 90, 100],
       levels: [30, 50, 30, 30],
       sources: ['a', 'b', 'a', 'a'],
       jsons: [
         encodeEntry('s1', 42, entry('x')),
         encodeEntry('s1', 43, entry('y', { source: 'b', time: 200, level: 'error' })),
-        encodeEntry('s2', 1, entry('other')),
         encodeEntry('s1', 44, entry('z', { time: 90 })),
+        encodeEntry('s2', 1, entry('other')),
       ],
       received: 1000,
       sourceStats: [
@@ -55,13 +56,43 @@ describe('CommitBuilder', () => {
       keys: [[0, 'k', null, 42, 43, 7]],
       creates: [[7, 'build-1', 's2', '{"ci":"yes"}', 5]],
       streams: [
-        [0, 44, 200, 3, request.jsons[0].length + request.jsons[1].length + request.jsons[3].length, 1, null],
-        [7, 1, 100, 1, request.jsons[2].length, 0, '{"time":9,"exitCode":3}'],
+        [0, 44, 200, 3, request.jsons[0].length + request.jsons[1].length + request.jsons[2].length, 1, null],
+        [7, 1, 100, 1, request.jsons[3].length, 0, '{"time":9,"exitCode":3}'],
       ],
       nextKey: 8,
       policy: POLICY,
     });
     expect(commit.sections.get(one)?.stored.map((stored) => stored.seq)).toEqual([42, 43, 44]);
+  });
+
+  // Rowids are (key << 43) | seq: in key order a group's rowids only grow, and FTS5 flushes its
+  // pending terms to a new segment at every rowid lower than the one before it in a transaction.
+  it('lists the streams of a group by ascending key, whatever order their batches came in', () => {
+    const streams = [9, 3, 5].map((key) => ({ key, identity: `s${key}`, lastSeq: 10 * key, maxTime: 0 }));
+    const [nine, three, five] = streams as [(typeof streams)[0], (typeof streams)[0], (typeof streams)[0]];
+    const commit = new CommitBuilder();
+    commit.add(nine, [entry('9a'), entry('9b', { source: 'b' })]);
+    commit.create(nine, 'nine', {}, 1);
+    commit.add(three, [entry('3a')]);
+    commit.create(three, 'three', {}, 1);
+    commit.add(five, [entry('5a', { level: 'warn' })]);
+    commit.add(nine, [entry('9c')]);
+    const request = commit.request(1000, 10, POLICY);
+    expect(request.streamKeys).toEqual([3, 5, 9, 9, 9]);
+    expect(request.seqs).toEqual([31, 51, 91, 92, 93]);
+    expect(request.levels).toEqual([30, 40, 30, 30, 30]);
+    expect(request.sources).toEqual(['a', 'a', 'a', 'b', 'a']);
+    expect(request.jsons.map((json) => JSON.parse(json).msg)).toEqual(['3a', '5a', '9a', '9b', '9c']);
+    expect(request.creates.map((create) => create[0])).toEqual([3, 9]);
+    expect(request.marks.map((mark) => mark[0])).toEqual([3, 5, 9]);
+    expect(request.streams.map((stream) => stream[0])).toEqual([3, 5, 9]);
+    expect(request.sourceStats.map((stats) => stats.slice(0, 2))).toEqual([
+      [3, 'a'],
+      [5, 'a'],
+      [9, 'a'],
+      [9, 'b'],
+    ]);
+    expect(request.slices.map((slice) => slice[0])).toEqual([3, 3, 5, 5, 9, 9]);
   });
 
   it('takes no seq for a batch that cannot be encoded', () => {

@@ -24,26 +24,27 @@ export interface StreamSection {
   stored: StoredEntry[];
   /** Per source: name, entries added, last seq, last time. */
   sourceStats: Map<string, [string, number, number, number]>;
+  /** The section's entries, column by column, in seq order. */
+  times: number[];
+  levels: number[];
+  sources: string[];
+  /** Histogram summary increments, by width, slice and level. */
+  slices: Map<string, CommitRequest['slices'][number]>;
 }
 
 /**
  * Builds the one transaction of a group commit across streams: assigns seqs to the batches of each
  * stream in order, encodes their entries, and gathers the columns, source statistics, time marks and
  * stream counters the writer thread needs. Seqs are taken only by batches added, so a batch that
- * cannot be encoded consumes none.
+ * cannot be encoded consumes none. The request lists streams by ascending key, so that the group's
+ * rowids ((key << 43) | seq) only grow: an entry's page follows the previous one's, and FTS5, which
+ * flushes its pending terms to a new segment whenever a rowid is lower than the previous one of the
+ * transaction, keeps one segment per group instead of one per descent.
  */
 export class CommitBuilder<S extends CommitStream = CommitStream> {
-  readonly #streamKeys: number[] = [];
-  readonly #seqs: number[] = [];
-  readonly #times: number[] = [];
-  readonly #levels: number[] = [];
-  readonly #sources: string[] = [];
-  readonly #jsons: string[] = [];
   readonly sections = new Map<S, StreamSection>();
   readonly #creates: CommitRequest['creates'] = [];
   readonly #keys: CommitRequest['keys'] = [];
-  /** Histogram summary increments of the group, by stream, width, slice and level. */
-  readonly #slices = new Map<string, CommitRequest['slices'][number]>();
 
   /** True while nothing will be written. */
   get empty(): boolean {
@@ -63,6 +64,10 @@ export class CommitBuilder<S extends CommitStream = CommitStream> {
         end: undefined,
         stored: [],
         sourceStats: new Map(),
+        times: [],
+        levels: [],
+        sources: [],
+        slices: new Map(),
       };
       this.sections.set(stream, section);
     }
@@ -87,13 +92,11 @@ export class CommitBuilder<S extends CommitStream = CommitStream> {
       const entry = entries[i] as NewEntry;
       const seq = first + i;
       const json = encodeEntryHead(identity, seq) + (tails[i] as string);
-      this.#streamKeys.push(key);
-      this.#seqs.push(seq);
-      this.#times.push(entry.time);
-      this.#levels.push(levelNumber(entry.level));
-      this.#sources.push(entry.source);
-      this.#jsons.push(json);
-      this.#countSlices(stream.key, entry.time, levelNumber(entry.level));
+      const level = levelNumber(entry.level);
+      section.times.push(entry.time);
+      section.levels.push(level);
+      section.sources.push(entry.source);
+      countSlices(section.slices, key, entry.time, level);
       section.stored.push({ seq, json });
       bytes += json.length;
       if (entry.time > maxTime) maxTime = entry.time;
@@ -116,16 +119,6 @@ export class CommitBuilder<S extends CommitStream = CommitStream> {
     return { firstSeq: first, lastSeq: section.lastSeq };
   }
 
-  #countSlices(key: number, time: number, level: number): void {
-    for (const width of SLICE_WIDTHS) {
-      const slice = Math.floor(time / width) * width;
-      const id = `${key}/${width}/${slice}/${level}`;
-      const row = this.#slices.get(id);
-      if (row === undefined) this.#slices.set(id, [key, width, slice, level, 1]);
-      else row[4]++;
-    }
-  }
-
   /** Ends `stream` after its batches so far. */
   end(stream: S, end: EndInfo): void {
     this.section(stream).end = end;
@@ -144,10 +137,28 @@ export class CommitBuilder<S extends CommitStream = CommitStream> {
 
   /** The writer thread's request. */
   request(received: number, nextKey: number, policy: DuePolicy): CommitRequest {
+    const streamKeys: number[] = [];
+    const seqs: number[] = [];
+    const times: number[] = [];
+    const levels: number[] = [];
+    const sources: string[] = [];
+    const jsons: string[] = [];
     const sourceStats: CommitRequest['sourceStats'] = [];
     const marks: CommitRequest['marks'] = [];
+    const slices: CommitRequest['slices'] = [];
     const streams: CommitRequest['streams'] = [];
-    for (const [stream, section] of this.sections) {
+    for (const [stream, section] of [...this.sections].sort((a, b) => a[0].key - b[0].key)) {
+      // Loops, not push(...): a batch may hold more entries than a call may take arguments.
+      for (let i = 0; i < section.stored.length; i++) {
+        const { seq, json } = section.stored[i] as StoredEntry;
+        streamKeys.push(stream.key);
+        seqs.push(seq);
+        jsons.push(json);
+        times.push(section.times[i] as number);
+        levels.push(section.levels[i] as number);
+        sources.push(section.sources[i] as string);
+      }
+      for (const row of section.slices.values()) slices.push(row);
       for (const [name, count, lastSeq, lastTime] of section.sourceStats.values())
         sourceStats.push([stream.key, name, count, lastSeq, lastTime]);
       if (section.entries > 0) marks.push([stream.key, section.lastSeq, section.maxTime]);
@@ -163,21 +174,32 @@ export class CommitBuilder<S extends CommitStream = CommitStream> {
     }
     return {
       type: 'commit',
-      streamKeys: this.#streamKeys,
-      seqs: this.#seqs,
-      times: this.#times,
-      levels: this.#levels,
-      sources: this.#sources,
-      jsons: this.#jsons,
+      streamKeys,
+      seqs,
+      times,
+      levels,
+      sources,
+      jsons,
       received,
       sourceStats,
       marks,
-      slices: [...this.#slices.values()],
+      slices,
       keys: this.#keys,
-      creates: this.#creates,
+      creates: this.#creates.sort((a, b) => a[0] - b[0]),
       streams,
       nextKey,
       policy,
     };
+  }
+}
+
+/** Counts an entry into its stream's histogram slices of every width. */
+function countSlices(slices: StreamSection['slices'], key: number, time: number, level: number): void {
+  for (const width of SLICE_WIDTHS) {
+    const slice = Math.floor(time / width) * width;
+    const id = `${width}/${slice}/${level}`;
+    const row = slices.get(id);
+    if (row === undefined) slices.set(id, [key, width, slice, level, 1]);
+    else row[4]++;
   }
 }

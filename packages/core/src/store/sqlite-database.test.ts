@@ -159,6 +159,73 @@ describe('SqliteDatabase', () => {
     }
   });
 
+  // The group commit judges prune_due in its stream update, from the counters it writes.
+  it('makes a stream due in the commit that takes it past a limit, by its own retention before the defaults', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'livelog-sqlite-db-'));
+    const rows = (): Map<string, { due: number | null; first: number | null; entries: number; bytes: number }> => {
+      const raw = new Database(join(dir, 'livelog.db'), { readonly: true });
+      try {
+        const all = raw.prepare('SELECT name, prune_due AS due, first_received AS first, entries, bytes FROM streams').all() as {
+          name: string;
+          due: number | null;
+          first: number | null;
+          entries: number;
+          bytes: number;
+        }[];
+        return new Map(all.map(({ name, ...row }) => [name, row]));
+      } finally {
+        raw.close();
+      }
+    };
+    const hour = 3_600_000;
+    const lines = (n: number, msg = 'm') => Array.from({ length: n }, () => ({ time: 1, level: 'info' as const, source: 'x', msg }));
+    let database = new SqliteDatabase({ dir });
+    await database.open();
+    try {
+      // The first pass hands the defaults to the writer (nothing to prune yet).
+      expect(await database.prune({ maxEntries: 5, maxAgeMs: hour }, 1000)).toBe(0);
+      await database.setStream('own-count', { retention: { maxEntries: 100 } });
+      await database.setStream('own-age', { retention: { maxAgeMs: 2 * hour } });
+      await database.setStream('own-bytes', { retention: { maxBytes: 400 } });
+      const under = await database.openStream('under');
+      await Promise.all(
+        ['under', 'own-count', 'own-age', 'own-bytes'].map(async (name) => (await database.openStream(name)).append(lines(3))),
+      );
+      let now = rows();
+      // Under every limit: due when the oldest entry turns too old, by the stream's own age first.
+      expect(now.get('under')?.due).toBe((now.get('under')?.first as number) + hour);
+      expect(now.get('own-age')?.due).toBe((now.get('own-age')?.first as number) + 2 * hour);
+      expect(now.get('own-bytes')?.bytes).toBeLessThanOrEqual(400);
+      expect(now.get('own-bytes')?.due).toBe((now.get('own-bytes')?.first as number) + hour);
+      // One more batch each, in one commit: 6 entries are past the default count, not past 100; the bytes pass 400.
+      await Promise.all(
+        ['under', 'own-count', 'own-age', 'own-bytes'].map(async (name) => (await database.openStream(name)).append(lines(3))),
+      );
+      now = rows();
+      expect(now.get('under')).toMatchObject({ entries: 6, due: 0 });
+      expect(now.get('own-count')).toMatchObject({ entries: 6, due: (now.get('own-count')?.first as number) + hour });
+      expect(now.get('own-age')?.due).toBe(0);
+      expect(now.get('own-bytes')?.bytes).toBeGreaterThan(400);
+      expect(now.get('own-bytes')?.due).toBe(0);
+      // An end alone (no entries) keeps the stream due as it was.
+      await under.end();
+      expect(rows().get('under')?.due).toBe(0);
+      await database.close();
+      database = new SqliteDatabase({ dir });
+      await database.open();
+      // Nothing kept in memory: after a reopen the first pass prunes the due streams to their limits.
+      expect(await database.prune({ maxEntries: 5, maxAgeMs: hour }, 1000)).toBeGreaterThan(0);
+      now = rows();
+      expect(now.get('under')?.entries).toBe(5);
+      expect(now.get('own-age')?.entries).toBe(5);
+      expect(now.get('own-count')?.entries).toBe(6);
+      for (const name of ['under', 'own-age', 'own-count']) expect(now.get(name)?.due).toBeGreaterThan(Date.now());
+    } finally {
+      await database.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('leaves idle streams out of every pruning pass: only streams past a limit are due', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'livelog-sqlite-db-'));
     const due = (): { name: string; due: number | null }[] => {

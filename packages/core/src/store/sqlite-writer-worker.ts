@@ -14,14 +14,25 @@ const ROW = `((? << ${SEQ_BITS}) | ?)`;
 const RANGE = `seq > ((@key << ${SEQ_BITS}) | @from) AND seq <= ((@key << ${SEQ_BITS}) | @to)`;
 const ALL = 2 ** SEQ_BITS - 1;
 
-/** Sets `prune_due`: 0 when over a count, byte or key limit, else when the oldest entry gets too old, else NULL. */
-const DUE = `UPDATE streams SET prune_due = CASE
-  WHEN entries > COALESCE(json_extract(retention, '$.maxEntries'), @maxEntries)
-    OR bytes > COALESCE(json_extract(retention, '$.maxBytes'), @maxBytes)
-    OR key_count > @maxKeys THEN 0
-  WHEN first_received IS NOT NULL AND COALESCE(json_extract(retention, '$.maxAgeMs'), @maxAgeMs) IS NOT NULL
-    THEN first_received + COALESCE(json_extract(retention, '$.maxAgeMs'), @maxAgeMs)
+/**
+ * When a stream is next due for pruning, from its counters: 0 when over a count, byte or key limit,
+ * else when the oldest entry gets too old, else NULL. The columns are given as expressions, so that
+ * the group commit's stream update can judge the values it is writing in that same statement.
+ */
+function dueCase(entries: string, bytes: string, keys: string, first: string): string {
+  const age = "COALESCE(json_extract(retention, '$.maxAgeMs'), @maxAgeMs)";
+  return `CASE
+  WHEN ${entries} > COALESCE(json_extract(retention, '$.maxEntries'), @maxEntries)
+    OR ${bytes} > COALESCE(json_extract(retention, '$.maxBytes'), @maxBytes)
+    OR ${keys} > @maxKeys THEN 0
+  WHEN ${first} IS NOT NULL AND ${age} IS NOT NULL THEN ${first} + ${age}
   ELSE NULL END`;
+}
+
+/** Sets `prune_due` from the stored counters. */
+const DUE = `UPDATE streams SET prune_due = ${dueCase('entries', 'bytes', 'key_count', 'first_received')}`;
+/** `first_received` after a group: the group's receive time when it adds the stream's first entries. */
+const FIRST_RECEIVED = 'CASE WHEN @entries > 0 THEN COALESCE(first_received, @received) ELSE first_received END';
 
 let db: Database.Database | undefined;
 let statements: ReturnType<typeof prepare> | undefined;
@@ -55,12 +66,14 @@ function prepare(connection: Database.Database) {
       `INSERT INTO streams (key, name, identity, labels, created, last_activity) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (key) DO NOTHING`,
     ),
+    // prune_due judged in the same statement, from the values written (SET expressions read the old row).
     stream: connection.prepare(
       `UPDATE streams SET last_seq = @lastSeq, max_time = @maxTime, entries = entries + @entries, bytes = bytes + @bytes,
          key_count = key_count + @keys,
-         first_received = CASE WHEN @entries > 0 THEN COALESCE(first_received, @received) ELSE first_received END,
+         first_received = ${FIRST_RECEIVED},
          last_received = CASE WHEN @entries > 0 THEN @received ELSE last_received END,
-         last_activity = @received, end_info = COALESCE(@end, end_info)
+         last_activity = @received, end_info = COALESCE(@end, end_info),
+         prune_due = ${dueCase('entries + @entries', 'bytes + @bytes', 'key_count + @keys', FIRST_RECEIVED)}
        WHERE key = @key`,
     ),
     due: connection.prepare(`${DUE} WHERE key = @key`),
@@ -130,9 +143,9 @@ function commit(s: Statements, request: CommitRequest): void {
   for (const [stream, lastSeq, maxTime] of request.marks) s.mark.run(stream, lastSeq, maxTime);
   for (const [stream, width, slice, level, count] of request.slices) s.slice.run(stream, width, slice, level, count);
   for (const [stream, key, digest, first, last, created] of request.keys) s.key.run(stream, key, digest, first, last, created);
+  const policy = request.policy;
   for (const [key, lastSeq, maxTime, entries, bytes, keys, end] of request.streams) {
-    s.stream.run({ key, lastSeq, maxTime, entries, bytes, keys, received, end });
-    due(s, key, request.policy);
+    s.stream.run({ key, lastSeq, maxTime, entries, bytes, keys, received, end, ...policy });
   }
   s.nextKey.run(String(request.nextKey));
 }
