@@ -2,8 +2,13 @@ import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { endianness } from 'node:os';
 
-/** How often the kernel's tables may be read at most, and the share of time reading them may take. */
+/**
+ * How often the kernel's tables may be read at most, and the share of time reading them may take; but
+ * never less often than every 5 s, well within any stall limit worth having (a starved process
+ * measures long reads in wall time).
+ */
 const MIN_INTERVAL_MS = 250;
+const MAX_INTERVAL_MS = 5000;
 const MAX_DUTY = 0.1;
 const LITTLE_ENDIAN = endianness() === 'LE';
 
@@ -14,9 +19,9 @@ const LITTLE_ENDIAN = endianness() === 'LE';
  * that buffer grows to 4 MB, so Node's own write queue can stand still for many seconds while a slow
  * reader reads steadily; the kernel's queue falls with every read.
  *
- * Read on demand, asynchronously, for all sockets at once, at most every 250 ms and at most 10% of the
- * time (the table has a line per socket of the network namespace): callers get the last reading, which
- * may be one reading old. Elsewhere than Linux, or when the files cannot be read, nothing is known.
+ * Read on demand, asynchronously, for all sockets at once (the table has a line per socket of the
+ * network namespace): at most every 250 ms and 10% of the time, at least every 5 s while asked. Callers
+ * get the last reading, which may be one reading old. Elsewhere than Linux, or when the files cannot be read, nothing is known.
  */
 export class TcpSendQueues {
   readonly #files: readonly string[];
@@ -54,7 +59,7 @@ export class TcpSendQueues {
       .finally(() => {
         this.#reading = false;
         const took = Date.now() - started;
-        this.#nextReadAt = started + Math.max(MIN_INTERVAL_MS, took / MAX_DUTY);
+        this.#nextReadAt = started + Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, took / MAX_DUTY));
       });
   }
 }
