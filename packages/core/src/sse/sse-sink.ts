@@ -22,8 +22,11 @@ export interface SseSink {
   /** True once the connection is gone or ending. */
   readonly closed: boolean;
   /**
-   * Bytes written but not yet taken by the operating system. While it falls the reader is reading,
-   * however slowly: a stall is a socket that takes nothing, not one that takes a large write slowly.
+   * Bytes written that the reader has not yet taken, as far as the sink can see (the server's
+   * buffers, and the kernel's send queue where the platform shows it). While it falls the reader is
+   * reading, however slowly: a stall is a socket that takes nothing, not one that takes a large write
+   * slowly. A figure that stops at the kernel's edge falls only when the kernel wakes the writer, after
+   * a third of a send buffer that grows to megabytes.
    */
   readonly buffered: number;
 }
