@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { assertSafeBind, type ServerConfig } from './config.js';
 import { createStore } from './create-store.js';
 import { livelog, STREAM_PARAM_MAX } from './plugin.js';
+import { useStallLimit } from './sse/node-sse-sink.js';
 
 /** A standalone livelog server. */
 export interface LivelogServer {
@@ -68,6 +69,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     },
     log: app.log,
   });
+  useStallLimit(config.stream.stallTimeoutMs);
   await app.register(livelog, {
     ...(config.basePath ? { prefix: config.basePath } : {}),
     engine,

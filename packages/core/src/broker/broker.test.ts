@@ -99,6 +99,36 @@ describe('Broker', () => {
     await until(() => (sink.text.match(/^:\n\n/gm) ?? []).length >= 3, 'heartbeats');
   });
 
+  it('spreads one sweep of heartbeats over event-loop turns, a slice of readers at a time', async () => {
+    const { broker } = await setup({ heartbeatMs: 20, stallTimeoutMs: 3_600_000 });
+    // Heartbeats written in one synchronous run: a burst ends when the event loop gets a turn.
+    const bursts: number[] = [];
+    let burst = 0;
+    class CountingSink extends RecordingSink {
+      heartbeat(): void {
+        if (burst === 0)
+          setImmediate(() => {
+            bursts.push(burst);
+            burst = 0;
+          });
+        burst++;
+      }
+    }
+    const sinks = Array.from({ length: 2500 }, () => new CountingSink());
+    // Full sockets hold every reader back (no heartbeat while waiting for drain) until all are due at once.
+    for (const sink of sinks) {
+      sink.full = true;
+      await broker.subscribe(sink);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    for (const sink of sinks) {
+      sink.full = false;
+      sink.drain();
+    }
+    await until(() => bursts.reduce((a, b) => a + b, 0) >= 2500, '2,500 heartbeats');
+    expect(Math.max(...bursts)).toBeLessThanOrEqual(1000);
+  });
+
   it('closes every reader with a retryable reason', async () => {
     const { broker } = await setup();
     const sinks = [new RecordingSink(), new RecordingSink()];

@@ -22,6 +22,11 @@ const END_GRACE_MS = 2000;
 /** One reader of the kernel's tables for all sinks: the tables hold every socket at once. */
 const sendQueues = new TcpSendQueues();
 
+/** Tells the sinks the stall limit in use, so that the kernel's queues are read a few times within it. */
+export function useStallLimit(stallTimeoutMs: number): void {
+  sendQueues.freshWithin(stallTimeoutMs / 3);
+}
+
 /** libuv's counters of a TCP handle: bytes handed to it, and of those the bytes not yet in the kernel. */
 interface StreamHandle {
   bytesWritten: number;

@@ -30,9 +30,18 @@ export class TcpSendQueues {
   #queues = new Map<string, number>();
   #reading = false;
   #nextReadAt = 0;
+  #maxIntervalMs = MAX_INTERVAL_MS;
 
   constructor(files: readonly string[] = ['/proc/net/tcp', '/proc/net/tcp6']) {
     this.#files = files;
+  }
+
+  /**
+   * Reads at least every `ms` (not more often than every second) while asked: a stall limit only a few
+   * seconds long needs readings well inside it, or a reader that reads steadily looks stalled between two.
+   */
+  freshWithin(ms: number): void {
+    this.#maxIntervalMs = Math.max(MIN_INTERVAL_MS, Math.min(this.#maxIntervalMs, ms));
   }
 
   /** The kernel's send queue of `socket` at the last reading, if known; asks for a new reading. */
@@ -60,7 +69,7 @@ export class TcpSendQueues {
       .finally(() => {
         this.#reading = false;
         const took = Date.now() - started;
-        this.#nextReadAt = started + Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, took / MAX_DUTY));
+        this.#nextReadAt = started + Math.min(this.#maxIntervalMs, Math.max(MIN_INTERVAL_MS, took / MAX_DUTY));
       });
   }
 }
