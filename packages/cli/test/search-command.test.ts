@@ -1,4 +1,5 @@
-import { freePort, postLogs, postStreamLogs, startServer, type TestServer } from '@livelog/test-utils';
+import { SqliteStore } from '@livelog/core';
+import { freePort, getJson, postLogs, postStreamLogs, startServer, type TestServer, tempDir } from '@livelog/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './tail-support.js';
 
@@ -35,16 +36,24 @@ async function seed(server: TestServer): Promise<void> {
   expect((await postStreamLogs(server.url, 'bulk', `${bulk.join('\n')}\n`)).status).toBe(200);
 }
 
-const servers: Record<'indexed' | 'scanning', TestServer | undefined> = { indexed: undefined, scanning: undefined };
+type Kind = 'indexed' | 'scanning' | 'cut short';
+const servers: Partial<Record<Kind, TestServer>> = {};
+const cleanups: (() => Promise<void>)[] = [];
 beforeAll(async () => {
   servers.indexed = await startServer();
+  cleanups.push(() => (servers.indexed as TestServer).close());
   servers.scanning = await startServer({ searchIndex: 'off' });
-  await seed(servers.indexed);
-  await seed(servers.scanning);
-});
+  cleanups.push(() => (servers.scanning as TestServer).close());
+  // A scan budget spent after one window of 8 seqs: most pages stop short, many hold no entry at all,
+  // with `hasMore` and the `next` to go on from (docs/reference/http-api.md, the bounded scan).
+  const dir = await tempDir('livelog-search-cut-');
+  cleanups.push(() => dir.remove());
+  servers['cut short'] = await startServer({}, { store: new SqliteStore({ dir: dir.path, scanBudget: { chunkRows: 8, maxMs: 0 } }) });
+  cleanups.push(() => (servers['cut short'] as TestServer).close());
+  for (const server of Object.values(servers)) await seed(server);
+}, 60_000);
 afterAll(async () => {
-  await servers.indexed?.close();
-  await servers.scanning?.close();
+  for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
 /** Cases run against a server with the search index and one without (`--search-index off`): the same output. */
@@ -125,10 +134,22 @@ const CASES: { name: string; args: string[]; stdout: string[]; code?: number }[]
     args: ['hit', '--stream', 'bulk', '-o', 'raw', '-A', '2'],
     stdout: range(2, 2400).map((n) => `${n}${n % 2 === 0 ? ':' : '-'}${bulkText(n)}`),
   },
+  {
+    name: 'rare matches: pages without entries (cut short) are followed, context and all',
+    args: ['"hit 24"', '--stream', 'bulk', '-o', 'raw', '-C', '1'],
+    stdout: [...range(23, 25), '--', ...range(239, 249), '--', 2399, 2400].map((n) =>
+      typeof n === 'number' ? `${n}${n % 2 === 0 ? ':' : '-'}${bulkText(n)}` : n,
+    ),
+  },
+  {
+    name: 'rare matches newest first',
+    args: ['"hit 24"', '--stream', 'bulk', '-o', 'raw', '-r'],
+    stdout: [2400, 248, 246, 244, 242, 240, 24].map(bulkText),
+  },
   { name: '-m past one page', args: ['hit', '--stream', 'bulk', '-c', '-m', '1001'], stdout: ['1001'] },
 ];
 
-describe.each(['indexed', 'scanning'] as const)('livelog search (%s server)', (kind) => {
+describe.each(['indexed', 'scanning', 'cut short'] as const)('livelog search (%s server)', (kind) => {
   it.each(CASES)('$name', async ({ args, stdout, code }) => {
     const server = servers[kind] as TestServer;
     const result = await search([server.url, ...args]);
@@ -138,6 +159,15 @@ describe.each(['indexed', 'scanning'] as const)('livelog search (%s server)', (k
 });
 
 describe('livelog search', () => {
+  it('the cut-short server does answer pages without entries that have more to come', async () => {
+    const server = servers['cut short'] as TestServer;
+    const page = await getJson<{ entries: unknown[]; hasMore: boolean; next?: string }>(
+      server.url,
+      '/api/streams/bulk/logs?q=nomatch&from=start&limit=1000',
+    );
+    expect(page.body).toMatchObject({ entries: [], hasMore: true, next: expect.any(String) });
+  });
+
   it('-o json: one entry a line with "match", no separator; LIVELOG_URL is the default URL', async () => {
     const server = servers.indexed as TestServer;
     const result = await search(['timeout', '-o', 'json', '-C', '1', '-m', '2'], { LIVELOG_URL: server.url });
@@ -169,6 +199,11 @@ describe('livelog search', () => {
       [[server.url, 'x', '--level', 'loud'], /--level must be/],
       [[server.url, 'x', '--stream', 'Bad Name'], /stream name/],
       [[server.url, 'x', '--stream', 'missing'], /has no stream missing/],
+      // The server's answer: since a duration back from now, on its own clock.
+      [
+        [server.url, 'x', '--since', '10m', '--until', '1h'],
+        /^livelog search: since: must be before until \(LIVELOG_ERR_QUERY_BAD_TIME\)\n$/,
+      ],
       [[`http://127.0.0.1:${port}`, 'x'], /cannot read http:\/\/127\.0\.0\.1:\d+: /],
     ];
     for (const [args, message] of cases) {
