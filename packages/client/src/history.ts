@@ -1,6 +1,5 @@
 import type { ContextReply, HistoryPage } from '@livelog/protocol';
-import { LivelogClientError } from './errors.js';
-import { addFilterParams, apiUrl, errorOfAnswer, fetchOf, requestHeaders, type ServerOptions, type StreamFilter } from './http-request.js';
+import { addFilterParams, apiUrl, getJsonReply, type ServerOptions, type StreamFilter } from './http-request.js';
 
 /**
  * Options of fetchHistory. Give at most one position: `after` pages forward, `before` pages back,
@@ -43,17 +42,7 @@ export async function fetchHistory(options: FetchHistoryOptions): Promise<Histor
   addFilterParams(params, options.filter);
   // Outside the try: a bad stream name is the caller's TypeError, not a network failure.
   const url = apiUrl(options.url, 'logs', params, options.stream);
-  let response: Response;
-  try {
-    response = await fetchOf(options)(url, {
-      headers: requestHeaders(options, { accept: 'application/json' }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
-  } catch (error) {
-    throw new LivelogClientError('LIVELOG_CLIENT_ERR_NETWORK', `history request failed: ${(error as Error).message}`, { cause: error });
-  }
-  if (!response.ok) throw await errorOfAnswer(response);
-  return (await response.json()) as HistoryPage;
+  return getJsonReply<HistoryPage>(options, url, 'history');
 }
 
 /** Options of fetchContext. */
@@ -83,15 +72,5 @@ export async function fetchContext(options: FetchContextOptions): Promise<Contex
   if (options.before !== undefined) params.set('before', String(options.before));
   if (options.after !== undefined) params.set('after', String(options.after));
   const url = apiUrl(options.url, 'logs', params, options.stream);
-  let response: Response;
-  try {
-    response = await fetchOf(options)(url, {
-      headers: requestHeaders(options, { accept: 'application/json' }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
-  } catch (error) {
-    throw new LivelogClientError('LIVELOG_CLIENT_ERR_NETWORK', `context request failed: ${(error as Error).message}`, { cause: error });
-  }
-  if (!response.ok) throw await errorOfAnswer(response);
-  return (await response.json()) as ContextReply;
+  return getJsonReply<ContextReply>(options, url, 'context');
 }
