@@ -52,14 +52,15 @@ describe('fetchContext', () => {
 
   it('reads the entries around an id, unfiltered, the anchor included; an id not retained throws NO_ENTRY', async () => {
     const warning = (await fetchHistory({ url: server.url, token, fromStart: true, filter: { level: 'warn' } })).entries[0];
-    const around = await fetchContext({ url: server.url, token, around: warning?.id as string, before: 2, after: 3 });
+    const id = warning?.id ?? '';
+    const around = await fetchContext({ url: server.url, token, around: id, before: 2, after: 3 });
     expect(around.entries.map((entry) => entry.seq)).toEqual([24, 25, 26]);
-    expect(around).toMatchObject({ anchor: warning?.id, hasBefore: true, hasAfter: false });
-    const stream = (warning?.id as string).split(':')[0];
+    expect(around).toMatchObject({ anchor: id, hasBefore: true, hasAfter: false });
+    const stream = id.split(':')[0];
     const error = await fetchContext({ url: server.url, token, around: `${stream}:99` }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(LivelogClientError);
     expect(error).toMatchObject({ code: 'LIVELOG_CLIENT_ERR_BAD_REQUEST', status: 404, serverCode: 'LIVELOG_ERR_NO_ENTRY' });
-    await expect(fetchContext({ url: server.url, around: warning?.id as string })).rejects.toMatchObject({
+    await expect(fetchContext({ url: server.url, around: id })).rejects.toMatchObject({
       code: 'LIVELOG_CLIENT_ERR_UNAUTHORIZED',
     });
   });
