@@ -27,6 +27,12 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'livelog tail -n all --no-follow -o json > all.ndjson',
     'livelog tail --since 1h30m -i "timeout|refused"',
   ],
+  search: [
+    'livelog search timeout                     # every entry holding "timeout", oldest first',
+    'livelog search https://logs.example.com \'level:>=warn "connection reset"\' -C 3',
+    "livelog search --stream build-1234 'error -flaky' --since 1h --until 10m -m 5",
+    "livelog search 'user.id:42' -o json | jq .msg",
+  ],
   verify: ['livelog verify http://127.0.0.1:7600', 'livelog verify https://logs.example.com --count 2000 --cuts 50 --json'],
 };
 

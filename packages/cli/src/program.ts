@@ -3,6 +3,7 @@ import { Command, type CommanderError } from 'commander';
 import { registerHealthcheck } from './commands/healthcheck.js';
 import { registerPipe } from './commands/pipe.js';
 import { registerRun } from './commands/run.js';
+import { registerSearch } from './commands/search.js';
 import { registerServe } from './commands/serve.js';
 import { registerStreams } from './commands/streams.js';
 import { registerTail } from './commands/tail.js';
@@ -27,6 +28,7 @@ export function createProgram(): Command {
   registerRun(program);
   registerPipe(program);
   registerTail(program);
+  registerSearch(program);
   registerStreams(program);
   registerVerify(program);
   for (const command of [program, ...program.commands]) {

@@ -4,7 +4,7 @@ import { livelog } from './support/livelog-process.js';
 
 // Issue 9, item 10: exit codes, variables and help read the same in every command (docs/reference/cli.md).
 
-const COMMANDS = ['serve', 'healthcheck', 'run', 'pipe', 'tail', 'verify'];
+const COMMANDS = ['serve', 'healthcheck', 'run', 'pipe', 'tail', 'search', 'verify'];
 
 let target: TestServer;
 const cleanups: (() => Promise<void>)[] = [];

@@ -1,6 +1,5 @@
 import type { SourceSummary, SourcesReply } from '@livelog/protocol';
-import { LivelogClientError } from './errors.js';
-import { apiUrl, errorOfAnswer, fetchOf, requestHeaders, type ServerOptions } from './http-request.js';
+import { apiUrl, getJsonReply, type ServerOptions } from './http-request.js';
 
 export type { SourceSummary } from '@livelog/protocol';
 
@@ -43,15 +42,5 @@ export async function fetchSources(options: FetchSourcesOptions): Promise<Source
 async function sourcesPage(options: FetchSourcesOptions, params: URLSearchParams): Promise<SourcesReply> {
   // Outside the try: a bad stream name is the caller's TypeError, not a network failure.
   const url = apiUrl(options.url, 'sources', params, options.stream);
-  let response: Response;
-  try {
-    response = await fetchOf(options)(url, {
-      headers: requestHeaders(options, { accept: 'application/json' }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
-  } catch (error) {
-    throw new LivelogClientError('LIVELOG_CLIENT_ERR_NETWORK', `sources request failed: ${(error as Error).message}`, { cause: error });
-  }
-  if (!response.ok) throw await errorOfAnswer(response);
-  return (await response.json()) as SourcesReply;
+  return getJsonReply<SourcesReply>(options, url, 'sources');
 }

@@ -1,6 +1,5 @@
-import type { HistoryPage } from '@livelog/protocol';
-import { LivelogClientError } from './errors.js';
-import { addFilterParams, apiUrl, errorOfAnswer, fetchOf, requestHeaders, type ServerOptions, type StreamFilter } from './http-request.js';
+import type { ContextReply, HistoryPage } from '@livelog/protocol';
+import { addFilterParams, apiUrl, getJsonReply, type ServerOptions, type StreamFilter } from './http-request.js';
 
 /**
  * Options of fetchHistory. Give at most one position: `after` pages forward, `before` pages back,
@@ -43,15 +42,35 @@ export async function fetchHistory(options: FetchHistoryOptions): Promise<Histor
   addFilterParams(params, options.filter);
   // Outside the try: a bad stream name is the caller's TypeError, not a network failure.
   const url = apiUrl(options.url, 'logs', params, options.stream);
-  let response: Response;
-  try {
-    response = await fetchOf(options)(url, {
-      headers: requestHeaders(options, { accept: 'application/json' }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
-  } catch (error) {
-    throw new LivelogClientError('LIVELOG_CLIENT_ERR_NETWORK', `history request failed: ${(error as Error).message}`, { cause: error });
-  }
-  if (!response.ok) throw await errorOfAnswer(response);
-  return (await response.json()) as HistoryPage;
+  return getJsonReply<HistoryPage>(options, url, 'history');
+}
+
+/** Options of fetchContext. */
+export interface FetchContextOptions extends ServerOptions {
+  /** The id of the entry to show the surroundings of (e.g. a search match). */
+  around: string;
+  /** Entries before it, 0 to 1,000. Defaults to the server's 20. */
+  before?: number;
+  /** Entries after it, 0 to 1,000. Defaults to the server's 20. */
+  after?: number;
+  signal?: AbortSignal;
+}
+
+export type { ContextReply } from '@livelog/protocol';
+
+/**
+ * The entries around one (`GET /api/logs?around=<id>&before=N&after=N`), unfiltered, the anchor
+ * included, ascending by seq: what surrounded a search match. Throws LivelogClientError as
+ * fetchHistory does; an id no longer retained (or not yet written) is
+ * `LIVELOG_CLIENT_ERR_BAD_REQUEST` with `serverCode` `LIVELOG_ERR_NO_ENTRY`.
+ * @example
+ * const { entries } = await fetchContext({ url, around: match.id, before: 3, after: 3 });
+ * @see ../../../docs/reference/http-api.md
+ */
+export async function fetchContext(options: FetchContextOptions): Promise<ContextReply> {
+  const params = new URLSearchParams({ around: options.around });
+  if (options.before !== undefined) params.set('before', String(options.before));
+  if (options.after !== undefined) params.set('after', String(options.after));
+  const url = apiUrl(options.url, 'logs', params, options.stream);
+  return getJsonReply<ContextReply>(options, url, 'context');
 }

@@ -176,3 +176,21 @@ export function errorOfClose(close: CloseEvent): LivelogClientError | undefined 
         : 'LIVELOG_CLIENT_ERR_SERVER_CLOSED';
   return new LivelogClientError(code, `the server closed the stream (${close.reason})`, { fatal: !retryable });
 }
+
+/**
+ * GETs `url` as JSON with the options' auth and fetch: a failed request is `LIVELOG_CLIENT_ERR_NETWORK`
+ * (`<what> request failed: …`), a non-2xx answer the error errorOfAnswer makes of it.
+ */
+export async function getJsonReply<T>(options: ServerOptions & { signal?: AbortSignal }, url: string, what: string): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetchOf(options)(url, {
+      headers: requestHeaders(options, { accept: 'application/json' }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+  } catch (error) {
+    throw new LivelogClientError('LIVELOG_CLIENT_ERR_NETWORK', `${what} request failed: ${(error as Error).message}`, { cause: error });
+  }
+  if (!response.ok) throw await errorOfAnswer(response);
+  return (await response.json()) as T;
+}

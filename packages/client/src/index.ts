@@ -5,7 +5,14 @@ export { type CursorStorage, createCursorStorage, type PersistOptions } from './
 export type { ShareOptions } from './browser/tab-share.js';
 export { CLIENT_ERROR_CODES, type ClientErrorCode, type ClientErrorDetails, isLivelogClientError, LivelogClientError } from './errors.js';
 export { type FetchSourcesOptions, fetchSources, type SourceSummary } from './fetch-sources.js';
-export { type FetchHistoryOptions, fetchHistory, type HistoryPage } from './history.js';
+export {
+  type ContextReply,
+  type FetchContextOptions,
+  type FetchHistoryOptions,
+  fetchContext,
+  fetchHistory,
+  type HistoryPage,
+} from './history.js';
 export type { ServerOptions, StreamFilter } from './http-request.js';
 export { LogStream, openStream } from './open-stream.js';
 export { BACKOFF_DEFAULTS, type BackoffOptions, backoffCeiling } from './reconnect.js';

@@ -1,4 +1,4 @@
-import { fetchHistory, LivelogClientError } from '@livelog/client';
+import { fetchContext, fetchHistory, LivelogClientError } from '@livelog/client';
 import { ingest, postLogs, startServer, type TestServer } from '@livelog/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -44,5 +44,24 @@ describe('fetchHistory', () => {
     expect(foreign).toBeInstanceOf(LivelogClientError);
     expect(foreign).toMatchObject({ status: 409, serverCode: 'LIVELOG_ERR_CURSOR_FOREIGN', fatal: true });
     await expect(fetchHistory({ url: 'http://127.0.0.1:9', token })).rejects.toMatchObject({ code: 'LIVELOG_CLIENT_ERR_NETWORK' });
+  });
+});
+
+describe('fetchContext', () => {
+  const token = 'history-read-1';
+
+  it('reads the entries around an id, unfiltered, the anchor included; an id not retained throws NO_ENTRY', async () => {
+    const warning = (await fetchHistory({ url: server.url, token, fromStart: true, filter: { level: 'warn' } })).entries[0];
+    const id = warning?.id ?? '';
+    const around = await fetchContext({ url: server.url, token, around: id, before: 2, after: 3 });
+    expect(around.entries.map((entry) => entry.seq)).toEqual([24, 25, 26]);
+    expect(around).toMatchObject({ anchor: id, hasBefore: true, hasAfter: false });
+    const stream = id.split(':')[0];
+    const error = await fetchContext({ url: server.url, token, around: `${stream}:99` }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LivelogClientError);
+    expect(error).toMatchObject({ code: 'LIVELOG_CLIENT_ERR_BAD_REQUEST', status: 404, serverCode: 'LIVELOG_ERR_NO_ENTRY' });
+    await expect(fetchContext({ url: server.url, around: id })).rejects.toMatchObject({
+      code: 'LIVELOG_CLIENT_ERR_UNAUTHORIZED',
+    });
   });
 });

@@ -49,7 +49,8 @@ export const ERROR_CODES = {
   },
   LIVELOG_ERR_QUERY_BAD_TIME: {
     status: 400,
-    summary: 'A time parameter (since, until, time) is neither epoch ms, an ISO 8601 date, nor a duration back from now.',
+    summary:
+      'A time parameter (since, until, time) is neither epoch ms, an ISO 8601 date, nor a duration back from now; or `since` is not before `until` (history, histogram).',
   },
   LIVELOG_ERR_CURSOR_MALFORMED: { status: 400, summary: 'A position is not of the form <stream>:<seq>.' },
   LIVELOG_ERR_CURSOR_FOREIGN: { status: 409, summary: 'A position belongs to another stream (data wiped, or another server).' },

@@ -34,3 +34,8 @@ export function errorBody(error: LivelogError): ErrorBody {
 export function badParam(param: string, message: string): LivelogError {
   return new LivelogError('LIVELOG_ERR_QUERY_BAD_PARAM', `${param}: ${message}`, { param });
 }
+
+/** A time range whose `since` is not before its `until`: refused alike by history and histogram. */
+export function sinceNotBeforeUntil(): LivelogError {
+  return new LivelogError('LIVELOG_ERR_QUERY_BAD_TIME', 'since: must be before until', { param: 'since' });
+}

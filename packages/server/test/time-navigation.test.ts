@@ -78,6 +78,22 @@ describe('since and until on history', () => {
       expect(reply.body.error.code, path).toBe('LIVELOG_ERR_QUERY_BAD_TIME');
     }
   });
+
+  it('answers since not before until with the 400 histogram answers, not an empty page', async () => {
+    // Regression: history answered 200 with no entries where histogram answered 400 for the same range.
+    const ranges = [`since=${T0 + 2 * MINUTE}&until=${T0 + MINUTE}`, `since=${T0}&until=${T0}`, 'since=10m&until=1h'];
+    for (const range of ranges) {
+      for (const path of [`/api/logs?${range}`, `/api/streams/minutes/logs?${range}&from=start`, `/api/histogram?${range}`]) {
+        const reply = await getJson<{ error: { code: string; param: string; message: string } }>(server.url, path);
+        expect(reply.status, path).toBe(400);
+        expect(reply.body.error, path).toEqual({
+          code: 'LIVELOG_ERR_QUERY_BAD_TIME',
+          param: 'since',
+          message: 'since: must be before until',
+        });
+      }
+    }
+  });
 });
 
 describe('until on the stream', () => {

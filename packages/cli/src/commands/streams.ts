@@ -1,7 +1,7 @@
 import { isLivelogClientError, listStreams, type StreamInfo } from '@livelog/client';
 import { type Command, Option } from 'commander';
 import { terminalJson, terminalText } from '../output/terminal-text.js';
-import { DEFAULT_TAIL_URL } from './tail.js';
+import { DEFAULT_TAIL_URL } from './read-target.js';
 
 interface StreamsFlags {
   prefix?: string;

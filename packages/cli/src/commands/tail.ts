@@ -1,32 +1,31 @@
-import { isLivelogClientError, type LivelogClientError, openStream, type StreamFilter, type StreamStart } from '@livelog/client';
-import { decodeCursor, isLevelName, type LevelName, type LogEntry, parseQuery, parseTimePoint, quoteQueryTerm } from '@livelog/protocol';
+import { isLivelogClientError, openStream, type StreamFilter, type StreamStart } from '@livelog/client';
+import { decodeCursor, type LevelName, type LogEntry, parseQuery, parseTimePoint, quoteQueryTerm } from '@livelog/protocol';
 import { type Command, Option } from 'commander';
-import { streamNameProblem } from '../ingest/stream-end.js';
-import { type ColorFlag, useColor } from '../output/color-mode.js';
+import { useColor } from '../output/color-mode.js';
 import { CursorFile } from '../output/cursor-file.js';
-import { createEntryFormatter, type OutputFormat } from '../output/entry-formatter.js';
+import { createEntryFormatter } from '../output/entry-formatter.js';
 import { compilePatterns, createLineMatcher, literalOf } from '../output/line-matcher.js';
+import {
+  addReadOptions,
+  DEFAULT_TAIL_URL,
+  explainReadError,
+  type ReadFlags,
+  readFlagsProblem,
+  sourcesOf,
+  timeFlagProblem,
+} from './read-target.js';
 import { lastMatching } from './tail-history.js';
 import { describeEnd, exitCodeOfEnd, waitForStream } from './tail-stream.js';
 
-/** Where `livelog tail` reads from when given no URL and no LIVELOG_URL. */
-export const DEFAULT_TAIL_URL = 'http://127.0.0.1:7600';
-
-interface TailFlags {
+interface TailFlags extends ReadFlags {
   follow: boolean;
   tail?: string;
   since?: string;
   until?: string;
-  timestamps: boolean;
-  level?: string;
-  source: string[];
   include: string[];
   exclude: string[];
   query?: string;
   highlight: string[];
-  output: OutputFormat;
-  color: ColorFlag;
-  token?: string;
   cursorFile?: string;
   quiet: boolean;
   stream?: string;
@@ -42,7 +41,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
  * prints a last line on stderr and exits with the stream's exit code (see exitCodeOfEnd).
  */
 export function registerTail(program: Command): void {
-  program
+  const command = program
     .command('tail')
     .description('print and follow the entries of a livelog server, resuming after every cut')
     .argument('[url]', `server base URL (default $LIVELOG_URL or ${DEFAULT_TAIL_URL})`)
@@ -51,27 +50,14 @@ export function registerTail(program: Command): void {
     .option('-n, --tail <n>', 'start with the last N entries, or "all" (default 10)')
     .option('--since <time>', 'start at a time: a duration back from now (10m, 1h30m), RFC 3339, or epoch ms')
     .option('--until <time>', 'stop at a time (same forms as --since); implies --no-follow')
-    .option('-t, --timestamps', 'show each entry’s time', false)
-    .option('--level <level>', 'only entries at this level or above (trace, debug, info, warn, error, fatal)')
-    .option('--source <sources>', 'only these sources (comma-separated, repeatable)', collect, [])
     .option('-i, --include <regex>', 'only messages matching (repeatable: any)', collect, [])
     .option('-e, --exclude <regex>', 'no messages matching (repeatable)', collect, [])
     .option(
       '--query <query>',
       "server-side search in the query language (docs/reference/query-language.md), e.g. 'timeout -debug user.id:42'",
     )
-    .option('-H, --highlight <regex>', 'highlight matches (repeatable; needs colour)', collect, [])
-    .addOption(
-      new Option('-o, --output <format>', 'pretty, raw (message only) or json (NDJSON)')
-        .choices(['pretty', 'raw', 'json'])
-        .default('pretty'),
-    )
-    .addOption(
-      new Option('--color <when>', 'colour: auto (TTY, NO_COLOR, FORCE_COLOR), always, never')
-        .choices(['auto', 'always', 'never'])
-        .default('auto'),
-    )
-    .addOption(new Option('--token <token>', 'token with the read scope').env('LIVELOG_TOKEN'))
+    .option('-H, --highlight <regex>', 'highlight matches (repeatable; needs colour)', collect, []);
+  addReadOptions(command)
     .option('--cursor-file <path>', 'continue after the id stored here, and store the last id printed')
     .option('-q, --quiet', 'no reconnect notices on stderr (gaps are still reported)', false)
     .addOption(
@@ -105,11 +91,9 @@ async function runTail(url: string, flags: TailFlags): Promise<number> {
   const say = (message: string): void => {
     process.stderr.write(`livelog tail: ${message}\n`);
   };
-  const urlProblem = checkUrl(url);
-  if (urlProblem !== undefined) return fail(urlProblem);
+  const problem = readFlagsProblem(url, flags.stream, flags);
+  if (problem !== undefined) return fail(problem);
   const streamName = flags.stream === '' ? undefined : flags.stream;
-  const streamProblem = streamName === undefined ? undefined : streamNameProblem(streamName);
-  if (streamProblem !== undefined) return fail(streamProblem);
   let include: RegExp[];
   let exclude: RegExp[];
   let highlight: RegExp[];
@@ -120,14 +104,12 @@ async function runTail(url: string, flags: TailFlags): Promise<number> {
   } catch (error) {
     return fail((error as Error).message);
   }
-  if (flags.level !== undefined && !isLevelName(flags.level)) return fail('--level must be trace, debug, info, warn, error or fatal');
   const until = flags.until === undefined ? undefined : parseTimePoint(flags.until);
   if (flags.until !== undefined && until === undefined)
     return fail('--until must be a duration back from now (10m, 1h30m), an RFC 3339 time or epoch ms');
   // Checked here for a usage error now; sent as typed, so that the server resolves a duration on its own clock.
-  if (flags.since !== undefined && parseTimePoint(flags.since) === undefined) {
-    return fail('--since must be a duration back from now (10m, 1h30m), an RFC 3339 time or epoch ms');
-  }
+  const sinceProblem = timeFlagProblem('--since', flags.since);
+  if (sinceProblem !== undefined) return fail(sinceProblem);
   const start: StreamStart = {};
   const cursorFile = flags.cursorFile === undefined ? undefined : new CursorFile(flags.cursorFile);
   const stored = cursorFile?.read();
@@ -141,7 +123,7 @@ async function runTail(url: string, flags: TailFlags): Promise<number> {
   const color = useColor(flags.color, process.env, process.stdout.isTTY === true);
   const format = createEntryFormatter({ output: flags.output, timestamps: flags.timestamps, color, highlight });
   const matches = createLineMatcher(include, exclude);
-  const sources = flags.source.flatMap((value) => value.split(',')).filter((source) => source.trim() !== '');
+  const sources = sourcesOf(flags);
   if (flags.query !== undefined) {
     try {
       parseQuery(flags.query);
@@ -255,7 +237,7 @@ async function runTail(url: string, flags: TailFlags): Promise<number> {
       .catch((error: unknown) => {
         if (historyAbort.signal.aborted) return;
         say(
-          `cannot read the last ${count} matching entries: ${isLivelogClientError(error) ? explain(error, url, streamName) : String(error)}`,
+          `cannot read the last ${count} matching entries: ${isLivelogClientError(error) ? explainReadError(error, url, streamName) : String(error)}`,
         );
         finish(1);
       });
@@ -308,27 +290,12 @@ async function runTail(url: string, flags: TailFlags): Promise<number> {
     finish(follow ? exitCodeOfEnd(end) : 0);
   });
   stream.on('error', (error) => {
-    say(explain(error, url, streamName));
+    say(explainReadError(error, url, streamName));
     finish(1);
   });
   return new Promise<number>((resolve) => {
     resolveExit = resolve;
   });
-}
-
-/** Why `url` cannot be read from, in words; undefined when it is an http(s) URL. */
-function checkUrl(url: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return `${JSON.stringify(url)} is not a URL: give the scheme too, e.g. http://${url}`;
-  }
-  // `localhost:7600` parses, as the scheme "localhost:".
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    return `${JSON.stringify(url)} is not an http:// or https:// URL${/^[\w.-]+:\d/.test(url) ? `: did you mean http://${url}?` : ''}`;
-  }
-  return undefined;
 }
 
 interface WriteContext {
@@ -351,26 +318,4 @@ function writeEntries(batch: readonly LogEntry[], context: WriteContext): Promis
   }
   if (text === '' || process.stdout.write(text)) return undefined;
   return new Promise((resolve) => process.stdout.once('drain', resolve));
-}
-
-/** A fatal client error in words a user can act on. */
-function explain(error: LivelogClientError, url: string, stream: string | undefined): string {
-  switch (error.code) {
-    case 'LIVELOG_CLIENT_ERR_STREAM_NOT_FOUND':
-      return `${url} has no stream ${stream ?? 'default'} (a stream exists once its first line is written; follow it to wait for that)`;
-    case 'LIVELOG_CLIENT_ERR_STREAM_DELETED':
-      return `stream ${stream ?? 'default'} was deleted on ${url}`;
-    case 'LIVELOG_CLIENT_ERR_UNAUTHORIZED':
-      return `${url} needs a valid token with the read scope: pass --token or set LIVELOG_TOKEN (${error.message})`;
-    case 'LIVELOG_CLIENT_ERR_FORBIDDEN':
-      // The token may well have the read scope, only for other streams: say which it is.
-      if (error.serverCode === 'LIVELOG_ERR_AUTH_STREAM_FORBIDDEN') {
-        return `the token does not cover stream ${stream ?? 'default'} on ${url}${stream === undefined ? ' (pass --stream NAME for a stream it covers)' : ''} (${error.message})`;
-      }
-      return `the token is not allowed to read ${url}: it needs the read scope (${error.message})`;
-    case 'LIVELOG_CLIENT_ERR_NOT_SSE':
-      return `${url} does not look like a livelog server: ${error.message}`;
-    default:
-      return error.message;
-  }
 }

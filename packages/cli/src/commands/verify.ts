@@ -4,7 +4,7 @@ import { decodeCursor, type IngestReply, parseDuration, quoteQueryTerm } from '@
 import { type Command, Option } from 'commander';
 import { checkedStream } from '../ingest/shipping-target.js';
 import { type CutReport, createCuttingFetch } from './cutting-fetch.js';
-import { DEFAULT_TAIL_URL } from './tail.js';
+import { DEFAULT_TAIL_URL } from './read-target.js';
 
 /** The source every line `livelog verify` writes carries, so they are easy to filter out. */
 export const VERIFY_SOURCE = 'livelog-verify';

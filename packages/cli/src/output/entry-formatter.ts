@@ -59,7 +59,9 @@ export function createEntryFormatter(options: EntryFormatOptions): (entry: LogEn
 
 /** Paints every match of any pattern with `paint` and the text between with `rest`. */
 function highlighter(patterns: readonly RegExp[], paint: Paint): (text: string, rest: Paint) => string {
-  const combined = new RegExp(patterns.map((pattern) => `(?:${pattern.source})`).join('|'), 'g');
+  // Case-insensitive when every pattern is (a search's terms); tail's -H patterns are case-sensitive.
+  const flags = patterns.every((pattern) => pattern.ignoreCase) ? 'gi' : 'g';
+  const combined = new RegExp(patterns.map((pattern) => `(?:${pattern.source})`).join('|'), flags);
   return (text, rest) => {
     let out = '';
     let last = 0;

@@ -1,7 +1,7 @@
 import { intersectRange, LivelogError, type ReadQuery, readAround, resumeOf, seqRangeOfTime } from '@livelog/core';
 import { DEFAULT_STREAM, formatId, type SourcesReply } from '@livelog/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { badParam } from '../errors.js';
+import { badParam, sinceNotBeforeUntil } from '../errors.js';
 import { parseCursorParam, parseFilter, parseIntParam, parseTimeParam, queryOf } from './query-params.js';
 import type { RouteContext } from './route-context.js';
 import { streamParam } from './stream-name.js';
@@ -33,8 +33,11 @@ async function historyPage(context: RouteContext, name: string, request: Fastify
   if (around !== null && around !== '') return contextPage(context, name, params, around, reply);
   const limit = parseIntParam(params, 'limit', 1, MAX_LIMIT, DEFAULT_LIMIT);
   const filter = parseFilter(params);
-  const since = parseTimeParam(params, 'since');
-  const until = parseTimeParam(params, 'until');
+  const now = Date.now();
+  const since = parseTimeParam(params, 'since', now);
+  const until = parseTimeParam(params, 'until', now);
+  // An empty or inverted range is a mistake in the request (`--since 10m --until 1h`), as histogram says.
+  if (since !== undefined && until !== undefined && since >= until) throw sinceNotBeforeUntil();
   const after = params.get('after');
   const before = params.get('before');
   const from = params.get('from');

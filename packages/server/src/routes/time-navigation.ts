@@ -9,7 +9,7 @@ import {
   type SeekReply,
 } from '@livelog/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { badParam } from '../errors.js';
+import { badParam, sinceNotBeforeUntil } from '../errors.js';
 import { parseFilter, parseIntParam, parseTimeParam, queryOf } from './query-params.js';
 import type { RouteContext } from './route-context.js';
 import { streamParam } from './stream-name.js';
@@ -122,7 +122,7 @@ async function histogram(context: RouteContext, name: string, request: FastifyRe
     const [first] = bounds.first <= bounds.last ? await store.readAfter(bounds.first - 1, 1) : [];
     since = first === undefined ? until - EMPTY_RANGE_MS : (JSON.parse(first.json) as { time: number }).time;
   }
-  if (since >= until) throw new LivelogError('LIVELOG_ERR_QUERY_BAD_TIME', 'since: must be before until', { param: 'since' });
+  if (since >= until) throw sinceNotBeforeUntil();
   const plan = planBuckets(since, until, buckets);
   const query: HistogramQuery = {
     since: plan.start,
