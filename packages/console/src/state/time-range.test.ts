@@ -33,6 +33,8 @@ describe('time ranges', () => {
     expect(absoluteRange(NOW, NOW - 60_000)).toEqual({ since: '2026-12-06T14:01:00.000Z', until: '2026-12-06T14:02:00.000Z' });
     expect(isBounded({ since: '1h' })).toBe(false);
     expect(isBounded(absoluteRange(0, 1))).toBe(true);
+    // A brush narrower than a millisecond still gives until after since (the server refuses until ≤ since).
+    expect(absoluteRange(NOW + 0.2, NOW + 0.7)).toEqual({ since: '2026-12-06T14:02:00.000Z', until: '2026-12-06T14:02:00.001Z' });
     expect(sameRange({}, { since: '', until: '' })).toBe(true);
     expect(sameRange({ since: '1h' }, { since: '15m' })).toBe(false);
   });

@@ -50,7 +50,8 @@ export function sameRange(a: TimeRange, b: TimeRange): boolean {
 /** An absolute range between two instants, as ISO strings (what a brush or the custom picker sets). */
 export function absoluteRange(from: number, to: number): TimeRange {
   const [since, until] = from <= to ? [from, to] : [to, from];
-  return { since: new Date(since).toISOString(), until: new Date(until).toISOString() };
+  // At least a millisecond wide: the server refuses a range whose until does not come after its since.
+  return { since: new Date(since).toISOString(), until: new Date(Math.max(until, Math.floor(since) + 1)).toISOString() };
 }
 
 /** The picker's words for a range. */
