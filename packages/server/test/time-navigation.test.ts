@@ -83,7 +83,10 @@ describe('since and until on history', () => {
     // Regression: history answered 200 with no entries where histogram answered 400 for the same range.
     const ranges = [`since=${T0 + 2 * MINUTE}&until=${T0 + MINUTE}`, `since=${T0}&until=${T0}`, 'since=10m&until=1h'];
     for (const range of ranges) {
-      for (const path of [`/api/logs?${range}`, `/api/streams/minutes/logs?${range}&from=start`, `/api/histogram?${range}`]) {
+      const paths = [`/api/logs?${range}`, `/api/streams/minutes/logs?${range}&from=start`, `/api/histogram?${range}`];
+      // The stream, too: it would open, replay nothing and end at once.
+      paths.push(`/api/stream?${range}`, `/api/streams/minutes/stream?${range}`);
+      for (const path of paths) {
         const reply = await getJson<{ error: { code: string; param: string; message: string } }>(server.url, path);
         expect(reply.status, path).toBe(400);
         expect(reply.body.error, path).toEqual({

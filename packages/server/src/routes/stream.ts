@@ -2,6 +2,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import { type BrokerLease, LivelogError } from '@livelog/core';
 import { DEFAULT_STREAM } from '@livelog/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sinceNotBeforeUntil } from '../errors.js';
 import { SSE_HEADERS } from '../sse/node-sse-sink.js';
 import { serveStream } from '../sse/serve-stream.js';
 import { parseFilter, parseStart, parseTimeParam, queryOf } from './query-params.js';
@@ -29,6 +30,7 @@ async function streamFrom(context: RouteContext, name: string, request: FastifyR
   const start = parseStart(query, typeof header === 'string' ? header : undefined);
   const filter = parseFilter(query);
   const until = parseTimeParam(query, 'until');
+  if (start.since !== undefined && until !== undefined && start.since >= until) throw sinceNotBeforeUntil();
   // An unknown stream is a 404 while an answer can still carry a status; `default` always exists.
   await readableStream(context.engine, name);
   // HEAD gets the headers a GET would, and ends: a stream that never ends would hold a reader slot.
