@@ -1,13 +1,12 @@
 import { rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import { type NewEntry, SqliteStore } from '@livelog/core';
 import type { HistogramReply, HistoryPage } from '@livelog/protocol';
-import Database from 'better-sqlite3';
 import { type BenchContext, CpuMeter, CpuTally, type LivelogChild, type Row } from '../context.js';
-import { ndjsonBody, newEntry } from '../entries.js';
+import { ndjsonBody } from '../entries.js';
 import { background, cpuOf, cpuRatio, median, ms, percent, percentile, perSecond, times } from '../format.js';
 import { IngestClients } from '../ingest-load.js';
+import { COMMON_WORDS, dropIndex, expectedCommon, expectedRare, preloadStore, RARE_WORDS, storeSizes } from '../search-corpus.js';
 
 /** Issue 13's targets, on a store of 5,000,000 lines. */
 const RARE_P50_MS = 20;
@@ -17,17 +16,7 @@ const HISTOGRAM_ALL_MS = 100;
 const HISTOGRAM_HOUR_MS = 20;
 const INGEST_SHARE = 0.7;
 
-/** Words found nowhere else in the corpus (none of their trigrams is), each in 1 line of 100,000. */
-const RARE_WORDS = ['quokka', 'axolotl', 'pangolin', 'narwhal', 'wombat'];
-const RARE_EVERY = 100_000;
-/** `msg` paths of entries.ts: each in 1 line of 6. */
-const COMMON_WORDS = ['orders', 'items', 'cart', 'healthz'];
-const COMMON_EVERY = 6;
-const COMMON_OFFSETS: Record<string, number> = { orders: 0, items: 1, cart: 3, healthz: 4 };
-/** The entries' times spread evenly over the last three days, so "the last hour" holds 1/72 of them. */
-const SPAN_MS = 3 * 86_400_000;
 const PAGE = 200;
-const PRELOAD_BATCH = 20_000;
 const WARMUP = 5;
 const SAMPLES = { rare: 200, common: 200, histogramAll: 50, histogramHour: 100, scanRare: 3, scanCommon: 20 };
 /** A scan of millions of lines takes tens of seconds: scans stop sampling after this long (one sample at least). */
@@ -154,89 +143,6 @@ export async function searchScenario(ctx: BenchContext): Promise<{ rows: Row[]; 
   return { rows, notes };
 }
 
-/** Record `i` of the search corpus: the access log of every scenario, a rare word in 1 line of 100,000. */
-function searchEntry(i: number, time: number): NewEntry {
-  const entry = newEntry(i, time);
-  const rare = RARE_WORDS[rareIndex(i)];
-  return rare === undefined ? entry : { ...entry, msg: `${entry.msg} ${rare} spotted` };
-}
-
-/** Which rare word line `i` carries, if any: word k at offset 10,007 × (k + 1) of every 100,000. */
-function rareIndex(i: number): number {
-  const offset = i % RARE_EVERY;
-  return offset % 10_007 === 0 && offset > 0 ? offset / 10_007 - 1 : -1;
-}
-
-/** Seqs of the newest page of a word, newest first (seq = i + 1). */
-function expectedRare(word: string, entries: number): number[] {
-  const k = RARE_WORDS.indexOf(word);
-  const out: number[] = [];
-  for (let base = Math.floor(entries / RARE_EVERY) * RARE_EVERY; base >= 0 && out.length < PAGE; base -= RARE_EVERY) {
-    const i = base + 10_007 * (k + 1);
-    if (i < entries) out.push(i + 1);
-  }
-  return out;
-}
-
-function expectedCommon(word: string, entries: number): number[] {
-  const offset = COMMON_OFFSETS[word] as number;
-  const out: number[] = [];
-  for (let i = entries - 1; i >= 0 && out.length < PAGE; i--) if (i % COMMON_EVERY === offset) out.push(i + 1);
-  return out;
-}
-
-async function preloadStore(dir: string, entries: number, now: number): Promise<number> {
-  const started = performance.now();
-  const store = new SqliteStore({ dir });
-  await store.open();
-  try {
-    for (let first = 0; first < entries; first += PRELOAD_BATCH) {
-      const batch: NewEntry[] = [];
-      for (let i = first; i < Math.min(entries, first + PRELOAD_BATCH); i++)
-        batch.push(searchEntry(i, now - SPAN_MS + Math.floor((i * SPAN_MS) / entries)));
-      await store.append(batch);
-      if ((first + PRELOAD_BATCH) % 1_000_000 === 0) process.stderr.write(` ${(first + PRELOAD_BATCH) / 1_000_000}M`);
-    }
-  } finally {
-    await store.close();
-  }
-  return (performance.now() - started) / 1000;
-}
-
-function dropIndex(file: string): void {
-  const db = new Database(file);
-  try {
-    db.exec('DROP TRIGGER IF EXISTS entries_fts_delete; DROP TABLE IF EXISTS entries_fts;');
-  } finally {
-    db.close();
-  }
-}
-
-/** Bytes of the FTS5 tables, of `entries` with its indexes, of the file, and of the stored JSON (dbstat). */
-function storeSizes(file: string): { index: number; table: number; file: number; json: number } {
-  const db = new Database(file, { readonly: true });
-  try {
-    const rows = db.prepare('SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name').all() as { name: string; bytes: number }[];
-    const tableIndexes = new Set(
-      (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'entries'").all() as { name: string }[]).map(
-        (row) => row.name,
-      ),
-    );
-    let index = 0;
-    let table = 0;
-    let total = 0;
-    for (const row of rows) {
-      total += row.bytes;
-      if (row.name.startsWith('entries_fts')) index += row.bytes;
-      else if (row.name === 'entries' || tableIndexes.has(row.name)) table += row.bytes;
-    }
-    const json = (db.prepare('SELECT SUM(size) AS bytes FROM entries').get() as { bytes: number }).bytes;
-    return { index, table, file: total, json };
-  } finally {
-    db.close();
-  }
-}
-
 interface QueryTimes {
   rare: Float64Array;
   common: Float64Array;
@@ -279,8 +185,8 @@ async function measureQueries(ctx: BenchContext, dir: string, mode: 'on' | 'off'
           : `FAIL wrong page for ${[...wrong].join(', ')}`;
       return { times: sorted, check };
     };
-    const rare = await search(RARE_WORDS, scan ? SAMPLES.scanRare : SAMPLES.rare, (word) => expectedRare(word, entries));
-    const common = await search(COMMON_WORDS, scan ? SAMPLES.scanCommon : SAMPLES.common, (word) => expectedCommon(word, entries));
+    const rare = await search(RARE_WORDS, scan ? SAMPLES.scanRare : SAMPLES.rare, (word) => expectedRare(word, entries, PAGE));
+    const common = await search(COMMON_WORDS, scan ? SAMPLES.scanCommon : SAMPLES.common, (word) => expectedCommon(word, entries, PAGE));
     if (scan) {
       const none = { times: new Float64Array(0), check: '' };
       return {
