@@ -40,6 +40,12 @@ export function cliPath(): string {
   return join(dirname(require.resolve('livelog/package.json')), 'dist', 'bin.js');
 }
 
+/**
+ * The preload that ends a server when the test process that started it is gone (see
+ * exit-with-parent.ts), built in dist/: found from src/ (tests run the sources) and from dist/ alike.
+ */
+const EXIT_WITH_PARENT = new URL('../dist/exit-with-parent.js', import.meta.url).href;
+
 /** Starts `livelog serve` in a child process and waits until it listens. */
 export async function spawnServer(options: SpawnServerOptions): Promise<SpawnedServer> {
   const port = options.port ?? (await freePort());
@@ -53,9 +59,9 @@ export async function spawnServer(options: SpawnServerOptions): Promise<SpawnedS
     options.logLevel ?? 'info',
     ...(options.args ?? []),
   ];
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), cliPath(), ...args], {
+  const child = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, ...(options.nodeArgs ?? []), cliPath(), ...args], {
     env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
+    stdio: ['pipe', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
   });
   let output = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
