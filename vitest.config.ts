@@ -10,12 +10,10 @@ import { defineConfig } from 'vitest/config';
  * them. Measured on 33 mixed files (load 6-13): 180 s with one worker, 105 s with two, 113 s with
  * three (more CPU contention, nothing gained).
  *
- * The unit project runs its files without a fresh process each (`isolate: false`): most unit files
- * take milliseconds and their process start and imports cost more than their tests (85 small unit
- * files: 80 s isolated, 40 s not, with two workers). Unit tests keep no global state (no module
- * mocks, stubs, fake timers or env changes), so sharing a process changes nothing they check.
- * Integration files stay isolated: they start servers, browsers and child processes, and one file's
- * leftovers must not reach another.
+ * Every file gets its own process. Sharing one per worker for the unit files (`isolate: false`)
+ * saved ~40 s, but a timer left by one file then fires during another: it found a real bug (the
+ * upload linger's cut-off threw on Fastify inject()'s stand-in socket) and would turn any such
+ * leftover into a failure of an unrelated file. Not worth 40 s.
  */
 export default defineConfig({
   test: {
@@ -26,7 +24,7 @@ export default defineConfig({
     maxWorkers: 2,
     reporters: ['default'],
     projects: [
-      { extends: true, test: { name: 'unit', include: ['packages/*/src/**/*.test.ts'], isolate: false } },
+      { extends: true, test: { name: 'unit', include: ['packages/*/src/**/*.test.ts'] } },
       { extends: true, test: { name: 'integration', include: ['packages/*/test/**/*.test.ts'] } },
     ],
   },

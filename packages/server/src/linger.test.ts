@@ -1,14 +1,17 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LingerLimits, lingerUntilUploaded } from './linger.js';
 
 let server: Server | undefined;
 afterEach(async () => {
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve));
+  const open = server;
   server = undefined;
+  if (open === undefined) return;
+  open.closeAllConnections();
+  await new Promise((resolve) => open.close(resolve));
 });
 
 /** A server that answers 413 before reading the body, then lingers with `limits`; resolves a connected client. */
@@ -44,6 +47,31 @@ describe('lingerUntilUploaded', () => {
     const { socket, closed } = await earlyAnswer({ maxMs: 60_000, idleMs: 100, maxBytes: 1024 * 1024 * 1024 });
     socket.write(Buffer.alloc(1000));
     await closed;
+  });
+
+  it("cuts off a request injected with Fastify's inject() without throwing from its timer", async () => {
+    // Regression: the timer called socket.destroy() on inject()'s stand-in socket, which has none: an
+    // uncaught TypeError 5 s after a 413 in any app tested with inject().
+    const app = Fastify();
+    app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    app.post('/', (request, reply) => {
+      lingerUntilUploaded(request.raw, { maxMs: 60_000, idleMs: 20, maxBytes: 1024 });
+      return reply.code(413).send('no');
+    });
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown): void => {
+      uncaught.push(error);
+    };
+    process.on('uncaughtException', onUncaught);
+    try {
+      const answer = await app.inject({ method: 'POST', url: '/', payload: 'x'.repeat(100), headers: { 'content-type': 'text/plain' } });
+      expect(answer.statusCode).toBe(413);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      await app.close();
+    }
   });
 
   it('keeps the connection once the whole body has arrived', async () => {

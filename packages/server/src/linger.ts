@@ -29,7 +29,9 @@ export function lingerUntilUploaded(request: IncomingMessage, limits: LingerLimi
   let bytes = 0;
   const cutOff = (): void => {
     stop();
-    socket.destroy();
+    // Through the request (which destroys its socket): Fastify's inject() hands over a request whose
+    // socket is a stand-in without destroy(), and a throw here would come from a timer, uncaught.
+    request.destroy();
   };
   const total = setTimeout(cutOff, limits.maxMs).unref();
   const idle = setTimeout(cutOff, limits.idleMs).unref();
