@@ -1,8 +1,8 @@
 import { appendFileSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LogEntry } from '@livelog/protocol';
 import { type SpawnedServer, spawnServer, tempDir, waitFor } from '@livelog/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lines, numbered, storedMessages } from './support/follow-log.js';
 import { livelog } from './support/livelog-process.js';
 
 /**
@@ -23,21 +23,7 @@ afterAll(async () => {
   await dir.remove();
 });
 
-async function stored(stream: string): Promise<string[]> {
-  const response = await fetch(`${server.url}/api/streams/${stream}/logs?from=start&limit=1000`);
-  if (response.status === 404) return [];
-  return ((await response.json()) as { entries: LogEntry[] }).entries.map((entry) => entry.msg);
-}
-
-function lines(from: number, to: number): string {
-  let text = '';
-  for (let i = from; i < to; i++) text += `line ${i}\n`;
-  return text;
-}
-
-function numbered(from: number, to: number): string[] {
-  return Array.from({ length: to - from }, (_, i) => `line ${from + i}`);
-}
+const stored = (stream: string): Promise<string[]> => storedMessages(server.url, stream);
 
 function args(name: string, once: boolean): string[] {
   return [

@@ -10,9 +10,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { LogEntry } from '@livelog/protocol';
 import { type SpawnedServer, spawnServer, tempDir, waitFor } from '@livelog/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lines, numbered, storedMessages } from './support/follow-log.js';
 import { livelog } from './support/livelog-process.js';
 
 /**
@@ -32,29 +32,7 @@ afterAll(async () => {
   await dir.remove();
 });
 
-async function stored(stream: string): Promise<string[]> {
-  const messages: string[] = [];
-  let position = 'from=start';
-  for (;;) {
-    const response = await fetch(`${server.url}/api/streams/${stream}/logs?${position}&limit=1000`);
-    if (response.status === 404) return messages;
-    const page = (await response.json()) as { entries: LogEntry[]; hasMore: boolean };
-    for (const entry of page.entries) messages.push(entry.msg);
-    const last = page.entries[page.entries.length - 1];
-    if (!page.hasMore || last === undefined) return messages;
-    position = `after=${encodeURIComponent(last.id)}`;
-  }
-}
-
-function lines(from: number, to: number): string {
-  let text = '';
-  for (let i = from; i < to; i++) text += `line ${i}\n`;
-  return text;
-}
-
-function numbered(to: number): string[] {
-  return Array.from({ length: to }, (_, i) => `line ${i}`);
-}
+const stored = (stream: string): Promise<string[]> => storedMessages(server.url, stream);
 
 function setup(name: string): { log: string; args: (once: boolean) => string[]; once: () => Promise<string> } {
   const log = join(dir.path, name, 'app.log');
@@ -94,7 +72,7 @@ describe('pipe --follow across a restart', () => {
     renameSync(log, `${log}.1`);
     writeFileSync(log, lines(2000, 3000));
     let stderr = await once();
-    expect(await stored('renamed'), stderr).toEqual(numbered(3000));
+    expect(await stored('renamed'), stderr).toEqual(numbered(0, 3000));
 
     // Down: renamed again, and the new file copy-truncated (logrotate's copytruncate) before livelog looks.
     appendFileSync(log, lines(3000, 3500));
@@ -104,7 +82,7 @@ describe('pipe --follow across a restart', () => {
     truncateSync(log, 0);
     appendFileSync(log, lines(4000, 4500));
     stderr = await once();
-    expect(await stored('renamed'), stderr).toEqual(numbered(4500));
+    expect(await stored('renamed'), stderr).toEqual(numbered(0, 4500));
 
     // Down: renamed twice (logrotate shifting .4 to .5), so one whole generation was never seen.
     appendFileSync(log, lines(4500, 4600));
@@ -116,11 +94,11 @@ describe('pipe --follow across a restart', () => {
     // And a plain copy of the current file, not a truncation: its lines are read once, from the file.
     copyFileSync(log, `${log}.bak`);
     stderr = await once();
-    expect(await stored('renamed'), stderr).toEqual(numbered(4800));
+    expect(await stored('renamed'), stderr).toEqual(numbered(0, 4800));
 
     // Nothing changed while down: nothing is sent again.
     stderr = await once();
-    expect(await stored('renamed'), stderr).toEqual(numbered(4800));
+    expect(await stored('renamed'), stderr).toEqual(numbered(0, 4800));
   }, 90_000);
 
   it('a file truncated while down is read from its start, whether it is now shorter or longer than the offset', async () => {
@@ -132,12 +110,12 @@ describe('pipe --follow across a restart', () => {
     truncateSync(log, 0);
     appendFileSync(log, lines(1000, 1010));
     let stderr = await once();
-    expect(await stored('truncated'), stderr).toEqual(numbered(1010));
+    expect(await stored('truncated'), stderr).toEqual(numbered(0, 1010));
     // Longer than the offset: told by its first bytes, which differ.
     truncateSync(log, 0);
     appendFileSync(log, lines(1010, 3000));
     stderr = await once();
-    expect(await stored('truncated'), stderr).toEqual(numbered(3000));
+    expect(await stored('truncated'), stderr).toEqual(numbered(0, 3000));
   }, 90_000);
 
   it('a file seen empty, then filled and copy-truncated while down: the copy is read first', async () => {
@@ -152,7 +130,7 @@ describe('pipe --follow across a restart', () => {
     truncateSync(log, 0);
     appendFileSync(log, lines(500, 1000));
     const stderr = await once();
-    expect(await stored('empty'), stderr).toEqual(numbered(1000));
+    expect(await stored('empty'), stderr).toEqual(numbered(0, 1000));
   }, 90_000);
 
   it('a file seen empty, then filled, copy-truncated, filled again and renamed away while down: copy, then the file, then the new one', async () => {
@@ -169,7 +147,7 @@ describe('pipe --follow across a restart', () => {
     renameSync(log, `${log}.2`);
     writeFileSync(log, lines(1000, 1500));
     const stderr = await once();
-    expect(await stored('empty-renamed'), stderr).toEqual(numbered(1500));
+    expect(await stored('empty-renamed'), stderr).toEqual(numbered(0, 1500));
   }, 90_000);
 
   it('a file seen empty and copy-truncated before the checkpoint was last written: the copy is still read', async () => {
@@ -189,7 +167,7 @@ describe('pipe --follow across a restart', () => {
     renameSync(log, `${log}.2`);
     writeFileSync(log, lines(1000, 1500));
     const stderr = await once();
-    expect(await stored('empty-late-save'), stderr).toEqual(numbered(1500));
+    expect(await stored('empty-late-save'), stderr).toEqual(numbered(0, 1500));
   }, 90_000);
 
   it('killed while finishing from its copy a generation seen empty: after the restart the copy is read, not the file', async () => {
@@ -212,7 +190,7 @@ describe('pipe --follow across a restart', () => {
       await stuck.exited;
     }
     const stderr = await once();
-    expect(await stored('empty-copy-killed'), stderr).toEqual(numbered(1000));
+    expect(await stored('empty-copy-killed'), stderr).toEqual(numbered(0, 1000));
   }, 90_000);
 
   // A follower paused (SIGSTOP) stands for one starved on a loaded machine: it cannot look while the files change.
@@ -231,7 +209,7 @@ describe('pipe --follow across a restart', () => {
       follower.child.kill('SIGCONT');
       await waitFor(async () => (await stored('paused-empty')).length >= 1000, { timeoutMs: 30_000 }).catch(() => undefined);
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(await stored('paused-empty'), follower.stderr()).toEqual(numbered(1000));
+      expect(await stored('paused-empty'), follower.stderr()).toEqual(numbered(0, 1000));
     } finally {
       follower.child.kill('SIGCONT');
       follower.child.kill('SIGTERM');
@@ -256,7 +234,7 @@ describe('pipe --follow across a restart', () => {
       follower.child.kill('SIGCONT');
       await waitFor(async () => (await stored('paused-rename')).length >= 400, { timeoutMs: 30_000 }).catch(() => undefined);
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(await stored('paused-rename'), follower.stderr()).toEqual(numbered(400));
+      expect(await stored('paused-rename'), follower.stderr()).toEqual(numbered(0, 400));
     } finally {
       follower.child.kill('SIGCONT');
       follower.child.kill('SIGTERM');
@@ -282,6 +260,6 @@ describe('pipe --follow across a restart', () => {
     renameSync(log, `${log}.3`);
     writeFileSync(log, lines(300, 400));
     const stderr = await once();
-    expect(await stored('unseen-copy-renamed'), stderr).toEqual(numbered(400));
+    expect(await stored('unseen-copy-renamed'), stderr).toEqual(numbered(0, 400));
   }, 90_000);
 });

@@ -1,8 +1,8 @@
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LogEntry } from '@livelog/protocol';
 import { type SpawnedServer, spawnServer, tempDir, waitFor } from '@livelog/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lines, numbered, storedMessages } from './support/follow-log.js';
 import { livelog } from './support/livelog-process.js';
 
 /**
@@ -24,29 +24,7 @@ afterAll(async () => {
   await dir.remove();
 });
 
-async function stored(stream: string): Promise<string[]> {
-  const messages: string[] = [];
-  let position = 'from=start';
-  for (;;) {
-    const response = await fetch(`${server.url}/api/streams/${stream}/logs?${position}&limit=1000`);
-    if (response.status === 404) return messages;
-    const page = (await response.json()) as { entries: LogEntry[]; hasMore: boolean };
-    for (const entry of page.entries) messages.push(entry.msg);
-    const last = page.entries[page.entries.length - 1];
-    if (!page.hasMore || last === undefined) return messages;
-    position = `after=${encodeURIComponent(last.id)}`;
-  }
-}
-
-function lines(from: number, to: number): string {
-  let text = '';
-  for (let i = from; i < to; i++) text += `line ${i}\n`;
-  return text;
-}
-
-function numbered(to: number): string[] {
-  return Array.from({ length: to }, (_, i) => `line ${i}`);
-}
+const stored = (stream: string): Promise<string[]> => storedMessages(server.url, stream);
 
 function setup(
   name: string,
@@ -98,10 +76,10 @@ describe('pipe --follow at the edges of rotation', () => {
     truncateSync(log, 0);
     appendFileSync(log, lines(300, 400));
     let stderr = await once();
-    expect(await stored('two-copies'), stderr).toEqual(numbered(400));
+    expect(await stored('two-copies'), stderr).toEqual(numbered(0, 400));
     // Nothing changed: nothing is read again.
     stderr = await once();
-    expect(await stored('two-copies'), stderr).toEqual(numbered(400));
+    expect(await stored('two-copies'), stderr).toEqual(numbered(0, 400));
   }, 90_000);
 
   it('copy-truncated, renamed away, and its replacement copy-truncated while down: each copy in the order written', async () => {
@@ -119,7 +97,7 @@ describe('pipe --follow at the edges of rotation', () => {
     truncateSync(log, 0);
     appendFileSync(log, lines(400, 500));
     const stderr = await once();
-    expect(await stored('copy-rename-copy'), stderr).toEqual(numbered(500));
+    expect(await stored('copy-rename-copy'), stderr).toEqual(numbered(0, 500));
   }, 90_000);
 
   it('copy-truncated twice while the follower is stopped: the first copy, then the second, then the file', async () => {
@@ -141,7 +119,7 @@ describe('pipe --follow at the edges of rotation', () => {
       await waitFor(async () => (await stored('two-copies-paused')).length >= 400, { timeoutMs: 30_000 }).catch(() => undefined);
       // Give a duplicate the time to show up before looking.
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(await stored('two-copies-paused'), follower.stderr()).toEqual(numbered(400));
+      expect(await stored('two-copies-paused'), follower.stderr()).toEqual(numbered(0, 400));
     } finally {
       follower.child.kill('SIGCONT');
       follower.child.kill('SIGTERM');
@@ -174,7 +152,7 @@ describe('pipe --follow at the edges of rotation', () => {
       server.child.kill('SIGCONT');
       await waitFor(async () => (await stored('renamed-truncated')).length >= 550, { timeoutMs: 30_000 }).catch(() => undefined);
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(await stored('renamed-truncated'), follower.stderr()).toEqual(numbered(550));
+      expect(await stored('renamed-truncated'), follower.stderr()).toEqual(numbered(0, 550));
     } finally {
       server.child.kill('SIGCONT');
       follower.child.kill('SIGTERM');
@@ -195,7 +173,7 @@ describe('pipe --follow at the edges of rotation', () => {
       follower.child.kill('SIGCONT');
       await waitFor(async () => (await stored('truncated-longer')).length >= 300, { timeoutMs: 30_000 }).catch(() => undefined);
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(await stored('truncated-longer'), follower.stderr()).toEqual(numbered(300));
+      expect(await stored('truncated-longer'), follower.stderr()).toEqual(numbered(0, 300));
     } finally {
       follower.child.kill('SIGCONT');
       follower.child.kill('SIGTERM');
@@ -212,11 +190,11 @@ describe('pipe --follow at the edges of rotation', () => {
     truncateSync(log, 0);
     appendFileSync(log, lines(200, 300));
     let stderr = await once();
-    expect(await stored('glob-copy'), stderr).toEqual(numbered(300));
+    expect(await stored('glob-copy'), stderr).toEqual(numbered(0, 300));
     stderr = await once();
-    expect(await stored('glob-copy'), stderr).toEqual(numbered(300));
+    expect(await stored('glob-copy'), stderr).toEqual(numbered(0, 300));
     appendFileSync(log, lines(300, 400));
     stderr = await once();
-    expect(await stored('glob-copy'), stderr).toEqual(numbered(400));
+    expect(await stored('glob-copy'), stderr).toEqual(numbered(0, 400));
   }, 90_000);
 });
