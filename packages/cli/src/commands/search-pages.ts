@@ -11,6 +11,8 @@ export interface MatchPagesOptions {
   filter: StreamFilter;
   /** Newest first, paging back from the end of the range; else oldest first from its start. */
   reverse: boolean;
+  /** Where to begin instead of the range's end (or start): an id to read before (or after). */
+  from?: string;
   signal?: AbortSignal;
 }
 
@@ -34,7 +36,7 @@ const PAGE = 1000;
  * `next` like any other, so no match is lost or repeated (docs/reference/http-api.md).
  */
 export async function* matchPages(options: MatchPagesOptions): AsyncGenerator<MatchPage> {
-  let next: string | undefined;
+  let next = options.from;
   for (;;) {
     const position =
       next === undefined ? (options.reverse ? {} : { fromStart: true }) : options.reverse ? { before: next } : { after: next };

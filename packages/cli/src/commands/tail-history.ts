@@ -1,5 +1,6 @@
-import { fetchHistory, type StreamFilter } from '@livelog/client';
+import type { StreamFilter } from '@livelog/client';
 import type { HelloEvent, LogEntry } from '@livelog/protocol';
+import { matchPages } from './search-pages.js';
 
 /** What `lastMatching` reads. */
 export interface LastMatchingOptions {
@@ -17,9 +18,6 @@ export interface LastMatchingOptions {
   signal?: AbortSignal;
 }
 
-/** Entries per history request: the server's largest page. */
-const PAGE = 1000;
-
 /**
  * The last `count` entries up to the hello's head that pass the server's filter and `matches`,
  * oldest first, read back page by page from the head. What `-n N -i RE` means: the last N
@@ -28,26 +26,23 @@ const PAGE = 1000;
 export async function lastMatching(options: LastMatchingOptions): Promise<LogEntry[]> {
   const { hello, count, matches } = options;
   const found: LogEntry[] = [];
+  if (count <= 0) return found;
   // Just past the head, so the head itself is read; an entry appended meanwhile is left to the stream.
-  let before = `${hello.stream}:${hello.last + 1}`;
-  while (found.length < count) {
-    const page = await fetchHistory({
-      url: options.url,
-      ...(options.token ? { token: options.token } : {}),
-      ...(options.stream === undefined ? {} : { stream: options.stream }),
-      before,
-      limit: PAGE,
-      filter: options.filter,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    for (let i = page.entries.length - 1; i >= 0 && found.length < count; i--) {
-      const entry = page.entries[i] as LogEntry;
-      if (matches(entry)) found.push(entry);
+  const pages = matchPages({
+    url: options.url,
+    ...(options.token ? { token: options.token } : {}),
+    ...(options.stream === undefined ? {} : { stream: options.stream }),
+    filter: options.filter,
+    reverse: true,
+    from: `${hello.stream}:${hello.last + 1}`,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  for await (const page of pages) {
+    for (const entry of page.entries) {
+      if (!matches(entry)) continue;
+      found.push(entry);
+      if (found.length === count) return found.reverse();
     }
-    // `next`, not the oldest entry: a page cut short by the server's scan budget may hold none.
-    const next = page.next ?? page.entries[0]?.id;
-    if (!page.hasMore || next === undefined) break;
-    before = next;
   }
   return found.reverse();
 }
