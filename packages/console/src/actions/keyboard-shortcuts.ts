@@ -39,6 +39,18 @@ export function shortcutFor(event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'meta
   return PLAIN[event.key];
 }
 
+/** Keys that scroll a focused scroll container natively and are not one of the console's shortcuts. */
+const SCROLL_KEYS = new Set(['ArrowUp', 'ArrowDown', 'PageUp', 'PageDown', 'Home']);
+
+/**
+ * True when a key press on the viewport moves it as the reader's scroll. Not every key: Space pauses
+ * (its scroll is prevented), and counted as a scroll it made the list's own late scroll at the end
+ * read as the reader's return there, which resumed following right after Space paused it.
+ */
+export function keyScrollsView(event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey'>): boolean {
+  return SCROLL_KEYS.has(event.key) && !event.ctrlKey && !event.metaKey && !event.altKey;
+}
+
 /** True when `target` takes text input, so plain keys belong to it. */
 export function isTypingTarget(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compactFields, entryToText, formatClock } from '../render/format-line.js';
-import { shortcutFor } from './keyboard-shortcuts.js';
+import { keyScrollsView, shortcutFor } from './keyboard-shortcuts.js';
 import { permalinkId, permalinkUrl } from './permalink.js';
 
 describe('permalinks, formats and shortcuts', () => {
@@ -31,5 +31,15 @@ describe('permalinks, formats and shortcuts', () => {
     expect(shortcutFor(key('e'), true)).toBeUndefined();
     expect(shortcutFor(key('k', { ctrlKey: true }), true)).toBe('search');
     expect(shortcutFor(key('Escape'), true)).toBe('escape');
+  });
+
+  it('counts only the keys that scroll the view natively as the reader scrolling', () => {
+    const key = (k: string, extra: Partial<KeyboardEvent> = {}) => ({ key: k, ctrlKey: false, metaKey: false, altKey: false, ...extra });
+    expect(keyScrollsView(key('PageUp'))).toBe(true);
+    expect(keyScrollsView(key('ArrowDown'))).toBe(true);
+    expect(keyScrollsView(key(' '))).toBe(false);
+    expect(keyScrollsView(key('End'))).toBe(false);
+    expect(keyScrollsView(key('e'))).toBe(false);
+    expect(keyScrollsView(key('ArrowUp', { altKey: true }))).toBe(false);
   });
 });

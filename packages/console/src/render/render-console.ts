@@ -2,7 +2,7 @@ import type { LogEntry } from '@livelog/protocol';
 import { html, nothing, type TemplateResult } from 'lit';
 import { copyText } from '../actions/copy-text.js';
 import type { DownloadFormat } from '../actions/download-lines.js';
-import type { Shortcut } from '../actions/keyboard-shortcuts.js';
+import { keyScrollsView, type Shortcut } from '../actions/keyboard-shortcuts.js';
 import { permalinkUrl } from '../actions/permalink.js';
 import type { ConsoleSession } from '../state/console-session.js';
 import type { LogModel } from '../state/log-model.js';
@@ -144,7 +144,9 @@ export function renderConsole(
         changed: () => actions.changed(),
       })}
       <div class="viewport ${showPill ? 'pill-space' : ''}" part="viewport" role="log" aria-label="Log lines" tabindex="0" @scroll=${actions.scrolled}
-        @wheel=${actions.userScrolls} @touchmove=${actions.userScrolls} @keydown=${actions.userScrolls} @pointerdown=${(
+        @wheel=${actions.userScrolls} @touchmove=${actions.userScrolls} @keydown=${(event: KeyboardEvent) => {
+          if (keyScrollsView(event)) actions.userScrolls();
+        }} @pointerdown=${(
           event: PointerEvent,
         ) => {
           // A press on a line is not a scroll: counted as one, the list's own scroll to the end (its
