@@ -146,9 +146,7 @@ export function renderConsole(
       <div class="viewport ${showPill ? 'pill-space' : ''}" part="viewport" role="log" aria-label="Log lines" tabindex="0" @scroll=${actions.scrolled}
         @wheel=${actions.userScrolls} @touchmove=${actions.userScrolls} @keydown=${(event: KeyboardEvent) => {
           if (keyScrollsView(event)) actions.userScrolls();
-        }} @pointerdown=${(
-          event: PointerEvent,
-        ) => {
+        }} @pointerdown=${(event: PointerEvent) => {
           // A press on a line is not a scroll: counted as one, the list's own scroll to the end (its
           // event comes a frame late) read as the reader's return to the end and resumed following
           // right after the press paused it. A press elsewhere (the scrollbar) may scroll.
