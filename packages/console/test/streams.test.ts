@@ -92,6 +92,21 @@ describe('streams in the dashboard', () => {
     expect(await messages(page)).not.toContain('api 1');
   });
 
+  it('opening the picker puts the focus in its search box: typing filters at once, Escape closes it', async () => {
+    const page = await open('/');
+    await waitFor(async () => (await messages(page)).includes('on default'), { what: 'the default stream' });
+    const toggle = page.getByRole('button', { name: /^Stream: default/ });
+    await toggle.click();
+    const options = page.locator('livelog-stream-picker li button');
+    await waitFor(async () => (await options.count()) >= 3, { what: 'the streams listed' });
+    // As a user does: no click into the box first.
+    await page.keyboard.type('env=prod');
+    await waitFor(async () => (await options.count()) === 1, { what: 'one stream labelled env=prod' });
+    await page.keyboard.press('Escape');
+    await waitFor(async () => (await options.count()) === 0, { what: 'the picker closed' });
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+  });
+
   it('an ended stream says "Ended · exit 0", its follow button is stopped, and the header says ended', async () => {
     const page = await open('/?stream=build-7');
     await waitFor(async () => (await loadedSeqs(page)).length === 3, { what: 'the three lines of build-7' });

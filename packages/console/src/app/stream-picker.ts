@@ -185,13 +185,15 @@ export class LivelogStreamPicker extends LitElement {
     this.#open = open;
     clearInterval(this.#timer);
     document.removeEventListener('pointerdown', this.#outside);
+    // Before updateComplete is read: asked first, it is the promise of no update (the panel is not
+    // rendered yet when it resolves), and the search box would never get the focus.
+    this.requestUpdate();
     if (open) {
       void this.refresh();
       this.#timer = setInterval(() => void this.refresh(), REFRESH_MS);
       document.addEventListener('pointerdown', this.#outside);
       void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLInputElement>('input')?.focus());
     }
-    this.requestUpdate();
   }
 
   readonly #outside = (event: Event): void => {
