@@ -128,6 +128,21 @@ describe('end of stream', () => {
     expect(atEnd.map((event) => event.type)).toEqual(['hello', 'end', 'close']);
   });
 
+  it("a browser's EventSource that ignores end and close is told by the close not to come back soon (retry: a day)", async () => {
+    const name = 'job-plain-es';
+    expect((await postStreamLogs(server.url, name, `${JSON.stringify({ msg: 'only line' })}\n`)).status).toBe(200);
+    expect((await postStreamEnd(server.url, name, { exitCode: 0 })).status).toBe(200);
+    // The raw bytes, as EventSource reads them: it reconnects after any response that ends, after the
+    // last `retry:` it saw (hello's 2 s), unless the terminal close changes it.
+    const response = await fetch(`${server.url}${streamPath(name, '/stream')}?from=start`);
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    const blocks = (await response.text()).split('\n\n');
+    const close = blocks.find((block) => block.startsWith('event: close')) ?? '';
+    const retry = /^retry: (\d+)$/m.exec(close)?.[1];
+    expect(Number(retry)).toBeGreaterThanOrEqual(3_600_000);
+    expect(Number(retry)).toBeLessThan(2 ** 31);
+  });
+
   it('refuses writes and a second end after the end with 409, and stores nothing', async () => {
     const name = 'job-409';
     expect((await postStreamLogs(server.url, name, '{"msg":"only"}\n')).status).toBe(200);

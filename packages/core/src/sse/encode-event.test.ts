@@ -35,7 +35,7 @@ describe('the events that end a stream', () => {
       'event: end\nid: s:7\ndata: {"lastId":"s:7","time":5,"exitCode":3}\n\n',
     );
     expect(encodeResetEvent({ reason: 'deleted', stream: 's' })).toBe('event: reset\ndata: {"reason":"deleted","stream":"s"}\n\n');
-    expect(encodeCloseEvent('ended')).toBe('event: close\ndata: {"reason":"ended","retryable":false}\n\n');
+    expect(encodeCloseEvent('ended')).toBe('event: close\nretry: 86400000\ndata: {"reason":"ended","retryable":false}\n\n');
     expect(encodeCloseEvent('shutdown')).toBe('event: close\ndata: {"reason":"shutdown","retryable":true}\n\n');
   });
 });

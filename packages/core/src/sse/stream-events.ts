@@ -14,7 +14,17 @@ export function encodeResetEvent(reset: ResetEvent): string {
   return encodeEvent({ event: EVENT_NAMES.reset, data: JSON.stringify(reset) });
 }
 
+/**
+ * The `retry:` of a terminal `close`: a day. A browser's `EventSource` knows nothing of `close` and
+ * reconnects after every response that ends; without this a page that does not handle `end` would
+ * reconnect every 2 s forever and be told `end` again each time. Below 2^31 ms, which Node timers
+ * (npm `eventsource`) would treat as 1 ms. Only a reader that received the `close` gets it, so a
+ * reader cut before it reconnects as usual.
+ */
+export const TERMINAL_CLOSE_RETRY_MS = 86_400_000;
+
 export function encodeCloseEvent(reason: CloseReason): string {
-  const close: CloseEvent = { reason, retryable: CLOSE_REASONS[reason].retryable };
-  return encodeEvent({ event: EVENT_NAMES.close, data: JSON.stringify(close) });
+  const { retryable } = CLOSE_REASONS[reason];
+  const close: CloseEvent = { reason, retryable };
+  return encodeEvent({ event: EVENT_NAMES.close, ...(retryable ? {} : { retry: TERMINAL_CLOSE_RETRY_MS }), data: JSON.stringify(close) });
 }
