@@ -234,6 +234,27 @@ describe('a server without tokens refuses other sites', () => {
     expect(otherPreflight.status).toBe(403);
     expect((await stored(withCors)).map((entry) => entry.msg).slice(before)).toEqual(['from the dashboard']);
   });
+
+  it('preflights every method of the streams API for an allowed origin: PUT (labels) and DELETE too', async () => {
+    const origin = 'https://dash.example.com';
+    for (const [method, path] of [
+      ['PUT', '/api/streams/dash-1'],
+      ['DELETE', '/api/streams/dash-1'],
+      ['POST', '/api/streams/dash-1/end'],
+    ] as const) {
+      const preflight = await send(withCors.url, 'OPTIONS', path, {
+        origin,
+        'access-control-request-method': method,
+        'access-control-request-headers': 'content-type',
+      });
+      expect(preflight.status, `${method} ${path}`).toBe(204);
+      const methods = String(preflight.headers['access-control-allow-methods']).split(/,\s*/);
+      expect(methods, `${method} ${path}`).toContain(method);
+    }
+    const put = await send(withCors.url, 'PUT', '/api/streams/dash-1', { origin, 'content-type': 'application/json' }, '{"labels":{"team":"a"}}');
+    expect(put.status).toBe(200);
+    expect(put.headers['access-control-allow-origin']).toBe(origin);
+  });
 });
 
 describe('a server with tokens', () => {

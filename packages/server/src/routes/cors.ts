@@ -29,7 +29,7 @@ export function registerCors(app: FastifyInstance, origins: readonly string[]): 
   app.options('/*', async (request, reply) => {
     if (!allow(request.headers.origin)) return reply.code(204).send();
     reply
-      .header('access-control-allow-methods', 'GET, POST, OPTIONS')
+      .header('access-control-allow-methods', 'GET, HEAD, POST, PUT, DELETE, OPTIONS')
       .header('access-control-allow-headers', ALLOWED_HEADERS)
       .header('access-control-max-age', '600')
       .code(204);
