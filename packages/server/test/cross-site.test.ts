@@ -255,6 +255,13 @@ describe('a server without tokens refuses other sites', () => {
     expect(put.status).toBe(200);
     expect(put.headers['access-control-allow-origin']).toBe(origin);
   });
+
+  it('lets a page of an allowed origin read Retry-After (a busy 503), as the shipper backs off by it', async () => {
+    const answer = await send(withCors.url, 'GET', '/api/streams', { origin: 'https://dash.example.com' });
+    expect(answer.status).toBe(200);
+    const exposed = String(answer.headers['access-control-expose-headers']).toLowerCase().split(/,\s*/);
+    expect(exposed).toContain('retry-after');
+  });
 });
 
 describe('a server with tokens', () => {

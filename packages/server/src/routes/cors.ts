@@ -24,7 +24,7 @@ export function registerCors(app: FastifyInstance, origins: readonly string[]): 
     if (!allow(origin)) return;
     reply.header('access-control-allow-origin', any ? '*' : origin);
     if (!any) reply.header('vary', 'Origin');
-    reply.header('access-control-expose-headers', 'idempotent-replayed, www-authenticate');
+    reply.header('access-control-expose-headers', 'idempotent-replayed, retry-after, www-authenticate');
   });
   app.options('/*', async (request, reply) => {
     if (!allow(request.headers.origin)) return reply.code(204).send();
