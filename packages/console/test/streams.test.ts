@@ -117,6 +117,8 @@ describe('streams in the dashboard', () => {
     expect(await follow.textContent()).toContain('Stopped');
     expect(await follow.isDisabled()).toBe(true);
     expect(await page.locator('livelog-app header .state').textContent()).toBe('ended · exit 0');
+    // Its whole log is loaded: nothing lies above the first line, and the edge says so.
+    await expect.poll(() => page.locator('livelog-console .edge').textContent()).toBe('Beginning of the retained log');
     await screenshot(page, 'stream-ended');
   });
 

@@ -66,6 +66,8 @@ export class LiveFeed {
   readonly #context: FeedContext;
   readonly #rate = new LineRate();
   #stream: LogStream | undefined;
+  /** The oldest seq the server retained when the stream said hello: nothing is older than a line at or before it. */
+  #retainedFirst: number | undefined;
 
   constructor(server: ServerOptions, events: FeedEvents, cursor: CursorStorage | undefined, model: FeedModel, context: FeedContext) {
     this.#server = server;
@@ -106,6 +108,7 @@ export class LiveFeed {
   open(start: StreamStart): void {
     const model = this.#model;
     const generation = this.#context.generation();
+    this.#retainedFirst = undefined;
     const stream = openStream({ ...this.#server, filter: model.serverFilter, start });
     // Events of a stream this model has since replaced (a reload, a new filter) are ignored.
     const on = <K extends keyof StreamEventMap>(name: K, handler: (payload: StreamEventMap[K]) => void): void => {
@@ -117,6 +120,10 @@ export class LiveFeed {
     on('entries', (batch) => this.#onEntries(batch));
     on('hello', (hello) => {
       everOpened = true;
+      this.#retainedFirst = hello.first;
+      // Nothing retained: every line to come is the oldest there is.
+      if (hello.first > hello.last && model.buffer.size === 0 && model.mode === 'live') model.olderAvailable = false;
+      this.#noteStart();
       model.newest = Math.max(model.newest ?? 0, hello.last);
       this.#rate.since(hello.last);
       model.sources.hello(hello.stream);
@@ -169,6 +176,17 @@ export class LiveFeed {
     this.#stream = stream;
   }
 
+  /**
+   * The tail a live stream delivers may reach the oldest retained line (a short job's whole log):
+   * then there is nothing to scroll up to, and the edge says so instead of offering older lines.
+   */
+  #noteStart(): void {
+    const model = this.#model;
+    const first = model.buffer.firstSeq;
+    if (model.mode !== 'live' || this.#retainedFirst === undefined || first === undefined) return;
+    if (first <= this.#retainedFirst) model.olderAvailable = false;
+  }
+
   /** Says the stream does not exist yet, and opens it again a little later, as long as nothing else was asked for. */
   #waitForStream(start: StreamStart, generation: number): void {
     this.#model.notice = `stream ${this.#server.stream ?? 'default'} does not exist yet${WAITING_FOR_STREAM}`;
@@ -195,6 +213,7 @@ export class LiveFeed {
       model.buffer.append(batch);
       visible = model.buffer.rows.length - before;
       if (model.buffer.trimOldest(model.maxLines) > 0) model.olderAvailable = true;
+      else this.#noteStart();
     } else {
       const match = this.#context.match();
       for (const entry of batch) if (match(entry)) visible++;
