@@ -143,4 +143,32 @@ describe('streams in the dashboard', () => {
     expect(await messages(page)).toEqual(['still running', 'failing test']);
     expect(await page.locator('livelog-app header .state').getAttribute('data-failed')).toBe('');
   });
+  it('finds by name and label a stream older than the newest 500 the picker lists (a server with a stream per job)', async () => {
+    const put = async (name: string, labels: Record<string, string> = {}): Promise<void> => {
+      const response = await fetch(`${server.url}/api/streams/${name}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ labels }),
+      });
+      expect(response.status).toBe(200);
+    };
+    await put('archive-1', { team: 'Payments' });
+    // 520 newer streams push archive-1 out of the newest 500.
+    for (let batch = 0; batch < 520; batch += 40) {
+      await Promise.all(Array.from({ length: 40 }, (_, i) => put(`bulk-${batch + i}`)));
+    }
+    const page = await open('/');
+    await waitFor(async () => (await messages(page)).includes('on default'), { what: 'the default stream' });
+    await page.getByRole('button', { name: /^Stream: default/ }).click();
+    const options = page.locator('livelog-stream-picker li button');
+    await waitFor(async () => (await options.count()) >= 100, { what: 'the streams listed' });
+    const search = page.getByRole('searchbox', { name: 'Search streams by name or label' });
+    await search.fill('archive');
+    await waitFor(async () => (await options.count()) === 1, { what: 'archive-1 found by name' });
+    expect(await options.first().getAttribute('data-stream')).toBe('archive-1');
+    await search.fill('team=Payments');
+    await waitFor(async () => (await options.count()) === 1, { what: 'archive-1 found by label' });
+    await options.first().click();
+    await waitFor(async () => new URL(page.url()).searchParams.get('stream') === 'archive-1', { what: 'the URL of archive-1' });
+  });
 });

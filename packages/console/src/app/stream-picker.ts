@@ -4,6 +4,8 @@ import { byRecentActivity, matchesStreamQuery, streamStateText, timeAgo } from '
 
 /** Streams the picker asks for: the most recently active ones (the search filters these). */
 const LIST_LIMIT = 500;
+/** A term that can start a stream name, sent to the server as the list's prefix. */
+const STREAM_NAME_START = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 /** How often the open list is refreshed, in ms. */
 const REFRESH_MS = 5000;
 
@@ -134,6 +136,9 @@ export class LivelogStreamPicker extends LitElement {
   #loaded = false;
   #timer: ReturnType<typeof setInterval> | undefined;
   #generation = 0;
+  /** Streams the server found for the query typed, beyond the newest LIST_LIMIT (keyed by name). */
+  #found = new Map<string, StreamInfo>();
+  #searchGeneration = 0;
 
   constructor() {
     super();
@@ -208,7 +213,38 @@ export class LivelogStreamPicker extends LitElement {
   }
 
   #matches(): StreamInfo[] {
-    return this.#streams.filter((stream) => matchesStreamQuery(stream, this.#query));
+    const listed = new Set(this.#streams.map((stream) => stream.name));
+    const extra = [...this.#found.values()].filter((stream) => !listed.has(stream.name)).sort(byRecentActivity);
+    return [...this.#streams, ...extra].filter((stream) => matchesStreamQuery(stream, this.#query));
+  }
+
+  /**
+   * The list holds only the newest LIST_LIMIT streams; a server with more (a CI server keeps a stream
+   * per job) is asked for the query itself: its first name-like term as a prefix, its `key=value`
+   * terms as label filters. What the server finds joins the list, still filtered by every term.
+   */
+  async #searchServer(query: string): Promise<void> {
+    const generation = ++this.#searchGeneration;
+    this.#found = new Map();
+    if (this.#streams.length < LIST_LIMIT) return;
+    const labels: Record<string, string> = {};
+    let prefix: string | undefined;
+    for (const term of query.split(/\s+/).filter((text) => text !== '')) {
+      // Label values are matched exactly by the server, so their case is kept.
+      const label = /^([a-zA-Z_][a-zA-Z0-9_.-]*)[=:](.+)$/.exec(term);
+      if (label) labels[label[1] as string] = label[2] as string;
+      else if (prefix === undefined && STREAM_NAME_START.test(term.toLowerCase())) prefix = term.toLowerCase();
+    }
+    if (prefix === undefined && Object.keys(labels).length === 0) return;
+    try {
+      const options = this.token ? { token: this.token } : {};
+      const page = await listStreams(this.src || '.', { ...(prefix ? { prefix } : {}), labels, order: 'recent', limit: LIST_LIMIT }, options);
+      if (generation !== this.#searchGeneration) return;
+      this.#found = new Map(page.streams.map((stream) => [stream.name, stream]));
+      this.requestUpdate();
+    } catch {
+      // The newest streams are still listed; a failed extra search adds nothing.
+    }
   }
 
   #onKey(event: KeyboardEvent): void {
@@ -236,6 +272,7 @@ export class LivelogStreamPicker extends LitElement {
       <input type="search" aria-label="Search streams by name or label" placeholder="Search by name or label (env=prod)"
         .value=${this.#query} @input=${(event: Event) => {
           this.#query = (event.target as HTMLInputElement).value;
+          void this.#searchServer(this.#query);
           this.requestUpdate();
         }} />
       ${this.#error ? html`<div class="error" role="alert">${this.#error}</div>` : nothing}
