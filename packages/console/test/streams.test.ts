@@ -126,6 +126,14 @@ describe('streams in the dashboard', () => {
     const page = await open('/?stream=later-1');
     const notice = page.locator('livelog-console .notice');
     await expect.poll(() => notice.textContent()).toBe('stream later-1 does not exist yet: waiting for its first line');
+    // The volume strip waits as a strip across the console, not as a boxed card of the empty states.
+    const strip = await page.locator('livelog-console [part~="histogram"]').evaluate((element) => {
+      const style = getComputedStyle(element);
+      const host = (element.getRootNode() as ShadowRoot).host.getBoundingClientRect();
+      return { radius: style.borderTopLeftRadius, width: element.getBoundingClientRect().width, hostWidth: host.width };
+    });
+    expect(strip.radius).toBe('0px');
+    expect(strip.width).toBeGreaterThan(strip.hostWidth - 2);
     await write('later-1', ['first line']);
     await waitFor(async () => (await messages(page)).includes('first line'), { what: 'the first line of later-1' });
     expect(await notice.count()).toBe(0);

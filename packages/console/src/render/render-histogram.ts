@@ -56,7 +56,7 @@ function bars(answer: HistogramAnswer, utc: boolean): TemplateResult[] {
 export function renderHistogram(search: SearchView, utc: boolean, actions: HistogramActions): TemplateResult {
   const { answer, error, loading } = search.histogram;
   if (answer === undefined) {
-    return html`<div class="histogram empty" part="histogram" data-state=${error ? 'error' : 'loading'}>${
+    return html`<div class="histogram pending" part="histogram" data-state=${error ? 'error' : 'loading'}>${
       error
         ? html`<span class="h-note">Volume unavailable: ${error}</span>`
         : html`<span class="h-note">${loading ? 'Counting lines…' : ''}</span>`
