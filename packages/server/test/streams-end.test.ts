@@ -143,6 +143,23 @@ describe('end of stream', () => {
     expect(Number(retry)).toBeLessThan(2 ** 31);
   });
 
+  it('answers a retry of a batch stored before the end (its answer lost) with the first reply, not 409', async () => {
+    const name = 'job-retry-after-end';
+    const body = '{"msg":"last batch"}\n';
+    const first = await postStreamLogs(server.url, name, body, { 'idempotency-key': 'batch-7' });
+    expect(first.status).toBe(200);
+    expect((await postStreamEnd(server.url, name, { exitCode: 0 })).status).toBe(200);
+    // The shipper never saw the first answer (a cut connection) and sends the same batch again.
+    const retry = await postStreamLogs(server.url, name, body, { 'idempotency-key': 'batch-7' });
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual(first.body);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    // Anything new is still refused, and nothing was stored.
+    const other = await postStreamLogs(server.url, name, body, { 'idempotency-key': 'batch-8' });
+    expect(other.status).toBe(409);
+    expect((await requestJson(server.url, 'GET', streamPath(name))).body).toMatchObject({ state: 'ended', last: 1, entries: 1 });
+  });
+
   it('refuses writes and a second end after the end with 409, and stores nothing', async () => {
     const name = 'job-409';
     expect((await postStreamLogs(server.url, name, '{"msg":"only"}\n')).status).toBe(200);

@@ -43,7 +43,8 @@ async function ingestInto(context: RouteContext, name: string, request: FastifyR
   if (context.closing()) throw new LivelogError('LIVELOG_ERR_SHUTTING_DOWN', 'the server is shutting down; retry shortly');
   const store = await writableStream(context.engine, name);
   // Refused before the body is parsed; the append below refuses it atomically too, should an end come in between.
-  if (store.ended() !== undefined) throw streamEndedError(name);
+  // Not with an Idempotency-Key: a retry of a batch stored before the end gets its first reply from the store.
+  if (store.ended() !== undefined && request.headers['idempotency-key'] === undefined) throw streamEndedError(name);
   const contentType = request.headers['content-type'];
   const format = bodyFormatOf(contentType);
   if (format === undefined) {
