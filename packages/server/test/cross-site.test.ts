@@ -251,7 +251,13 @@ describe('a server without tokens refuses other sites', () => {
       const methods = String(preflight.headers['access-control-allow-methods']).split(/,\s*/);
       expect(methods, `${method} ${path}`).toContain(method);
     }
-    const put = await send(withCors.url, 'PUT', '/api/streams/dash-1', { origin, 'content-type': 'application/json' }, '{"labels":{"team":"a"}}');
+    const put = await send(
+      withCors.url,
+      'PUT',
+      '/api/streams/dash-1',
+      { origin, 'content-type': 'application/json' },
+      '{"labels":{"team":"a"}}',
+    );
     expect(put.status).toBe(200);
     expect(put.headers['access-control-allow-origin']).toBe(origin);
   });

@@ -238,7 +238,11 @@ export class LivelogStreamPicker extends LitElement {
     if (prefix === undefined && Object.keys(labels).length === 0) return;
     try {
       const options = this.token ? { token: this.token } : {};
-      const page = await listStreams(this.src || '.', { ...(prefix ? { prefix } : {}), labels, order: 'recent', limit: LIST_LIMIT }, options);
+      const page = await listStreams(
+        this.src || '.',
+        { ...(prefix ? { prefix } : {}), labels, order: 'recent', limit: LIST_LIMIT },
+        options,
+      );
       if (generation !== this.#searchGeneration) return;
       this.#found = new Map(page.streams.map((stream) => [stream.name, stream]));
       this.requestUpdate();
