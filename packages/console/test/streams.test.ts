@@ -179,4 +179,11 @@ describe('streams in the dashboard', () => {
     await options.first().click();
     await waitFor(async () => new URL(page.url()).searchParams.get('stream') === 'archive-1', { what: 'the URL of archive-1' });
   });
+  it('a URL naming no valid stream says so, and the header does not claim to be connecting', async () => {
+    const page = await open('/?stream=Bad%20Name');
+    await page.locator('livelog-app .bad-stream').waitFor();
+    const state = page.locator('livelog-app header .state');
+    expect(await state.textContent()).toBe('failed');
+    expect(await state.getAttribute('data-state')).toBe('failed');
+  });
 });

@@ -178,7 +178,9 @@ export class LivelogApp extends LitElement {
     };
     const saved = localStorage.getItem(THEME_KEY);
     const theme = saved === 'light' || saved === 'dark' ? saved : 'auto';
-    const state = this.#state;
+    // A name that is not one opens no stream: nothing is connecting, and the pill says so.
+    const badStream = this.#stream !== undefined && !isStreamName(this.#stream);
+    const state: LivelogStatusDetail | undefined = badStream ? { state: 'failed', attempt: 0, lag: 0, mode: 'live' } : this.#state;
     const selected = this.console?.filter.sources ?? [];
     return html`<header part="header">
         <h1>livelog</h1>
@@ -202,7 +204,7 @@ export class LivelogApp extends LitElement {
       </header>
       <main>
       ${
-        this.#stream !== undefined && !isStreamName(this.#stream)
+        badStream
           ? html`<p class="bad-stream" role="alert">${JSON.stringify(this.#stream)} is not a stream name: lowercase letters, digits, ".", "_" and "-", starting with a letter or digit. Pick a stream above.</p>`
           : html`<livelog-console
         global-shortcuts
