@@ -240,4 +240,15 @@ describe('streams API', () => {
     expect(text).toMatch(/^livelog_stream_brokers \d+$/m);
     expect(text).not.toMatch(/(stream|name)="(page|first-write|doomed)/);
   });
+  // Last: it deletes `default`, which the tests above read.
+  it('keeps /metrics answering after the stream default is deleted, with the window of the new default', async () => {
+    expect((await postStreamLogs(server.url, 'default', '{"msg":"before"}\n{"msg":"before 2"}\n')).status).toBe(200);
+    expect((await requestJson(server.url, 'DELETE', streamPath('default'))).status).toBe(204);
+    const afterDelete = await fetch(`${server.url}/metrics`);
+    expect(afterDelete.status).toBe(200);
+    expect(await afterDelete.text()).toMatch(/^livelog_store_last_seq 0$/m);
+    expect((await postStreamLogs(server.url, 'default', '{"msg":"after"}\n')).status).toBe(200);
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toMatch(/^livelog_store_last_seq 1$/m);
+  });
 });

@@ -1,4 +1,5 @@
 import type { LivelogEngine, LogDatabase } from '@livelog/core';
+import { DEFAULT_STREAM } from '@livelog/protocol';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { RouteContext } from './route-context.js';
@@ -23,7 +24,9 @@ export class ServerMetrics {
       labelNames: ['code'],
       registers: [registry],
     });
-    const { store } = engine;
+    // The stream `default` as it is now: a handle taken once would be the deleted one after
+    // `DELETE /api/streams/default`, and every scrape would fail with STREAM_NOT_FOUND.
+    const defaultBounds = async (): Promise<{ first: number; last: number }> => (await engine.database.openStream(DEFAULT_STREAM)).bounds();
     const gauge = (name: string, help: string, read: () => number | Promise<number>): void => {
       new Gauge({
         name,
@@ -95,8 +98,8 @@ export class ServerMetrics {
       () => engine.pageStats().evictions,
     );
     gauge('livelog_catchup_cache_bytes', 'Bytes held by the catch-up page cache now.', () => engine.pageStats().bytes);
-    gauge('livelog_store_last_seq', 'Newest seq in the store.', async () => (await store.bounds()).last);
-    gauge('livelog_store_first_seq', 'Oldest retained seq in the store.', async () => (await store.bounds()).first);
+    gauge('livelog_store_last_seq', 'Newest seq in the store.', async () => (await defaultBounds()).last);
+    gauge('livelog_store_first_seq', 'Oldest retained seq in the store.', async () => (await defaultBounds()).first);
   }
 
   ingested(entries: number, bytes: number): void {
