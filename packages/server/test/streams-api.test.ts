@@ -241,9 +241,12 @@ describe('streams API', () => {
     expect(text).not.toMatch(/(stream|name)="(page|first-write|doomed)/);
   });
   // Last: it deletes `default`, which the tests above read.
-  it('keeps /metrics answering after the stream default is deleted, with the window of the new default', async () => {
+  it('keeps default listed and /metrics answering after the stream default is deleted, with the window of the new default', async () => {
     expect((await postStreamLogs(server.url, 'default', '{"msg":"before"}\n{"msg":"before 2"}\n')).status).toBe(200);
     expect((await requestJson(server.url, 'DELETE', streamPath('default'))).status).toBe(204);
+    // `default` always exists: listed at once, empty, before anything is written to it again.
+    const listed = (await requestJson(server.url, 'GET', '/api/streams?prefix=default')).body as StreamList;
+    expect(listed.streams.map((stream) => [stream.name, stream.entries])).toEqual([['default', 0]]);
     const afterDelete = await fetch(`${server.url}/metrics`);
     expect(afterDelete.status).toBe(200);
     expect(await afterDelete.text()).toMatch(/^livelog_store_last_seq 0$/m);

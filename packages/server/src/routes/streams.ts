@@ -1,5 +1,5 @@
 import { LivelogError, type LogStore, type StoredStreamInfo } from '@livelog/core';
-import { type EndInfo, endProblem, formatId, type StreamInfo } from '@livelog/protocol';
+import { DEFAULT_STREAM, type EndInfo, endProblem, formatId, type StreamInfo } from '@livelog/protocol';
 import type { FastifyInstance } from 'fastify';
 import { allows } from '../auth/tokens.js';
 import { jsonObjectBody } from './json-body.js';
@@ -50,6 +50,9 @@ export function registerStreams(app: FastifyInstance, context: RouteContext): vo
     if (!(await context.engine.database.delete(name))) {
       throw new LivelogError('LIVELOG_ERR_STREAM_NOT_FOUND', `no stream is named ${JSON.stringify(name)}`);
     }
+    // `default` always exists (the unnamed routes read it): deleting it empties it, under a new identity,
+    // and it stays in the list as the engine made it at start.
+    if (name === DEFAULT_STREAM) await context.engine.database.setStream(DEFAULT_STREAM, {});
     return reply.code(204).send();
   });
 
