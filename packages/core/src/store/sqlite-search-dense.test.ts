@@ -108,6 +108,32 @@ describe('SQLite search index with dense rowids: many streams in one group commi
     }
   });
 
+  it('finds the matches of a stream written a line per group between busy streams matching the same term', async () => {
+    // The window's piece range then holds mostly other streams' pieces, with seqs far beyond this
+    // stream's: candidates must be this stream's pieces only, or they page past its own.
+    const lone = await database.openStream('lone');
+    // The busy streams' seqs far beyond the lone one's: their pieces cannot stand for its lines.
+    const hay = Array.from({ length: 1000 }, (_, i) => ({ time: 0, level: 'info' as const, source: 'svc', msg: `hay ${i}` }));
+    await Promise.all(streams.slice(0, 10).map((store) => store.append(hay)));
+    for (let round = 1; round <= 100; round++) {
+      await Promise.all([
+        lone.append([{ time: round, level: 'info', source: 'svc', msg: round > 90 ? `needle ${round}` : `hay ${round}` }]),
+        ...streams
+          .slice(0, 10)
+          .map((store) =>
+            store.append(
+              Array.from({ length: 16 }, (_, i) => ({ time: round, level: 'info' as const, source: 'svc', msg: `needle ${i}` })),
+            ),
+          ),
+      ]);
+    }
+    const expected = Array.from({ length: 10 }, (_, i) => 91 + i);
+    for (const limit of [1, 4, 200]) {
+      expect(await readAllMatches(lone, parseQuery('needle'), 'forward', limit), `forward ${limit}`).toEqual(expected);
+      expect(await readAllMatches(lone, parseQuery('needle'), 'backward', limit), `backward ${limit}`).toEqual(expected);
+    }
+  });
+
   it('takes the index rows of every stream with their lines: prunes, deletes, back to an empty index', async () => {
     const baseline = indexState(database.file);
     expect(baseline.fts).toBeGreaterThan(STREAMS);
