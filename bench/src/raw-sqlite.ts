@@ -1,6 +1,14 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { prepareDatabase, prepareSearchIndex, SEARCH_BLOCK, SEQ_BITS, searchTextOfJson } from '@livelog/core';
+import {
+  INSERT_INDEX_ROW,
+  INSERT_PIECE,
+  prepareDatabase,
+  prepareSearchIndex,
+  SEARCH_BLOCK,
+  SEQ_BITS,
+  searchTextOfJson,
+} from '@livelog/core';
 import { levelNumber } from '@livelog/protocol';
 import Database from 'better-sqlite3';
 import { record, storedJson } from './entries.js';
@@ -23,14 +31,15 @@ const STREAM_KEY = 1;
  * records) inserted with raw better-sqlite3 into a database made by livelog's own `prepareDatabase`
  * (same schema, indexes and pragmas), one transaction per batch, with the writer thread's INSERT
  * statements. The schema holds the search index (on by default in livelog), so each batch also inserts
- * its index pieces (the entries of one block of `SEARCH_BLOCK` seqs, as the writer makes them); their
+ * its index pieces (the entries of one block of `SEARCH_BLOCK` seqs, as the writer makes them, each
+ * with its piece map row); their
  * text is built before timing, as the rows' JSON is. No HTTP, no parsing, no encoding, no worker: what
  * is left is SQLite and the disk.
  */
 export class RawSqlite {
   readonly #db: Database.Database;
   readonly #insert: Database.Statement;
-  readonly #index: Database.Statement | undefined;
+  readonly #index: { piece: Database.Statement; row: Database.Statement } | undefined;
   readonly #dir: string;
   #seq = 0;
 
@@ -47,7 +56,7 @@ export class RawSqlite {
     if (!indexes) this.#db.exec('DROP INDEX IF EXISTS entries_source');
     const db = this.#db;
     db.transaction(() => prepareSearchIndex(db, searchIndex))();
-    this.#index = searchIndex ? db.prepare(`INSERT INTO entries_fts (rowid, text) VALUES (((? << ${SEQ_BITS}) | ?), ?)`) : undefined;
+    this.#index = searchIndex ? { piece: db.prepare(INSERT_PIECE), row: db.prepare(INSERT_INDEX_ROW) } : undefined;
     this.#insert = this.#db.prepare(
       `INSERT INTO entries (seq, time, level, source, size, json, received) VALUES (((? << ${SEQ_BITS}) | ?), ?, ?, ?, ?, ?, ?)`,
     );
@@ -78,7 +87,10 @@ export class RawSqlite {
     const index = this.#index;
     const insertBatch = this.#db.transaction((batch: RawBatch) => {
       for (const row of batch.entries) this.#insert.run(...row);
-      if (index !== undefined) for (const piece of batch.pieces) index.run(...piece);
+      if (index !== undefined) {
+        // As the writer: the piece's map row first, whose rowid numbers the index row.
+        for (const [key, seq, text] of batch.pieces) index.row.run(index.piece.run(key, seq).lastInsertRowid, text);
+      }
     });
     const started = performance.now();
     for (const batch of batches) insertBatch(batch);

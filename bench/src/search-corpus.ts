@@ -69,7 +69,7 @@ export async function preloadStore(dir: string, entries: number, now: number): P
 export function dropIndex(file: string): void {
   const db = new Database(file);
   try {
-    db.exec('DROP TRIGGER IF EXISTS entries_fts_delete; DROP TABLE IF EXISTS entries_fts;');
+    db.exec('DROP TRIGGER IF EXISTS entries_fts_delete; DROP TABLE IF EXISTS entries_fts; DROP TABLE IF EXISTS search_pieces;');
   } finally {
     db.close();
   }
@@ -90,7 +90,7 @@ export function storeSizes(file: string): { index: number; table: number; file: 
     let total = 0;
     for (const row of rows) {
       total += row.bytes;
-      if (row.name.startsWith('entries_fts')) index += row.bytes;
+      if (row.name.startsWith('entries_fts') || row.name.startsWith('search_pieces')) index += row.bytes;
       else if (row.name === 'entries' || tableIndexes.has(row.name)) table += row.bytes;
     }
     const json = (db.prepare('SELECT SUM(size) AS bytes FROM entries').get() as { bytes: number }).bytes;

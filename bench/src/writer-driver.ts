@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type NewEntry, SqliteDatabase } from '@livelog/core';
+import Database from 'better-sqlite3';
 import { newEntry } from './entries.js';
 
 /**
@@ -14,6 +15,7 @@ import { newEntry } from './entries.js';
  * - `spread`: each batch into one of LIVELOG_DRIVER_STREAMS (1,000) streams, at random.
  * Prints the rate, the process's CPU per entry (every thread) and the entries per group commit.
  * LIVELOG_DRIVER_SEARCH_INDEX=off runs without the search index. Durability: the default (`full`).
+ * Also prints the search index's bytes at the end (`indexBytes`: its FTS5 tables and the piece map, dbstat).
  */
 const [mode = 'streams', appendersArg = '32', batchArg = '100', totalArg = '200000'] = process.argv.slice(2);
 if (mode !== 'one' && mode !== 'streams' && mode !== 'spread') throw new Error(`unknown mode ${mode}: one, streams or spread`);
@@ -47,6 +49,19 @@ async function run(count: number, prefix: string): Promise<void> {
   await Promise.all(Array.from({ length: appenders }, appender));
 }
 
+/** Bytes of the search index's tables and indexes (names starting `entries_fts` or `search_pieces`). */
+function indexBytes(file: string): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    const row = db
+      .prepare("SELECT SUM(pgsize) AS bytes FROM dbstat WHERE name LIKE 'entries_fts%' OR name LIKE 'search_pieces%'")
+      .get() as { bytes: number | null };
+    return row.bytes ?? 0;
+  } finally {
+    db.close();
+  }
+}
+
 try {
   await run(Math.ceil(20_000 / batch), 'warmup');
   const commits = database.stats.commits;
@@ -67,6 +82,7 @@ try {
       cpuUsPerEntry: Number((cpuUs / total).toFixed(1)),
       cores: Number((cpuUs / 1e6 / seconds).toFixed(2)),
       entriesPerCommit: Math.round(total / groups),
+      indexBytes: indexBytes(database.file),
     }),
   );
 } finally {

@@ -85,7 +85,7 @@ export { SqliteDatabase, type SqliteDatabaseOptions } from './store/sqlite-datab
 /** The SQLite schema and pragmas, for the bench's raw better-sqlite3 baseline (same schema, same settings). */
 export { prepareDatabase, SEQ_BITS } from './store/sqlite-schema.js';
 /** The search index's schema and text, for the same baseline: livelog's schema holds the index. */
-export { pieceKeys, prepareSearchIndex, SEARCH_BLOCK, searchTextOfJson } from './store/sqlite-search.js';
+export { INSERT_INDEX_ROW, INSERT_PIECE, pieceKeys, prepareSearchIndex, SEARCH_BLOCK, searchTextOfJson } from './store/sqlite-search.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.js';
 export { createStoreFromUrl, isLogDatabase, type StoreProvider } from './store/store-provider.js';
 export { StreamChanges } from './store/stream-changes.js';

@@ -55,7 +55,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   const given = options.store;
   const engine = await createEngine({
     ...(given === undefined
-      ? { database: await createStore(config.store, options.storeProviders) }
+      ? { database: await createStore(config.store, options.storeProviders, app.log) }
       : isLogDatabase(given)
         ? { database: given }
         : { store: given }),

@@ -1,4 +1,13 @@
-import type { BasicLogStore, BrokerOptions, IngestLimits, LivelogEngine, LogDatabase, RetentionPolicy, StoreProvider } from '@livelog/core';
+import type {
+  BasicLogStore,
+  BrokerOptions,
+  EngineLog,
+  IngestLimits,
+  LivelogEngine,
+  LogDatabase,
+  RetentionPolicy,
+  StoreProvider,
+} from '@livelog/core';
 import { createEngine, DEFAULT_INGEST_LIMITS, isLogDatabase, LivelogError } from '@livelog/core';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { createSiteGuard } from './auth/site-guard.js';
@@ -126,7 +135,7 @@ export const livelog: FastifyPluginAsync<LivelogPluginOptions> = async (app: Fas
   const engine =
     options.engine ??
     (await createEngine({
-      ...(await storeOf(options)),
+      ...(await storeOf(options, app.log)),
       ...(options.retention ? { retention: options.retention } : {}),
       ...(options.broker ? { broker: options.broker } : {}),
       log: app.log,
@@ -229,9 +238,9 @@ export const livelog: FastifyPluginAsync<LivelogPluginOptions> = async (app: Fas
   if (options.home ?? true) registerHome(app);
 };
 
-async function storeOf(options: LivelogPluginOptions): Promise<{ database: LogDatabase } | { store: BasicLogStore }> {
+async function storeOf(options: LivelogPluginOptions, log: EngineLog): Promise<{ database: LogDatabase } | { store: BasicLogStore }> {
   const store = options.store ?? { kind: 'sqlite', dir: './livelog-data', durability: 'full' };
-  if (!('open' in store)) return { database: await createStore(store, options.storeProviders) };
+  if (!('open' in store)) return { database: await createStore(store, options.storeProviders, log) };
   return isLogDatabase(store) ? { database: store } : { store };
 }
 

@@ -13,9 +13,10 @@ import { SEQ_BITS } from './sqlite-schema.js';
 import { pieceKeys } from './sqlite-search.js';
 
 // Issue 13: retention takes a line's index rows with it. After a prune, no search finds a removed
-// line, and the FTS table itself (read directly, by rowid) holds no row keyed by a removed seq: what
-// is left is exactly the pieces (see sqlite-search) of the retained entries, per stream, the piece
-// that retention cut in two included; deleting a stream brings it back to 0.
+// line, and the index (read directly: the piece map by entry rowid, and the FTS table, which holds a
+// row for every piece of the map and no other) keeps no piece keyed by a removed seq: what is left is
+// exactly the pieces (see sqlite-search) of the retained entries, per stream, the piece that
+// retention cut in two included; deleting a stream brings it back to 0.
 const DAY = 86_400_000;
 const NOW = Date.now();
 const token = (stream: string, seq: number) => `tok${stream}${String(seq).padStart(5, '0')}q`;
@@ -28,13 +29,16 @@ const lines = (stream: string, count: number, time: (i: number) => number): NewE
     fields: { n: i + 1, tag: `tag${stream}` },
   }));
 
-/** The index rows of one stream's seqs `from..to`, counted in the FTS table itself. */
+/** The index rows of the pieces keyed by one stream's seqs `from..to`: map rows whose FTS row exists. */
 function indexRows(file: string, key: number, from: number, to: number): number {
   const db = new Database(file, { readonly: true });
   try {
     return (
       db
-        .prepare(`SELECT count(*) AS n FROM entries_fts WHERE rowid BETWEEN ((? << ${SEQ_BITS}) | ?) AND ((? << ${SEQ_BITS}) | ?)`)
+        .prepare(
+          `SELECT count(*) AS n FROM search_pieces WHERE entry BETWEEN ((? << ${SEQ_BITS}) | ?) AND ((? << ${SEQ_BITS}) | ?)
+           AND EXISTS (SELECT 1 FROM entries_fts WHERE rowid = piece)`,
+        )
         .get(key, from, key, to) as { n: number }
     ).n;
   } finally {
@@ -59,6 +63,9 @@ function totals(file: string): { index: number; entries: number } {
   const db = new Database(file, { readonly: true });
   try {
     const index = (db.prepare('SELECT count(*) AS n FROM entries_fts').get() as { n: number }).n;
+    const pieces = (db.prepare('SELECT count(*) AS n FROM search_pieces').get() as { n: number }).n;
+    // Every FTS row has its map row and the other way round.
+    expect(pieces).toBe(index);
     const entries = (db.prepare('SELECT count(*) AS n FROM entries').get() as { n: number }).n;
     return { index, entries };
   } finally {

@@ -312,15 +312,20 @@ describe('SqliteDatabase', () => {
       explain.function('livelog_query', (_json: unknown, _query: unknown) => 1);
       try {
         const plans = [...database.sql].map((sql) => {
-          const parameters = Array.from(sql.matchAll(/\?/g), () => 0);
+          // Positional parameters, or named ones (the search index's candidate query).
+          const named = Object.fromEntries(Array.from(sql.matchAll(/@(\w+)/g), (match) => [match[1], 0]));
+          const parameters = Object.keys(named).length > 0 ? [named] : Array.from(sql.matchAll(/\?/g), () => 0);
           const steps = explain.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...parameters) as { detail: string }[];
           return { sql, plan: steps.map((step) => step.detail) };
         });
-        const ofEntries = plans.filter(({ sql }) => /\bFROM (entries|time_marks|stream_sources)\b/.test(sql));
+        const ofEntries = plans.filter(({ sql }) => /\b(FROM|JOIN) (entries|time_marks|stream_sources|search_pieces)\b/.test(sql));
         // Every shape of read above went through the recording (bounds, windows both ways, filters, marks, sources).
         expect(ofEntries.length).toBeGreaterThanOrEqual(8);
         for (const { sql, plan } of ofEntries) {
-          expect({ sql, plan: plan.filter((step) => /TEMP B-TREE|^SCAN (entries|time_marks|stream_sources)\b/.test(step)) }).toEqual({
+          expect({
+            sql,
+            plan: plan.filter((step) => /TEMP B-TREE|^SCAN (entries|time_marks|stream_sources|search_pieces|m)\b/.test(step)),
+          }).toEqual({
             sql,
             plan: [],
           });

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EndInfo, isStreamName } from '@livelog/protocol';
 import Database from 'better-sqlite3';
+import type { EngineLog } from '../engine/engine-log.js';
 import { encodeEntryBody } from '../entry/encode-entry.js';
 import { LivelogError } from '../errors.js';
 import type { ScanBudget } from './chunked-scan.js';
@@ -43,6 +44,8 @@ export interface SqliteDatabaseOptions {
    * every row. Built on open when missing; false drops it (searches then scan). Defaults to true.
    */
   searchIndex?: boolean;
+  /** Where opening reports a migration that took time (the rebuild of an old search index). */
+  log?: EngineLog;
 }
 
 /** The durability a database opened without one commits with. */
@@ -118,7 +121,12 @@ export class SqliteDatabase implements LogDatabase, SqliteStreamHost {
     mkdirSync(this.#options.dir, { recursive: true });
     this.#lock = takeLock(this.#options.dir);
     try {
+      const started = performance.now();
       this.#writer = await SqliteWriter.start(this.file, this.#options.durability ?? DEFAULT_DURABILITY, this.#options.searchIndex ?? true);
+      if (this.#writer.searchIndexRebuilt) {
+        const ms = Math.round(performance.now() - started);
+        this.#options.log?.warn?.({ file: this.file, ms }, 'rebuilt the search index of an older layout (dense rowids)');
+      }
     } catch (error) {
       this.#lock.close();
       this.#lock = undefined;

@@ -9,7 +9,7 @@ import type { NewEntry } from '../entry/new-entry.js';
 import { type LogStore, type ReadQuery, resumeOf } from './log-store.js';
 import { readAllMatches } from './search.contract.js';
 import { SqliteDatabase } from './sqlite-database.js';
-import { narrow, pieceKeys, requiredNeedles, searchTextOfJson } from './sqlite-search.js';
+import { narrow, pieceKeys, requiredNeedles } from './sqlite-search.js';
 import { SqliteStore } from './sqlite-store.js';
 
 // Few letters, so that random terms and random entries share substrings often; case and an accent
@@ -259,39 +259,6 @@ describe('SQLite search index pieces (one index row per block of 16 seqs of one 
       }
     } finally {
       await database.close();
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('reads a file indexed one row per entry (before pieces) without rebuilding it, and adds pieces to it', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'livelog-search-old-'));
-    try {
-      const first = new SqliteStore({ dir });
-      await first.open();
-      const make = (i: number): NewEntry => ({ time: i, level: 'info', source: 's', msg: i % 7 === 0 ? `needle ${i}` : `hay ${i}` });
-      await first.append(Array.from({ length: 100 }, (_, i) => make(i)));
-      await first.close();
-      // The layout of the previous version: one row per entry, keyed by its rowid.
-      const db = new Database(first.database.file);
-      db.function('text_of', (json: unknown) => searchTextOfJson(String(json)));
-      db.exec('DELETE FROM entries_fts; INSERT INTO entries_fts (rowid, text) SELECT seq, text_of(json) FROM entries;');
-      expect((db.prepare('SELECT count(*) AS n FROM entries_fts').get() as { n: number }).n).toBe(100);
-      db.close();
-      const store = new SqliteStore({ dir });
-      await store.open();
-      try {
-        await store.append(Array.from({ length: 50 }, (_, i) => make(100 + i)));
-        const expected = Array.from({ length: 150 }, (_, i) => i)
-          .filter((i) => i % 7 === 0)
-          .map((i) => i + 1);
-        expect(await readAllMatches(store, parseQuery('needle'), 'forward', 4)).toEqual(expected);
-        expect(await readAllMatches(store, parseQuery('needle'), 'backward', 4)).toEqual(expected);
-        await store.prune({ maxEntries: 60 }, 10_000);
-        expect(await readAllMatches(store, parseQuery('needle'), 'forward', 4)).toEqual(expected.filter((seq) => seq > 90));
-      } finally {
-        await store.close();
-      }
-    } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });

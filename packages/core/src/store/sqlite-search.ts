@@ -1,32 +1,75 @@
 import { LEVELS, type LogEntry, matchEntry, type QueryComparison, type QueryNode, searchableParts } from '@livelog/protocol';
 import type Database from 'better-sqlite3';
+import { SEQ_BITS, SEQ_MASK } from './sqlite-schema.js';
 
 /**
  * The search index of the SQLite store: an FTS5 table with the trigram tokenizer. Contentless (the
  * text lives in `entries.json` already) and `detail=none` (no positions): it only narrows a search to
  * candidate rows, and every candidate is confirmed by `matchEntry`, so the index may over-match but
  * never under-match. One index row per **piece**, not per entry: the entries of one commit that share
- * a block of `SEARCH_BLOCK` seqs (`seq >> SEARCH_BLOCK_BITS`) within one stream, keyed by the rowid of
- * the piece's last entry. A candidate piece stands for the entries of its block up to that rowid
- * (`candidateRanges`), which covers the piece (and earlier pieces of the block: more candidates, no
- * loss). Per piece, a trigram shared by its entries (`get`, `api`, a level, a source) is posted once,
- * and FTS5 writes one docsize row instead of 16: at ingest this is the index's main cost.
- * Rows go in with the entries in the same group commit (see sqlite-writer-worker) and leave by the
- * trigger when the piece's last entry is deleted: every delete of entries removes a prefix of a
- * stream's seqs (retention, purge), so by then the piece's other entries are gone too, and a piece
- * whose last entry remains still covers every remaining entry of it.
- * A file indexed one row per entry (before pieces) needs no migration: such a row is a piece of one
- * entry, keyed by that entry's rowid, and the same reading covers it.
+ * a block of `SEARCH_BLOCK` seqs (`seq >> SEARCH_BLOCK_BITS`) within one stream. A candidate piece
+ * stands for the entries of its block up to the piece's last entry (`candidateRanges`), which covers
+ * the piece (and earlier pieces of the block: more candidates, no loss). Per piece, a trigram shared
+ * by its entries (`get`, `api`, a level, a source) is posted once, and FTS5 writes one docsize row
+ * instead of 16: at ingest this is the index's main cost.
+ *
+ * **Dense rowids.** An index row's rowid is a store-wide piece number, ascending with every piece
+ * written, and `search_pieces` maps it to the entry rowid (`key << 43 | seq`) of the piece's last
+ * entry. FTS5 stores a doclist as rowid deltas: keyed by entry rowids, a delta between pieces of two
+ * streams took 7 bytes and the index of 2,000 streams was 3–4× the index of the same entries in one
+ * (bench/README.md, "Dense search index rowids"). Within a stream piece numbers rise with seqs, so a
+ * stream's pieces in seq order are its index rows in rowid order; a read bounds the FTS query by the
+ * stream's first and last piece of the window and drops other streams' pieces by the map.
+ *
+ * Rows go in with the entries in the same group commit (see sqlite-writer-worker), and leave with the
+ * piece's last entry (`deleteIndexRange`, run wherever entries are deleted): every delete of entries
+ * removes a prefix of a stream's seqs (retention, purge), so by then the piece's other entries are
+ * gone too, and a piece whose last entry remains still covers every remaining entry of it.
+ * A file indexed before dense rowids (FTS rowid = entry rowid, no `search_pieces`) is rebuilt on open.
  * @see ../../../../docs/reference/query-language.md
  */
 const INDEX_DDL = `
 CREATE VIRTUAL TABLE IF NOT EXISTS entries_fts USING fts5(
   text, tokenize = 'trigram case_sensitive 0', content = '', contentless_delete = 1, detail = 'none'
 );
-CREATE TRIGGER IF NOT EXISTS entries_fts_delete AFTER DELETE ON entries BEGIN
-  DELETE FROM entries_fts WHERE rowid = old.seq;
-END;
+CREATE TABLE IF NOT EXISTS search_pieces (piece INTEGER PRIMARY KEY, entry INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS search_pieces_entry ON search_pieces (entry);
 `;
+
+/** Drops the index in either layout (the old one deleted its rows by a trigger on entries). */
+const DROP_DDL = 'DROP TRIGGER IF EXISTS entries_fts_delete; DROP TABLE IF EXISTS entries_fts; DROP TABLE IF EXISTS search_pieces;';
+
+/** Maps a new piece (its number is the new rowid) to its last entry, rowid `(@key << 43) | @seq`; run before `INSERT_INDEX_ROW`. */
+export const INSERT_PIECE = `INSERT INTO search_pieces (entry) VALUES (((? << ${SEQ_BITS}) | ?))`;
+/** The index row of a piece: its number (INSERT_PIECE's rowid) and its text. */
+export const INSERT_INDEX_ROW = 'INSERT INTO entries_fts (rowid, text) VALUES (?, ?)';
+/** The pieces whose last entry lies in stream `@key`, seqs `(@from, @to]`. */
+const PIECES_IN_RANGE = `SELECT piece FROM search_pieces WHERE entry > ((@key << ${SEQ_BITS}) | @from) AND entry <= ((@key << ${SEQ_BITS}) | @to)`;
+/**
+ * Statements removing the index rows of the entries of stream `@key`, seqs `(@from, @to]`: run with
+ * every delete of those entries, in its transaction (a bulk delete by range, where a trigger would
+ * look up every deleted entry).
+ */
+export const DELETE_INDEX_RANGE = [
+  `DELETE FROM entries_fts WHERE rowid IN (${PIECES_IN_RANGE})`,
+  `DELETE FROM search_pieces WHERE entry > ((@key << ${SEQ_BITS}) | @from) AND entry <= ((@key << ${SEQ_BITS}) | @to)`,
+] as const;
+
+/**
+ * The candidate pieces of stream `@key` whose last entry is at seqs `@low..@high` and whose text
+ * satisfies `@match`, as those last seqs, in seq order (`desc`: newest first), at most `@limit`.
+ * FTS5 reads the term's doclist between the window's first and last piece (CROSS JOIN keeps it the
+ * outer loop, so it also gives the order); pieces of other streams written in between go by the map.
+ */
+export function candidatePiecesSql(desc: boolean): string {
+  const low = `((@key << ${SEQ_BITS}) | @low)`;
+  const high = `((@key << ${SEQ_BITS}) | @high)`;
+  const bound = (order: string) =>
+    `(SELECT piece FROM search_pieces WHERE entry BETWEEN ${low} AND ${high} ORDER BY entry ${order} LIMIT 1)`;
+  return `SELECT m.entry & ${SEQ_MASK} FROM entries_fts CROSS JOIN search_pieces AS m ON m.piece = entries_fts.rowid
+    WHERE entries_fts MATCH @match AND entries_fts.rowid BETWEEN ${bound('ASC')} AND ${bound('DESC')} AND m.entry BETWEEN ${low} AND ${high}
+    ORDER BY entries_fts.rowid ${desc ? 'DESC' : 'ASC'} LIMIT @limit`;
+}
 
 /** log2 of the seqs per index block (see above): 16 seqs, chosen by measuring ingest and search (bench/README.md). */
 export const SEARCH_BLOCK_BITS = 4;
@@ -82,24 +125,36 @@ export function candidateRanges(lasts: readonly number[], low: number, high: num
   return ranges;
 }
 
+/** What `prepareSearchIndex` did. */
+export type SearchIndexChange = 'none' | 'created' | 'rebuilt' | 'dropped';
+
 /**
  * Creates the index (and fills it from the stored entries: the migration of a file written before
- * it existed) or, when `enabled` is false, drops it so that it cannot go stale. In the caller's
- * transaction, on the writer connection.
+ * it existed), rebuilds an index of the layout before dense rowids (`rebuilt`: its rowids are entry
+ * rowids, which the reads no longer understand, and keeping them would keep the larger index), or,
+ * when `enabled` is false, drops it so that it cannot go stale. In the caller's transaction, on the
+ * writer connection.
  */
-export function prepareSearchIndex(db: Database.Database, enabled: boolean): void {
-  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'entries_fts'").get() !== undefined;
+export function prepareSearchIndex(db: Database.Database, enabled: boolean): SearchIndexChange {
+  const exists = hasSearchIndex(db);
   if (!enabled) {
-    if (exists) db.exec('DROP TRIGGER IF EXISTS entries_fts_delete; DROP TABLE entries_fts;');
-    return;
+    if (!exists) return 'none';
+    db.exec(DROP_DDL);
+    return 'dropped';
   }
-  if (exists) return;
+  const dense = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'search_pieces'").get() !== undefined;
+  if (exists && dense) return 'none';
+  if (exists) db.exec(DROP_DDL);
   db.exec(INDEX_DDL);
   db.function(TEXT_FUNCTION, { deterministic: true }, (json: unknown) => searchTextOfJson(String(json)));
-  // One row per block of each stream (rowid >> SEARCH_BLOCK_BITS spans the stream key too), keyed by its last entry.
+  // One piece per block of each stream (seq >> SEARCH_BLOCK_BITS spans the stream key too), keyed by
+  // its last entry and numbered in entry order, so that each stream's pieces rise with its seqs.
+  db.exec(`INSERT INTO search_pieces (entry) SELECT MAX(seq) FROM entries GROUP BY seq >> ${SEARCH_BLOCK_BITS} ORDER BY 1`);
   db.exec(
-    `INSERT INTO entries_fts (rowid, text) SELECT MAX(seq), group_concat(${TEXT_FUNCTION}(json), char(10)) FROM entries GROUP BY seq >> ${SEARCH_BLOCK_BITS}`,
+    `INSERT INTO entries_fts (rowid, text) SELECT piece, (SELECT group_concat(${TEXT_FUNCTION}(json), char(10)) FROM entries
+     WHERE seq BETWEEN ((entry >> ${SEARCH_BLOCK_BITS}) << ${SEARCH_BLOCK_BITS}) AND entry) FROM search_pieces ORDER BY piece`,
   );
+  return exists ? 'rebuilt' : 'created';
 }
 
 /** True when the database holds the search index. */

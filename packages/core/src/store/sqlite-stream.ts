@@ -25,7 +25,7 @@ import type {
 import { filterConditions, type SqlConditions } from './sqlite-filter.js';
 import { countHistogram } from './sqlite-histogram.js';
 import { SEQ_BITS, SEQ_MASK } from './sqlite-schema.js';
-import { candidateRanges, planSearch, SEARCH_BLOCK, type SearchPlan } from './sqlite-search.js';
+import { candidatePiecesSql, candidateRanges, planSearch, SEARCH_BLOCK, type SearchPlan } from './sqlite-search.js';
 import type { HistogramCounts, HistogramQuery, HistogramStore } from './time-navigation.js';
 
 /** `seq` of stream `?` (first parameter: key) within its rowid range. */
@@ -251,18 +251,13 @@ export class SqliteStream implements LogStore, HealthCheckedStore, HistogramStor
     let high = Math.min(window.high, SEQ_MASK);
     if (search?.match === undefined) return this.#readRange(low, high, window, conditions, window.limit);
     const backward = window.direction === 'backward';
-    const pieces = this.#host
-      .statement(
-        `SELECT rowid & ${SEQ_MASK} FROM entries_fts WHERE entries_fts MATCH ? AND rowid BETWEEN ((? << ${SEQ_BITS}) | ?) AND ((? << ${SEQ_BITS}) | ?)
-         ORDER BY rowid ${backward ? 'DESC' : 'ASC'} LIMIT ?`,
-      )
-      .pluck(true);
+    const pieces = this.#host.statement(candidatePiecesSql(backward)).pluck(true);
     // A piece keyed up to SEARCH_BLOCK - 1 seqs past the window may cover entries in it.
     let keyLow = low;
     let keyHigh = Math.min(high + SEARCH_BLOCK - 1, SEQ_MASK);
     const out: StoredEntry[] = [];
     for (let batch = FIRST_PIECES; out.length < window.limit && low <= high && keyLow <= keyHigh; batch = Math.min(batch * 4, MAX_PIECES)) {
-      const lasts = pieces.all(search.match, this.key, keyLow, this.key, keyHigh, batch) as number[];
+      const lasts = pieces.all({ match: search.match, key: this.key, low: keyLow, high: keyHigh, limit: batch }) as number[];
       const ranges = candidateRanges(lasts, low, high);
       if (backward) ranges.reverse();
       for (const [from, to] of ranges) {

@@ -1,7 +1,15 @@
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { prepareDatabase, SEQ_BITS, SLICE_WIDTHS } from './sqlite-schema.js';
-import { hasSearchIndex, prepareSearchIndex, SEARCH_BLOCK, searchTextOfJson } from './sqlite-search.js';
+import {
+  DELETE_INDEX_RANGE,
+  hasSearchIndex,
+  INSERT_INDEX_ROW,
+  INSERT_PIECE,
+  prepareSearchIndex,
+  SEARCH_BLOCK,
+  searchTextOfJson,
+} from './sqlite-search.js';
 import type { CommitRequest, DuePolicy, PruneRequest, PurgeRequest, SetRequest, WriterReply, WriterRequest } from './sqlite-writer.js';
 
 // Runs in the SQLite writer thread (see sqlite-writer.ts): the only connection that writes. Rowids
@@ -38,8 +46,10 @@ let db: Database.Database | undefined;
 let statements: ReturnType<typeof prepare> | undefined;
 
 function prepare(connection: Database.Database) {
+  const indexed = hasSearchIndex(connection);
   return {
-    index: hasSearchIndex(connection) ? connection.prepare(`INSERT INTO entries_fts (rowid, text) VALUES (${ROW}, ?)`) : undefined,
+    index: indexed ? { piece: connection.prepare(INSERT_PIECE), row: connection.prepare(INSERT_INDEX_ROW) } : undefined,
+    unindex: indexed ? DELETE_INDEX_RANGE.map((sql) => connection.prepare(sql)) : [],
     insert: connection.prepare(`INSERT INTO entries (seq, time, level, source, size, json, received) VALUES (${ROW}, ?, ?, ?, ?, ?, ?)`),
     source: connection.prepare(
       `INSERT INTO stream_sources (stream, name, entries, last_seq, last_time) VALUES (?, ?, ?, ?, ?)
@@ -135,7 +145,9 @@ function commit(s: Statements, request: CommitRequest): void {
     const next = seqs[i + 1];
     // Division, not `>>`: seqs exceed 32 bits.
     if (next === undefined || streamKeys[i + 1] !== key || Math.floor(next / SEARCH_BLOCK) !== Math.floor(seq / SEARCH_BLOCK)) {
-      s.index.run(key, seq, piece);
+      // The piece's number is its map row's rowid: one more than any piece kept, so a stream's rise with its seqs.
+      const { lastInsertRowid } = s.index.piece.run(key, seq);
+      s.index.row.run(lastInsertRowid, piece);
       piece = '';
     }
   }
@@ -148,6 +160,12 @@ function commit(s: Statements, request: CommitRequest): void {
     s.stream.run({ key, lastSeq, maxTime, entries, bytes, keys, received, end, ...policy });
   }
   s.nextKey.run(String(request.nextKey));
+}
+
+/** Deletes the entries of stream `key`, seqs `(from, to]`, and their index rows. */
+function deleteEntries(s: Statements, range: { key: number; from: number; to: number }): void {
+  for (const statement of s.unindex) statement.run(range);
+  s.deleteRange.run(range);
 }
 
 function set(s: Statements, request: SetRequest): void {
@@ -166,7 +184,7 @@ function prune(s: Statements, request: PruneRequest): void {
     const { t: maxTime } = s.rangeMaxTime.get(range) as { t: number | null };
     s.unslice.run(range);
     if (maxTime !== null) s.dropEmptySlices.run(key, maxTime);
-    s.deleteRange.run(range);
+    deleteEntries(s, range);
     // Keep the mark of a batch retention cut in two: it still covers the entries after upTo.
     s.deleteMarks.run(range);
     // A source none of whose entries is retained goes with them (issue 11.5).
@@ -196,10 +214,10 @@ function purge(s: Statements, request: PurgeRequest): number {
   const { key, limit } = request;
   const row = s.nthRow.get({ key, offset: limit - 1 }) as { nth: number } | undefined;
   if (row !== undefined) {
-    s.deleteRange.run({ key, from: 0, to: row.nth });
+    deleteEntries(s, { key, from: 0, to: row.nth });
     return 0;
   }
-  s.deleteRange.run({ key, from: 0, to: ALL });
+  deleteEntries(s, { key, from: 0, to: ALL });
   s.deleteMarks.run({ key, from: 0, to: ALL });
   s.forget.run(key);
   return 1;
@@ -210,9 +228,10 @@ function handle(message: WriterRequest): number {
     db = new Database(message.file, { timeout: 5000 });
     prepareDatabase(db, message.durability);
     const connection = db;
-    connection.transaction(() => prepareSearchIndex(connection, message.searchIndex))();
+    const change = connection.transaction(() => prepareSearchIndex(connection, message.searchIndex))();
     statements = prepare(db);
-    return 0;
+    // 1 tells the database to log the rebuild of an index of the old layout (see sqlite-search).
+    return change === 'rebuilt' ? 1 : 0;
   }
   if (message.type === 'close') {
     db?.close();

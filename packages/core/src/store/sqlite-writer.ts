@@ -155,11 +155,14 @@ export class SqliteWriter {
     worker.on('exit', (code) => fail(new Error(`the SQLite writer thread exited (code ${code})`)));
   }
 
+  /** True when opening rebuilt a search index of the layout before dense rowids (see sqlite-search). */
+  searchIndexRebuilt = false;
+
   /** Starts the writer thread and opens the database in it. */
   static async start(file: string, durability: 'normal' | 'full', searchIndex = true): Promise<SqliteWriter> {
     const writer = new SqliteWriter(new Worker(workerUrl()));
     try {
-      await writer.request({ type: 'open', file, durability, searchIndex });
+      writer.searchIndexRebuilt = (await writer.request({ type: 'open', file, durability, searchIndex })) === 1;
     } catch (error) {
       await writer.#worker.terminate();
       throw error;
