@@ -187,3 +187,34 @@ describe('streams in the dashboard', () => {
     expect(await state.getAttribute('data-state')).toBe('failed');
   });
 });
+
+describe('a token scoped to some streams', () => {
+  it('opens the readable stream active last instead of a 403 on default, and a named stream as named', async () => {
+    const ADMIN = 'admin-secret-1';
+    const READER = 'ci-reader-secret';
+    const scoped = await startServer({ tokens: [ADMIN, `${READER}:read@ci-*`] });
+    suite.defer(() => scoped.close());
+    const post = async (stream: string, msg: string): Promise<void> => {
+      const response = await fetch(`${scoped.url}/api/streams/${stream}/logs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${ADMIN}` },
+        body: `${JSON.stringify({ msg })}\n`,
+      });
+      expect(response.status).toBe(200);
+    };
+    await post('default', 'not for ci');
+    await post('ci-1', 'older job');
+    await post('ci-2', 'newest job');
+    const { page, watch } = await suite.openPage({ width: 1100, height: 650 });
+    suite.defer(async () => {
+      expect(watch.errors).toEqual([]);
+      await page.context().close();
+    });
+    await page.goto(`${scoped.url}/?token=${READER}`);
+    await waitFor(async () => new URL(page.url()).searchParams.get('stream') === 'ci-2');
+    await waitFor(async () => (await messages(page)).includes('newest job'));
+    await page.goto(`${scoped.url}/?token=${READER}&stream=ci-1`);
+    await waitFor(async () => (await messages(page)).includes('older job'));
+    expect(new URL(page.url()).searchParams.get('stream')).toBe('ci-1');
+  });
+});

@@ -1,4 +1,4 @@
-import type { SourceSummary } from '@livelog/client';
+import { listStreams, type SourceSummary } from '@livelog/client';
 import { isStreamName } from '@livelog/protocol';
 import { css, html, LitElement, nothing } from 'lit';
 import type { LivelogSearchDetail, LivelogStatusDetail } from '../console-events.js';
@@ -115,6 +115,28 @@ export class LivelogApp extends LitElement {
     this.#timer = setInterval(() => this.#poll(), 1000);
     addEventListener('popstate', this.#onPopState);
     this.#title();
+    void this.#landOnReadableStream();
+  }
+
+  /**
+   * A page opened without `?stream=` shows `default`. A token scoped to other streams (`read@ci-*`)
+   * may not read it, and the page would open on a 403: open the stream it may read that was active
+   * last instead, as if the URL had named it (the URL is replaced, not pushed). Only with a token:
+   * without one every stream is readable or none is.
+   */
+  async #landOnReadableStream(): Promise<void> {
+    const token = new URLSearchParams(location.search).get('token') ?? '';
+    if (token === '' || new URLSearchParams(location.search).has('stream')) return;
+    try {
+      const named = await listStreams('.', { prefix: 'default', limit: 10 }, { token });
+      if (named.streams.some((stream) => stream.name === 'default')) return;
+      const [recent] = (await listStreams('.', { order: 'recent', limit: 1 }, { token })).streams;
+      if (recent === undefined || this.#stream !== undefined || new URLSearchParams(location.search).has('stream')) return;
+      history.replaceState(history.state, '', streamPageUrl(location.href, recent.name));
+      this.#showStream(recent.name);
+    } catch {
+      // The console shows why the stream cannot be read (a bad token, a server away): nothing to add.
+    }
   }
 
   override disconnectedCallback(): void {
