@@ -254,7 +254,7 @@ export class StreamPages {
       frames = read.frames;
       firstSeq = read.firstSeq;
       count = read.count;
-      offsets = frameOffsets(frames, count);
+      offsets = read.offsets ?? frameOffsets(frames, count);
     } else {
       const rows = await this.#store.readAfter(after, size);
       const first = rows[0];
