@@ -111,6 +111,11 @@ export class StreamPages {
     this.#idPrefix = idPrefix;
   }
 
+  /** Entries per page: page k holds seqs k*pageSize+1 .. (k+1)*pageSize. */
+  get pageSize(): number {
+    return this.#cache.pageSize;
+  }
+
   /** Pages held now. */
   get size(): number {
     return this.#pages.size;
