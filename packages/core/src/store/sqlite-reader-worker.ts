@@ -11,9 +11,12 @@ if (port === null) throw new Error('sqlite-reader-worker must run in a worker th
 let db: Database.Database | undefined;
 let statements: FrameStatements | undefined;
 
-/** `view` as memory of its own, whole, so that it can be transferred (better-sqlite3's blobs are; a copy otherwise). */
+/**
+ * `view` as memory of its own, whole, so that it can be transferred: better-sqlite3's blobs are; anything
+ * else is copied (a Buffer of Node's pool shares its memory, and transferring it would take the pool).
+ */
 function own(view: Uint8Array): Uint8Array {
-  return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength ? view : view.slice();
+  return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength ? view : new Uint8Array(view);
 }
 
 function handle(message: ReaderRequest & { id: number }): { reply: ReaderReply; transfer: ArrayBuffer[] } {
