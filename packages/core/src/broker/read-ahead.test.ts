@@ -9,7 +9,8 @@ import { PageCache } from './page-cache.js';
 import { ReadAhead } from './read-ahead.js';
 import { RecordingSink } from './recording-sink.js';
 
-const batch = (count: number): NewEntry[] => Array.from({ length: count }, (_, i) => ({ time: 1, level: 'info', source: 'x', msg: `m${i}` }));
+const batch = (count: number): NewEntry[] =>
+  Array.from({ length: count }, (_, i) => ({ time: 1, level: 'info', source: 'x', msg: `m${i}` }));
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 async function until(condition: () => boolean, what: string): Promise<void> {
@@ -87,7 +88,12 @@ describe('reading catch-up pages ahead', () => {
   it('drops a page read ahead from the wrong place and reads from the cursor instead', async () => {
     const pages = new Map<number, FramePage | undefined>();
     const asked: number[] = [];
-    const page = (after: number, count: number): FramePage => ({ firstSeq: after + 1, lastSeq: after + count, count, frames: Buffer.alloc(0) });
+    const page = (after: number, count: number): FramePage => ({
+      firstSeq: after + 1,
+      lastSeq: after + count,
+      count,
+      frames: Buffer.alloc(0),
+    });
     const ahead = new ReadAhead(
       async (after) => {
         asked.push(after);

@@ -16,7 +16,7 @@ import { encodeComment, encodeEvent, encodeIdOnly } from '../sse/encode-event.js
 import type { SseSink } from '../sse/sse-sink.js';
 import { encodeCloseEvent, encodeEndEvent, encodeResetEvent } from '../sse/stream-events.js';
 import { yieldToEventLoop } from '../store/chunked-scan.js';
-import type { FramePage, LogStore, StoredEntry } from '../store/log-store.js';
+import type { LogStore, StoredEntry } from '../store/log-store.js';
 import type { FrameRing } from './frame-ring.js';
 import type { StreamPages } from './page-cache.js';
 import { ReadAhead } from './read-ahead.js';
@@ -331,7 +331,8 @@ export class Subscription {
     this.#context.onDelivered(page.count);
     this.#write(gap === '' ? [page.frames] : [Buffer.from(gap), page.frames], this.#lag(head));
     // Pages read ahead were counted against the budget when asked for; the page cache takes it itself.
-    if (this.#waitingSince !== 0) this.#readAhead.fill(this.#cursor, this.#context.head(), () => pages !== undefined || this.#context.budget.tryTake());
+    if (this.#waitingSince !== 0)
+      this.#readAhead.fill(this.#cursor, this.#context.head(), () => pages !== undefined || this.#context.budget.tryTake());
     return true;
   }
 

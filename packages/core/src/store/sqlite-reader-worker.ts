@@ -54,7 +54,12 @@ port.on('message', (message: ReaderRequest & { id: number }) => {
     answer = handle(message);
   } catch (error) {
     const failure = error as Error & { code?: unknown };
-    const reply: ReaderReply = { id: message.id, ok: false, message: failure.message, ...(typeof failure.code === 'string' ? { code: failure.code } : {}) };
+    const reply: ReaderReply = {
+      id: message.id,
+      ok: false,
+      message: failure.message,
+      ...(typeof failure.code === 'string' ? { code: failure.code } : {}),
+    };
     answer = { reply, transfer: [] };
   }
   port.postMessage(answer.reply, answer.transfer);
