@@ -255,8 +255,7 @@ export class Subscription {
       // Ready-made frame pages hold a whole page; a reader ending at `until` reads exact rows instead.
       const framePages = this.#matches === undefined && this.#stopSeq === undefined;
       if (framePages && (this.#context.pages !== undefined || store.readFrames !== undefined)) {
-        // A page read ahead while the socket drained was counted against the budget when asked for;
-        // the page cache takes the budget itself, for store reads only.
+        // A page read ahead took the budget when asked for; the page cache takes it itself, for store reads only.
         if (this.#readAhead?.has(this.#cursor) !== true && this.#context.pages === undefined) {
           const turn = this.#context.budget.take();
           if (turn !== undefined) await turn;
@@ -330,9 +329,9 @@ export class Subscription {
     this.#cursor = page.lastSeq;
     this.#context.onDelivered(page.count);
     this.#write(gap === '' ? [page.frames] : [Buffer.from(gap), page.frames], this.#lag(head));
-    // Pages read ahead were counted against the budget when asked for; the page cache takes it itself.
-    if (this.#waitingSince !== 0)
-      this.#readAhead.fill(this.#cursor, this.#context.head(), () => pages !== undefined || this.#context.budget.tryTake());
+    // Pages read ahead count against the budget when asked for; the page cache takes it itself.
+    const mayRead = (): boolean => pages !== undefined || this.#context.budget.tryTake();
+    if (this.#waitingSince !== 0) this.#readAhead.fill(this.#cursor, this.#context.head(), mayRead);
     return true;
   }
 
