@@ -53,8 +53,8 @@ export const DEFAULT_DURABILITY: 'normal' | 'full' = 'full';
  * Every stream in one SQLite file in WAL mode (better-sqlite3).
  *
  * Appends and ends of all streams are group-committed together (see SqliteGroupCommit); retention
- * and the purge of deleted streams run in batches (see SqliteRetention). Inserting and committing run on one writer thread (see SqliteWriter); reads use this thread's own
- * connection. A lock file held in exclusive mode makes a second server on the same directory fail at
+ * and the purge of deleted streams run in batches (see SqliteRetention). Inserting and committing run on one writer thread (see SqliteWriter); catch-up pages
+ * of frames are read on a reader thread (see SqliteReader), other reads on this thread's own connection. A lock file held in exclusive mode makes a second server on the same directory fail at
  * start instead of corrupting the sequences.
  */
 export class SqliteDatabase implements LogDatabase, SqliteStreamHost {
