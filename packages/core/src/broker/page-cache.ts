@@ -111,6 +111,11 @@ export class StreamPages {
     this.#idPrefix = idPrefix;
   }
 
+  /** Entries per page: page k holds seqs k*pageSize+1 .. (k+1)*pageSize. */
+  get pageSize(): number {
+    return this.#cache.pageSize;
+  }
+
   /** Pages held now. */
   get size(): number {
     return this.#pages.size;
@@ -254,7 +259,7 @@ export class StreamPages {
       frames = read.frames;
       firstSeq = read.firstSeq;
       count = read.count;
-      offsets = frameOffsets(frames, count);
+      offsets = read.offsets ?? frameOffsets(frames, count);
     } else {
       const rows = await this.#store.readAfter(after, size);
       const first = rows[0];

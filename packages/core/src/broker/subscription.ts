@@ -16,9 +16,10 @@ import { encodeComment, encodeEvent, encodeIdOnly } from '../sse/encode-event.js
 import type { SseSink } from '../sse/sse-sink.js';
 import { encodeCloseEvent, encodeEndEvent, encodeResetEvent } from '../sse/stream-events.js';
 import { yieldToEventLoop } from '../store/chunked-scan.js';
-import type { FramePage, LogStore, StoredEntry } from '../store/log-store.js';
+import type { LogStore, StoredEntry } from '../store/log-store.js';
 import type { FrameRing } from './frame-ring.js';
 import type { StreamPages } from './page-cache.js';
+import { ReadAhead } from './read-ahead.js';
 import { rowFrames } from './row-frames.js';
 import type { TurnBudget } from './turn-budget.js';
 import { writeChunks } from './write-chunks.js';
@@ -90,8 +91,8 @@ export class Subscription {
    * the stream's state, or from another instance) before its append listeners saw the last entries.
    */
   #endSeq: number | undefined;
-  /** The store page after `after`, read while the socket drained. */
-  #prefetch: { after: number; page: Promise<FramePage | undefined> } | undefined;
+  /** Store pages read while the socket drains; made by the first frame page. */
+  #readAhead: ReadAhead | undefined;
 
   constructor(context: SubscriptionContext, sink: SseSink, stream: string, startSeq: number, filter?: EntryFilter) {
     this.#context = context;
@@ -254,9 +255,8 @@ export class Subscription {
       // Ready-made frame pages hold a whole page; a reader ending at `until` reads exact rows instead.
       const framePages = this.#matches === undefined && this.#stopSeq === undefined;
       if (framePages && (this.#context.pages !== undefined || store.readFrames !== undefined)) {
-        // A page prefetched while the socket drained was counted against the budget when it was read;
-        // the page cache takes the budget itself, for store reads only.
-        if (this.#prefetch?.after !== this.#cursor && this.#context.pages === undefined) {
+        // A page read ahead took the budget when asked for; the page cache takes it itself, for store reads only.
+        if (this.#readAhead?.has(this.#cursor) !== true && this.#context.pages === undefined) {
           const turn = this.#context.budget.take();
           if (turn !== undefined) await turn;
           if (this.#closed) return;
@@ -302,18 +302,21 @@ export class Subscription {
    */
   async #writeFramePage(store: LogStore, head: number): Promise<boolean> {
     const pages = this.#context.pages;
-    const readFrames = (after: number): Promise<FramePage | undefined> => {
-      if (pages !== undefined) return pages.read(after, this.#context.budget);
-      this.#context.onPageRead();
-      return store.readFrames?.(after, this.#context.pageSize, this.#stream) ?? Promise.resolve(undefined);
-    };
+    this.#readAhead ??= new ReadAhead(
+      (after) => {
+        if (pages !== undefined) return pages.read(after, this.#context.budget);
+        this.#context.onPageRead();
+        return store.readFrames?.(after, this.#context.pageSize, this.#stream) ?? Promise.resolve(undefined);
+      },
+      // The cache's pages end on multiples of its page size; a direct read ends a page size further.
+      (after) => (pages === undefined ? after + this.#context.pageSize : (Math.floor(after / pages.pageSize) + 1) * pages.pageSize),
+    );
     const after = this.#cursor;
-    const prefetched = this.#prefetch;
-    this.#prefetch = undefined;
-    const page = prefetched?.after === after ? await prefetched.page : await readFrames(after);
+    const page = await this.#readAhead.take(after);
     if (this.#closed) return false;
     if (page === undefined) {
       // Nothing after the cursor although the head is past it: retention removed the rest.
+      this.#readAhead.clear();
       const bounds = await store.bounds();
       if (this.#closed || bounds.first <= this.#cursor + 1) return false;
       const gap = this.#gap(bounds.first - 1);
@@ -326,12 +329,9 @@ export class Subscription {
     this.#cursor = page.lastSeq;
     this.#context.onDelivered(page.count);
     this.#write(gap === '' ? [page.frames] : [Buffer.from(gap), page.frames], this.#lag(head));
-    if (this.#waitingSince !== 0 && this.#cursor < this.#context.head() && (pages !== undefined || this.#context.budget.tryTake())) {
-      const next = this.#cursor;
-      this.#prefetch = { after: next, page: readFrames(next) };
-      // A failure shows when the page is used (or never, if the reader leaves first).
-      this.#prefetch.page.catch(() => undefined);
-    }
+    // Pages read ahead count against the budget when asked for; the page cache takes it itself.
+    const mayRead = (): boolean => pages !== undefined || this.#context.budget.tryTake();
+    if (this.#waitingSince !== 0) this.#readAhead.fill(this.#cursor, this.#context.head(), mayRead);
     return true;
   }
 

@@ -96,6 +96,8 @@ describe('an engine over many streams', () => {
     const jobSink = new RecordingSink();
     await doomedLease.broker.subscribe(doomedSink, { start: { fromStart: true } });
     await jobLease.broker.subscribe(jobSink, { start: { fromStart: true } });
+    // Catch-up pages come from the store's reader thread: the reader has its entries before the delete.
+    await until(() => doomedSink.seqs().length === 3, 'the doomed stream’s entries');
     await engine.database.delete('doomed');
     await until(() => doomedSink.closed, 'the deleted stream’s reader to close');
     expect(doomedSink.seqs()).toEqual([1, 2, 3]);

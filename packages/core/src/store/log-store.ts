@@ -164,6 +164,8 @@ export interface FramePage {
   count: number;
   /** UTF-8 frames, ascending by seq. */
   frames: Buffer;
+  /** Where each frame starts (offsets[i] for firstSeq+i, offsets[count] = frames.length), when the store found them. */
+  offsets?: Uint32Array;
 }
 
 /**

@@ -15,10 +15,11 @@ import type {
   SetStreamOptions,
   StreamChangeListener,
 } from './log-database.js';
-import type { AppendResult, LogStore, RetentionPolicy, StoredStreamInfo } from './log-store.js';
+import type { AppendResult, FramePage, LogStore, RetentionPolicy, StoredStreamInfo } from './log-store.js';
 import { type QueuedWork, SqliteGroupCommit, type Work } from './sqlite-group-commit.js';
 import { listStreams } from './sqlite-list.js';
 import { takeLock } from './sqlite-lock.js';
+import { SqliteReader } from './sqlite-reader.js';
 import { SqliteRetention } from './sqlite-retention.js';
 import { hasSearchIndex, registerQueryFunction } from './sqlite-search.js';
 import { SqliteStream, type SqliteStreamHost, type StreamRow } from './sqlite-stream.js';
@@ -55,8 +56,8 @@ export const DEFAULT_DURABILITY: 'normal' | 'full' = 'full';
  * Every stream in one SQLite file in WAL mode (better-sqlite3).
  *
  * Appends and ends of all streams are group-committed together (see SqliteGroupCommit); retention
- * and the purge of deleted streams run in batches (see SqliteRetention). Inserting and committing run on one writer thread (see SqliteWriter); reads use this thread's own
- * connection. A lock file held in exclusive mode makes a second server on the same directory fail at
+ * and the purge of deleted streams run in batches (see SqliteRetention). Inserting and committing run on one writer thread (see SqliteWriter); catch-up pages
+ * of frames are read on a reader thread (see SqliteReader), other reads on this thread's own connection. A lock file held in exclusive mode makes a second server on the same directory fail at
  * start instead of corrupting the sequences.
  */
 export class SqliteDatabase implements LogDatabase, SqliteStreamHost {
@@ -68,6 +69,8 @@ export class SqliteDatabase implements LogDatabase, SqliteStreamHost {
   #searchIndexed = false;
   #lock: Database.Database | undefined;
   #writer: SqliteWriter | undefined;
+  /** The reader thread of catch-up pages, started by the first one (most databases never need it). */
+  #reader: Promise<SqliteReader> | undefined;
   #nextKey = 1;
   readonly #handles = new Map<string, SqliteStream>();
   /**
@@ -254,6 +257,12 @@ export class SqliteDatabase implements LogDatabase, SqliteStreamHost {
     await this.#commits.drain();
     await this.#writer?.close();
     this.#writer = undefined;
+    const reader = this.#reader;
+    this.#reader = undefined;
+    await reader?.then(
+      (started) => started.close(),
+      () => undefined,
+    );
     this.#db?.close();
     this.#db = undefined;
     this.#lock?.close();
@@ -281,6 +290,21 @@ export class SqliteDatabase implements LogDatabase, SqliteStreamHost {
   check(stream: SqliteStream): void {
     this.#checkOpen();
     if (stream.deleted) throw streamNotFound(stream.name);
+  }
+
+  /** SqliteStreamHost: a page of frames from the reader thread. */
+  async readFrames(stream: SqliteStream, afterSeq: number, limit: number, idPrefix: string): Promise<FramePage | undefined> {
+    // Checked and started in one synchronous step: a close that begins later finds the thread and closes it.
+    this.check(stream);
+    if (this.#reader === undefined) {
+      const starting = SqliteReader.start(this.file);
+      this.#reader = starting;
+      starting.catch(() => {
+        if (this.#reader === starting) this.#reader = undefined;
+      });
+    }
+    const reader = await this.#reader;
+    return reader.frames(stream.key, afterSeq, limit, idPrefix);
   }
 
   statement(sql: string): Database.Statement {

@@ -58,6 +58,8 @@ export interface StreamRow {
 /** What a stream asks of its database: the write queue and the reading connection. */
 export interface SqliteStreamHost {
   enqueue(stream: SqliteStream, work: { entries: readonly NewEntry[]; options: AppendOptions } | { end: EndRequest }): Promise<unknown>;
+  /** A page of frames, read on the reader thread (see SqliteReader). */
+  readFrames(stream: SqliteStream, afterSeq: number, limit: number, idPrefix: string): Promise<FramePage | undefined>;
   /** A cached statement on the reading connection; throws when the database is closed. */
   statement(sql: string): Database.Statement;
   /** Throws when the database is closed or the stream deleted. */
@@ -209,18 +211,7 @@ export class SqliteStream implements LogStore, HealthCheckedStore, HistogramStor
 
   async readFrames(afterSeq: number, limit: number, idPrefix: string): Promise<FramePage | undefined> {
     this.#host.check(this);
-    // SQLite concatenates the frames and hands over their UTF-8 bytes: no string per entry is made,
-    // none is encoded again, and the socket writes the buffer as it is.
-    const row = this.#host
-      .statement(
-        `SELECT MIN(s), MAX(s), COUNT(*), CAST(group_concat('id: ' || ? || ':' || s || char(10) || 'data: ' || json || char(10) || char(10), '' ORDER BY s) AS BLOB)
-         FROM (SELECT ${SEQ} AS s, json FROM entries WHERE seq > ((? << ${SEQ_BITS}) | ?) AND seq <= ((? << ${SEQ_BITS}) | ${SEQ_MASK}) ORDER BY seq LIMIT ?)`,
-      )
-      .raw(true)
-      .get(idPrefix, this.key, afterSeq, this.key, limit) as [number | null, number | null, number, Buffer | null];
-    const [firstSeq, lastSeq, count, frames] = row;
-    if (firstSeq === null || lastSeq === null || frames === null || count === 0) return undefined;
-    return { firstSeq, lastSeq, count, frames };
+    return this.#host.readFrames(this, afterSeq, limit, idPrefix);
   }
 
   async read(query: ReadQuery): Promise<ReadPage> {

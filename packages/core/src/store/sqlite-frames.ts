@@ -1,0 +1,118 @@
+import type Database from 'better-sqlite3';
+import { SEQ_BITS, SEQ_MASK } from './sqlite-schema.js';
+
+/** A page of entry frames as the reader thread builds it (see LogStore.readFrames), with where each frame starts. */
+export interface FrameRead {
+  firstSeq: number;
+  lastSeq: number;
+  count: number;
+  frames: Buffer;
+  /** offsets[i] is where the frame of firstSeq+i starts; offsets[count] is frames.length. */
+  offsets: Uint32Array;
+}
+
+/** One entry's SSE frame, `id: <prefix>:<seq>\ndata: <stored JSON>\n\n`: `concat` builds it in one string, `||` in one per operand. */
+const FRAME = `concat('id: ', @prefix, ':', seq & ${SEQ_MASK}, char(10), 'data: ', json, char(10), char(10))`;
+/** The rowids of stream `@key`, seqs `(@after, @to]`. */
+const WINDOW = `seq > ((@key << ${SEQ_BITS}) | @after) AND seq <= ((@key << ${SEQ_BITS}) | @to)`;
+const COLUMNS = `MIN(seq & ${SEQ_MASK}), MAX(seq & ${SEQ_MASK}), COUNT(*)`;
+
+/**
+ * The frames of a seq window, concatenated by SQLite in the order it scans the rowid range, which is
+ * ascending. group_concat's `ORDER BY` would guarantee that order, but it sorts every frame again in
+ * a temporary b-tree, which doubled the cost of a page; instead every page's ids are checked (see
+ * checkedOffsets) and a page that fails the check is read again with the ORDER BY.
+ */
+const SCAN_SQL = `SELECT ${COLUMNS}, CAST(group_concat(${FRAME}, '') AS BLOB) FROM entries WHERE ${WINDOW}`;
+const SORTED_SQL = `SELECT ${COLUMNS}, CAST(group_concat(${FRAME}, '' ORDER BY seq) AS BLOB) FROM entries WHERE ${WINDOW}`;
+/** The first seq after `@after` (`entries.seq` in ORDER BY: see SEQ in sqlite-stream.ts). */
+const FIRST_SQL = `SELECT seq & ${SEQ_MASK} FROM entries WHERE seq > ((@key << ${SEQ_BITS}) | @after) AND seq <= ((@key << ${SEQ_BITS}) | ${SEQ_MASK}) ORDER BY entries.seq LIMIT 1`;
+
+type Row = [number | null, number | null, number, Buffer | null];
+
+/** Prepared statements of the frame reads on one connection. */
+export class FrameStatements {
+  readonly #scan: Database.Statement;
+  readonly #sorted: Database.Statement;
+  readonly #first: Database.Statement;
+  /** Pages whose scan order failed the check and were read again sorted (`PRAGMA reverse_unordered_selects` does, in a test). */
+  resorted = 0;
+
+  constructor(db: Database.Database) {
+    this.#scan = db.prepare(SCAN_SQL).raw(true);
+    this.#sorted = db.prepare(SORTED_SQL).raw(true);
+    this.#first = db.prepare(FIRST_SQL).pluck(true);
+  }
+
+  /**
+   * Up to `limit` entries of stream `key` after `afterSeq` as frames; undefined when none follows.
+   * Seqs are contiguous and retention removes a prefix only, so the `limit` seqs after `afterSeq`
+   * hold the page, read as a window of rowids (no LIMIT, no subquery); when retention removed that
+   * whole window, the page starts at the first entry left.
+   */
+  read(key: number, afterSeq: number, limit: number, prefix: string): FrameRead | undefined {
+    let after = afterSeq;
+    let page = this.#window(key, after, limit, prefix);
+    if (page === undefined) {
+      const first = this.#first.get({ key, after }) as number | undefined;
+      if (first === undefined) return undefined;
+      after = first - 1;
+      page = this.#window(key, after, limit, prefix);
+    }
+    return page;
+  }
+
+  #window(key: number, after: number, limit: number, prefix: string): FrameRead | undefined {
+    const params = { key, after, to: Math.min(after + Math.max(1, limit), SEQ_MASK), prefix };
+    const scanned = this.#scan.get(params) as Row;
+    if (scanned[0] === null || scanned[3] === null || scanned[2] === 0) return undefined;
+    const page = framePage(scanned, prefix);
+    if (page !== undefined) return page;
+    this.resorted++;
+    const sorted = framePage(this.#sorted.get(params) as Row, prefix);
+    if (sorted === undefined) throw new Error(`the frames of seqs after ${after} do not split into their entries`);
+    return sorted;
+  }
+}
+
+/** The page of a row of frames whose ids check out (see checkedOffsets). */
+function framePage([firstSeq, lastSeq, count, frames]: Row, prefix: string): FrameRead | undefined {
+  if (firstSeq === null || lastSeq === null || frames === null || count === 0) return undefined;
+  const offsets = checkedOffsets(frames, count, firstSeq, lastSeq, prefix);
+  return offsets === undefined ? undefined : { firstSeq, lastSeq, count, frames, offsets };
+}
+
+const LF = 0x0a;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const FRAME_END = Buffer.from('\n\n');
+
+/**
+ * Where each of the `count` frames of `frames` starts, checking on the way that their ids rise from
+ * `firstSeq` to `lastSeq` (so that the frames are in seq order, each once); undefined when they do not.
+ * A frame ends at its first blank line: JSON text holds no raw line feed.
+ */
+export function checkedOffsets(frames: Buffer, count: number, firstSeq: number, lastSeq: number, prefix: string): Uint32Array | undefined {
+  const offsets = new Uint32Array(count + 1);
+  const head = Buffer.byteLength(`id: ${prefix}:`);
+  let previous = firstSeq - 1;
+  let position = 0;
+  for (let i = 0; i < count; i++) {
+    offsets[i] = position;
+    // The digits of the seq, up to the id line's end.
+    let seq = 0;
+    let at = position + head;
+    for (let byte = frames[at]; byte !== LF; byte = frames[++at]) {
+      if (byte === undefined || byte < DIGIT_0 || byte > DIGIT_9) return undefined;
+      seq = seq * 10 + byte - DIGIT_0;
+    }
+    if (seq <= previous || at === position + head) return undefined;
+    previous = seq;
+    const end = frames.indexOf(FRAME_END, at);
+    if (end < 0) return undefined;
+    position = end + 2;
+  }
+  if (position !== frames.length || previous !== lastSeq) return undefined;
+  offsets[count] = position;
+  return offsets;
+}
