@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { WRITER_AUTOCHECKPOINT_PAGES } from './sqlite-checkpointer.js';
 import { prepareDatabase, SEQ_BITS, SLICE_WIDTHS } from './sqlite-schema.js';
 import { hasSearchIndex, prepareSearchIndex, SEARCH_BLOCK, searchTextOfJson } from './sqlite-search.js';
 import type { CommitRequest, DuePolicy, PruneRequest, PurgeRequest, SetRequest, WriterReply, WriterRequest } from './sqlite-writer.js';
@@ -209,6 +210,8 @@ function handle(message: WriterRequest): number {
   if (message.type === 'open') {
     db = new Database(message.file, { timeout: 5000 });
     prepareDatabase(db, message.durability);
+    // The checkpointer thread copies WAL frames to the file off the commit's path (see SqliteCheckpointer).
+    db.pragma(`wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT_PAGES}`);
     const connection = db;
     connection.transaction(() => prepareSearchIndex(connection, message.searchIndex))();
     statements = prepare(db);
