@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { WRITER_AUTOCHECKPOINT_PAGES } from './sqlite-checkpointer.js';
+import { IdleMerge } from './sqlite-idle-merge.js';
 import { prepareDatabase, SEQ_BITS, SLICE_WIDTHS } from './sqlite-schema.js';
 import { hasSearchIndex, prepareSearchIndex, SEARCH_BLOCK, searchTextOfJson } from './sqlite-search.js';
 import type { CommitRequest, DuePolicy, PruneRequest, PurgeRequest, SetRequest, WriterReply, WriterRequest } from './sqlite-writer.js';
@@ -37,6 +38,8 @@ const FIRST_RECEIVED = 'CASE WHEN @entries > 0 THEN COALESCE(first_received, @re
 
 let db: Database.Database | undefined;
 let statements: ReturnType<typeof prepare> | undefined;
+/** Merges the search index's segments while no request waits (see IdleMerge); undefined without an index. */
+let idleMerge: IdleMerge | undefined;
 
 function prepare(connection: Database.Database) {
   return {
@@ -215,9 +218,12 @@ function handle(message: WriterRequest): number {
     const connection = db;
     connection.transaction(() => prepareSearchIndex(connection, message.searchIndex))();
     statements = prepare(db);
+    idleMerge = hasSearchIndex(db) ? new IdleMerge(db) : undefined;
     return 0;
   }
   if (message.type === 'close') {
+    idleMerge?.busy();
+    idleMerge = undefined;
     db?.close();
     db = undefined;
     return 0;
@@ -256,6 +262,7 @@ function handle(message: WriterRequest): number {
 
 port.on('message', (message: WriterRequest & { id: number }) => {
   let reply: WriterReply;
+  idleMerge?.busy();
   try {
     reply = { id: message.id, ok: true, value: handle(message) };
   } catch (error) {
@@ -263,4 +270,5 @@ port.on('message', (message: WriterRequest & { id: number }) => {
     reply = { id: message.id, ok: false, message: failure.message, ...(typeof failure.code === 'string' ? { code: failure.code } : {}) };
   }
   port.postMessage(reply);
+  idleMerge?.answered();
 });
