@@ -104,6 +104,7 @@ export class SqliteCheckpointer {
     // Closing the last connection checkpoints anyway: a checkpoint still waiting for its turn can go.
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (!this.#running) this.#settle();
     await this.idle();
     if (this.#failure === undefined) {
       const closed = new Promise<void>((resolve) => this.#worker.once('message', () => resolve()));
