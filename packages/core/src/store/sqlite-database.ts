@@ -16,6 +16,7 @@ import type {
   StreamChangeListener,
 } from './log-database.js';
 import type { AppendResult, FramePage, LogStore, RetentionPolicy, StoredStreamInfo } from './log-store.js';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { type QueuedWork, SqliteGroupCommit, type Work } from './sqlite-group-commit.js';
 import { listStreams } from './sqlite-list.js';
 import { takeLock } from './sqlite-lock.js';
@@ -71,6 +72,7 @@ export class SqliteDatabase implements LogDatabase, SqliteStreamHost {
   #writer: SqliteWriter | undefined;
   /** The reader thread of catch-up pages, started by the first one (most databases never need it). */
   #reader: Promise<SqliteReader> | undefined;
+  #checkpointer: SqliteCheckpointer | undefined;
   #nextKey = 1;
   readonly #handles = new Map<string, SqliteStream>();
   /**
@@ -110,6 +112,7 @@ export class SqliteDatabase implements LogDatabase, SqliteStreamHost {
       statement: (sql) => this.statement(sql),
       committed: () => {
         this.stats.commits++;
+        this.#checkpointer?.poke();
       },
       changed: (change) => this.#changes.emit(change),
     });
@@ -125,11 +128,18 @@ export class SqliteDatabase implements LogDatabase, SqliteStreamHost {
     this.#lock = takeLock(this.#options.dir);
     try {
       const started = performance.now();
-      this.#writer = await SqliteWriter.start(this.file, this.#options.durability ?? DEFAULT_DURABILITY, this.#options.searchIndex ?? true);
+      const durability = this.#options.durability ?? DEFAULT_DURABILITY;
+      this.#writer = await SqliteWriter.start(this.file, durability, this.#options.searchIndex ?? true);
       if (this.#writer.searchIndexRebuilt) {
         const ms = Math.round(performance.now() - started);
         this.#options.log?.warn?.({ file: this.file, ms }, 'rebuilt the search index of an older layout (dense rowids)');
       }
+      // Started once the writer has made the file: it opens the database the writer set up.
+      this.#checkpointer = await SqliteCheckpointer.start(this.file, durability).catch(async (error: unknown) => {
+        await this.#writer?.close();
+        this.#writer = undefined;
+        throw error;
+      });
     } catch (error) {
       this.#lock.close();
       this.#lock = undefined;
@@ -246,6 +256,12 @@ export class SqliteDatabase implements LogDatabase, SqliteStreamHost {
     return level === 1 ? 'normal' : level === 2 ? 'full' : 'other';
   }
 
+  /** Resolves once the checkpointer thread has copied every WAL frame committed so far into the file (tests). */
+  async checkpointed(): Promise<void> {
+    await this.#commits.committing;
+    await this.#checkpointer?.idle();
+  }
+
   async isReady(): Promise<boolean> {
     return !this.#closed && this.#db !== undefined && this.#writer?.failure === undefined;
   }
@@ -255,6 +271,8 @@ export class SqliteDatabase implements LogDatabase, SqliteStreamHost {
     this.#closed = true;
     // Commit what was accepted before closing: pending appends were promised an answer.
     await this.#commits.drain();
+    await this.#checkpointer?.close();
+    this.#checkpointer = undefined;
     await this.#writer?.close();
     this.#writer = undefined;
     const reader = this.#reader;

@@ -1,5 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { WRITER_AUTOCHECKPOINT_PAGES } from './sqlite-checkpointer.js';
+import { IdleMerge } from './sqlite-idle-merge.js';
 import { prepareDatabase, SEQ_BITS, SLICE_WIDTHS } from './sqlite-schema.js';
 import {
   DELETE_INDEX_RANGE,
@@ -44,6 +46,8 @@ const FIRST_RECEIVED = 'CASE WHEN @entries > 0 THEN COALESCE(first_received, @re
 
 let db: Database.Database | undefined;
 let statements: ReturnType<typeof prepare> | undefined;
+/** Merges the search index's segments while no request waits (see IdleMerge); undefined without an index. */
+let idleMerge: IdleMerge | undefined;
 
 function prepare(connection: Database.Database) {
   const indexed = hasSearchIndex(connection);
@@ -227,13 +231,18 @@ function handle(message: WriterRequest): number {
   if (message.type === 'open') {
     db = new Database(message.file, { timeout: 5000 });
     prepareDatabase(db, message.durability);
+    // The checkpointer thread copies WAL frames to the file off the commit's path (see SqliteCheckpointer).
+    db.pragma(`wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT_PAGES}`);
     const connection = db;
     const change = connection.transaction(() => prepareSearchIndex(connection, message.searchIndex))();
     statements = prepare(db);
+    idleMerge = hasSearchIndex(db) ? new IdleMerge(db) : undefined;
     // 1 tells the database to log the rebuild of an index of the old layout (see sqlite-search).
     return change === 'rebuilt' ? 1 : 0;
   }
   if (message.type === 'close') {
+    idleMerge?.busy();
+    idleMerge = undefined;
     db?.close();
     db = undefined;
     return 0;
@@ -272,6 +281,7 @@ function handle(message: WriterRequest): number {
 
 port.on('message', (message: WriterRequest & { id: number }) => {
   let reply: WriterReply;
+  idleMerge?.busy();
   try {
     reply = { id: message.id, ok: true, value: handle(message) };
   } catch (error) {
@@ -279,4 +289,5 @@ port.on('message', (message: WriterRequest & { id: number }) => {
     reply = { id: message.id, ok: false, message: failure.message, ...(typeof failure.code === 'string' ? { code: failure.code } : {}) };
   }
   port.postMessage(reply);
+  idleMerge?.answered();
 });
