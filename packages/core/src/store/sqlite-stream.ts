@@ -25,7 +25,7 @@ import type {
 import { filterConditions, type SqlConditions } from './sqlite-filter.js';
 import { countHistogram } from './sqlite-histogram.js';
 import { SEQ_BITS, SEQ_MASK } from './sqlite-schema.js';
-import { indexRowsInRange, preferScan, scanPart } from './sparse-window.js';
+import { preferScan, scanPart } from './sparse-window.js';
 import { candidatePiecesSql, candidateRanges, planSearch, SEARCH_BLOCK, type SearchPlan } from './sqlite-search.js';
 import type { HistogramCounts, HistogramQuery, HistogramStore } from './time-navigation.js';
 
@@ -262,7 +262,8 @@ export class SqliteStream implements LogStore, HealthCheckedStore, HistogramStor
     // A slow stream among busy ones: its piece range is mostly others' pieces, whose doclist entries
     // FTS5 would read only for the map to drop them. Scan its own rows instead, at most chunkRows
     // of them per step; the index takes the rest of the window.
-    if (preferScan(indexRowsInRange((sql) => this.#host.statement(sql), this.key, keyLow, keyHigh), high - low + 1)) {
+    const sparse = { key: this.key, low: keyLow, high: keyHigh, ownRows: high - low + 1, match: search.match };
+    if (preferScan((sql) => this.#host.statement(sql), sparse)) {
       this.#host.stats.sparseScans++;
       const [from, to] = scanPart(low, high, backward, this.#host.scanBudget.chunkRows ?? DEFAULT_SCAN_BUDGET.chunkRows);
       out.push(...this.#readRange(from, to, window, conditions, window.limit));
