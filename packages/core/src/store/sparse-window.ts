@@ -17,7 +17,8 @@ const SPAN_SQL = (order: 'ASC' | 'DESC') =>
   `SELECT piece FROM search_pieces WHERE entry BETWEEN ((@key << ${SEQ_BITS}) | @low) AND ((@key << ${SEQ_BITS}) | @high) ORDER BY entry ${order} LIMIT 1`;
 
 /** Index rows of the piece range `@first..@last` (every stream's) whose text satisfies `@match`, counted up to `@cap`. */
-const TERM_ROWS_SQL = 'SELECT count(*) FROM (SELECT 1 FROM entries_fts WHERE entries_fts MATCH @match AND rowid BETWEEN @first AND @last LIMIT @cap)';
+const TERM_ROWS_SQL =
+  'SELECT count(*) FROM (SELECT 1 FROM entries_fts WHERE entries_fts MATCH @match AND rowid BETWEEN @first AND @last LIMIT @cap)';
 
 /**
  * True when the window of stream `key` whose pieces are keyed at seqs `low..high`, holding `ownRows`

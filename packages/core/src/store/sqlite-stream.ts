@@ -22,10 +22,10 @@ import type {
   StoredEntry,
   StoredStreamInfo,
 } from './log-store.js';
+import { preferScan, scanPart } from './sparse-window.js';
 import { filterConditions, type SqlConditions } from './sqlite-filter.js';
 import { countHistogram } from './sqlite-histogram.js';
 import { SEQ_BITS, SEQ_MASK } from './sqlite-schema.js';
-import { preferScan, scanPart } from './sparse-window.js';
 import { candidatePiecesSql, candidateRanges, planSearch, SEARCH_BLOCK, type SearchPlan } from './sqlite-search.js';
 import type { HistogramCounts, HistogramQuery, HistogramStore } from './time-navigation.js';
 
