@@ -10,11 +10,14 @@ import { SEQ_BITS } from './sqlite-schema.js';
  * stream's own rows at ~1–2 µs each. Chosen by measuring (bench/README.md, "Dense search index
  * rowids").
  */
-export const SPARSE_FACTOR = 2;
+export const SPARSE_FACTOR = 4;
 
 /** The first and last index row (piece number) of stream `@key`'s pieces keyed at seqs `@low..@high`. */
 const SPAN_SQL = (order: 'ASC' | 'DESC') =>
   `SELECT piece FROM search_pieces WHERE entry BETWEEN ((@key << ${SEQ_BITS}) | @low) AND ((@key << ${SEQ_BITS}) | @high) ORDER BY entry ${order} LIMIT 1`;
+
+/** Most of the term's index rows counted in a sparse range (see preferScan). */
+const PROBE_ROWS = 256;
 
 /** Index rows of the piece range `@first..@last` (every stream's) whose text satisfies `@match`, counted up to `@cap`. */
 const TERM_ROWS_SQL =
@@ -27,9 +30,9 @@ const TERM_ROWS_SQL =
  * (two seeks in the map's index, as candidatePiecesSql's bounds), every stream's. A range of at most
  * SPARSE_FACTOR rows per own row (a single stream's is never more than 1) takes the index with no
  * other statement. Past it, the term decides: the index reads the term's doclist over the whole
- * range, so when the term's rows there reach `ownRows` (counted up to that, at ~0.7 µs each) the scan
- * (~1–2 µs a row, stopping at the page's limit) costs less; a rare term's few rows keep the index,
- * which would otherwise lose to a scan of every own row.
+ * range, so when the term's rows there reach `ownRows` or PROBE_ROWS (a term common in the other
+ * streams) the scan (~1–2 µs a row, stopping at the page's limit) costs less; a rare term's few rows
+ * keep the index, which would otherwise lose to a scan of every own row.
  */
 export function preferScan(
   statement: (sql: string) => Database.Statement,
@@ -41,8 +44,12 @@ export function preferScan(
   const last = statement(SPAN_SQL('DESC')).pluck(true).get(params) as number;
   // Pieces deleted since they were numbered only make the range look larger than it is.
   if (last - first + 1 <= SPARSE_FACTOR * window.ownRows) return false;
-  const hits = statement(TERM_ROWS_SQL).pluck(true).get({ match: window.match, first, last, cap: window.ownRows }) as number;
-  return hits >= window.ownRows;
+  // The count reads the doclist too: capped low, it tells a term common in the range from a rare one
+  // at a fraction of a scan's cost, where counting up to the window's rows cost as much as the
+  // index read it replaces (a page of a busy-ish stream 19 → 146 ms).
+  const cap = Math.min(window.ownRows, PROBE_ROWS);
+  const hits = statement(TERM_ROWS_SQL).pluck(true).get({ match: window.match, first, last, cap }) as number;
+  return hits >= cap;
 }
 
 /**
