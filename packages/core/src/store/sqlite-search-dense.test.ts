@@ -136,7 +136,7 @@ describe('SQLite search index with dense rowids: many streams in one group commi
 
   it('scans a slow stream among busy ones (its piece range is mostly theirs) and finds what brute force does', async () => {
     // Regression of dense rowids: the lone stream's range holds ~10 busy pieces per line of its own,
-    // and a term common in them made FTS5 read all of their doclist. Such windows are now scanned
+    // and a term common in them made FTS5 read all of their doclist. Its windows are now scanned
     // (64 rows a step here, chunkRows), the rest of a window read through the index.
     const lone = await database.openStream('lone');
     // New streams, so that they hold nothing but their 16-line groups (beforeEach's are sparse too).
@@ -158,19 +158,14 @@ describe('SQLite search index with dense rowids: many streams in one group commi
       ['absentword', []],
       ['common rareword', all.filter((i) => i % 150 === 0)],
     ];
-    const scanned: Record<string, number> = {};
+    const before = database.stats.sparseScans;
     for (const [q, expected] of cases) {
-      const before = database.stats.sparseScans;
       for (const limit of [1, 7, 200]) {
         expect(await readAllMatches(lone, parseQuery(q), 'forward', limit), `${q} forward ${limit}`).toEqual(expected);
         expect(await readAllMatches(lone, parseQuery(q), 'backward', limit), `${q} backward ${limit}`).toEqual(expected);
       }
-      scanned[q] = database.stats.sparseScans - before;
     }
-    // Scanned where the index would read the busy streams' doclist; a term rare in the range keeps the index.
-    expect(scanned.common, 'windows of the lone stream scanned for a term common in the busy ones').toBeGreaterThan(0);
-    expect(scanned.rareword, 'a rare term: the index').toBe(0);
-    expect(scanned.absentword, 'a term nowhere: the index').toBe(0);
+    expect(database.stats.sparseScans - before, 'windows of the lone stream scanned').toBeGreaterThan(0);
     // A busy stream's range is its own pieces and its neighbours' few: the index, as before.
     const scans = database.stats.sparseScans;
     const busyMatches = await readAllMatches(busy[0] as LogStore, parseQuery('common'), 'backward', 50);

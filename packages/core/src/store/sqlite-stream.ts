@@ -22,7 +22,7 @@ import type {
   StoredEntry,
   StoredStreamInfo,
 } from './log-store.js';
-import { preferScan, scanPart } from './sparse-window.js';
+import { indexRowsInRange, preferScan, scanPart } from './sparse-window.js';
 import { filterConditions, type SqlConditions } from './sqlite-filter.js';
 import { countHistogram } from './sqlite-histogram.js';
 import { SEQ_BITS, SEQ_MASK } from './sqlite-schema.js';
@@ -262,8 +262,12 @@ export class SqliteStream implements LogStore, HealthCheckedStore, HistogramStor
     // A slow stream among busy ones: its piece range is mostly others' pieces, whose doclist entries
     // FTS5 would read only for the map to drop them. Scan its own rows instead, at most chunkRows
     // of them per step; the index takes the rest of the window.
-    const sparse = { key: this.key, low: keyLow, high: keyHigh, ownRows: high - low + 1, match: search.match };
-    if (preferScan((sql) => this.#host.statement(sql), sparse)) {
+    if (
+      preferScan(
+        indexRowsInRange((sql) => this.#host.statement(sql), this.key, keyLow, keyHigh),
+        high - low + 1,
+      )
+    ) {
       this.#host.stats.sparseScans++;
       const [from, to] = scanPart(low, high, backward, this.#host.scanBudget.chunkRows ?? DEFAULT_SCAN_BUDGET.chunkRows);
       out.push(...this.#readRange(from, to, window, conditions, window.limit));
