@@ -63,8 +63,11 @@ export const DEFAULT_DURABILITY: 'normal' | 'full' = 'full';
  */
 export class SqliteDatabase implements LogDatabase, SqliteStreamHost {
   readonly kind = 'sqlite';
-  /** Group commits written (one serves every stream with pending work). */
-  readonly stats = { commits: 0 };
+  /**
+   * Group commits written (one serves every stream with pending work), and search windows read by
+   * scanning because their piece range was sparse in the stream's own pieces (see sparse-window).
+   */
+  readonly stats = { commits: 0, sparseScans: 0 };
   readonly #options: SqliteDatabaseOptions;
   #db: Database.Database | undefined;
   #searchIndexed = false;

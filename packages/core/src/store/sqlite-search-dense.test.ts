@@ -134,6 +134,45 @@ describe('SQLite search index with dense rowids: many streams in one group commi
     }
   });
 
+  it('scans a slow stream among busy ones (its piece range is mostly theirs) and finds what brute force does', async () => {
+    // Regression of dense rowids: the lone stream's range holds ~10 busy pieces per line of its own,
+    // and a term common in them made FTS5 read all of their doclist. Its windows are now scanned
+    // (64 rows a step here, chunkRows), the rest of a window read through the index.
+    const lone = await database.openStream('lone');
+    // New streams, so that they hold nothing but their 16-line groups (beforeEach's are sparse too).
+    const busy: LogStore[] = [];
+    for (let b = 0; b < 10; b++) busy.push(await database.openStream(`busy${b}`));
+    const msg = (i: number) => `${i % 3 === 0 ? 'common' : 'hay'} ${i % 50 === 0 ? 'rareword' : ''} ${i}`;
+    for (let round = 1; round <= 300; round++) {
+      await Promise.all([
+        lone.append([{ time: round, level: 'info', source: 'svc', msg: msg(round) }]),
+        ...busy.map((store) =>
+          store.append(Array.from({ length: 16 }, (_, i) => ({ time: round, level: 'info' as const, source: 'svc', msg: `common ${i}` }))),
+        ),
+      ]);
+    }
+    const all = Array.from({ length: 300 }, (_, i) => i + 1);
+    const cases: [string, number[]][] = [
+      ['common', all.filter((i) => msg(i).includes('common'))],
+      ['rareword', all.filter((i) => i % 50 === 0)],
+      ['absentword', []],
+      ['common rareword', all.filter((i) => i % 150 === 0)],
+    ];
+    const before = database.stats.sparseScans;
+    for (const [q, expected] of cases) {
+      for (const limit of [1, 7, 200]) {
+        expect(await readAllMatches(lone, parseQuery(q), 'forward', limit), `${q} forward ${limit}`).toEqual(expected);
+        expect(await readAllMatches(lone, parseQuery(q), 'backward', limit), `${q} backward ${limit}`).toEqual(expected);
+      }
+    }
+    expect(database.stats.sparseScans - before, 'windows of the lone stream scanned').toBeGreaterThan(0);
+    // A busy stream's range is its own pieces and its neighbours' few: the index, as before.
+    const scans = database.stats.sparseScans;
+    const busyMatches = await readAllMatches(busy[0] as LogStore, parseQuery('common'), 'backward', 50);
+    expect(busyMatches).toHaveLength(300 * 16);
+    expect(database.stats.sparseScans, 'no busy window scanned').toBe(scans);
+  });
+
   it('takes the index rows of every stream with their lines: prunes, deletes, back to an empty index', async () => {
     const baseline = indexState(database.file);
     expect(baseline.fts).toBeGreaterThan(STREAMS);

@@ -22,6 +22,7 @@ import type {
   StoredEntry,
   StoredStreamInfo,
 } from './log-store.js';
+import { indexRowsInRange, preferScan, scanPart } from './sparse-window.js';
 import { filterConditions, type SqlConditions } from './sqlite-filter.js';
 import { countHistogram } from './sqlite-histogram.js';
 import { SEQ_BITS, SEQ_MASK } from './sqlite-schema.js';
@@ -70,6 +71,8 @@ export interface SqliteStreamHost {
   readonly scanBudget: ScanBudget;
   /** True when the database holds the search index. */
   readonly searchIndexed: boolean;
+  /** Counted here: search windows read by scanning because the index range was sparse. */
+  readonly stats: { sparseScans: number };
 }
 
 /**
@@ -247,6 +250,27 @@ export class SqliteStream implements LogStore, HealthCheckedStore, HistogramStor
     let keyLow = low;
     let keyHigh = Math.min(high + SEARCH_BLOCK - 1, SEQ_MASK);
     const out: StoredEntry[] = [];
+    // A slow stream among busy ones: its piece range is mostly others' pieces, whose doclist entries
+    // FTS5 would read only for the map to drop them. Scan its own rows instead, at most chunkRows
+    // of them per step; the index takes the rest of the window.
+    if (
+      preferScan(
+        indexRowsInRange((sql) => this.#host.statement(sql), this.key, keyLow, keyHigh),
+        high - low + 1,
+      )
+    ) {
+      this.#host.stats.sparseScans++;
+      const [from, to] = scanPart(low, high, backward, this.#host.scanBudget.chunkRows ?? DEFAULT_SCAN_BUDGET.chunkRows);
+      out.push(...this.#readRange(from, to, window, conditions, window.limit));
+      if (out.length >= window.limit || (from === low && to === high)) return out;
+      if (backward) {
+        high = from - 1;
+        keyHigh = Math.min(high + SEARCH_BLOCK - 1, SEQ_MASK);
+      } else {
+        low = to + 1;
+        keyLow = low;
+      }
+    }
     for (let batch = FIRST_PIECES; out.length < window.limit && low <= high && keyLow <= keyHigh; batch = Math.min(batch * 4, MAX_PIECES)) {
       const lasts = pieces.all({ match: search.match, key: this.key, low: keyLow, high: keyHigh, limit: batch }) as number[];
       const ranges = candidateRanges(lasts, low, high);
