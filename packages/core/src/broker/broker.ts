@@ -30,6 +30,13 @@ export interface BrokerOptions {
    * beyond it wait for the next turn, so a reconnect storm cannot starve live delivery. Defaults to 8.
    */
   pagesPerTurn?: number;
+  /**
+   * Bytes of shared catch-up pages (held by the page cache, or read by another reader) the broker's
+   * readers may write per turn of the event loop; writes beyond it wait for the next turn, so that a
+   * storm's readers of one page do not write it to hundreds of sockets while live readers wait.
+   * Defaults to 4 MiB.
+   */
+  sharedBytesPerTurn?: number;
   /** Most bytes written to one socket at once. Defaults to 256 KiB. */
   maxWriteBytes?: number;
   /** A heartbeat comment is written to a reader idle this long, in ms. Defaults to 15,000. */
@@ -89,9 +96,10 @@ export class Broker {
     connects: 0,
     pageReads: 0,
   };
-  readonly #options: Required<Omit<BrokerOptions, 'ring' | 'pageCache' | 'pagesPerTurn'>>;
+  readonly #options: Required<Omit<BrokerOptions, 'ring' | 'pageCache' | 'pagesPerTurn' | 'sharedBytesPerTurn'>>;
   readonly #pageCache: PageCache | undefined;
   readonly #budget: TurnBudget;
+  readonly #sharedBytes: TurnBudget;
   #pages: StreamPages | undefined;
   readonly #ringOptions: FrameRingOptions;
   #ring: FrameRing | undefined;
@@ -110,6 +118,7 @@ export class Broker {
     this.#ringOptions = options.ring ?? {};
     this.#pageCache = options.pageCache;
     this.#budget = new TurnBudget(options.pagesPerTurn ?? 8);
+    this.#sharedBytes = new TurnBudget(options.sharedBytesPerTurn ?? 4 * 1024 * 1024);
     this.#options = {
       pageSize: options.pageSize ?? 1000,
       maxWriteBytes: options.maxWriteBytes ?? 256 * 1024,
@@ -158,6 +167,7 @@ export class Broker {
       lagIntervalMs: this.#options.lagIntervalMs,
       pages: this.#pages,
       budget: this.#budget,
+      sharedBytes: this.#sharedBytes,
       onPageRead: () => {
         this.stats.pageReads++;
       },
@@ -257,6 +267,7 @@ export class Broker {
     this.#pages = undefined;
     // Readers queued for a later turn were closed above: let them see it and leave.
     this.#budget.release();
+    this.#sharedBytes.release();
     // A restarted broker may follow a new stream (a wiped Redis): its head must come from the store again.
     this.#head = 0;
   }

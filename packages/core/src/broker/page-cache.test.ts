@@ -96,7 +96,13 @@ describe('PageCache', () => {
     // per turn needed 60 turns of the event loop; they need none beyond the one they start in.
     const store = await openStore(3000);
     const cache = new PageCache({ pageSize: 1000 });
-    broker = new Broker(store, { pageCache: cache, pagesPerTurn: 1, ring: { maxEntries: 5 } });
+    // No bound on shared bytes either: that one is the next test's.
+    broker = new Broker(store, {
+      pageCache: cache,
+      pagesPerTurn: 1,
+      sharedBytesPerTurn: Number.POSITIVE_INFINITY,
+      ring: { maxEntries: 5 },
+    });
     await broker.start();
     const first = new RecordingSink();
     await broker.subscribe(first, { start: { fromStart: true } });
@@ -113,6 +119,35 @@ describe('PageCache', () => {
     for (const sink of sinks) expect(sink.seqs()).toEqual(range(1, 3000));
     expect(store.reads).toBe(3);
     expect(cache.stats).toMatchObject({ reads: 3, shares: 60 });
+  });
+
+  it('writes shared pages within the broker’s bytes per turn: a storm of readers of one page does not write it everywhere in one turn', async () => {
+    // Without the bound all 20 readers wrote all 3 held pages (60,000 entries) in the turn they started
+    // in, and a reader whose socket took a page at once went on to the next in the same turn, while
+    // live readers and ingest waited. With 1 byte per turn, each turn writes one shared page.
+    const store = await openStore(3000);
+    const cache = new PageCache({ pageSize: 1000 });
+    broker = new Broker(store, { pageCache: cache, sharedBytesPerTurn: 1, ring: { maxEntries: 5 } });
+    await broker.start();
+    const first = new RecordingSink();
+    await broker.subscribe(first, { start: { fromStart: true } });
+    await until(() => first.seqs().length === 3000, 'the first reader');
+    const started = broker.stats.delivered;
+    const sinks = Array.from({ length: 20 }, () => new RecordingSink());
+    const perTurn: number[] = [];
+    let seen = started;
+    let turns = 0;
+    const subscribing = Promise.all(sinks.map((sink) => broker?.subscribe(sink, { start: { fromStart: true } })));
+    while (turns < 1000 && broker.stats.delivered < started + 60_000) {
+      await new Promise((resolve) => setImmediate(resolve));
+      perTurn.push(broker.stats.delivered - seen);
+      seen = broker.stats.delivered;
+      turns++;
+    }
+    await subscribing;
+    expect(Math.max(...perTurn)).toBeLessThanOrEqual(1000);
+    for (const sink of sinks) expect(sink.seqs()).toEqual(range(1, 3000));
+    expect(store.reads).toBe(3);
   });
 
   it('evicts the least recently used pages to stay within its bytes, over every stream', async () => {

@@ -25,6 +25,15 @@ export interface PageCacheStats {
   bytes: number;
 }
 
+/** A catch-up page (a store's FramePage is one, read by its reader). */
+export interface CachedPage extends FramePage {
+  /**
+   * True when another reader's store read served it (a held page, or a read in flight): the reader owes
+   * its write to the broker's budget of shared bytes, as it took no store page of the budget for it.
+   */
+  readonly shared?: boolean;
+}
+
 interface Page {
   readonly owner: StreamPages;
   readonly index: number;
@@ -128,9 +137,10 @@ export class StreamPages {
    *
    * Only a store read waits for `budget` (the broker's pages per turn): a page already held or being
    * read costs its readers a socket write, not a store read, and hundreds of readers of one page in a
-   * reconnect storm must not queue behind each other for it.
+   * reconnect storm must not queue behind each other for a page each. Such a page comes `shared`: its
+   * reader counts the write against the broker's bytes per turn instead (see Subscription).
    */
-  async read(after: number, budget?: TurnBudget): Promise<FramePage | undefined> {
+  async read(after: number, budget?: TurnBudget): Promise<CachedPage | undefined> {
     let granted = budget === undefined;
     for (;;) {
       // No await before #load on a miss: concurrent readers of a page must find its read in flight.
@@ -153,7 +163,7 @@ export class StreamPages {
       }
       this.#cache.stats.reads++;
       const page = await this.#load(Math.floor(after / this.#cache.pageSize));
-      return page !== undefined && page.lastSeq > after ? slice(page, after + 1) : undefined;
+      return page !== undefined && page.lastSeq > after ? slice(page, after + 1, false) : undefined;
     }
   }
 
@@ -161,7 +171,7 @@ export class StreamPages {
    * The frames after `after` from a held page or a read in flight (undefined once settled: neither
    * could serve them after all); undefined at once when there is neither.
    */
-  #shared(after: number): Promise<FramePage | undefined> | undefined {
+  #shared(after: number): Promise<CachedPage | undefined> | undefined {
     const index = Math.floor(after / this.#cache.pageSize);
     const cached = this.#pages.get(index);
     if (cached !== undefined && cached.lastSeq > after) return this.#hit(cached, after);
@@ -170,17 +180,17 @@ export class StreamPages {
     return inFlight.then((page) => {
       if (page === undefined || page.lastSeq <= after) return undefined;
       this.#cache.stats.shares++;
-      return slice(page, after + 1);
+      return slice(page, after + 1, true);
     });
   }
 
-  async #hit(cached: Page, after: number): Promise<FramePage | undefined> {
+  async #hit(cached: Page, after: number): Promise<CachedPage | undefined> {
     // Retention may have removed part of the page since it was read and not yet told the broker.
     const first = await this.#retainedFrom();
     if (this.#pages.get(cached.index) === cached && first <= cached.lastSeq) {
       this.#cache.touch(cached);
       this.#cache.stats.shares++;
-      return slice(cached, Math.max(after + 1, first));
+      return slice(cached, Math.max(after + 1, first), true);
     }
     this.dropBefore(first);
     return undefined;
@@ -299,11 +309,11 @@ export class StreamPages {
 }
 
 /** The frames of `page` from `fromSeq` on (a view, not a copy). */
-function slice(page: Page, fromSeq: number): FramePage {
+function slice(page: Page, fromSeq: number, shared: boolean): CachedPage {
   const skip = Math.max(0, fromSeq - page.firstSeq);
   const count = page.lastSeq - page.firstSeq + 1 - skip;
   const frames = skip === 0 ? page.frames : page.frames.subarray(page.offsets[skip]);
-  return { firstSeq: page.firstSeq + skip, lastSeq: page.lastSeq, count, frames };
+  return { firstSeq: page.firstSeq + skip, lastSeq: page.lastSeq, count, frames, shared };
 }
 
 const FRAME_END = Buffer.from('\n\n');

@@ -1,4 +1,4 @@
-import type { FramePage } from '../store/log-store.js';
+import type { CachedPage } from './page-cache.js';
 
 /** Pages a reader reads ahead of the one it writes by default. */
 export const READ_AHEAD_PAGES = 2;
@@ -10,13 +10,13 @@ export const READ_AHEAD_PAGES = 2;
  * page before ended early: retention cut it, or it reached the head) is dropped, never written.
  */
 export class ReadAhead {
-  readonly #read: (after: number) => Promise<FramePage | undefined>;
+  readonly #read: (after: number) => Promise<CachedPage | undefined>;
   readonly #pageEnd: (after: number) => number;
   readonly #depth: number;
-  #queue: { after: number; end: number; page: Promise<FramePage | undefined> }[] = [];
+  #queue: { after: number; end: number; page: Promise<CachedPage | undefined> }[] = [];
 
   /** `read` reads the page after a seq; `pageEnd` says where that page ends when it is full. */
-  constructor(read: (after: number) => Promise<FramePage | undefined>, pageEnd: (after: number) => number, depth = READ_AHEAD_PAGES) {
+  constructor(read: (after: number) => Promise<CachedPage | undefined>, pageEnd: (after: number) => number, depth = READ_AHEAD_PAGES) {
     this.#read = read;
     this.#pageEnd = pageEnd;
     this.#depth = depth;
@@ -28,7 +28,7 @@ export class ReadAhead {
   }
 
   /** The page after `after`: the one read ahead when it starts there (all are dropped when it does not), else read now. */
-  take(after: number): Promise<FramePage | undefined> {
+  take(after: number): Promise<CachedPage | undefined> {
     const next = this.#queue.shift();
     if (next?.after === after) return next.page;
     this.#queue = [];

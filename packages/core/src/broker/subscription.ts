@@ -43,6 +43,8 @@ export interface SubscriptionContext {
   readonly pages: StreamPages | undefined;
   /** Store pages the broker's readers may take per turn of the event loop. */
   readonly budget: TurnBudget;
+  /** Bytes of shared catch-up pages (read by another reader) the broker's readers may write per turn. */
+  readonly sharedBytes: TurnBudget;
   /** A page was read from the store directly (not through `pages`). */
   onPageRead(): void;
   onDelivered(entries: number): void;
@@ -60,8 +62,8 @@ export interface SubscriptionContext {
  * at any moment is either at or before the head the loop compares against next, or it wakes the loop.
  *
  * Catch-up pages come from the broker's page cache when it has one (readers at nearby cursors share
- * one store read), and every store read waits for the broker's per-turn budget, so that a reconnect
- * storm cannot fill a turn of the event loop with page reads while live readers wait.
+ * one store read); store reads wait for the broker's per-turn budget of pages, writes of pages others
+ * read for its budget of bytes, so that a reconnect storm cannot fill the event loop's turns.
  *
  * Backpressure waits, it never drops: when the socket's buffer is full the loop stops and resumes on
  * `drain`; the broker disconnects a reader whose socket stays full past the stall limit, and it
@@ -313,6 +315,9 @@ export class Subscription {
     );
     const after = this.#cursor;
     const page = await this.#readAhead.take(after);
+    // Unbounded, a storm's readers of one page wrote it to hundreds of sockets in one turn (and a reader
+    // whose socket took it at once went on to the next held page): the bytes wait for a turn instead.
+    if (page?.shared === true) await this.#context.sharedBytes.take(page.frames.length);
     if (this.#closed) return false;
     if (page === undefined) {
       // Nothing after the cursor although the head is past it: retention removed the rest.
@@ -343,14 +348,8 @@ export class Subscription {
 
   #gap(toSeq: number): string {
     const fromSeq = this.#cursor + 1;
-    const gap: GapEvent = {
-      after: this.#id(this.#cursor),
-      resumeAt: this.#id(toSeq),
-      missed: toSeq - fromSeq + 1,
-      fromSeq,
-      toSeq,
-      reason: 'retention',
-    };
+    const after = this.#id(this.#cursor);
+    const gap: GapEvent = { after, resumeAt: this.#id(toSeq), missed: toSeq - fromSeq + 1, fromSeq, toSeq, reason: 'retention' };
     this.#context.onGap(gap.missed);
     return encodeEvent({ event: EVENT_NAMES.gap, id: gap.resumeAt, data: JSON.stringify(gap) });
   }

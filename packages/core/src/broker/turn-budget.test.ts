@@ -29,6 +29,26 @@ describe('TurnBudget', () => {
     await queued;
   });
 
+  it('counts grants by their cost: a turn grants while it has units left, overshooting by one grant at most', async () => {
+    // Bytes of shared pages: 100 per turn, pages of 40 bytes (the third overshoots to 120), and one larger than a turn.
+    const budget = new TurnBudget(100);
+    const costs = [40, 40, 40, 40, 250, 10, 40];
+    const granted: number[] = [];
+    let turn = 0;
+    for (const [i, cost] of costs.entries()) {
+      const wait = budget.take(cost);
+      if (wait === undefined) granted[i] = turn;
+      else void wait.then(() => (granted[i] = turn));
+    }
+    while (budget.waiting > 0) {
+      turn++;
+      await nextTurn();
+    }
+    await nextTurn();
+    // Turn 1: 40 + 250; turn 2: 10 + 40.
+    expect(granted).toEqual([0, 0, 0, 1, 1, 2, 2]);
+  });
+
   it('lets every waiter go on release', async () => {
     const budget = new TurnBudget(1);
     budget.take();
