@@ -153,7 +153,9 @@ describe('@livelog/client in Chromium: pages and tabs', () => {
     const page = await driver.newPage(proxy.url());
     await open(page, 'v', { url: proxy.url(), start: { fromStart: true }, visibleReconnectMs: 50 });
     await ingest(target.url, 5);
-    await until(page, 'v', (s) => s.count >= 5 && s.hellos === 1, '5 entries');
+    // Not `hellos === 1`: a loaded headless Chromium may report its own hidden-to-visible flip of a
+    // new page, which this short threshold also answers with a resume.
+    const { hellos } = await until(page, 'v', (s) => s.count >= 5, '5 entries');
     const setVisibility = (state: 'hidden' | 'visible'): Promise<void> =>
       page.evaluate((value) => {
         Object.defineProperty(document, 'visibilityState', { value, configurable: true });
@@ -162,7 +164,7 @@ describe('@livelog/client in Chromium: pages and tabs', () => {
     await setVisibility('hidden');
     await delay(80);
     await setVisibility('visible');
-    await until(page, 'v', (s) => s.hellos === 2, 'the second connection');
+    await until(page, 'v', (s) => s.hellos > hellos, 'a new connection');
     await ingest(target.url, 5);
     expectExactly((await until(page, 'v', (s) => s.count >= 10, '10 entries')).seqs, 10);
   });
