@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { LivelogError } from '../errors.js';
 import type { FrameRead } from './sqlite-frames.js';
+import { type WorkerAnswer, WorkerCalls } from './worker-calls.js';
 
 /** What the reader thread is asked: open the file, read one page of frames, or close. */
 export type ReaderRequest =
@@ -18,14 +19,7 @@ export interface WireFrames {
   offsets: Uint32Array;
 }
 
-export type ReaderReply =
-  | { id: number; ok: true; page?: WireFrames; resorted?: number }
-  | { id: number; ok: false; message: string; code?: string };
-
-interface Waiting {
-  resolve: (reply: Extract<ReaderReply, { ok: true }>) => void;
-  reject: (error: Error) => void;
-}
+export type ReaderReply = { id: number } & WorkerAnswer<{ page?: WireFrames; resorted?: number }>;
 
 /**
  * The SQLite reader thread: catch-up pages of frames (see FrameStatements) are built on a connection
@@ -34,36 +28,22 @@ interface Waiting {
  * Requests run one at a time, in order; the frames come back as transferred memory, not copied.
  */
 export class SqliteReader {
-  readonly #worker: Worker;
-  readonly #waiting = new Map<number, Waiting>();
-  #nextId = 1;
-  #failure: Error | undefined;
+  readonly #calls: WorkerCalls<ReaderRequest, { page?: WireFrames; resorted?: number }>;
 
   private constructor(worker: Worker) {
-    this.#worker = worker;
-    worker.on('message', (reply: ReaderReply) => {
-      const waiting = this.#waiting.get(reply.id);
-      if (waiting === undefined) return;
-      this.#waiting.delete(reply.id);
-      if (reply.ok) waiting.resolve(reply);
-      else waiting.reject(Object.assign(new Error(reply.message), reply.code === undefined ? {} : { code: reply.code }));
-    });
-    const fail = (error: Error): void => {
-      this.#failure ??= error;
-      for (const waiting of this.#waiting.values()) waiting.reject(error);
-      this.#waiting.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new LivelogError('LIVELOG_ERR_STORE_CLOSED', `the SQLite reader thread exited (code ${code})`)));
+    this.#calls = new WorkerCalls(
+      worker,
+      (code) => new LivelogError('LIVELOG_ERR_STORE_CLOSED', `the SQLite reader thread exited (code ${code})`),
+    );
   }
 
   /** Starts the reader thread on `file`. `reverseScans` (tests only) makes SQLite scan tables backwards where order is not asked for. */
   static async start(file: string, reverseScans = false): Promise<SqliteReader> {
     const reader = new SqliteReader(new Worker(workerUrl()));
     try {
-      await reader.#request({ type: 'open', file, reverseScans });
+      await reader.#calls.call({ type: 'open', file, reverseScans });
     } catch (error) {
-      await reader.#worker.terminate();
+      await reader.#calls.terminate();
       throw error;
     }
     return reader;
@@ -71,7 +51,7 @@ export class SqliteReader {
 
   /** Up to `limit` entries of stream `key` after `after` as frames (see FrameStatements.read). */
   async frames(key: number, after: number, limit: number, prefix: string): Promise<FrameRead | undefined> {
-    const { page } = await this.#request({ type: 'frames', key, after, limit, prefix });
+    const { page } = await this.#calls.call({ type: 'frames', key, after, limit, prefix });
     if (page === undefined) return undefined;
     const frames = Buffer.from(page.frames.buffer, page.frames.byteOffset, page.frames.byteLength);
     return { firstSeq: page.firstSeq, lastSeq: page.lastSeq, count: page.count, frames, offsets: page.offsets };
@@ -79,23 +59,12 @@ export class SqliteReader {
 
   /** Pages read again sorted because the scan's order failed the check (see FrameStatements). */
   async resorted(): Promise<number> {
-    return (await this.#request({ type: 'stats' })).resorted ?? 0;
+    return (await this.#calls.call({ type: 'stats' })).resorted ?? 0;
   }
 
-  async close(): Promise<void> {
-    // Behind every read already asked for: their readers get their pages.
-    if (this.#failure === undefined) await this.#request({ type: 'close' }).catch(() => undefined);
-    this.#failure ??= new LivelogError('LIVELOG_ERR_STORE_CLOSED', 'the SQLite store is closed');
-    await this.#worker.terminate();
-  }
-
-  #request(message: ReaderRequest): Promise<Extract<ReaderReply, { ok: true }>> {
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, ...message });
-    });
+  /** Behind every read already asked for: their readers get their pages. */
+  close(): Promise<void> {
+    return this.#calls.close({ type: 'close' }, new LivelogError('LIVELOG_ERR_STORE_CLOSED', 'the SQLite store is closed'));
   }
 }
 

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { type WorkerAnswer, WorkerCalls } from './worker-calls.js';
 
 /**
  * Retention the writer thread judges `prune_due` by: the server's defaults (a stream's own retention
@@ -119,12 +120,7 @@ export type WriterRequest =
   | SynchronousRequest;
 
 /** What the writer thread answers to a request with this id. */
-export type WriterReply = { id: number; ok: true; value?: number } | { id: number; ok: false; message: string; code?: string };
-
-interface Waiting {
-  resolve: (value: number) => void;
-  reject: (error: Error) => void;
-}
+export type WriterReply = { id: number } & WorkerAnswer<{ value?: number }>;
 
 /**
  * The SQLite writer thread. Inserting and committing cost more than half of an entry's ingest CPU;
@@ -132,27 +128,10 @@ interface Waiting {
  * WAL checkpoints no longer pause delivery. One request runs at a time, in order.
  */
 export class SqliteWriter {
-  readonly #worker: Worker;
-  readonly #waiting = new Map<number, Waiting>();
-  #nextId = 1;
-  #failure: Error | undefined;
+  readonly #calls: WorkerCalls<WriterRequest, { value?: number }>;
 
   private constructor(worker: Worker) {
-    this.#worker = worker;
-    worker.on('message', (reply: WriterReply) => {
-      const waiting = this.#waiting.get(reply.id);
-      if (waiting === undefined) return;
-      this.#waiting.delete(reply.id);
-      if (reply.ok) waiting.resolve(reply.value ?? 0);
-      else waiting.reject(Object.assign(new Error(reply.message), reply.code === undefined ? {} : { code: reply.code }));
-    });
-    const fail = (error: Error): void => {
-      this.#failure ??= error;
-      for (const waiting of this.#waiting.values()) waiting.reject(error);
-      this.#waiting.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`the SQLite writer thread exited (code ${code})`)));
+    this.#calls = new WorkerCalls(worker, (code) => new Error(`the SQLite writer thread exited (code ${code})`));
   }
 
   /** True when opening rebuilt a search index of the layout before dense rowids (see sqlite-search). */
@@ -164,7 +143,7 @@ export class SqliteWriter {
     try {
       writer.searchIndexRebuilt = (await writer.request({ type: 'open', file, durability, searchIndex })) === 1;
     } catch (error) {
-      await writer.#worker.terminate();
+      await writer.#calls.terminate();
       throw error;
     }
     return writer;
@@ -172,23 +151,16 @@ export class SqliteWriter {
 
   /** Set once the thread failed or exited: nothing more can be written. */
   get failure(): Error | undefined {
-    return this.#failure;
+    return this.#calls.failure;
   }
 
   /** Runs one request; resolves to its value (a count for some requests, else 0). */
-  request(message: WriterRequest): Promise<number> {
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, ...message });
-    });
+  async request(message: WriterRequest): Promise<number> {
+    return (await this.#calls.call(message)).value ?? 0;
   }
 
-  async close(): Promise<void> {
-    if (this.#failure === undefined) await this.request({ type: 'close' }).catch(() => undefined);
-    this.#failure ??= new Error('the SQLite writer is closed');
-    await this.#worker.terminate();
+  close(): Promise<void> {
+    return this.#calls.close({ type: 'close' }, new Error('the SQLite writer is closed'));
   }
 }
 
