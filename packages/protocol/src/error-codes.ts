@@ -87,7 +87,11 @@ export const ERROR_CODES = {
     status: 404,
     summary: 'No retained entry answers the request (seek in an empty stream, context around an id not retained).',
   },
-  LIVELOG_ERR_NOT_FOUND: { status: 404, summary: 'No such route.' },
+  LIVELOG_ERR_NOT_FOUND: { status: 404, summary: 'No such route: no method has a route at this path.' },
+  LIVELOG_ERR_METHOD_NOT_ALLOWED: {
+    status: 405,
+    summary: 'The path is a route, but not for this method; the Allow header lists the methods it answers.',
+  },
   LIVELOG_ERR_BAD_REQUEST: { status: 400, summary: 'The request is malformed at the HTTP level.' },
   LIVELOG_ERR_SHUTTING_DOWN: { status: 503, summary: 'The server is shutting down; retry against another instance or later.' },
   LIVELOG_ERR_STORE_UNAVAILABLE: { status: 503, summary: 'The store cannot be reached; nothing was stored, retry later.' },

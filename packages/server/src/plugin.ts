@@ -19,6 +19,7 @@ import type { SyslogAddress } from './inputs/syslog/syslog-address.js';
 import { SyslogInput } from './inputs/syslog/syslog-input.js';
 import { lingerUntilUploaded } from './linger.js';
 import { RefusalLog } from './refusal-log.js';
+import { allowedMethods } from './routes/allowed-methods.js';
 import { registerCors } from './routes/cors.js';
 import { DiskHealth } from './routes/disk-health.js';
 import { registerHealth } from './routes/health.js';
@@ -194,10 +195,16 @@ export const livelog: FastifyPluginAsync<LivelogPluginOptions> = async (app: Fas
     reply.code(failure.statusCode).type('application/json; charset=utf-8').send(errorBody(failure));
   });
   app.setNotFoundHandler((request, reply) => {
-    const failure = new LivelogError('LIVELOG_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?', 1)[0]}`);
+    const path = request.url.split('?', 1)[0];
+    const allowed = allowedMethods(app, request.method, request.url);
+    const failure =
+      allowed === undefined
+        ? new LivelogError('LIVELOG_ERR_NOT_FOUND', `no route ${request.method} ${path}`)
+        : new LivelogError('LIVELOG_ERR_METHOD_NOT_ALLOWED', `${path} does not answer ${request.method}; it answers ${allowed.join(', ')}`);
+    if (allowed !== undefined) reply.header('allow', allowed.join(', '));
     if (!request.raw.complete) lingerUntilUploaded(request.raw);
     metrics.rejected(failure.code);
-    reply.code(404).type('application/json; charset=utf-8').send(errorBody(failure));
+    reply.code(failure.statusCode).type('application/json; charset=utf-8').send(errorBody(failure));
   });
 
   if (tokens.open) {
