@@ -58,6 +58,22 @@ describe('parseQuery', () => {
     ['""', 0, /empty phrase/],
     ['msg:""', 4, /empty phrase/],
     [`${'('.repeat(40)}a${')'.repeat(40)}`, 33, /nests deeper/],
+    // Regression: a query cut short inside "(" was "unexpected end of query", naming neither what is
+    // missing nor after what; every truncated query now says so.
+    ['(', 0, /^unbalanced "\(": the query ends before a term and its "\)" \(at position 0\)$/],
+    ['( ', 0, /^unbalanced "\(": the query ends before a term and its "\)"/],
+    ['a AND (', 6, /^unbalanced "\(": the query ends before a term and its "\)"/],
+    ['NOT (', 4, /^unbalanced "\(": the query ends before a term and its "\)"/],
+    ['-(', 1, /^unbalanced "\(": the query ends before a term and its "\)"/],
+    ['a AND', 2, /^AND needs a term after it, but the query ends there \(at position 2\)$/],
+    ['a OR ', 2, /^OR needs a term after it, but the query ends there/],
+    ['a AND NOT', 6, /^NOT needs a term after it, but the query ends there/],
+    ['a OR OR b', 2, /^OR needs a term after it \(at position 2\)$/],
+    ['"abc', 0, /^unbalanced quote: no closing " before the end of the query \(at position 0\)$/],
+    ['field:"abc', 6, /^unbalanced quote: no closing " before the end of the query/],
+    ['field:', 6, /^empty value for field:, the query ends there \(at position 6\)$/],
+    ['level:>= ', 8, /^empty value for level:, the query ends there/],
+    ['user.id: 42', 8, /^empty value for user.id: \(at position 8\)$/],
   ];
   it.each(errors)('rejects %j at %i', (query, position, message) => {
     let caught: unknown;

@@ -47,12 +47,15 @@ export function parseQuery(text: string): QueryNode {
   let index = 0;
   const peek = (): Token => tokens[index] as Token;
   const next = (): Token => tokens[index++] as Token;
+  // A query cut short (typed halfway, or truncated on its way) is told so: what is missing, after what.
+  const needsTermAfter = (operator: Token): QuerySyntaxError =>
+    new QuerySyntaxError(`${operator.kind} needs a term after it${peek().kind === 'end' ? ', but the query ends there' : ''}`, operator.at);
 
   const parseOr = (depth: number): QueryNode => {
     const children = [parseAnd(depth)];
     while (peek().kind === 'OR') {
       const or = next();
-      if (!startsTerm(peek())) throw new QuerySyntaxError('OR needs a term after it', or.at);
+      if (!startsTerm(peek())) throw needsTermAfter(or);
       children.push(parseAnd(depth));
     }
     return children.length === 1 ? (children[0] as QueryNode) : { type: 'or', children };
@@ -66,7 +69,7 @@ export function parseQuery(text: string): QueryNode {
       const token = peek();
       if (token.kind === 'AND') {
         next();
-        if (!startsTerm(peek())) throw new QuerySyntaxError('AND needs a term after it', token.at);
+        if (!startsTerm(peek())) throw needsTermAfter(token);
         continue;
       }
       if (!startsTerm(token)) break;
@@ -81,10 +84,11 @@ export function parseQuery(text: string): QueryNode {
     switch (token.kind) {
       case 'NOT':
       case '-':
-        if (!startsTerm(peek())) throw new QuerySyntaxError(`${token.kind} needs a term after it`, token.at);
+        if (!startsTerm(peek())) throw needsTermAfter(token);
         return { type: 'not', child: parseUnary(depth + 1) };
       case '(': {
         if (peek().kind === ')') throw new QuerySyntaxError('empty parentheses', token.at);
+        if (peek().kind === 'end') throw new QuerySyntaxError('unbalanced "(": the query ends before a term and its ")"', token.at);
         const inner = parseOr(depth + 1);
         const close = next();
         if (close.kind !== ')') throw new QuerySyntaxError('unbalanced "(": no ")" closes it', token.at);
@@ -199,7 +203,10 @@ function readField(text: string, at: number, name: string, valueAt: number): [To
   }
   const start = i;
   while (i < text.length && !BREAK.test(text[i] as string)) i++;
-  if (i === start) throw new QuerySyntaxError(`empty value for ${name}:`, start);
+  if (i === start) {
+    const ends = text.slice(i).trim() === '';
+    throw new QuerySyntaxError(`empty value for ${name}:${ends ? ', the query ends there' : ''}`, start);
+  }
   return [{ kind: 'field', at, name, op, value: text.slice(start, i), quoted: false }, i];
 }
 
@@ -220,5 +227,5 @@ function readPhrase(text: string, at: number): [string, number] {
       i++;
     }
   }
-  throw new QuerySyntaxError('unbalanced quote: no closing "', at);
+  throw new QuerySyntaxError('unbalanced quote: no closing " before the end of the query', at);
 }

@@ -104,6 +104,31 @@ const BAD: BadCase[] = [
   { what: 'empty parentheses', query: 'q=()', code: 'LIVELOG_ERR_BAD_QUERY', message: /empty parentheses/ },
   { what: 'empty phrase', query: 'q=""', code: 'LIVELOG_ERR_BAD_QUERY', message: /empty phrase/ },
   { what: 'field without a value', query: 'q=user.id:', code: 'LIVELOG_ERR_BAD_QUERY', message: /empty value for user.id:/ },
+  // Regression: "(" alone was "unexpected end of query"; a query cut short says what is missing, after what.
+  {
+    what: 'lone parenthesis',
+    query: 'q=(',
+    code: 'LIVELOG_ERR_BAD_QUERY',
+    message: /^q: unbalanced "\(": the query ends before a term and its "\)" \(at position 0\)$/,
+  },
+  {
+    what: 'AND at the end',
+    query: 'q=a%20AND',
+    code: 'LIVELOG_ERR_BAD_QUERY',
+    message: /^q: AND needs a term after it, but the query ends there \(at position 2\)$/,
+  },
+  {
+    what: 'quote at the end',
+    query: 'q=%22abc',
+    code: 'LIVELOG_ERR_BAD_QUERY',
+    message: /^q: unbalanced quote: no closing " before the end of the query \(at position 0\)$/,
+  },
+  {
+    what: 'field at the end',
+    query: 'q=field:',
+    code: 'LIVELOG_ERR_BAD_QUERY',
+    message: /^q: empty value for field:, the query ends there \(at position 6\)$/,
+  },
   { what: 'unknown level in q', query: 'q=level:loud', code: 'LIVELOG_ERR_BAD_QUERY', message: /"loud" is not a level/ },
   { what: 'comparison on msg', query: 'q=msg:>a', code: 'LIVELOG_ERR_BAD_QUERY', message: /msg: takes no comparison/ },
   {

@@ -25,7 +25,10 @@ describe('query parameters', () => {
     expect(() => parseFilter(q('level=loud'))).toThrow(expect.objectContaining({ code: 'LIVELOG_ERR_QUERY_BAD_PARAM', param: 'level' }));
     expect(() => parseFilter(q(`q=${'x'.repeat(4097)}`))).toThrow(expect.objectContaining({ code: 'LIVELOG_ERR_BAD_QUERY', param: 'q' }));
     expect(() => parseFilter(q('q=%22open'))).toThrow(
-      expect.objectContaining({ code: 'LIVELOG_ERR_BAD_QUERY', message: 'q: unbalanced quote: no closing " (at position 0)' }),
+      expect.objectContaining({
+        code: 'LIVELOG_ERR_BAD_QUERY',
+        message: 'q: unbalanced quote: no closing " before the end of the query (at position 0)',
+      }),
     );
     const many = Array.from({ length: 101 }, (_, i) => `s${i}`).join(',');
     expect(() => parseFilter(q(`source=${many}`))).toThrow(expect.objectContaining({ param: 'source' }));
