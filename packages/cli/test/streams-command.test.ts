@@ -2,7 +2,7 @@ import { openSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fetchHistory, fetchStreamInfo, listStreams } from '@livelog/client';
-import { type SpawnedServer, spawnServer, tempDir, waitFor } from '@livelog/test-utils';
+import { postStreamEnd, postStreamLogs, type SpawnedServer, spawnServer, tempDir, waitFor } from '@livelog/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { livelog, nodeScript } from './support/livelog-process.js';
 import { runCli } from './tail-support.js';
@@ -57,6 +57,29 @@ describe('livelog run/tail/pipe/streams/verify with named streams', () => {
     expect(await tail.exited).toEqual({ code: 143, signal: null });
     expect(tail.lines()).toContain('up');
     expect(tail.stderr()).toContain('stream killed-1 ended · exit 143 (signal SIGTERM)');
+  });
+
+  // Regression: run into an ended stream said on stderr that every line was refused, then exited 0 (the
+  // program's code), so a CI step passed with none of its lines stored.
+  it('run into an ended stream exits 125 when the program succeeded and keeps a failing program its code', async () => {
+    expect((await postStreamLogs(server.url, 'late-1', '{"msg":"first"}\n')).status).toBe(200);
+    expect((await postStreamEnd(server.url, 'late-1', { exitCode: 0 })).status).toBe(200);
+    const late = livelog(['run', '--server', server.url, '--stream', 'late-1', ...nodeScript("console.log('too late')")]);
+    expect(await late.exited).toEqual({ code: 125, signal: null });
+    expect(late.stdout().toString('utf8')).toBe('too late\n');
+    expect(late.stderr()).toMatch(/the server refused \d+ line\(s\) \[LIVELOG_ERR_STREAM_ENDED\]/);
+    expect(late.stderr()).toMatch(/livelog run: 3 line\(s\) were refused; exiting 125 although \S*node exited with code 0$/m);
+    const failing = livelog([
+      'run',
+      '--server',
+      server.url,
+      '--stream',
+      'late-1',
+      ...nodeScript("console.log('too late'); process.exit(4)"),
+    ]);
+    expect(await failing.exited).toEqual({ code: 4, signal: null });
+    expect(failing.stderr()).toMatch(/\[LIVELOG_ERR_STREAM_ENDED\]/);
+    expect(await fetchStreamInfo(server.url, 'late-1')).toMatchObject({ state: 'ended', entries: 1 });
   });
 
   it('pipe --stream leaves the stream open; with --end it ends it (reason only: tail exits 0)', async () => {

@@ -32,6 +32,7 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', '
  * (not with --exit). With `--stream NAME` the lines go to that stream, and once they are all stored
  * the stream is ended with the command's exit code (a killed command: 128 + the signal's number and
  * the reason `signal SIGTERM`), so `livelog tail --stream NAME` and the console know the job is over.
+ * Lines the server refused (an ended stream) turn a program's 0 into 125, livelog's own failure.
  */
 export function registerRun(program: Command): void {
   const command = program
@@ -135,8 +136,15 @@ async function run(file: string, args: string[], flags: RunFlags): Promise<void>
       target.consoleUrl,
     );
   }
-  await target.finish();
+  const report = await target.finish();
   for (const forwarded of FORWARDED) process.off(forwarded, forward);
+  if (report.rejected > 0 && exitCode === 0 && signal === null) {
+    // Refused lines are never stored (an ended stream, a token without the stream): a step whose
+    // program succeeded must not pass when its log is missing. A program that failed keeps its own
+    // code, which says more; the refusal was said on stderr all the same.
+    exitCode = failureCode('run');
+    process.stderr.write(`livelog run: ${report.rejected} line(s) were refused; exiting ${exitCode} although ${file} exited with code 0\n`);
+  }
   if (signal !== null) {
     // Die the way the program died, so whoever started livelog sees the signal, not a code.
     process.kill(process.pid, signal);
