@@ -80,6 +80,7 @@ export type {
 export { isHealthChecked, resumeOf } from './store/log-store.js';
 export { MemoryDatabase, type MemoryDatabaseOptions } from './store/memory-database.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
+export { listByRecency, type RecentItem, type RecentSource } from './store/recent-list.js';
 export { asLogStore, isLogStore, singleStreamDatabase } from './store/single-stream-database.js';
 export { SqliteDatabase, type SqliteDatabaseOptions } from './store/sqlite-database.js';
 /** The SQLite schema and pragmas, for the bench's raw better-sqlite3 baseline (same schema, same settings). */

@@ -143,8 +143,9 @@ export class RedisStreamStore implements LogStore, HealthCheckedStore, IdentityC
     this.#known.adopt(stream);
     this.#known.seen(Number(last));
     if (status === 'replayed' && key !== '') checkSameBody(key, digest, options.bodyDigest);
+    // Registering records the activity of this write; a touch would move the stream once more, later.
     if (listed !== '1') await this.#host.register(this.name, stream);
-    if (status === 'appended') this.#host.touch(this.name);
+    else if (status === 'appended') this.#host.touch(this.name);
     return { firstSeq: Number(first), lastSeq: Number(last), replayed: status === 'replayed' };
   }
 

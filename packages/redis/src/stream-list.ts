@@ -1,10 +1,12 @@
 import {
   decodeListCursor,
   encodeListCursor,
-  type ListPosition,
   type ListStreamsPage,
   type ListStreamsQuery,
+  listByRecency,
   matchesListQuery,
+  type RecentItem,
+  type RecentSource,
   type StoredStreamInfo,
 } from '@livelog/core';
 import { type CallOptions, read } from './redis-calls.js';
@@ -16,10 +18,19 @@ import type { StreamRegistry } from './stream-registry.js';
 /** Names read from the registry per round while a page is filled. */
 const SCAN_BATCH = 200;
 
+/** What reading the streams of a list needs. */
+interface ListContext {
+  registry: StreamRegistry;
+  link: RedisLink;
+  calls: CallOptions;
+  keysOf: (name: string) => RedisKeys;
+}
+
 /**
  * One page of `list`: names from the registry in name order (ZRANGEBYLEX, prefix as a range) or by
- * last activity (ZREVRANGEBYSCORE), each stream's info by its own script, label filter here. A name
- * whose stream is gone (wiped keys) is skipped. `next` is given only when another match exists.
+ * last activity (ZREVRANGEBYSCORE, paged by `listByRecency`), each stream's info by its own script,
+ * label filter here. A name whose stream is gone (wiped keys) is skipped. `next` is given only when
+ * another match exists.
  */
 export async function listStreams(
   registry: StreamRegistry,
@@ -28,39 +39,88 @@ export async function listStreams(
   keysOf: (name: string) => RedisKeys,
   query: ListStreamsQuery,
 ): Promise<ListStreamsPage> {
+  const context: ListContext = { registry, link, calls, keysOf };
+  if (query.order === 'recent') return listByRecency(recentSource(context, query), query);
   const prefix = query.prefix ?? '';
-  const order = query.order ?? 'name';
-  const recent = order === 'recent';
-  let cursor: ListPosition | undefined = query.after === undefined || query.after === '' ? undefined : decodeListCursor(query.after, order);
-  const found: { info: StoredStreamInfo; cursor: ListPosition }[] = [];
+  let cursor: string | undefined = query.after === undefined || query.after === '' ? undefined : decodeListCursor(query.after, 'name').name;
+  const found: StoredStreamInfo[] = [];
   const want = query.limit + 1;
   for (;;) {
-    const batch = recent
-      ? (await registry.recent(cursor === undefined ? undefined : { score: cursor.activity, name: cursor.name }, SCAN_BATCH)).map(
-          (item) => ({
-            name: item.name,
-            cursor: { name: item.name, activity: item.score },
-          }),
-        )
-      : (await registry.names(cursor?.name, prefix, SCAN_BATCH)).map((name) => ({ name, cursor: { name, activity: 0 } }));
-    const candidates = batch.filter((item) => item.name.startsWith(prefix));
-    const infos = await Promise.all(candidates.map((item) => read(calls, () => streamInfo(link, item.name, keysOf(item.name)))));
-    candidates.forEach((item, i) => {
-      const info = infos[i];
-      if (info === undefined)
-        void unlistGone(registry, link, item.name, keysOf(item.name)).catch((error: unknown) => calls.onError?.(error));
-      if (info !== undefined && matchesListQuery(info.name, info.labels, query) && found.length < want)
-        found.push({ info, cursor: item.cursor });
-    });
+    const batch = await registry.names(cursor, prefix, SCAN_BATCH);
+    found.push(...(await matching(context, query, batch, want - found.length)).map((item) => item.info));
     const last = batch[batch.length - 1];
     if (found.length >= want || last === undefined || batch.length < SCAN_BATCH) break;
-    cursor = last.cursor;
+    cursor = last;
   }
   const page = found.slice(0, query.limit);
-  const result: ListStreamsPage = { streams: page.map((item) => item.info) };
+  const result: ListStreamsPage = { streams: page };
   const lastOfPage = page[page.length - 1];
-  if (found.length > query.limit && lastOfPage !== undefined) result.next = encodeListCursor(lastOfPage.cursor, order);
+  if (found.length > query.limit && lastOfPage !== undefined)
+    result.next = encodeListCursor({ name: lastOfPage.name, activity: 0 }, 'name');
   return result;
+}
+
+/** `order=recent` over the registry's `recent` scores; equal scores in reverse name order. */
+function recentSource(context: ListContext, query: ListStreamsQuery): RecentSource {
+  const { registry } = context;
+  return {
+    bound: () => registry.topActivity(),
+    async byRecency(after, bound, count) {
+      let cursor = after === undefined ? undefined : { score: after.activity, name: after.name };
+      const found: RecentItem[] = [];
+      for (;;) {
+        const batch = await registry.recent(cursor, SCAN_BATCH, bound);
+        const scores = new Map(batch.map((item) => [item.name, item.score]));
+        for (const item of await matching(
+          context,
+          query,
+          batch.map((item) => item.name),
+          count - found.length,
+        )) {
+          found.push({ info: item.info, activity: scores.get(item.name) as number });
+        }
+        const last = batch[batch.length - 1];
+        if (found.length >= count || last === undefined || batch.length < SCAN_BATCH) return found;
+        cursor = last;
+      }
+    },
+    async movedByName(bound, afterName, count) {
+      const moved = await registry.movedSince(bound, afterName);
+      const found: RecentItem[] = [];
+      for (let i = 0; i < moved.length && found.length < count; i += SCAN_BATCH) {
+        const batch = moved.slice(i, i + SCAN_BATCH);
+        const scores = new Map(batch.map((item) => [item.name, item.score]));
+        for (const item of await matching(
+          context,
+          query,
+          batch.map((item) => item.name),
+          count - found.length,
+        )) {
+          found.push({ info: item.info, activity: scores.get(item.name) as number });
+        }
+      }
+      return found;
+    },
+  };
+}
+
+/** The first `count` of `names` that start with the prefix, still exist and carry the labels, with their info. */
+async function matching(
+  context: ListContext,
+  query: ListStreamsQuery,
+  names: readonly string[],
+  count: number,
+): Promise<{ name: string; info: StoredStreamInfo }[]> {
+  const { registry, link, calls, keysOf } = context;
+  const candidates = names.filter((name) => name.startsWith(query.prefix ?? ''));
+  const infos = await Promise.all(candidates.map((name) => read(calls, () => streamInfo(link, name, keysOf(name)))));
+  const found: { name: string; info: StoredStreamInfo }[] = [];
+  candidates.forEach((name, i) => {
+    const info = infos[i];
+    if (info === undefined) void unlistGone(registry, link, name, keysOf(name)).catch((error: unknown) => calls.onError?.(error));
+    if (info !== undefined && matchesListQuery(info.name, info.labels, query) && found.length < count) found.push({ name, info });
+  });
+  return found;
 }
 
 /**

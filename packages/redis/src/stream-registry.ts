@@ -4,10 +4,11 @@ import { LISTED_SCRIPT } from './lua-scripts.js';
 import { type CallOptions, call } from './redis-calls.js';
 import { type RedisKeys, type RegistryKeys, registryKeys, streamKeys } from './redis-keys.js';
 import type { RedisLink } from './redis-link.js';
-import { REGISTER_SCRIPT, UNREGISTER_SCRIPT } from './registry-scripts.js';
+import { REGISTER_SCRIPT, TOUCH_SCRIPT, UNREGISTER_SCRIPT } from './registry-scripts.js';
 
 const scripts = {
   register: new LuaScript(REGISTER_SCRIPT),
+  touch: new LuaScript(TOUCH_SCRIPT),
   unregister: new LuaScript(UNREGISTER_SCRIPT),
   listed: new LuaScript(LISTED_SCRIPT),
 };
@@ -100,19 +101,51 @@ export class StreamRegistry {
     this.#timer ??= setTimeout(() => void this.flush(), TOUCH_EVERY_MS).unref();
   }
 
-  /** Writes the pending `recent` scores (XX: a stream deleted meanwhile is not listed again). */
+  /** Writes the pending `recent` scores, in one script call, so that they rise above every score before (TOUCH_SCRIPT). */
   async flush(): Promise<void> {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     const touched = [...this.#touched];
     this.#touched.clear();
-    await Promise.all(
-      touched.map(([name, time]) =>
-        this.#link
-          .send(this.keys.recent, ['ZADD', this.keys.recent, 'XX', 'GT', String(time), name])
-          .catch((error: unknown) => this.#calls.onError?.(error)),
-      ),
+    if (touched.length === 0) return;
+    const args = touched.flatMap(([name, time]) => [String(time), name]);
+    await scripts.touch.run(this.#link, [this.keys.recent], args).catch((error: unknown) => this.#calls.onError?.(error));
+  }
+
+  /** The highest `recent` score (0 for none): every score set after this call is above it. */
+  async topActivity(): Promise<number> {
+    const reply = await call(this.#calls, () =>
+      this.#link.send<string[]>(this.keys.recent, ['ZREVRANGE', this.keys.recent, '0', '0', 'WITHSCORES']),
     );
+    return reply[1] === undefined ? 0 : Number(reply[1]);
+  }
+
+  /**
+   * Names with a `recent` score above `bound`, in name order, after `afterName` (exclusive): the
+   * streams written since a listing began, read whole (they are few unless most streams are busy).
+   */
+  async movedSince(bound: number, afterName: string | undefined): Promise<{ name: string; score: number }[]> {
+    const found: { name: string; score: number }[] = [];
+    for (let offset = 0; ; offset += 1000) {
+      const reply = await call(this.#calls, () =>
+        this.#link.send<string[]>(this.keys.recent, [
+          'ZRANGEBYSCORE',
+          this.keys.recent,
+          `(${bound}`,
+          '+inf',
+          'WITHSCORES',
+          'LIMIT',
+          String(offset),
+          '1000',
+        ]),
+      );
+      for (let i = 0; i < reply.length; i += 2) {
+        const name = reply[i] as string;
+        if (afterName === undefined || name > afterName) found.push({ name, score: Number(reply[i + 1]) });
+      }
+      if (reply.length < 2000) break;
+    }
+    return found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /** Names in name order after `after` (exclusive), starting with `prefix`, at most `count`. */
@@ -129,8 +162,14 @@ export class StreamRegistry {
    * Names by last activity, newest first, after the cursor (score, name) exclusive: equal scores come
    * in reverse name order, as ZREVRANGEBYSCORE gives them.
    */
-  async recent(after: { score: number; name: string } | undefined, count: number): Promise<{ name: string; score: number }[]> {
-    const max = after === undefined ? '+inf' : String(after.score);
+  async recent(
+    after: { score: number; name: string } | undefined,
+    count: number,
+    bound?: number,
+  ): Promise<{ name: string; score: number }[]> {
+    // Below the bound every score is after the cursor; at or above it, the cursor decides.
+    if (after !== undefined && bound !== undefined && bound < after.score) after = undefined;
+    const max = after !== undefined ? String(after.score) : bound !== undefined ? String(bound) : '+inf';
     const found: { name: string; score: number }[] = [];
     for (let offset = 0; found.length < count; ) {
       const reply = await call(this.#calls, () =>

@@ -142,6 +142,36 @@ describe('streams API', () => {
     }
   });
 
+  // Regression: order=recent paged by (activity, name) alone; a stream not listed yet that was written
+  // between two pages moved ahead of the cursor and no page listed it.
+  it('pages order=recent without skipping a stream written between pages', async () => {
+    const names = Array.from({ length: 9 }, (_, i) => `moving-${i}`);
+    for (const name of names) {
+      expect((await postStreamLogs(server.url, name, '{"msg":"first"}\n')).status).toBe(200);
+      await delay(3);
+    }
+    const page = async (after?: string): Promise<StreamList> => {
+      const reply = await requestJson(
+        server.url,
+        'GET',
+        `/api/streams?prefix=moving-&order=recent&limit=3${after === undefined ? '' : `&after=${encodeURIComponent(after)}`}`,
+      );
+      expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+      return reply.body as StreamList;
+    };
+    const first = await page();
+    const listed = first.streams.map((stream) => stream.name);
+    expect(listed).toEqual(['moving-8', 'moving-7', 'moving-6']);
+    // The least recent, listed by no page yet, is written: it moves to the front.
+    expect((await postStreamLogs(server.url, 'moving-0', '{"msg":"again"}\n')).status).toBe(200);
+    for (let after = first.next; after !== undefined; ) {
+      const next = await page(after);
+      listed.push(...next.streams.map((stream) => stream.name));
+      after = next.next;
+    }
+    expect(listed).toEqual(['moving-8', 'moving-7', 'moving-6', 'moving-5', 'moving-4', 'moving-3', 'moving-2', 'moving-1', 'moving-0']);
+  });
+
   it('deletes a stream while it is read and written: readers get reset and close deleted, writes after it start a new stream', async () => {
     const name = 'doomed';
     expect((await postStreamLogs(server.url, name, '{"msg":"before"}\n')).status).toBe(200);

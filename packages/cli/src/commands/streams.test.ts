@@ -1,6 +1,6 @@
 import type { StreamInfo } from '@livelog/client';
 import { describe, expect, it } from 'vitest';
-import { formatTable } from './streams.js';
+import { addPage, formatTable } from './streams.js';
 
 const base: StreamInfo = {
   name: 'api',
@@ -50,5 +50,24 @@ describe('livelog streams: the table', () => {
     expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
     expect(text).toContain('note=ab c');
     expect(text).toContain('ended · xy');
+  });
+});
+
+describe('livelog streams: the pages', () => {
+  it('lists a stream that comes again on a later page (written while paging by recent) once, in its first place, with the newer info', () => {
+    const streams: StreamInfo[] = [];
+    addPage(streams, [
+      { ...base, name: 'b', entries: 1 },
+      { ...base, name: 'a', entries: 1 },
+    ]);
+    addPage(streams, [
+      { ...base, name: 'c', entries: 1 },
+      { ...base, name: 'b', entries: 2 },
+    ]);
+    expect(streams.map((stream) => [stream.name, stream.entries])).toEqual([
+      ['b', 2],
+      ['a', 1],
+      ['c', 1],
+    ]);
   });
 });

@@ -59,6 +59,7 @@ async function runStreams(url: string, flags: StreamsFlags): Promise<number> {
   if (!(limit > 0) || (Number.isFinite(limit) && !Number.isInteger(limit))) return fail('--limit must be a positive whole number', 2);
   if (!/^https?:\/\//i.test(url)) return fail(`${JSON.stringify(url)} is not an http:// or https:// URL`, 2);
   const streams: StreamInfo[] = [];
+  const places = new Map<string, number>();
   try {
     let after: string | undefined;
     do {
@@ -73,7 +74,7 @@ async function runStreams(url: string, flags: StreamsFlags): Promise<number> {
         },
         flags.token ? { token: flags.token } : {},
       );
-      streams.push(...page.streams);
+      addPage(streams, page.streams, places);
       after = page.next;
     } while (after !== undefined && streams.length < limit);
   } catch (error) {
@@ -83,6 +84,22 @@ async function runStreams(url: string, flags: StreamsFlags): Promise<number> {
   }
   process.stdout.write(flags.output === 'json' ? terminalJson(`${JSON.stringify(streams, null, 2)}\n`) : formatTable(streams, Date.now()));
   return 0;
+}
+
+/**
+ * Adds a page to the streams listed so far. With `order=recent` a stream written while the pages are
+ * read comes again on a later page (see http-api.md): it keeps its first place, with the newer info.
+ */
+export function addPage(
+  streams: StreamInfo[],
+  page: readonly StreamInfo[],
+  places: Map<string, number> = new Map(streams.map((stream, i) => [stream.name, i])),
+): void {
+  for (const stream of page) {
+    const seen = places.get(stream.name);
+    if (seen === undefined) places.set(stream.name, streams.push(stream) - 1);
+    else streams[seen] = stream;
+  }
 }
 
 /** The streams as an aligned text table, one per line, under a header. */

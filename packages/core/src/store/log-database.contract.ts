@@ -214,6 +214,40 @@ export function describeLogDatabase(name: string, factory: DatabaseFactory, trai
       await expect(database.list({ limit: 2, after: 'not a cursor!' })).rejects.toMatchObject({ code: 'LIVELOG_ERR_QUERY_BAD_PARAM' });
     });
 
+    // Regression: `order=recent` paged by (activity, name) alone, so a stream not listed yet that was
+    // written between two pages moved ahead of the cursor and was never listed.
+    it('pages by recent activity without skipping a stream written between pages; one listed before comes again, once', async () => {
+      const { database } = await make();
+      const names = ['s-a', 's-b', 's-c', 's-d', 's-e', 's-f'];
+      const stores = new Map<string, LogStore>();
+      for (const n of names) {
+        const store = await database.openStream(n);
+        await store.append(lines(1, n));
+        stores.set(n, store);
+        await sleep(3);
+      }
+      const first = await database.list({ limit: 2, order: 'recent' });
+      const listed = first.streams.map((info) => info.name);
+      expect(listed).toEqual(['s-f', 's-e']);
+      // s-a, not listed yet, and s-f, listed, are written: both move to the front, ahead of the cursor.
+      await (stores.get('s-a') as LogStore).append(lines(1, 'again'));
+      await (stores.get('s-f') as LogStore).append(lines(1, 'again'));
+      // A Redis instance sends its activity within a second: wait until the list shows the moves.
+      for (let tries = 0; ; tries++) {
+        const top = (await database.list({ limit: 2, order: 'recent' })).streams.map((info) => info.name);
+        if (top.includes('s-a') && top.includes('s-f')) break;
+        if (tries > 250) throw new Error(`the writes never moved s-a and s-f to the front: ${top.join(', ')}`);
+        await sleep(20);
+      }
+      let after = first.next;
+      while (after !== undefined) {
+        const page = await database.list({ limit: 2, order: 'recent', after });
+        listed.push(...page.streams.map((info) => info.name));
+        after = page.next;
+      }
+      expect(listed).toEqual(['s-f', 's-e', 's-d', 's-c', 's-b', 's-a', 's-f']);
+    });
+
     it('applies the default retention to every stream and a stream’s own retention over it', async () => {
       const { database } = await make();
       const own = await database.openStream('own');

@@ -12,6 +12,7 @@ import {
 } from './log-database.js';
 import type { LogStore, RetentionPolicy, StoredStreamInfo } from './log-store.js';
 import { MemoryStore } from './memory-store.js';
+import { listByRecency, type RecentItem, type RecentSource } from './recent-list.js';
 import { StreamChanges } from './stream-changes.js';
 import { badStreamName } from './stream-errors.js';
 import { decodeListCursor, encodeListCursor, matchesListQuery } from './stream-list.js';
@@ -29,6 +30,8 @@ export class MemoryDatabase implements LogDatabase {
   readonly #handles = new Map<string, MemoryStore>();
   readonly #changes = new StreamChanges();
   #closed = false;
+  /** The highest activity any stream recorded (MemoryStoreOptions.activityClock). */
+  #topActivity = 0;
 
   constructor(options: MemoryDatabaseOptions = {}) {
     this.#options = options;
@@ -59,19 +62,18 @@ export class MemoryDatabase implements LogDatabase {
 
   async list(query: ListStreamsQuery): Promise<ListStreamsPage> {
     this.#checkOpen();
-    const order = query.order ?? 'name';
-    const after = query.after === undefined ? undefined : decodeListCursor(query.after, order);
     const matching = [...this.#handles.values()].filter((store) => store.exists && matchesListQuery(store.name, store.labels, query));
-    const key = (store: MemoryStore) => ({ name: store.name, activity: store.lastActivity });
-    const before = (a: { name: string; activity: number }, b: { name: string; activity: number }): boolean =>
-      order === 'name' ? a.name < b.name : a.activity > b.activity || (a.activity === b.activity && a.name < b.name);
+    if (query.order === 'recent') return listByRecency(recentSource(matching, this.#topActivity), query);
+    const after = query.after === undefined ? undefined : decodeListCursor(query.after, 'name');
     const sorted = matching
-      .filter((store) => after === undefined || before(after, key(store)))
-      .sort((a, b) => (before(key(a), key(b)) ? -1 : before(key(b), key(a)) ? 1 : 0));
+      .filter((store) => after === undefined || after.name < store.name)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const page = sorted.slice(0, query.limit);
     const streams = await Promise.all(page.map((store) => store.info()));
     const last = page[page.length - 1];
-    return sorted.length > query.limit && last !== undefined ? { streams, next: encodeListCursor(key(last), order) } : { streams };
+    return sorted.length > query.limit && last !== undefined
+      ? { streams, next: encodeListCursor({ name: last.name, activity: 0 }, 'name') }
+      : { streams };
   }
 
   async delete(name: string): Promise<boolean> {
@@ -114,6 +116,10 @@ export class MemoryDatabase implements LogDatabase {
         ...(options.labels ? { labels: options.labels } : {}),
         ...(this.#options.idempotency ? { idempotency: this.#options.idempotency } : {}),
         onCreate: () => this.#changes.emit({ type: 'created', name }),
+        activityClock: () => {
+          this.#topActivity = Math.max(Date.now(), this.#topActivity + 1);
+          return this.#topActivity;
+        },
       });
       const created = store;
       store.onEnd(() => {
@@ -127,4 +133,29 @@ export class MemoryDatabase implements LogDatabase {
   #checkOpen(): void {
     if (this.#closed) throw new LivelogError('LIVELOG_ERR_STORE_CLOSED', 'the memory store is closed');
   }
+}
+
+/** `order=recent` over the streams of one process: activity descending, equal ones in name order. */
+function recentSource(matching: readonly MemoryStore[], top: number): RecentSource {
+  const items = async (stores: MemoryStore[]): Promise<RecentItem[]> =>
+    Promise.all(stores.map(async (store) => ({ info: await store.info(), activity: store.lastActivity })));
+  return {
+    bound: async () => top,
+    byRecency(after, bound, count) {
+      const listed = matching.filter(
+        (store) =>
+          (bound === undefined || store.lastActivity <= bound) &&
+          (after === undefined ||
+            store.lastActivity < after.activity ||
+            (store.lastActivity === after.activity && store.name > after.name)),
+      );
+      listed.sort((a, b) => b.lastActivity - a.lastActivity || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      return items(listed.slice(0, count));
+    },
+    movedByName(bound, afterName, count) {
+      const moved = matching.filter((store) => store.lastActivity > bound && (afterName === undefined || store.name > afterName));
+      moved.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      return items(moved.slice(0, count));
+    },
+  };
 }

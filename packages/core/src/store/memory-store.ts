@@ -43,6 +43,12 @@ export interface MemoryStoreOptions {
   idempotency?: IdempotencyLimits;
   /** Called once, on the first append or end: the database records the stream as created. */
   onCreate?: (store: MemoryStore) => void;
+  /**
+   * The activity a write records, an ordering key (ms). MemoryDatabase shares one among its streams
+   * that rises with every call, so that an `order=recent` listing can pin the highest (see
+   * recent-list.ts). Defaults to Date.now.
+   */
+  activityClock?: () => number;
 }
 
 /**
@@ -67,6 +73,7 @@ export class MemoryStore implements LogStore {
   #retention: StreamRetention | undefined;
   #lastActivity = 0;
   readonly #onCreate: ((store: MemoryStore) => void) | undefined;
+  readonly #activityClock: () => number;
   readonly #listeners = new AppendListeners();
   readonly #endListeners = new Set<EndListener>();
   readonly #keyLimits: Required<IdempotencyLimits>;
@@ -77,6 +84,7 @@ export class MemoryStore implements LogStore {
   constructor(options: MemoryStoreOptions = {}) {
     this.streamId = options.streamId ?? createStreamId();
     this.name = options.name ?? DEFAULT_STREAM;
+    this.#activityClock = options.activityClock ?? Date.now;
     this.#labels = { ...options.labels };
     this.#onCreate = options.onCreate;
     this.#keyLimits = idempotencyLimits(options.idempotency);
@@ -154,7 +162,7 @@ export class MemoryStore implements LogStore {
     }
     const firstSeq = this.#lastSeq + 1;
     this.#lastSeq += rows.length;
-    this.#lastActivity = received;
+    this.#lastActivity = this.#activityClock();
     if (this.#rows.length === rows.length) this.#firstSeq = firstSeq;
     const result = { firstSeq, lastSeq: this.#lastSeq, replayed: false };
     if (key !== undefined) this.#rememberKey(key, { digest: options.bodyDigest, firstSeq, lastSeq: this.#lastSeq, created: received });
@@ -170,7 +178,7 @@ export class MemoryStore implements LogStore {
     if (request.reason !== undefined) end.reason = request.reason;
     this.#materialize();
     this.#end = end;
-    this.#lastActivity = end.time;
+    this.#lastActivity = this.#activityClock();
     for (const listener of [...this.#endListeners]) listener(end);
     return end;
   }
@@ -315,7 +323,7 @@ export class MemoryStore implements LogStore {
   #materialize(): void {
     if (this.#created !== undefined) return;
     this.#created = Date.now();
-    this.#lastActivity = this.#created;
+    this.#lastActivity = this.#activityClock();
     this.#onCreate?.(this);
   }
 

@@ -86,7 +86,7 @@ function prepare(connection: Database.Database) {
          key_count = key_count + @keys,
          first_received = ${FIRST_RECEIVED},
          last_received = CASE WHEN @entries > 0 THEN @received ELSE last_received END,
-         last_activity = @received, end_info = COALESCE(@end, end_info),
+         last_activity = @activity, end_info = COALESCE(@end, end_info),
          prune_due = ${dueCase('entries + @entries', 'bytes + @bytes', 'key_count + @keys', FIRST_RECEIVED)}
        WHERE key = @key`,
     ),
@@ -133,9 +133,26 @@ function due(s: Statements, key: number, policy: DuePolicy): void {
   s.due.run({ key, ...policy });
 }
 
+/** The highest `last_activity` written; undefined until read from the database. */
+let topActivity: number | undefined;
+
+/**
+ * The `last_activity` of the streams a commit writes: its receive time, or one more than any before
+ * when the clock has not moved on. Strictly rising from commit to commit, so that an `order=recent`
+ * listing can pin the highest it saw and know that every stream above it was written since (see
+ * recent-list.ts). Activity is an ordering key only, never shown, so running ahead of the clock by a
+ * millisecond per commit at more than a thousand commits a second does no harm.
+ */
+function nextActivity(connection: Database.Database, received: number): number {
+  topActivity ??= (connection.prepare('SELECT COALESCE(MAX(last_activity), 0) AS top FROM streams').get() as { top: number }).top;
+  topActivity = Math.max(received, topActivity + 1);
+  return topActivity;
+}
+
 function commit(s: Statements, request: CommitRequest): void {
   const { streamKeys, seqs, times, levels, sources, jsons, received } = request;
-  for (const [key, name, identity, labels, created] of request.creates) s.create.run(key, name, identity, labels, created, created);
+  const activity = nextActivity(db as Database.Database, received);
+  for (const [key, name, identity, labels, created] of request.creates) s.create.run(key, name, identity, labels, created, activity);
   let piece = '';
   for (let i = 0; i < seqs.length; i++) {
     const json = jsons[i] as string;
@@ -161,7 +178,7 @@ function commit(s: Statements, request: CommitRequest): void {
   for (const [stream, key, digest, first, last, created] of request.keys) s.key.run(stream, key, digest, first, last, created);
   const policy = request.policy;
   for (const [key, lastSeq, maxTime, entries, bytes, keys, end] of request.streams) {
-    s.stream.run({ key, lastSeq, maxTime, entries, bytes, keys, received, end, ...policy });
+    s.stream.run({ key, lastSeq, maxTime, entries, bytes, keys, received, activity, end, ...policy });
   }
   s.nextKey.run(String(request.nextKey));
 }
@@ -173,7 +190,14 @@ function deleteEntries(s: Statements, range: { key: number; from: number; to: nu
 }
 
 function set(s: Statements, request: SetRequest): void {
-  s.create.run(request.key, request.name, request.identity, request.labels ?? '{}', request.created, request.created);
+  s.create.run(
+    request.key,
+    request.name,
+    request.identity,
+    request.labels ?? '{}',
+    request.created,
+    nextActivity(db as Database.Database, request.created),
+  );
   if (request.labels !== null) s.setLabels.run(request.labels, request.key);
   if (request.retention[0]) s.setRetention.run(request.retention[1], request.key);
   due(s, request.key, request.policy);
@@ -230,6 +254,7 @@ function purge(s: Statements, request: PurgeRequest): number {
 function handle(message: WriterRequest): number {
   if (message.type === 'open') {
     db = new Database(message.file, { timeout: 5000 });
+    topActivity = undefined;
     prepareDatabase(db, message.durability);
     // The checkpointer thread copies WAL frames to the file off the commit's path (see SqliteCheckpointer).
     db.pragma(`wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT_PAGES}`);
