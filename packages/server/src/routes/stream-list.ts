@@ -70,6 +70,7 @@ async function listCovered(
   context: RouteContext,
   query: ListStreamsQuery,
   grant: Grant,
+  tries = 3,
 ): Promise<{ streams: StoredStreamInfo[]; next?: string }> {
   const { database } = context.engine;
   if (grant.everyStream) return database.list(query);
@@ -87,6 +88,10 @@ async function listCovered(
       if (index === page.streams.length - 1) return page.next === undefined ? { streams: found } : { streams: found, next: page.next };
       // Read the same page again, cut just after this stream, for a cursor that names nothing beyond it.
       const cut = await database.list({ ...request, limit: index + 1 });
+      // A write in between changes the page (order=recent moves the stream written to the front), and
+      // the cut's cursor would then skip what moved: the listing is read again.
+      const same = cut.streams.length === index + 1 && cut.streams.every((info, i) => info.name === page.streams[i]?.name);
+      if (!same && tries > 1) return listCovered(context, query, grant, tries - 1);
       return cut.next === undefined ? { streams: found } : { streams: found, next: cut.next };
     }
     if (page.next === undefined) return { streams: found };
