@@ -64,6 +64,8 @@ export class PieceWords {
   /** An open-addressing set of the piece's words (small enough to stay in cache), valid where `#stamps` holds `#generation`. */
   #slots = new Int32Array(4096);
   #stamps = new Uint32Array(4096);
+  /** 32 − log2 of the set's size: a word's first slot is the top bits of its hash. */
+  #shift = 32 - 12;
   #count = 0;
   #generation = 1;
   #text = Buffer.allocUnsafe(4096);
@@ -87,19 +89,20 @@ export class PieceWords {
     return text;
   }
 
-  /** Adds `word` to the piece's set; false when it was there already. */
+  /** Adds `word` to the piece's set (multiplicative hash, linear probing); false when it was there already. */
   #insert(word: number): boolean {
-    const mask = this.#slots.length - 1;
     const slots = this.#slots;
     const stamps = this.#stamps;
-    for (let slot = Math.imul(word, 0x9e3779b1) & mask; ; slot = (slot + 1) & mask) {
-      if (stamps[slot] !== this.#generation) {
-        stamps[slot] = this.#generation;
-        slots[slot] = word;
-        return true;
-      }
+    const mask = slots.length - 1;
+    const generation = this.#generation;
+    let slot = Math.imul(word, 0x9e3779b1) >>> this.#shift;
+    while (stamps[slot] === generation) {
       if (slots[slot] === word) return false;
+      slot = (slot + 1) & mask;
     }
+    stamps[slot] = generation;
+    slots[slot] = word;
+    return true;
   }
 
   /** Doubles the set, keeping the piece's words. */
@@ -109,11 +112,17 @@ export class PieceWords {
     for (let slot = 0; slot < length; slot++) if (this.#stamps[slot] === this.#generation) words.push(this.#slots[slot] as number);
     this.#slots = new Int32Array(length * 2);
     this.#stamps = new Uint32Array(length * 2);
+    this.#shift--;
     for (const word of words) this.#insert(word);
   }
 
+  /** Adds a word to the piece: to its set and, when new, to its text. */
   #note(word: number): void {
-    if (!this.#insert(word)) return;
+    if (this.#insert(word)) this.#write(word);
+  }
+
+  /** Writes a word new to the piece into its text. */
+  #write(word: number): void {
     if (++this.#count * 2 > this.#slots.length) this.#grow();
     if (this.#length + 8 > this.#text.length) {
       const grown = Buffer.allocUnsafe(this.#text.length * 2);
@@ -134,18 +143,17 @@ export class PieceWords {
     this.#length = at;
   }
 
-  /** Adds the trigrams of an all-printable-ASCII JSON text, or returns false (adding nothing) when it is not one. */
+  /**
+   * Adds the trigrams of an all-printable-ASCII JSON text, or returns false when it is not one (the
+   * words noted before the first other character are trigrams of it: more candidates, never fewer).
+   */
   #addAscii(json: string): boolean {
     const length = json.length;
-    const start = Math.max(0, json.indexOf(LEVEL_MEMBER));
-    for (let i = start; i < length; i++) {
-      const code = json.charCodeAt(i);
-      if (code < PRINTABLE_LOW || code > PRINTABLE_HIGH) return false;
-    }
     let a = -1;
     let b = -1;
-    for (let i = start; i < length; i++) {
+    for (let i = Math.max(0, json.indexOf(LEVEL_MEMBER)); i < length; i++) {
       let c = json.charCodeAt(i);
+      if (c < PRINTABLE_LOW || c > PRINTABLE_HIGH) return false;
       if (c === QUOTE || c === BACKSLASH) {
         a = -1;
         b = -1;
