@@ -24,6 +24,7 @@ const PRINTABLE = PRINTABLE_HIGH - PRINTABLE_LOW + 1;
 /** Words 0 … PRINTABLE³ − 1 are printable-ASCII trigrams, each its own. */
 const EXACT_WORDS = PRINTABLE ** 3;
 const HASHED_BITS = 19;
+const WORDS = EXACT_WORDS + 2 ** HASHED_BITS;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const UPPER_A = 0x41;
@@ -45,29 +46,41 @@ function unaskable(code: number): boolean {
   return code === QUOTE || code === BACKSLASH || code < PRINTABLE_LOW;
 }
 
-/** The index's spelling of a word: base 36, which FTS5's `ascii` tokenizer reads as one token. */
+const BASE = 36;
+const DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz';
+/** Every word is below 36⁴: four base-36 digits, two pairs of them. */
+const PAIR = BASE * BASE;
+/** The two digits of each number below 36², as bytes. */
+const PAIRS = Uint8Array.from({ length: 2 * PAIR }, (_, i) =>
+  DIGITS.charCodeAt(i % 2 === 0 ? Math.floor(i / 2 / BASE) : ((i / 2) | 0) % BASE),
+);
+
+/** The index's spelling of a word: four base-36 digits, which FTS5's `ascii` tokenizer reads as one token. */
 export function spell(word: number): string {
-  return word.toString(36);
+  const high = Math.floor(word / PAIR);
+  const low = word - high * PAIR;
+  return String.fromCharCode(
+    PAIRS[2 * high] as number,
+    PAIRS[2 * high + 1] as number,
+    PAIRS[2 * low] as number,
+    PAIRS[2 * low + 1] as number,
+  );
 }
 
-const DIGITS = Array.from('0123456789abcdefghijklmnopqrstuvwxyz', (digit) => digit.charCodeAt(0));
 /** Where an entry's searchable parts start in its stored JSON: `id`, `seq` and `time` before it are not searched. */
 const LEVEL_MEMBER = ',"level":';
 
 /**
  * Gathers the distinct words of one piece's entries (`add` each stored JSON, then `take` the text of
- * the index row). One instance per writer: a piece is marked by a generation number in a table of
- * every word, so a word seen again within the piece costs one comparison, and the text is spelled
- * into bytes as the words come.
+ * the index row). One instance per writer: a word seen again within the piece costs one bit test,
+ * and the text is spelled into bytes as the words come.
  */
 export class PieceWords {
-  /** An open-addressing set of the piece's words (small enough to stay in cache), valid where `#stamps` holds `#generation`. */
-  #slots = new Int32Array(4096);
-  #stamps = new Uint32Array(4096);
-  /** 32 − log2 of the set's size: a word's first slot is the top bits of its hash. */
-  #shift = 32 - 12;
+  /** One bit per word (173 KB: stays in cache), set for the words of the piece being gathered. */
+  readonly #seen = new Uint8Array(Math.ceil(WORDS / 8));
+  /** The piece's words so far, to clear their bits at `take`. */
+  #words = new Int32Array(1024);
   #count = 0;
-  #generation = 1;
   #text = Buffer.allocUnsafe(4096);
   #length = 0;
 
@@ -79,51 +92,32 @@ export class PieceWords {
   /** The index text of the words added since the last `take`, and a fresh piece. */
   take(): string {
     const text = this.#text.toString('latin1', 0, this.#length);
+    for (let i = 0; i < this.#count; i++) {
+      const word = this.#words[i] as number;
+      this.#seen[word >>> 3] = 0;
+    }
     this.#length = 0;
     this.#count = 0;
-    this.#generation++;
-    if (this.#generation === 0xffffffff) {
-      this.#stamps.fill(0);
-      this.#generation = 1;
-    }
     return text;
-  }
-
-  /** Adds `word` to the piece's set (multiplicative hash, linear probing); false when it was there already. */
-  #insert(word: number): boolean {
-    const slots = this.#slots;
-    const stamps = this.#stamps;
-    const mask = slots.length - 1;
-    const generation = this.#generation;
-    let slot = Math.imul(word, 0x9e3779b1) >>> this.#shift;
-    while (stamps[slot] === generation) {
-      if (slots[slot] === word) return false;
-      slot = (slot + 1) & mask;
-    }
-    stamps[slot] = generation;
-    slots[slot] = word;
-    return true;
-  }
-
-  /** Doubles the set, keeping the piece's words. */
-  #grow(): void {
-    const { length } = this.#slots;
-    const words: number[] = [];
-    for (let slot = 0; slot < length; slot++) if (this.#stamps[slot] === this.#generation) words.push(this.#slots[slot] as number);
-    this.#slots = new Int32Array(length * 2);
-    this.#stamps = new Uint32Array(length * 2);
-    this.#shift--;
-    for (const word of words) this.#insert(word);
   }
 
   /** Adds a word to the piece: to its set and, when new, to its text. */
   #note(word: number): void {
-    if (this.#insert(word)) this.#write(word);
+    const bit = 1 << (word & 7);
+    const byte = this.#seen[word >>> 3] as number;
+    if ((byte & bit) !== 0) return;
+    this.#seen[word >>> 3] = byte | bit;
+    this.#write(word);
   }
 
   /** Writes a word new to the piece into its text. */
   #write(word: number): void {
-    if (++this.#count * 2 > this.#slots.length) this.#grow();
+    if (this.#count === this.#words.length) {
+      const grown = new Int32Array(this.#count * 2);
+      grown.set(this.#words);
+      this.#words = grown;
+    }
+    this.#words[this.#count++] = word;
     if (this.#length + 8 > this.#text.length) {
       const grown = Buffer.allocUnsafe(this.#text.length * 2);
       this.#text.copy(grown, 0, 0, this.#length);
@@ -132,14 +126,12 @@ export class PieceWords {
     const text = this.#text;
     let at = this.#length;
     if (at > 0) text[at++] = 0x20;
-    // Base 36, most significant digit first (the word is < 36⁴).
-    let divisor = 1;
-    while (divisor * 36 <= word) divisor *= 36;
-    for (let rest = word; divisor >= 1; divisor /= 36) {
-      const digit = Math.floor(rest / divisor);
-      text[at++] = DIGITS[digit] as number;
-      rest -= digit * divisor;
-    }
+    const high = Math.floor(word / PAIR);
+    const low = word - high * PAIR;
+    text[at++] = PAIRS[2 * high] as number;
+    text[at++] = PAIRS[2 * high + 1] as number;
+    text[at++] = PAIRS[2 * low] as number;
+    text[at++] = PAIRS[2 * low + 1] as number;
     this.#length = at;
   }
 
