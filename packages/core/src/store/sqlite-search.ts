@@ -13,7 +13,7 @@ import { SEQ_BITS, SEQ_MASK } from './sqlite-schema.js';
  * stands for the entries of its block up to the piece's last entry (`candidateRanges`), which covers
  * the piece (and earlier pieces of the block: more candidates, no loss). Per piece, a trigram shared
  * by its entries (`get`, `api`, a level, a source) is tokenized and posted once, and FTS5 writes one
- * docsize row instead of 64: at ingest this is the index's main cost.
+ * docsize row instead of 32: at ingest this is the index's main cost.
  *
  * **Dense rowids.** An index row's rowid is a store-wide piece number, ascending with every piece
  * written, and `search_pieces` maps it to the entry rowid (`key << 43 | seq`) of the piece's last
@@ -75,8 +75,8 @@ export function candidatePiecesSql(desc: boolean): string {
     ORDER BY entries_fts.rowid ${desc ? 'DESC' : 'ASC'} LIMIT @limit`;
 }
 
-/** log2 of the seqs per index block (see above): 64 seqs, chosen by measuring ingest and search (bench/README.md, "Hashed trigrams"). */
-export const SEARCH_BLOCK_BITS = 6;
+/** log2 of the seqs per index block (see above): 32 seqs, chosen by measuring ingest and search (bench/README.md, "Hashed trigrams"). */
+export const SEARCH_BLOCK_BITS = 5;
 /** Seqs per index block. */
 export const SEARCH_BLOCK = 2 ** SEARCH_BLOCK_BITS;
 
