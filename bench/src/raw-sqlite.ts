@@ -1,14 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  INSERT_INDEX_ROW,
-  INSERT_PIECE,
-  prepareDatabase,
-  prepareSearchIndex,
-  SEARCH_BLOCK,
-  SEQ_BITS,
-  searchTextOfJson,
-} from '@livelog/core';
+import { INSERT_INDEX_ROW, INSERT_PIECE, PieceWords, prepareDatabase, prepareSearchIndex, SEARCH_BLOCK, SEQ_BITS } from '@livelog/core';
 import { levelNumber } from '@livelog/protocol';
 import Database from 'better-sqlite3';
 import { record, storedJson } from './entries.js';
@@ -66,18 +58,15 @@ export class RawSqlite {
   rows(first: number, count: number, time: number): RawBatch {
     const entries: RawRow[] = [];
     const pieces: IndexRow[] = [];
-    let piece: string[] = [];
+    const words = new PieceWords();
     for (let i = 0; i < count; i++) {
       const seq = ++this.#seq;
       const r = record(first + i);
       const json = storedJson('ssssssssss', seq, first + i, time);
       entries.push([STREAM_KEY, seq, time, levelNumber(r.level), r.source, json.length, json, time]);
       if (this.#index === undefined) continue;
-      piece.push(searchTextOfJson(json));
-      if (i === count - 1 || (seq + 1) % SEARCH_BLOCK === 0) {
-        pieces.push([STREAM_KEY, seq, piece.join('\n')]);
-        piece = [];
-      }
+      words.add(json);
+      if (i === count - 1 || (seq + 1) % SEARCH_BLOCK === 0) pieces.push([STREAM_KEY, seq, words.take()]);
     }
     return { entries, pieces };
   }

@@ -81,12 +81,13 @@ export { isHealthChecked, resumeOf } from './store/log-store.js';
 export { MemoryDatabase, type MemoryDatabaseOptions } from './store/memory-database.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { listByRecency, type RecentItem, type RecentSource } from './store/recent-list.js';
+/** The search index's schema and text, for the same baseline: livelog's schema holds the index. */
+export { PieceWords } from './store/search-tokens.js';
 export { asLogStore, isLogStore, singleStreamDatabase } from './store/single-stream-database.js';
 export { SqliteDatabase, type SqliteDatabaseOptions } from './store/sqlite-database.js';
 /** The SQLite schema and pragmas, for the bench's raw better-sqlite3 baseline (same schema, same settings). */
 export { prepareDatabase, SEQ_BITS } from './store/sqlite-schema.js';
-/** The search index's schema and text, for the same baseline: livelog's schema holds the index. */
-export { INSERT_INDEX_ROW, INSERT_PIECE, pieceKeys, prepareSearchIndex, SEARCH_BLOCK, searchTextOfJson } from './store/sqlite-search.js';
+export { INSERT_INDEX_ROW, INSERT_PIECE, pieceKeys, prepareSearchIndex, SEARCH_BLOCK } from './store/sqlite-search.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.js';
 export { createStoreFromUrl, isLogDatabase, type StoreProvider } from './store/store-provider.js';
 export { StreamChanges } from './store/stream-changes.js';

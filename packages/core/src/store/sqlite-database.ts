@@ -135,7 +135,7 @@ export class SqliteDatabase implements LogDatabase, SqliteStreamHost {
       this.#writer = await SqliteWriter.start(this.file, durability, this.#options.searchIndex ?? true);
       if (this.#writer.searchIndexRebuilt) {
         const ms = Math.round(performance.now() - started);
-        this.#options.log?.warn?.({ file: this.file, ms }, 'rebuilt the search index of an older layout (dense rowids)');
+        this.#options.log?.warn?.({ file: this.file, ms }, 'rebuilt the search index of an older layout');
       }
       // Started once the writer has made the file: it opens the database the writer set up.
       this.#checkpointer = await SqliteCheckpointer.start(this.file, durability).catch(async (error: unknown) => {

@@ -1,14 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseQuery } from '@livelog/protocol';
+import { type LogEntry, parseQuery, searchableParts } from '@livelog/protocol';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewEntry } from '../entry/new-entry.js';
 import type { LogStore } from './log-store.js';
 import { readAllMatches } from './search.contract.js';
 import { SqliteDatabase } from './sqlite-database.js';
-import { SEARCH_BLOCK_BITS, searchTextOfJson } from './sqlite-search.js';
+import { SEARCH_BLOCK } from './sqlite-search.js';
 
 // Dense index rowids (see sqlite-search): index rows are numbered by a store-wide piece counter and
 // mapped to their entries, so one group commit interleaves the index rows of many streams. A stream's
@@ -196,12 +196,19 @@ describe('SQLite search index with dense rowids: many streams in one group commi
   });
 });
 
-describe('SQLite search index: a file of the layout before dense rowids', () => {
-  // The previous layouts: index rows keyed by entry rowid (one per piece of 16 seqs, or one per
-  // entry before pieces), removed by a trigger on entries, and no piece map.
+describe('SQLite search index: a file of an earlier layout', () => {
+  // The earlier layouts all had FTS5's trigram tokenizer read each entry's searchable parts. Before
+  // dense rowids: index rows keyed by entry rowid (one per piece of 16 seqs, or one per entry before
+  // pieces), removed by a trigger on entries, and no piece map. Then dense rowids with the piece map.
+  const TRIGRAMS = `DROP TABLE entries_fts; DROP TABLE search_layout; CREATE VIRTUAL TABLE entries_fts USING fts5(
+    text, tokenize = 'trigram case_sensitive 0', content = '', contentless_delete = 1, detail = 'none');`;
+  const TRIGGER = 'CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries BEGIN DELETE FROM entries_fts WHERE rowid = old.seq; END;';
   const OLD = {
-    pieces: `INSERT INTO entries_fts (rowid, text) SELECT MAX(seq), group_concat(text_of(json), char(10)) FROM entries GROUP BY seq >> ${SEARCH_BLOCK_BITS}`,
-    entries: 'INSERT INTO entries_fts (rowid, text) SELECT seq, text_of(json) FROM entries',
+    pieces: `${TRIGRAMS} DROP TABLE search_pieces; INSERT INTO entries_fts (rowid, text) SELECT MAX(seq), group_concat(text_of(json), char(10)) FROM entries GROUP BY seq >> 4; ${TRIGGER}`,
+    entries: `${TRIGRAMS} DROP TABLE search_pieces; INSERT INTO entries_fts (rowid, text) SELECT seq, text_of(json) FROM entries; ${TRIGGER}`,
+    'dense trigrams': `${TRIGRAMS} DELETE FROM search_pieces; INSERT INTO search_pieces (entry) SELECT MAX(seq) FROM entries GROUP BY seq >> 4 ORDER BY 1;
+      INSERT INTO entries_fts (rowid, text) SELECT piece, (SELECT group_concat(text_of(json), char(10)) FROM entries
+      WHERE seq BETWEEN ((entry >> 4) << 4) AND entry) FROM search_pieces ORDER BY piece;`,
   };
   for (const [layout, fill] of Object.entries(OLD)) {
     it(`is rebuilt on open, logged, and searched, appended to and pruned as any (${layout})`, async () => {
@@ -217,16 +224,16 @@ describe('SQLite search index: a file of the layout before dense rowids', () => 
         ]);
         await first.close();
         const db = new Database(first.file);
-        db.function('text_of', (json: unknown) => searchTextOfJson(String(json)));
-        db.exec(`DROP TABLE search_pieces; DELETE FROM entries_fts; ${fill};
-          CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries BEGIN DELETE FROM entries_fts WHERE rowid = old.seq; END;`);
+        db.function('text_of', (json: unknown) => searchableParts(JSON.parse(String(json)) as LogEntry).join('\n'));
+        db.exec(fill);
         db.close();
         const warnings: string[] = [];
         const database = new SqliteDatabase({ dir, log: { warn: (_details, message) => warnings.push(message) } });
         await database.open();
         try {
-          expect(warnings).toEqual(['rebuilt the search index of an older layout (dense rowids)']);
-          expect(indexState(database.file)).toEqual({ fts: 4 + 3, pieces: 7, dense: true });
+          expect(warnings).toEqual(['rebuilt the search index of an older layout']);
+          const pieces = Math.floor(60 / SEARCH_BLOCK) + 1 + Math.floor(45 / SEARCH_BLOCK) + 1;
+          expect(indexState(database.file)).toEqual({ fts: pieces, pieces, dense: true });
           const [a2, b2] = [await database.openStream('a'), await database.openStream('b')];
           await a2.append(Array.from({ length: 20 }, (_, i) => line(0, 61 + i)));
           const nines = (n: number) => Array.from({ length: n }, (_, i) => i + 1).filter((seq) => seq % 9 === 0);

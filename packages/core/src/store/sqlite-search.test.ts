@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewEntry } from '../entry/new-entry.js';
 import { type LogStore, type ReadQuery, resumeOf } from './log-store.js';
 import { readAllMatches } from './search.contract.js';
+import { queryWords, spell } from './search-tokens.js';
 import { SqliteDatabase } from './sqlite-database.js';
-import { narrow, pieceKeys, requiredNeedles } from './sqlite-search.js';
+import { narrow, pieceKeys, requiredNeedles, SEARCH_BLOCK } from './sqlite-search.js';
 import { SqliteStore } from './sqlite-store.js';
 
 // Few letters, so that random terms and random entries share substrings often; case and an accent
@@ -165,7 +166,10 @@ describe('SQLite search index upkeep', () => {
   const countIndexed = (file: string, trigram: string): number => {
     const db = new Database(file, { readonly: true });
     try {
-      return (db.prepare('SELECT count(*) AS n FROM entries_fts WHERE entries_fts MATCH ?').get(`"${trigram}"`) as { n: number }).n;
+      const [word] = queryWords(trigram);
+      return (
+        db.prepare('SELECT count(*) AS n FROM entries_fts WHERE entries_fts MATCH ?').get(`"${spell(word as number)}"`) as { n: number }
+      ).n;
     } finally {
       db.close();
     }
@@ -191,8 +195,9 @@ describe('SQLite search index upkeep', () => {
       expect(indexed.database.searchIndexed).toBe(true);
       expect((await indexed.read({ after: 0, limit: 100, filter: { query: parseQuery('needle') } })).entries).toHaveLength(10);
       await indexed.close();
-      // Built one row per block of 16 seqs: the needles (seqs 1, 11, …, 91) lie in 6 of them.
-      expect(countIndexed(indexed.database.file, 'eed')).toBe(6);
+      // Built one row per block of SEARCH_BLOCK seqs: the needles (seqs 1, 11, …, 91) lie in a few of them.
+      const needleBlocks = new Set(Array.from({ length: 10 }, (_, i) => Math.floor((1 + 10 * i) / SEARCH_BLOCK)));
+      expect(countIndexed(indexed.database.file, 'eed')).toBe(needleBlocks.size);
       const off = new SqliteStore({ dir, searchIndex: false });
       await off.open();
       expect(off.database.searchIndexed).toBe(false);
@@ -210,10 +215,10 @@ describe('SQLite search index upkeep', () => {
       await store.append(
         Array.from({ length: 1000 }, (_, i) => ({ time: i, level: 'info' as const, source: 's', msg: `line ${i} common` })),
       );
-      // One commit: one index row per block of 16 seqs (see sqlite-search), 63 for seqs 1..1000.
+      // One commit: one index row per block of SEARCH_BLOCK seqs (see sqlite-search).
       expect(countIndexed(store.database.file, 'mmo')).toBe(pieceKeys(1, 1000).length);
       await store.prune({ maxEntries: 100 }, 10_000);
-      // Seqs 901..1000 remain, and the rows keyed 911, 927, …, 1000 with them (911's block starts at 896).
+      // Seqs 901..1000 remain, and the rows keyed at 901 or later with them (a block may start before 901).
       expect(countIndexed(store.database.file, 'mmo')).toBe(pieceKeys(1, 1000).filter((key) => key >= 901).length);
       expect((await store.read({ after: 0, limit: 2000, filter: { query: parseQuery('common') } })).entries).toHaveLength(100);
     } finally {
@@ -223,12 +228,13 @@ describe('SQLite search index upkeep', () => {
   });
 });
 
-describe('SQLite search index pieces (one index row per block of 16 seqs of one commit)', () => {
+describe('SQLite search index pieces (one index row per block of SEARCH_BLOCK seqs of one commit)', () => {
   it('keys the rows of a commit by the last seq of each block it touches', () => {
+    const b = SEARCH_BLOCK;
     expect(pieceKeys(1, 1)).toEqual([1]);
-    expect(pieceKeys(1, 40)).toEqual([15, 31, 40]);
-    expect(pieceKeys(16, 31)).toEqual([31]);
-    expect(pieceKeys(30, 33)).toEqual([31, 33]);
+    expect(pieceKeys(1, 2 * b + 8)).toEqual([b - 1, 2 * b - 1, 2 * b + 8]);
+    expect(pieceKeys(b, 2 * b - 1)).toEqual([2 * b - 1]);
+    expect(pieceKeys(2 * b - 2, 2 * b + 1)).toEqual([2 * b - 1, 2 * b + 1]);
   });
 
   it('finds what matchEntry finds when commits of 1 to 5 lines of two streams share blocks, any page size', async () => {

@@ -1,17 +1,19 @@
-import { LEVELS, type LogEntry, matchEntry, type QueryComparison, type QueryNode, searchableParts } from '@livelog/protocol';
+import { LEVELS, type LogEntry, matchEntry, type QueryComparison, type QueryNode } from '@livelog/protocol';
 import type Database from 'better-sqlite3';
+import { PieceWords, queryWords, spell } from './search-tokens.js';
 import { SEQ_BITS, SEQ_MASK } from './sqlite-schema.js';
 
 /**
- * The search index of the SQLite store: an FTS5 table with the trigram tokenizer. Contentless (the
+ * The search index of the SQLite store: an FTS5 table of trigrams, each written as a word of its own
+ * by `PieceWords` (search-tokens.ts) and read by FTS5's `ascii` tokenizer. Contentless (the
  * text lives in `entries.json` already) and `detail=none` (no positions): it only narrows a search to
  * candidate rows, and every candidate is confirmed by `matchEntry`, so the index may over-match but
  * never under-match. One index row per **piece**, not per entry: the entries of one commit that share
  * a block of `SEARCH_BLOCK` seqs (`seq >> SEARCH_BLOCK_BITS`) within one stream. A candidate piece
  * stands for the entries of its block up to the piece's last entry (`candidateRanges`), which covers
  * the piece (and earlier pieces of the block: more candidates, no loss). Per piece, a trigram shared
- * by its entries (`get`, `api`, a level, a source) is posted once, and FTS5 writes one docsize row
- * instead of 16: at ingest this is the index's main cost.
+ * by its entries (`get`, `api`, a level, a source) is tokenized and posted once, and FTS5 writes one
+ * docsize row instead of 32: at ingest this is the index's main cost.
  *
  * **Dense rowids.** An index row's rowid is a store-wide piece number, ascending with every piece
  * written, and `search_pieces` maps it to the entry rowid (`key << 43 | seq`) of the piece's last
@@ -30,14 +32,16 @@ import { SEQ_BITS, SEQ_MASK } from './sqlite-schema.js';
  */
 const INDEX_DDL = `
 CREATE VIRTUAL TABLE IF NOT EXISTS entries_fts USING fts5(
-  text, tokenize = 'trigram case_sensitive 0', content = '', contentless_delete = 1, detail = 'none'
+  text, tokenize = 'ascii', content = '', contentless_delete = 1, detail = 'none'
 );
 CREATE TABLE IF NOT EXISTS search_pieces (piece INTEGER PRIMARY KEY, entry INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS search_pieces_entry ON search_pieces (entry);
+CREATE TABLE IF NOT EXISTS search_layout (layout INTEGER NOT NULL);
 `;
 
-/** Drops the index in either layout (the old one deleted its rows by a trigger on entries). */
-const DROP_DDL = 'DROP TRIGGER IF EXISTS entries_fts_delete; DROP TABLE IF EXISTS entries_fts; DROP TABLE IF EXISTS search_pieces;';
+/** Drops the index in any layout (the first deleted its rows by a trigger on entries). */
+const DROP_DDL =
+  'DROP TRIGGER IF EXISTS entries_fts_delete; DROP TABLE IF EXISTS entries_fts; DROP TABLE IF EXISTS search_pieces; DROP TABLE IF EXISTS search_layout;';
 
 /** Maps a new piece (its number is the new rowid) to its last entry, rowid `(@key << 43) | @seq`; run before `INSERT_INDEX_ROW`. */
 export const INSERT_PIECE = `INSERT INTO search_pieces (entry) VALUES (((? << ${SEQ_BITS}) | ?))`;
@@ -71,31 +75,19 @@ export function candidatePiecesSql(desc: boolean): string {
     ORDER BY entries_fts.rowid ${desc ? 'DESC' : 'ASC'} LIMIT @limit`;
 }
 
-/** log2 of the seqs per index block (see above): 16 seqs, chosen by measuring ingest and search (bench/README.md). */
-export const SEARCH_BLOCK_BITS = 4;
+/** log2 of the seqs per index block (see above): 32 seqs, chosen by measuring ingest and search (bench/README.md, "Hashed trigrams"). */
+export const SEARCH_BLOCK_BITS = 5;
 /** Seqs per index block. */
 export const SEARCH_BLOCK = 2 ** SEARCH_BLOCK_BITS;
 
 /** The SQL function that confirms a candidate: `livelog_query(json, queryJson)`. */
 export const QUERY_FUNCTION = 'livelog_query';
-/** The SQL function giving an entry's indexed text: `livelog_search_text(json)`. */
-const TEXT_FUNCTION = 'livelog_search_text';
+/** The SQL aggregate giving the index text of a piece's entries: `livelog_search_words(json)`. */
+const WORDS_FUNCTION = 'livelog_search_words';
 /** Most trigrams one term contributes: any subset of a term's trigrams still narrows soundly. */
 const MAX_TRIGRAMS_PER_TERM = 12;
 const NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
-/** A surrogate code unit without its other half (in `u` mode a whole pair is one code point). */
-const LONE_SURROGATE = /\p{Cs}/u;
 const SQL_OPS: Record<QueryComparison, string> = { '=': '=', '>': '>', '>=': '>=', '<': '<', '<=': '<=' };
-
-/** The text the index holds for an entry: its searchable parts, lower-cased, one per line. */
-export function searchText(entry: Pick<LogEntry, 'msg' | 'source' | 'level' | 'fields'>): string {
-  return searchableParts(entry).join('\n');
-}
-
-/** `searchText` of an entry's stored JSON. */
-export function searchTextOfJson(json: string): string {
-  return searchText(JSON.parse(json) as LogEntry);
-}
 
 /** The seqs keying the index rows of one commit of seqs `first..last` in one stream: each block's last seq in it. */
 export function pieceKeys(first: number, last: number): number[] {
@@ -129,11 +121,18 @@ export function candidateRanges(lasts: readonly number[], low: number, high: num
 export type SearchIndexChange = 'none' | 'created' | 'rebuilt' | 'dropped';
 
 /**
+ * The layout an index was written in, kept in `search_layout`: it changes with the words
+ * (search-tokens.ts) and with `SEARCH_BLOCK_BITS` (pieces of another block size would be read wrong).
+ * Files without the table hold one of the earlier layouts (FTS5's own trigrams, with or without dense
+ * rowids).
+ */
+const LAYOUT = 2_000 + SEARCH_BLOCK_BITS;
+
+/**
  * Creates the index (and fills it from the stored entries: the migration of a file written before
- * it existed), rebuilds an index of the layout before dense rowids (`rebuilt`: its rowids are entry
- * rowids, which the reads no longer understand, and keeping them would keep the larger index), or,
- * when `enabled` is false, drops it so that it cannot go stale. In the caller's transaction, on the
- * writer connection.
+ * it existed), rebuilds an index of another layout (`rebuilt`: the reads no longer understand it),
+ * or, when `enabled` is false, drops it so that it cannot go stale. In the caller's transaction, on
+ * the writer connection.
  */
 export function prepareSearchIndex(db: Database.Database, enabled: boolean): SearchIndexChange {
   const exists = hasSearchIndex(db);
@@ -142,19 +141,31 @@ export function prepareSearchIndex(db: Database.Database, enabled: boolean): Sea
     db.exec(DROP_DDL);
     return 'dropped';
   }
-  const dense = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'search_pieces'").get() !== undefined;
-  if (exists && dense) return 'none';
+  if (exists && layoutOf(db) === LAYOUT) return 'none';
   if (exists) db.exec(DROP_DDL);
   db.exec(INDEX_DDL);
-  db.function(TEXT_FUNCTION, { deterministic: true }, (json: unknown) => searchTextOfJson(String(json)));
+  db.prepare('INSERT INTO search_layout (layout) VALUES (?)').run(LAYOUT);
+  db.aggregate(WORDS_FUNCTION, {
+    start: () => new PieceWords(),
+    step: (words: PieceWords, json: unknown) => {
+      words.add(String(json));
+    },
+    result: (words: PieceWords) => words.take(),
+  });
   // One piece per block of each stream (seq >> SEARCH_BLOCK_BITS spans the stream key too), keyed by
   // its last entry and numbered in entry order, so that each stream's pieces rise with its seqs.
   db.exec(`INSERT INTO search_pieces (entry) SELECT MAX(seq) FROM entries GROUP BY seq >> ${SEARCH_BLOCK_BITS} ORDER BY 1`);
   db.exec(
-    `INSERT INTO entries_fts (rowid, text) SELECT piece, (SELECT group_concat(${TEXT_FUNCTION}(json), char(10)) FROM entries
+    `INSERT INTO entries_fts (rowid, text) SELECT piece, (SELECT ${WORDS_FUNCTION}(json) FROM entries
      WHERE seq BETWEEN ((entry >> ${SEARCH_BLOCK_BITS}) << ${SEARCH_BLOCK_BITS}) AND entry) FROM search_pieces ORDER BY piece`,
   );
   return exists ? 'rebuilt' : 'created';
+}
+
+function layoutOf(db: Database.Database): number | undefined {
+  if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'search_layout'").get() === undefined) return undefined;
+  const row = db.prepare('SELECT layout FROM search_layout').get() as { layout: number } | undefined;
+  return row?.layout;
 }
 
 /** True when the database holds the search index. */
@@ -271,20 +282,11 @@ export function narrow(node: QueryNode): string | undefined {
 }
 
 function trigramsOf(value: string): string | undefined {
-  const points = [...value.toLowerCase()];
-  const found = new Set<string>();
-  for (let i = 0; i + 3 <= points.length; i++) {
-    const trigram = points.slice(i, i + 3).join('');
-    // FTS5's query parser ends a string at NUL, and half a surrogate pair reaches SQLite as U+FFFD,
-    // which the indexed text never holds where the query's half is: such a trigram cannot be asked
-    // for, so it is left out (the others still narrow, and matchEntry confirms).
-    if (!trigram.includes('\0') && !LONE_SURROGATE.test(trigram)) found.add(trigram);
+  let words = queryWords(value);
+  if (words.length === 0) return undefined;
+  if (words.length > MAX_TRIGRAMS_PER_TERM) {
+    const step = words.length / MAX_TRIGRAMS_PER_TERM;
+    words = Array.from({ length: MAX_TRIGRAMS_PER_TERM }, (_, i) => words[Math.floor(i * step)] as number);
   }
-  if (found.size === 0) return undefined;
-  let trigrams = [...found];
-  if (trigrams.length > MAX_TRIGRAMS_PER_TERM) {
-    const step = trigrams.length / MAX_TRIGRAMS_PER_TERM;
-    trigrams = Array.from({ length: MAX_TRIGRAMS_PER_TERM }, (_, i) => trigrams[Math.floor(i * step)] as string);
-  }
-  return trigrams.map((trigram) => `"${trigram.replaceAll('"', '""')}"`).join(' AND ');
+  return words.map((word) => `"${spell(word)}"`).join(' AND ');
 }

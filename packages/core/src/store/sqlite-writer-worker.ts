@@ -1,17 +1,10 @@
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { PieceWords } from './search-tokens.js';
 import { WRITER_AUTOCHECKPOINT_PAGES } from './sqlite-checkpointer.js';
 import { IdleMerge } from './sqlite-idle-merge.js';
 import { prepareDatabase, SEQ_BITS, SLICE_WIDTHS } from './sqlite-schema.js';
-import {
-  DELETE_INDEX_RANGE,
-  hasSearchIndex,
-  INSERT_INDEX_ROW,
-  INSERT_PIECE,
-  prepareSearchIndex,
-  SEARCH_BLOCK,
-  searchTextOfJson,
-} from './sqlite-search.js';
+import { DELETE_INDEX_RANGE, hasSearchIndex, INSERT_INDEX_ROW, INSERT_PIECE, prepareSearchIndex, SEARCH_BLOCK } from './sqlite-search.js';
 import type { CommitRequest, DuePolicy, PruneRequest, PurgeRequest, SetRequest, WriterReply, WriterRequest } from './sqlite-writer.js';
 
 // Runs in the SQLite writer thread (see sqlite-writer.ts): the only connection that writes. Rowids
@@ -52,7 +45,9 @@ let idleMerge: IdleMerge | undefined;
 function prepare(connection: Database.Database) {
   const indexed = hasSearchIndex(connection);
   return {
-    index: indexed ? { piece: connection.prepare(INSERT_PIECE), row: connection.prepare(INSERT_INDEX_ROW) } : undefined,
+    index: indexed
+      ? { piece: connection.prepare(INSERT_PIECE), row: connection.prepare(INSERT_INDEX_ROW), words: new PieceWords() }
+      : undefined,
     unindex: indexed ? DELETE_INDEX_RANGE.map((sql) => connection.prepare(sql)) : [],
     insert: connection.prepare(`INSERT INTO entries (seq, time, level, source, size, json, received) VALUES (${ROW}, ?, ?, ?, ?, ?, ?)`),
     source: connection.prepare(
@@ -153,7 +148,7 @@ function commit(s: Statements, request: CommitRequest): void {
   const { streamKeys, seqs, times, levels, sources, jsons, received } = request;
   const activity = nextActivity(db as Database.Database, received);
   for (const [key, name, identity, labels, created] of request.creates) s.create.run(key, name, identity, labels, created, activity);
-  let piece = '';
+  s.index?.words.take(); // what a failed commit left
   for (let i = 0; i < seqs.length; i++) {
     const json = jsons[i] as string;
     const key = streamKeys[i] as number;
@@ -162,14 +157,13 @@ function commit(s: Statements, request: CommitRequest): void {
     if (s.index === undefined) continue;
     // In the same transaction as the rows: an acknowledged entry is searchable at once. One index row
     // per piece (see sqlite-search): it ends where the next entry is of another stream or block.
-    piece = piece === '' ? searchTextOfJson(json) : `${piece}\n${searchTextOfJson(json)}`;
+    s.index.words.add(json);
     const next = seqs[i + 1];
     // Division, not `>>`: seqs exceed 32 bits.
     if (next === undefined || streamKeys[i + 1] !== key || Math.floor(next / SEARCH_BLOCK) !== Math.floor(seq / SEARCH_BLOCK)) {
       // The piece's number is its map row's rowid: one more than any piece kept, so a stream's rise with its seqs.
       const { lastInsertRowid } = s.index.piece.run(key, seq);
-      s.index.row.run(lastInsertRowid, piece);
-      piece = '';
+      s.index.row.run(lastInsertRowid, s.index.words.take());
     }
   }
   for (const [stream, name, count, lastSeq, lastTime] of request.sourceStats) s.source.run(stream, name, count, lastSeq, lastTime);
