@@ -18,7 +18,7 @@ export interface PageCacheOptions {
 
 /** Counters of the cache, over every stream (the server exports them as metrics). */
 export interface PageCacheStats {
-  /** Pages read from a store. */
+  /** Reads from a store (a run of pages read at once is one). */
   reads: number;
   /** Page requests answered without a store read: from the cache, or by joining a read in flight. */
   shares: number;
@@ -150,7 +150,9 @@ export class StreamPages {
    * A reader that will read `pagesToGo` pages in a row (far behind) reads up to `runPages` of them in
    * one store read, as far as none is held or being read: each store read costs the reader thread,
    * the message between threads and the event loop as much again per page as ~200 entries do. The
-   * pages after the first are then in flight, and shared, for this reader and every other.
+   * pages after the first are then in flight, and shared, for this reader and every other. The pages
+   * of a run are views of one buffer: a page held keeps the whole run's memory, so the memory behind
+   * the cache's `maxBytes` can reach `runPages` times it when only one page of each run stays held.
    */
   async read(after: number, budget?: TurnBudget, pagesToGo = 1): Promise<CachedPage | undefined> {
     let granted = budget === undefined;
