@@ -9,11 +9,16 @@ export interface PageCacheOptions {
   maxBytes?: number;
   /** Entries per page: page k holds seqs k*pageSize+1 .. (k+1)*pageSize. Defaults to 1,000. */
   pageSize?: number;
+  /**
+   * Most pages read from the store at once, for a reader with at least that many pages to go that
+   * finds none of them held or being read (see StreamPages.read). Defaults to 4.
+   */
+  runPages?: number;
 }
 
 /** Counters of the cache, over every stream (the server exports them as metrics). */
 export interface PageCacheStats {
-  /** Pages read from a store. */
+  /** Reads from a store (a run of pages read at once is one). */
   reads: number;
   /** Page requests answered without a store read: from the cache, or by joining a read in flight. */
   shares: number;
@@ -62,12 +67,14 @@ export class PageCache {
   readonly stats: PageCacheStats = { reads: 0, shares: 0, evictions: 0, pages: 0, bytes: 0 };
   readonly maxBytes: number;
   readonly pageSize: number;
+  readonly runPages: number;
   /** Every page held, least recently used first. */
   readonly #lru = new Set<Page>();
 
   constructor(options: PageCacheOptions = {}) {
     this.maxBytes = Math.max(0, options.maxBytes ?? 32 * 1024 * 1024);
     this.pageSize = Math.max(1, Math.floor(options.pageSize ?? 1000));
+    this.runPages = Math.max(1, Math.floor(options.runPages ?? 4));
   }
 
   /** The pages of one stream, read from `store` with frame ids `<idPrefix>:<seq>` (its stream id). */
@@ -139,8 +146,15 @@ export class StreamPages {
    * read costs its readers a socket write, not a store read, and hundreds of readers of one page in a
    * reconnect storm must not queue behind each other for a page each. Such a page comes `shared`: its
    * reader counts the write against the broker's bytes per turn instead (see Subscription).
+   *
+   * A reader that will read `pagesToGo` pages in a row (far behind) reads up to `runPages` of them in
+   * one store read, as far as none is held or being read: each store read costs the reader thread,
+   * the message between threads and the event loop as much again per page as ~200 entries do. The
+   * pages after the first are then in flight, and shared, for this reader and every other. The pages
+   * of a run are views of one buffer: a page held keeps the whole run's memory, so the memory behind
+   * the cache's `maxBytes` can reach `runPages` times it when only one page of each run stays held.
    */
-  async read(after: number, budget?: TurnBudget): Promise<CachedPage | undefined> {
+  async read(after: number, budget?: TurnBudget, pagesToGo = 1): Promise<CachedPage | undefined> {
     let granted = budget === undefined;
     for (;;) {
       // No await before #load on a miss: concurrent readers of a page must find its read in flight.
@@ -162,7 +176,7 @@ export class StreamPages {
         }
       }
       this.#cache.stats.reads++;
-      const page = await this.#load(Math.floor(after / this.#cache.pageSize));
+      const page = await this.#load(Math.floor(after / this.#cache.pageSize), Math.min(this.#cache.runPages, pagesToGo));
       return page !== undefined && page.lastSeq > after ? slice(page, after + 1, false) : undefined;
     }
   }
@@ -235,76 +249,98 @@ export class StreamPages {
     this.#cache.remove(page);
   }
 
-  #load(index: number): Promise<Page | undefined> {
+  /** Reads page `index` and up to `run - 1` pages after it (those neither held nor being read) in one store read. */
+  #load(index: number, run = 1): Promise<Page | undefined> {
     const generation = this.#generation;
-    const loading = this.#read(index).then((page) => {
-      if (this.#loading.get(index) === loading) this.#loading.delete(index);
-      if (page !== undefined && generation === this.#generation && this.#cache.maxBytes > 0) {
-        const old = this.#pages.get(index);
-        if (old !== undefined) this.forget(old);
-        this.#pages.set(index, page);
-        this.#cache.add(page);
-      }
-      return page;
-    });
-    this.#loading.set(index, loading);
-    // Failures reach every waiter through the promise; the map must not keep a failed read.
-    loading.catch(() => {
-      if (this.#loading.get(index) === loading) this.#loading.delete(index);
-    });
-    return loading;
+    let count = 1;
+    while (count < run && !this.#pages.has(index + count) && !this.#loading.has(index + count)) count++;
+    const reading = this.#read(index, count);
+    let first: Promise<Page | undefined> | undefined;
+    for (let j = 0; j < count; j++) {
+      const loading: Promise<Page | undefined> = reading.then((pages) => {
+        const page = pages[j];
+        if (this.#loading.get(index + j) === loading) this.#loading.delete(index + j);
+        if (page !== undefined && generation === this.#generation && this.#cache.maxBytes > 0) {
+          const old = this.#pages.get(index + j);
+          if (old !== undefined) this.forget(old);
+          this.#pages.set(index + j, page);
+          this.#cache.add(page);
+        }
+        return page;
+      });
+      this.#loading.set(index + j, loading);
+      // Failures reach every waiter through the promise; the map must not keep a failed read.
+      loading.catch(() => {
+        if (this.#loading.get(index + j) === loading) this.#loading.delete(index + j);
+      });
+      first ??= loading;
+    }
+    return first as Promise<Page | undefined>;
   }
 
-  async #read(index: number): Promise<Page | undefined> {
+  /** Pages `index` .. `index + count - 1` from one store read; undefined for a page it holds no entry of. */
+  async #read(index: number, count: number): Promise<(Page | undefined)[]> {
     const size = this.#cache.pageSize;
-    const after = index * size;
-    const end = after + size;
-    let frames: Buffer;
-    let firstSeq: number;
-    let count: number;
-    let offsets: Uint32Array;
-    if (this.#store.readFrames !== undefined) {
-      const read = await this.#store.readFrames(after, size, this.#idPrefix);
-      if (read === undefined) return undefined;
-      frames = read.frames;
-      firstSeq = read.firstSeq;
-      count = read.count;
-      offsets = read.offsets ?? frameOffsets(frames, count);
-    } else {
-      const rows = await this.#store.readAfter(after, size);
-      const first = rows[0];
-      if (first === undefined) return undefined;
-      firstSeq = first.seq;
-      count = rows.length;
-      offsets = new Uint32Array(count + 1);
-      let text = '';
-      let offset = 0;
-      for (let i = 0; i < count; i++) {
-        const row = rows[i] as (typeof rows)[number];
-        const frame = encodeEntryFrame(formatId(this.#idPrefix, row.seq), row.json);
-        offsets[i] = offset;
-        offset += Buffer.byteLength(frame);
-        text += frame;
+    const read = await this.#readFrames(index * size, count * size);
+    if (read === undefined) return [];
+    const pages: (Page | undefined)[] = [];
+    for (let j = 0; j < count; j++) {
+      // Seqs are contiguous: entry i of the read is firstSeq + i. Where retention removed the start of
+      // the run, the read began later, maybe in a later page.
+      const from = Math.max(0, (index + j) * size + 1 - read.firstSeq);
+      const to = Math.min(read.count, (index + j + 1) * size + 1 - read.firstSeq);
+      if (to <= from) {
+        pages.push(undefined);
+        continue;
       }
-      offsets[count] = offset;
-      frames = Buffer.from(text, 'utf8');
+      const start = read.offsets[from] as number;
+      const frames = from === 0 && to === read.count ? read.frames : read.frames.subarray(start, read.offsets[to]);
+      const offsets = from === 0 && to === read.count ? read.offsets : read.offsets.slice(from, to + 1);
+      if (start !== 0) for (let i = 0; i < offsets.length; i++) offsets[i] = (offsets[i] as number) - start;
+      pages.push({
+        owner: this,
+        index: index + j,
+        firstSeq: read.firstSeq + from,
+        lastSeq: read.firstSeq + to - 1,
+        frames,
+        offsets,
+        bytes: frames.length + offsets.byteLength,
+      });
     }
-    // Where retention removed the start of the page, the read ran into the next one: keep the page's own.
-    const kept = Math.min(count, end - firstSeq + 1);
-    if (kept <= 0) return undefined;
-    if (kept < count) {
-      frames = frames.subarray(0, offsets[kept]);
-      offsets = offsets.slice(0, kept + 1);
+    return pages;
+  }
+
+  /** Up to `limit` entries after `after` as frames with their offsets, from the store's frames or its rows. */
+  async #readFrames(
+    after: number,
+    limit: number,
+  ): Promise<{ firstSeq: number; count: number; frames: Buffer; offsets: Uint32Array } | undefined> {
+    if (this.#store.readFrames !== undefined) {
+      const read = await this.#store.readFrames(after, limit, this.#idPrefix);
+      if (read === undefined) return undefined;
+      return {
+        firstSeq: read.firstSeq,
+        count: read.count,
+        frames: read.frames,
+        offsets: read.offsets ?? frameOffsets(read.frames, read.count),
+      };
     }
-    return {
-      owner: this,
-      index,
-      firstSeq,
-      lastSeq: firstSeq + kept - 1,
-      frames,
-      offsets,
-      bytes: frames.length + offsets.byteLength,
-    };
+    const rows = await this.#store.readAfter(after, limit);
+    const first = rows[0];
+    if (first === undefined) return undefined;
+    const count = rows.length;
+    const offsets = new Uint32Array(count + 1);
+    let text = '';
+    let offset = 0;
+    for (let i = 0; i < count; i++) {
+      const row = rows[i] as (typeof rows)[number];
+      const frame = encodeEntryFrame(formatId(this.#idPrefix, row.seq), row.json);
+      offsets[i] = offset;
+      offset += Buffer.byteLength(frame);
+      text += frame;
+    }
+    offsets[count] = offset;
+    return { firstSeq: first.seq, count, frames: Buffer.from(text, 'utf8'), offsets };
   }
 }
 

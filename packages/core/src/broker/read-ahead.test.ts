@@ -76,7 +76,8 @@ describe('reading catch-up pages ahead', () => {
     const store = new FrameStore({ streamId: 's' });
     await store.open();
     await store.append(batch(1000));
-    const sink = await slowReader(store, new PageCache({ pageSize: 100 }));
+    // One store read per page (runPages: 1): the reads are counted.
+    const sink = await slowReader(store, new PageCache({ pageSize: 100, runPages: 1 }));
     await until(() => store.reads.length === 3, 'two pages read ahead');
     expect(store.reads).toEqual([0, 100, 200]);
     sink.full = false;

@@ -306,7 +306,8 @@ export class Subscription {
     const pages = this.#context.pages;
     this.#readAhead ??= new ReadAhead(
       (after) => {
-        if (pages !== undefined) return pages.read(after, this.#context.budget);
+        // A reader far behind reads several of the pages it has to go in one store read (see StreamPages.read).
+        if (pages !== undefined) return pages.read(after, this.#context.budget, Math.ceil((this.#context.head() - after) / pages.pageSize));
         this.#context.onPageRead();
         return store.readFrames?.(after, this.#context.pageSize, this.#stream) ?? Promise.resolve(undefined);
       },

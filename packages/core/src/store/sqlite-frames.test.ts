@@ -120,16 +120,19 @@ describe('catch-up frame pages from SQLite', () => {
 describe('checkedOffsets', () => {
   const frame = (seq: number): string => encodeEntryFrame(formatId(PREFIX, seq), `{"seq":${seq},"msg":"a\\n\\nb"}`);
 
-  it('finds where each frame starts when the ids rise from the first seq to the last', () => {
-    const frames = Buffer.from(frame(7) + frame(8) + frame(9));
-    expect([...(checkedOffsets(frames, 3, 7, 9, PREFIX) ?? [])]).toEqual([0, frame(7).length, frame(7).length * 2, frames.length]);
+  it('finds where each frame starts, and the first and last seq, when the ids rise', () => {
+    const frames = Buffer.from(frame(7) + frame(8) + frame(10));
+    const checked = checkedOffsets(frames, 3, PREFIX);
+    expect(checked?.firstSeq).toBe(7);
+    expect(checked?.lastSeq).toBe(10);
+    expect([...(checked?.offsets ?? [])]).toEqual([0, frame(7).length, frame(7).length * 2, frames.length]);
   });
 
   it('rejects frames out of order, repeated, miscounted or cut', () => {
-    expect(checkedOffsets(Buffer.from(frame(8) + frame(7) + frame(9)), 3, 7, 9, PREFIX)).toBeUndefined();
-    expect(checkedOffsets(Buffer.from(frame(7) + frame(7) + frame(9)), 3, 7, 9, PREFIX)).toBeUndefined();
-    expect(checkedOffsets(Buffer.from(frame(7) + frame(8)), 3, 7, 9, PREFIX)).toBeUndefined();
-    expect(checkedOffsets(Buffer.from(frame(7) + frame(8) + frame(9)), 2, 7, 9, PREFIX)).toBeUndefined();
-    expect(checkedOffsets(Buffer.from(frame(7) + frame(8) + frame(9).slice(0, -1)), 3, 7, 9, PREFIX)).toBeUndefined();
+    expect(checkedOffsets(Buffer.from(frame(8) + frame(7) + frame(9)), 3, PREFIX)).toBeUndefined();
+    expect(checkedOffsets(Buffer.from(frame(7) + frame(7) + frame(9)), 3, PREFIX)).toBeUndefined();
+    expect(checkedOffsets(Buffer.from(frame(7) + frame(8)), 3, PREFIX)).toBeUndefined();
+    expect(checkedOffsets(Buffer.from(frame(7) + frame(8) + frame(9)), 2, PREFIX)).toBeUndefined();
+    expect(checkedOffsets(Buffer.from(frame(7) + frame(8) + frame(9).slice(0, -1)), 3, PREFIX)).toBeUndefined();
   });
 });

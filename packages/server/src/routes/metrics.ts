@@ -84,7 +84,7 @@ export class ServerMetrics {
     // Readers behind the hot ring read history in pages shared through one cache (see PageCache in core).
     counter(
       'livelog_catchup_page_reads_total',
-      'Catch-up pages read from the store, by the page cache or by readers that bypass it (filters, no cache).',
+      'Store reads of catch-up pages, by the page cache (a run of pages read at once for a reader far behind counts once) or by readers that bypass it (filters, no cache).',
       () => engine.pageStats().reads,
     );
     counter(
