@@ -45,6 +45,10 @@ export interface SubscriptionContext {
   readonly budget: TurnBudget;
   /** Bytes of shared catch-up pages (read by another reader) the broker's readers may write per turn. */
   readonly sharedBytes: TurnBudget;
+  /** A reader started (1) or stopped (-1) catching up from pages. */
+  catchingUp(delta: 1 | -1): void;
+  /** Most bytes in flight to a catch-up reader (kernel included) before its next page; 0: no limit. */
+  catchUpInFlight(): number;
   /** A page was read from the store directly (not through `pages`). */
   onPageRead(): void;
   onDelivered(entries: number): void;
@@ -93,6 +97,8 @@ export class Subscription {
    * the stream's state, or from another instance) before its append listeners saw the last entries.
    */
   #endSeq: number | undefined;
+  /** True while counted among the broker's readers catching up from pages. */
+  #catchingUp = false;
   /** Store pages read while the socket drains; made by the first frame page. */
   #readAhead: ReadAhead | undefined;
 
@@ -228,6 +234,7 @@ export class Subscription {
     while (!this.#closed && this.#waitingSince === 0) {
       const head = Math.min(Math.max(this.#context.head(), this.#endSeq ?? 0), this.#stopSeq ?? Number.POSITIVE_INFINITY);
       if (this.#cursor >= head) {
+        this.#countCatchingUp(false);
         this.#announceCaughtUp();
         if (this.#stopSeq !== undefined && this.#cursor >= this.#stopSeq) {
           this.close('until');
@@ -248,6 +255,7 @@ export class Subscription {
       // The ring hands out whatever it holds; a reader with an end reads the store up to it.
       const fromRing = this.#stopSeq === undefined ? ring.collect(this.#cursor + 1, this.#context.maxWriteBytes, this.#matches) : undefined;
       if (fromRing !== undefined) {
+        this.#countCatchingUp(false);
         const trailer = fromRing.endsSkipped ? encodeIdOnly(this.#id(fromRing.lastSeq)) : '';
         this.#cursor = fromRing.lastSeq;
         this.#context.onDelivered(fromRing.written);
@@ -332,8 +340,9 @@ export class Subscription {
     // seqs are contiguous and never reused, so a hole before the first row was removed by retention.
     const gap = page.firstSeq > after + 1 ? this.#gap(page.firstSeq - 1) : '';
     this.#cursor = page.lastSeq;
+    this.#countCatchingUp(true);
     this.#context.onDelivered(page.count);
-    this.#write(gap === '' ? [page.frames] : [Buffer.from(gap), page.frames], this.#lag(head));
+    this.#write(gap === '' ? [page.frames] : [Buffer.from(gap), page.frames], this.#lag(head), true);
     // Pages read ahead count against the budget when asked for; the page cache takes it itself.
     const mayRead = (): boolean => pages !== undefined || this.#context.budget.tryTake();
     if (this.#waitingSince !== 0) this.#readAhead.fill(this.#cursor, this.#context.head(), mayRead);
@@ -375,24 +384,51 @@ export class Subscription {
     return formatId(this.#stream, seq);
   }
 
-  /** Writes `buffers` then `text` (see writeChunks); starts waiting for drain when the socket is full. */
-  #write(buffers: Buffer[], text: string): void {
+  /**
+   * Writes `buffers` then `text` (see writeChunks); starts waiting for drain when the socket is full. A
+   * catch-up page (`page`) also waits, after drain, while more than `catchUpInFlight` bytes are in
+   * flight: the kernel takes a page at once until its send buffer (megabytes) is full, and a storm's
+   * thousand readers then held a gigabyte there, past the kernel's TCP memory pressure mark.
+   */
+  #write(buffers: Buffer[], text: string, page = false): void {
     if (this.#closed || (buffers.length === 0 && text === '')) return;
     this.#lastWriteAt = Date.now();
     const room = writeChunks(this.#sink, buffers, text);
-    if (!room && !this.#closed && this.#waitingSince === 0) {
+    if (this.#closed || this.#waitingSince !== 0) return;
+    const limit = page ? this.#context.catchUpInFlight() : 0;
+    const sink = this.#sink;
+    const resume = (): void => {
+      this.#waitingSince = 0;
+      this.wake();
+    };
+    const inFlight = (): void => {
+      if (limit > 0 && sink.onceInFlightAtMost !== undefined && sink.inFlightOver?.(limit) === true) {
+        // Still waiting on the reader: the stall check measures from the socket's last progress, drain.
+        this.#waitingSince = Date.now();
+        sink.onceInFlightAtMost(limit, resume);
+      } else resume();
+    };
+    if (!room) {
       this.#waitingSince = this.#lastWriteAt;
-      this.#bufferedSeen = this.#sink.buffered;
-      this.#sink.onceDrain(() => {
-        this.#waitingSince = 0;
-        this.wake();
-      });
+      this.#bufferedSeen = sink.buffered;
+      sink.onceDrain(inFlight);
+    } else if (limit > 0 && sink.inFlightOver?.(limit) === true) {
+      this.#waitingSince = this.#lastWriteAt;
+      this.#bufferedSeen = sink.buffered;
+      inFlight();
     }
+  }
+
+  #countCatchingUp(on: boolean): void {
+    if (this.#catchingUp === on) return;
+    this.#catchingUp = on;
+    this.#context.catchingUp(on ? 1 : -1);
   }
 
   #markClosed(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#countCatchingUp(false);
     if (this.#untilTimer !== undefined) clearTimeout(this.#untilTimer);
     this.#context.onClosed(this);
   }
