@@ -17,6 +17,7 @@ const MAX_DUTY = 0.05;
  * would otherwise wait a second per page.
  */
 const WAITED_MIN_INTERVAL_MS = 200;
+const WAITED_MAX_INTERVAL_MS = 1000;
 const WAITED_MAX_DUTY = 0.1;
 const LITTLE_ENDIAN = endianness() === 'LE';
 
@@ -38,6 +39,12 @@ export class TcpSendQueues {
   #reading = false;
   #startedAt = 0;
   #took = 0;
+  /**
+   * The last reading's cost to the event loop, ms: parsing the tables (the kernel writes them on
+   * libuv's threads). Wall time (#took) also counts the turns the loop spent on other work meanwhile:
+   * a storm's first reading took seconds of it, and spacing readings by it held every reader back.
+   */
+  #parseMs = 0;
   #maxIntervalMs = MAX_INTERVAL_MS;
   /** Sockets asked about by `estimate`, with what each had handed the kernel when the last reading began. */
   readonly #tracked = new Map<Socket, () => number>();
@@ -99,7 +106,7 @@ export class TcpSendQueues {
     if (this.#reading || this.#timer !== undefined) return;
     const waited = this.#afterReading.length > 0;
     const interval = waited
-      ? Math.max(WAITED_MIN_INTERVAL_MS, this.#took / WAITED_MAX_DUTY)
+      ? Math.min(WAITED_MAX_INTERVAL_MS, Math.max(WAITED_MIN_INTERVAL_MS, this.#parseMs / WAITED_MAX_DUTY))
       : Math.min(this.#maxIntervalMs, Math.max(MIN_INTERVAL_MS, this.#took / MAX_DUTY));
     const wait = this.#startedAt + interval - Date.now();
     if (wait > 0) {
@@ -124,10 +131,12 @@ export class TcpSendQueues {
     for (const [socket, total] of this.#tracked) sent.set(socket, total());
     Promise.all(this.#files.map((file) => readFile(file, 'latin1')))
       .then((tables) => {
+        const parsing = performance.now();
         const queues = new Map<string, number>();
         for (const table of tables) parseTable(table, queues);
         this.#queues = queues;
         this.#sentAtReading = sent;
+        this.#parseMs = performance.now() - parsing;
       })
       .catch(() => {
         this.#available = false;
