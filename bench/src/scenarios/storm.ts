@@ -169,7 +169,7 @@ async function stormOnce(ctx: BenchContext, dir: string, stream: string, args: s
     meter.start();
     const started = nowUs();
     await ctx.readers.openResuming({ port, path: '/api/stream', wave: readers, verifyEvery: 1 }, resume);
-    const report = await waitReporting(ctx, `storm${args.join(' ')}`, entries, started);
+    const report = await waitReporting(ctx, `storm ${args.join(' ')}`, entries, started);
     const shares = meter.stop();
     const liveEntries = await live.stop();
     await liveReaders.arm(liveEntries);
@@ -268,8 +268,9 @@ async function waitReporting(ctx: BenchContext, label: string, total: number, st
     const left = deadline - performance.now();
     const report = await ctx.readers.wait(Math.max(1, Math.min(PROGRESS_MS, left)));
     if (!report.timedOut) return report;
-    process.stderr.write(`\n  ${label}: ${progress(report, total, started)}`);
-    if (left <= PROGRESS_MS) {
+    const over = left <= PROGRESS_MS;
+    process.stderr.write(`\n  ${label}: ${progress({ ...report, timedOut: over }, total, started)}`);
+    if (over) {
       process.stderr.write(` — over LIVELOG_BENCH_STORM_TIMEOUT_SEC=${ctx.config.stormTimeoutSec}, round stopped\n`);
       return report;
     }
