@@ -15,6 +15,11 @@ import { TurnBudget } from './turn-budget.js';
 const SWEEP_SLICE = 1000;
 /** The least in flight to one catch-up reader, however many there are: a page and then some. */
 const MIN_CATCH_UP_IN_FLIGHT = 256 * 1024;
+/**
+ * A share above this is no limit: Linux's send buffers stop at 4 MB by default, and checking it would
+ * read the kernel's tables every second for a lone replaying reader.
+ */
+const MAX_CATCH_UP_IN_FLIGHT = 8 * 1024 * 1024;
 
 /** Options of the broker. Every one has a default suited to production. */
 export interface BrokerOptions {
@@ -42,9 +47,9 @@ export interface BrokerOptions {
   /**
    * Bytes in flight (written, not yet taken: the kernel's send queue included where the sink sees it)
    * to the broker's readers catching up from pages, shared evenly among them, but at least 256 KiB
-   * each: a reader is written its next page only once its share is no longer exceeded. A lone reader
-   * is not held back by it (loopback send buffers grow to 4 MB); a storm's thousand readers do not
-   * fill a gigabyte of kernel memory. Defaults to 32 MiB; 0: no limit but the socket's own buffer.
+   * each: a reader is written its next page only once its share is no longer exceeded. A share over
+   * 8 MiB (up to 4 readers at the default) is no limit: Linux's send buffers stop at 4 MB. A storm's
+   * thousand readers do not fill a gigabyte of kernel memory. Defaults to 32 MiB; 0: no limit.
    */
   catchUpInFlightBytes?: number;
   /** Most bytes written to one socket at once. Defaults to 256 KiB. */
@@ -186,7 +191,8 @@ export class Broker {
       },
       catchUpInFlight: () => {
         const total = this.#options.catchUpInFlightBytes;
-        return total === 0 ? 0 : Math.max(MIN_CATCH_UP_IN_FLIGHT, total / Math.max(1, this.#catchingUp));
+        const share = Math.max(MIN_CATCH_UP_IN_FLIGHT, total / Math.max(1, this.#catchingUp));
+        return share > MAX_CATCH_UP_IN_FLIGHT ? 0 : share;
       },
       onPageRead: () => {
         this.stats.pageReads++;
