@@ -54,6 +54,11 @@ export interface BenchConfig {
   stormLiveRate: number;
   /** Storm: readers already at the head whose ingest→delivery latency is sampled during the storm. */
   stormLiveReaders: number;
+  /**
+   * Storm: longest wait for the readers of one round (cached, uncached, ceiling), seconds. A round that
+   * runs over it is reported as timed out, with how far its readers got, and the scenario goes on.
+   */
+  stormTimeoutSec: number;
   /** Search: lines in the searched store (issue 13: 5,000,000), and entries per server in the ingest on/off comparison. */
   searchEntries: number;
   searchIngestEntries: number;
@@ -131,6 +136,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     stormMaxBehind: count('LIVELOG_BENCH_STORM_MAX_BEHIND', 100_000, 2),
     stormLiveRate: Math.round(positive(env.LIVELOG_BENCH_STORM_LIVE_RATE, 5000, 'LIVELOG_BENCH_STORM_LIVE_RATE')),
     stormLiveReaders: Math.round(positive(env.LIVELOG_BENCH_STORM_LIVE_READERS, 20, 'LIVELOG_BENCH_STORM_LIVE_READERS')),
+    stormTimeoutSec: positive(env.LIVELOG_BENCH_STORM_TIMEOUT_SEC, 240, 'LIVELOG_BENCH_STORM_TIMEOUT_SEC'),
     searchEntries: count('LIVELOG_BENCH_SEARCH_ENTRIES', 5_000_000, 100_000),
     searchIngestEntries: count('LIVELOG_BENCH_SEARCH_INGEST_ENTRIES', 500_000, 10_000),
     verifyEvery: Math.round(positive(env.LIVELOG_BENCH_VERIFY_EVERY, 10, 'LIVELOG_BENCH_VERIFY_EVERY')),

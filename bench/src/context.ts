@@ -224,6 +224,8 @@ function merge(reports: (GroupReport | undefined)[]): GroupReport {
     firstError: present.find((report) => report.firstError !== '')?.firstError ?? '',
     closed: present.reduce((sum, report) => sum + report.closed, 0),
     verified: present.reduce((sum, report) => sum + report.verified, 0),
+    reached: present.reduce((sum, report) => sum + report.reached, 0),
+    towardsTarget: present.reduce((sum, report) => sum + report.towardsTarget, 0),
     timedOut: present.some((report) => report.timedOut),
   };
 }

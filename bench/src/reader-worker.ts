@@ -40,6 +40,10 @@ export interface GroupReport {
   closed: number;
   /** Readers that checked every frame (the others counted from the seqs they saw). */
   verified: number;
+  /** Readers at their target. */
+  reached: number;
+  /** Entries received, each reader's counted up to its target: progress towards the round's total. */
+  towardsTarget: number;
   timedOut: boolean;
 }
 
@@ -145,8 +149,10 @@ function report(timedOut = false): GroupReport {
   let doneAtUs = 0;
   let closed = 0;
   let verified = 0;
+  let towardsTarget = 0;
   for (const reader of readers) {
     if (reader.verify) verified++;
+    towardsTarget += Math.min(reader.counter.entries, reader.target ?? target);
     minEntries = Math.min(minEntries, reader.counter.entries);
     maxEntries = Math.max(maxEntries, reader.counter.entries);
     errors += reader.counter.errors;
@@ -164,6 +170,8 @@ function report(timedOut = false): GroupReport {
     firstError,
     closed,
     verified,
+    reached,
+    towardsTarget,
     timedOut,
   };
 }

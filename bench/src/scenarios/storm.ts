@@ -3,13 +3,15 @@ import { type NewEntry, SqliteStore } from '@livelog/core';
 import { type BenchContext, CpuMeter, CpuTally, ReaderPool, type Row } from '../context.js';
 import { ndjsonLine, newEntry, nowUs } from '../entries.js';
 import { background, cpuOf, cpuRatio, ms, percentile, perSecond, thousands } from '../format.js';
+import type { GroupReport } from '../reader-worker.js';
 
 /** Aggregate catch-up over every reader (issue 12, item 6). */
 const TARGET = 2_000_000;
 /** Live readers' ingest→delivery p99 during the storm, ms (issue 12, item 6). */
 const LIVE_P99_TARGET_MS = 250;
 const PRELOAD_BATCH = 20_000;
-const TIMEOUT_MS = 600_000;
+/** A round still running prints how far its readers got this often (stderr), so slow and stuck differ. */
+const PROGRESS_MS = 30_000;
 /** Live appends are posted this often while the storm runs. */
 const LIVE_TICK_MS = 100;
 /** Live appends run this long before the storm: the live readers' latency without it, on the same machine load. */
@@ -167,7 +169,7 @@ async function stormOnce(ctx: BenchContext, dir: string, stream: string, args: s
     meter.start();
     const started = nowUs();
     await ctx.readers.openResuming({ port, path: '/api/stream', wave: readers, verifyEvery: 1 }, resume);
-    const report = await ctx.readers.wait(TIMEOUT_MS);
+    const report = await waitReporting(ctx, `storm ${args.join(' ')}`, entries, started);
     const shares = meter.stop();
     const liveEntries = await live.stop();
     await liveReaders.arm(liveEntries);
@@ -181,7 +183,7 @@ async function stormOnce(ctx: BenchContext, dir: string, stream: string, args: s
     let check = `${readers}× own range in order, once (every frame checked)`;
     if (report.errors > 0) check = `FAIL ${report.errors} errors: ${report.firstError}`;
     else if (report.readers !== readers) check = `FAIL ${report.readers}/${readers} readers`;
-    else if (report.doneAtUs === 0) check = `FAIL not every reader caught up${report.timedOut ? ' (timed out)' : ''}`;
+    else if (report.doneAtUs === 0) check = `FAIL not every reader caught up: ${progress(report, entries, started)}`;
     let liveCheck = `${liveReport.readers}× ${thousands(liveEntries)} live entries in order, once (every frame checked); ${thousands(liveLatency.length)} samples`;
     if (liveReport.errors > 0) liveCheck = `FAIL ${liveReport.errors} errors: ${liveReport.firstError}`;
     else if (liveReport.doneAtUs === 0 || liveReport.minEntries !== liveEntries) {
@@ -226,14 +228,14 @@ async function ceilingOnce(ctx: BenchContext, perReader: number): Promise<StormR
     const meter = new CpuMeter([ctx.ceiling.pid, ...ctx.readers.pids], () => ctx.ownPids()).start();
     const started = nowUs();
     await ctx.ceiling.call('blast', { first: 1, count: perReader });
-    const report = await ctx.readers.wait(TIMEOUT_MS);
+    const report = await waitReporting(ctx, 'storm ceiling', readers * perReader, started);
     const shares = meter.stop();
     const seconds = report.doneAtUs === 0 ? Number.POSITIVE_INFINITY : (report.doneAtUs - started) / 1e6;
     const cpu = new CpuTally();
     cpu.add(seconds, shares, meter.background, readers * perReader);
     let check = `${readers}× 1..${thousands(perReader)} in order, once (every frame checked)`;
     if (report.errors > 0) check = `FAIL ${report.errors} errors: ${report.firstError}`;
-    else if (report.doneAtUs === 0) check = 'FAIL not every reader got every frame';
+    else if (report.doneAtUs === 0) check = `FAIL not every reader got every frame: ${progress(report, readers * perReader, started)}`;
     const ttc = Float64Array.from(await ctx.readers.times(), (at) => (at === 0 ? Number.POSITIVE_INFINITY : (at - started) / 1000)).sort();
     return {
       ttc,
@@ -254,6 +256,36 @@ async function ceilingOnce(ctx: BenchContext, perReader: number): Promise<StormR
     await ctx.readers.close();
     await ctx.ceiling.call('release', undefined);
   }
+}
+
+/**
+ * Waits for the round's readers up to `stormTimeoutSec`, printing their progress every PROGRESS_MS: a
+ * round that does not finish then says whether its readers were still moving (slow) or not (stuck).
+ */
+async function waitReporting(ctx: BenchContext, label: string, total: number, started: number): Promise<GroupReport> {
+  const deadline = performance.now() + ctx.config.stormTimeoutSec * 1000;
+  for (;;) {
+    const left = deadline - performance.now();
+    const report = await ctx.readers.wait(Math.max(1, Math.min(PROGRESS_MS, left)));
+    if (!report.timedOut) return report;
+    const over = left <= PROGRESS_MS;
+    process.stderr.write(`\n  ${label}: ${progress({ ...report, timedOut: over }, total, started)}`);
+    if (over) {
+      process.stderr.write(` — over LIVELOG_BENCH_STORM_TIMEOUT_SEC=${ctx.config.stormTimeoutSec}, round stopped\n`);
+      return report;
+    }
+  }
+}
+
+/** How far a round's readers got: readers at their target, entries towards the total, the rate so far. */
+function progress(report: GroupReport, total: number, started: number): string {
+  const seconds = (nowUs() - started) / 1e6;
+  const timedOut = report.timedOut ? ' (timed out)' : '';
+  return (
+    `after ${seconds.toFixed(0)} s${timedOut} ${thousands(report.reached)}/${thousands(report.readers)} readers caught up, ` +
+    `${thousands(report.towardsTarget)} of ${thousands(total)} entries (${perSecond(report.towardsTarget, seconds)} so far), ` +
+    `${report.closed} connections closed`
+  );
 }
 
 /**

@@ -13,6 +13,13 @@ import { TurnBudget } from './turn-budget.js';
 
 /** Readers checked per event-loop turn for heartbeats and stalls: ~1,000 small socket writes, a few ms. */
 const SWEEP_SLICE = 1000;
+/** The least in flight to one catch-up reader, however many there are: a page and then some. */
+const MIN_CATCH_UP_IN_FLIGHT = 256 * 1024;
+/**
+ * A share above this is no limit: Linux's send buffers stop at 4 MB by default, and checking it would
+ * read the kernel's tables every second for a lone replaying reader.
+ */
+const MAX_CATCH_UP_IN_FLIGHT = 8 * 1024 * 1024;
 
 /** Options of the broker. Every one has a default suited to production. */
 export interface BrokerOptions {
@@ -37,6 +44,14 @@ export interface BrokerOptions {
    * Defaults to 4 MiB.
    */
   sharedBytesPerTurn?: number;
+  /**
+   * Bytes in flight (written, not yet taken: the kernel's send queue included where the sink sees it)
+   * to the broker's readers catching up from pages, shared evenly among them, but at least 256 KiB
+   * each: a reader is written its next page only once its share is no longer exceeded. A share over
+   * 8 MiB (up to 4 readers at the default) is no limit: Linux's send buffers stop at 4 MB. A storm's
+   * thousand readers do not fill a gigabyte of kernel memory. Defaults to 32 MiB; 0: no limit.
+   */
+  catchUpInFlightBytes?: number;
   /** Most bytes written to one socket at once. Defaults to 256 KiB. */
   maxWriteBytes?: number;
   /** A heartbeat comment is written to a reader idle this long, in ms. Defaults to 15,000. */
@@ -104,6 +119,8 @@ export class Broker {
   readonly #ringOptions: FrameRingOptions;
   #ring: FrameRing | undefined;
   readonly #subscriptions = new Set<Subscription>();
+  /** Readers catching up from pages now (see catchUpInFlightBytes). */
+  #catchingUp = 0;
   #head = 0;
   #timer: NodeJS.Timeout | undefined;
   /** True while a sweep of heartbeats and stall checks is spread over turns (see #sweep). */
@@ -125,6 +142,7 @@ export class Broker {
       heartbeatMs: options.heartbeatMs ?? 15_000,
       stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
       retryMs: options.retryMs ?? 2000,
+      catchUpInFlightBytes: options.catchUpInFlightBytes ?? 32 * 1024 * 1024,
       lagThreshold: options.lagThreshold ?? 1000,
       lagIntervalMs: options.lagIntervalMs ?? 1000,
     };
@@ -168,6 +186,14 @@ export class Broker {
       pages: this.#pages,
       budget: this.#budget,
       sharedBytes: this.#sharedBytes,
+      catchingUp: (delta) => {
+        this.#catchingUp += delta;
+      },
+      catchUpInFlight: () => {
+        const total = this.#options.catchUpInFlightBytes;
+        const share = Math.max(MIN_CATCH_UP_IN_FLIGHT, total / Math.max(1, this.#catchingUp));
+        return share > MAX_CATCH_UP_IN_FLIGHT ? 0 : share;
+      },
       onPageRead: () => {
         this.stats.pageReads++;
       },

@@ -1,22 +1,13 @@
 // Long file: one reader's state machine (catch-up from pages, live frames, the end once every entry up to the last seq is sent); split, its transitions would be read across files.
-import {
-  type CloseReason,
-  type EndEvent,
-  type EndInfo,
-  EVENT_NAMES,
-  formatId,
-  type GapEvent,
-  type LagEvent,
-  type LogEntry,
-  type ResetEvent,
-} from '@livelog/protocol';
+import { type CloseReason, type EndEvent, type EndInfo, formatId, type LogEntry, type ResetEvent } from '@livelog/protocol';
 import { compileFilter, type EntryFilter, isEmptyFilter } from '../entry/entry-filter.js';
 import { isLivelogError } from '../errors.js';
-import { encodeComment, encodeEvent, encodeIdOnly } from '../sse/encode-event.js';
+import { encodeComment, encodeIdOnly } from '../sse/encode-event.js';
 import type { SseSink } from '../sse/sse-sink.js';
 import { encodeCloseEvent, encodeEndEvent, encodeResetEvent } from '../sse/stream-events.js';
 import { yieldToEventLoop } from '../store/chunked-scan.js';
 import type { LogStore, StoredEntry } from '../store/log-store.js';
+import { gapEvent, LagNotices } from './catch-up-events.js';
 import type { FrameRing } from './frame-ring.js';
 import type { StreamPages } from './page-cache.js';
 import { ReadAhead } from './read-ahead.js';
@@ -45,6 +36,9 @@ export interface SubscriptionContext {
   readonly budget: TurnBudget;
   /** Bytes of shared catch-up pages (read by another reader) the broker's readers may write per turn. */
   readonly sharedBytes: TurnBudget;
+  /** Counts readers catching up from pages (+1, -1); the bytes in flight each may have before its next page (0: any). */
+  catchingUp(delta: 1 | -1): void;
+  catchUpInFlight(): number;
   /** A page was read from the store directly (not through `pages`). */
   onPageRead(): void;
   onDelivered(entries: number): void;
@@ -81,8 +75,7 @@ export class Subscription {
   /** The sink's unsent bytes when last looked at while waiting for drain (see isStalled). */
   #bufferedSeen = 0;
   #lastWriteAt = Date.now();
-  #lagAnnounced = false;
-  #lastLagAt = 0;
+  readonly #lags: LagNotices;
   #closed = false;
   /** With `?until=`: the last seq this reader gets, once known; it is then closed with `until`. */
   #stopSeq: number | undefined;
@@ -93,6 +86,8 @@ export class Subscription {
    * the stream's state, or from another instance) before its append listeners saw the last entries.
    */
   #endSeq: number | undefined;
+  /** True while counted among the broker's readers catching up from pages. */
+  #catchingUp = false;
   /** Store pages read while the socket drains; made by the first frame page. */
   #readAhead: ReadAhead | undefined;
 
@@ -102,6 +97,7 @@ export class Subscription {
     this.#stream = stream;
     this.#cursor = startSeq;
     this.#matches = isEmptyFilter(filter) ? undefined : compileFilter(filter);
+    this.#lags = new LagNotices(context.lagThreshold, context.lagIntervalMs);
     sink.onceClose(() => this.#markClosed());
   }
 
@@ -228,7 +224,8 @@ export class Subscription {
     while (!this.#closed && this.#waitingSince === 0) {
       const head = Math.min(Math.max(this.#context.head(), this.#endSeq ?? 0), this.#stopSeq ?? Number.POSITIVE_INFINITY);
       if (this.#cursor >= head) {
-        this.#announceCaughtUp();
+        this.#countCatchingUp(false);
+        this.#write([], this.#lags.caughtUp());
         if (this.#stopSeq !== undefined && this.#cursor >= this.#stopSeq) {
           this.close('until');
           return;
@@ -248,6 +245,7 @@ export class Subscription {
       // The ring hands out whatever it holds; a reader with an end reads the store up to it.
       const fromRing = this.#stopSeq === undefined ? ring.collect(this.#cursor + 1, this.#context.maxWriteBytes, this.#matches) : undefined;
       if (fromRing !== undefined) {
+        this.#countCatchingUp(false);
         const trailer = fromRing.endsSkipped ? encodeIdOnly(this.#id(fromRing.lastSeq)) : '';
         this.#cursor = fromRing.lastSeq;
         this.#context.onDelivered(fromRing.written);
@@ -290,7 +288,7 @@ export class Subscription {
       this.#context.onDelivered(frames.written);
       text += frames.text;
       this.#cursor = (rows[rows.length - 1] as StoredEntry).seq;
-      text += this.#lag(head);
+      text += this.#lags.behind(head - this.#cursor);
       this.#write([], text);
       // A filter that matches little writes nothing and so never waits for drain: without this a
       // catch-up through a large store would run page after page in one turn of the event loop.
@@ -333,8 +331,9 @@ export class Subscription {
     // seqs are contiguous and never reused, so a hole before the first row was removed by retention.
     const gap = page.firstSeq > after + 1 ? this.#gap(page.firstSeq - 1) : '';
     this.#cursor = page.lastSeq;
+    this.#countCatchingUp(true);
     this.#context.onDelivered(page.count);
-    this.#write(gap === '' ? [page.frames] : [Buffer.from(gap), page.frames], this.#lag(head));
+    this.#write(gap === '' ? [page.frames] : [Buffer.from(gap), page.frames], this.#lags.behind(head - this.#cursor), true);
     // Pages read ahead count against the budget when asked for; the page cache takes it itself.
     const mayRead = (): boolean => pages !== undefined || this.#context.budget.tryTake();
     if (this.#waitingSince !== 0) this.#readAhead.fill(this.#cursor, this.#context.head(), mayRead);
@@ -348,52 +347,54 @@ export class Subscription {
   }
 
   #gap(toSeq: number): string {
-    const fromSeq = this.#cursor + 1;
-    const after = this.#id(this.#cursor);
-    const gap: GapEvent = { after, resumeAt: this.#id(toSeq), missed: toSeq - fromSeq + 1, fromSeq, toSeq, reason: 'retention' };
+    const gap = gapEvent((seq) => this.#id(seq), this.#cursor, toSeq);
     this.#context.onGap(gap.missed);
-    return encodeEvent({ event: EVENT_NAMES.gap, id: gap.resumeAt, data: JSON.stringify(gap) });
-  }
-
-  #lag(head: number): string {
-    const behind = head - this.#cursor;
-    const now = Date.now();
-    if (behind < this.#context.lagThreshold || now - this.#lastLagAt < this.#context.lagIntervalMs) return '';
-    this.#lagAnnounced = true;
-    this.#lastLagAt = now;
-    const lag: LagEvent = { behind };
-    return encodeEvent({ event: EVENT_NAMES.lag, data: JSON.stringify(lag) });
-  }
-
-  #announceCaughtUp(): void {
-    if (!this.#lagAnnounced) return;
-    this.#lagAnnounced = false;
-    const lag: LagEvent = { behind: 0 };
-    this.#write([], encodeEvent({ event: EVENT_NAMES.lag, data: JSON.stringify(lag) }));
+    return gap.text;
   }
 
   #id(seq: number): string {
     return formatId(this.#stream, seq);
   }
 
-  /** Writes `buffers` then `text` (see writeChunks); starts waiting for drain when the socket is full. */
-  #write(buffers: Buffer[], text: string): void {
+  /**
+   * Writes `buffers` then `text` (see writeChunks); waits for drain when the socket is full, and after a catch-up `page` while
+   * more than the reader's share is in flight: the kernel takes pages until its send buffer (megabytes) is full.
+   */
+  #write(buffers: Buffer[], text: string, page = false): void {
     if (this.#closed || (buffers.length === 0 && text === '')) return;
     this.#lastWriteAt = Date.now();
     const room = writeChunks(this.#sink, buffers, text);
-    if (!room && !this.#closed && this.#waitingSince === 0) {
-      this.#waitingSince = this.#lastWriteAt;
-      this.#bufferedSeen = this.#sink.buffered;
-      this.#sink.onceDrain(() => {
-        this.#waitingSince = 0;
-        this.wake();
+    const sink = this.#sink;
+    const limit = page && sink.onceInFlightAtMost !== undefined ? this.#context.catchUpInFlight() : 0;
+    const over = (): boolean => limit > 0 && sink.inFlightOver?.(limit) === true;
+    if (this.#closed || this.#waitingSince !== 0 || (room && !over())) return;
+    this.#waitingSince = this.#lastWriteAt;
+    this.#bufferedSeen = sink.buffered;
+    const resume = (): void => {
+      this.#waitingSince = 0;
+      this.wake();
+    };
+    if (room) sink.onceInFlightAtMost?.(limit, resume);
+    else {
+      sink.onceDrain(() => {
+        if (!over()) return resume();
+        // Drain was progress: a stall is counted from it.
+        this.#waitingSince = Date.now();
+        sink.onceInFlightAtMost?.(limit, resume);
       });
     }
+  }
+
+  #countCatchingUp(on: boolean): void {
+    if (this.#catchingUp === on) return;
+    this.#catchingUp = on;
+    this.#context.catchingUp(on ? 1 : -1);
   }
 
   #markClosed(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#countCatchingUp(false);
     if (this.#untilTimer !== undefined) clearTimeout(this.#untilTimer);
     this.#context.onClosed(this);
   }

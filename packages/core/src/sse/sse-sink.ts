@@ -29,4 +29,13 @@ export interface SseSink {
    * a third of a send buffer that grows to megabytes.
    */
   readonly buffered: number;
+  /**
+   * True when more than `bytes` are known to be in flight to the reader: written and not yet taken,
+   * the kernel's send queue included (where the sink can see it; a sink that cannot says false).
+   * With `onceInFlightAtMost`, lets catch-up wait on the reader rather than fill a kernel send buffer
+   * that grows to megabytes per socket (a reconnect storm queued a gigabyte in them).
+   */
+  inFlightOver?(bytes: number): boolean;
+  /** Calls `listener` once at most `bytes` are in flight (never when the connection is gone first). */
+  onceInFlightAtMost?(bytes: number, listener: () => void): void;
 }

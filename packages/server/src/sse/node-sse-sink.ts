@@ -96,6 +96,35 @@ export class NodeSseSink implements SseSink {
     return outsideSocket + (handedToSocket - inKernel) + (sendQueues.queued(socket) ?? 0);
   }
 
+  /**
+   * Bytes written and not yet taken, as for `buffered`, but never older than this moment: the kernel's
+   * queue is the last reading's plus what the socket handed it since (as if the reader had taken none
+   * since), and at most everything the socket ever handed it. Undefined where the kernel shows nothing.
+   */
+  #inFlight(): number | undefined {
+    const response = this.#response;
+    const socket = response.socket;
+    const handle = socket === null ? undefined : tcpHandle(socket);
+    if (socket === null || handle === undefined || !sendQueues.available) return undefined;
+    const sent = (): number => handle.bytesWritten - handle.writeQueueSize;
+    const inKernel = Math.min(sendQueues.estimate(socket, sent) ?? Number.POSITIVE_INFINITY, sent());
+    return response.writableLength - socket.writableLength + (socket.bytesWritten - sent()) + inKernel;
+  }
+
+  inFlightOver(bytes: number): boolean {
+    const inFlight = this.#inFlight();
+    return inFlight !== undefined && inFlight > bytes;
+  }
+
+  onceInFlightAtMost(bytes: number, listener: () => void): void {
+    const check = (): void => {
+      if (this.closed) return;
+      if (this.inFlightOver(bytes)) sendQueues.afterNextReading(check);
+      else listener();
+    };
+    sendQueues.afterNextReading(check);
+  }
+
   write(chunk: Buffer | string): boolean {
     if (this.closed) return true;
     return this.#response.write(chunk);

@@ -11,6 +11,14 @@ import { endianness } from 'node:os';
 const MIN_INTERVAL_MS = 1000;
 const MAX_INTERVAL_MS = 5000;
 const MAX_DUTY = 0.05;
+/**
+ * While a writer waits for a socket's queue to fall (see afterNextReading), readings come this often
+ * at most and may take this share of the time: a catch-up reader held back by its bytes in flight
+ * would otherwise wait a second per page.
+ */
+const WAITED_MIN_INTERVAL_MS = 200;
+const WAITED_MAX_INTERVAL_MS = 1000;
+const WAITED_MAX_DUTY = 0.1;
 const LITTLE_ENDIAN = endianness() === 'LE';
 
 /**
@@ -29,8 +37,20 @@ export class TcpSendQueues {
   #available = process.platform === 'linux';
   #queues = new Map<string, number>();
   #reading = false;
-  #nextReadAt = 0;
+  #startedAt = 0;
+  #took = 0;
+  /**
+   * The last reading's cost to the event loop, ms: parsing the tables (the kernel writes them on
+   * libuv's threads). Wall time (#took) also counts the turns the loop spent on other work meanwhile:
+   * a storm's first reading took seconds of it, and spacing readings by it held every reader back.
+   */
+  #parseMs = 0;
   #maxIntervalMs = MAX_INTERVAL_MS;
+  /** Sockets asked about by `estimate`, with what each had handed the kernel when the last reading began. */
+  readonly #tracked = new Map<Socket, () => number>();
+  #sentAtReading = new Map<Socket, number>();
+  #afterReading: (() => void)[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(files: readonly string[] = ['/proc/net/tcp', '/proc/net/tcp6']) {
     this.#files = files;
@@ -44,6 +64,11 @@ export class TcpSendQueues {
     this.#maxIntervalMs = Math.max(MIN_INTERVAL_MS, Math.min(this.#maxIntervalMs, ms));
   }
 
+  /** False where the kernel's queues cannot be read (not Linux, or the files failed): nothing is known. */
+  get available(): boolean {
+    return this.#available;
+  }
+
   /** The kernel's send queue of `socket` at the last reading, if known; asks for a new reading. */
   queued(socket: Socket): number | undefined {
     if (!this.#available) return undefined;
@@ -52,15 +77,66 @@ export class TcpSendQueues {
     return key === undefined ? undefined : this.#queues.get(key);
   }
 
+  /**
+   * The kernel's send queue of `socket` now, at most: the last reading plus what the socket handed the
+   * kernel since that reading began (`sent`: its running total), as if the reader had taken nothing
+   * since. Undefined until a reading began after the socket was first asked about.
+   */
+  estimate(socket: Socket, sent: () => number): number | undefined {
+    if (!this.#tracked.has(socket)) {
+      this.#tracked.set(socket, sent);
+      socket.once('close', () => this.#tracked.delete(socket));
+    }
+    const queued = this.queued(socket);
+    const base = this.#sentAtReading.get(socket);
+    return queued === undefined || base === undefined ? undefined : queued + sent() - base;
+  }
+
+  /** Calls `listener` once after the next reading (soon: readings are made while someone waits for one). */
+  afterNextReading(listener: () => void): void {
+    if (!this.#available) {
+      queueMicrotask(listener);
+      return;
+    }
+    this.#afterReading.push(listener);
+    this.#refresh();
+  }
+
   #refresh(): void {
+    if (this.#reading || this.#timer !== undefined) return;
+    const waited = this.#afterReading.length > 0;
+    const interval = waited
+      ? Math.min(WAITED_MAX_INTERVAL_MS, Math.max(WAITED_MIN_INTERVAL_MS, this.#parseMs / WAITED_MAX_DUTY))
+      : Math.min(this.#maxIntervalMs, Math.max(MIN_INTERVAL_MS, this.#took / MAX_DUTY));
+    const wait = this.#startedAt + interval - Date.now();
+    if (wait > 0) {
+      // Only a waiter needs the reading when it is due; a plain query gets the last one meanwhile.
+      if (waited) {
+        this.#timer = setTimeout(() => {
+          this.#timer = undefined;
+          this.#refresh();
+        }, wait);
+        this.#timer.unref();
+      }
+      return;
+    }
+    this.#read();
+  }
+
+  #read(): void {
     const started = Date.now();
-    if (this.#reading || started < this.#nextReadAt) return;
+    this.#startedAt = started;
     this.#reading = true;
+    const sent = new Map<Socket, number>();
+    for (const [socket, total] of this.#tracked) sent.set(socket, total());
     Promise.all(this.#files.map((file) => readFile(file, 'latin1')))
       .then((tables) => {
+        const parsing = performance.now();
         const queues = new Map<string, number>();
         for (const table of tables) parseTable(table, queues);
         this.#queues = queues;
+        this.#sentAtReading = sent;
+        this.#parseMs = performance.now() - parsing;
       })
       .catch(() => {
         this.#available = false;
@@ -68,8 +144,11 @@ export class TcpSendQueues {
       })
       .finally(() => {
         this.#reading = false;
-        const took = Date.now() - started;
-        this.#nextReadAt = started + Math.min(this.#maxIntervalMs, Math.max(MIN_INTERVAL_MS, took / MAX_DUTY));
+        this.#took = Date.now() - started;
+        const listeners = this.#afterReading;
+        this.#afterReading = [];
+        for (const listener of listeners) listener();
+        if (this.#afterReading.length > 0) this.#refresh();
       });
   }
 }
