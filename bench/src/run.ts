@@ -118,9 +118,10 @@ async function main(): Promise<void> {
   console.log('');
   for (const note of notes) console.log(`note: ${note}`);
   console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  const failedCheck = ordered.some((row) => row.check.startsWith('FAIL'));
-  if (failedCheck) {
-    console.log('A delivery check FAILED: a reader lost, duplicated or reordered entries.');
+  const failed = ordered.filter((row) => row.check.startsWith('FAIL'));
+  if (failed.length > 0) {
+    // A check says what failed (entries lost, duplicated, out of order, or a round out of time): name the rows.
+    console.log(`A delivery check FAILED in ${failed.map((row) => `"${row.scenario}"`).join(', ')}: see its check column.`);
     process.exitCode = 1;
   }
 }
