@@ -60,6 +60,23 @@ export async function listStreams(
   return result;
 }
 
+/** The streams of `batch` (names with their activity scores) that `query` lists, at most `count`, as recency items. */
+async function matchingScored(
+  context: ListContext,
+  query: ListStreamsQuery,
+  batch: readonly { name: string; score: number }[],
+  count: number,
+): Promise<RecentItem[]> {
+  const scores = new Map(batch.map((item) => [item.name, item.score]));
+  const listed = await matching(
+    context,
+    query,
+    batch.map((item) => item.name),
+    count,
+  );
+  return listed.map((item) => ({ info: item.info, activity: scores.get(item.name) as number }));
+}
+
 /** `order=recent` over the registry's `recent` scores; equal scores in reverse name order. */
 function recentSource(context: ListContext, query: ListStreamsQuery): RecentSource {
   const { registry } = context;
@@ -70,15 +87,7 @@ function recentSource(context: ListContext, query: ListStreamsQuery): RecentSour
       const found: RecentItem[] = [];
       for (;;) {
         const batch = await registry.recent(cursor, SCAN_BATCH, bound);
-        const scores = new Map(batch.map((item) => [item.name, item.score]));
-        for (const item of await matching(
-          context,
-          query,
-          batch.map((item) => item.name),
-          count - found.length,
-        )) {
-          found.push({ info: item.info, activity: scores.get(item.name) as number });
-        }
+        found.push(...(await matchingScored(context, query, batch, count - found.length)));
         const last = batch[batch.length - 1];
         if (found.length >= count || last === undefined || batch.length < SCAN_BATCH) return found;
         cursor = last;
@@ -88,16 +97,7 @@ function recentSource(context: ListContext, query: ListStreamsQuery): RecentSour
       const moved = await registry.movedSince(bound, afterName);
       const found: RecentItem[] = [];
       for (let i = 0; i < moved.length && found.length < count; i += SCAN_BATCH) {
-        const batch = moved.slice(i, i + SCAN_BATCH);
-        const scores = new Map(batch.map((item) => [item.name, item.score]));
-        for (const item of await matching(
-          context,
-          query,
-          batch.map((item) => item.name),
-          count - found.length,
-        )) {
-          found.push({ info: item.info, activity: scores.get(item.name) as number });
-        }
+        found.push(...(await matchingScored(context, query, moved.slice(i, i + SCAN_BATCH), count - found.length)));
       }
       return found;
     },
