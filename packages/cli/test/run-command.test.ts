@@ -1,6 +1,6 @@
 import { SqliteStore } from '@livelog/core';
 import type { LogEntry } from '@livelog/protocol';
-import { startServer, type TestServer, tempDir, waitFor } from '@livelog/test-utils';
+import { freePort, startServer, type TestServer, tempDir, waitFor } from '@livelog/test-utils';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { livelog, nodeScript, storedEntries } from './support/livelog-process.js';
 
@@ -199,4 +199,18 @@ test('without --server: a program killed by a signal is served too, then livelog
   } finally {
     await data.remove();
   }
+});
+
+// Regression: with no server to take them, run said the lines were lost and exited 0 (the program's
+// code), so a CI step passed with none of its log stored.
+test('a server that acknowledges nothing before --flush-timeout makes a succeeding program exit 125; a failing one keeps its code', async () => {
+  // Nothing listens on this port: every attempt fails at once, as with a server that is down.
+  const down = `http://127.0.0.1:${await freePort()}`;
+  const ok = livelog(['run', '--server', down, '--flush-timeout', '1s', ...nodeScript("console.log('nobody hears this')")]);
+  expect(await ok.exited).toEqual({ code: 125, signal: null });
+  expect(ok.stdout().toString('utf8')).toBe('nobody hears this\n');
+  expect(ok.stderr()).toMatch(/line\(s\) were not acknowledged by /);
+  expect(ok.stderr()).toMatch(/livelog run: \d+ line\(s\) were not acknowledged; exiting 125 although \S*node exited with code 0$/m);
+  const failing = livelog(['run', '--server', down, '--flush-timeout', '1s', ...nodeScript("console.log('nor this'); process.exit(3)")]);
+  expect(await failing.exited).toEqual({ code: 3, signal: null });
 });

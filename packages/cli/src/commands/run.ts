@@ -32,7 +32,7 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', '
  * (not with --exit). With `--stream NAME` the lines go to that stream, and once they are all stored
  * the stream is ended with the command's exit code (a killed command: 128 + the signal's number and
  * the reason `signal SIGTERM`), so `livelog tail --stream NAME` and the console know the job is over.
- * Lines the server refused (an ended stream) turn a program's 0 into 125, livelog's own failure.
+ * Lines the server refused (an ended stream) or never acknowledged turn a program's 0 into 125, livelog's own failure.
  */
 export function registerRun(program: Command): void {
   const command = program
@@ -138,12 +138,15 @@ async function run(file: string, args: string[], flags: RunFlags): Promise<void>
   }
   const report = await target.finish();
   for (const forwarded of FORWARDED) process.off(forwarded, forward);
-  if (report.rejected > 0 && exitCode === 0 && signal === null) {
-    // Refused lines are never stored (an ended stream, a token without the stream): a step whose
-    // program succeeded must not pass when its log is missing. A program that failed keeps its own
-    // code, which says more; the refusal was said on stderr all the same.
+  if ((report.rejected > 0 || !report.complete) && exitCode === 0 && signal === null) {
+    // Refused lines are never stored (an ended stream, a token without the stream), nor are lines
+    // no server acknowledged before --flush-timeout (kept in --spool at best, for a later run): a step
+    // whose program succeeded must not pass when its log is missing. A program that failed keeps its
+    // own code, which says more; what was missing was said on stderr all the same.
     exitCode = failureCode('run');
-    process.stderr.write(`livelog run: ${report.rejected} line(s) were refused; exiting ${exitCode} although ${file} exited with code 0\n`);
+    const missing =
+      report.rejected > 0 ? `${report.rejected} line(s) were refused` : `${report.unacknowledged} line(s) were not acknowledged`;
+    process.stderr.write(`livelog run: ${missing}; exiting ${exitCode} although ${file} exited with code 0\n`);
   }
   if (signal !== null) {
     // Die the way the program died, so whoever started livelog sees the signal, not a code.
