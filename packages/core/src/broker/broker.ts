@@ -191,6 +191,7 @@ export class Broker {
       },
       catchUpInFlight: () => {
         const total = this.#options.catchUpInFlightBytes;
+        if (total <= 0) return 0;
         const share = Math.max(MIN_CATCH_UP_IN_FLIGHT, total / Math.max(1, this.#catchingUp));
         return share > MAX_CATCH_UP_IN_FLIGHT ? 0 : share;
       },
