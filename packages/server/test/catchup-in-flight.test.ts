@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { type IncomingMessage, request } from 'node:http';
-import { SqliteStore } from '@livelog/core';
-import { checkSeqs, type SpawnedServer, SseParser, spawnServer, tempDir, waitFor } from '@livelog/test-utils';
+import { checkSeqs, type SpawnedServer, SseParser, tempDir, waitFor } from '@livelog/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prefilledServer } from './support/prefilled-server.js';
 
 /**
  * Issue 12, item 6: the bytes in flight to readers catching up are bounded. On loopback Linux grows a
@@ -28,17 +28,8 @@ let dir: { path: string; remove: () => Promise<void> };
 
 beforeAll(async () => {
   dir = await tempDir('livelog-in-flight-');
-  const store = new SqliteStore({ dir: dir.path });
-  await store.open();
   const filler = 'q'.repeat(150);
-  for (let from = 0; from < ENTRIES; from += 10_000) {
-    await store.append(
-      Array.from({ length: 10_000 }, (_, i) => ({ time: Date.now(), level: 'info' as const, source: 't', msg: `${from + i} ${filler}` })),
-    );
-  }
-  await store.close();
-  // A small ring: the backlog comes from catch-up pages, which is what the limit is about.
-  server = await spawnServer({ dataDir: dir.path, logLevel: 'warn', args: ['--ring-entries', '1000'] });
+  ({ server } = await prefilledServer(dir.path, ENTRIES, (seq) => `${seq - 1} ${filler}`));
 }, 60_000);
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
-import { SqliteStore } from '@livelog/core';
 import type { LogEntry } from '@livelog/protocol';
-import { checkSeqs, ndjson, openSse, postLogs, type SeqCheck, type SpawnedServer, spawnServer, tempDir } from '@livelog/test-utils';
+import { checkSeqs, ndjson, openSse, postLogs, type SeqCheck, type SpawnedServer, tempDir } from '@livelog/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prefilledServer } from './support/prefilled-server.js';
 
 /**
  * Issue 12, item 6, as a correctness test: a reconnect storm. 200 readers reconnect at once with
@@ -23,19 +23,7 @@ let stream = '';
 
 beforeAll(async () => {
   dir = await tempDir('livelog-storm-');
-  // Written through the store itself (a real SQLite file), not over HTTP: the fill takes a second.
-  const store = new SqliteStore({ dir: dir.path });
-  await store.open();
-  stream = store.streamId;
-  const now = Date.now();
-  for (let from = 1; from <= PREFILLED; from += 10_000) {
-    await store.append(
-      Array.from({ length: 10_000 }, (_, i) => ({ time: now, level: 'info' as const, source: 'storm', msg: `line ${from + i}` })),
-    );
-  }
-  await store.close();
-  // A small ring: nearly every reader catches up from the store, which is what this test is about.
-  server = await spawnServer({ dataDir: dir.path, logLevel: 'warn', args: ['--ring-entries', '1000'] });
+  ({ server, stream } = await prefilledServer(dir.path, PREFILLED, (seq) => `line ${seq}`));
 }, 60_000);
 
 afterAll(async () => {

@@ -375,14 +375,13 @@ export class Subscription {
       this.wake();
     };
     if (room) sink.onceInFlightAtMost?.(limit, resume);
-    else {
+    else
       sink.onceDrain(() => {
         if (!over()) return resume();
         // Drain was progress: a stall is counted from it.
         this.#waitingSince = Date.now();
         sink.onceInFlightAtMost?.(limit, resume);
       });
-    }
   }
 
   #countCatchingUp(on: boolean): void {
