@@ -7,7 +7,7 @@ import { FINGERPRINT_BYTES, openIfExists, startsWith } from './file-identity.js'
 import { type Checkpoint, readCheckpoint, writeCheckpoint } from './follow-checkpoint.js';
 import { FollowedFile, type LineBatch } from './followed-file.js';
 import { refusal } from './refusal.js';
-import { reopenSaved } from './reopen-saved.js';
+import { inflightBatch, reopenSaved } from './reopen-saved.js';
 import { copiesBetween, copiesOfUnseen, findCopy, findInode, renamedTo, unseenCopy } from './rotated-files.js';
 
 /** Options of a FileFollower. */
@@ -332,28 +332,7 @@ export class FileFollower {
       });
       if (file === undefined) continue;
       this.#files.push(file, ...next);
-      const inflight = checkpoint.inflight;
-      if (
-        inflight !== undefined &&
-        inflight.dev === saved.dev &&
-        inflight.ino === saved.ino &&
-        inflight.fp === saved.fp &&
-        inflight.start === saved.offset
-      ) {
-        const bytes = file.reread(inflight.start, inflight.end);
-        if (bytes !== undefined) {
-          file.read = inflight.end;
-          resend = {
-            file,
-            start: inflight.start,
-            end: inflight.end,
-            bytes,
-            key: inflight.key,
-            readAt: inflight.readAt ?? Date.now(),
-            ...(inflight.readAt === undefined ? { bodyUnknown: true } : {}),
-          };
-        }
-      }
+      resend = inflightBatch(file, saved, checkpoint.inflight) ?? resend;
     }
     return resend;
   }

@@ -1,7 +1,7 @@
 import { closeSync } from 'node:fs';
 import { FINGERPRINT_BYTES, fingerprintOf, openIfExists, rotatedSiblings, startsWith } from './file-identity.js';
-import type { FileCheckpoint } from './follow-checkpoint.js';
-import { FollowedFile } from './followed-file.js';
+import type { FileCheckpoint, InflightBatch } from './follow-checkpoint.js';
+import { FollowedFile, type LineBatch } from './followed-file.js';
 import { copiesBetween, findCopy, findInode, type Taken } from './rotated-files.js';
 
 /** What `reopenSaved` needs to know of the follower taking the checkpoint up. */
@@ -90,4 +90,29 @@ export function reopenSaved(saved: FileCheckpoint, context: ReopenContext): Foll
     `${saved.name} (followed as ${saved.path}) is gone or was overwritten while livelog was stopped; lines after offset ${saved.offset} of it are lost`,
   );
   return [];
+}
+
+/** The batch in flight at the crash, when it was `file`'s (checkpointed as `saved`): read again, to be sent first. */
+export function inflightBatch(file: FollowedFile, saved: FileCheckpoint, inflight: InflightBatch | undefined): LineBatch | undefined {
+  if (
+    inflight === undefined ||
+    inflight.dev !== saved.dev ||
+    inflight.ino !== saved.ino ||
+    inflight.fp !== saved.fp ||
+    inflight.start !== saved.offset
+  ) {
+    return undefined;
+  }
+  const bytes = file.reread(inflight.start, inflight.end);
+  if (bytes === undefined) return undefined;
+  file.read = inflight.end;
+  return {
+    file,
+    start: inflight.start,
+    end: inflight.end,
+    bytes,
+    key: inflight.key,
+    readAt: inflight.readAt ?? Date.now(),
+    ...(inflight.readAt === undefined ? { bodyUnknown: true } : {}),
+  };
 }
