@@ -28,6 +28,11 @@ export interface FileFollowerOptions {
   pollMs?: number;
   /** How long a file replaced at its path is still read before the new one takes over. Defaults to 1 s. */
   rotateWaitMs?: number;
+  /**
+   * For tests: called in every look after the files are checked for rotation and copies, before any
+   * is read, to change them in that window (where a follower descheduled would be). Unset by the CLI.
+   */
+  beforeRead?(): void;
 }
 
 /** Identities of generations finished, remembered so a rotated name matched by a glob is not read again. */
@@ -134,6 +139,7 @@ export class FileFollower {
   /** The next batch, from the oldest unfinished generation of each path in turn. */
   #take(): LineBatch | undefined {
     for (const file of this.#files) this.#refresh(file);
+    this.#options.beforeRead?.();
     const heads = new Map<string, FollowedFile>();
     for (const file of this.#files) if (!file.done && !heads.has(file.path)) heads.set(file.path, file);
     const order = [...heads.values()];
