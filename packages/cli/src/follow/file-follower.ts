@@ -5,7 +5,7 @@ import type { KeyedBatchSender } from '@livelog/client';
 import { globSync, isDynamicPattern } from 'tinyglobby';
 import { FINGERPRINT_BYTES, openIfExists, startsWith } from './file-identity.js';
 import { type Checkpoint, readCheckpoint, writeCheckpoint } from './follow-checkpoint.js';
-import { FollowedFile, type LineBatch } from './followed-file.js';
+import { type FileMark, FollowedFile, type LineBatch } from './followed-file.js';
 import { refusal } from './refusal.js';
 import { inflightBatch, reopenSaved } from './reopen-saved.js';
 import { copiesBetween, copiesOfUnseen, findCopy, findInode, renamedTo, unseenCopy } from './rotated-files.js';
@@ -149,7 +149,11 @@ export class FileFollower {
       // A replaced file is read until the new one has content (its writer moved on) or a moment passed.
       const finishing =
         file.retiring && (newer === undefined || newer.unread() > 0 || Date.now() - file.retiredAt > (this.#options.rotateWaitMs ?? 1000));
+      const before = file.mark();
       const batch = file.nextBatch(finishing);
+      // Looked at again after the read (a line or not): a file seen empty (no fingerprint to fail), filled,
+      // copy-truncated and refilled since #refresh looked, had its refill read; the copy holds the lines before.
+      if (this.#copiedUnseen(file, before)) return this.#take();
       if (batch !== undefined) {
         this.#cursor = (this.#cursor + i + 1) % order.length;
         return batch;
@@ -166,15 +170,29 @@ export class FileFollower {
 
   /** Grows `file`'s fingerprint, unless a copy made since the last look shows it was copy-truncated unseen (`evenRetiring`: also once replaced at its path). */
   #refresh(file: FollowedFile, evenRetiring = false): void {
+    // Grown first, looked after: a copytruncate in between is seen now, not hidden by a fingerprint of the refill.
+    const before = file.mark();
+    file.refreshFingerprint();
+    this.#copiedUnseen(file, before, evenRetiring);
+  }
+
+  /**
+   * Whether `file` was copy-truncated unseen since `before` (a mark taken before its last read or
+   * fingerprint): a copy made since holds what it no longer starts with. Then it goes back to
+   * `before` and is finished from the copy, before what it holds now.
+   */
+  #copiedUnseen(file: FollowedFile, before: FileMark, evenRetiring = false): boolean {
     const unseen =
       !file.done &&
       (evenRetiring || !file.retiring) &&
       file.readsItself &&
-      file.fp.bytes < FINGERPRINT_BYTES &&
-      file.size() > file.fp.bytes;
-    const copy = unseen ? unseenCopy(file, (dev, ino, fd) => this.#taken(dev, ino, fd)) : undefined;
-    if (copy !== undefined) this.#truncated(file, copy);
-    else file.refreshFingerprint();
+      before.fp.bytes < FINGERPRINT_BYTES &&
+      file.size() > before.fp.bytes;
+    const copy = unseen ? unseenCopy(file, before, (dev, ino, fd) => this.#taken(dev, ino, fd)) : undefined;
+    if (copy === undefined) return false;
+    file.rewind(before);
+    this.#truncated(file, copy);
+    return true;
   }
 
   /**

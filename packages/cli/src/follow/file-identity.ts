@@ -13,6 +13,21 @@ export interface Fingerprint {
 
 /** The fingerprint of the first `bytes` bytes of `fd` (fewer when the file is shorter). */
 export function fingerprintOf(fd: number, bytes = FINGERPRINT_BYTES): Fingerprint {
+  const head = firstBytes(fd, bytes);
+  return { hash: hashOf(head), bytes: head.length };
+}
+
+/**
+ * The fingerprint of `fd` grown past `fp`, from one read: undefined when the file is no longer than
+ * `fp` or no longer starts with its bytes. One read, so the bytes it grows by follow those it checked.
+ */
+export function grownFingerprint(fd: number, fp: Fingerprint): Fingerprint | undefined {
+  const head = firstBytes(fd, FINGERPRINT_BYTES);
+  if (head.length <= fp.bytes || hashOf(head.subarray(0, fp.bytes)) !== fp.hash) return undefined;
+  return { hash: hashOf(head), bytes: head.length };
+}
+
+function firstBytes(fd: number, bytes: number): Buffer {
   const buffer = Buffer.alloc(bytes);
   let read = 0;
   while (read < bytes) {
@@ -20,7 +35,11 @@ export function fingerprintOf(fd: number, bytes = FINGERPRINT_BYTES): Fingerprin
     if (n === 0) break;
     read += n;
   }
-  return { hash: createHash('sha256').update(buffer.subarray(0, read)).digest('hex').slice(0, 24), bytes: read };
+  return buffer.subarray(0, read);
+}
+
+function hashOf(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex').slice(0, 24);
 }
 
 /** Whether the file at `fd` still starts with the bytes `fp` was taken of. */

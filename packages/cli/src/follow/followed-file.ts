@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, readSync } from 'node:fs';
-import { FINGERPRINT_BYTES, type Fingerprint, fingerprintOf, startsWith } from './file-identity.js';
+import { FINGERPRINT_BYTES, type Fingerprint, fingerprintOf, grownFingerprint, startsWith } from './file-identity.js';
 
 /** Most lines in one batch; the server takes 100,000, fewer keeps each commit short. */
 export const MAX_BATCH_LINES = 10_000;
@@ -19,6 +19,14 @@ export interface LineBatch {
   readAt: number;
   /** Sent again after a restart by a checkpoint that did not keep `readAt`: its body may differ from the one stored. */
   bodyUnknown?: boolean;
+}
+
+/** Where reading and fingerprinting a file stand, to go back to (see FollowedFile.rewind). */
+export interface FileMark {
+  read: number;
+  fp: Fingerprint;
+  fpTakenAt: number;
+  intactAt: number;
 }
 
 /**
@@ -159,14 +167,31 @@ export class FollowedFile {
   /**
    * Lets the fingerprint of a file first seen shorter than FINGERPRINT_BYTES grow with it, as long
    * as it still starts with what was seen. Done often (not only when read): a file truncated before
-   * it is read must still be recognisable in its copy.
+   * it is read must still be recognisable in its copy. What it grows by may be a refill after a
+   * copytruncate: the caller then looks for a copy made since the fingerprint it had (a mark).
    */
   refreshFingerprint(): void {
     if (this.done || this.fp.bytes >= FINGERPRINT_BYTES || this.#sourceFd !== this.#fd) return;
-    if (fstatSync(this.#fd).size > this.fp.bytes && startsWith(this.#fd, this.fp)) {
-      this.fp = fingerprintOf(this.#fd);
-      this.fpTakenAt = Date.now();
-    }
+    const at = Date.now();
+    const grown = grownFingerprint(this.#fd, this.fp);
+    if (grown === undefined) return;
+    this.fp = grown;
+    this.fpTakenAt = at;
+  }
+
+  mark(): FileMark {
+    return { read: this.read, fp: this.fp, fpTakenAt: this.fpTakenAt, intactAt: this.intactAt };
+  }
+
+  /**
+   * Back to `mark`, taken before the last read or fingerprint: what was read or fingerprinted since
+   * was a refill after a copytruncate this follower did not see (FileFollower#copiedUnseen).
+   */
+  rewind(mark: FileMark): void {
+    this.read = mark.read;
+    this.fp = mark.fp;
+    this.fpTakenAt = mark.fpTakenAt;
+    this.intactAt = mark.intactAt;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { closeSync } from 'node:fs';
 import { type Fingerprint, fingerprintOf, openIfExists, rotatedSiblings, startsWith } from './file-identity.js';
-import type { FollowedFile } from './followed-file.js';
+import type { FileMark, FollowedFile } from './followed-file.js';
 
 /** A file next to `file` holding its content up to at least `offset` bytes, under another inode and not `known`: a copy. */
 export function findCopy(
@@ -86,14 +86,14 @@ export function siblingsBornSince(path: string, sinceMs: number, taken: Taken): 
 }
 
 /**
- * A copy of `file` made after its fingerprint was last taken, holding content the file no longer
- * starts with: the file was copy-truncated before this follower saw what the copy holds (a file
- * first seen empty has an empty fingerprint, which no truncation check can fail).
+ * A copy of `file` made after its fingerprint (as of `since`) was taken, holding content the file no
+ * longer starts with: the file was copy-truncated before this follower saw what the copy holds (a
+ * file first seen empty has an empty fingerprint, which no truncation check can fail).
  */
-export function unseenCopy(file: FollowedFile, taken: Taken): { fd: number; name: string } | undefined {
+export function unseenCopy(file: FollowedFile, since: FileMark, taken: Taken): { fd: number; name: string } | undefined {
   let copy: Sibling | undefined;
-  for (const sibling of siblingsBornSince(file.path, file.fpTakenAt, taken)) {
-    if (copy === undefined && sibling.size >= file.read && startsWith(sibling.fd, file.fp) && !file.continues(sibling.fd)) copy = sibling;
+  for (const sibling of siblingsBornSince(file.path, since.fpTakenAt, taken)) {
+    if (copy === undefined && sibling.size >= since.read && startsWith(sibling.fd, since.fp) && !file.continues(sibling.fd)) copy = sibling;
     else closeSync(sibling.fd);
   }
   return copy;
