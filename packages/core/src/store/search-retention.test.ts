@@ -115,8 +115,13 @@ describe('search after retention: SQLite, the index rows go with their lines', (
     b = await database.openStream('b');
     // In several batches, so that a prune step cuts through a commit's rows.
     const aLines = lines('a', 3000, (i) => NOW - DAY + i);
-    for (let i = 0; i < aLines.length; i += 700) await a.append(aLines.slice(i, i + 700));
+    // Index rows written after each commit, so that they are keyed as expectedRows counts them.
+    for (let i = 0; i < aLines.length; i += 700) {
+      await a.append(aLines.slice(i, i + 700));
+      await database.writeSearchIndex();
+    }
     await b.append(lines('b', 500, (i) => NOW - 3 * DAY + i));
+    await database.writeSearchIndex();
   });
   afterEach(async () => {
     await database.close();

@@ -46,6 +46,12 @@ export interface SqliteDatabaseOptions {
    * every row. Built on open when missing; false drops it (searches then scan). Defaults to true.
    */
   searchIndex?: boolean;
+  /**
+   * Longest wait, in ms, of a committed entry for its search index rows (default 50): they are
+   * written after the commit that acknowledges it, off the readers' path. Searches find the entries
+   * meanwhile all the same (they scan what the index lacks). Tests set it long to see that.
+   */
+  searchIndexDelayMs?: number;
   /** Where opening reports a migration that took time (the rebuild of an old search index). */
   log?: EngineLog;
 }
@@ -132,7 +138,7 @@ export class SqliteDatabase implements LogDatabase, SqliteStreamHost {
     try {
       const started = performance.now();
       const durability = this.#options.durability ?? DEFAULT_DURABILITY;
-      this.#writer = await SqliteWriter.start(this.file, durability, this.#options.searchIndex ?? true);
+      this.#writer = await SqliteWriter.start(this.file, durability, this.#options.searchIndex ?? true, this.#options.searchIndexDelayMs);
       if (this.#writer.searchIndexRebuilt) {
         const ms = Math.round(performance.now() - started);
         this.#options.log?.warn?.({ file: this.file, ms }, 'rebuilt the search index of an older layout');
@@ -251,6 +257,15 @@ export class SqliteDatabase implements LogDatabase, SqliteStreamHost {
   async prunePolicy(stream: SqliteStream, policy: RetentionPolicy, batchSize: number): Promise<number> {
     if (this.#closed || stream.deleted) return 0;
     return this.#retention.pruneStream(stream.key, policy, batchSize);
+  }
+
+  /**
+   * Writes the search index rows of every entry committed so far, which otherwise follow their
+   * commit within `searchIndexDelayMs`; resolves to how many entries were waiting. Searches do not
+   * need it (they scan what the index lacks); it is for tests and tools that read the index itself.
+   */
+  async writeSearchIndex(): Promise<number> {
+    return this.#requireWriter().request({ type: 'index' });
   }
 
   /** The durability the writer connection commits with, read back from it (`PRAGMA synchronous`). */

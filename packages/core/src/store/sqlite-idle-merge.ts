@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3';
+import { withoutOwnFsync } from './derived-writes.js';
 
 /** Quiet time after a request before merge work starts, in ms: a paced sender's next batch comes sooner or much later. */
 const QUIET_MS = 2;
 /** Pages of merge work per step: one short transaction, so a request arriving meanwhile waits little. */
-const STEP_PAGES = 64;
+const STEP_PAGES = 4;
 
 /**
  * Merges the search index's segments while the writer thread is idle, instead of inside commits.
@@ -20,11 +21,13 @@ const STEP_PAGES = 64;
 export class IdleMerge {
   readonly #merge: Database.Statement;
   readonly #changes: Database.Statement;
+  readonly #db: Database.Database;
   #timer: NodeJS.Timeout | undefined;
   #immediate: NodeJS.Immediate | undefined;
 
   constructor(db: Database.Database) {
     // Stored in the index's config table: commits stop merging from now on, in every connection.
+    this.#db = db;
     db.prepare("INSERT INTO entries_fts (entries_fts, rank) VALUES ('automerge', 0)").run();
     this.#merge = db.prepare("INSERT INTO entries_fts (entries_fts, rank) VALUES ('merge', ?)");
     this.#changes = db.prepare('SELECT total_changes() AS n').pluck();
@@ -51,7 +54,7 @@ export class IdleMerge {
     let more: boolean;
     try {
       const before = this.#changes.get() as number;
-      this.#merge.run(STEP_PAGES);
+      withoutOwnFsync(this.#db, () => this.#merge.run(STEP_PAGES));
       // FTS5's documented signal: a `merge` that changed fewer than 2 rows found nothing to merge.
       more = (this.#changes.get() as number) - before >= 2;
     } catch {

@@ -215,7 +215,8 @@ describe('SQLite search index upkeep', () => {
       await store.append(
         Array.from({ length: 1000 }, (_, i) => ({ time: i, level: 'info' as const, source: 's', msg: `line ${i} common` })),
       );
-      // One commit: one index row per block of SEARCH_BLOCK seqs (see sqlite-search).
+      // One commit: one index row per block of SEARCH_BLOCK seqs (see sqlite-search), once written.
+      await store.database.writeSearchIndex();
       expect(countIndexed(store.database.file, 'mmo')).toBe(pieceKeys(1, 1000).length);
       await store.prune({ maxEntries: 100 }, 10_000);
       // Seqs 901..1000 remain, and the rows keyed at 901 or later with them (a block may start before 901).

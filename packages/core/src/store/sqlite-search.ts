@@ -23,7 +23,7 @@ import { SEQ_BITS, SEQ_MASK } from './sqlite-schema.js';
  * stream's pieces in seq order are its index rows in rowid order; a read bounds the FTS query by the
  * stream's first and last piece of the window and drops other streams' pieces by the map.
  *
- * Rows go in with the entries in the same group commit (see sqlite-writer-worker), and leave with the
+ * Rows go in after the group commit that stored their entries (see DeferredIndex), and leave with the
  * piece's last entry (`deleteIndexRange`, run wherever entries are deleted): every delete of entries
  * removes a prefix of a stream's seqs (retention, purge), so by then the piece's other entries are
  * gone too, and a piece whose last entry remains still covers every remaining entry of it.
@@ -45,6 +45,8 @@ const DROP_DDL =
 
 /** Maps a new piece (its number is the new rowid) to its last entry, rowid `(@key << 43) | @seq`; run before `INSERT_INDEX_ROW`. */
 export const INSERT_PIECE = `INSERT INTO search_pieces (entry) VALUES (((? << ${SEQ_BITS}) | ?))`;
+/** The last seq of stream `?` (given twice) with index rows, NULL when none: rows follow their commit (see DeferredIndex). */
+export const INDEXED_UP_TO = `SELECT MAX(entry) & ${SEQ_MASK} FROM search_pieces WHERE entry > (? << ${SEQ_BITS}) AND entry <= ((? << ${SEQ_BITS}) | ${SEQ_MASK})`;
 /** The index row of a piece: its number (INSERT_PIECE's rowid) and its text. */
 export const INSERT_INDEX_ROW = 'INSERT INTO entries_fts (rowid, text) VALUES (?, ?)';
 /** The pieces whose last entry lies in stream `@key`, seqs `(@from, @to]`. */

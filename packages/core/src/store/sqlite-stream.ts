@@ -26,7 +26,7 @@ import { indexRowsInRange, preferScan, scanPart } from './sparse-window.js';
 import { filterConditions, type SqlConditions } from './sqlite-filter.js';
 import { countHistogram } from './sqlite-histogram.js';
 import { SEQ_BITS, SEQ_MASK } from './sqlite-schema.js';
-import { candidatePiecesSql, candidateRanges, planSearch, SEARCH_BLOCK, type SearchPlan } from './sqlite-search.js';
+import { candidatePiecesSql, candidateRanges, INDEXED_UP_TO, planSearch, SEARCH_BLOCK, type SearchPlan } from './sqlite-search.js';
 import type { HistogramCounts, HistogramQuery, HistogramStore } from './time-navigation.js';
 
 /** `seq` of stream `?` (first parameter: key) within its rowid range. */
@@ -232,18 +232,44 @@ export class SqliteStream implements LogStore, HealthCheckedStore, HistogramStor
   }
 
   /**
-   * The matching entries of one seq window (see scanPage): the only SQL of a history read. With a
-   * search that the index can narrow, the index gives the candidate pieces of the window in the
-   * window's order, a few at a time, and only their seq ranges are read, stopping at the limit (a
-   * common term then reads a page's worth of pieces, not the window's); every candidate is confirmed
-   * by `matchEntry` through `livelog_query`.
+   * The matching entries of one seq window (see scanPage): the only SQL of a history read. A search
+   * the index can narrow reads its candidate pieces (#readIndexed); every candidate is confirmed by
+   * `matchEntry` through `livelog_query`.
    */
   #readWindow(window: SeqWindow, filter: EntryFilter | undefined, search: SearchPlan | undefined): StoredEntry[] {
     this.#host.check(this);
     const conditions = filterConditions(filter, search);
-    let low = window.low;
-    let high = Math.min(window.high, SEQ_MASK);
+    const low = window.low;
+    const high = Math.min(window.high, SEQ_MASK);
     if (search?.match === undefined) return this.#readRange(low, high, window, conditions, window.limit);
+    // The newest entries may have no index rows yet (they follow their commit; see DeferredIndex):
+    // the index is read up to the stream's last indexed seq and the entries after it are scanned.
+    const indexed = this.#indexedUpTo();
+    if (high <= indexed) return this.#readIndexed([low, high], window, conditions, search.match, window.limit);
+    const from = Math.max(low, indexed + 1);
+    if (window.direction === 'backward') {
+      const out = this.#readRange(from, high, window, conditions, window.limit);
+      if (out.length < window.limit && from > low)
+        out.push(...this.#readIndexed([low, from - 1], window, conditions, search.match, window.limit - out.length));
+      return out;
+    }
+    const out = from > low ? this.#readIndexed([low, from - 1], window, conditions, search.match, window.limit) : [];
+    if (out.length < window.limit) out.push(...this.#readRange(from, high, window, conditions, window.limit - out.length));
+    return out;
+  }
+
+  /** The stream's last seq with index rows (0 when none): entries after it are not indexed yet. */
+  #indexedUpTo(): number {
+    return (this.#host.statement(INDEXED_UP_TO).pluck(true).get(this.key, this.key) as number | null) ?? 0;
+  }
+
+  /**
+   * The matching entries of `seqs` (low, high), all indexed, at most `limit`: the index
+   * gives the candidate pieces in the window's order, a few at a time, and only their seq ranges are
+   * read, stopping at the limit (a common term reads a page's worth of pieces, not the window's).
+   */
+  #readIndexed(seqs: [number, number], window: SeqWindow, conditions: SqlConditions, match: string, limit: number): StoredEntry[] {
+    let [low, high] = seqs;
     const backward = window.direction === 'backward';
     const pieces = this.#host.statement(candidatePiecesSql(backward)).pluck(true);
     // A piece keyed up to SEARCH_BLOCK - 1 seqs past the window may cover entries in it.
@@ -261,8 +287,8 @@ export class SqliteStream implements LogStore, HealthCheckedStore, HistogramStor
     ) {
       this.#host.stats.sparseScans++;
       const [from, to] = scanPart(low, high, backward, this.#host.scanBudget.chunkRows ?? DEFAULT_SCAN_BUDGET.chunkRows);
-      out.push(...this.#readRange(from, to, window, conditions, window.limit));
-      if (out.length >= window.limit || (from === low && to === high)) return out;
+      out.push(...this.#readRange(from, to, window, conditions, limit));
+      if (out.length >= limit || (from === low && to === high)) return out;
       if (backward) {
         high = from - 1;
         keyHigh = Math.min(high + SEARCH_BLOCK - 1, SEQ_MASK);
@@ -271,13 +297,13 @@ export class SqliteStream implements LogStore, HealthCheckedStore, HistogramStor
         keyLow = low;
       }
     }
-    for (let batch = FIRST_PIECES; out.length < window.limit && low <= high && keyLow <= keyHigh; batch = Math.min(batch * 4, MAX_PIECES)) {
-      const lasts = pieces.all({ match: search.match, key: this.key, low: keyLow, high: keyHigh, limit: batch }) as number[];
+    for (let batch = FIRST_PIECES; out.length < limit && low <= high && keyLow <= keyHigh; batch = Math.min(batch * 4, MAX_PIECES)) {
+      const lasts = pieces.all({ match: match, key: this.key, low: keyLow, high: keyHigh, limit: batch }) as number[];
       const ranges = candidateRanges(lasts, low, high);
       if (backward) ranges.reverse();
       for (const [from, to] of ranges) {
-        if (out.length >= window.limit) break;
-        out.push(...this.#readRange(from, to, window, conditions, window.limit - out.length));
+        if (out.length >= limit) break;
+        out.push(...this.#readRange(from, to, window, conditions, limit - out.length));
       }
       if (lasts.length < batch) break;
       // The next pieces lie beyond these, and their ranges beyond what was read (pieces of one block overlap).

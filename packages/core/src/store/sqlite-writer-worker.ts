@@ -1,10 +1,10 @@
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { PieceWords } from './search-tokens.js';
 import { WRITER_AUTOCHECKPOINT_PAGES } from './sqlite-checkpointer.js';
+import { DEFAULT_INDEX_DELAY_MS, DeferredIndex } from './sqlite-deferred-index.js';
 import { IdleMerge } from './sqlite-idle-merge.js';
 import { prepareDatabase, SEQ_BITS, SLICE_WIDTHS } from './sqlite-schema.js';
-import { DELETE_INDEX_RANGE, hasSearchIndex, INSERT_INDEX_ROW, INSERT_PIECE, prepareSearchIndex, SEARCH_BLOCK } from './sqlite-search.js';
+import { DELETE_INDEX_RANGE, hasSearchIndex, prepareSearchIndex } from './sqlite-search.js';
 import type { CommitRequest, DuePolicy, PruneRequest, PurgeRequest, SetRequest, WriterReply, WriterRequest } from './sqlite-writer.js';
 
 // Runs in the SQLite writer thread (see sqlite-writer.ts): the only connection that writes. Rowids
@@ -41,13 +41,12 @@ let db: Database.Database | undefined;
 let statements: ReturnType<typeof prepare> | undefined;
 /** Merges the search index's segments while no request waits (see IdleMerge); undefined without an index. */
 let idleMerge: IdleMerge | undefined;
+/** The search index's rows of committed entries, written after their commit (see DeferredIndex); undefined without an index. */
+let deferredIndex: DeferredIndex | undefined;
 
 function prepare(connection: Database.Database) {
   const indexed = hasSearchIndex(connection);
   return {
-    index: indexed
-      ? { piece: connection.prepare(INSERT_PIECE), row: connection.prepare(INSERT_INDEX_ROW), words: new PieceWords() }
-      : undefined,
     unindex: indexed ? DELETE_INDEX_RANGE.map((sql) => connection.prepare(sql)) : [],
     insert: connection.prepare(`INSERT INTO entries (seq, time, level, source, size, json, received) VALUES (${ROW}, ?, ?, ?, ?, ?, ?)`),
     source: connection.prepare(
@@ -148,23 +147,9 @@ function commit(s: Statements, request: CommitRequest): void {
   const { streamKeys, seqs, times, levels, sources, jsons, received } = request;
   const activity = nextActivity(db as Database.Database, received);
   for (const [key, name, identity, labels, created] of request.creates) s.create.run(key, name, identity, labels, created, activity);
-  s.index?.words.take(); // what a failed commit left
   for (let i = 0; i < seqs.length; i++) {
     const json = jsons[i] as string;
-    const key = streamKeys[i] as number;
-    const seq = seqs[i] as number;
-    s.insert.run(key, seq, times[i], levels[i], sources[i], json.length, json, received);
-    if (s.index === undefined) continue;
-    // In the same transaction as the rows: an acknowledged entry is searchable at once. One index row
-    // per piece (see sqlite-search): it ends where the next entry is of another stream or block.
-    s.index.words.add(json);
-    const next = seqs[i + 1];
-    // Division, not `>>`: seqs exceed 32 bits.
-    if (next === undefined || streamKeys[i + 1] !== key || Math.floor(next / SEARCH_BLOCK) !== Math.floor(seq / SEARCH_BLOCK)) {
-      // The piece's number is its map row's rowid: one more than any piece kept, so a stream's rise with its seqs.
-      const { lastInsertRowid } = s.index.piece.run(key, seq);
-      s.index.row.run(lastInsertRowid, s.index.words.take());
-    }
+    s.insert.run(streamKeys[i], seqs[i], times[i], levels[i], sources[i], json.length, json, received);
   }
   for (const [stream, name, count, lastSeq, lastTime] of request.sourceStats) s.source.run(stream, name, count, lastSeq, lastTime);
   for (const [stream, lastSeq, maxTime] of request.marks) s.mark.run(stream, lastSeq, maxTime);
@@ -255,11 +240,19 @@ function handle(message: WriterRequest): number {
     const connection = db;
     const change = connection.transaction(() => prepareSearchIndex(connection, message.searchIndex))();
     statements = prepare(db);
-    idleMerge = hasSearchIndex(db) ? new IdleMerge(db) : undefined;
+    const merge = hasSearchIndex(db) ? new IdleMerge(db) : undefined;
+    idleMerge = merge;
+    deferredIndex =
+      merge === undefined ? undefined : new DeferredIndex(db, message.indexDelayMs ?? DEFAULT_INDEX_DELAY_MS, () => merge.answered());
+    deferredIndex?.catchUp();
     // 1 tells the database to log the rebuild of an index of the old layout (see sqlite-search).
     return change === 'rebuilt' ? 1 : 0;
   }
   if (message.type === 'close') {
+    // A clean stop leaves every entry indexed.
+    deferredIndex?.flush();
+    deferredIndex?.stop();
+    deferredIndex = undefined;
     idleMerge?.busy();
     idleMerge = undefined;
     db?.close();
@@ -268,8 +261,15 @@ function handle(message: WriterRequest): number {
   }
   const connection = db as Database.Database;
   if (message.type === 'synchronous') return connection.pragma('synchronous', { simple: true }) as number;
+  if (message.type === 'index') {
+    const pending = deferredIndex?.pending ?? 0;
+    deferredIndex?.flush();
+    return pending;
+  }
   const s = statements as Statements;
-  return connection.transaction((): number => {
+  // Deletes must find the index rows of what they delete, and the queue stays bounded.
+  if (message.type !== 'commit' || deferredIndex?.full) deferredIndex?.flush();
+  const value = connection.transaction((): number => {
     switch (message.type) {
       case 'commit':
         commit(s, message);
@@ -296,6 +296,8 @@ function handle(message: WriterRequest): number {
         return purge(s, message);
     }
   })();
+  if (message.type === 'commit') deferredIndex?.add(message);
+  return value;
 }
 
 port.on('message', (message: WriterRequest & { id: number }) => {
@@ -308,5 +310,7 @@ port.on('message', (message: WriterRequest & { id: number }) => {
     reply = { id: message.id, ok: false, message: failure.message, ...(typeof failure.code === 'string' ? { code: failure.code } : {}) };
   }
   port.postMessage(reply);
-  idleMerge?.answered();
+  // With index rows queued, merging starts after they are written (DeferredIndex calls it then).
+  deferredIndex?.answered();
+  if (deferredIndex === undefined || deferredIndex.pending === 0) idleMerge?.answered();
 });

@@ -46,6 +46,8 @@ export interface OpenRequest {
   durability: 'normal' | 'full';
   /** Keep the search index (create it, filling it from the stored entries, when missing); false drops it. */
   searchIndex: boolean;
+  /** Longest wait of a committed entry for its search index rows, in ms (see DeferredIndex). */
+  indexDelayMs?: number;
 }
 
 /** Creates a stream or replaces its labels and/or retention. */
@@ -107,8 +109,14 @@ export interface SynchronousRequest {
   type: 'synchronous';
 }
 
+/** Writes the search index rows of every committed entry now (see DeferredIndex); answers how many were queued. */
+export interface IndexRequest {
+  type: 'index';
+}
+
 export type WriterRequest =
   | OpenRequest
+  | IndexRequest
   | CommitRequest
   | SetRequest
   | PruneRequest
@@ -138,10 +146,12 @@ export class SqliteWriter {
   searchIndexRebuilt = false;
 
   /** Starts the writer thread and opens the database in it. */
-  static async start(file: string, durability: 'normal' | 'full', searchIndex = true): Promise<SqliteWriter> {
+  static async start(file: string, durability: 'normal' | 'full', searchIndex = true, indexDelayMs?: number): Promise<SqliteWriter> {
     const writer = new SqliteWriter(new Worker(workerUrl()));
     try {
-      writer.searchIndexRebuilt = (await writer.request({ type: 'open', file, durability, searchIndex })) === 1;
+      const open: OpenRequest = { type: 'open', file, durability, searchIndex };
+      if (indexDelayMs !== undefined) open.indexDelayMs = indexDelayMs;
+      writer.searchIndexRebuilt = (await writer.request(open)) === 1;
     } catch (error) {
       await writer.#calls.terminate();
       throw error;
