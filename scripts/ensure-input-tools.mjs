@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The syslog and journald input tests run real peers: util-linux `logger` (bsdutils), an rsyslog
 // daemon, a syslog-ng daemon, journalctl reading files written by systemd-journal-remote, and a
-// private systemd-journald fed by systemd-cat; the reverse-proxy test runs nginx (nginx-light), started
-// by the test itself with its own configuration. Installs the Debian packages that are missing so
+// private systemd-journald fed by systemd-cat; the reverse-proxy test runs nginx (nginx-light) and
+// HAProxy, each started by the test itself with its own configuration. Installs the Debian packages that are missing so
 // `npm test` works on a fresh machine; without apt (or root/sudo) it says which tests will skip and
 // goes on. Set LIVELOG_SKIP_INPUT_TOOLS=1 to skip.
 //
@@ -36,7 +36,12 @@ const TOOLS = [
   {
     package: 'nginx-light',
     present: () => ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'].some(existsSync),
-    tests: 'reverse-proxy test',
+    tests: 'reverse-proxy test (nginx)',
+  },
+  {
+    package: 'haproxy',
+    present: () => ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy', '/usr/bin/haproxy'].some(existsSync),
+    tests: 'reverse-proxy test (HAProxy)',
   },
 ];
 

@@ -16,7 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * reading the guide. scripts/ensure-input-tools.mjs installs nginx-light; without it this file skips.
  */
 const NGINX = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'].find((path) => existsSync(path));
-if (NGINX === undefined) console.warn('reverse-proxy.test.ts skipped: nginx is not installed (apt-get install nginx-light)');
+if (NGINX === undefined) console.warn('reverse-proxy.test.ts: nginx is not installed (apt-get install nginx-light); its tests are skipped');
+const HAPROXY = ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy', '/usr/bin/haproxy'].find((path) => existsSync(path));
+if (HAPROXY === undefined) console.warn('reverse-proxy.test.ts: haproxy is not installed (apt-get install haproxy); its test is skipped');
 
 const READ = 'reader-secret-1';
 const INGEST = 'ingest-secret-1';
@@ -24,16 +26,23 @@ const ORIGIN = 'https://app.example.com';
 let dir: Awaited<ReturnType<typeof tempDir>> | undefined;
 let server: SpawnedServer | undefined;
 let nginx: ChildProcess | undefined;
+let haproxy: ChildProcess | undefined;
+let haproxyPort = 0;
 let livelogPort = 0;
 let guidePort = 0;
 let barePort = 0;
 const sources: EventSource[] = [];
 
-async function guideConfig(): Promise<string> {
+/** The first block of `language` in docs/guides/reverse-proxy.md. */
+async function guideBlock(language: string): Promise<string> {
   const page = await readFile(new URL('../../../docs/guides/reverse-proxy.md', import.meta.url), 'utf8');
-  const block = /```nginx\n([\s\S]*?)```/.exec(page)?.[1];
-  if (block === undefined) throw new Error('docs/guides/reverse-proxy.md has no nginx block');
-  return block
+  const block = new RegExp(`\`\`\`${language}\n([\\s\\S]*?)\`\`\``).exec(page)?.[1];
+  if (block === undefined) throw new Error(`docs/guides/reverse-proxy.md has no ${language} block`);
+  return block;
+}
+
+async function guideConfig(): Promise<string> {
+  return (await guideBlock('nginx'))
     .replace('server 127.0.0.1:7600;', `server 127.0.0.1:${livelogPort};`)
     .replace('listen 80;', `listen 127.0.0.1:${guidePort};`);
 }
@@ -72,6 +81,34 @@ ${await guideConfig()}
   );
 }
 
+/** HAProxy with the guide's frontend and backends, its error file written as the guide's printf does. */
+async function startHaproxy(): Promise<void> {
+  const root = (dir as NonNullable<typeof dir>).path;
+  const printf = /printf '([^']*)' > (\S+)/.exec(await guideBlock('sh'));
+  if (printf === null) throw new Error("the guide's sh block has no printf");
+  const errorFile = join(root, 'livelog-sse-retry.http');
+  await writeFile(errorFile, (printf[1] as string).replaceAll('\\r', '\r').replaceAll('\\n', '\n'));
+  const block = (await guideBlock('haproxy'))
+    .replaceAll(printf[2] as string, errorFile)
+    .replace('bind :80', `bind 127.0.0.1:${haproxyPort}`)
+    .replaceAll('127.0.0.1:7600', `127.0.0.1:${livelogPort}`);
+  const conf = join(root, 'haproxy.cfg');
+  // Debian's defaults, with a shorter connect phase so that an outage is answered within a second.
+  await writeFile(
+    conf,
+    `defaults\n    mode http\n    retries 1\n    timeout connect 1s\n    timeout client 50s\n    timeout server 50s\n\n${block}`,
+  );
+  haproxy = spawn(HAPROXY as string, ['-db', '-f', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await waitFor(
+    () =>
+      fetch(`http://127.0.0.1:${haproxyPort}/healthz`).then(
+        (response) => response.status < 500,
+        () => false,
+      ),
+    { timeoutMs: 15_000, what: 'haproxy answering' },
+  );
+}
+
 async function stopNginx(): Promise<void> {
   const child = nginx;
   if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
@@ -103,16 +140,18 @@ async function ingestVia(base: string, count: number): Promise<number> {
 }
 
 beforeAll(async () => {
-  if (NGINX === undefined) return;
-  dir = await tempDir('livelog-nginx-');
-  [livelogPort, guidePort, barePort] = [await freePort(), await freePort(), await freePort()];
+  if (NGINX === undefined && HAPROXY === undefined) return;
+  dir = await tempDir('livelog-proxies-');
+  [livelogPort, guidePort, barePort, haproxyPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   server = await startLivelog();
-  await startNginx();
+  if (NGINX !== undefined) await startNginx();
+  if (HAPROXY !== undefined) await startHaproxy();
 }, 60_000);
 
 afterAll(async () => {
   for (const source of sources) source.close();
   nginx?.kill('SIGKILL');
+  haproxy?.kill('SIGKILL');
   await server?.kill('SIGKILL');
   await dir?.remove();
 });
@@ -209,4 +248,31 @@ describe.skipIf(NGINX === undefined)('livelog behind nginx', () => {
     const wrongScope = await postLogs(proxy, ndjson(1), 'application/x-ndjson', { authorization: `Bearer ${READ}` });
     expect(wrongScope.status).toBe(403);
   });
+});
+
+describe.skipIf(HAPROXY === undefined)('livelog behind HAProxy', () => {
+  it("streams each line at once through the guide's config, and an eventsource reader survives a livelog kill -9 with every seq once", async () => {
+    const proxy = `http://127.0.0.1:${haproxyPort}`;
+    const seqs: number[] = [];
+    let errors = 0;
+    const source = new EventSource(`${proxy}/api/stream?from=start&token=${READ}`);
+    sources.push(source);
+    source.onmessage = (message) => seqs.push((JSON.parse(message.data) as LogEntry).seq);
+    source.onerror = () => errors++;
+    const sees = (seq: number, what: string) => waitFor(() => seqs.includes(seq), { timeoutMs: 15_000, what: `${what} (seq ${seq})` });
+    await sees(await ingestVia(proxy, 3), 'a live batch');
+    await sees(await ingestVia(proxy, 3), 'a second live batch');
+
+    await server?.kill('SIGKILL');
+    // The cut, then at least one answer of HAProxy's own while livelog is down: a 503 would end EventSource.
+    await waitFor(() => errors >= 2, { timeoutMs: 15_000, what: 'a reconnect while livelog is down' });
+    expect(source.readyState).not.toBe(EventSource.CLOSED);
+    const down = await fetch(`${proxy}/api/stream`);
+    expect([down.status, down.headers.get('content-type'), await down.text()]).toEqual([200, 'text/event-stream', 'retry: 2000\n\n']);
+    server = await startLivelog();
+    const afterRestart = await ingestVia(proxy, 4);
+    await sees(afterRestart, 'lines written after livelog came back');
+    expect(checkSeqs(seqs, afterRestart)).toEqual({ missing: 0, duplicates: 0, reordered: 0, extra: 0 });
+    source.close();
+  }, 40_000);
 });
