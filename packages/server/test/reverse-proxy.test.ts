@@ -53,9 +53,8 @@ async function startNginx(): Promise<void> {
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `${kind}_temp_path ${join(root, `${kind}-temp`)};`);
   await writeFile(
     conf,
-    `${process.getuid?.() === 0 ? 'user root;\n' : ''}pid ${join(root, 'nginx.pid')};
+    `pid ${join(root, 'nginx.pid')};
 error_log ${join(root, 'nginx-error.log')} warn;
-worker_processes 1;
 events { worker_connections 128; }
 http {
   access_log off;
@@ -70,7 +69,10 @@ ${await guideConfig()}
 }
 `,
   );
-  nginx = spawn(NGINX as string, ['-p', root, '-c', conf, '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // One process: a worker outlives a master killed with SIGKILL (afterAll) and would keep the port.
+  nginx = spawn(NGINX as string, ['-p', root, '-c', conf, '-e', join(root, 'nginx-error.log'), '-g', 'daemon off; master_process off;'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   await waitFor(
     () =>
       fetch(`http://127.0.0.1:${guidePort}/healthz`).then(
