@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * A real nginx in front of `livelog serve`, configured with the nginx block of
  * docs/guides/reverse-proxy.md as written (only its addresses are pointed at this test's ports), and
  * a bare `proxy_pass` with `gzip on` for text/event-stream, the configuration a user writes without
- * reading the guide. scripts/ensure-input-tools.mjs installs nginx-light; without it this file skips.
+ * reading the guide; and HAProxy with the guide's HAProxy block. scripts/ensure-input-tools.mjs
+ * installs nginx-light and haproxy; the tests of a proxy that is not installed skip.
  */
 const NGINX = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'].find((path) => existsSync(path));
 if (NGINX === undefined) console.warn('reverse-proxy.test.ts: nginx is not installed (apt-get install nginx-light); its tests are skipped');
@@ -34,15 +35,17 @@ let barePort = 0;
 const sources: EventSource[] = [];
 
 /** The first block of `language` in docs/guides/reverse-proxy.md. */
-async function guideBlock(language: string): Promise<string> {
+async function guideBlock(language: string, mustHave: readonly string[] = []): Promise<string> {
   const page = await readFile(new URL('../../../docs/guides/reverse-proxy.md', import.meta.url), 'utf8');
   const block = new RegExp(`\`\`\`${language}\n([\\s\\S]*?)\`\`\``).exec(page)?.[1];
   if (block === undefined) throw new Error(`docs/guides/reverse-proxy.md has no ${language} block`);
+  // The addresses this test points elsewhere: without them the proxy would bind port 80.
+  for (const text of mustHave) if (!block.includes(text)) throw new Error(`the guide's ${language} block lost "${text}"`);
   return block;
 }
 
 async function guideConfig(): Promise<string> {
-  return (await guideBlock('nginx'))
+  return (await guideBlock('nginx', ['server 127.0.0.1:7600;', 'listen 80;']))
     .replace('server 127.0.0.1:7600;', `server 127.0.0.1:${livelogPort};`)
     .replace('listen 80;', `listen 127.0.0.1:${guidePort};`);
 }
@@ -71,7 +74,7 @@ ${await guideConfig()}
   );
   // One process: a worker outlives a master killed with SIGKILL (afterAll) and would keep the port.
   nginx = spawn(NGINX as string, ['-p', root, '-c', conf, '-e', join(root, 'nginx-error.log'), '-g', 'daemon off; master_process off;'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: 'ignore',
   });
   await waitFor(
     () =>
@@ -90,7 +93,7 @@ async function startHaproxy(): Promise<void> {
   if (printf === null) throw new Error("the guide's sh block has no printf");
   const errorFile = join(root, 'livelog-sse-retry.http');
   await writeFile(errorFile, (printf[1] as string).replaceAll('\\r', '\r').replaceAll('\\n', '\n'));
-  const block = (await guideBlock('haproxy'))
+  const block = (await guideBlock('haproxy', ['bind :80', '127.0.0.1:7600']))
     .replaceAll(printf[2] as string, errorFile)
     .replace('bind :80', `bind 127.0.0.1:${haproxyPort}`)
     .replaceAll('127.0.0.1:7600', `127.0.0.1:${livelogPort}`);
@@ -100,7 +103,7 @@ async function startHaproxy(): Promise<void> {
     conf,
     `defaults\n    mode http\n    retries 1\n    timeout connect 1s\n    timeout client 50s\n    timeout server 50s\n\n${block}`,
   );
-  haproxy = spawn(HAPROXY as string, ['-db', '-f', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  haproxy = spawn(HAPROXY as string, ['-db', '-f', conf], { stdio: 'ignore' });
   await waitFor(
     () =>
       fetch(`http://127.0.0.1:${haproxyPort}/healthz`).then(
