@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The syslog and journald input tests run real peers: util-linux `logger` (bsdutils), an rsyslog
 // daemon, a syslog-ng daemon, journalctl reading files written by systemd-journal-remote, and a
-// private systemd-journald fed by systemd-cat. Installs the Debian packages that are missing so
+// private systemd-journald fed by systemd-cat; the reverse-proxy test runs nginx (nginx-light) and
+// HAProxy, each started by the test itself with its own configuration. Installs the Debian packages that are missing so
 // `npm test` works on a fresh machine; without apt (or root/sudo) it says which tests will skip and
 // goes on. Set LIVELOG_SKIP_INPUT_TOOLS=1 to skip.
 //
@@ -31,6 +32,16 @@ const TOOLS = [
     package: 'systemd',
     present: () => ['/lib/systemd/systemd-journald', '/usr/lib/systemd/systemd-journald'].some(existsSync) && onPath('systemd-cat'),
     tests: 'live journald test',
+  },
+  {
+    package: 'nginx-light',
+    present: () => ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'].some(existsSync),
+    tests: 'reverse-proxy test (nginx)',
+  },
+  {
+    package: 'haproxy',
+    present: () => ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy', '/usr/bin/haproxy'].some(existsSync),
+    tests: 'reverse-proxy test (HAProxy)',
   },
 ];
 
@@ -77,7 +88,7 @@ const run = (command, args, options = {}) => {
 try {
   run('apt-get', ['update', '-qq']);
   if (names.length > 0) {
-    console.error(`ensure-input-tools: installing ${names.join(', ')} for the syslog and journald input tests…`);
+    console.error(`ensure-input-tools: installing ${names.join(', ')} for the syslog, journald and reverse-proxy tests…`);
     // --no-install-recommends: the rsyslog package is wanted for its binary; the tests start it themselves.
     run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...names]);
   }

@@ -21,8 +21,8 @@ describe('encodeEvent', () => {
   });
 
   it('writes comments, entry frames and id-only events', () => {
-    expect(encodeComment()).toBe(':\n\n');
-    expect(encodeComment('hi')).toBe(': hi\n\n');
+    expect(encodeComment()).toBe(':\n');
+    expect(encodeComment('hi')).toBe(': hi\n');
     expect(() => encodeComment('a\nb')).toThrow(TypeError);
     expect(encodeEntryFrame('s:1', '{"a":1}')).toBe('id: s:1\ndata: {"a":1}\n\n');
     expect(encodeIdOnly('s:2')).toBe('id: s:2\n\n');

@@ -37,10 +37,16 @@ export function encodeEvent(event: SseEvent): string {
   return `${out}\n`;
 }
 
-/** An SSE comment (ignored by clients; keeps proxies from timing the connection out). */
+/**
+ * An SSE comment (ignored by clients; keeps proxies from timing the connection out): one line and
+ * no blank line after it. Per WHATWG a blank line dispatches an event, and although a spec client
+ * dispatches nothing for an empty data buffer, clients that split the stream at blank lines do:
+ * `@microsoft/fetch-event-source` calls `onmessage` with empty data after `:\n\n`, once per
+ * heartbeat. Comments are only written between events, where the parser holds nothing to end.
+ */
 export function encodeComment(text = ''): string {
   if (FIELD_BREAKERS.test(text)) throw new TypeError('SSE comment must not contain CR, LF or NUL');
-  return text === '' ? ':\n\n' : `: ${text}\n\n`;
+  return text === '' ? ':\n' : `: ${text}\n`;
 }
 
 /**

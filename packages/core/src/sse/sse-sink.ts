@@ -6,9 +6,9 @@ export interface SseSink {
   /** Writes bytes; `false` when the socket's buffer is over its mark and the writer must wait for drain. */
   write(chunk: Buffer | string): boolean;
   /**
-   * Writes one heartbeat comment (`:\n\n`), cheaper than `write` where the sink can (one pre-encoded
+   * Writes one heartbeat comment (`:\n`, see encodeComment), cheaper than `write` where the sink can (one pre-encoded
    * buffer straight to the socket). Backpressure is not reported: a few bytes more on a full socket
-   * are harmless, and the next `write` reports it. Without it, `write(':\n\n')` is used.
+   * are harmless, and the next `write` reports it. Without it, `write(':\n')` is used.
    */
   heartbeat?(): void;
   /** Calls `listener` once, the next time the socket can take more. */

@@ -56,7 +56,7 @@ describe('NodeSseSink heartbeat', () => {
     });
     const { text, chunked } = await body11(port);
     expect(chunked).toBe(true);
-    expect(text).toBe('data: a\n\n:\n\ndata: b\n\n:\n\ndata: c\n\n');
+    expect(text).toBe('data: a\n\n:\ndata: b\n\n:\ndata: c\n\n');
   });
 
   it('writes bare heartbeats to an HTTP/1.0 reader, whose body is not chunked', async () => {
@@ -77,7 +77,7 @@ describe('NodeSseSink heartbeat', () => {
     });
     const [head, body] = raw.split('\r\n\r\n', 2);
     expect(head).not.toMatch(/transfer-encoding/i);
-    expect(body).toBe('data: a\n\n:\n\ndata: b\n\n');
+    expect(body).toBe('data: a\n\n:\ndata: b\n\n');
   });
 
   it('ignores a heartbeat once the connection is gone', async () => {

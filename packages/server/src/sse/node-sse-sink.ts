@@ -1,6 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { SseSink } from '@livelog/core';
+import { encodeComment, type SseSink } from '@livelog/core';
 import { TcpSendQueues } from './tcp-send-queues.js';
 
 /** Response headers of every SSE stream. */
@@ -12,9 +12,9 @@ export const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 } as const;
 
-/** A heartbeat comment as one HTTP/1.1 chunk (`3` bytes: `:\n\n`), and bare for HTTP/1.0. */
-const HEARTBEAT_CHUNK = Buffer.from('3\r\n:\n\n\r\n', 'latin1');
-const HEARTBEAT_BARE = Buffer.from(':\n\n', 'latin1');
+/** A heartbeat comment (encodeComment's) as one HTTP/1.1 chunk (`2` bytes: `:\n`), and bare for HTTP/1.0. */
+const HEARTBEAT_CHUNK = Buffer.from(`2\r\n${encodeComment()}\r\n`, 'latin1');
+const HEARTBEAT_BARE = Buffer.from(encodeComment(), 'latin1');
 
 /** How long an ended stream may take to flush before its connection is dropped. */
 const END_GRACE_MS = 2000;
