@@ -25,6 +25,11 @@ export interface LivelogConsoleEventMap {
   'livelog-theme': { theme: 'light' | 'dark' | 'auto' };
   /** The query or the time range changed (by the user or an attribute): what a shareable URL holds. */
   'livelog-search': LivelogSearchDetail;
+  /**
+   * A token was entered in the token prompt and the element connected with it. The token is not in
+   * the detail: it is kept in this tab's `sessionStorage` only.
+   */
+  'livelog-token': Record<string, never>;
 }
 
 /** `livelog-search`: the search shown. `query` is empty for none (or for a regex or inverted search, which stay local). */
@@ -67,5 +72,6 @@ declare global {
     'livelog-recovered': CustomEvent<{ count: number }>;
     'livelog-theme': CustomEvent<{ theme: 'light' | 'dark' | 'auto' }>;
     'livelog-search': CustomEvent<LivelogSearchDetail>;
+    'livelog-token': CustomEvent<Record<string, never>>;
   }
 }

@@ -38,7 +38,8 @@ const DEFAULT_TAIL = 1000;
  * the DOM for any selector.
  *
  * Events (bubbling, composed): `livelog-status`, `livelog-select`, `livelog-gap`, `livelog-recovered`,
- * `livelog-theme`, `livelog-search` (query or range changed: a page puts them in its URL).
+ * `livelog-theme`, `livelog-search` (query or range changed: a page puts them in its URL), `livelog-token` (a token
+ * entered in the prompt: a page may open another stream with it).
  * Parts of the search: `histogram`, `range`, `query-help`, `context`. Styling: `--ll-*` custom properties and the parts `toolbar`, `search`, `status`,
  * `viewport`, `row`, `time`, `level`, `source`, `message`, `fields`, `gap`, `pill`, `help`, `button`, `retry`.
  * A reload resumes from the position kept in `sessionStorage` (see ConsoleSession's consoleCursor).
@@ -89,6 +90,7 @@ export class LivelogConsole extends LitElement {
     gap: (gap) => dispatchConsoleEvent(this, 'livelog-gap', gap),
     recovered: (count) => dispatchConsoleEvent(this, 'livelog-recovered', { count }),
     received: (batch) => this.#search.histogram.noteEntries(batch),
+    tokenEntered: () => dispatchConsoleEvent(this, 'livelog-token', {}),
   });
   readonly #search = new SearchView({ changed: () => this.#schedule(), jumpTo: (id) => this.jumpTo(id) });
   readonly #announcement = new SearchAnnouncement(this, () => ({ filter: this.filter, range: this.range }));

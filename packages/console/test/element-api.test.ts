@@ -41,7 +41,7 @@ describe('<livelog-console> API', () => {
     );
     expect(element?.members?.find((member) => member.name === 'token')?.kind).toBe('field');
     expect(element?.events?.map((event) => event.name).sort()).toEqual(
-      ['livelog-gap', 'livelog-recovered', 'livelog-search', 'livelog-select', 'livelog-status', 'livelog-theme'].sort(),
+      ['livelog-gap', 'livelog-recovered', 'livelog-search', 'livelog-select', 'livelog-status', 'livelog-theme', 'livelog-token'].sort(),
     );
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { customElements: string };
     expect(pkg.customElements).toBe('dist/custom-elements.json');

@@ -4,6 +4,7 @@ import { css, html, LitElement, nothing } from 'lit';
 import type { LivelogSearchDetail, LivelogStatusDetail } from '../console-events.js';
 import type { LivelogConsole } from '../livelog-console.js';
 import '../livelog-console.js';
+import { enteredToken } from '../state/entered-token.js';
 import { headerStateText } from './header-state.js';
 import { streamPageUrl } from './stream-search.js';
 import './stream-picker.js';
@@ -106,6 +107,7 @@ export class LivelogApp extends LitElement {
   #sources: SourceSummary[] = [];
   #timer: ReturnType<typeof setInterval> | undefined;
   #stream = streamOfPage();
+  #token = tokenOfPage();
   readonly #onPopState = (): void => {
     this.#showStream(streamOfPage());
   };
@@ -122,10 +124,11 @@ export class LivelogApp extends LitElement {
    * A page opened without `?stream=` shows `default`. A token scoped to other streams (`read@ci-*`)
    * may not read it, and the page would open on a 403: open the stream it may read that was active
    * last instead, as if the URL had named it (the URL is replaced, not pushed). Only with a token:
-   * without one every stream is readable or none is.
+   * without one every stream is readable or none is. Run for the page's token (`?token=`, or one
+   * entered in this tab before) and again for a token entered in the console's prompt.
    */
   async #landOnReadableStream(): Promise<void> {
-    const token = new URLSearchParams(location.search).get('token') ?? '';
+    const token = this.#token ?? '';
     if (token === '' || new URLSearchParams(location.search).has('stream')) return;
     try {
       const named = await listStreams('.', { prefix: 'default', limit: 10 }, { token });
@@ -137,6 +140,14 @@ export class LivelogApp extends LitElement {
     } catch {
       // The console shows why the stream cannot be read (a bad token, a server away): nothing to add.
     }
+  }
+
+  /** A token typed into the console's prompt: the picker lists with it, and the page lands as for `?token=`. */
+  #tokenEntered(): void {
+    // The typed one, even over a `?token=` the server refused: it is the token the console now sends.
+    this.#token = enteredToken('.')?.get() ?? tokenOfPage();
+    this.requestUpdate();
+    void this.#landOnReadableStream();
   }
 
   override disconnectedCallback(): void {
@@ -193,6 +204,7 @@ export class LivelogApp extends LitElement {
 
   protected override render(): unknown {
     const params = new URLSearchParams(location.search);
+    // The console falls back to a token entered in its prompt by itself; the picker is told.
     const token = params.get('token') ?? undefined;
     const number = (name: string): number | undefined => {
       const value = Number(params.get(name) ?? Number.NaN);
@@ -206,7 +218,7 @@ export class LivelogApp extends LitElement {
     const selected = this.console?.filter.sources ?? [];
     return html`<header part="header">
         <h1>livelog</h1>
-        <livelog-stream-picker .current=${this.#stream} .token=${token}
+        <livelog-stream-picker .current=${this.#stream} .token=${this.#token}
           @livelog-stream-change=${(event: CustomEvent<{ name: string }>) => this.selectStream(event.detail.name)}></livelog-stream-picker>
         <span class="state" data-state=${state?.state ?? 'connecting'} ?data-failed=${state?.end?.exitCode !== undefined && state.end.exitCode !== 0}>${headerStateText(state)}${
           state?.lag ? ` · catching up ${state.lag.toLocaleString('en-US')}` : ''
@@ -245,6 +257,7 @@ export class LivelogApp extends LitElement {
           this.requestUpdate();
         }}
         @livelog-search=${(event: CustomEvent<LivelogSearchDetail>) => history.replaceState(history.state, '', searchPageUrl(location.href, event.detail))}
+        @livelog-token=${() => this.#tokenEntered()}
         @livelog-theme=${(event: CustomEvent<{ theme: string }>) => localStorage.setItem(THEME_KEY, event.detail.theme)}
       ></livelog-console>`
       }
@@ -258,6 +271,11 @@ if (!customElements.get('livelog-app')) customElements.define('livelog-app', Liv
 function streamOfPage(): string | undefined {
   const name = new URLSearchParams(location.search).get('stream') ?? '';
   return name === '' || name === 'default' ? undefined : name;
+}
+
+/** The token the page reads with: `?token=`, else one entered in the console's prompt in this tab. */
+function tokenOfPage(): string | undefined {
+  return new URLSearchParams(location.search).get('token') || enteredToken('.')?.get() || undefined;
 }
 
 /** `page` with the search's query and range in its query string (empty ones left out). */

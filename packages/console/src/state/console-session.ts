@@ -2,6 +2,7 @@ import { type CursorStorage, createCursorStorage } from '@livelog/client';
 import type { ConsoleStats } from '../console-events.js';
 import { createHighlighter, type Highlighter } from '../render/highlight.js';
 import type { ApiTarget } from './api-json.js';
+import { enteredToken } from './entered-token.js';
 import { HistorySearch } from './history-search.js';
 import { compileFilter, EMPTY_FILTER, type FilterState, type ServerFilter, serverFilterOf } from './line-filter.js';
 import { LogModel, type ModelEvents } from './log-model.js';
@@ -19,6 +20,12 @@ export interface ConnectOptions {
   resume: boolean;
 }
 
+/** What a ConsoleSession reports: its model's events, and a token entered in the prompt. */
+export interface SessionEvents extends ModelEvents {
+  /** A token was entered in the prompt (kept by `enteredToken`) and the session connected with it. */
+  tokenEntered?(): void;
+}
+
 /**
  * The data side of one `<livelog-console>`: the LogModel of the server it shows, and the filter and
  * the highlight terms it applies. It outlives any one model: a new `src` or `token` connects a new
@@ -26,7 +33,7 @@ export interface ConnectOptions {
  */
 export class ConsoleSession {
   model: LogModel | undefined;
-  readonly #events: ModelEvents;
+  readonly #events: SessionEvents;
   #filter: FilterState = EMPTY_FILTER;
   #range: TimeRange = ALL_TIME;
   #filterError: string | undefined;
@@ -39,7 +46,7 @@ export class ConsoleSession {
   /** "Search the whole history", when no loaded line matches the filter. */
   readonly historySearch: HistorySearch;
 
-  constructor(events: ModelEvents) {
+  constructor(events: SessionEvents) {
     this.#events = events;
     this.historySearch = new HistorySearch(() => events.changed());
   }
@@ -154,6 +161,7 @@ export class ConsoleSession {
     if (options === undefined) return;
     enteredToken(options.url)?.set(token);
     this.connect({ ...options, token, resume: false });
+    this.#events.tokenEntered?.();
   }
 
   /** Shows every line again (the empty state's "Clear the filter"). */
@@ -224,29 +232,4 @@ function consoleCursor(src: string, stream: string | undefined): CursorStorage |
     // An unparsable `src` cannot connect either; resuming after a reload is a convenience.
     return undefined;
   }
-}
-
-/** The token entered for the server at `src`, in this tab's `sessionStorage`. */
-function enteredToken(src: string): { get(): string | undefined; set(token: string): void } | undefined {
-  let key: string;
-  try {
-    key = `livelog-console:token:${new URL(src, location.href).href}`;
-  } catch {
-    return undefined;
-  }
-  // Storage can be refused (a sandboxed frame): the prompt still works for this connection.
-  return {
-    get: () => {
-      try {
-        return sessionStorage.getItem(key) ?? undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    set: (token) => {
-      try {
-        sessionStorage.setItem(key, token);
-      } catch {}
-    },
-  };
 }
