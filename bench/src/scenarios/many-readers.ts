@@ -138,7 +138,8 @@ export async function manyReadersScenario(ctx: BenchContext): Promise<{ rows: Ro
           scenario: `7. many readers: heartbeat CPU, ${label} idle ${manyIdleSec} s`,
           livelog: share(heartbeatCpu),
           target: `≤ ${TARGET_HEARTBEAT_CPU}% of a core`,
-          result: heartbeatAtTarget <= TARGET_HEARTBEAT_CPU ? 'PASS' : 'MISS',
+          // Below the no-reader baseline the difference is noise (seen once: 2.03% with 19,900 readers, 2.20% without), not a cost.
+          result: heartbeatCpu < 0 ? 'INVALID' : heartbeatAtTarget <= TARGET_HEARTBEAT_CPU ? 'PASS' : 'MISS',
           cpu: cpu(idleCpu),
           background: share(idle.background),
           check: `server ${share(idleCpu[0] ?? 0)} minus ${share(quietCpu)} with no readers; ×${(TARGET_READERS / readers).toFixed(3)} for 20,000: ${share(heartbeatAtTarget)}; kernel ${share(kernelShare)} of the server's`,
