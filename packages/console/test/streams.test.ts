@@ -1,7 +1,7 @@
 import { postLogs, startServer, type TestServer, waitFor } from '@livelog/test-utils';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadedSeqs, screenshot, useBrowser } from './support/browser.js';
+import { appMessages, loadedSeqs, screenshot, useBrowser } from './support/browser.js';
 
 const suite = useBrowser();
 let server: TestServer;
@@ -44,26 +44,12 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function open(path: string): Promise<Page> {
-  const { page, watch } = await suite.openPage({ width: 1100, height: 650 });
-  suite.defer(async () => {
-    expect(watch.errors).toEqual([]);
-    await page.context().close();
-  });
-  await page.goto(`${server.url}${path}`);
-  return page;
-}
-
-const messages = (page: Page): Promise<string[]> =>
-  page.evaluate(() => {
-    const app = document.querySelector('livelog-app') as unknown as { console: { entries: { msg: string }[] } | null };
-    return app.console?.entries.map((entry) => entry.msg) ?? [];
-  });
+const open = (path: string): Promise<Page> => suite.openAt(`${server.url}${path}`, { width: 1100, height: 650 });
 
 describe('streams in the dashboard', () => {
   it('picks streams newest first, searches by name and label, and gives each its own URL (Back returns)', async () => {
     const page = await open('/');
-    await waitFor(async () => (await messages(page)).includes('on default'), { what: 'the default stream' });
+    await waitFor(async () => (await appMessages(page)).includes('on default'), { what: 'the default stream' });
     await page.getByRole('button', { name: /^Stream: default/ }).click();
     const options = page.locator('livelog-stream-picker li button');
     await waitFor(async () => (await options.count()) >= 3, { what: 'the streams listed' });
@@ -77,24 +63,24 @@ describe('streams in the dashboard', () => {
     await waitFor(async () => (await options.count()) === 1, { what: 'one stream labelled env=prod' });
     expect(await options.first().getAttribute('data-stream')).toBe('api-prod');
     await options.first().click();
-    await waitFor(async () => (await messages(page)).join('|') === 'api 1|api 2', { what: 'the lines of api-prod' });
+    await waitFor(async () => (await appMessages(page)).join('|') === 'api 1|api 2', { what: 'the lines of api-prod' });
     expect(new URL(page.url()).searchParams.get('stream')).toBe('api-prod');
     expect(await page.title()).toBe('api-prod · livelog');
 
     // Lines written now arrive on the stream shown, and only there.
     await write('api-prod', ['api 3']);
     await postLogs(server.url, `${JSON.stringify({ msg: 'default again' })}\n`);
-    await waitFor(async () => (await messages(page)).includes('api 3'), { what: 'a live line on api-prod' });
-    expect(await messages(page)).toEqual(['api 1', 'api 2', 'api 3']);
+    await waitFor(async () => (await appMessages(page)).includes('api 3'), { what: 'a live line on api-prod' });
+    expect(await appMessages(page)).toEqual(['api 1', 'api 2', 'api 3']);
 
     await page.goBack();
-    await waitFor(async () => (await messages(page)).includes('default again'), { what: 'the default stream after Back' });
-    expect(await messages(page)).not.toContain('api 1');
+    await waitFor(async () => (await appMessages(page)).includes('default again'), { what: 'the default stream after Back' });
+    expect(await appMessages(page)).not.toContain('api 1');
   });
 
   it('opening the picker puts the focus in its search box: typing filters at once, Escape closes it', async () => {
     const page = await open('/');
-    await waitFor(async () => (await messages(page)).includes('on default'), { what: 'the default stream' });
+    await waitFor(async () => (await appMessages(page)).includes('on default'), { what: 'the default stream' });
     const toggle = page.getByRole('button', { name: /^Stream: default/ });
     await toggle.click();
     const options = page.locator('livelog-stream-picker li button');
@@ -135,10 +121,10 @@ describe('streams in the dashboard', () => {
     expect(strip.radius).toBe('0px');
     expect(strip.width).toBeGreaterThan(strip.hostWidth - 2);
     await write('later-1', ['first line']);
-    await waitFor(async () => (await messages(page)).includes('first line'), { what: 'the first line of later-1' });
+    await waitFor(async () => (await appMessages(page)).includes('first line'), { what: 'the first line of later-1' });
     expect(await notice.count()).toBe(0);
     await write('later-1', ['second line']);
-    await waitFor(async () => (await messages(page)).join('|') === 'first line|second line', { what: 'a live line' });
+    await waitFor(async () => (await appMessages(page)).join('|') === 'first line|second line', { what: 'a live line' });
   });
 
   it('a stream that ends while shown turns to ended with its exit code after its last line', async () => {
@@ -148,7 +134,7 @@ describe('streams in the dashboard', () => {
     await write('build-8', ['failing test']);
     await end('build-8', { exitCode: 2, reason: 'tests failed' });
     await expect.poll(() => state.textContent()).toBe('Ended · exit 2 · tests failed');
-    expect(await messages(page)).toEqual(['still running', 'failing test']);
+    expect(await appMessages(page)).toEqual(['still running', 'failing test']);
     expect(await page.locator('livelog-app header .state').getAttribute('data-failed')).toBe('');
   });
   it('finds by name and label a stream older than the newest 500 the picker lists (a server with a stream per job)', async () => {
@@ -166,7 +152,7 @@ describe('streams in the dashboard', () => {
       await Promise.all(Array.from({ length: 40 }, (_, i) => put(`bulk-${batch + i}`)));
     }
     const page = await open('/');
-    await waitFor(async () => (await messages(page)).includes('on default'), { what: 'the default stream' });
+    await waitFor(async () => (await appMessages(page)).includes('on default'), { what: 'the default stream' });
     await page.getByRole('button', { name: /^Stream: default/ }).click();
     const options = page.locator('livelog-stream-picker li button');
     await waitFor(async () => (await options.count()) >= 100, { what: 'the streams listed' });
@@ -212,9 +198,9 @@ describe('a token scoped to some streams', () => {
     });
     await page.goto(`${scoped.url}/?token=${READER}`);
     await waitFor(async () => new URL(page.url()).searchParams.get('stream') === 'ci-2');
-    await waitFor(async () => (await messages(page)).includes('newest job'));
+    await waitFor(async () => (await appMessages(page)).includes('newest job'));
     await page.goto(`${scoped.url}/?token=${READER}&stream=ci-1`);
-    await waitFor(async () => (await messages(page)).includes('older job'));
+    await waitFor(async () => (await appMessages(page)).includes('older job'));
     expect(new URL(page.url()).searchParams.get('stream')).toBe('ci-1');
   });
 });

@@ -1,7 +1,7 @@
 import { startServer, type TestServer, waitFor } from '@livelog/test-utils';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useBrowser } from './support/browser.js';
+import { appMessages, useBrowser } from './support/browser.js';
 
 // Regression: a scoped token typed into the console's token prompt used to reopen `default`, which it
 // may not read (a 403 and a "failed" header), where the same token in `?token=` landed on a stream
@@ -32,21 +32,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function open(path: string): Promise<Page> {
-  const { page, watch } = await suite.openPage({ width: 1100, height: 650 });
-  suite.defer(async () => {
-    expect(watch.errors).toEqual([]);
-    await page.context().close();
-  });
-  await page.goto(`${server.url}${path}`);
-  return page;
-}
-
-const messages = (page: Page): Promise<string[]> =>
-  page.evaluate(() => {
-    const app = document.querySelector('livelog-app') as unknown as { console: { entries: { msg: string }[] } | null };
-    return app.console?.entries.map((entry) => entry.msg) ?? [];
-  });
+const open = (path: string): Promise<Page> => suite.openAt(`${server.url}${path}`, { width: 1100, height: 650 });
 
 const consoleState = (page: Page) => page.locator('livelog-console .status .state');
 const headerState = (page: Page) => page.locator('livelog-app header .state');
@@ -62,9 +48,9 @@ async function typeToken(page: Page, token: string): Promise<void> {
 
 /** The page shows `stream` live: its lines, its name in the header, the title and the URL, no 403 left. */
 async function expectShown(page: Page, stream: string, line: string): Promise<void> {
-  await waitFor(async () => (await messages(page)).includes(line), { what: `the lines of ${stream}` });
+  await waitFor(async () => (await appMessages(page)).includes(line), { what: `the lines of ${stream}` });
   await expect.poll(() => consoleState(page).getAttribute('data-state')).toBe('live');
-  expect(await messages(page)).toEqual([line]);
+  expect(await appMessages(page)).toEqual([line]);
   expect(await headerState(page).getAttribute('data-state')).toBe('live');
   expect(await consoleState(page).textContent()).not.toMatch(/403|forbidden/i);
   expect(await page.getByRole('button', { name: new RegExp(`^Stream: ${stream}`) }).count()).toBe(1);

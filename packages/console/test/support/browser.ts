@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM_ARGS, chromiumPath } from '@livelog/test-utils';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 
 const PACKAGE = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Screenshots of the main states, kept as test artifacts (git-ignored). */
@@ -59,6 +59,8 @@ export interface PageOptions {
  */
 export function useBrowser(): {
   openPage(options?: PageOptions): Promise<{ page: Page; watch: PageWatch }>;
+  /** A page at `url`; after the test, it must have logged no error, and it is closed. */
+  openAt(url: string, options?: PageOptions): Promise<Page>;
   defer(cleanup: () => Promise<unknown>): void;
 } {
   let browser: Browser | undefined;
@@ -73,15 +75,33 @@ export function useBrowser(): {
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
+  const open = (options?: PageOptions) => {
+    if (browser === undefined) throw new Error('the browser starts in beforeAll');
+    return openPage(browser, options);
+  };
   return {
-    openPage: (options) => {
-      if (browser === undefined) throw new Error('the browser starts in beforeAll');
-      return openPage(browser, options);
+    openPage: open,
+    openAt: async (url, options) => {
+      const { page, watch } = await open(options);
+      cleanups.push(async () => {
+        expect(watch.errors).toEqual([]);
+        await page.context().close();
+      });
+      await page.goto(url);
+      return page;
     },
     defer: (cleanup) => {
       cleanups.push(cleanup);
     },
   };
+}
+
+/** The messages of the entries the dashboard's console holds, in order. */
+export function appMessages(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const app = document.querySelector('livelog-app') as unknown as { console: { entries: { msg: string }[] } | null };
+    return app.console?.entries.map((entry) => entry.msg) ?? [];
+  });
 }
 
 export async function openPage(browser: Browser, options: PageOptions = {}): Promise<{ page: Page; watch: PageWatch }> {

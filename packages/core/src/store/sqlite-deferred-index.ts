@@ -106,7 +106,7 @@ export class DeferredIndex {
     this.#flushed();
   }
 
-  /** Drops the queue without writing it (the connection is closing after a failure). */
+  /** Drops the queue without writing it: the connection is closing (after a last `flush`). */
   stop(): void {
     this.#cancel();
     this.#pending = [];
