@@ -28,7 +28,7 @@ export { splitMessage } from './ingest/split-message.js';
 export { type Prunable, RetentionPruner, type RetentionPrunerOptions } from './retention/retention-pruner.js';
 export { encodeComment, encodeEntryFrame, encodeEvent, encodeIdOnly, type SseEvent } from './sse/encode-event.js';
 export type { SseSink } from './sse/sse-sink.js';
-export { encodeCloseEvent, encodeEndEvent, encodeResetEvent } from './sse/stream-events.js';
+export { encodeCloseEvent, encodeEndEvent, encodeRefusal, encodeResetEvent } from './sse/stream-events.js';
 export { AppendListeners } from './store/append-listeners.js';
 export {
   DEFAULT_SCAN_BUDGET,

@@ -5,6 +5,10 @@
  * - `overflow`: the reader fell too far behind a bounded resource; resume by cursor.
  * - `shutdown`: the server is stopping or restarting; resume by cursor, maybe on another instance.
  * - `stalled`: the reader's socket accepted nothing for longer than the stall limit; resume by cursor.
+ * - `busy`: the server was asked to stream to more readers than it serves (`--max-readers`); the
+ *   stream never started; reconnect by cursor after the `retry:` it carries.
+ * - `unavailable`: the store could not be reached when the stream was asked for; it never started;
+ *   reconnect by cursor after the `retry:` it carries.
  * - `unauthorized`: the token is missing or no longer valid; reconnecting with the same token is futile.
  * - `forbidden`: the token lacks the `read` scope.
  * - `ended`: the stream was ended by its writer (an `end` event came just before); nothing more will come.
@@ -15,6 +19,8 @@ export const CLOSE_REASONS = {
   overflow: { retryable: true },
   shutdown: { retryable: true },
   stalled: { retryable: true },
+  busy: { retryable: true },
+  unavailable: { retryable: true },
   unauthorized: { retryable: false },
   forbidden: { retryable: false },
   ended: { retryable: false },

@@ -36,6 +36,7 @@ import { registerStream } from './routes/stream.js';
 import { createStreamAccess } from './routes/stream-access.js';
 import { registerStreams } from './routes/streams.js';
 import { registerTimeNavigation } from './routes/time-navigation.js';
+import { streamRefusal } from './sse/stream-refusal.js';
 
 /**
  * The longest path parameter the routes need: a stream name of 128 characters, percent-encoded.
@@ -186,6 +187,9 @@ export const livelog: FastifyPluginAsync<LivelogPluginOptions> = async (app: Fas
     metrics.rejected(failure.code);
     if (failure.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="livelog"');
     if (failure.code === 'LIVELOG_ERR_INGEST_BUSY') reply.header('retry-after', String(INGEST_BUSY_RETRY_AFTER_S));
+    const refusal =
+      request.routeOptions.config.eventStream === true ? streamRefusal(failure, request.headers, engine.broker.retryMs) : undefined;
+    if (refusal !== undefined) return reply.code(200).headers(refusal.headers).send(refusal.body);
     if (!request.raw.complete) {
       // Fastify would close the connection after a body it gave up on; the rest is read and dropped
       // instead, so that a client still uploading gets to read this answer.

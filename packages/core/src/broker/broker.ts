@@ -157,6 +157,11 @@ export class Broker {
     return this.#options.heartbeatMs;
   }
 
+  /** The reconnection delay its streams ask readers for (`retry:`). */
+  get retryMs(): number {
+    return this.#options.retryMs;
+  }
+
   /** Starts following the store. The store must be open. */
   async start(): Promise<void> {
     if (this.#context !== undefined) return;

@@ -1,5 +1,5 @@
 import { CLOSE_REASONS, type CloseEvent, type CloseReason, type EndEvent, EVENT_NAMES, type ResetEvent } from '@livelog/protocol';
-import { encodeEvent } from './encode-event.js';
+import { encodeComment, encodeEvent } from './encode-event.js';
 
 /**
  * The SSE text of the events that end a stream's response, shared by the broker and by routes that
@@ -27,4 +27,16 @@ export function encodeCloseEvent(reason: CloseReason): string {
   const { retryable } = CLOSE_REASONS[reason];
   const close: CloseEvent = { reason, retryable };
   return encodeEvent({ event: EVENT_NAMES.close, ...(retryable ? {} : { retry: TERMINAL_CLOSE_RETRY_MS }), data: JSON.stringify(close) });
+}
+
+/**
+ * A retryable refusal written as a stream instead of a 503, for a reader that asked for
+ * `text/event-stream`: a browser's `EventSource` (and the npm `eventsource`) gives up for good on any
+ * answer but 200 with that type, while after a stream that ends it reconnects with its Last-Event-ID
+ * once `retry` ms have passed. No `id:`, so the reader's cursor stays where it was; the comment says
+ * why to whoever reads the raw stream.
+ */
+export function encodeRefusal(reason: CloseReason, retryMs: number, message: string): string {
+  const close: CloseEvent = { reason, retryable: true };
+  return `${encodeComment(message.replace(/[\r\n\0]/g, ' '))}${encodeEvent({ event: EVENT_NAMES.close, retry: retryMs, data: JSON.stringify(close) })}`;
 }

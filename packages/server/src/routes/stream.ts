@@ -15,12 +15,21 @@ import { readableStream } from './stream-stores.js';
  * Parameters are checked, and an unknown stream answered 404, before the response is taken over.
  */
 export function registerStream(app: FastifyInstance, context: RouteContext): void {
-  app.get('/api/stream', { onRequest: context.requireScope('read', DEFAULT_STREAM) }, (request, reply) =>
+  // eventStream: the plugin's error handler answers retryable refusals of these routes as streams.
+  const config = { eventStream: true };
+  app.get('/api/stream', { onRequest: context.requireScope('read', DEFAULT_STREAM), config }, (request, reply) =>
     streamFrom(context, DEFAULT_STREAM, request, reply),
   );
-  app.get('/api/streams/:name/stream', { onRequest: context.requireStream('read') }, (request, reply) =>
+  app.get('/api/streams/:name/stream', { onRequest: context.requireStream('read'), config }, (request, reply) =>
     streamFrom(context, streamParam(request), request, reply),
   );
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route serves an SSE stream: a retryable refusal is answered as one (see streamRefusal). */
+    eventStream?: boolean;
+  }
 }
 
 async function streamFrom(context: RouteContext, name: string, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {

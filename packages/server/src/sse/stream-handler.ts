@@ -7,6 +7,7 @@ import { errorBody, toLivelogError } from '../errors.js';
 import { parseFilter, parseStart, queryOf } from '../routes/query-params.js';
 import { SSE_HEADERS } from './node-sse-sink.js';
 import { serveStream } from './serve-stream.js';
+import { streamRefusal } from './stream-refusal.js';
 
 /** Options of a stream handler for a plain `node:http` server. */
 export interface StreamHandlerOptions {
@@ -50,6 +51,11 @@ export function createStreamHandler(
       serveStream(broker, request, response, { start, filter }).catch(() => undefined);
     } catch (error) {
       const livelogError = toLivelogError(error);
+      const refusal = streamRefusal(livelogError, request.headers, broker.retryMs);
+      if (refusal !== undefined) {
+        response.writeHead(200, refusal.headers).end(refusal.body);
+        return;
+      }
       response.writeHead(livelogError.statusCode, { 'content-type': 'application/json; charset=utf-8' });
       response.end(JSON.stringify(errorBody(livelogError)));
     }
