@@ -33,8 +33,11 @@ export interface Row {
    */
   cpuRatio: string;
   target: string;
-  /** INVALID: the run did not produce the load it measures under (e.g. a paced sender below its rate). */
-  result: 'PASS' | 'MISS' | 'INVALID' | '';
+  /**
+   * INVALID: the run did not produce the load it measures under (e.g. a paced sender below its rate).
+   * OUT OF REACH / REACHABLE: a floor row, whether the target could be met in this run at all.
+   */
+  result: 'PASS' | 'MISS' | 'INVALID' | 'OUT OF REACH' | 'REACHABLE' | '';
   /** CPU of the server process and of the reader process(es), % of one core, during the livelog run. */
   cpu: string;
   /** The same during the ceiling run. */

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { durableCommitFloor } from '../commit-floor.js';
 import { type BenchContext, CpuMeter, CpuTally, type Row } from '../context.js';
 import { ndjsonLine, nowUs } from '../entries.js';
 import { background, cpuOf, cpuRatio, ms, percentile, times } from '../format.js';
@@ -48,6 +49,9 @@ export async function latencyScenario(ctx: BenchContext): Promise<Row[]> {
   }
   const liveStats = pool(live);
   const rawStats = pool(raw);
+  const durability = process.env.LIVELOG_DURABILITY === 'normal' ? 'normal' : 'full';
+  const { latencyBatch } = ctx.config;
+  const commits = await durableCommitFloor(ctx.scratch, durability, latencyBatch, (latencyBatch / latencyRate) * 1000);
   const label = `${latencyRate.toLocaleString('en-US')}/s, ${latencyReaders} readers`;
   const sentRate = Math.min(...live.map((round) => round.sentRate));
   const row = (name: string, pick: (stats: Stats) => number): Row => ({
@@ -77,7 +81,34 @@ export async function latencyScenario(ctx: BenchContext): Promise<Row[]> {
       check: `${liveStats.samples.toLocaleString('en-US')} samples, ${ROUNDS} rounds, sent ≥ ${Math.round(sentRate).toLocaleString('en-US')}/s`,
     },
     row('max', (stats) => stats.max),
+    floorRow('p50', 1.3, rawStats.p50, commits.sorted, `${commits.durability}, ${latencyBatch} rows`),
+    floorRow('p99', 1.5, rawStats.p99, commits.sorted, `${commits.durability}, ${latencyBatch} rows`),
   ];
+}
+
+/**
+ * The least latency any store that delivers only durable entries could reach in this run: the
+ * ceiling's percentile plus the fastest raw commit of one batch (every sample waits for one commit,
+ * so it is at least its ceiling-like path plus the shortest commit). Above `target` × the ceiling,
+ * the target is out of reach in this run whatever livelog does.
+ */
+function floorRow(name: string, target: number, ceilingUs: number, commitsUs: Float64Array, what: string): Row {
+  const fastest = commitsUs[0] ?? Number.NaN;
+  const floor = ceilingUs + fastest;
+  const ratio = floor / ceilingUs;
+  return {
+    scenario: `4. latency ${name} floor: ceiling + fastest durable commit`,
+    livelog: ms(floor),
+    ceiling: ms(ceilingUs),
+    ratio: times(ratio),
+    cpuRatio: '',
+    target: `≤ ${target}×`,
+    result: ratio > target ? 'OUT OF REACH' : 'REACHABLE',
+    cpu: '',
+    ceilingCpu: '',
+    background: '',
+    check: `raw better-sqlite3 commits (${what}, paced as the sender): fastest ${ms(fastest)}, p50 ${ms(percentile(commitsUs, 0.5))}, p99 ${ms(percentile(commitsUs, 0.99))} of ${commitsUs.length}`,
+  };
 }
 
 interface Stats {
