@@ -28,8 +28,10 @@ export interface StreamSection {
   times: number[];
   levels: number[];
   sources: string[];
-  /** Histogram summary increments, by width, slice and level. */
-  slices: Map<string, CommitRequest['slices'][number]>;
+  /** Histogram summary increments, by width, slice and level (sliceKey). */
+  slices: Map<number, CommitRequest['slices'][number]>;
+  /** The row each width counted last: consecutive entries mostly share their slices and level. */
+  lastSlices: (CommitRequest['slices'][number] | undefined)[];
 }
 
 /**
@@ -68,6 +70,7 @@ export class CommitBuilder<S extends CommitStream = CommitStream> {
         levels: [],
         sources: [],
         slices: new Map(),
+        lastSlices: [],
       };
       this.sections.set(stream, section);
     }
@@ -96,7 +99,7 @@ export class CommitBuilder<S extends CommitStream = CommitStream> {
       section.times.push(entry.time);
       section.levels.push(level);
       section.sources.push(entry.source);
-      countSlices(section.slices, key, entry.time, level);
+      countSlices(section, key, entry.time, level);
       section.stored.push({ seq, json });
       bytes += json.length;
       if (entry.time > maxTime) maxTime = entry.time;
@@ -193,13 +196,32 @@ export class CommitBuilder<S extends CommitStream = CommitStream> {
   }
 }
 
-/** Counts an entry into its stream's histogram slices of every width. */
-function countSlices(slices: StreamSection['slices'], key: number, time: number, level: number): void {
-  for (const width of SLICE_WIDTHS) {
-    const slice = Math.floor(time / width) * width;
-    const id = `${width}/${slice}/${level}`;
-    const row = slices.get(id);
-    if (row === undefined) slices.set(id, [key, width, slice, level, 1]);
-    else row[4]++;
+/**
+ * Counts an entry into its stream's histogram slices of every width. A number keys each (width,
+ * slice, level): building a string key per width and entry cost ~5% of the main thread's ingest.
+ */
+function countSlices(section: StreamSection, key: number, time: number, level: number): void {
+  for (let w = 0; w < SLICE_WIDTHS.length; w++) {
+    const width = SLICE_WIDTHS[w] as number;
+    const index = Math.floor(time / width);
+    const slice = index * width;
+    const last = section.lastSlices[w];
+    if (last !== undefined && last[2] === slice && last[3] === level) {
+      last[4]++;
+      continue;
+    }
+    const id = sliceKey(index, level, w);
+    let row = section.slices.get(id);
+    if (row === undefined) {
+      row = [key, width, slice, level, 0];
+      section.slices.set(id, row);
+    }
+    row[4]++;
+    section.lastSlices[w] = row;
   }
+}
+
+/** One number per (width, slice, level): levels are pino numbers, below 64. */
+function sliceKey(index: number, level: number, width: number): number {
+  return (index * 64 + level) * SLICE_WIDTHS.length + width;
 }
