@@ -205,6 +205,23 @@ describe('GET /api/stream', () => {
       expect(seqs(reader)).toEqual([4, 5]);
       expect(reader.events[0]?.lastEventId).toBe(`${store.streamId}:3`);
     });
+
+    it('starts a foreign id without a start parameter at the oldest entry: everything in this stream is new to its reader', async () => {
+      // Regression: a reader away while its stream was deleted and written again resumed live only,
+      // and lost without a count what the new stream got before it came back.
+      const { store, url } = await start();
+      await ingest(url, 3);
+      const resumed = stream('', { 'last-event-id': 'otherstream:7' });
+      const live = stream('?from=end', { 'last-event-id': 'otherstream:7' });
+      await waitFor(() => seqs(resumed).length === 3 && live.named('reset').length === 1, { what: 'the replay after the reset' });
+      await ingest(url, 1, 'live');
+      await waitFor(() => seqs(resumed).length === 4 && seqs(live).length === 1, { what: 'the live entry' });
+      expect(resumed.named('reset')).toEqual([{ reason: 'foreign', stream: store.streamId }]);
+      expect(resumed.events[0]?.lastEventId).toBe(`${store.streamId}:0`);
+      expect(seqs(resumed)).toEqual([1, 2, 3, 4]);
+      // `from=end` asks for live only in so many words.
+      expect(seqs(live)).toEqual([4]);
+    });
   });
 
   describe('gap', () => {
