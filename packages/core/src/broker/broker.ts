@@ -221,6 +221,10 @@ export class Broker {
   async subscribe(sink: SseSink, options: SubscribeOptions = {}): Promise<Subscription> {
     const context = this.#requireContext();
     const start = await resolveStart(this.store, options.start ?? {}, options.filter);
+    // The ring hears of retention only from this process's pruner, after its pass: another instance's
+    // pruner (Redis), or this one mid-pass, leaves it holding entries the store no longer has, and a
+    // reader resuming behind them would get them instead of its gap, under a hello saying they are gone.
+    this.#ring?.dropBefore(start.bounds.first);
     const stream = this.store.streamId;
     const hello: HelloEvent = {
       stream,
