@@ -95,7 +95,7 @@ describe('GET /api/stream', () => {
     await waitFor(() => seqs(reader).length === 1);
     const frame = reader.connection.raw().split('\n\n')[1];
     expect(frame).toBe(
-      `id: ${store.streamId}:1\ndata: {"id":"${store.streamId}:1","seq":1,"time":5,"level":"info","source":"default","msg":"multi\\nline\\r\\nwith\\rCR and \u2028 and \\u0000"}`,
+      `id: ${store.streamId}:1\ndata: {"id":"${store.streamId}:1","seq":1,"time":5,"level":"info","source":"default","msg":"multi\\nline\\r\\nwith\\rCR and \\u2028 and \\u0000"}`,
     );
     expect(reader.entries()[0]?.msg).toBe('multi\nline\r\nwith\rCR and \u2028 and \u0000');
   });

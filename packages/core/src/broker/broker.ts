@@ -1,4 +1,5 @@
 import { type CloseReason, EVENT_NAMES, encodeCursor, type HelloEvent, type ResetEvent, type ResetReason } from '@livelog/protocol';
+import { escapeUnicodeBreaks } from '../entry/encode-entry.js';
 import type { EntryFilter } from '../entry/entry-filter.js';
 import { encodeEvent } from '../sse/encode-event.js';
 import type { SseSink } from '../sse/sse-sink.js';
@@ -239,7 +240,8 @@ export class Broker {
       event: EVENT_NAMES.hello,
       id: encodeCursor({ stream, seq: start.seq }),
       retry: this.#options.retryMs,
-      data: JSON.stringify(hello),
+      // `ended.reason` is the writer's free text (see escapeUnicodeBreaks).
+      data: escapeUnicodeBreaks(JSON.stringify(hello)),
     });
     if (start.reset !== undefined) {
       const reset: ResetEvent = { reason: start.reset, stream };
