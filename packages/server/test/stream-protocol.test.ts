@@ -95,7 +95,7 @@ describe('GET /api/stream', () => {
     await waitFor(() => seqs(reader).length === 1);
     const frame = reader.connection.raw().split('\n\n')[1];
     expect(frame).toBe(
-      `id: ${store.streamId}:1\ndata: {"id":"${store.streamId}:1","seq":1,"time":5,"level":"info","source":"default","msg":"multi\\nline\\r\\nwith\\rCR and \u2028 and \\u0000"}`,
+      `id: ${store.streamId}:1\ndata: {"id":"${store.streamId}:1","seq":1,"time":5,"level":"info","source":"default","msg":"multi\\nline\\r\\nwith\\rCR and \\u2028 and \\u0000"}`,
     );
     expect(reader.entries()[0]?.msg).toBe('multi\nline\r\nwith\rCR and \u2028 and \u0000');
   });
@@ -204,6 +204,23 @@ describe('GET /api/stream', () => {
       expect(reader.named('reset')).toEqual([{ reason, stream: store.streamId }]);
       expect(seqs(reader)).toEqual([4, 5]);
       expect(reader.events[0]?.lastEventId).toBe(`${store.streamId}:3`);
+    });
+
+    it('starts a foreign id without a start parameter at the oldest entry: everything in this stream is new to its reader', async () => {
+      // Regression: a reader away while its stream was deleted and written again resumed live only,
+      // and lost without a count what the new stream got before it came back.
+      const { store, url } = await start();
+      await ingest(url, 3);
+      const resumed = stream('', { 'last-event-id': 'otherstream:7' });
+      const live = stream('?from=end', { 'last-event-id': 'otherstream:7' });
+      await waitFor(() => seqs(resumed).length === 3 && live.named('reset').length === 1, { what: 'the replay after the reset' });
+      await ingest(url, 1, 'live');
+      await waitFor(() => seqs(resumed).length === 4 && seqs(live).length === 1, { what: 'the live entry' });
+      expect(resumed.named('reset')).toEqual([{ reason: 'foreign', stream: store.streamId }]);
+      expect(resumed.events[0]?.lastEventId).toBe(`${store.streamId}:0`);
+      expect(seqs(resumed)).toEqual([1, 2, 3, 4]);
+      // `from=end` asks for live only in so many words.
+      expect(seqs(live)).toEqual([4]);
     });
   });
 

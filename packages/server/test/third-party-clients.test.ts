@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import type { EndEvent, GapEvent, HelloEvent, LogEntry, ResetEvent } from '@livelog/protocol';
 import {
   ChaosProxy,
@@ -6,6 +6,7 @@ import {
   ingest,
   postLogs,
   postStreamEnd,
+  postStreamLogs,
   SseParser,
   startServer,
   type TestServer,
@@ -28,6 +29,15 @@ const CURL = (() => {
   }
 })();
 if (!CURL) console.warn('third-party-clients.test.ts: curl is not installed; its tests are skipped');
+const PYTHON = (() => {
+  try {
+    execFileSync('python3', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!PYTHON) console.warn('third-party-clients.test.ts: python3 is not installed; its test is skipped');
 
 const servers: TestServer[] = [];
 const proxies: ChaosProxy[] = [];
@@ -196,5 +206,54 @@ describe.skipIf(!CURL)('curl -N', () => {
     const withoutFields = blocks.filter((block) => !block.split('\n').some((line) => /^(data|id|event|retry):/.test(line)));
     expect(withoutFields).toEqual([]);
     expect(run.seqs).toEqual([1, 2]);
+  });
+});
+
+/**
+ * A raw reader as Python scripts write them: decode, then `str.splitlines()` (what requests'
+ * `iter_lines(decode_unicode=True)` does), which also breaks at U+0085, U+2028 and U+2029. Prints the
+ * JSON of every `data:` line until `end`.
+ */
+const PYTHON_READER = `
+import json, sys, urllib.request
+out, buf = [], ''
+with urllib.request.urlopen(sys.argv[1], timeout=20) as response:
+    while True:
+        chunk = response.read1(65536)
+        if not chunk:
+            break
+        buf += chunk.decode('utf-8')
+        *lines, buf = buf.splitlines(True) or ['']
+        for line in lines:
+            line = line.rstrip('\\r\\n')
+            if line.startswith('data: '):
+                try:
+                    out.append(json.loads(line[6:]))
+                except ValueError:
+                    out.append({'broken': line})
+        if any('lastId' in event for event in out):
+            break
+print(json.dumps(out))
+`;
+
+describe.skipIf(!PYTHON)('a Python reader splitting at Unicode line breaks', () => {
+  // Regression: JSON.stringify leaves U+0085, U+2028 and U+2029 raw in an entry's data line.
+  it('parses every event, U+0085, U+2028 and U+2029 in messages, fields and the end reason included', async () => {
+    const server = await start();
+    const msgs = ['plain', 'line\u2028separator', 'paragraph\u2029separator', 'next\u0085line'];
+    const body = msgs.map((msg) => JSON.stringify({ msg, tag: msg })).join('\n');
+    expect((await postStreamLogs(server.url, 'py', body)).status).toBe(200);
+    expect((await postStreamEnd(server.url, 'py', { exitCode: 0, reason: 'done\u2028here' })).status).toBe(200);
+    const output = await new Promise<string>((resolve, reject) => {
+      execFile('python3', ['-c', PYTHON_READER, `${server.url}/api/streams/py/stream?from=start`], { timeout: 30_000 }, (error, stdout) =>
+        error ? reject(error) : resolve(stdout),
+      );
+    });
+    const events = JSON.parse(output) as Record<string, unknown>[];
+    expect(events.filter((event) => 'broken' in event)).toEqual([]);
+    const entries = events.filter((event) => 'seq' in event) as unknown as LogEntry[];
+    expect(entries.map((entry) => entry.msg)).toEqual(msgs);
+    expect(entries.map((entry) => entry.fields?.tag)).toEqual(msgs);
+    expect(events.find((event) => 'lastId' in event)).toMatchObject({ reason: 'done\u2028here' });
   });
 });

@@ -179,7 +179,9 @@ export function describeBroker(name: string, factory: StoreFactory, extra?: () =
         { id: formatId(store.streamId, 11), reason: 'future' },
       ];
       const withTail = await Promise.all(cases.map((item) => reader(broker, { start: { lastEventId: item.id, tail: 2 } })));
-      const liveOnly = await reader(broker, { start: { lastEventId: formatId(other, 3) } });
+      // A foreign id with no start asked for replays this stream from its oldest: it is all new to the reader.
+      const replayed = await reader(broker, { start: { lastEventId: formatId(other, 3) } });
+      const liveOnly = await reader(broker, { start: { lastEventId: formatId(other, 3), fromEnd: true } });
       await store.append([entry(11)]);
       for (const [i, item] of cases.entries()) {
         const sink = withTail[i] as RecordingSink;
@@ -187,9 +189,10 @@ export function describeBroker(name: string, factory: StoreFactory, extra?: () =
         expect(sink.events('reset')).toEqual([{ reason: item.reason, stream: store.streamId }]);
         expect(sink.seqs()).toEqual([9, 10, 11]);
       }
-      await until(() => liveOnly.seqs().includes(11), 'the live reader');
+      await until(() => liveOnly.seqs().includes(11) && replayed.seqs().includes(11), 'the live and the replaying reader');
       expect(liveOnly.seqs()).toEqual([11]);
-      expect(broker.stats.resets).toEqual({ malformed: 2, foreign: 2, future: 1, deleted: 0 });
+      expect(replayed.seqs()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+      expect(broker.stats.resets).toEqual({ malformed: 2, foreign: 3, future: 1, deleted: 0 });
     });
 
     // Regression: the replay-then-register race. Readers that connect while appends keep coming must

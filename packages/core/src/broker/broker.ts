@@ -1,4 +1,5 @@
 import { type CloseReason, EVENT_NAMES, encodeCursor, type HelloEvent, type ResetEvent, type ResetReason } from '@livelog/protocol';
+import { escapeUnicodeBreaks } from '../entry/encode-entry.js';
 import type { EntryFilter } from '../entry/entry-filter.js';
 import { encodeEvent } from '../sse/encode-event.js';
 import type { SseSink } from '../sse/sse-sink.js';
@@ -226,6 +227,10 @@ export class Broker {
   async subscribe(sink: SseSink, options: SubscribeOptions = {}): Promise<Subscription> {
     const context = this.#requireContext();
     const start = await resolveStart(this.store, options.start ?? {}, options.filter);
+    // The ring hears of retention only from this process's pruner, after its pass: another instance's
+    // pruner (Redis), or this one mid-pass, leaves it holding entries the store no longer has, and a
+    // reader resuming behind them would get them instead of its gap, under a hello saying they are gone.
+    this.#ring?.dropBefore(start.bounds.first);
     const stream = this.store.streamId;
     const hello: HelloEvent = {
       stream,
@@ -240,7 +245,8 @@ export class Broker {
       event: EVENT_NAMES.hello,
       id: encodeCursor({ stream, seq: start.seq }),
       retry: this.#options.retryMs,
-      data: JSON.stringify(hello),
+      // `ended.reason` is the writer's free text (see escapeUnicodeBreaks).
+      data: escapeUnicodeBreaks(JSON.stringify(hello)),
     });
     if (start.reset !== undefined) {
       const reset: ResetEvent = { reason: start.reset, stream };

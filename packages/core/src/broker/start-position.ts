@@ -14,6 +14,8 @@ export interface StartRequest {
   tail?: number;
   /** Everything retained, then live. */
   fromStart?: boolean;
+  /** Live only, asked for in so many words (`?from=end`): kept even after a foreign id's `reset`. */
+  fromEnd?: boolean;
 }
 
 /** Where a reader starts: it receives entries with seq > `seq`. */
@@ -28,6 +30,12 @@ export interface ResolvedStart {
  * Resolves a start request against the store. A last event id that is malformed, from another stream,
  * or past the newest entry yields a `reset` and the start the other parameters ask for. A valid id
  * older than the retained window is returned as is: the subscription reports the gap when it reads.
+ *
+ * A foreign id with no start asked for starts at the oldest retained entry, not live: the reader has
+ * read up to a point of a stream that is gone (deleted and written again under the same name, data
+ * wiped), so every entry of this one is new to it. Live only would drop, with no count, whatever the
+ * new stream received before the reader came back, and a browser's EventSource resends the same URL
+ * with its old id, so it cannot ask for more. `@livelog/client` resumes with `from=start` for this.
  */
 export async function resolveStart(store: LogStore, request: StartRequest, filter?: EntryFilter): Promise<ResolvedStart> {
   const bounds = await store.bounds();
@@ -39,8 +47,12 @@ export async function resolveStart(store: LogStore, request: StartRequest, filte
     else if (decoded.cursor.seq > bounds.last) reset = 'future';
     else return { seq: decoded.cursor.seq, bounds };
   }
-  const seq = await startWithoutCursor(store, request, bounds, filter);
+  const seq = reset === 'foreign' && !startAskedFor(request) ? bounds.first - 1 : await startWithoutCursor(store, request, bounds, filter);
   return reset === undefined ? { seq, bounds } : { seq, reset, bounds };
+}
+
+function startAskedFor(request: StartRequest): boolean {
+  return request.since !== undefined || request.tail !== undefined || request.fromStart === true || request.fromEnd === true;
 }
 
 async function startWithoutCursor(store: LogStore, request: StartRequest, bounds: StoreBounds, filter?: EntryFilter): Promise<number> {

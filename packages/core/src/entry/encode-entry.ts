@@ -45,5 +45,19 @@ export function encodeEntryBody(entry: NewEntry): string {
   if (entry.fields !== undefined) json += `,"fields":${JSON.stringify(entry.fields)}`;
   if (entry.invalidUtf8) json += ',"invalidUtf8":true';
   if (entry.part !== undefined) json += `,"part":${JSON.stringify(entry.part)}`;
-  return `${json}}`;
+  return escapeUnicodeBreaks(`${json}}`);
+}
+
+const UNICODE_BREAK = /[\u0085\u2028\u2029]/;
+const UNICODE_BREAKS = /[\u0085\u2028\u2029]/g;
+
+/**
+ * `json` with U+0085, U+2028 and U+2029 written as `\uXXXX` escapes (the same JSON value). JSON.stringify
+ * leaves them raw, and SSE does not end lines at them, but readers that split decoded text with
+ * Unicode's line breaks do: Python's `str.splitlines()` (requests' `iter_lines(decode_unicode=True)`)
+ * cut such an entry's `data:` line in two, and it could not be parsed. Escaped, its bytes hold none.
+ */
+export function escapeUnicodeBreaks(json: string): string {
+  if (!UNICODE_BREAK.test(json)) return json;
+  return json.replace(UNICODE_BREAKS, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

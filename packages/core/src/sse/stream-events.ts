@@ -1,4 +1,5 @@
 import { CLOSE_REASONS, type CloseEvent, type CloseReason, type EndEvent, EVENT_NAMES, type ResetEvent } from '@livelog/protocol';
+import { escapeUnicodeBreaks } from '../entry/encode-entry.js';
 import { encodeComment, encodeEvent } from './encode-event.js';
 
 /**
@@ -7,7 +8,8 @@ import { encodeComment, encodeEvent } from './encode-event.js';
  * `close` with its reconnect rule.
  */
 export function encodeEndEvent(end: EndEvent): string {
-  return encodeEvent({ event: EVENT_NAMES.end, id: end.lastId, data: JSON.stringify(end) });
+  // `reason` is the writer's free text (see escapeUnicodeBreaks).
+  return encodeEvent({ event: EVENT_NAMES.end, id: end.lastId, data: escapeUnicodeBreaks(JSON.stringify(end)) });
 }
 
 export function encodeResetEvent(reset: ResetEvent): string {

@@ -80,8 +80,9 @@ export function describeLogDatabase(name: string, factory: DatabaseFactory, trai
       const b = await database.openStream('b');
       await a.append(lines(3, 'a'));
       await b.append(lines(3, 'b'));
-      const start = await resolveStart(b, { lastEventId: formatId(a.streamId, 2) });
-      expect(start).toMatchObject({ reset: 'foreign', seq: 3 });
+      // With no start asked for, all of b is new to a reader of a: it starts before b's oldest entry.
+      expect(await resolveStart(b, { lastEventId: formatId(a.streamId, 2) })).toMatchObject({ reset: 'foreign', seq: 0 });
+      expect(await resolveStart(b, { lastEventId: formatId(a.streamId, 2), fromEnd: true })).toMatchObject({ reset: 'foreign', seq: 3 });
     });
 
     it('creates a stream on its first write only, and refuses bad names', async () => {

@@ -41,9 +41,12 @@ function wordOf(a: number, b: number, c: number): number {
   return EXACT_WORDS + (h >>> (32 - HASHED_BITS));
 }
 
-/** True for a code unit no query trigram holds: JSON.stringify escapes it, or it separates parts. */
+/**
+ * True for a code unit no query trigram holds: the entry's JSON escapes it (JSON.stringify, and
+ * encodeEntryBody for U+0085, U+2028 and U+2029), or it separates parts.
+ */
 function unaskable(code: number): boolean {
-  return code === QUOTE || code === BACKSLASH || code < PRINTABLE_LOW;
+  return code === QUOTE || code === BACKSLASH || code < PRINTABLE_LOW || code === 0x85 || code === 0x2028 || code === 0x2029;
 }
 
 const BASE = 36;

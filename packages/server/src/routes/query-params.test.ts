@@ -42,7 +42,7 @@ describe('query parameters', () => {
     expect(parseStart(q('tail=25'), undefined)).toEqual({ tail: 25 });
     expect(parseStart(q('tail=all'), undefined)).toEqual({ fromStart: true });
     expect(parseStart(q('from=start'), undefined)).toEqual({ fromStart: true });
-    expect(parseStart(q('from=end'), undefined)).toEqual({});
+    expect(parseStart(q('from=end'), undefined)).toEqual({ fromEnd: true });
     expect(parseStart(q('since=1714564800000'), undefined)).toEqual({ since: 1_714_564_800_000 });
     for (const [text, param] of [
       ['tail=-1', 'tail'],

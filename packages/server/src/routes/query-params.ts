@@ -66,7 +66,8 @@ export function parseStart(params: URLSearchParams, lastEventIdHeader: string | 
   const from = params.get('from');
   if (from !== null && from !== '') {
     if (from === 'start') start.fromStart = true;
-    else if (from !== 'end' && from !== 'now') throw badParam('from', 'must be "start" (or "end" for live only)');
+    else if (from === 'end' || from === 'now') start.fromEnd = true;
+    else throw badParam('from', 'must be "start" (or "end" for live only)');
   }
   return start;
 }
