@@ -1,6 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { encodeComment, type SseSink } from '@livelog/core';
+import { writeWhenIdle } from './idle-socket-write.js';
 import { TcpSendQueues } from './tcp-send-queues.js';
 
 /** Response headers of every SSE stream. */
@@ -136,7 +137,8 @@ export class NodeSseSink implements SseSink {
    * cost the server at 20,000 idle readers (bench scenario readers20k). Only when nothing of the
    * response waits outside the socket (`outputSize`, before a socket is assigned), so bytes keep
    * their order; otherwise, and for any framing but HTTP/1.1 chunked or HTTP/1.0 unframed, the
-   * ordinary path.
+   * ordinary path. An idle socket (all of it in the kernel already) gets them with one `write(2)` on
+   * its descriptor, skipping the stream machinery too (see writeWhenIdle).
    */
   heartbeat(): void {
     if (this.closed) return;
@@ -147,7 +149,7 @@ export class NodeSseSink implements SseSink {
     // Unframed only where Node delimits the body by closing the connection: an HTTP/1.0 reader.
     const request = response.req;
     const bare = !chunked && request.httpVersionMajor === 1 && request.httpVersionMinor === 0 && !response.hasHeader('content-length');
-    if (direct && (chunked || bare)) socket.write(chunked ? HEARTBEAT_CHUNK : HEARTBEAT_BARE);
+    if (direct && (chunked || bare)) writeWhenIdle(socket, chunked ? HEARTBEAT_CHUNK : HEARTBEAT_BARE);
     else response.write(HEARTBEAT_BARE);
   }
 

@@ -1,0 +1,52 @@
+import { writeSync } from 'node:fs';
+import type { Socket } from 'node:net';
+
+/** What an idle write needs of a socket's libuv handle: its descriptor and its write queue. */
+interface FdHandle {
+  fd: number;
+  writeQueueSize: number;
+}
+
+/** The socket's libuv handle where it has a descriptor of its own (plain TCP or a pipe, not TLS, not Windows). */
+function fdHandle(socket: Socket): FdHandle | undefined {
+  if ('encrypted' in socket) return undefined;
+  const handle = (socket as unknown as { _handle?: Partial<FdHandle> | null })._handle;
+  if (typeof handle?.fd !== 'number' || handle.fd < 0 || typeof handle.writeQueueSize !== 'number') return undefined;
+  return handle as FdHandle;
+}
+
+/** The error codes of a write that the socket's own path reports better (or retries) than this one. */
+function isErrno(error: unknown): boolean {
+  return typeof (error as { code?: unknown } | null)?.code === 'string';
+}
+
+/**
+ * Writes a few bytes to `socket`, straight to its descriptor (one `write(2)`) when nothing of the
+ * socket's waits anywhere before the kernel; otherwise, and for what the kernel did not take, with
+ * `socket.write`. The bytes keep their place after everything written before.
+ *
+ * Why: a heartbeat is 7 bytes to each idle reader every interval, 1,333 writes/s at 20,000 readers.
+ * `socket.write` costs 4–10 µs of JS and C++ around the system call (Writable's state, a WriteWrap
+ * object, the after-write tick); the descriptor write costs ~1.5 µs (bench scenario readers20k).
+ *
+ * Safe only while the socket's queues are empty: the caller checks what is outside the socket (an
+ * HTTP response's own buffer); this checks the socket's buffer and libuv's write queue. A full send
+ * buffer (EAGAIN) or a dead peer (EPIPE, ECONNRESET) falls back to `socket.write`, which queues the
+ * bytes or reports the error the way every other write does. The bytes do not count in the socket's
+ * `bytesWritten` (nor libuv's): callers comparing those two see no difference.
+ */
+export function writeWhenIdle(socket: Socket, bytes: Buffer): void {
+  const handle = socket.writableLength === 0 && !socket.writableEnded ? fdHandle(socket) : undefined;
+  if (handle === undefined || handle.writeQueueSize !== 0) {
+    socket.write(bytes);
+    return;
+  }
+  let written: number;
+  try {
+    written = writeSync(handle.fd, bytes);
+  } catch (error) {
+    if (!isErrno(error)) throw error;
+    written = 0;
+  }
+  if (written < bytes.length) socket.write(written === 0 ? bytes : bytes.subarray(written));
+}
