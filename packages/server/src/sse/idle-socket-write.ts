@@ -7,12 +7,21 @@ interface FdHandle {
   writeQueueSize: number;
 }
 
-/** The socket's libuv handle where it has a descriptor of its own (plain TCP or a pipe, not TLS, not Windows). */
-function fdHandle(socket: Socket): FdHandle | undefined {
-  if ('encrypted' in socket) return undefined;
+/** The socket's open libuv handle, where it has a write queue (TLS: the queue is not the descriptor's). */
+function openHandle(socket: Socket): Partial<FdHandle> | undefined {
+  if ('encrypted' in socket || socket.destroyed) return undefined;
   const handle = (socket as unknown as { _handle?: Partial<FdHandle> | null })._handle;
-  if (typeof handle?.fd !== 'number' || handle.fd < 0 || typeof handle.writeQueueSize !== 'number') return undefined;
-  return handle as FdHandle;
+  return typeof handle?.writeQueueSize === 'number' ? handle : undefined;
+}
+
+/**
+ * The descriptor under `socket` (plain TCP or a pipe), or -1: TLS, Windows, closed. It stays the
+ * same while the socket is open, so a caller writing often may keep it: reading it is a C++ call
+ * (~3% of an idle server's samples at 20,000 readers).
+ */
+export function socketFd(socket: Socket): number {
+  const fd = openHandle(socket)?.fd;
+  return typeof fd === 'number' ? fd : -1;
 }
 
 /** The error codes of a write that the socket's own path reports better (or retries) than this one. */
@@ -33,17 +42,18 @@ function isErrno(error: unknown): boolean {
  * HTTP response's own buffer); this checks the socket's buffer and libuv's write queue. A full send
  * buffer (EAGAIN) or a dead peer (EPIPE, ECONNRESET) falls back to `socket.write`, which queues the
  * bytes or reports the error the way every other write does. The bytes do not count in the socket's
- * `bytesWritten` (nor libuv's): callers comparing those two see no difference.
+ * `bytesWritten` (nor libuv's): callers comparing those two see no difference. `fd`: the socket's
+ * (socketFd), kept by the caller.
  */
-export function writeWhenIdle(socket: Socket, bytes: Buffer): void {
-  const handle = socket.writableLength === 0 && !socket.writableEnded ? fdHandle(socket) : undefined;
+export function writeWhenIdle(socket: Socket, bytes: Buffer, fd = socketFd(socket)): void {
+  const handle = fd >= 0 && socket.writableLength === 0 && !socket.writableEnded ? openHandle(socket) : undefined;
   if (handle === undefined || handle.writeQueueSize !== 0) {
     socket.write(bytes);
     return;
   }
   let written: number;
   try {
-    written = writeSync(handle.fd, bytes);
+    written = writeSync(fd, bytes);
   } catch (error) {
     if (!isErrno(error)) throw error;
     written = 0;

@@ -1,7 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { encodeComment, type SseSink } from '@livelog/core';
-import { writeWhenIdle } from './idle-socket-write.js';
+import { socketFd, writeWhenIdle } from './idle-socket-write.js';
 import { TcpSendQueues } from './tcp-send-queues.js';
 
 /** Response headers of every SSE stream. */
@@ -46,6 +46,8 @@ function tcpHandle(socket: Socket): StreamHandle | undefined {
 export class NodeSseSink implements SseSink {
   readonly #response: ServerResponse;
   #closed = false;
+  /** The socket's descriptor for heartbeats (see writeWhenIdle), once read. */
+  #fd: number | undefined;
   readonly #closeListeners: (() => void)[] = [];
 
   constructor(request: IncomingMessage, response: ServerResponse) {
@@ -149,8 +151,10 @@ export class NodeSseSink implements SseSink {
     // Unframed only where Node delimits the body by closing the connection: an HTTP/1.0 reader.
     const request = response.req;
     const bare = !chunked && request.httpVersionMajor === 1 && request.httpVersionMinor === 0 && !response.hasHeader('content-length');
-    if (direct && (chunked || bare)) writeWhenIdle(socket, chunked ? HEARTBEAT_CHUNK : HEARTBEAT_BARE);
-    else response.write(HEARTBEAT_BARE);
+    if (direct && (chunked || bare)) {
+      this.#fd ??= socketFd(socket);
+      writeWhenIdle(socket, chunked ? HEARTBEAT_CHUNK : HEARTBEAT_BARE, this.#fd);
+    } else response.write(HEARTBEAT_BARE);
   }
 
   onceDrain(listener: () => void): void {
