@@ -1,6 +1,8 @@
 import { writeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 
+const WINDOWS = process.platform === 'win32';
+
 /** What an idle write needs of a socket's libuv handle: its descriptor and its write queue. */
 interface FdHandle {
   fd: number;
@@ -20,6 +22,8 @@ function openHandle(socket: Socket): Partial<FdHandle> | undefined {
  * (~3% of an idle server's samples at 20,000 readers).
  */
 export function socketFd(socket: Socket): number {
+  // Windows' sockets are not CRT descriptors that fs.writeSync could write to.
+  if (WINDOWS) return -1;
   const fd = openHandle(socket)?.fd;
   return typeof fd === 'number' ? fd : -1;
 }
@@ -35,8 +39,9 @@ function isErrno(error: unknown): boolean {
  * `socket.write`. The bytes keep their place after everything written before.
  *
  * Why: a heartbeat is 7 bytes to each idle reader every interval, 1,333 writes/s at 20,000 readers.
- * `socket.write` costs 4–10 µs of JS and C++ around the system call (Writable's state, a WriteWrap
- * object, the after-write tick); the descriptor write costs ~1.5 µs (bench scenario readers20k).
+ * `socket.write` costs 3–11 µs of user CPU around the system call (Writable's state, a WriteWrap
+ * object, the after-write tick), the descriptor write 1–5 µs; the system call itself is ~8–14 µs of
+ * kernel time either way (bench/manual/heartbeat-floor.mjs; bench/README.md, issue 12 item 7).
  *
  * Safe only while the socket's queues are empty: the caller checks what is outside the socket (an
  * HTTP response's own buffer); this checks the socket's buffer and libuv's write queue. A full send
