@@ -59,6 +59,25 @@ describe('NodeSseSink heartbeat', () => {
     expect(text).toBe('data: a\n\n:\ndata: b\n\n:\ndata: c\n\n');
   });
 
+  it('writes the heartbeat of an idle response to the descriptor, a valid chunk between the others (HTTP/1.1)', async () => {
+    let counts: number[] = [];
+    const port = await serve(async (sink, response) => {
+      const socket = response.socket;
+      if (socket === null) throw new Error('no socket');
+      await new Promise<void>((resolve) => response.write('data: a\n\n', () => resolve()));
+      const before = socket.bytesWritten;
+      sink.heartbeat();
+      sink.heartbeat();
+      // Not through the socket (see writeWhenIdle): its count did not move.
+      counts = [before, socket.bytesWritten];
+      sink.write('data: b\n\n');
+    });
+    const { text, chunked } = await body11(port);
+    expect(chunked).toBe(true);
+    expect(text).toBe('data: a\n\n:\n:\ndata: b\n\n');
+    expect(counts[1]).toBe(counts[0]);
+  });
+
   it('writes bare heartbeats to an HTTP/1.0 reader, whose body is not chunked', async () => {
     const port = await serve((sink) => {
       sink.write('data: a\n\n');

@@ -1,6 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { encodeComment, type SseSink } from '@livelog/core';
+import { socketFd, writeWhenIdle } from './idle-socket-write.js';
 import { TcpSendQueues } from './tcp-send-queues.js';
 
 /** Response headers of every SSE stream. */
@@ -45,6 +46,8 @@ function tcpHandle(socket: Socket): StreamHandle | undefined {
 export class NodeSseSink implements SseSink {
   readonly #response: ServerResponse;
   #closed = false;
+  /** The socket's descriptor for heartbeats (see writeWhenIdle), once read. */
+  #fd: number | undefined;
   readonly #closeListeners: (() => void)[] = [];
 
   constructor(request: IncomingMessage, response: ServerResponse) {
@@ -136,7 +139,8 @@ export class NodeSseSink implements SseSink {
    * cost the server at 20,000 idle readers (bench scenario readers20k). Only when nothing of the
    * response waits outside the socket (`outputSize`, before a socket is assigned), so bytes keep
    * their order; otherwise, and for any framing but HTTP/1.1 chunked or HTTP/1.0 unframed, the
-   * ordinary path.
+   * ordinary path. An idle socket (all of it in the kernel already) gets them with one `write(2)` on
+   * its descriptor, skipping the stream machinery too (see writeWhenIdle).
    */
   heartbeat(): void {
     if (this.closed) return;
@@ -147,8 +151,10 @@ export class NodeSseSink implements SseSink {
     // Unframed only where Node delimits the body by closing the connection: an HTTP/1.0 reader.
     const request = response.req;
     const bare = !chunked && request.httpVersionMajor === 1 && request.httpVersionMinor === 0 && !response.hasHeader('content-length');
-    if (direct && (chunked || bare)) socket.write(chunked ? HEARTBEAT_CHUNK : HEARTBEAT_BARE);
-    else response.write(HEARTBEAT_BARE);
+    if (direct && (chunked || bare)) {
+      this.#fd ??= socketFd(socket);
+      writeWhenIdle(socket, chunked ? HEARTBEAT_CHUNK : HEARTBEAT_BARE, this.#fd);
+    } else response.write(HEARTBEAT_BARE);
   }
 
   onceDrain(listener: () => void): void {

@@ -1,0 +1,67 @@
+import { writeSync } from 'node:fs';
+import type { Socket } from 'node:net';
+
+const WINDOWS = process.platform === 'win32';
+
+/** What an idle write needs of a socket's libuv handle: its descriptor and its write queue. */
+interface FdHandle {
+  fd: number;
+  writeQueueSize: number;
+}
+
+/** The socket's open libuv handle, where it has a write queue (TLS: the queue is not the descriptor's). */
+function openHandle(socket: Socket): Partial<FdHandle> | undefined {
+  if ('encrypted' in socket || socket.destroyed) return undefined;
+  const handle = (socket as unknown as { _handle?: Partial<FdHandle> | null })._handle;
+  return typeof handle?.writeQueueSize === 'number' ? handle : undefined;
+}
+
+/**
+ * The descriptor under `socket` (plain TCP or a pipe), or -1: TLS, Windows, closed. It stays the
+ * same while the socket is open, so a caller writing often may keep it: reading it is a C++ call
+ * (~3% of an idle server's samples at 20,000 readers).
+ */
+export function socketFd(socket: Socket): number {
+  // Windows' sockets are not CRT descriptors that fs.writeSync could write to.
+  if (WINDOWS) return -1;
+  const fd = openHandle(socket)?.fd;
+  return typeof fd === 'number' ? fd : -1;
+}
+
+/** The error codes of a write that the socket's own path reports better (or retries) than this one. */
+function isErrno(error: unknown): boolean {
+  return typeof (error as { code?: unknown } | null)?.code === 'string';
+}
+
+/**
+ * Writes a few bytes to `socket`, straight to its descriptor (one `write(2)`) when nothing of the
+ * socket's waits anywhere before the kernel; otherwise, and for what the kernel did not take, with
+ * `socket.write`. The bytes keep their place after everything written before.
+ *
+ * Why: a heartbeat is 7 bytes to each idle reader every interval, 1,333 writes/s at 20,000 readers.
+ * `socket.write` costs 3–11 µs of user CPU around the system call (Writable's state, a WriteWrap
+ * object, the after-write tick), the descriptor write 1–5 µs; the system call itself is ~8–14 µs of
+ * kernel time either way (bench/manual/heartbeat-floor.mjs; bench/README.md, issue 12 item 7).
+ *
+ * Safe only while the socket's queues are empty: the caller checks what is outside the socket (an
+ * HTTP response's own buffer); this checks the socket's buffer and libuv's write queue. A full send
+ * buffer (EAGAIN) or a dead peer (EPIPE, ECONNRESET) falls back to `socket.write`, which queues the
+ * bytes or reports the error the way every other write does. The bytes do not count in the socket's
+ * `bytesWritten` (nor libuv's): callers comparing those two see no difference. `fd`: the socket's
+ * (socketFd), kept by the caller.
+ */
+export function writeWhenIdle(socket: Socket, bytes: Buffer, fd = socketFd(socket)): void {
+  const handle = fd >= 0 && socket.writableLength === 0 && !socket.writableEnded ? openHandle(socket) : undefined;
+  if (handle === undefined || handle.writeQueueSize !== 0) {
+    socket.write(bytes);
+    return;
+  }
+  let written: number;
+  try {
+    written = writeSync(fd, bytes);
+  } catch (error) {
+    if (!isErrno(error)) throw error;
+    written = 0;
+  }
+  if (written < bytes.length) socket.write(written === 0 ? bytes : bytes.subarray(written));
+}
