@@ -1,0 +1,104 @@
+import { connect } from 'node:net';
+import { requestJson, startServer, type TestServer } from '@livelog/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Regression: requests refused before any route runs — a path that is not valid percent-encoding, a
+// path parameter longer than the router's limit, a request Node's parser refuses, headers over its
+// size limit — were answered in Fastify's shape ({"error":"Bad Request","code":"FST_ERR_BAD_URL",…},
+// 414 FST_ERR_MAX_PARAM_LENGTH, {"error":"Bad Request","message":"Client Error"}), not livelog's.
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+/** Sends `request` as bytes and reads the answer until the server closes the connection. */
+function rawRequest(url: string, request: string): Promise<{ status: number; type: string | undefined; body: unknown }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(request));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const [head = '', body = ''] = text.split('\r\n\r\n', 2);
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]);
+      const type = /^content-type: *(.*)$/im.exec(head)?.[1];
+      try {
+        resolve({ status, type, body: JSON.parse(body) });
+      } catch {
+        resolve({ status, type, body });
+      }
+    });
+  });
+}
+
+describe('requests refused before any route', () => {
+  it('are answered with a livelog error body, and store nothing', async () => {
+    const host = `Host: ${new URL(server.url).host}\r\n`;
+    const post = (path: string): string =>
+      `POST ${path} HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: 12\r\nConnection: close\r\n\r\n{"msg":"no"}`;
+    const longName = 'a'.repeat(1000);
+    const cases: { name: string; request: string; status: number; code: string; message?: string }[] = [
+      {
+        name: 'bad percent-encoding in a GET path',
+        request: `GET /api/streams/a%zz/logs HTTP/1.1\r\n${host}Connection: close\r\n\r\n`,
+        status: 400,
+        code: 'LIVELOG_ERR_BAD_REQUEST',
+        message: 'the path "/api/streams/a%zz/logs" is not valid percent-encoding',
+      },
+      {
+        name: 'bad percent-encoding in an ingest path',
+        request: post('/api/streams/%E0%A4%A/logs'),
+        status: 400,
+        code: 'LIVELOG_ERR_BAD_REQUEST',
+      },
+      {
+        name: 'a stream name past the router limit, read',
+        request: `GET /api/streams/${longName}/logs HTTP/1.1\r\n${host}Connection: close\r\n\r\n`,
+        status: 400,
+        code: 'LIVELOG_ERR_STREAM_BAD_NAME',
+      },
+      {
+        name: 'a stream name past the router limit, written',
+        request: post(`/api/streams/${longName}/logs`),
+        status: 400,
+        code: 'LIVELOG_ERR_STREAM_BAD_NAME',
+      },
+      {
+        name: 'a header name with a space',
+        request: `GET /api/logs HTTP/1.1\r\n${host}Bad Header: x\r\n\r\n`,
+        status: 400,
+        code: 'LIVELOG_ERR_BAD_REQUEST',
+        message: 'the request is not valid HTTP/1.1',
+      },
+      { name: 'a request line that is not HTTP', request: 'HELLO THERE\r\n\r\n', status: 400, code: 'LIVELOG_ERR_BAD_REQUEST' },
+      {
+        name: 'headers over 16 KiB',
+        request: `GET /api/logs?q=${'x'.repeat(20_000)} HTTP/1.1\r\n${host}\r\n`,
+        status: 431,
+        code: 'LIVELOG_ERR_HEADERS_TOO_LARGE',
+      },
+    ];
+    for (const { name, request, status, code, message } of cases) {
+      const answer = await rawRequest(server.url, request);
+      const error = (answer.body as { error?: { code?: unknown; message?: unknown } }).error;
+      expect({ name, status: answer.status, type: answer.type, code: error?.code }).toEqual({
+        name,
+        status,
+        type: 'application/json; charset=utf-8',
+        code,
+      });
+      expect(typeof error?.message).toBe('string');
+      if (message !== undefined) expect(error?.message).toBe(message);
+    }
+    const streams = await requestJson(server.url, 'GET', '/api/streams');
+    expect(
+      (streams.body as { streams: { name: string; entries: number }[] }).streams.map(({ name, entries }) => ({ name, entries })),
+    ).toEqual([{ name: 'default', entries: 0 }]);
+  });
+});
