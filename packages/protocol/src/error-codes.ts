@@ -41,7 +41,10 @@ export const ERROR_CODES = {
     status: 400,
     summary: 'An RFC 5424 syslog message has a malformed header (timestamp, fields or structured data).',
   },
-  LIVELOG_ERR_QUERY_BAD_PARAM: { status: 400, summary: 'A query parameter has a value livelog cannot use.' },
+  LIVELOG_ERR_QUERY_BAD_PARAM: {
+    status: 400,
+    summary: 'A query parameter has a value livelog cannot use, or one that takes a single value is given twice with different values.',
+  },
   LIVELOG_ERR_BAD_QUERY: {
     status: 400,
     summary:

@@ -102,3 +102,43 @@ describe('requests refused before any route', () => {
     ).toEqual([{ name: 'default', entries: 0 }]);
   });
 });
+
+// Regression: a parameter of one value given twice with different values was read as its first
+// (`limit=1&limit=500` answered one entry, `q=a&q=b` searched for a only, `?source=a&source=b` on
+// ingest stored under a), answering another question than the one asked, without a word.
+describe('a one-value query parameter given twice', () => {
+  it('is a 400 naming it on every route when the values differ, and the same value twice is fine', async () => {
+    const refused: [string, string, string][] = [
+      ['GET', '/api/logs?limit=1&limit=500', 'limit'],
+      ['GET', '/api/logs?q=a&q=b', 'q'],
+      ['GET', '/api/streams/default/logs?level=warn&level=error', 'level'],
+      ['GET', '/api/logs?since=1h&until=1m&since=2h', 'since'],
+      ['GET', '/api/stream?tail=1&tail=2', 'tail'],
+      ['GET', '/api/histogram?buckets=5&buckets=6', 'buckets'],
+      ['GET', '/api/seek?time=1m&time=2m', 'time'],
+      ['GET', '/api/streams?order=name&order=recent', 'order'],
+      ['POST', '/api/logs?source=a&source=b', 'source'],
+      ['POST', '/api/streams/twice/logs?level=warn&level=error', 'level'],
+    ];
+    for (const [method, path, param] of refused) {
+      const reply = await fetch(`${server.url}${path}`, {
+        method,
+        ...(method === 'POST' ? { body: 'one line', headers: { 'content-type': 'text/plain' } } : {}),
+      });
+      expect({ path, status: reply.status, body: await reply.json() }).toEqual({
+        path,
+        status: 400,
+        body: {
+          error: { code: 'LIVELOG_ERR_QUERY_BAD_PARAM', message: `${param}: is given more than once, with different values`, param },
+        },
+      });
+    }
+    for (const path of ['/api/logs?limit=5&limit=5', '/api/logs?source=a&source=b', '/api/streams?label=a:1&label=b:2']) {
+      expect((await fetch(`${server.url}${path}`)).status, path).toBe(200);
+    }
+    const streams = await requestJson(server.url, 'GET', '/api/streams');
+    expect(
+      (streams.body as { streams: { name: string; entries: number }[] }).streams.map(({ name, entries }) => ({ name, entries })),
+    ).toEqual([{ name: 'default', entries: 0 }]);
+  });
+});
