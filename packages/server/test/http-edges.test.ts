@@ -142,3 +142,47 @@ describe('a one-value query parameter given twice', () => {
     ).toEqual([{ name: 'default', entries: 0 }]);
   });
 });
+
+// Regression: the charset of a text/plain body was ignored: `charset=iso-8859-1` (the default of
+// Java's and Apache HttpClient's text bodies) stored "café" as "caf\ufffd" marked invalid, and UTF-16
+// lines were stored as noise; an unknown charset was taken as UTF-8 all the same.
+describe('the charset of a text/plain body', () => {
+  it('is decoded into UTF-8; an unknown one is a 415 storing nothing; JSON stays UTF-8 whatever it says', async () => {
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('hello\r\n[WARN] wörld\n', 'utf16le')]);
+    const cases: [string, Buffer, number][] = [
+      ['text/plain; charset=ISO-8859-1', Buffer.from('caf\xe9 au lait', 'latin1'), 200],
+      ['text/plain; charset="utf-16"', utf16, 200],
+      ['text/plain;charset=windows-1252', Buffer.from([0x35, 0x20, 0xb0, 0x43]), 200],
+      ['text/plain; charset=UTF-8', Buffer.from('déjà vu'), 200],
+      ['text/plain; charset=us-ascii', Buffer.from('plain'), 200],
+      ['application/json; charset=iso-8859-1', Buffer.from(JSON.stringify({ msg: 'json é' })), 200],
+      ['text/plain; charset=klingon', Buffer.from('nope'), 415],
+      ['text/plain; charset=iso-2022-kr', Buffer.from('nope'), 415],
+    ];
+    for (const [type, body, status] of cases) {
+      const reply = await fetch(`${server.url}/api/streams/charsets/logs`, { method: 'POST', headers: { 'content-type': type }, body });
+      const answer = (await reply.json()) as { error?: { code: string } };
+      expect({ type, status: reply.status, code: answer.error?.code }).toEqual({
+        type,
+        status,
+        code: status === 415 ? 'LIVELOG_ERR_INGEST_UNSUPPORTED_TYPE' : undefined,
+      });
+    }
+    const page = await requestJson(server.url, 'GET', '/api/streams/charsets/logs');
+    expect(
+      (page.body as { entries: { msg: string; level: string; invalidUtf8?: boolean }[] }).entries.map(({ msg, level, invalidUtf8 }) => ({
+        msg,
+        level,
+        invalidUtf8,
+      })),
+    ).toEqual([
+      { msg: 'café au lait', level: 'info', invalidUtf8: undefined },
+      { msg: 'hello', level: 'info', invalidUtf8: undefined },
+      { msg: '[WARN] wörld', level: 'warn', invalidUtf8: undefined },
+      { msg: '5 °C', level: 'info', invalidUtf8: undefined },
+      { msg: 'déjà vu', level: 'info', invalidUtf8: undefined },
+      { msg: 'plain', level: 'info', invalidUtf8: undefined },
+      { msg: 'json é', level: 'info', invalidUtf8: undefined },
+    ]);
+  });
+});

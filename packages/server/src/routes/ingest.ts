@@ -3,6 +3,7 @@ import { DEFAULT_STREAM, formatId, type IngestReply, type LevelName } from '@liv
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { badParam } from '../errors.js';
 import { decodeContentEncoding } from '../inputs/decode-content-encoding.js';
+import { decodeTextCharset } from '../inputs/decode-text-charset.js';
 import { chargeIngestBody } from './ingest-budget.js';
 import { queryOf } from './query-params.js';
 import type { RouteContext } from './route-context.js';
@@ -65,7 +66,8 @@ async function ingestInto(context: RouteContext, name: string, request: FastifyR
   }
   const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
   // Undone before parsing: a compressed body read as text would be stored as one line of binary noise.
-  const body = await decodeContentEncoding(raw, request.headers['content-encoding'], context.bodyLimit);
+  const decoded = await decodeContentEncoding(raw, request.headers['content-encoding'], context.bodyLimit);
+  const body = format === 'text' ? decodeTextCharset(decoded, contentType, context.bodyLimit) : decoded;
   const entries = parseBody(body, {
     format,
     defaults: { source, level: level ?? 'info', now: Date.now() },
