@@ -160,7 +160,11 @@ describe('the charset of a text/plain body', () => {
       ['text/plain; charset=iso-2022-kr', Buffer.from('nope'), 415],
     ];
     for (const [type, body, status] of cases) {
-      const reply = await fetch(`${server.url}/api/streams/charsets/logs`, { method: 'POST', headers: { 'content-type': type }, body });
+      const reply = await fetch(`${server.url}/api/streams/charsets/logs`, {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body: new Uint8Array(body),
+      });
       const answer = (await reply.json()) as { error?: { code: string } };
       expect({ type, status: reply.status, code: answer.error?.code }).toEqual({
         type,
