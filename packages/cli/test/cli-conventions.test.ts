@@ -59,6 +59,7 @@ describe('exit codes', () => {
       { args: ['run', '--server', 'bogus', '--', 'echo', 'shipped?'], code: 125, says: '"bogus" is not a URL' },
       { args: ['run', '--server', target.url, '--name', 'a\u0001b', '--', 'echo', 'shipped?'], code: 125, says: '--name: source must be' },
       { args: ['verify', 'bogus', '--count', '10', '--cuts', '0'], code: 2, says: '"bogus" is not a URL' },
+      { args: ['healthcheck', '--url', 'bogus'], code: 2, says: '--url: "bogus" is not a URL' },
     ];
     for (const { args, code, says } of cases) {
       const result = await cli(args, {}, 'ignore');
