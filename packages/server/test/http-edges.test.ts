@@ -103,6 +103,29 @@ describe('requests refused before any route', () => {
   });
 });
 
+// Regression: two Idempotency-Key headers (Node joins them as "a, b") were refused as a key that is
+// not printable ASCII, which sent the sender looking for a bad character.
+describe('an Idempotency-Key header sent twice', () => {
+  it('is refused as sent twice, storing nothing', async () => {
+    const body = '{"msg":"twice"}';
+    const answer = await rawRequest(
+      server.url,
+      `POST /api/logs HTTP/1.1\r\nHost: ${new URL(server.url).host}\r\nContent-Type: application/json\r\n` +
+        `Idempotency-Key: a\r\nIdempotency-Key: b\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    expect(answer).toMatchObject({
+      status: 400,
+      body: {
+        error: {
+          code: 'LIVELOG_ERR_INGEST_BAD_IDEMPOTENCY_KEY',
+          message: 'Idempotency-Key is sent more than once; send one key per batch',
+        },
+      },
+    });
+    expect(((await requestJson(server.url, 'GET', '/api/logs')).body as { entries: unknown[] }).entries).toEqual([]);
+  });
+});
+
 // Regression: a parameter of one value given twice with different values was read as its first
 // (`limit=1&limit=500` answered one entry, `q=a&q=b` searched for a only, `?source=a&source=b` on
 // ingest stored under a), answering another question than the one asked, without a word.

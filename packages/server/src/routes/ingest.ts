@@ -61,6 +61,10 @@ async function ingestInto(context: RouteContext, name: string, request: FastifyR
   const time = timeParam(query.get('time'));
   const keyHeader = request.headers['idempotency-key'];
   const idempotencyKey = Array.isArray(keyHeader) ? keyHeader.join(',') : keyHeader;
+  // Node joins repeated headers with ", ": said as what it is, not as a key with a space in it.
+  if ((request.raw.headersDistinct['idempotency-key']?.length ?? 0) > 1) {
+    throw new LivelogError('LIVELOG_ERR_INGEST_BAD_IDEMPOTENCY_KEY', 'Idempotency-Key is sent more than once; send one key per batch');
+  }
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
     throw new LivelogError('LIVELOG_ERR_INGEST_BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 200 printable ASCII characters');
   }
