@@ -62,7 +62,7 @@ async function ingestInto(context: RouteContext, name: string, request: FastifyR
   const keyHeader = request.headers['idempotency-key'];
   const idempotencyKey = Array.isArray(keyHeader) ? keyHeader.join(',') : keyHeader;
   // Node joins repeated headers with ", ": said as what it is, not as a key with a space in it.
-  if ((request.raw.headersDistinct['idempotency-key']?.length ?? 0) > 1) {
+  if (idempotencyKey?.includes(', ') && timesSent(request.raw.rawHeaders, 'idempotency-key') > 1) {
     throw new LivelogError('LIVELOG_ERR_INGEST_BAD_IDEMPOTENCY_KEY', 'Idempotency-Key is sent more than once; send one key per batch');
   }
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
@@ -109,6 +109,16 @@ async function ingestInto(context: RouteContext, name: string, request: FastifyR
     firstId: formatId(store.streamId, result.firstSeq),
     lastId: formatId(store.streamId, result.lastSeq),
   };
+}
+
+/**
+ * How many times the header `name` (lower case) was sent. From rawHeaders: `headersDistinct` is not
+ * there on the requests of Fastify's `inject` (light-my-request).
+ */
+function timesSent(rawHeaders: readonly string[] | undefined, name: string): number {
+  let count = 0;
+  for (let index = 0; index < (rawHeaders?.length ?? 0); index += 2) if (rawHeaders?.[index]?.toLowerCase() === name) count++;
+  return count;
 }
 
 function defaultSource(value: string | null): string {
