@@ -43,6 +43,34 @@ describe('exit codes', () => {
     expect((await cli(['healthcheck', '--url', target.url, '--timeout', 'soon'])).code).toBe(2);
   });
 
+  // Regression: pipe took a URL without http:// or a bad --source as its own failure (exit 1, the
+  // shipper's words), run shipped under the source "run" when --name was not a source (exit 0, no
+  // word), and verify tried the URL "bogus/api/streams/…" (exit 1).
+  it('exits 2 (run 125) on a server URL that is not http(s) or a source that is not printable, and ships nothing', async () => {
+    const cases: { args: string[]; code: number; says: string }[] = [
+      { args: ['pipe', '--server', 'bogus'], code: 2, says: '"bogus" is not a URL' },
+      { args: ['pipe', '--server', 'ftp://host'], code: 2, says: 'is not an http:// or https:// URL' },
+      { args: ['pipe', '--server', target.url, '--source', 'a\u0001b'], code: 2, says: '--source: source must be' },
+      {
+        args: ['pipe', '--server', target.url, '--source', '\u202e', '--follow', '/nonexistent', '--checkpoint', '/nonexistent.cp'],
+        code: 2,
+        says: '--source: source must be',
+      },
+      { args: ['run', '--server', 'bogus', '--', 'echo', 'shipped?'], code: 125, says: '"bogus" is not a URL' },
+      { args: ['run', '--server', target.url, '--name', 'a\u0001b', '--', 'echo', 'shipped?'], code: 125, says: '--name: source must be' },
+      { args: ['verify', 'bogus', '--count', '10', '--cuts', '0'], code: 2, says: '"bogus" is not a URL' },
+      { args: ['healthcheck', '--url', 'bogus'], code: 2, says: '--url: "bogus" is not a URL' },
+    ];
+    for (const { args, code, says } of cases) {
+      const result = await cli(args, {}, 'ignore');
+      expect({ args, code: result.code }).toEqual({ args, code });
+      expect(result.stderr, args.join(' ')).toContain(says);
+      expect(result.stdout, args.join(' ')).toBe('');
+    }
+    const { body } = await getJson<{ entries: unknown[] }>(target.url, '/api/logs?q=shipped&limit=10');
+    expect(body.entries).toEqual([]);
+  });
+
   it('healthcheck: 0 when the server at LIVELOG_URL is ready, 1 when nothing answers', async () => {
     expect((await cli(['healthcheck'], { LIVELOG_URL: target.url })).code).toBe(0);
     expect((await cli(['healthcheck', '--url', 'http://127.0.0.1:9', '--timeout', '2000'])).code).toBe(1);

@@ -96,6 +96,21 @@ test('invalid UTF-8 is replaced with U+FFFD and the line marked, never dropped; 
   ]);
 });
 
+// Regression: a file saved with a byte order mark (Notepad, PowerShell 5) shipped U+FEFF in front of
+// its first line, which then no longer started with its time or level.
+test('a byte order mark at the start of the input is no part of the first line; U+FEFF further on is kept', async () => {
+  const path = join(files.path, 'bom.txt');
+  // Recent: the default retention (7 days) would prune an older time at once.
+  const time = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000).toISOString();
+  await writeFile(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${time} [WARN] first\n\ufeffsecond\n`)]));
+  const piped = livelog(['pipe', '--server', server.url, '--source', 'bom', '--no-multiline'], { stdin: openSync(path, 'r') });
+  expect(await piped.exited).toEqual({ code: 0, signal: null });
+  expect((await entriesOf('bom')).map(({ msg, level, time }) => ({ msg, level, time }))).toEqual([
+    { msg: `${time} [WARN] first`, level: 'warn', time: Date.parse(time) },
+    { msg: '\ufeffsecond', level: 'info', time: expect.any(Number) },
+  ]);
+});
+
 test('--spool: lines the server could not take in time stay on disk, and the next pipe sends them first', async () => {
   // Nothing listens on this port: every attempt fails at once, as with a server that is down.
   const down = `http://127.0.0.1:${await freePort()}`;

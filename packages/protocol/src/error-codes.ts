@@ -41,7 +41,10 @@ export const ERROR_CODES = {
     status: 400,
     summary: 'An RFC 5424 syslog message has a malformed header (timestamp, fields or structured data).',
   },
-  LIVELOG_ERR_QUERY_BAD_PARAM: { status: 400, summary: 'A query parameter has a value livelog cannot use.' },
+  LIVELOG_ERR_QUERY_BAD_PARAM: {
+    status: 400,
+    summary: 'A query parameter has a value livelog cannot use, or one that takes a single value is given twice with different values.',
+  },
   LIVELOG_ERR_BAD_QUERY: {
     status: 400,
     summary:
@@ -93,6 +96,11 @@ export const ERROR_CODES = {
     summary: 'The path is a route, but not for this method; the Allow header lists the methods it answers.',
   },
   LIVELOG_ERR_BAD_REQUEST: { status: 400, summary: 'The request is malformed at the HTTP level.' },
+  LIVELOG_ERR_REQUEST_TIMEOUT: { status: 408, summary: 'The request line, headers and body did not all arrive within 60 s.' },
+  LIVELOG_ERR_HEADERS_TOO_LARGE: {
+    status: 431,
+    summary: "The request line and headers are larger than the server reads (16 KiB, Node's --max-http-header-size).",
+  },
   LIVELOG_ERR_SHUTTING_DOWN: { status: 503, summary: 'The server is shutting down; retry against another instance or later.' },
   LIVELOG_ERR_STORE_UNAVAILABLE: { status: 503, summary: 'The store cannot be reached; nothing was stored, retry later.' },
   LIVELOG_ERR_STORE_CLOSED: { status: 503, summary: 'The store is closed.' },

@@ -17,9 +17,22 @@ export function parseTime(value: unknown): number | undefined {
   if (typeof value !== 'string' || value.length > 40) return undefined;
   const text = value.trim();
   if (/^\d{1,15}$/.test(text)) return parseTime(Number(text));
-  if (!ISO_8601.test(text)) return undefined;
+  if (!ISO_8601.test(text) || !isCalendarDate(text)) return undefined;
   const ms = Date.parse(text.replace(',', '.').replace(' ', 'T'));
   return Number.isNaN(ms) ? undefined : parseTime(ms);
+}
+
+/**
+ * Whether the date part of an ISO 8601 string names a day of the calendar: `Date.parse` takes any
+ * day up to 31 in every month and rolls over (`2024-02-30` is read as March 1st).
+ */
+function isCalendarDate(text: string): boolean {
+  const year = Number(text.slice(0, 4));
+  const month = Number(text.slice(5, 7));
+  const day = Number(text.slice(8, 10));
+  if (month < 1 || month > 12 || day < 1) return false;
+  // Day 0 of the next month is the last day of this one.
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
 /**

@@ -2,8 +2,12 @@ import { type BasicLogStore, createEngine, isLogDatabase, type LivelogEngine, ty
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { assertSafeBind, type ServerConfig } from './config.js';
 import { createStore } from './create-store.js';
-import { livelog, STREAM_PARAM_MAX } from './plugin.js';
+import { answerClientError, answerFrameworkError } from './framework-errors.js';
+import { livelog } from './plugin.js';
 import { useStallLimit } from './sse/node-sse-sink.js';
+
+/** Node's default limit of the request line and headers together: no path parameter can be longer. */
+const MAX_PATH_PARAM = 16 * 1024;
 
 /** A standalone livelog server. */
 export interface LivelogServer {
@@ -48,9 +52,12 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     // Readers hold connections for hours; Node's defaults would cut headers-slow clients only.
     requestTimeout: 60_000,
     keepAliveTimeout: 65_000,
-    // A stream name is up to 128 characters, 384 once percent-encoded; Fastify's default of 100 would
-    // answer longer ones 404 instead of reaching the name check.
-    routerOptions: { maxParamLength: STREAM_PARAM_MAX },
+    // A stream name is up to 128 characters, 384 once percent-encoded; with Fastify's default of 100,
+    // or any limit, a longer one is refused by the router in Fastify's own shape (414 FST_ERR_MAX_PARAM_LENGTH); any
+    // path that fits in Node's 16 KiB of headers reaches the name check instead (400, livelog's shape).
+    routerOptions: { maxParamLength: MAX_PATH_PARAM },
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
   const given = options.store;
   const engine = await createEngine({

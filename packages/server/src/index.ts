@@ -13,6 +13,7 @@ export {
 export { type CreateServerOptions, createServer, type LivelogServer } from './create-server.js';
 export { createStore } from './create-store.js';
 export { errorBody, toLivelogError } from './errors.js';
+export { answerClientError, answerFrameworkError } from './framework-errors.js';
 export { appendEntryGroups } from './inputs/append-entry-groups.js';
 export { type EntryGroup, STREAM_NAME, streamNameOf } from './inputs/entry-group.js';
 export { InputBatch, lineTooLong } from './inputs/input-batch.js';

@@ -41,7 +41,7 @@ import { streamRefusal } from './sse/stream-refusal.js';
 /**
  * The longest path parameter the routes need: a stream name of 128 characters, percent-encoded.
  * A Fastify instance the plugin is mounted into should allow it (`routerOptions.maxParamLength`);
- * with Fastify's default of 100, longer names are answered 404.
+ * with Fastify's default of 100, longer names are answered 414 in Fastify's shape, not livelog's.
  */
 export const STREAM_PARAM_MAX = 3 * 128;
 

@@ -1,6 +1,7 @@
 import { parseDuration } from '@livelog/protocol';
 import { DEFAULTS } from '@livelog/server/defaults';
 import { type Command, Option } from 'commander';
+import { checkUrl } from './read-target.js';
 
 interface HealthcheckFlags {
   url?: string;
@@ -32,6 +33,12 @@ export function registerHealthcheck(program: Command): void {
         process.exit(2);
       }
       const base = flags.url ?? `http://127.0.0.1:${process.env.LIVELOG_PORT ?? DEFAULTS.port}${process.env.LIVELOG_BASE_PATH ?? ''}`;
+      // A URL that cannot be fetched is a mistake in the check, not a server that is down: 2, as a bad --timeout.
+      const urlProblem = checkUrl(base);
+      if (urlProblem !== undefined) {
+        process.stderr.write(`livelog healthcheck: --url: ${urlProblem}\n`);
+        process.exit(2);
+      }
       const url = `${base.replace(/\/+$/, '')}/readyz`;
       try {
         const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });

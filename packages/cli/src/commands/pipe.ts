@@ -6,6 +6,7 @@ import { followJournal } from '../follow/follow-journal.js';
 import { shipLines } from '../ingest/ship-lines.js';
 import {
   addShippingOptions,
+  checkedSource,
   checkedStream,
   fail,
   lineOptions,
@@ -139,6 +140,7 @@ async function follow(flags: PipeFlags, sourceGiven: boolean): Promise<void> {
   if (flags.level !== undefined && forceLevel === undefined) usage('pipe', `--level: not a level: ${JSON.stringify(flags.level)}`);
   const { time } = lineOptions('pipe', flags);
   const stream = checkedStream('pipe', flags.stream);
+  if (sourceGiven) checkedSource('pipe', flags.source);
   if (flags.end) usage('pipe', '--end does not apply to --follow or --journal: a followed input has no end');
   const what = flags.journal ? 'the journal' : (flags.follow ?? []).join(', ');
   const { url, embedded } = await openServer(

@@ -61,7 +61,8 @@ Examples:
 }
 
 async function run(file: string, args: string[], flags: RunFlags): Promise<void> {
-  const source = sourceName(flags.name ?? basename(file));
+  // A name given is checked (openShipping: a usage error); one taken from the program is made fit.
+  const source = flags.name ?? sourceName(basename(file));
   const { multiline, time } = lineOptions('run', flags);
   const target = await openShipping('run', flags, source);
   const { shipper } = target;

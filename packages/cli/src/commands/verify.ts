@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { deleteStream, endStream, type LivelogClientError, type LogStream, openStream, type StreamStats, setStream } from '@livelog/client';
 import { decodeCursor, type IngestReply, parseDuration, quoteQueryTerm } from '@livelog/protocol';
 import { type Command, Option } from 'commander';
-import { checkedStream } from '../ingest/shipping-target.js';
+import { checkedStream, usage } from '../ingest/shipping-target.js';
 import { type CutReport, createCuttingFetch } from './cutting-fetch.js';
-import { DEFAULT_TAIL_URL } from './read-target.js';
+import { checkUrl, DEFAULT_TAIL_URL } from './read-target.js';
 
 /** The source every line `livelog verify` writes carries, so they are easy to filter out. */
 export const VERIFY_SOURCE = 'livelog-verify';
@@ -107,9 +107,12 @@ Examples:
         process.exit(2);
       }
       const stream = checkedStream('verify', flags.stream);
+      const target = url ?? process.env.LIVELOG_URL ?? DEFAULT_TAIL_URL;
+      const urlProblem = checkUrl(target);
+      if (urlProblem !== undefined) usage('verify', urlProblem);
       try {
         const result = await runVerify({
-          url: url ?? process.env.LIVELOG_URL ?? DEFAULT_TAIL_URL,
+          url: target,
           ...(flags.token ? { token: flags.token } : {}),
           count,
           batch,

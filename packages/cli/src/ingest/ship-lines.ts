@@ -45,7 +45,10 @@ export function shipLines(input: Readable, options: ShipLinesOptions): Promise<n
       options.multiline === false
         ? undefined
         : new LineGrouper(ship, { defaultLevel: defaults.level, ...(defaults.forceLevel ? { forceLevel: defaults.forceLevel } : {}) });
-    const splitter = new LineSplitter((text, invalidUtf8) => {
+    const splitter = new LineSplitter((line, invalidUtf8) => {
+      // A byte order mark (a file saved by Notepad or PowerShell 5) is no part of the first line: kept,
+      // it hid the line's level or time, and the server drops it from a body it starts for the same reason.
+      const text = lines === 0 && line.startsWith('\ufeff') ? line.slice(1) : line;
       lines++;
       if (grouper === undefined) ship(text, undefined, invalidUtf8, now);
       else grouper.push(text, invalidUtf8, now);

@@ -1,10 +1,11 @@
 import type { EndStreamOptions, Shipper, ShipperReport } from '@livelog/client';
 import { createShipper } from '@livelog/client/node';
-import { isLivelogError } from '@livelog/core';
+import { checkSource, isLivelogError } from '@livelog/core';
 import { parseDuration } from '@livelog/protocol';
 import type { LivelogServer } from '@livelog/server';
 import { DEFAULTS } from '@livelog/server/defaults';
 import { type Command, Option } from 'commander';
+import { checkUrl } from '../commands/read-target.js';
 import { endWithRetries, streamNameProblem } from './stream-end.js';
 
 /** Flags shared by `livelog run` and `livelog pipe`. */
@@ -113,6 +114,7 @@ export async function openShipping(command: string, flags: ShippingFlags, source
   const say = (text: string): void => {
     process.stderr.write(`livelog ${command}: ${text}\n`);
   };
+  checkedSource(command, source);
   const flushTimeoutMs = parseDuration(flags.flushTimeout ?? DEFAULT_FLUSH_TIMEOUT);
   if (flushTimeoutMs === undefined) usage(command, `--flush-timeout: not a duration: ${JSON.stringify(flags.flushTimeout)}`);
   const stream = checkedStream(command, flags.stream);
@@ -196,6 +198,10 @@ export async function openServer(
 ): Promise<{ url: string; embedded: LivelogServer | undefined }> {
   let embedded: LivelogServer | undefined;
   let url = flags.server ?? deprecatedServerVariable(command);
+  // Checked here, before anything starts: the shipper would refuse it later as its own failure (exit
+  // 1, or 125 for run) in its own words, and `verify`/`tail` call the same mistake a usage error.
+  const urlProblem = url === undefined || url === '' ? undefined : checkUrl(url);
+  if (urlProblem !== undefined) usage(command, urlProblem);
   if (url === undefined || url === '') {
     embedded = await startEmbedded(command, flags);
     url = await embedded.listen().catch(async (error: unknown) => {
@@ -280,6 +286,18 @@ export function checkedStream(command: string, flag: string | undefined): string
   const problem = stream === undefined ? undefined : streamNameProblem(stream);
   if (problem !== undefined) usage(command, problem);
   return stream;
+}
+
+/**
+ * The source flag (`run --name`, `pipe --source`) checked as the server checks a source; a bad one
+ * is a usage error, not lines refused one batch at a time.
+ */
+export function checkedSource(command: string, source: string): string {
+  try {
+    return checkSource(source);
+  } catch (error) {
+    usage(command, `--${command === 'run' ? 'name' : 'source'}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** Prints a usage error and exits with `usageCode`. */

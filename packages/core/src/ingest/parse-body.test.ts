@@ -29,6 +29,35 @@ describe('parseBody', () => {
     ]);
   });
 
+  // Regression: a body starting with a UTF-8 byte order mark (Notepad, PowerShell 5) was refused as
+  // JSON (400 MALFORMED_JSON) and, as text, kept U+FEFF in front of the first line, hiding its record,
+  // level or time.
+  it('drops a UTF-8 byte order mark at the start of the body, whatever the format', () => {
+    const bom = (body: string) => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(body)]);
+    const cases: [ParseBodyOptions['format'], string][] = [
+      ['ndjson', '{"msg":"first","level":"warn"}\n{"msg":"second"}\n'],
+      ['json', '[{"msg":"first","level":"warn"},{"msg":"second"}]'],
+      ['text', '{"msg":"first","level":"warn"}\nsecond\n'],
+      ['text', '2024-05-01T12:00:00Z [WARN] first\nsecond'],
+    ];
+    for (const [format, body] of cases) {
+      const entries = parseBody(bom(body), { format, defaults, multiline: false });
+      expect(
+        entries.map(({ msg, level }) => ({ msg: msg.replace(/^.*\] /, ''), level })),
+        `${format}: ${body}`,
+      ).toEqual([
+        { msg: 'first', level: 'warn' },
+        { msg: 'second', level: 'info' },
+      ]);
+    }
+    expect(parseBody(bom('2024-05-01T12:00:00Z boot'), { format: 'text', defaults })[0]?.time).toBe(Date.parse('2024-05-01T12:00:00Z'));
+    // Only at the start: further in, U+FEFF is text like any other.
+    expect(parseBody(bom('a\n\ufeffb'), { format: 'text', defaults, multiline: false }).map((entry) => entry.msg)).toEqual([
+      'a',
+      '\ufeffb',
+    ]);
+  });
+
   it('accepts level aliases in any case and custom pino numbers', () => {
     const levels = ndjson(
       ['WARNING', 'Err', 'critical', 'verbose', 'silly', '35', 'notice'].map((level) => JSON.stringify({ level })).join('\n'),

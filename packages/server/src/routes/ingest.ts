@@ -3,6 +3,7 @@ import { DEFAULT_STREAM, formatId, type IngestReply, type LevelName } from '@liv
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { badParam } from '../errors.js';
 import { decodeContentEncoding } from '../inputs/decode-content-encoding.js';
+import { decodeTextCharset } from '../inputs/decode-text-charset.js';
 import { chargeIngestBody } from './ingest-budget.js';
 import { queryOf } from './query-params.js';
 import type { RouteContext } from './route-context.js';
@@ -60,12 +61,17 @@ async function ingestInto(context: RouteContext, name: string, request: FastifyR
   const time = timeParam(query.get('time'));
   const keyHeader = request.headers['idempotency-key'];
   const idempotencyKey = Array.isArray(keyHeader) ? keyHeader.join(',') : keyHeader;
+  // Node joins repeated headers with ", ": said as what it is, not as a key with a space in it.
+  if (idempotencyKey?.includes(', ') && timesSent(request.raw.rawHeaders, 'idempotency-key') > 1) {
+    throw new LivelogError('LIVELOG_ERR_INGEST_BAD_IDEMPOTENCY_KEY', 'Idempotency-Key is sent more than once; send one key per batch');
+  }
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
     throw new LivelogError('LIVELOG_ERR_INGEST_BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 200 printable ASCII characters');
   }
   const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
   // Undone before parsing: a compressed body read as text would be stored as one line of binary noise.
-  const body = await decodeContentEncoding(raw, request.headers['content-encoding'], context.bodyLimit);
+  const decoded = await decodeContentEncoding(raw, request.headers['content-encoding'], context.bodyLimit);
+  const body = format === 'text' ? decodeTextCharset(decoded, contentType, context.bodyLimit) : decoded;
   const entries = parseBody(body, {
     format,
     defaults: { source, level: level ?? 'info', now: Date.now() },
@@ -103,6 +109,16 @@ async function ingestInto(context: RouteContext, name: string, request: FastifyR
     firstId: formatId(store.streamId, result.firstSeq),
     lastId: formatId(store.streamId, result.lastSeq),
   };
+}
+
+/**
+ * How many times the header `name` (lower case) was sent. From rawHeaders: `headersDistinct` is not
+ * there on the requests of Fastify's `inject` (light-my-request).
+ */
+function timesSent(rawHeaders: readonly string[] | undefined, name: string): number {
+  let count = 0;
+  for (let index = 0; index < (rawHeaders?.length ?? 0); index += 2) if (rawHeaders?.[index]?.toLowerCase() === name) count++;
+  return count;
 }
 
 function defaultSource(value: string | null): string {

@@ -120,8 +120,26 @@ export function parseIntParam(params: URLSearchParams, name: string, min: number
   return Number(value);
 }
 
-/** The query of a request URL. */
+/**
+ * The query of a request URL. A parameter of one value given twice with different values
+ * (`limit=1&limit=500`, `q=a&q=b`) is a 400 naming it when read: taking the first silently answered
+ * another question than the one asked. Repeating the same value is harmless; `source` and `label`
+ * take several (read with `getAll`); the cursor parameters are left to the stream's `reset` rules,
+ * as an EventSource polyfill appends its own to a URL that may carry one.
+ */
 export function queryOf(url: string | undefined): URLSearchParams {
   const index = url?.indexOf('?') ?? -1;
-  return new URLSearchParams(index < 0 || url === undefined ? '' : url.slice(index + 1));
+  return new SingleValueParams(index < 0 || url === undefined ? '' : url.slice(index + 1));
+}
+
+class SingleValueParams extends URLSearchParams {
+  override get(name: string): string | null {
+    const values = this.getAll(name);
+    const first = values[0];
+    if (first === undefined) return null;
+    if (!CURSOR_PARAMS.includes(name) && values.some((value) => value !== first)) {
+      throw badParam(name, 'is given more than once, with different values');
+    }
+    return first;
+  }
 }
