@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EndInfo, isStreamName } from '@livelog/protocol';
 import Database from 'better-sqlite3';
@@ -16,6 +15,7 @@ import type {
   StreamChangeListener,
 } from './log-database.js';
 import type { AppendResult, FramePage, LogStore, RetentionPolicy, StoredStreamInfo } from './log-store.js';
+import { makeDirSync } from './make-dir.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { type QueuedWork, SqliteGroupCommit, type Work } from './sqlite-group-commit.js';
 import { listStreams } from './sqlite-list.js';
@@ -133,7 +133,7 @@ export class SqliteDatabase implements LogDatabase, SqliteStreamHost {
   }
 
   async open(): Promise<void> {
-    mkdirSync(this.#options.dir, { recursive: true });
+    makeDirSync(this.#options.dir);
     this.#lock = takeLock(this.#options.dir);
     try {
       const started = performance.now();

@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { appendFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempDir } from '@livelog/test-utils';
-import { afterEach, expect, test } from 'vitest';
+import { afterEach, describe, expect, it, test } from 'vitest';
 import { createFileSpool } from './file-spool.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -93,4 +95,15 @@ test('one shipper per spool: refused while another holds it, taken over from a h
   const second = createFileSpool({ dir: path });
   await expect(second.open()).resolves.toEqual([]);
   await second.close();
+});
+
+describe('makeDir (the spool directory)', () => {
+  it.runIf(existsSync('/proc/self'))('refuses at once where the filesystem will not make it (procfs), where Node loops forever', () => {
+    // In a child with a deadline, on the built module (Node 20 cannot run TypeScript): the fault is a process that never returns.
+    const url = new URL('../../../dist/shipper/node/make-dir.js', import.meta.url).pathname;
+    const script = `import(${JSON.stringify(url)}).then(({ makeDir }) => makeDir('/proc/livelog-nope/x')).catch((error) => console.log(error.code))`;
+    const child = spawnSync(process.execPath, ['-e', script], { timeout: 10_000, encoding: 'utf8' });
+    expect(child.error).toBeUndefined();
+    expect(child.stdout.trim()).toBe('ENOENT');
+  });
 });

@@ -1,7 +1,8 @@
-import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { type FileHandle, open, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { RecoveredFrame, ShipperSpool, SpoolFrame, SpoolRef } from '../shipper-spool.js';
+import { makeDir } from './make-dir.js';
 
 /** Options of `createFileSpool`. */
 export interface FileSpoolOptions {
@@ -102,7 +103,7 @@ class FileSpool implements ShipperSpool {
   }
 
   async #open(): Promise<RecoveredFrame[]> {
-    await mkdir(this.#dir, { recursive: true });
+    await makeDir(this.#dir);
     await this.#lock();
     const ack = await this.#readAck();
     const segments = (await readdir(this.#dir))

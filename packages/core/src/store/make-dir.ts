@@ -1,0 +1,26 @@
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * `mkdir -p`, without Node's `{ recursive: true }`: on a filesystem that answers ENOENT for a
+ * directory it will not create (procfs, sysfs: `--data /proc/x`) Node's recursive mkdir retries the
+ * parent forever and spins a core with no error. Here each level is made once, and the first refusal
+ * is thrown as the system gave it.
+ */
+export function makeDirSync(dir: string): void {
+  try {
+    mkdirSync(dir);
+    return;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && statSync(dir).isDirectory()) return;
+    const parent = dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw error;
+  }
+  makeDirSync(dirname(dir));
+  try {
+    mkdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(dir).isDirectory()) throw error;
+  }
+}
