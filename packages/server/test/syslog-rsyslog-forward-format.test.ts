@@ -11,7 +11,9 @@ import { afterAll, describe, expect, it } from 'vitest';
  * timestamp: `<PRI>2026-12-07T18:09:03.336149+02:00 HOST TAG MSG`, newline-framed over TCP (omfwd's
  * default framing). A real rsyslog daemon relays lines the test writes to its imtcp input; livelog
  * must read the RFC 3339 timestamp as the time (not the TAG: the source was once "2026-12-07T18"
- * and the message began "09:03.336149+02:00 HOST …"), the hostname and the tag.
+ * and the message began "09:03.336149+02:00 HOST …"), the hostname and the tag, also the TAG
+ * rsyslog writes without a colon for a message it got as RFC 5424 (once the hostname was the source
+ * and `fwdtest[1] forwarded line 1` the message).
  */
 const RSYSLOGD = '/usr/sbin/rsyslogd';
 const TOTAL = 300;
@@ -75,7 +77,12 @@ action(type="omfwd" target="127.0.0.1" port="${syslogPort}" protocol="tcp" templ
     // Recent times (retention keeps 7 days); line i at BASE + i ms, with microseconds rsyslog keeps.
     const base = Date.now() - 3_600_000;
     for (let i = 0; i < TOTAL; i++) {
-      const line = `<${i % 2 === 0 ? 163 : 14}>${rfc3339(base + i, i % 1000)} relay-host fwdtest[${i}]: forwarded line ${i}\n`;
+      // Even lines reach rsyslog as RFC 3164 (`tag[pid]:`), odd ones as RFC 5424, whose TAG rsyslog
+      // forwards as `fwdtest[i]` with no colon (RFC 3164 ends a TAG at any non-alphanumeric).
+      const line =
+        i % 2 === 0
+          ? `<163>${rfc3339(base + i, i % 1000)} relay-host fwdtest[${i}]: forwarded line ${i}\n`
+          : `<14>1 ${rfc3339(base + i, i % 1000)} relay-host fwdtest ${i} - - forwarded line ${i}\n`;
       if (!socket.write(line)) await new Promise((resolve) => socket.once('drain', resolve));
     }
     socket.end();

@@ -62,6 +62,8 @@ const RFC3164_ISO_TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+
 /** RFC 5424 §6.2.3: full-date "T" partial-time time-offset, fraction at most 6 digits. */
 const RFC5424_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)$/;
 const BOM = '\ufeff';
+const TAG_WITH_COLON = /^([^\s:[\]]{1,48})(?:\[([^\]\s]{1,128})\])?: ?/;
+const TAG_AFTER_HEADER = /^([^\s:[\]]{1,48})(?:\[([^\]\s]{1,128})\])?(?:: ?| |$)/;
 
 function bad(message: string): LivelogError {
   return new LivelogError('LIVELOG_ERR_SYSLOG_BAD_MESSAGE', message);
@@ -218,7 +220,11 @@ function parse3164(text: string, facility: number, severity: number, now: number
       rest = rest.slice(word[0].length);
     }
   }
-  const tag = /^([^\s:[\]]{1,48})(?:\[([^\]\s]{1,128})\])?: ?/.exec(rest);
+  // After a timestamp the next word is the TAG whether a colon or a space ends it (RFC 3164 §4.1.3:
+  // any non-alphanumeric character ends it), as rsyslog reads it: rsyslog's default forwarding
+  // template sends a message it got as RFC 5424 as `… HOST app[pid] msg`, with no colon. Without a
+  // timestamp only `tag:` is a tag, so a bare `<13>some text` stays the message.
+  const tag = (matched === undefined ? TAG_WITH_COLON : TAG_AFTER_HEADER).exec(rest);
   if (tag !== null) {
     message.appName = tag[1] as string;
     if (tag[2] !== undefined) message.procId = tag[2];
