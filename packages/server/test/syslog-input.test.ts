@@ -166,6 +166,41 @@ describe('syslog input: bad frames and bulk', () => {
     expect(health.status).toBe(200);
   });
 
+  it('counts a frame cut short by the peer closing or resetting as rejected, and stores the whole frames before it', async () => {
+    const before = (await entries()).length;
+    const counted = await inputLines();
+    const closed = (socket: Socket): Promise<void> => new Promise((resolve) => socket.once('close', () => resolve()));
+    // An octet-counted frame one byte short, then FIN: the frame is cut, not completed by anything.
+    const short = await tcp();
+    const shortClosed = closed(short);
+    const line = '<13>1 - h cut - - - one byte short';
+    short.end(`<13>1 - h cut - - - whole before FIN\n${Buffer.byteLength(line) + 1} ${line}`);
+    // A counted frame far from done, then FIN.
+    const half = await tcp();
+    const halfClosed = closed(half);
+    half.end('200 <13>1 - h cut - - - half a frame');
+    // A newline-framed line broken off by a reset: the peer did not say it was done.
+    const reset = await tcp();
+    const resetClosed = closed(reset);
+    await new Promise<void>((resolve) => reset.write('<13>1 - h cut - - - whole before RST\n<13>1 - h cut - - - broken', () => resolve()));
+    await waitFor(async () => (await inputLines()).accepted - counted.accepted >= 2);
+    reset.resetAndDestroy();
+    await Promise.all([shortClosed, halfClosed, resetClosed]);
+    // A newline-less last line before FIN is a whole frame, as before.
+    const tail = await tcp();
+    tail.end('<13>1 - h cut - - - no newline before FIN');
+    // Lines are counted as accepted once stored: waiting on the counts, the entries are all there.
+    await waitFor(async () => {
+      const lines = await inputLines();
+      return lines.rejected - counted.rejected >= 3 && lines.accepted - counted.accepted >= 3;
+    });
+    const all = (await entries()).slice(before);
+    expect(all.map((entry) => entry.msg).sort()).toEqual(['no newline before FIN', 'whole before FIN', 'whole before RST']);
+    const after = await inputLines();
+    expect(after.rejected - counted.rejected).toBe(3);
+    expect(after.accepted - counted.accepted).toBe(3);
+  });
+
   it('stores 30,000 messages sent as fast as one connection takes them, each once, in order', async () => {
     const before = (await entries()).length;
     const socket = await tcp();

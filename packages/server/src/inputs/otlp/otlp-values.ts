@@ -53,7 +53,13 @@ export function readUint64(value: unknown, where: Where, field: string): bigint 
   if (isLong(value)) return (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
   if (typeof value === 'string' && /^\d{1,20}$/.test(value) && BigInt(value) <= MAX_UINT64) return BigInt(value);
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
-  throw malformed(at(where, field), `must be an unsigned 64-bit integer (a decimal string in JSON), got ${describe(value)}`);
+  // proto3 JSON takes numbers too, and the JS SDK sends nanoseconds as numbers where BigInt is
+  // missing. Past 2^53 a number has lost its last digits (a double is 256 ns coarse at today's times,
+  // and 1 ms short can round to …999999744 ns): rounded to whole µs, a whole ms stays that ms.
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 2 ** 64) {
+    return BigInt(Math.round(value / 1000)) * 1000n;
+  }
+  throw malformed(at(where, field), `must be an unsigned 64-bit integer (a decimal string or a number in JSON), got ${describe(value)}`);
 }
 
 /** A 64-bit signed integer: a number when it is safe, else its decimal text (JSON cannot carry more). */

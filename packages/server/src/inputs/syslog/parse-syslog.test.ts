@@ -65,6 +65,36 @@ describe('parseSyslog', () => {
     expect(parseSyslog('<13>no header at all', NOW)).toMatchObject({ msg: 'no header at all' });
   });
 
+  it('reads an RFC 3339 timestamp in RFC 3164 (rsyslog RSYSLOG_ForwardFormat)', () => {
+    expect(parseSyslog('<163>2026-12-07T18:09:03.336149+02:00 vm myapp[7]: hello', NOW)).toMatchObject({
+      format: 'rfc3164',
+      time: Date.parse('2026-12-07T16:09:03.336Z'),
+      timestamp: '2026-12-07T18:09:03.336149+02:00',
+      hostname: 'vm',
+      appName: 'myapp',
+      procId: '7',
+      msg: 'hello',
+    });
+    expect(parseSyslog('<14>2026-12-07T18:09:03Z cron: job ran', NOW)).toMatchObject({
+      time: Date.parse('2026-12-07T18:09:03Z'),
+      appName: 'cron',
+      msg: 'job ran',
+    });
+  });
+
+  it('ends an RFC 3164 TAG after a timestamp at a space too, as rsyslog forwards RFC 5424 messages', () => {
+    expect(parseSyslog('<13>Dec  7 18:09:03 vm myapp[12] hello there', NOW)).toMatchObject({
+      hostname: 'vm',
+      appName: 'myapp',
+      procId: '12',
+      msg: 'hello there',
+    });
+    expect(parseSyslog('<13>Dec  7 18:09:03 vm myapp hello', NOW)).toMatchObject({ hostname: 'vm', appName: 'myapp', msg: 'hello' });
+    // Without a header only `tag:` is a tag.
+    expect(parseSyslog('<13>free text here', NOW)).toMatchObject({ msg: 'free text here' });
+    expect(parseSyslog('<13>free text here', NOW).appName).toBeUndefined();
+  });
+
   it('gives RFC 3164 times the year nearest to now', () => {
     const january = new Date(2027, 0, 1, 0, 5).getTime();
     expect(new Date(parseSyslog('<13>Dec 31 23:59:00 h app: x', january).time as number).getFullYear()).toBe(2026);

@@ -54,9 +54,16 @@ export const FACILITIES = [
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const RFC3164_TIME = /^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) /;
+/**
+ * An RFC 3339 time where RFC 3164 has its `Mmm dd hh:mm:ss`: rsyslog's RSYSLOG_ForwardFormat and
+ * syslog-ng's `ts-format(iso)` send it (fraction up to 6 digits there; up to 9 taken, ms kept).
+ */
+const RFC3164_ISO_TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d) /;
 /** RFC 5424 §6.2.3: full-date "T" partial-time time-offset, fraction at most 6 digits. */
 const RFC5424_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)$/;
 const BOM = '\ufeff';
+const TAG_WITH_COLON = /^([^\s:[\]]{1,48})(?:\[([^\]\s]{1,128})\])?: ?/;
+const TAG_AFTER_HEADER = /^([^\s:[\]]{1,48})(?:\[([^\]\s]{1,128})\])?(?:: ?| |$)/;
 
 function bad(message: string): LivelogError {
   return new LivelogError('LIVELOG_ERR_SYSLOG_BAD_MESSAGE', message);
@@ -187,21 +194,37 @@ function parse3164(text: string, facility: number, severity: number, now: number
   const message: SyslogMessage = { format: 'rfc3164', facility, severity, msg: text };
   let rest = text;
   const stamp = RFC3164_TIME.exec(rest);
+  const iso = stamp === null ? RFC3164_ISO_TIME.exec(rest) : null;
+  let matched: string | undefined;
   if (stamp !== null) {
     const month = MONTHS.indexOf(stamp[1] as string);
     if (month >= 0) {
-      message.timestamp = stamp[0].trimEnd();
+      matched = stamp[0];
       message.time = rfc3164Time(month, Number(stamp[2]), Number(stamp[3]), Number(stamp[4]), Number(stamp[5]), now);
-      rest = rest.slice(stamp[0].length);
-      // A hostname follows the timestamp unless the next word is already the tag ("sshd[42]:", "cron:").
-      const word = /^(\S+) /.exec(rest);
-      if (word !== null && !/[:[\]]/.test(word[1] as string)) {
-        message.hostname = word[1] as string;
-        rest = rest.slice(word[0].length);
-      }
+    }
+  } else if (iso !== null) {
+    // Date.parse reads at most ms; the zone says the instant, so no year or local-time guess.
+    const time = Date.parse(`${iso[1]}.${(iso[2] ?? '').padEnd(3, '0').slice(0, 3)}${iso[3]}`);
+    if (!Number.isNaN(time)) {
+      matched = iso[0];
+      message.time = time;
     }
   }
-  const tag = /^([^\s:[\]]{1,48})(?:\[([^\]\s]{1,128})\])?: ?/.exec(rest);
+  if (matched !== undefined) {
+    message.timestamp = matched.trimEnd();
+    rest = rest.slice(matched.length);
+    // A hostname follows the timestamp unless the next word is already the tag ("sshd[42]:", "cron:").
+    const word = /^(\S+) /.exec(rest);
+    if (word !== null && !/[:[\]]/.test(word[1] as string)) {
+      message.hostname = word[1] as string;
+      rest = rest.slice(word[0].length);
+    }
+  }
+  // After a timestamp the next word is the TAG whether a colon or a space ends it (RFC 3164 §4.1.3:
+  // any non-alphanumeric character ends it), as rsyslog reads it: rsyslog's default forwarding
+  // template sends a message it got as RFC 5424 as `… HOST app[pid] msg`, with no colon. Without a
+  // timestamp only `tag:` is a tag, so a bare `<13>some text` stays the message.
+  const tag = (matched === undefined ? TAG_WITH_COLON : TAG_AFTER_HEADER).exec(rest);
   if (tag !== null) {
     message.appName = tag[1] as string;
     if (tag[2] !== undefined) message.procId = tag[2];

@@ -37,6 +37,29 @@ export class SyslogFramer {
     return this.#buffer.length;
   }
 
+  /**
+   * The peer is done sending (`aborted`: the connection broke instead, a reset or an error). A last
+   * newline-less line of an orderly close is a frame; anything else held is a frame cut short by
+   * the close (the rest of an octet-counted frame, or a line whose sender broke off), skipped as
+   * LIVELOG_ERR_SYSLOG_BAD_FRAME so that it is counted and logged like every skipped frame.
+   */
+  finish(aborted: boolean): void {
+    if (this.#buffer.length === 0) return;
+    const held = this.#buffer;
+    const first = held[0] as number;
+    if (!aborted && !(first >= 0x30 && first <= 0x39)) {
+      this.push(Buffer.from('\n'));
+      return;
+    }
+    this.#buffer = Buffer.alloc(0);
+    this.#sink.skipped(
+      new LivelogError(
+        'LIVELOG_ERR_SYSLOG_BAD_FRAME',
+        `the connection ${aborted ? 'broke' : 'closed'} inside a syslog frame, after ${held.length} bytes of it; ${JSON.stringify(held.toString('latin1', 0, 24))}… is not stored`,
+      ),
+    );
+  }
+
   push(chunk: Buffer): void {
     const data = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
     let at = 0;

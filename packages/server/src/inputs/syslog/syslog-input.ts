@@ -150,15 +150,19 @@ export class SyslogInput {
       framer.push(chunk);
       batcher.flush();
     });
+    let ended = false;
     socket.on('end', () => {
-      // A last frame without its newline is still a frame: the peer said it is done.
-      if (framer.buffered > 0) framer.push(Buffer.from('\n'));
+      ended = true;
+      // A last line without its newline is still a frame: the peer said it is done.
+      framer.finish(false);
       batcher.flush();
       void batcher.drained().then(() => socket.end());
     });
     // Resets and timeouts are the peer's business; what arrived before them is stored all the same.
     socket.on('error', (error) => this.#options.log.debug({ err: error }, 'syslog: tcp connection error'));
     socket.on('close', () => {
+      // Broken off without FIN: a frame held unfinished is counted as skipped, not silently lost.
+      if (!ended) framer.finish(true);
       void batcher.drained().then(() => this.#connections.delete(socket));
     });
   }
