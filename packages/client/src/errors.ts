@@ -29,7 +29,10 @@ export const CLIENT_ERROR_CODES = {
     summary: 'The stream was deleted on the server while it was read (a `reset` then a `close` with reason `deleted`).',
   },
   LIVELOG_CLIENT_ERR_NO_CONTENT: { fatal: true, summary: 'The server answered 204: per the SSE spec, stop reconnecting.' },
-  LIVELOG_CLIENT_ERR_SERVER_CLOSED: { fatal: false, summary: 'The server ended the stream with a close event.' },
+  LIVELOG_CLIENT_ERR_SERVER_CLOSED: {
+    fatal: false,
+    summary: 'The server ended the stream with a close event (or refused to start it for a while: `busy`, `shutdown`, `unavailable`).',
+  },
   LIVELOG_CLIENT_ERR_GAVE_UP: { fatal: true, summary: 'maxAttempts connection attempts failed in a row.' },
   LIVELOG_CLIENT_ERR_HTTP: { fatal: false, summary: 'The server answered 5xx, 408 or 429: retried with backoff (and Retry-After).' },
   LIVELOG_CLIENT_ERR_NETWORK: { fatal: false, summary: 'The connection failed or broke: retried with backoff.' },
