@@ -161,8 +161,9 @@ export function streamUrl(options: Pick<OpenStreamOptions, 'url' | 'start' | 'fi
 /**
  * The error a server's `close` event stands for: fatal when its reason is not retryable. `ended` and
  * `until` are not errors (the stream finished, or the reader has everything up to its `until`).
+ * `retryAfterMs`: the least wait before reconnecting, for a stream refused before it began.
  */
-export function errorOfClose(close: CloseEvent): LivelogClientError | undefined {
+export function errorOfClose(close: CloseEvent, retryAfterMs?: number): LivelogClientError | undefined {
   if (close.reason === 'ended' || close.reason === 'until') return undefined;
   if (close.reason === 'deleted') {
     return new LivelogClientError('LIVELOG_CLIENT_ERR_STREAM_DELETED', 'the stream was deleted on the server', { fatal: true });
@@ -174,7 +175,10 @@ export function errorOfClose(close: CloseEvent): LivelogClientError | undefined 
       : close.reason === 'forbidden'
         ? 'LIVELOG_CLIENT_ERR_FORBIDDEN'
         : 'LIVELOG_CLIENT_ERR_SERVER_CLOSED';
-  return new LivelogClientError(code, `the server closed the stream (${close.reason})`, { fatal: !retryable });
+  return new LivelogClientError(code, `the server closed the stream (${close.reason})`, {
+    fatal: !retryable,
+    ...(retryable && retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  });
 }
 
 /**

@@ -41,6 +41,8 @@ export class LogStream {
   #lostAt: number | undefined;
   #everOpened = false;
   #serverClose: CloseEvent | undefined;
+  /** The `retry:` the current connection sent, if any. */
+  #connectionRetryMs: number | undefined;
   readonly #intake: ConnectionIntake;
   #failedInARow = 0;
   #notSseInARow = 0;
@@ -180,7 +182,10 @@ export class LogStream {
           },
           onEvent: (event) => this.#onEvent(event, connection),
           onEmptyDispatch: (id) => this.#onCursor(id),
-          onRetry: (ms) => this.#backoff.setServerRetry(ms),
+          onRetry: (ms) => {
+            this.#backoff.setServerRetry(ms);
+            this.#connectionRetryMs = ms;
+          },
           onChunkEnd: () => this.#intake.endChunk(),
           onChunkDelivered: () => {
             delivery.delivered();
@@ -192,6 +197,7 @@ export class LogStream {
       });
       this.#connection = connection;
       this.#serverClose = undefined;
+      this.#connectionRetryMs = undefined;
       const ended = await connection.run();
       this.#intake.flush();
       this.#connection = undefined;
@@ -295,7 +301,11 @@ export class LogStream {
   }
 
   #closeError(): LivelogClientError | undefined {
-    return this.#serverClose === undefined ? undefined : errorOfClose(this.#serverClose);
+    if (this.#serverClose === undefined) return undefined;
+    // A stream refused before it began (no `hello`: busy, unavailable, shutting down) asks to be
+    // left alone for its `retry:`, as a 503's Retry-After does: a floor under the jittered backoff.
+    const floor = this.#openedAt === undefined ? this.#connectionRetryMs : undefined;
+    return errorOfClose(this.#serverClose, floor);
   }
 
   /** What the leader tab relayed, taken in as if this tab's own connection had read it. */

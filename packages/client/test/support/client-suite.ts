@@ -385,12 +385,19 @@ export function describeClientSuite(label: string, createDriver: () => Promise<C
     });
 
     it('retries a refusal for too many readers (a retryable close "busy") until a slot frees up', async () => {
-      const target = await server({ maxReaders: '1' });
+      const target = await server({ maxReaders: '1', retry: '300ms' });
       const occupant = openSse(`${target.url}/api/stream`, {}, {});
       await waitFor(() => target.server.engine.broker.stats.readers === 1, { what: 'the occupant' });
       const stream = await driver.open({ url: await via(target), start: { fromStart: true }, backoff: { baseMs: 5, maxMs: 20 } });
       // An EventSource-style request is refused as a stream that closes with `busy` (a 503 would end a browser's EventSource).
-      await until(stream, (s) => s.statuses.some((status) => status.error === 'LIVELOG_CLIENT_ERR_SERVER_CLOSED'), 'a busy refusal');
+      const refused = await until(
+        stream,
+        (s) => s.statuses.some((status) => status.error === 'LIVELOG_CLIENT_ERR_SERVER_CLOSED'),
+        'a busy refusal',
+      );
+      // Its `retry:` (the server's 300 ms, plus up to as much again) is a floor under the 5-20 ms backoff, as Retry-After was.
+      const waiting = refused.statuses.find((status) => status.error === 'LIVELOG_CLIENT_ERR_SERVER_CLOSED');
+      expect(waiting?.nextRetryMs).toBeGreaterThanOrEqual(300);
       occupant.close();
       await until(stream, (s) => s.state === 'open', 'open');
       await ingest(target.url, 3);
