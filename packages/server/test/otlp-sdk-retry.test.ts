@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import type { LogEntry } from '@livelog/protocol';
 import { startServer, type TestServer, waitFor } from '@livelog/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OTLP_EMITTER, runEmitter } from './support/otlp-emitter.js';
 
 /**
  * The OpenTelemetry JS SDK's exporters against a busy livelog: while `--ingest-buffer` is held
@@ -12,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * in order, and the SDK reports no failed export. The buffer is held by a request that declared
  * its whole `Content-Length` and sends nothing: livelog charges the declared length at once.
  */
-const EMITTER = fileURLToPath(new URL('./fixtures/otlp-emitter.mjs', import.meta.url));
 const COUNT = 1_000;
 const BASE = Date.now() - 3_600_000;
 const LIMIT = 256 * 1024;
@@ -40,22 +38,7 @@ async function holdBuffer(): Promise<Socket> {
 }
 
 function emit(protocol: 'http' | 'proto', run: string): { done: Promise<string> } {
-  const child = spawn(process.execPath, [EMITTER, server.url, protocol, String(COUNT), run, String(BASE)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  return {
-    done: new Promise((resolve, reject) => {
-      child.on('error', reject);
-      child.on('exit', (code) => resolve(`exit ${code}${output === '' ? '' : `: ${output.slice(0, 2000)}`}`));
-    }),
-  };
+  return { done: runEmitter(OTLP_EMITTER, [server.url, protocol, String(COUNT), run, String(BASE)]) };
 }
 
 describe.each(['http', 'proto'] as const)('the otlp-%s exporter while the ingest buffer is full', (protocol) => {

@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { LogEntry } from '@livelog/protocol';
 import { startServer, type TestServer } from '@livelog/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OTLP_EMITTER, OTLP_EMITTER_NO_BIGINT, runEmitter } from './support/otlp-emitter.js';
 
 /**
  * The official OpenTelemetry JS SDK (`@opentelemetry/sdk-logs` with the `otlp-http` JSON exporter
@@ -10,9 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * application would (fixtures/otlp-emitter.mjs).
  */
 
-const EMITTER = fileURLToPath(new URL('./fixtures/otlp-emitter.mjs', import.meta.url));
-/** The same emitter without BigInt: the JSON exporter then sends times as JSON numbers, not strings. */
-const EMITTER_NO_BIGINT = fileURLToPath(new URL('./fixtures/otlp-emitter-no-bigint.mjs', import.meta.url));
 const INGEST = 'otlp-ingest-token';
 const ADMIN = 'otlp-admin-token';
 const COUNT = 10_000;
@@ -29,26 +25,11 @@ afterAll(async () => {
   await server.close();
 });
 
-function emit(variant: 'http' | 'proto' | 'http-no-bigint', run: string): Promise<void> {
-  const [emitter, protocol] = variant === 'http-no-bigint' ? [EMITTER_NO_BIGINT, 'http'] : [EMITTER, variant];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [emitter, server.url, protocol, String(COUNT), run, String(BASE), INGEST], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      // The SDK only logs failed exports; any output at all means one failed.
-      if (code === 0 && output === '') resolve();
-      else reject(new Error(`emitter exited ${code}: ${output.slice(0, 2000)}`));
-    });
-  });
+async function emit(variant: 'http' | 'proto' | 'http-no-bigint', run: string): Promise<void> {
+  const [emitter, protocol] = variant === 'http-no-bigint' ? [OTLP_EMITTER_NO_BIGINT, 'http'] : [OTLP_EMITTER, variant];
+  const outcome = await runEmitter(emitter, [server.url, protocol, String(COUNT), run, String(BASE), INGEST]);
+  // The SDK only logs failed exports; any output at all means one failed.
+  if (outcome !== 'exit 0') throw new Error(`emitter ${outcome}`);
 }
 
 /** Every entry stored after `seq`, read page by page straight from the store. */

@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { LogEntry } from '@livelog/protocol';
-import { freePort, type SpawnedServer, spawnServer, tempDir, waitFor } from '@livelog/test-utils';
+import { freePort, type SpawnedServer, spawnServer, storedEntries, tempDir, waitFor } from '@livelog/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /**
@@ -25,18 +25,6 @@ afterAll(async () => {
   await server?.kill('SIGKILL');
   await dir?.remove();
 });
-
-async function stored(url: string): Promise<LogEntry[]> {
-  const entries: LogEntry[] = [];
-  let position = 'from=start';
-  for (;;) {
-    const page = (await (await fetch(`${url}/api/logs?${position}&limit=1000`)).json()) as { entries: LogEntry[]; hasMore: boolean };
-    entries.push(...page.entries);
-    const last = page.entries.at(-1);
-    if (!page.hasMore || last === undefined) return entries;
-    position = `after=${encodeURIComponent(last.id)}`;
-  }
-}
 
 /** `ms` as RFC 3339 in +02:00 with microseconds, as rsyslog's date-rfc3339 writes it. */
 function rfc3339(ms: number, micros: number): string {
@@ -87,8 +75,8 @@ action(type="omfwd" target="127.0.0.1" port="${syslogPort}" protocol="tcp" templ
     }
     socket.end();
     const url = server.url;
-    await waitFor(async () => (await stored(url)).length >= TOTAL, { timeoutMs: 20_000 }).catch(() => undefined);
-    const entries = await stored(url);
+    await waitFor(async () => (await storedEntries(url)).length >= TOTAL, { timeoutMs: 20_000 }).catch(() => undefined);
+    const entries = await storedEntries(url);
     expect(entries.length, `rsyslog said: ${rsyslogOutput.slice(0, 2000)}`).toBe(TOTAL);
     for (let i = 0; i < TOTAL; i++) {
       const entry = entries[i] as LogEntry;

@@ -2,8 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import type { LogEntry } from '@livelog/protocol';
-import { freePort, type SpawnedServer, spawnServer, tempDir, waitFor } from '@livelog/test-utils';
+import { freePort, type SpawnedServer, spawnServer, storedEntries, tempDir, waitFor } from '@livelog/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /**
@@ -30,19 +29,8 @@ afterAll(async () => {
 });
 
 async function storedMessages(url: string): Promise<string[]> {
-  const messages: string[] = [];
-  let position = 'from=start';
-  for (;;) {
-    const page = (await (await fetch(`${url}/api/logs?${position}&limit=1000&source=rsyslogtest`)).json()) as {
-      entries: LogEntry[];
-      hasMore: boolean;
-    };
-    // rsyslog's %msg% keeps the space that followed "tag:" in the RFC 3164 line it received.
-    for (const entry of page.entries) messages.push(entry.msg.trim());
-    const last = page.entries[page.entries.length - 1];
-    if (!page.hasMore || last === undefined) return messages;
-    position = `after=${encodeURIComponent(last.id)}`;
-  }
+  // rsyslog's %msg% keeps the space that followed "tag:" in the RFC 3164 line it received.
+  return (await storedEntries(url, 'source=rsyslogtest')).map((entry) => entry.msg.trim());
 }
 
 /** rsyslog's own counters (impstats), last record per object: what rsyslog dropped never reached livelog. */

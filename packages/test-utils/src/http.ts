@@ -1,4 +1,4 @@
-import type { IngestReply } from '@livelog/protocol';
+import type { IngestReply, LogEntry } from '@livelog/protocol';
 
 /** What a POST to the ingest route got back, whatever the status. */
 export interface PostLogsReply {
@@ -94,4 +94,20 @@ export function postStreamEnd(
   headers: Record<string, string> = {},
 ): Promise<JsonReply> {
   return requestJson(base, 'POST', streamPath(name, '/end'), end, headers);
+}
+
+/** Every entry of `GET /api/logs` (the stream `default`) with `query` (filters), oldest first, page by page. */
+export async function storedEntries(base: string, query = ''): Promise<LogEntry[]> {
+  const entries: LogEntry[] = [];
+  let position = 'from=start';
+  for (;;) {
+    const page = (await (await fetch(`${base}/api/logs?${position}&limit=1000${query === '' ? '' : `&${query}`}`)).json()) as {
+      entries: LogEntry[];
+      hasMore: boolean;
+    };
+    entries.push(...page.entries);
+    const last = page.entries.at(-1);
+    if (!page.hasMore || last === undefined) return entries;
+    position = `after=${encodeURIComponent(last.id)}`;
+  }
 }

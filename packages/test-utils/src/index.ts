@@ -12,6 +12,7 @@ export {
   postStreamEnd,
   postStreamLogs,
   requestJson,
+  storedEntries,
   streamPath,
 } from './http.js';
 export { ResumingReader, type ResumingReaderOptions } from './resuming-reader.js';
