@@ -182,6 +182,9 @@ export function describeBroker(name: string, factory: StoreFactory, extra?: () =
       // A foreign id with no start asked for replays this stream from its oldest: it is all new to the reader.
       const replayed = await reader(broker, { start: { lastEventId: formatId(other, 3) } });
       const liveOnly = await reader(broker, { start: { lastEventId: formatId(other, 3), fromEnd: true } });
+      // Regression: a future id (the store lost its tail and gave its seqs out again) started live, so
+      // what the store received since it came back was lost to the reader, with no count.
+      const pastHead = await reader(broker, { start: { lastEventId: formatId(store.streamId, 11) } });
       await store.append([entry(11)]);
       for (const [i, item] of cases.entries()) {
         const sink = withTail[i] as RecordingSink;
@@ -189,10 +192,12 @@ export function describeBroker(name: string, factory: StoreFactory, extra?: () =
         expect(sink.events('reset')).toEqual([{ reason: item.reason, stream: store.streamId }]);
         expect(sink.seqs()).toEqual([9, 10, 11]);
       }
-      await until(() => liveOnly.seqs().includes(11) && replayed.seqs().includes(11), 'the live and the replaying reader');
+      await until(() => [liveOnly, replayed, pastHead].every((sink) => sink.seqs().includes(11)), 'the live and the replaying readers');
       expect(liveOnly.seqs()).toEqual([11]);
       expect(replayed.seqs()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-      expect(broker.stats.resets).toEqual({ malformed: 2, foreign: 3, future: 1, deleted: 0 });
+      expect(pastHead.events('reset')).toEqual([{ reason: 'future', stream: store.streamId }]);
+      expect(pastHead.seqs()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+      expect(broker.stats.resets).toEqual({ malformed: 2, foreign: 3, future: 2, deleted: 0 });
     });
 
     // Regression: the replay-then-register race. Readers that connect while appends keep coming must

@@ -36,6 +36,14 @@ export interface ResolvedStart {
  * wiped), so every entry of this one is new to it. Live only would drop, with no count, whatever the
  * new stream received before the reader came back, and a browser's EventSource resends the same URL
  * with its old id, so it cannot ask for more. `@livelog/client` resumes with `from=start` for this.
+ *
+ * A future id with no start asked for starts there too. Its seq was given out by this stream, so the
+ * store lost its tail (a power cut under `--durability normal`, an older copy of the file restored,
+ * a Redis failover to a lagging replica) and has since handed the lost seqs to new entries: where the
+ * reader's history and the store's part is unknowable from the store (a restored file carries its
+ * own record of opens, so the head it had at any open looks like the rest), and starting at the head
+ * would drop, with no count, everything written since the store came back. The reader gets the
+ * retained entries it already saw again, announced by the `reset` before them.
  */
 export async function resolveStart(store: LogStore, request: StartRequest, filter?: EntryFilter): Promise<ResolvedStart> {
   const bounds = await store.bounds();
@@ -47,7 +55,10 @@ export async function resolveStart(store: LogStore, request: StartRequest, filte
     else if (decoded.cursor.seq > bounds.last) reset = 'future';
     else return { seq: decoded.cursor.seq, bounds };
   }
-  const seq = reset === 'foreign' && !startAskedFor(request) ? bounds.first - 1 : await startWithoutCursor(store, request, bounds, filter);
+  const seq =
+    (reset === 'foreign' || reset === 'future') && !startAskedFor(request)
+      ? bounds.first - 1
+      : await startWithoutCursor(store, request, bounds, filter);
   return reset === undefined ? { seq, bounds } : { seq, reset, bounds };
 }
 
