@@ -253,6 +253,7 @@ export function describeLogStore(name: string, factory: StoreFactory, traits: St
       expect(await store.append(lines(1))).toMatchObject({ firstSeq: 101, lastSeq: 101 });
     });
 
+    // The one documented rule for every store (docs/concepts/retention.md): age counts from receipt.
     it('prunes by age of receipt, not by producer time, and by bytes', async () => {
       const { store } = await make();
       const now = Date.now();
