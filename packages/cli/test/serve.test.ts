@@ -56,6 +56,33 @@ describe('livelog serve and healthcheck', () => {
     }
   });
 
+  // Regression: a store URL of a scheme no store knows (mongodb://), or one the Redis store cannot
+  // read, was found only while the server started, and exited 1 as if the server had failed.
+  it('exits 2 (a usage error) on every store URL it cannot use, naming --store, and creates nothing', async () => {
+    const dir = await tempDir();
+    try {
+      for (const [store, says] of [
+        ['mongodb://x', 'no store is available for mongodb:// URLs (store URLs known here: redis://'],
+        ['http://127.0.0.1:1/', 'no store is available for http:// URLs'],
+        ['redis://', 'invalid Redis store URL redis://: the host is missing'],
+        ['redis://user:secret@h:99999', 'the store redis://***@h:99999 is not a valid URL'],
+      ] as const) {
+        const refused = run(process.execPath, [cliPath(), 'serve', '--data', `${dir.path}/data`, '--port', '0', '--store', store], {
+          timeout: 10_000,
+        });
+        await expect(refused, store).rejects.toMatchObject({
+          code: 2,
+          stderr: expect.stringContaining(`invalid configuration:\n  --store (LIVELOG_STORE): ${says}`),
+        });
+        await expect(refused).rejects.not.toMatchObject({ stderr: expect.stringContaining('secret') });
+      }
+      // Nothing was started: not even the data directory (a URL store does not use one) exists.
+      await expect(run('ls', [`${dir.path}/data`])).rejects.toMatchObject({ code: 2 });
+    } finally {
+      await dir.remove();
+    }
+  });
+
   it('refuses a second server on the same data directory', async () => {
     const dir = await tempDir();
     const first = await spawnServer({ dataDir: dir.path });

@@ -89,7 +89,7 @@ export { SqliteDatabase, type SqliteDatabaseOptions } from './store/sqlite-datab
 export { prepareDatabase, SEQ_BITS } from './store/sqlite-schema.js';
 export { INSERT_INDEX_ROW, INSERT_PIECE, pieceKeys, prepareSearchIndex, SEARCH_BLOCK } from './store/sqlite-search.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.js';
-export { createStoreFromUrl, isLogDatabase, type StoreProvider } from './store/store-provider.js';
+export { checkStoreUrl, createStoreFromUrl, isLogDatabase, type StoreProvider } from './store/store-provider.js';
 export { StreamChanges } from './store/stream-changes.js';
 export { badStreamName, streamEnded, streamNotFound } from './store/stream-errors.js';
 export { createStreamId } from './store/stream-id.js';

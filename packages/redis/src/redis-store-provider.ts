@@ -1,5 +1,5 @@
 import type { StoreProvider } from '@livelog/core';
-import { createRedisDatabase, REDIS_SCHEMES, type RedisDatabaseOptions } from './create-redis-store.js';
+import { createRedisDatabase, parseRedisStoreUrl, REDIS_SCHEMES, type RedisDatabaseOptions } from './create-redis-store.js';
 
 /**
  * The store provider of `redis://`, `rediss://`, `redis+cluster://` and `rediss+cluster://` URLs, for
@@ -8,5 +8,11 @@ import { createRedisDatabase, REDIS_SCHEMES, type RedisDatabaseOptions } from '.
  * @see parseRedisStoreUrl for the URLs.
  */
 export function redisStoreProvider(options: RedisDatabaseOptions = {}): StoreProvider {
-  return { schemes: REDIS_SCHEMES, create: (url) => createRedisDatabase(url, options) };
+  return {
+    schemes: REDIS_SCHEMES,
+    create: (url) => createRedisDatabase(url, options),
+    check: (url) => {
+      parseRedisStoreUrl(url);
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import { isLivelogError } from '@livelog/core';
+import { checkStoreUrl, isLivelogError, LivelogError } from '@livelog/core';
 import type { LivelogServer, ServerConfigInput } from '@livelog/server';
 import { DEFAULTS } from '@livelog/server/defaults';
 import { type Command, Option } from 'commander';
@@ -236,6 +236,19 @@ async function serve(flags: ServeFlags): Promise<void> {
   } catch (error) {
     // A bad flag or variable is a usage error (2); a server that cannot start is a failure (1).
     fail(error, 2);
+  }
+  // An unknown scheme or a URL its store cannot read is a bad value like any other, found before
+  // anything starts; an unreachable store is a failure to start (1), found when it is opened.
+  if (config.store.kind === 'url') {
+    try {
+      await checkStoreUrl(config.store.url, storeProviders);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      fail(
+        new LivelogError('LIVELOG_ERR_CONFIG_INVALID', `invalid configuration:\n  --store (LIVELOG_STORE): ${message}`, { cause: error }),
+        2,
+      );
+    }
   }
   try {
     const logger = logFormat === 'pretty' ? await createPrettyLogger(config.logLevel, color) : undefined;

@@ -32,6 +32,12 @@ export function serveStoreProviders(warn: () => StoreWarn): StoreProvider[] {
         });
         return provider.create(url);
       },
+      async check(url) {
+        // Without Redis support installed the URL cannot be read here; `create` then says what to
+        // install, a failure of the install (exit 1), not of the URL.
+        const redis = await importRedisSupport().catch(() => undefined);
+        redis?.parseRedisStoreUrl(url);
+      },
     },
   ];
 }

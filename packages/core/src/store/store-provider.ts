@@ -21,6 +21,11 @@ export interface StoreProvider {
    * only). Throws LIVELOG_ERR_CONFIG_INVALID for a URL it cannot use.
    */
   create(url: string): LogDatabase | BasicLogStore | Promise<LogDatabase | BasicLogStore>;
+  /**
+   * Throws LIVELOG_ERR_CONFIG_INVALID for a URL it cannot use, without connecting anywhere, so that a
+   * process can refuse a bad URL as a usage error before it starts. Optional: `create` checks too.
+   */
+  check?(url: string): void | Promise<void>;
 }
 
 /**
@@ -28,11 +33,29 @@ export interface StoreProvider {
  * a URL that is not one or whose scheme no provider knows, naming the schemes that are known.
  */
 export async function createStoreFromUrl(url: string, providers: readonly StoreProvider[]): Promise<LogDatabase> {
+  const made = await providerOf(url, providers).create(url);
+  return isLogDatabase(made) ? made : singleStreamDatabase(made);
+}
+
+/**
+ * Checks a store URL as `createStoreFromUrl` would, without building or connecting anything: a URL
+ * whose scheme no provider knows, or that its provider refuses, throws LIVELOG_ERR_CONFIG_INVALID.
+ */
+export async function checkStoreUrl(url: string, providers: readonly StoreProvider[]): Promise<void> {
+  await providerOf(url, providers).check?.(url);
+}
+
+function providerOf(url: string, providers: readonly StoreProvider[]): StoreProvider {
   let scheme: string;
   try {
     scheme = new URL(url).protocol;
   } catch {
-    throw new LivelogError('LIVELOG_ERR_CONFIG_INVALID', 'the store is not a URL such as redis://127.0.0.1:6379/0?key=livelog');
+    // The URL may hold a password: name the problem, never echo the value whole.
+    const shown = url.replace(/\/\/[^@/]*@/, '//***@');
+    throw new LivelogError(
+      'LIVELOG_ERR_CONFIG_INVALID',
+      `the store ${shown} is not a valid URL; one such as redis://127.0.0.1:6379/0?key=livelog is`,
+    );
   }
   const provider = providers.find((candidate) => candidate.schemes.includes(scheme));
   if (provider === undefined) {
@@ -42,6 +65,5 @@ export async function createStoreFromUrl(url: string, providers: readonly StoreP
       `no store is available for ${scheme}// URLs (store URLs known here: ${known.length > 0 ? known.join(', ') : 'none'})`,
     );
   }
-  const made = await provider.create(url);
-  return isLogDatabase(made) ? made : singleStreamDatabase(made);
+  return provider;
 }
