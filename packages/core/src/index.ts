@@ -25,6 +25,7 @@ export { checkSource, type EntryDefaults, normalizeRecord } from './ingest/norma
 export { type BodyFormat, bodyFormatOf, type ParseBodyOptions, parseBody } from './ingest/parse-body.js';
 export { recognizeLevel } from './ingest/recognize-level.js';
 export { splitMessage } from './ingest/split-message.js';
+export { withoutUtf8Bom } from './ingest/utf8-bom.js';
 export { type Prunable, RetentionPruner, type RetentionPrunerOptions } from './retention/retention-pruner.js';
 export { encodeComment, encodeEntryFrame, encodeEvent, encodeIdOnly, type SseEvent } from './sse/encode-event.js';
 export type { SseSink } from './sse/sse-sink.js';

@@ -9,6 +9,7 @@ import { type EntryDefaults, normalizeRecord } from './normalize-record.js';
 import { recognizeLevel } from './recognize-level.js';
 import { scanJson } from './scan-json.js';
 import { splitMessage } from './split-message.js';
+import { withoutUtf8Bom } from './utf8-bom.js';
 
 /** Body formats livelog ingests. */
 export type BodyFormat = 'ndjson' | 'json' | 'text';
@@ -69,7 +70,7 @@ export function parseBody(sent: Buffer, options: ParseBodyOptions): NewEntry[] {
   const limits = { ...DEFAULT_INGEST_LIMITS, ...options.limits };
   // A byte order mark is no part of the first line: without this it refused a JSON body (RFC 8259
   // lets a parser ignore it) and stayed in front of a text line, hiding its level, time or record.
-  const body = hasUtf8Bom(sent) ? sent.subarray(UTF8_BOM.length) : sent;
+  const body = withoutUtf8Bom(sent);
   if (body.length === 0 || isBlank(body)) throw new LivelogError('LIVELOG_ERR_INGEST_EMPTY', 'the body holds no entry');
   const entries: NewEntry[] = [];
   const push = (entry: NewEntry): void => {
@@ -105,13 +106,6 @@ export function parseBody(sent: Buffer, options: ParseBodyOptions): NewEntry[] {
   }
   if (entries.length === 0) throw new LivelogError('LIVELOG_ERR_INGEST_EMPTY', 'the body holds no entry');
   return entries;
-}
-
-/** What Notepad and Windows PowerShell 5 (`Out-File -Encoding utf8`) write at the start of a UTF-8 file. */
-const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-
-function hasUtf8Bom(body: Buffer): boolean {
-  return body.length >= UTF8_BOM.length && body[0] === UTF8_BOM[0] && body[1] === UTF8_BOM[1] && body[2] === UTF8_BOM[2];
 }
 
 /**

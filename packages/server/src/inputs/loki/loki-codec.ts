@@ -1,4 +1,4 @@
-import { LivelogError } from '@livelog/core';
+import { LivelogError, withoutUtf8Bom } from '@livelog/core';
 import protobuf from 'protobufjs/light.js';
 import { uncompress } from 'snappyjs';
 import { type ReplacedStrings, replacedByReader, replacedInText, Utf8CheckingReader } from '../utf8-checking-reader.js';
@@ -62,13 +62,15 @@ export interface DecodedLokiPush {
  */
 export function decodeLokiPush(body: Buffer, encoding: LokiEncoding, limit: number): DecodedLokiPush {
   if (encoding === 'json') {
+    // A byte order mark in front of the JSON is dropped, as native ingest drops it (withoutUtf8Bom).
+    const json = withoutUtf8Bom(body);
     let push: unknown;
     try {
-      push = JSON.parse(body.toString('utf8'));
+      push = JSON.parse(json.toString('utf8'));
     } catch (error) {
       throw new LivelogError('LIVELOG_ERR_LOKI_MALFORMED', `the body is not valid JSON (${(error as Error).message})`, { cause: error });
     }
-    return { push, replaced: replacedInText(body) };
+    return { push, replaced: replacedInText(json) };
   }
   let raw: Uint8Array;
   try {

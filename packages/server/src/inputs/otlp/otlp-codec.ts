@@ -1,4 +1,4 @@
-import { LivelogError } from '@livelog/core';
+import { LivelogError, withoutUtf8Bom } from '@livelog/core';
 import otlpRoot from '@opentelemetry/otlp-transformer/build/src/generated/root.js';
 import type protobuf from 'protobufjs/minimal.js';
 import { type ReplacedStrings, replacedByReader, replacedInText, Utf8CheckingReader } from '../utf8-checking-reader.js';
@@ -56,16 +56,18 @@ export function decodeOtlpLogs(body: Buffer, encoding: OtlpEncoding): DecodedOtl
     }
     return { request, replaced: replacedByReader(reader) };
   }
+  // A byte order mark in front of the JSON is dropped, as native ingest drops it (withoutUtf8Bom).
+  const json = withoutUtf8Bom(body);
   let request: unknown;
   try {
-    request = JSON.parse(body.toString('utf8'));
+    request = JSON.parse(json.toString('utf8'));
   } catch (error) {
     throw new LivelogError('LIVELOG_ERR_OTLP_MALFORMED', `the body is not valid JSON (${(error as Error).message})`, { cause: error });
   }
   if (request === null || typeof request !== 'object' || Array.isArray(request)) {
     throw new LivelogError('LIVELOG_ERR_OTLP_MALFORMED', 'the body must be an OTLP ExportLogsServiceRequest JSON object');
   }
-  return { request, replaced: replacedInText(body) };
+  return { request, replaced: replacedInText(json) };
 }
 
 /** The success answer: an `ExportLogsServiceResponse`, with `partialSuccess` when records were refused. */
