@@ -131,6 +131,18 @@ test('--spool: lines the server could not take in time stay on disk, and the nex
   expect((await entriesOf('spooled')).map((entry) => entry.msg)).toEqual(Array.from({ length: 1002 }, (_, i) => `spooled ${i + 1}`));
 });
 
+// Regression: a spool that cannot be opened was reported twice, by the shipper's spool-error event
+// ("spool: cannot open the spool: …") and again by the failure that ends the command.
+test('--spool in a place no directory can be made says so once, exits 1 and ships nothing', async () => {
+  const piped = livelog(['pipe', '--server', server.url, '--source', 'nospool', '--spool', '/proc/livelog-spool'], {
+    stdin: await file('nospool.txt', 'never shipped\n'),
+  });
+  expect(await piped.exited).toEqual({ code: 1, signal: null });
+  const lines = piped.stderr().trimEnd().split('\n');
+  expect(lines).toEqual([expect.stringMatching(/^livelog pipe: cannot open the spool: ENOENT: .*'\/proc\/livelog-spool'/)]);
+  expect(await entriesOf('nospool')).toEqual([]);
+});
+
 test('without --server: an embedded server takes the lines and keeps serving its console until Ctrl-C', async () => {
   const data = await tempDir('livelog-pipe-embedded-');
   try {

@@ -137,8 +137,12 @@ export async function openShipping(command: string, flags: ShippingFlags, source
     fail(command, messageOf(error));
   }
   // Listening before the spool opens: its `recovered` event comes as soon as it has been read.
-  reportProblems(shipper, url, say);
-  await shipper.ready().catch((error: unknown) => fail(command, messageOf(error)));
+  let opening = true;
+  reportProblems(shipper, url, say, () => opening);
+  // A spool that cannot be opened is reported by both its `spool-error` event and this rejection:
+  // said once, here, where it ends the command.
+  await shipper.ready().catch((error: unknown) => fail(command, `cannot open the spool: ${messageOf(error)}`));
+  opening = false;
   const target = url;
   return {
     url: target,
@@ -231,7 +235,7 @@ async function startEmbedded(command: string, flags: ShippingFlags): Promise<Liv
 }
 
 /** One stderr line per problem episode, not one per retry: the terminal belongs to the program. */
-function reportProblems(shipper: Shipper, url: string, say: (text: string) => void): void {
+function reportProblems(shipper: Shipper, url: string, say: (text: string) => void, opening: () => boolean): void {
   let failing = false;
   // Full while deliveries succeed is ordinary backpressure (the server is slower than the input);
   // full while they fail is what the user must hear about.
@@ -255,7 +259,9 @@ function reportProblems(shipper: Shipper, url: string, say: (text: string) => vo
   shipper.on('rejected', (event) => {
     say(`the server refused ${event.count} line(s)${event.code ? ` [${event.code}]` : ''}: ${event.message}`);
   });
-  shipper.on('spool-error', (event) => say(`spool: ${event.message}`));
+  shipper.on('spool-error', (event) => {
+    if (!opening()) say(`spool: ${event.message}`);
+  });
   shipper.on('recovered', (event) => say(`sending ${event.records} line(s) left in the spool by an earlier run first`));
 }
 
