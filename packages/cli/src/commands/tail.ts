@@ -5,6 +5,7 @@ import { useColor } from '../output/color-mode.js';
 import { CursorFile } from '../output/cursor-file.js';
 import { createEntryFormatter } from '../output/entry-formatter.js';
 import { compilePatterns, createLineMatcher, literalOf } from '../output/line-matcher.js';
+import { watchStdoutClosed } from '../output/stdout-closed.js';
 import {
   addReadOptions,
   DEFAULT_TAIL_URL,
@@ -185,10 +186,14 @@ async function runTail(url: string, flags: TailFlags): Promise<number> {
   let history: Promise<void> = Promise.resolve();
   const historyAbort = new AbortController();
   let resolveExit: (code: number) => void = () => undefined;
+  // A reader of stdout that left (`| head -1`), noticed while no entry comes to be written, whose
+  // EPIPE would end the run (see the 'error' listener below and watchStdoutClosed).
+  const stopWatchingStdout = watchStdoutClosed(() => finish(0, true));
   /** Ends the run once the history being printed is out; `now` (Ctrl-C, a closed stdout) does not wait for it. */
   const finish = (code: number, now = false): void => {
     if (done) return;
     done = true;
+    stopWatchingStdout();
     if (now) historyAbort.abort();
     stream.close();
     void history.then(() => {
