@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type SpawnedServer, spawnServer, tempDir, waitFor } from '@livelog/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './tail-support.js';
@@ -51,6 +53,26 @@ describe('livelog tail messages', () => {
     expect((await tail.exited).code).toBe(1);
     expect(tail.stderr()).toContain('stream build-9 was deleted');
     expect(tail.stderr()).not.toContain('started over');
+  });
+
+  it('a position past the head (the server lost its tail): says lines may come again, then prints what there is', async () => {
+    const write = await fetch(`${server.url}/api/streams/build-lost/logs`, {
+      method: 'POST',
+      headers: { ...admin, 'content-type': 'text/plain' },
+      body: 'one\ntwo\n',
+    });
+    const { firstId } = (await write.json()) as { firstId: string };
+    const cursorFile = join(data.path, 'lost-cursor');
+    await writeFile(cursorFile, `${firstId.split(':')[0]}:99\n`);
+    const tail = runCli(
+      ['tail', server.url, '--stream', 'build-lost', '--no-follow', '-n', 'all', '-o', 'raw', '--cursor-file', cursorFile],
+      {
+        LIVELOG_TOKEN: ADMIN,
+      },
+    );
+    expect((await tail.exited).code).toBe(0);
+    expect(tail.stderr()).toContain('the server lost entries past its head (future); started over: lines printed before may come again');
+    expect(tail.stdout()).toBe('one\ntwo\n');
   });
 
   it('serve names the token form when a token is written another way', async () => {

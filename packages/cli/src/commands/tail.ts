@@ -287,7 +287,9 @@ async function runTail(url: string, flags: TailFlags): Promise<number> {
   stream.on('reset', (reset) => {
     // A deleted stream does not start over: the error that follows says what happened.
     if (reset.reason === 'deleted') return;
-    say(`the server could not continue from the given position (${reset.reason}); started over`);
+    // A future id: the server's store lost entries this reader saw and gave their seqs out again.
+    if (reset.reason === 'future') say('the server lost entries past its head (future); started over: lines printed before may come again');
+    else say(`the server could not continue from the given position (${reset.reason}); started over`);
   });
   stream.on('end', (end) => {
     say(describeEnd(streamName ?? 'default', end));
