@@ -207,6 +207,20 @@ describe('livelog tail', () => {
     expect(allowed.lines()).toEqual(['line 1', 'line 2']);
   });
 
+  it('a cursor file of a log that is gone (deleted, wiped) prints every line of the new one, not the last 10', async () => {
+    const target = await server();
+    await ingest(target.url, 30);
+    const dir = await tempDir('livelog-tail-foreign-');
+    cleanups.push(() => dir.remove());
+    const cursorFile = join(dir.path, 'cursor');
+    // An id of another stream, as a cursor file kept across a wiped data directory holds.
+    await writeFile(cursorFile, 'AAAAAAAAAAAAAAAAAAAAAA:25\n');
+    const run = tail([target.url, '--no-follow', '-o', 'raw', '--cursor-file', cursorFile]);
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(run.stderr()).toContain('foreign');
+    expect(run.lines()).toEqual(numbered('line', 1, 30));
+  });
+
   it('reports a gap on stderr, never on stdout, and continues after it', async () => {
     const target = await server({ retainEntries: '10', ringEntries: '5' });
     const reply = await ingest(target.url, 60);

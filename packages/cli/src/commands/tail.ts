@@ -117,8 +117,12 @@ async function runTail(url: string, flags: TailFlags): Promise<number> {
   if (stored !== undefined) start.lastEventId = stored;
   if (flags.since !== undefined) start.since = flags.since;
   else if (flags.tail === 'all' || flags.tail === '-1') start.tail = 'all';
-  else if (flags.tail === undefined || /^\d+$/.test(flags.tail)) start.tail = Number(flags.tail ?? 10);
-  else return fail('--tail must be a number or "all"');
+  else if (flags.tail !== undefined && /^\d+$/.test(flags.tail)) start.tail = Number(flags.tail);
+  else if (flags.tail !== undefined) return fail('--tail must be a number or "all"');
+  // With a stored cursor and no -n, the cursor alone says where to start: a default tail=10 sent with
+  // it is what the server falls back to when the cursor is of a log that is gone (foreign, future),
+  // and it would skip, with no count, all but 10 of the lines this reader has not seen.
+  else if (stored === undefined) start.tail = 10;
 
   const follow = flags.follow && until === undefined;
   const color = useColor(flags.color, process.env, process.stdout.isTTY === true);
