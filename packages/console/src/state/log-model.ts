@@ -66,6 +66,8 @@ export class LogModel {
   newest: number | undefined;
   /** The server refused the token (or wants one): 401. */
   needsToken = false;
+  /** The server code of a 403 that asks for another token (no read scope, or not for this stream). */
+  tokenForbidden: string | undefined;
   /** The server refused the query (400 LIVELOG_ERR_BAD_QUERY): its message, naming the position. */
   queryError: string | undefined;
 
