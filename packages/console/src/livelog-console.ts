@@ -90,6 +90,8 @@ export class LivelogConsole extends LitElement {
     gap: (gap) => dispatchConsoleEvent(this, 'livelog-gap', gap),
     recovered: (count) => dispatchConsoleEvent(this, 'livelog-recovered', { count }),
     received: (batch) => this.#search.histogram.noteEntries(batch),
+    // The volume strip counted the old log: ask again once the new one says hello.
+    restarted: () => this.#search.histogram.reset(),
     tokenEntered: () => dispatchConsoleEvent(this, 'livelog-token', {}),
   });
   readonly #search = new SearchView({ changed: () => this.#schedule(), jumpTo: (id) => this.jumpTo(id) });

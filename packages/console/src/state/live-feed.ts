@@ -27,6 +27,8 @@ export interface FeedEvents {
   appended(count: number): void;
   received?(batch: readonly LogEntry[]): void;
   gap(gap: GapEvent): void;
+  /** The stream started over on another log (its position was foreign): what was counted of the old one is void. */
+  restarted?(): void;
 }
 
 /** The model's state the stream keeps up to date: all of it shown by the model as it is. */
@@ -144,7 +146,13 @@ export class LiveFeed {
     // malformed: what is loaded no longer joins the stream, so start over from the tail.
     // A deleted stream is not restarted here: its terminal close follows (see `status`).
     on('reset', (reset) => {
-      if (reset.reason !== 'deleted') queueMicrotask(() => model.reloadLive());
+      if (reset.reason === 'deleted') return;
+      queueMicrotask(() => {
+        // Another log: its newest seq is not the old one's, and what was counted of the old one is void.
+        if (reset.reason === 'foreign') model.newest = undefined;
+        model.reloadLive();
+        this.#events.restarted?.();
+      });
     });
     on('end', (end) => {
       model.statusLine.ended({

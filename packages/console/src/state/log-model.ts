@@ -21,6 +21,8 @@ export interface ModelEvents extends StatusEvents {
   /** Lines the stream delivered (live or catching up), before any filtering here. */
   received?(batch: readonly LogEntry[]): void;
   gap(gap: GapEvent): void;
+  /** The stream started over on another log (its position was foreign): what was counted of the old one is void. */
+  restarted?(): void;
 }
 
 /** How much a model holds and shows, and where it keeps the position a reload resumes from. */
