@@ -4,7 +4,7 @@ import { ConsoleCommands } from './actions/console-commands.js';
 import { DownloadTask } from './actions/download-lines.js';
 import { commandForKey } from './actions/keyboard-shortcuts.js';
 import { PageListeners } from './actions/page-listeners.js';
-import { permalinkId } from './actions/permalink.js';
+import { permalinkId, permalinkOfUrl } from './actions/permalink.js';
 import { type ConsoleStats, dispatchConsoleEvent } from './console-events.js';
 import { consoleStyles } from './render/console-styles.js';
 import { panelStyles } from './render/panel-styles.js';
@@ -90,6 +90,8 @@ export class LivelogConsole extends LitElement {
     gap: (gap) => dispatchConsoleEvent(this, 'livelog-gap', gap),
     recovered: (count) => dispatchConsoleEvent(this, 'livelog-recovered', { count }),
     received: (batch) => this.#search.histogram.noteEntries(batch),
+    // The volume strip counted the old log: ask again once the new one says hello.
+    restarted: () => this.#search.histogram.reset(),
     tokenEntered: () => dispatchConsoleEvent(this, 'livelog-token', {}),
   });
   readonly #search = new SearchView({ changed: () => this.#schedule(), jumpTo: (id) => this.jumpTo(id) });
@@ -107,9 +109,11 @@ export class LivelogConsole extends LitElement {
         const command = commandForKey(event, { helpOpen: this.#help.open, selected: this.#commands.selectedSeq !== undefined });
         if (command !== undefined) this.#commands.run(command);
       },
-      hashchange: () => {
+      hashchange: (event) => {
         const id = permalinkId(location.hash);
         if (id !== undefined) void this.jumpTo(id);
+        // Back from a permalink (its hash gone): the page without one is the live tail, as it opened.
+        else if (permalinkOfUrl(event.oldURL) !== undefined) this.goLive();
       },
       restyle: () => this.requestUpdate(),
       tick: () => {

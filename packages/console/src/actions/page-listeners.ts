@@ -4,8 +4,8 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 export interface PageHandlers {
   /** A key was pressed on the console, or anywhere on the page with `global-shortcuts`. */
   keydown(event: KeyboardEvent): void;
-  /** The URL's fragment changed (a permalink was opened in this tab). */
-  hashchange(): void;
+  /** The URL's fragment changed (a permalink was opened in this tab, or Back left one). */
+  hashchange(event: HashChangeEvent): void;
   /** The look may have changed: the system color scheme, or fullscreen state. */
   restyle(): void;
   /** Once a second, for what is shown in seconds (a retry countdown) and periodic refreshes. */
@@ -56,6 +56,6 @@ export class PageListeners implements ReactiveController {
   }
 
   readonly #keydown = (event: KeyboardEvent): void => this.#handlers.keydown(event);
-  readonly #hashchange = (): void => this.#handlers.hashchange();
+  readonly #hashchange = (event: HashChangeEvent): void => this.#handlers.hashchange(event);
   readonly #restyle = (): void => this.#handlers.restyle();
 }

@@ -8,6 +8,15 @@ export function permalinkId(hash: string): string | undefined {
   return decodeCursor(id).ok ? id : undefined;
 }
 
+/** The line id the URL `url` links to in its hash, or undefined (none, or a URL that does not parse). */
+export function permalinkOfUrl(url: string): string | undefined {
+  try {
+    return permalinkId(new URL(url).hash);
+  } catch {
+    return undefined;
+  }
+}
+
 /** `base` (a page URL) with its hash set to link to the line `id`, keeping the path and query. */
 export function permalinkUrl(base: string, id: string): string {
   const url = new URL(base);

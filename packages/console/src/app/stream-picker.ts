@@ -257,6 +257,9 @@ export class LivelogStreamPicker extends LitElement {
       this.toggle(false);
       this.renderRoot.querySelector<HTMLButtonElement>('.toggle')?.focus();
     } else if (event.key === 'Enter' && event.target instanceof HTMLInputElement) {
+      // Choosing moves the focus to the picker's button: the key press must not go on to click it
+      // (that opened the picker again over the chosen stream).
+      event.preventDefault();
       const first = this.#matches()[0];
       if (first !== undefined) this.#choose(first.name);
     }

@@ -268,6 +268,13 @@ export const consoleStyles = css`
     color: var(--ll-accent);
     margin-right: 1ch;
   }
+  /* A bidi control in a line (U+202E, an unclosed U+2067) ends with the part that carries it: the
+     fields and the "+N lines" after a message are not drawn reversed, before it. */
+  .msg,
+  .fields,
+  .more {
+    unicode-bidi: isolate;
+  }
   .fields {
     color: var(--ll-muted);
     margin-left: 1ch;

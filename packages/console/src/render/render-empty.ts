@@ -33,7 +33,15 @@ function renderFirstSteps(url: string, stream: string | undefined, withToken: bo
   </div>`;
 }
 
-function renderTokenPrompt(session: ConsoleSession): TemplateResult {
+/** Why the prompt asks: no token yet, one the server does not know, or one that may not read this stream. */
+function tokenPromptReason(model: LogModel, session: ConsoleSession): string {
+  if (model.tokenForbidden === 'LIVELOG_ERR_AUTH_STREAM_FORBIDDEN')
+    return `The token may not read the stream ${session.stream ?? 'default'}.`;
+  if (model.tokenForbidden !== undefined) return 'The token lacks the read scope.';
+  return session.hasToken ? 'The token was refused.' : 'This server needs a token.';
+}
+
+function renderTokenPrompt(model: LogModel, session: ConsoleSession): TemplateResult {
   const submit = (event: SubmitEvent): void => {
     event.preventDefault();
     const input = (event.currentTarget as HTMLFormElement).querySelector('input');
@@ -43,19 +51,20 @@ function renderTokenPrompt(session: ConsoleSession): TemplateResult {
     if (token !== '') session.useToken(token);
   };
   return html`<form class="empty" part="empty-state token-prompt" data-empty="token" @submit=${submit}>
-    <strong>${session.hasToken ? 'The token was refused.' : 'This server needs a token.'}</strong>
+    <strong>${tokenPromptReason(model, session)}</strong>
     Enter a token with the <code>read</code> scope (kept in this tab only):
     <div class="cmd"><input type="password" autocomplete="off" aria-label="Token" placeholder="Token" /><button type="submit" part="button">Connect</button></div>
   </form>`;
 }
 
 /**
- * The panel shown in the list when it shows no line: a token prompt after a 401, an invalid regex,
+ * The panel shown in the list when it shows no line: a token prompt after a 401 (or a 403 another
+ * token may cure), an invalid regex,
  * "no loaded line matches" with an offer to search the whole history, a filter nothing in the
  * retained log matches, or, on a fresh server, how to send the first line. Nothing while connecting.
  */
 export function renderEmpty(model: LogModel, session: ConsoleSession): TemplateResult | typeof nothing {
-  if (model.needsToken) return renderTokenPrompt(session);
+  if (model.needsToken) return renderTokenPrompt(model, session);
   if (showsAnyLine(model.buffer)) return nothing;
   const clear = html`<button type="button" part="button" @click=${() => session.clearFilter()}>Clear the filter</button>`;
   if (session.filterError !== undefined) {

@@ -18,6 +18,8 @@ import type { StatusLine } from './status-line.js';
 /** How often a page showing a stream that does not exist yet looks again, in ms. */
 const STREAM_POLL_MS = 2000;
 const WAITING_FOR_STREAM = ': waiting for its first line';
+/** The 403s another token may cure (not, say, a cross-site refusal). */
+const TOKEN_FORBIDDEN = new Set(['LIVELOG_ERR_AUTH_FORBIDDEN', 'LIVELOG_ERR_AUTH_STREAM_FORBIDDEN']);
 
 /** What the stream tells the element that shows it (the part of the model's events it raises). */
 export interface FeedEvents {
@@ -25,6 +27,8 @@ export interface FeedEvents {
   appended(count: number): void;
   received?(batch: readonly LogEntry[]): void;
   gap(gap: GapEvent): void;
+  /** The stream started over on another log (its position was foreign): what was counted of the old one is void. */
+  restarted?(): void;
 }
 
 /** The model's state the stream keeps up to date: all of it shown by the model as it is. */
@@ -40,6 +44,7 @@ export interface FeedModel {
   readonly maxLines: number;
   newest: number | undefined;
   needsToken: boolean;
+  tokenForbidden: string | undefined;
   queryError: string | undefined;
   readonly serverFilter: ServerFilter;
   reloadLive(): void;
@@ -68,6 +73,8 @@ export class LiveFeed {
   #stream: LogStream | undefined;
   /** The oldest seq the server retained when the stream said hello: nothing is older than a line at or before it. */
   #retainedFirst: number | undefined;
+  /** While waiting for the stream to exist: why it does not (said until it does). */
+  #waiting: 'does not exist yet' | 'was deleted' | undefined;
 
   constructor(server: ServerOptions, events: FeedEvents, cursor: CursorStorage | undefined, model: FeedModel, context: FeedContext) {
     this.#server = server;
@@ -135,11 +142,17 @@ export class LiveFeed {
       this.#events.gap(gap);
       this.#events.changed();
     });
-    // The position is foreign (data wiped, another server) or malformed: what is loaded no longer
-    // joins the stream, so start over from the tail.
-    // A deleted stream is not restarted: its terminal close follows, shown as the connection's failure.
+    // The position is foreign (data wiped, another server, the stream deleted and written again) or
+    // malformed: what is loaded no longer joins the stream, so start over from the tail.
+    // A deleted stream is not restarted here: its terminal close follows (see `status`).
     on('reset', (reset) => {
-      if (reset.reason !== 'deleted') queueMicrotask(() => model.reloadLive());
+      if (reset.reason === 'deleted') return;
+      queueMicrotask(() => {
+        // Another log: its newest seq is not the old one's, and what was counted of the old one is void.
+        if (reset.reason === 'foreign') model.newest = undefined;
+        model.reloadLive();
+        this.#events.restarted?.();
+      });
     });
     on('end', (end) => {
       model.statusLine.ended({
@@ -156,16 +169,31 @@ export class LiveFeed {
     on('status', (status) => {
       // A job's stream exists once its first line is written; a page opened before that waits for it.
       if (status.state === 'closed' && status.error?.code === 'LIVELOG_CLIENT_ERR_STREAM_NOT_FOUND') {
-        this.#waitForStream(start, generation);
+        this.#waitForStream(start, generation, this.#waiting ?? 'does not exist yet');
+        return;
+      }
+      // A job's stream deleted and written again under the same name (a re-run) is a new stream: wait
+      // for it as for one not written yet. The lines shown stay until it is back; reopened from their
+      // position, the server calls it foreign (`reset`), and the view reloads with the new stream's lines.
+      if (status.state === 'closed' && status.error?.code === 'LIVELOG_CLIENT_ERR_STREAM_DELETED') {
+        const position = stream.lastEventId;
+        this.#waitForStream(position === '' ? start : { lastEventId: position }, generation, 'was deleted');
         return;
       }
       if (status.state === 'open' && model.notice?.endsWith(WAITING_FOR_STREAM)) model.notice = undefined;
+      if (status.state === 'open') this.#waiting = undefined;
       if (status.state !== 'open') this.#rate.stop();
       if (status.state === 'closed' && isLivelogClientError(status.error) && status.error.serverCode === 'LIVELOG_ERR_BAD_QUERY') {
         model.queryError = badQueryText(status.error.message);
       }
-      // A 401 ends the stream: the element asks for a token rather than showing the code.
-      model.needsToken = status.state === 'closed' && isLivelogClientError(status.error) && status.error.status === 401;
+      // A 401 ends the stream: the element asks for a token rather than showing the code. So does a 403
+      // for a token that may not read this stream (no `read` scope, or stream patterns that do not
+      // cover it): a token typed into the prompt stays in the tab, and every reload would send it again
+      // with no way left to enter another.
+      const refused = status.state === 'closed' && isLivelogClientError(status.error) ? status.error : undefined;
+      const forbidden = refused?.status === 403 && TOKEN_FORBIDDEN.has(refused.serverCode ?? '') ? refused.serverCode : undefined;
+      model.needsToken = refused?.status === 401 || forbidden !== undefined;
+      model.tokenForbidden = forbidden;
       model.statusLine.connectionChanged(status, everOpened);
       this.#events.changed();
     });
@@ -187,9 +215,10 @@ export class LiveFeed {
     if (first <= this.#retainedFirst) model.olderAvailable = false;
   }
 
-  /** Says the stream does not exist yet, and opens it again a little later, as long as nothing else was asked for. */
-  #waitForStream(start: StreamStart, generation: number): void {
-    this.#model.notice = `stream ${this.#server.stream ?? 'default'} does not exist yet${WAITING_FOR_STREAM}`;
+  /** Says the stream does not exist (yet, or any more), and opens it again a little later, as long as nothing else was asked for. */
+  #waitForStream(start: StreamStart, generation: number, why: 'does not exist yet' | 'was deleted'): void {
+    this.#waiting = why;
+    this.#model.notice = `stream ${this.#server.stream ?? 'default'} ${why}${WAITING_FOR_STREAM}`;
     this.#model.statusLine.connectionChanged({ state: 'connecting', attempt: 0, nextRetryMs: undefined, lastEventId: '' }, false);
     this.#events.changed();
     setTimeout(() => {

@@ -21,6 +21,8 @@ export interface ModelEvents extends StatusEvents {
   /** Lines the stream delivered (live or catching up), before any filtering here. */
   received?(batch: readonly LogEntry[]): void;
   gap(gap: GapEvent): void;
+  /** The stream started over on another log (its position was foreign): what was counted of the old one is void. */
+  restarted?(): void;
 }
 
 /** How much a model holds and shows, and where it keeps the position a reload resumes from. */
@@ -66,6 +68,8 @@ export class LogModel {
   newest: number | undefined;
   /** The server refused the token (or wants one): 401. */
   needsToken = false;
+  /** The server code of a 403 that asks for another token (no read scope, or not for this stream). */
+  tokenForbidden: string | undefined;
   /** The server refused the query (400 LIVELOG_ERR_BAD_QUERY): its message, naming the position. */
   queryError: string | undefined;
 
