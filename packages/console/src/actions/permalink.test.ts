@@ -7,7 +7,9 @@ describe('permalinks, formats and shortcuts', () => {
   it('reads and writes #id= links, ignoring anything that is not a cursor', () => {
     expect(permalinkId('#id=abc:42')).toBe('abc:42');
     expect(permalinkId('#id=<script>')).toBeUndefined();
-    expect(permalinkUrl('http://h/logs/?token=t#old', 'abc:42')).toBe('http://h/logs/?token=t#id=abc:42');
+    expect(permalinkUrl('http://h/logs/?stream=api#old', 'abc:42')).toBe('http://h/logs/?stream=api#id=abc:42');
+    // A copied link never carries the reader's token.
+    expect(permalinkUrl('http://h/logs/?token=t&stream=api&q=x', 'abc:42')).toBe('http://h/logs/?stream=api&q=x#id=abc:42');
   });
 
   it('formats lines for copies and downloads', () => {

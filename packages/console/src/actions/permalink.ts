@@ -17,9 +17,14 @@ export function permalinkOfUrl(url: string): string | undefined {
   }
 }
 
-/** `base` (a page URL) with its hash set to link to the line `id`, keeping the path and query. */
+/**
+ * `base` (a page URL) with its hash set to link to the line `id`, keeping the path and query but for
+ * `token`: a copied link is pasted into chats and tickets, and must not hand out the reader's secret.
+ * Whoever opens it brings their own token (the prompt asks for it).
+ */
 export function permalinkUrl(base: string, id: string): string {
   const url = new URL(base);
+  url.searchParams.delete('token');
   url.hash = `id=${id}`;
   return url.toString();
 }
