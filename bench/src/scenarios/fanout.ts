@@ -145,6 +145,8 @@ export async function fanoutScenario(ctx: BenchContext): Promise<Row[]> {
       }
     }
   } finally {
+    // A failed round must not leave the ceiling relaying prepared frames to later scenarios' readers.
+    await ctx.ceiling.call('release', undefined).catch(() => undefined);
     clients.close();
     ceilingClients.close();
     await ctx.stopLivelog(child);
