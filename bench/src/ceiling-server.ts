@@ -9,7 +9,9 @@ import { announceReady, serveRpc } from './rpc.js';
  * - `GET /stream`: SSE headers and a hello event, then whatever the bench sends.
  * - `POST /ingest`: reads the body, counts its lines, answers `{"accepted":n}` (the ingest ceiling);
  *   with readers connected it relays each line as an entry frame to every reader at once (the
- *   latency floor: HTTP in, SSE out, nothing in between).
+ *   latency floor: HTTP in, SSE out, nothing in between). After `relay`, each line is answered
+ *   instead with the next prepared frame, queued to every reader as `blast` does (the fan-out
+ *   ceiling: the same bodies in as livelog gets, the same bytes out).
  * - `blast` (IPC): writes pre-encoded frames to every reader, waiting for `drain` like livelog does.
  */
 
@@ -21,6 +23,8 @@ export interface CeilingApi {
   prepare(arg: { entries: number; time: number }): { bytes: number };
   /** Writes prepared entries (from seq `first`, `count` of them) to every reader. */
   blast(arg: { first: number; count: number }): void;
+  /** From now until `release`, each line POSTed to /ingest sends the next prepared entry, from seq `first`, to every reader. */
+  relay(arg: { first: number }): void;
   /** Restarts the relay's seq numbering at 1. */
   resetSeq(arg: undefined): void;
   /** Drops prepared frames. */
@@ -40,6 +44,8 @@ interface StreamReader {
 const readers = new Set<StreamReader>();
 let chunks: { buffer: Buffer; offsets: Uint32Array }[] = [];
 let relaySeq = 0;
+/** The prepared entry the next POSTed line sends (see `relay`); undefined: lines are spliced into frames. */
+let relayNext: number | undefined;
 
 const server = createServer((request, response) => {
   if (request.method === 'GET' && request.url?.startsWith('/stream')) return stream(request, response);
@@ -70,6 +76,18 @@ function ingest(request: IncomingMessage, response: ServerResponse): void {
     const body = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
     let lines = 0;
     let frames = '';
+    if (relayNext !== undefined) {
+      for (let start = 0; start < body.length; ) {
+        let end = body.indexOf(0x0a, start);
+        if (end < 0) end = body.length;
+        if (end > start) lines++;
+        start = end + 1;
+      }
+      queue(relayNext, lines);
+      relayNext += lines;
+      response.writeHead(200, { 'content-type': 'application/json' }).end(`{"accepted":${lines}}`);
+      return;
+    }
     for (let start = 0; start < body.length; ) {
       let end = body.indexOf(0x0a, start);
       if (end < 0) end = body.length;
@@ -107,6 +125,20 @@ function pump(reader: StreamReader): void {
   }
 }
 
+/** Queues prepared entries `first`..`first + count - 1` to every reader and writes what their sockets take. */
+function queue(first: number, count: number): void {
+  for (const reader of readers) {
+    for (let seq = first; seq < first + count; ) {
+      const chunk = Math.floor((seq - 1) / CHUNK_ENTRIES);
+      const from = (seq - 1) % CHUNK_ENTRIES;
+      const to = Math.min(CHUNK_ENTRIES, from + (first + count - seq));
+      reader.queue.push({ chunk, from, to });
+      seq += to - from;
+    }
+    if (!reader.waiting) pump(reader);
+  }
+}
+
 const api: CeilingApi = {
   prepare({ entries, time }) {
     chunks = [];
@@ -130,22 +162,17 @@ const api: CeilingApi = {
     return { bytes };
   },
   blast({ first, count }) {
-    for (const reader of readers) {
-      for (let seq = first; seq < first + count; ) {
-        const chunk = Math.floor((seq - 1) / CHUNK_ENTRIES);
-        const from = (seq - 1) % CHUNK_ENTRIES;
-        const to = Math.min(CHUNK_ENTRIES, from + (first + count - seq));
-        reader.queue.push({ chunk, from, to });
-        seq += to - from;
-      }
-      if (!reader.waiting) pump(reader);
-    }
+    queue(first, count);
+  },
+  relay({ first }) {
+    relayNext = first;
   },
   resetSeq() {
     relaySeq = 0;
   },
   release() {
     chunks = [];
+    relayNext = undefined;
   },
   mem() {
     return sampleMemory();

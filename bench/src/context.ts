@@ -60,7 +60,12 @@ export class BenchContext {
   constructor(config: BenchConfig, scratch: string) {
     this.config = config;
     this.scratch = scratch;
-    this.ceiling = new Child('./ceiling-server.js', { execArgv: ['--expose-gc'], name: 'ceiling' });
+    // Profiled with livelog's servers, so that a profile of each side of a ratio can be compared.
+    if (config.cpuProf) mkdirSync(this.profiles, { recursive: true });
+    const ceilingArgs = config.cpuProf
+      ? ['--cpu-prof', '--cpu-prof-dir', this.profiles, '--cpu-prof-name', `ceiling-${Date.now()}.cpuprofile`]
+      : [];
+    this.ceiling = new Child('./ceiling-server.js', { execArgv: ['--expose-gc', ...ceilingArgs], name: 'ceiling' });
     this.readers = new ReaderPool(config.readerProcs);
   }
 

@@ -65,6 +65,40 @@ describe('FrameRing', () => {
     expect(ids(ring.collect(2, 1 << 20, odd)?.buffers ?? [])).toEqual([3]);
   });
 
+  it('writes every frame byte for byte whatever mix of ASCII and non-ASCII entries a batch holds', () => {
+    // Batches of ASCII entries with non-ASCII ones at the start, middle or end, of many lengths: the
+    // fast path writes into a buffer sized for ASCII, where a non-ASCII frame can be cut short exactly
+    // at its UTF-16 length; each must come out as the frames' own UTF-8, each entry at its offset.
+    const text = (seq: number, wide: number, ascii: number): string =>
+      `${'語'.repeat(wide)}é${'🚀'.repeat(wide % 3)}${'x'.repeat(ascii)}${seq}`;
+    let seq = 1;
+    for (let wide = 1; wide <= 60; wide += 7) {
+      for (const at of ['first', 'middle', 'last'] as const) {
+        for (let ascii = 0; ascii <= 40; ascii += 9) {
+          const count = 3;
+          const wideIndex = at === 'first' ? 0 : at === 'middle' ? 1 : 2;
+          const batch = Array.from({ length: count }, (_, i) => {
+            const entry: LogEntry = {
+              id: `s:${seq + i}`,
+              seq: seq + i,
+              time: 1,
+              level: 'info',
+              source: 'x',
+              msg: i === wideIndex ? text(seq + i, wide, 0) : 'a'.repeat(ascii),
+            };
+            return { seq: seq + i, json: JSON.stringify(entry) };
+          });
+          const ring = new FrameRing('s');
+          ring.push(batch);
+          const frames = batch.map((row) => `id: s:${row.seq}\ndata: ${row.json}\n\n`);
+          expect(Buffer.concat(ring.collect(seq, 1 << 20)?.buffers ?? []).toString()).toBe(frames.join(''));
+          for (const [i, frame] of frames.entries()) expect(Buffer.concat(ring.collect(seq + i, 1)?.buffers ?? []).toString()).toBe(frame);
+          seq += count;
+        }
+      }
+    }
+  });
+
   it('evicts whole old batches beyond its limits but keeps the newest batch', () => {
     const ring = new FrameRing('s', { maxEntries: 5 });
     ring.push(stored(1, 4));

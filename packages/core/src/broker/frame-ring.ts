@@ -26,6 +26,51 @@ function count(chunk: Chunk): number {
   return chunk.lastSeq - chunk.firstSeq + 1;
 }
 
+/**
+ * The frames of `batch` in one buffer, and where each starts. Log entries are nearly always ASCII, where
+ * a frame's bytes are its UTF-16 length: each frame is written straight into a buffer of that size (no
+ * byte length asked per frame, no joined string flattened and encoded again), half the cost of the
+ * general path, which serves any batch holding a non-ASCII frame.
+ */
+function encodeFrames(streamId: string, batch: readonly StoredEntry[]): { buffer: Buffer; offsets: Uint32Array } {
+  const n = batch.length;
+  const offsets = new Uint32Array(n + 1);
+  const frames = new Array<string>(n);
+  let length = 0;
+  for (let i = 0; i < n; i++) {
+    const entry = batch[i] as StoredEntry;
+    const frame = encodeEntryFrame(formatId(streamId, entry.seq), entry.json);
+    frames[i] = frame;
+    offsets[i] = length;
+    length += frame.length;
+  }
+  offsets[n] = length;
+  const buffer = Buffer.allocUnsafe(length);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const frame = frames[i] as string;
+    const written = buffer.write(frame, at);
+    at += written;
+    // Not ASCII: written whole, the frame took more bytes than its length; cut short by the buffer's end
+    // (the frames before it took more, or it is too long for what is left), it lacks its closing blank
+    // line, the only `\n\n` in a frame (the JSON is one line). Either way the general path encodes it.
+    if (written !== frame.length || buffer[at - 1] !== 0x0a || buffer[at - 2] !== 0x0a) return encodeFramesUtf8(frames);
+  }
+  return { buffer, offsets };
+}
+
+/** The general path of encodeFrames: byte offsets from each frame's UTF-8 length. */
+function encodeFramesUtf8(frames: readonly string[]): { buffer: Buffer; offsets: Uint32Array } {
+  const offsets = new Uint32Array(frames.length + 1);
+  let offset = 0;
+  for (let i = 0; i < frames.length; i++) {
+    offsets[i] = offset;
+    offset += Buffer.byteLength(frames[i] as string);
+  }
+  offsets[frames.length] = offset;
+  return { buffer: Buffer.from(frames.join(''), 'utf8'), offsets };
+}
+
 /** Size limits of the ring. */
 export interface FrameRingOptions {
   /** Most entries kept. Defaults to 10,000. */
@@ -99,22 +144,11 @@ export class FrameRing {
       if ((batch[0] as StoredEntry).seq !== last + 1) this.clear();
     }
     if (batch.length === 0) return;
-    const offsets = new Uint32Array(batch.length + 1);
-    let text = '';
-    // Byte offsets need the UTF-8 length of each frame; computing it per frame is cheaper than
-    // encoding frames one by one into separate buffers.
-    let offset = 0;
-    for (let i = 0; i < batch.length; i++) {
-      const frame = encodeEntryFrame(formatId(this.#streamId, (batch[i] as StoredEntry).seq), (batch[i] as StoredEntry).json);
-      offsets[i] = offset;
-      offset += Buffer.byteLength(frame);
-      text += frame;
-    }
-    offsets[batch.length] = offset;
+    const { buffer, offsets } = encodeFrames(this.#streamId, batch);
     const chunk: Chunk = {
       firstSeq: (batch[0] as StoredEntry).seq,
       lastSeq: (batch[batch.length - 1] as StoredEntry).seq,
-      buffer: Buffer.from(text, 'utf8'),
+      buffer,
       offsets,
       parsed: undefined,
     };
