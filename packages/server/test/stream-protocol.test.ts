@@ -134,6 +134,20 @@ describe('GET /api/stream', () => {
       }
     });
 
+    // eventsource-polyfill (amvtek) appends `evs_last_event_id=<its last id>` to the URL it was given
+    // at every reconnect; a page that reopened with `?lastEventId=` (docs/reference/sse-protocol.md)
+    // already has one. Reading the first replayed everything since the page's id on every reconnect.
+    it('reads the last cursor parameter of the query, the one a polyfill appended to the page URL', async () => {
+      const { store, url } = await start();
+      await ingest(url, 10);
+      const id = (seq: number) => encodeURIComponent(`${store.streamId}:${seq}`);
+      for (const query of [`?lastEventId=${id(3)}&evs_last_event_id=${id(8)}`, `?lastEventId=${id(3)}&lastEventId=${id(8)}`]) {
+        const reader = stream(query);
+        await waitFor(() => seqs(reader).includes(10), { what: query });
+        expect(seqs(reader)).toEqual([9, 10]);
+      }
+    });
+
     it('starts at ?since= (epoch ms, ISO 8601 or a duration)', async () => {
       const { url } = await start();
       const t = Date.UTC(2026, 0, 1, 12, 0, 0);

@@ -39,6 +39,9 @@ describe('query parameters', () => {
     expect(parseStart(q('lastEventId=s:3'), 's:9')).toEqual({ lastEventId: 's:9' });
     expect(parseStart(q('evs_last_event_id=s:4'), undefined)).toEqual({ lastEventId: 's:4' });
     expect(parseStart(q('lastEventId=&last_event_id=s:5'), '')).toEqual({ lastEventId: 's:5' });
+    // The last one: what a polyfill appended to the page's URL.
+    expect(parseStart(q('lastEventId=s:3&evs_last_event_id=s:8&level=info'), undefined)).toEqual({ lastEventId: 's:8' });
+    expect(parseStart(q('lastEventId=s:3&lastEventId=s:8&lastEventId='), undefined)).toEqual({ lastEventId: 's:8' });
     expect(parseStart(q('tail=25'), undefined)).toEqual({ tail: 25 });
     expect(parseStart(q('tail=all'), undefined)).toEqual({ fromStart: true });
     expect(parseStart(q('from=start'), undefined)).toEqual({ fromStart: true });

@@ -47,12 +47,15 @@ export function parseQueryParam(q: string): QueryNode {
 
 /**
  * The start position of a stream request: the Last-Event-ID header wins over the query's
- * `lastEventId`, then `since`, `tail`, `from=start`. An unusable id is not an error here: the stream
+ * `lastEventId` (its last cursor parameter), then `since`, `tail`, `from=start`. An unusable id is not an error here: the stream
  * answers it with a `reset` event, as a browser's EventSource cannot read error bodies.
  */
 export function parseStart(params: URLSearchParams, lastEventIdHeader: string | undefined): StartRequest {
   const start: StartRequest = {};
-  const fromQuery = CURSOR_PARAMS.map((name) => params.get(name)).find((value) => value !== null && value !== '');
+  // The last one in the URL: polyfills append theirs (eventsource-polyfill adds `evs_last_event_id`
+  // at every reconnect) to the URL the page gave, which may carry the page's own `?lastEventId=`.
+  let fromQuery: string | undefined;
+  for (const [name, value] of params) if (value !== '' && CURSOR_PARAMS.includes(name)) fromQuery = value;
   const lastEventId = lastEventIdHeader !== undefined && lastEventIdHeader !== '' ? lastEventIdHeader : fromQuery;
   if (lastEventId !== undefined && lastEventId !== null) start.lastEventId = lastEventId;
   const since = params.get('since');
