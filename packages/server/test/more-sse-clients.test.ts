@@ -115,7 +115,7 @@ afterAll(async () => {
 
 const MSG = 'x'.repeat(40);
 
-describe.each(Object.entries(CLIENTS))('%s', (_name, { client, takesIdsEarly }) => {
+describe.concurrent.each(Object.entries(CLIENTS))('%s', (_name, { client, takesIdsEarly }) => {
   it(`${takesIdsEarly ? 'loses the cut event when the cut falls after its id line' : 'resumes after a cut at every byte position of an event, every seq once and in order'}`, async () => {
     const server = await startServer({ retry: '20ms', heartbeat: '1h' });
     servers.push(server);
