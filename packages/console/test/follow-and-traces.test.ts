@@ -124,9 +124,11 @@ describe('expanding a line pauses following (issue 15, item 1)', () => {
     expect((await selections()).slice(before).filter((event) => event.detail.entry !== undefined)).toEqual([]);
   });
 
-  // Retried: at CI load a press once found following still on two frames later (press 5 of 5, alone
-  // it passed 3 of 3); the message now says which line the press landed on. Cause not found yet.
-  it('a press on a line in a busy stream pauses and stays paused, and the click expands that line (5 presses)', { retry: 2 }, async () => {
+  // At CI load a press once found following still on two frames later. Reproduced with a slowed page:
+  // the press landed on the empty view of a render that scrolled to the end without drawing the newest
+  // lines, and a press beside the lines is the reader's scroll, which does not pause. Fixed in the list
+  // (see 'a followed list shows its newest lines'); no retry needed.
+  it('a press on a line in a busy stream pauses and stays paused, and the click expands that line (5 presses)', async () => {
     // Reproduces: the press counted as the reader's scroll, so the list's own scroll to the end of the
     // frame before (its event comes a frame late) read as scrolling back to the end and resumed
     // following: the line moved away between press and release and the click hit another one.
@@ -177,6 +179,65 @@ describe('expanding a line pauses following (issue 15, item 1)', () => {
       expect(selected.seq, `press ${press}`).toBe(pressed);
       await consoleCall(page, 'c.goLive()');
     }
+  });
+});
+
+describe('a followed list shows its newest lines in the render that scrolls to them', () => {
+  it('has a line under every point of the view after each render, when far more lines arrive at once than it renders beyond the view', async () => {
+    // Reproduces: the list scrolled to its end after a render that drew the rows around the old scroll
+    // offset (the virtual list learns the new one from the scroll event, a frame later). When more
+    // lines arrived than the rows drawn beyond the view, the view was empty for that frame, long under
+    // load: a click there landed on no line and expanded nothing (CI: the busy-stream click above).
+    const server = await spawnFresh(suite.defer);
+    await ingest(server.url, 200, 'before');
+    const page = await newPage();
+    await page.goto(`${server.url}/?tail=200`);
+    await live(page);
+    await waitFor(async () => (await loadedSeqs(page)).length === 200, { what: 'the tail' });
+    // What each render leaves to paint, read right after it (its updated() scrolls to the end): a view
+    // with nothing under a point would paint empty there until the next frame.
+    await consoleCall(
+      page,
+      `(() => {
+        window.empty = [];
+        window.renders = 0;
+        const updated = c.updated;
+        c.updated = function (changed) {
+          updated.call(this, changed);
+          window.renders++;
+          const box = this.shadowRoot.querySelector('.viewport').getBoundingClientRect();
+          for (const y of [box.top + 30, box.top + box.height / 2, box.bottom - 30]) {
+            const hit = this.shadowRoot.elementFromPoint(box.left + 300, y);
+            if (hit?.closest('.row[data-seq]') == null) window.empty.push({ y: Math.round(y - box.top), hit: hit?.className, lines: this.entries.length });
+          }
+          // A press on a line drawn at the end before the list heard of its scroll there: the render
+          // its pause causes must keep that line's element, or the browser sends no click.
+          const hit = this.shadowRoot.elementFromPoint(box.left + 300, box.bottom - 30);
+          if (this.entries.length > (window.pressAfter ?? Infinity) && this.following && hit?.closest('.row[data-seq]')) {
+            window.pressAfter = undefined;
+            hit.dispatchEvent(new PointerEvent('pointerdown', { bubbles: true, composed: true, button: 0, clientX: box.left + 300, clientY: box.bottom - 30 }));
+            this.updateComplete.then(() => { window.pressed = { paused: !this.following, kept: hit.isConnected }; });
+          }
+        };
+      })()`,
+    );
+    // Each batch is 20 times the 12 rows drawn beyond the view.
+    for (const batch of [1, 2, 3]) {
+      await ingest(server.url, 240, `burst-${batch}`);
+      await waitFor(async () => (await loadedSeqs(page)).length === 200 + batch * 240, { what: `burst ${batch}` });
+      await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    }
+    expect(await following(page)).toBe(true);
+    expect(await page.evaluate(() => (window as unknown as { renders: number }).renders)).toBeGreaterThan(0);
+    expect(await page.evaluate(() => (window as unknown as { empty: unknown[] }).empty)).toEqual([]);
+
+    await page.evaluate(() => {
+      // The first render of the next burst presses.
+      (window as unknown as { pressAfter: number }).pressAfter = 200 + 3 * 240;
+    });
+    await ingest(server.url, 240, 'burst-4');
+    const pressed = await waitFor(() => page.evaluate(() => (window as unknown as { pressed?: unknown }).pressed), { what: 'the press' });
+    expect(pressed).toEqual({ paused: true, kept: true });
   });
 });
 

@@ -162,7 +162,7 @@ export function renderConsole(
         <div class="spacer" style="height:${list.virtualizer.getTotalSize()}px">
           ${renderEdge(model)}
           ${keyedRows(
-            list.items(),
+            list.items(view.following),
             // Keyed by line, so a row that stays in view keeps its element while scrolling: only the rows
             // coming into view are created, and the rest is not touched.
             (item) => item.key as number | string,

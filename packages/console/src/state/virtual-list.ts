@@ -16,6 +16,8 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 const APPEND_DELAY_MS = 1000;
 /** Rows from the end of the counted ones where appended rows are counted at once: the reader is near. */
 const APPEND_NEAR_ROWS = 200;
+/** Rows rendered beyond each side of the view. */
+const OVERSCAN_ROWS = 12;
 
 /** The rows as they are now: how many, and their LogBuffer.shape (which changes when rows move to other indices). */
 export interface RowsState {
@@ -48,6 +50,8 @@ export class VirtualListController implements ReactiveController {
   #shape = -1;
   #countedAt = 0;
   #countTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The virtualizer's scroll offset when rows were last rendered for a view following the end (see items). */
+  #endAt: number | null | undefined;
   /** Rows already handed to the virtualizer. */
   #measured = new WeakSet<Element>();
 
@@ -67,7 +71,7 @@ export class VirtualListController implements ReactiveController {
       scrollToFn: elementScroll,
       observeElementRect,
       observeElementOffset,
-      overscan: 12,
+      overscan: OVERSCAN_ROWS,
       // Room for the line above the first row ("Loading older lines…").
       paddingStart: options.estimateSize,
       anchorTo: 'end',
@@ -136,8 +140,42 @@ export class VirtualListController implements ReactiveController {
     }
   }
 
-  items(): VirtualItem[] {
-    return this.virtualizer.getVirtualItems();
+  /**
+   * The rows to render. `following`: the view scrolls to the end right after this render, so the rows
+   * that fill the end are rendered too. The virtualizer's range is still that of the old scroll
+   * offset (it learns the new one from the scroll event, a frame later): when more rows than the
+   * overscan arrived since the last render, the view at the end was empty for that frame (under load
+   * a long one), and a press there landed on no line, so the click expanded nothing. They stay until
+   * the virtualizer hears of the scroll: a press on one pauses, and the render that follows must not
+   * take the line pressed away (the browser sends no click when the pressed element is gone).
+   */
+  items(following = false): VirtualItem[] {
+    const items = this.virtualizer.getVirtualItems();
+    const offset = this.virtualizer.scrollOffset;
+    if (following) this.#endAt = offset;
+    else if (this.#endAt !== offset) {
+      this.#endAt = undefined;
+      return items;
+    }
+    const end = this.#endItems(items.at(-1)?.index ?? -1);
+    return end.length === 0 ? items : [...items, ...end];
+  }
+
+  /** The rows from the top of the view at the end of the list (less the overscan) on, after index `after`. */
+  #endItems(after: number): VirtualItem[] {
+    const virtualizer = this.virtualizer;
+    const height = virtualizer.scrollRect?.height ?? 0;
+    const top = virtualizer.getTotalSize() - height - OVERSCAN_ROWS * this.#options.estimateSize;
+    // Looked up first: it brings the measurements up to date with the rows counted.
+    const first = virtualizer.getVirtualItemForOffset(Math.max(0, top));
+    const measurements = virtualizer.measurementsCache;
+    const rows: VirtualItem[] = [];
+    if (first === undefined) return rows;
+    for (let index = Math.max(first.index, after + 1); index < this.#count; index++) {
+      const item = measurements[index];
+      if (item !== undefined) rows.push(item);
+    }
+    return rows;
   }
 
   hostConnected(): void {
