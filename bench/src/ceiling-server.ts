@@ -63,7 +63,7 @@ function stream(request: IncomingMessage, response: ServerResponse): void {
     connection: 'keep-alive',
   });
   const hello = JSON.stringify({ stream: CEILING_STREAM, first: 1, last: 0, heartbeatMs: 15_000 });
-  response.write(`event: hello\nid: ${CEILING_STREAM}:0\nretry: 2000\ndata: ${hello}\n\n`);
+  response.write(`event: hello\nretry: 2000\ndata: ${hello}\nid: ${CEILING_STREAM}:0\n\n`);
   const reader: StreamReader = { response, queue: [], waiting: false };
   readers.add(reader);
   response.once('close', () => readers.delete(reader));
@@ -96,7 +96,7 @@ function ingest(request: IncomingMessage, response: ServerResponse): void {
         if (readers.size > 0) {
           const seq = ++relaySeq;
           // Splices id and seq into the producer's object, as an entry frame, without parsing it.
-          frames += `id: ${CEILING_STREAM}:${seq}\ndata: {"id":"${CEILING_STREAM}:${seq}","seq":${seq},${body.toString('utf8', start + 1, end)}\n\n`;
+          frames += `data: {"id":"${CEILING_STREAM}:${seq}","seq":${seq},${body.toString('utf8', start + 1, end)}\nid: ${CEILING_STREAM}:${seq}\n\n`;
         }
       }
       start = end + 1;
@@ -149,7 +149,7 @@ const api: CeilingApi = {
       let offset = 0;
       for (let i = 0; i < CHUNK_ENTRIES; i++) {
         const seq = first + i;
-        const frame = `id: ${CEILING_STREAM}:${seq}\ndata: ${storedJson(CEILING_STREAM, seq, seq - 1, time)}\n\n`;
+        const frame = `data: ${storedJson(CEILING_STREAM, seq, seq - 1, time)}\nid: ${CEILING_STREAM}:${seq}\n\n`;
         offsets[i] = offset;
         offset += Buffer.byteLength(frame);
         text += frame;

@@ -1,8 +1,9 @@
 const HEAD_END = Buffer.from('\r\n\r\n');
 const BLANK = Buffer.from('\n\n');
-// An entry frame's data line: entry JSON always starts with its id. Control events (hello, lag, gap)
-// carry other objects, and a raw LF cannot occur inside JSON, so this never matches mid-entry.
-const ENTRY = Buffer.from('\ndata: {"id":"');
+// An entry frame's data line, its first line (the id line comes last): entry JSON always starts with
+// its id. Control events (hello, lag, gap) carry other objects, and JSON escapes every quote inside a
+// string, so `data: {"id":"` never matches mid-entry. No leading LF: a scan starts right at a frame.
+const ENTRY = Buffer.from('data: {"id":"');
 const SEQ = Buffer.from('"seq":');
 const SENT = Buffer.from('"sent":');
 

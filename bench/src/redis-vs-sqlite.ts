@@ -77,16 +77,17 @@ if (process.argv[2] === 'reader') {
           let carry = '';
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => {
-            // An entry event starts with its id right after the blank line that ends the previous
-            // event; hello, gap and reset start with their event line instead.
+            // An entry event starts with its data line right after the blank line that ends the
+            // previous event, and entry JSON starts with the entry's id; hello, gap and reset start
+            // with their event line instead.
             const text = carry + chunk;
             let at = 0;
             for (;;) {
-              const start = text.indexOf('\n\nid: ', at);
+              const start = text.indexOf('\n\ndata: {"id":"', at);
               if (start < 0) break;
-              const end = text.indexOf('\n', start + 6);
+              const end = text.indexOf('"', start + 15);
               if (end < 0) break;
-              const id = text.slice(start + 6, end);
+              const id = text.slice(start + 15, end);
               const seq = Number(id.slice(id.lastIndexOf(':') + 1));
               if (seq !== expected + 1) ok = false;
               expected = seq;

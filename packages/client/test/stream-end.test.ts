@@ -15,7 +15,7 @@ async function fake(script: Parameters<typeof startFakeServer>[0]): Promise<Awai
   return server;
 }
 
-const endFrame = (payload: object, id: string): string => `event: end\nid: ${id}\ndata: ${JSON.stringify(payload)}\n\n`;
+const endFrame = (payload: object, id: string): string => `event: end\ndata: ${JSON.stringify(payload)}\nid: ${id}\n\n`;
 const closeFrame = (reason: string): string => `event: close\ndata: ${JSON.stringify({ reason, retryable: false })}\n\n`;
 
 /** Drains the stream's iterator: the entries it yields, and what it threw. */

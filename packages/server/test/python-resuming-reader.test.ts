@@ -7,8 +7,11 @@ import { afterAll, describe, expect, it } from 'vitest';
  * at bytes (so a cut inside a multi-byte character is no matter), the WHATWG rule that an event is
  * dispatched, and its id taken, at the blank line, and a reconnect with `Last-Event-ID` after any
  * error. Read through a ChaosProxy cutting it mid-event again and again, with non-ASCII entries, it
- * must print every seq once, in order. `early` plants the fault of a script that takes the id when
- * it reads the `id:` line: the same check must catch it.
+ * must print every seq once, in order. `early` plants the fault of a script that takes its resume
+ * point before the blank line dispatches the event: from the entry's own `id` as soon as it reads
+ * the `data:` line (livelog writes the `id:` line last, so a script taking that line early loses an
+ * event only to a cut right before the blank line, which these cuts may never hit). The same check
+ * must catch it.
  */
 const PYTHON = (() => {
   try {
@@ -50,12 +53,12 @@ while seq < target:
                     value = value[1:] if value.startswith(' ') else value
                     if name == 'data':
                         data.append(value)
+                        if early and event == '':
+                            last_id = json.loads(value)['id']
                     elif name == 'event':
                         event = value
                     elif name == 'id':
                         event_id = value
-                        if early:
-                            last_id = value
     except Exception:
         pass
     time.sleep(0.02)

@@ -88,14 +88,14 @@ describe('GET /api/stream', () => {
     expect(reader.entries()[0]).toMatchObject({ id: `${store.streamId}:4`, msg: 'live 1', level: 'info', source: 'default' });
   });
 
-  it('frames each entry as one id line and one data line', async () => {
+  it('frames each entry as one data line and then one id line', async () => {
     const { store, url } = await start();
     await postLogs(url, `${JSON.stringify({ msg: 'multi\nline\r\nwith\rCR and \u2028 and \u0000', time: 5 })}\n`);
     const reader = stream('?from=start', {}, { keepRaw: true });
     await waitFor(() => seqs(reader).length === 1);
     const frame = reader.connection.raw().split('\n\n')[1];
     expect(frame).toBe(
-      `id: ${store.streamId}:1\ndata: {"id":"${store.streamId}:1","seq":1,"time":5,"level":"info","source":"default","msg":"multi\\nline\\r\\nwith\\rCR and \\u2028 and \\u0000"}`,
+      `data: {"id":"${store.streamId}:1","seq":1,"time":5,"level":"info","source":"default","msg":"multi\\nline\\r\\nwith\\rCR and \\u2028 and \\u0000"}\nid: ${store.streamId}:1`,
     );
     expect(reader.entries()[0]?.msg).toBe('multi\nline\r\nwith\rCR and \u2028 and \u0000');
   });

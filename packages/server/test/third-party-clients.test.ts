@@ -182,7 +182,7 @@ describe.skipIf(!CURL)('curl -N', () => {
     const server = await start();
     const first = curl(`${server.url}/api/stream?from=start`, '');
     await waitFor(() => first.raw.includes('event: hello'), { what: 'hello through curl' });
-    expect(first.raw).toMatch(/^event: hello\nid: \w+:0\nretry: 50\ndata: /);
+    expect(first.raw).toMatch(/^event: hello\nretry: 50\ndata: .*\nid: \w+:0\n\n/);
     await ingest(server.url, 20);
     await waitFor(() => first.seqs.length === 20, { what: 'live lines through curl' });
     first.child.kill('SIGKILL');

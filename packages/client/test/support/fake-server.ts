@@ -99,11 +99,11 @@ export async function startFakeServer(script: readonly FakeAnswer[]): Promise<Fa
 
 /** The hello event of the fake stream `fake`, starting after `seq`. */
 export function fakeHello(seq: number): string {
-  return `event: hello\nid: fake:${seq}\ndata: ${JSON.stringify({ stream: 'fake', first: 1, last: seq, heartbeatMs: 1000 })}\n\n`;
+  return `event: hello\ndata: ${JSON.stringify({ stream: 'fake', first: 1, last: seq, heartbeatMs: 1000 })}\nid: fake:${seq}\n\n`;
 }
 
 /** The frame of fake entry `seq`. */
 export function fakeEntry(seq: number, level = 'info'): string {
   const entry = { id: `fake:${seq}`, seq, time: 1_700_000_000_000 + seq, level, source: 'fake', msg: `fake ${seq}` };
-  return `id: ${entry.id}\ndata: ${JSON.stringify(entry)}\n\n`;
+  return `data: ${JSON.stringify(entry)}\nid: ${entry.id}\n\n`;
 }

@@ -117,7 +117,7 @@ export function describeBroker(name: string, factory: StoreFactory, extra?: () =
         expect(sink.seqs(), item.label).toEqual([...item.after, 51]);
         const hello = sink.events('hello')[0] as HelloEvent;
         expect(hello, item.label).toMatchObject({ stream: store.streamId, first: 1, last: 50 });
-        const helloId = /^event: hello\nid: (.*)$/m.exec(sink.text)?.[1];
+        const helloId = /^event: hello\n(?:(?:retry|data): .*\n)*id: (.*)$/m.exec(sink.text)?.[1];
         const start = item.after[0] === undefined ? 50 : item.after[0] - 1;
         expect(helloId, item.label).toBe(id(start));
         expect(sink.events('reset'), item.label).toEqual([]);

@@ -90,7 +90,7 @@ describe('FrameRing', () => {
           });
           const ring = new FrameRing('s');
           ring.push(batch);
-          const frames = batch.map((row) => `id: s:${row.seq}\ndata: ${row.json}\n\n`);
+          const frames = batch.map((row) => `data: ${row.json}\nid: s:${row.seq}\n\n`);
           expect(Buffer.concat(ring.collect(seq, 1 << 20)?.buffers ?? []).toString()).toBe(frames.join(''));
           for (const [i, frame] of frames.entries()) expect(Buffer.concat(ring.collect(seq + i, 1)?.buffers ?? []).toString()).toBe(frame);
           seq += count;

@@ -18,9 +18,10 @@ interface Chunk {
   parsed: (LogEntry | undefined)[] | undefined;
 }
 
-/** Bytes of `id: ` and of `\ndata: ` in an entry frame (see encodeEntryFrame). */
-const FRAME_ID_PREFIX = 4;
-const FRAME_DATA_PREFIX = 7;
+/** Bytes of `data: `, of `\nid: ` and of the closing `\n\n` in an entry frame (see encodeEntryFrame). */
+const FRAME_DATA_PREFIX = 6;
+const FRAME_ID_PREFIX = 5;
+const FRAME_END = 2;
 
 function count(chunk: Chunk): number {
   return chunk.lastSeq - chunk.firstSeq + 1;
@@ -252,15 +253,15 @@ export class FrameRing {
     return { buffers, lastSeq, endsSkipped, written };
   }
 
-  /** The entry at index `i` of `chunk`, parsed from its frame (`id: <id>\ndata: <json>\n\n`). */
+  /** The entry at index `i` of `chunk`, parsed from its frame (`data: <json>\nid: <id>\n\n`). */
   #entryAt(chunk: Chunk, i: number): LogEntry {
     chunk.parsed ??= [];
     let entry = chunk.parsed[i];
     if (entry === undefined) {
       // Ids are ASCII (stream ids are [A-Za-z0-9_-]), so the id's length in bytes is its length.
-      const start =
-        (chunk.offsets[i] as number) + FRAME_ID_PREFIX + formatId(this.#streamId, chunk.firstSeq + i).length + FRAME_DATA_PREFIX;
-      entry = JSON.parse(chunk.buffer.toString('utf8', start, (chunk.offsets[i + 1] as number) - 2)) as LogEntry;
+      const start = (chunk.offsets[i] as number) + FRAME_DATA_PREFIX;
+      const end = (chunk.offsets[i + 1] as number) - FRAME_END - formatId(this.#streamId, chunk.firstSeq + i).length - FRAME_ID_PREFIX;
+      entry = JSON.parse(chunk.buffer.toString('utf8', start, end)) as LogEntry;
       chunk.parsed[i] = entry;
     }
     return entry;

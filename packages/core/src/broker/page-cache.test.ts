@@ -12,7 +12,7 @@ const entries = (count: number): NewEntry[] =>
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 /** The seqs of the entry frames in `frames`, in order. */
 const seqsOf = (frames: Buffer | undefined): number[] =>
-  [...(frames?.toString() ?? '').matchAll(/^id: [^:\n]+:(\d+)\ndata: /gm)].map((match) => Number(match[1]));
+  [...(frames?.toString() ?? '').matchAll(/^data: .*\nid: [^:\n]+:(\d+)$/gm)].map((match) => Number(match[1]));
 
 /** A memory store whose `readAfter` counts its calls and can be held until released. */
 class CountingStore extends MemoryStore {
@@ -296,8 +296,8 @@ describe('PageCache', () => {
 
 describe('frameOffsets', () => {
   it('finds where each frame starts, and refuses a buffer that does not split into the frames it should', () => {
-    const first = 'id: s:1\ndata: {"a":"x\\n\\ny"}\n\n';
-    const frames = Buffer.from(`${first}id: s:2\ndata: {}\n\n`);
+    const first = 'data: {"a":"x\\n\\ny"}\nid: s:1\n\n';
+    const frames = Buffer.from(`${first}data: {}\nid: s:2\n\n`);
     expect([...frameOffsets(frames, 2)]).toEqual([0, first.length, frames.length]);
     expect(() => frameOffsets(frames, 3)).toThrow(/does not split/);
     expect(() => frameOffsets(frames, 1)).toThrow(/does not split/);

@@ -355,7 +355,7 @@ function slice(page: Page, fromSeq: number, shared: boolean): CachedPage {
 const FRAME_END = Buffer.from('\n\n');
 
 /**
- * Where each of the `count` entry frames of `frames` starts. A frame is `id: …\ndata: <JSON>\n\n`
+ * Where each of the `count` entry frames of `frames` starts. A frame is `data: <JSON>\nid: …\n\n`
  * and JSON text holds no raw line feed, so frames end exactly at each blank line.
  */
 export function frameOffsets(frames: Buffer, count: number): Uint32Array {

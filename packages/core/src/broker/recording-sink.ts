@@ -53,9 +53,9 @@ export class RecordingSink implements SseSink {
   }
   /** Entries with the `id:` of their frame. */
   frames(): { id: string; entry: LogEntry }[] {
-    return [...this.text.matchAll(/^id: (.*)\ndata: (\{"id".*)$/gm)].map((match) => ({
-      id: match[1] as string,
-      entry: JSON.parse(match[2] as string) as LogEntry,
+    return [...this.text.matchAll(/^data: (\{"id".*)\nid: (.*)$/gm)].map((match) => ({
+      id: match[2] as string,
+      entry: JSON.parse(match[1] as string) as LogEntry,
     }));
   }
   seqs(): number[] {
@@ -63,7 +63,7 @@ export class RecordingSink implements SseSink {
   }
   /** Payloads of the named events `name`, in order. */
   events(name: string): unknown[] {
-    return [...this.text.matchAll(new RegExp(`^event: ${name}\\n(?:id: .*\\n)?(?:retry: .*\\n)?data: (.*)$`, 'gm'))].map((match) =>
+    return [...this.text.matchAll(new RegExp(`^event: ${name}\\n(?:retry: .*\\n)?data: (.*)$`, 'gm'))].map((match) =>
       JSON.parse(match[1] as string),
     );
   }

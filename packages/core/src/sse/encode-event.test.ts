@@ -3,9 +3,9 @@ import { encodeComment, encodeEntryFrame, encodeEvent, encodeIdOnly } from './en
 import { encodeCloseEvent, encodeEndEvent, encodeResetEvent } from './stream-events.js';
 
 describe('encodeEvent', () => {
-  it('writes event, id, retry and one data line per line of text', () => {
+  it('writes event, retry, one data line per line of text, and the id last', () => {
     expect(encodeEvent({ event: 'gap', id: 's:9', retry: 2000, data: 'a\nb\r\nc\rd' })).toBe(
-      'event: gap\nid: s:9\nretry: 2000\ndata: a\ndata: b\ndata: c\ndata: d\n\n',
+      'event: gap\nretry: 2000\ndata: a\ndata: b\ndata: c\ndata: d\nid: s:9\n\n',
     );
     expect(encodeEvent({ data: '' })).toBe('data: \n\n');
   });
@@ -24,7 +24,7 @@ describe('encodeEvent', () => {
     expect(encodeComment()).toBe(':\n');
     expect(encodeComment('hi')).toBe(': hi\n');
     expect(() => encodeComment('a\nb')).toThrow(TypeError);
-    expect(encodeEntryFrame('s:1', '{"a":1}')).toBe('id: s:1\ndata: {"a":1}\n\n');
+    expect(encodeEntryFrame('s:1', '{"a":1}')).toBe('data: {"a":1}\nid: s:1\n\n');
     expect(encodeIdOnly('s:2')).toBe('id: s:2\n\n');
   });
 });
@@ -32,7 +32,7 @@ describe('encodeEvent', () => {
 describe('the events that end a stream', () => {
   it('writes end with the last entry id, reset, and close with its reconnect rule', () => {
     expect(encodeEndEvent({ lastId: 's:7', time: 5, exitCode: 3 })).toBe(
-      'event: end\nid: s:7\ndata: {"lastId":"s:7","time":5,"exitCode":3}\n\n',
+      'event: end\ndata: {"lastId":"s:7","time":5,"exitCode":3}\nid: s:7\n\n',
     );
     expect(encodeResetEvent({ reason: 'deleted', stream: 's' })).toBe('event: reset\ndata: {"reason":"deleted","stream":"s"}\n\n');
     expect(encodeCloseEvent('ended')).toBe('event: close\nretry: 86400000\ndata: {"reason":"ended","retryable":false}\n\n');

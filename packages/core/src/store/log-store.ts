@@ -135,7 +135,7 @@ export interface BasicLogStore {
   readAfter(afterSeq: number, limit: number): Promise<StoredEntry[]>;
   /**
    * Optional fast path of catch-up: up to `limit` entries with seq > `afterSeq` as SSE entry frames
-   * (`id: <idPrefix>:<seq>`, `data: <stored JSON>`) in one buffer, built by the store without a
+   * (`data: <stored JSON>`, then `id: <idPrefix>:<seq>`) in one buffer, built by the store without a
    * JavaScript string per entry. Undefined when no entry follows `afterSeq`.
    */
   readFrames?(afterSeq: number, limit: number, idPrefix: string): Promise<FramePage | undefined>;

@@ -134,5 +134,8 @@ describe('checkedOffsets', () => {
     expect(checkedOffsets(Buffer.from(frame(7) + frame(8)), 3, PREFIX)).toBeUndefined();
     expect(checkedOffsets(Buffer.from(frame(7) + frame(8) + frame(9)), 2, PREFIX)).toBeUndefined();
     expect(checkedOffsets(Buffer.from(frame(7) + frame(8) + frame(9).slice(0, -1)), 3, PREFIX)).toBeUndefined();
+    // The layout before the id line moved last (`id:` first) is not mistaken for frames.
+    const idFirst = (seq: number): string => `id: ${formatId(PREFIX, seq)}\ndata: {"seq":${seq}}\n\n`;
+    expect(checkedOffsets(Buffer.from(idFirst(7) + idFirst(8) + idFirst(9)), 3, PREFIX)).toBeUndefined();
   });
 });
