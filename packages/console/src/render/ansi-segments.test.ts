@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { compileFilter, EMPTY_FILTER } from '../state/line-filter.js';
 import { ansiSegments, stripAnsi } from './ansi-segments.js';
 import { createHighlighter, splitHighlights } from './highlight.js';
 
@@ -46,5 +47,15 @@ describe('highlights', () => {
       { text: 'out', mark: 1 },
     ]);
     expect(splitHighlights('nothing here', createHighlighter(undefined, ''))).toEqual([{ text: 'nothing here' }]);
+  });
+
+  it('marks whole emoji with a u search, and steps over them on empty matches', () => {
+    const search = compileFilter({ ...EMPTY_FILTER, text: 'x.', regex: true }).pattern;
+    expect(splitHighlights('x😀y', createHighlighter(search, ''))).toEqual([{ text: 'x😀', mark: 0 }, { text: 'y' }]);
+    const letters = compileFilter({ ...EMPTY_FILTER, text: '\\p{L}+', regex: true }).pattern;
+    expect(splitHighlights('42 Größe', createHighlighter(letters, ''))).toEqual([{ text: '42 ' }, { text: 'Größe', mark: 0 }]);
+    // An empty match before an emoji must not loop forever on its second half.
+    const empty = compileFilter({ ...EMPTY_FILTER, text: 'z*', regex: true }).pattern;
+    expect(splitHighlights('😀z', createHighlighter(empty, ''))).toEqual([{ text: '😀' }, { text: 'z', mark: 0 }]);
   });
 });

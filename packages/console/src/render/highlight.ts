@@ -18,9 +18,14 @@ export const MARK_COLORS = 5;
  */
 export function createHighlighter(search: RegExp | undefined, terms: string): Highlighter {
   const patterns: RegExp[] = [];
-  patterns.push(search ? new RegExp(search.source, 'gi') : /$^/g);
-  for (const term of parseTerms(terms)) patterns.push(new RegExp(escapeRegExp(term), 'gi'));
+  // The search keeps its own flags (`u` when it compiled with it, see compileUserRegExp), plus `g`.
+  patterns.push(search ? new RegExp(search.source, withFlags(search.flags, 'gi')) : /$^/g);
+  for (const term of parseTerms(terms)) patterns.push(new RegExp(escapeRegExp(term), 'giu'));
   return patterns;
+}
+
+function withFlags(flags: string, more: string): string {
+  return [...more].reduce((all, flag) => (all.includes(flag) ? all : all + flag), flags);
 }
 
 /** Highlight terms as typed: comma-separated, trimmed, empty ones dropped. */
@@ -38,12 +43,10 @@ export function parseTerms(terms: string): string[] {
 export function splitHighlights(text: string, highlighter: Highlighter): HighlightPiece[] {
   const spans: { start: number; end: number; mark: number }[] = [];
   highlighter.forEach((pattern, index) => {
-    pattern.lastIndex = 0;
-    for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
-      if (match[0] === '') {
-        pattern.lastIndex++;
-        continue;
-      }
+    // matchAll steps over an empty match by a whole code point for `u` patterns; stepping one code
+    // unit would land inside a surrogate pair, where a `u` pattern goes back and matches forever.
+    for (const match of text.matchAll(pattern)) {
+      if (match[0] === '') continue;
       spans.push({ start: match.index, end: match.index + match[0].length, mark: index === 0 ? 0 : ((index - 1) % MARK_COLORS) + 1 });
     }
   });

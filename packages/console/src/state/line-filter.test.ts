@@ -33,6 +33,22 @@ describe('line filters', () => {
     expect(bad.match(entry('('))).toBe(false);
   });
 
+  it('compiles regexes with the u flag, and without it only when a pattern needs that', () => {
+    const letters = compileFilter({ ...EMPTY_FILTER, text: '^\\p{L}+$', regex: true });
+    expect(letters.error).toBeUndefined();
+    expect(letters.pattern?.flags).toBe('iu');
+    expect(letters.match(entry('Größe'))).toBe(true);
+    expect(letters.match(entry('size 42'))).toBe(false);
+    // `.` is one emoji, not half of one.
+    expect(compileFilter({ ...EMPTY_FILTER, text: '^.$', regex: true }).match(entry('😀'))).toBe(true);
+    // `\:` and `\-` are invalid with u; they still mean `:` and `-`.
+    const legacy = compileFilter({ ...EMPTY_FILTER, text: 'a\\:b\\-c', regex: true });
+    expect(legacy.error).toBeUndefined();
+    expect(legacy.pattern?.flags).toBe('i');
+    expect(legacy.match(entry('A:B-C'))).toBe(true);
+    expect(compileFilter({ ...EMPTY_FILTER, text: '(\\p{L}', regex: true }).error).toBeDefined();
+  });
+
   it('sends the server only what it can run, and knows when loaded lines are still a superset', () => {
     expect(serverFilterOf({ ...EMPTY_FILTER, level: 'warn', sources: ['b', 'a'], text: 'x' })).toEqual({
       level: 'warn',

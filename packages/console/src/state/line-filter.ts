@@ -107,6 +107,20 @@ export function escapeRegExp(text: string): string {
 }
 
 /**
+ * Compiles a pattern the user typed. The `u` flag comes first, so `\p{L}` works and `.` matches a
+ * whole emoji rather than half of it; a pattern valid only without `u` (`\:`, `\-` outside a class,
+ * patterns pasted from older tools) still compiles without it. Throws the plain attempt's error
+ * when neither compiles.
+ */
+export function compileUserRegExp(source: string, flags: string): RegExp {
+  try {
+    return new RegExp(source, `${flags}u`);
+  } catch {
+    return new RegExp(source, flags);
+  }
+}
+
+/**
  * Builds the predicate the console runs on loaded lines. An invalid regex matches no line and reports
  * why: showing every line would look like a filter that works.
  */
@@ -119,7 +133,7 @@ export function compileFilter(state: FilterState): CompiledFilter {
     // The query language, as the server runs it; its words are colored.
     const query = compileQuery(state.text);
     const words = query.terms.map(escapeRegExp).join('|');
-    const terms = words === '' ? undefined : new RegExp(words, 'i');
+    const terms = words === '' ? undefined : new RegExp(words, 'iu');
     if (query.error !== undefined) return { match: () => false, pattern: undefined, error: query.error };
     const local = query.match;
     const match = (entry: LogEntry): boolean =>
@@ -128,7 +142,7 @@ export function compileFilter(state: FilterState): CompiledFilter {
   }
   if (state.text !== '') {
     try {
-      pattern = new RegExp(state.regex ? state.text : escapeRegExp(state.text), 'i');
+      pattern = compileUserRegExp(state.regex ? state.text : escapeRegExp(state.text), 'i');
     } catch (failure) {
       error = failure instanceof Error ? failure.message : String(failure);
     }
