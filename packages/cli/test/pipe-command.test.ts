@@ -1,4 +1,4 @@
-import { openSync } from 'node:fs';
+import { existsSync, openSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LogEntry } from '@livelog/protocol';
@@ -141,6 +141,25 @@ test('--spool in a place no directory can be made says so once, exits 1 and ship
   const lines = piped.stderr().trimEnd().split('\n');
   expect(lines).toEqual([expect.stringMatching(/^livelog pipe: cannot open the spool: ENOENT: .*'\/proc\/livelog-spool'/)]);
   expect(await entriesOf('nospool')).toEqual([]);
+});
+
+// Regression: without --server the embedded server opened its store and bound its port (7600 by
+// default) before the spool was found unusable.
+test('--spool that cannot be opened, without --server: fails before the embedded server starts', async () => {
+  const parent = await tempDir('livelog-pipe-nospool-');
+  try {
+    const data = join(parent.path, 'data');
+    const piped = livelog(['pipe', '--port', String(await freePort()), '--data', data, '--spool', '/proc/livelog-spool'], {
+      stdin: await file('nospool-embedded.txt', 'never shipped\n'),
+    });
+    expect(await piped.exited).toEqual({ code: 1, signal: null });
+    // No "console at …" line: the server never listened.
+    const lines = piped.stderr().trimEnd().split('\n');
+    expect(lines).toEqual([expect.stringMatching(/^livelog pipe: cannot open the spool: ENOENT: .*'\/proc\/livelog-spool'/)]);
+    expect(existsSync(data)).toBe(false);
+  } finally {
+    await parent.remove();
+  }
 });
 
 test('without --server: an embedded server takes the lines and keeps serving its console until Ctrl-C', async () => {

@@ -1,5 +1,5 @@
 import type { EndStreamOptions, Shipper, ShipperReport } from '@livelog/client';
-import { createShipper } from '@livelog/client/node';
+import { createFileSpool, createShipper } from '@livelog/client/node';
 import { checkSource, isLivelogError } from '@livelog/core';
 import { parseDuration } from '@livelog/protocol';
 import type { LivelogServer } from '@livelog/server';
@@ -118,6 +118,9 @@ export async function openShipping(command: string, flags: ShippingFlags, source
   const flushTimeoutMs = parseDuration(flags.flushTimeout ?? DEFAULT_FLUSH_TIMEOUT);
   if (flushTimeoutMs === undefined) usage(command, `--flush-timeout: not a duration: ${JSON.stringify(flags.flushTimeout)}`);
   const stream = checkedStream(command, flags.stream);
+  // Without --server, a spool that cannot be opened is found before the embedded server opens its
+  // store and binds its port: the command fails either way, and must leave nothing behind.
+  if (flags.spool && !flags.server && !process.env.LIVELOG_SERVER) await checkSpool(command, flags.spool);
   const { url, embedded } = await openServer(
     command,
     flags,
@@ -180,6 +183,13 @@ export async function openShipping(command: string, flags: ShippingFlags, source
       return report;
     },
   };
+}
+
+/** Opens the spool and closes it again (releasing its lock), or fails the command as the shipper would. */
+async function checkSpool(command: string, dir: string): Promise<void> {
+  const spool = createFileSpool({ dir });
+  await spool.open().catch((error: unknown) => fail(command, `cannot open the spool: ${messageOf(error)}`));
+  await spool.close();
 }
 
 /**
