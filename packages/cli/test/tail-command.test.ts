@@ -221,6 +221,28 @@ describe('livelog tail', () => {
     expect(run.lines()).toEqual(numbered('line', 1, 30));
   });
 
+  // A cursor file holding something that is no id (edited by hand, another tool's file) is refused
+  // as journalctl refuses a bad --cursor-file: exit 2, the file left as it was for the reader to see.
+  it('a cursor file that holds no `<stream>:<seq>` id: exit 2 with a clear line, the file untouched', async () => {
+    const target = await server();
+    await ingest(target.url, 3);
+    const dir = await tempDir('livelog-tail-garbage-');
+    cleanups.push(() => dir.remove());
+    const cursorFile = join(dir.path, 'cursor');
+    await writeFile(cursorFile, 'not a cursor\n');
+    const run = tail([target.url, '--no-follow', '-o', 'raw', '--cursor-file', cursorFile]);
+    expect(await run.exited).toEqual({ code: 2, signal: null });
+    expect(run.stderr()).toBe(
+      `livelog tail: --cursor-file ${cursorFile} holds "not a cursor", not an entry id (<stream>:<seq>); remove the file to start afresh\n`,
+    );
+    expect(run.lines()).toEqual([]);
+    expect(await readFile(cursorFile, 'utf8')).toBe('not a cursor\n');
+    // One that cannot be read at all (a directory) is said in one line too, not as a stack trace.
+    const unreadable = tail([target.url, '--no-follow', '-o', 'raw', '--cursor-file', dir.path]);
+    expect(await unreadable.exited).toEqual({ code: 2, signal: null });
+    expect(unreadable.stderr()).toMatch(/^livelog tail: --cursor-file .*: EISDIR: illegal operation on a directory, read\n$/);
+  });
+
   it('reports a gap on stderr, never on stdout, and continues after it', async () => {
     const target = await server({ retainEntries: '10', ringEntries: '5' });
     const reply = await ingest(target.url, 60);

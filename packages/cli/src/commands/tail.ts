@@ -113,7 +113,15 @@ async function runTail(url: string, flags: TailFlags): Promise<number> {
   if (sinceProblem !== undefined) return fail(sinceProblem);
   const start: StreamStart = {};
   const cursorFile = flags.cursorFile === undefined ? undefined : new CursorFile(flags.cursorFile);
-  const stored = cursorFile?.read();
+  let stored: string | undefined;
+  try {
+    stored = cursorFile?.read();
+  } catch (error) {
+    return fail(`--cursor-file ${flags.cursorFile}: ${(error as Error).message}`);
+  }
+  // Refused, as journalctl refuses a bad cursor: the server would take it for no position at all,
+  // start at the live end without a word, and the next id would overwrite the file.
+  if (stored !== undefined && !decodeCursor(stored).ok) return fail(cursorFileProblem(flags.cursorFile ?? '', stored));
   if (stored !== undefined) start.lastEventId = stored;
   if (flags.since !== undefined) start.since = flags.since;
   else if (flags.tail === 'all' || flags.tail === '-1') start.tail = 'all';
@@ -329,4 +337,10 @@ function writeEntries(batch: readonly LogEntry[], context: WriteContext): Promis
   }
   if (text === '' || process.stdout.write(text)) return undefined;
   return new Promise((resolve) => process.stdout.once('drain', resolve));
+}
+
+/** Why a cursor file's text is no cursor; the text is shown cut short (it may be any file). */
+function cursorFileProblem(path: string, text: string): string {
+  const shown = text.length > 60 ? `${text.slice(0, 60)}…` : text;
+  return `--cursor-file ${path} holds ${JSON.stringify(shown)}, not an entry id (<stream>:<seq>); remove the file to start afresh`;
 }
