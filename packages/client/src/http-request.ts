@@ -1,4 +1,4 @@
-import { type CloseEvent, isRetryableClose, isStreamName, type LevelName } from '@livelog/protocol';
+import { type CloseEvent, isRetryableClose, isStreamName, joinSourceList, type LevelName } from '@livelog/protocol';
 import { type ClientErrorCode, LivelogClientError } from './errors.js';
 import type { OpenStreamOptions } from './stream-options.js';
 
@@ -73,7 +73,7 @@ export function addFilterParams(params: URLSearchParams, filter: StreamFilter | 
   if (filter === undefined) return;
   if (filter.level !== undefined) params.set('level', filter.level);
   const sources = typeof filter.source === 'string' ? [filter.source] : (filter.source ?? []);
-  if (sources.length > 0) params.set('source', sources.join(','));
+  if (sources.length > 0) params.set('source', joinSourceList(sources));
   if (filter.q !== undefined && filter.q !== '') params.set('q', filter.q);
   if (filter.since !== undefined && filter.since !== '') params.set('since', filter.since);
   if (filter.until !== undefined && filter.until !== '') params.set('until', filter.until);

@@ -43,6 +43,7 @@ export type {
   StreamList,
   StreamRetention,
 } from './replies.js';
+export { joinSourceList, splitSourceList } from './source-list.js';
 export {
   DEFAULT_STREAM,
   endProblem,

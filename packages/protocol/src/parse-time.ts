@@ -4,6 +4,8 @@ import { parseDuration } from './parse-duration.js';
 const MAX_TIME_MS = 253_402_300_799_999;
 /** ISO 8601 / RFC 3339 date or date-time, with optional fraction and zone. */
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+/** The seconds of a leap second (`23:59:60`), which RFC 3339 allows and `Date.parse` refuses. */
+const LEAP_SECOND = /^(.{10}[T ]\d{2}:\d{2}:)60(?=[.,Z+-]|$)/i;
 
 /**
  * Epoch ms from a number of ms, a string of digits (ms), or an ISO 8601 / RFC 3339 string. Undefined
@@ -18,7 +20,9 @@ export function parseTime(value: unknown): number | undefined {
   const text = value.trim();
   if (/^\d{1,15}$/.test(text)) return parseTime(Number(text));
   if (!ISO_8601.test(text) || !isCalendarDate(text)) return undefined;
-  const ms = Date.parse(text.replace(',', '.').replace(' ', 'T'));
+  // A leap second is read as the second before it, fraction kept, as a text line's leading timestamp
+  // is: clocks that report one (RFC 3339 allows `:60`) must not have a whole batch refused for it.
+  const ms = Date.parse(text.replace(LEAP_SECOND, '$159').replace(',', '.').replace(' ', 'T'));
   return Number.isNaN(ms) ? undefined : parseTime(ms);
 }
 

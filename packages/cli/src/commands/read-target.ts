@@ -1,5 +1,5 @@
 import type { LivelogClientError } from '@livelog/client';
-import { isLevelName, parseTimePoint } from '@livelog/protocol';
+import { isLevelName, parseTimePoint, splitSourceList } from '@livelog/protocol';
 import { type Command, Option } from 'commander';
 import { streamNameProblem } from '../ingest/stream-end.js';
 import type { ColorFlag } from '../output/color-mode.js';
@@ -54,7 +54,7 @@ export function readFlagsProblem(url: string, stream: string | undefined, flags:
 
 /** `--source a,b --source c` as a list. */
 export function sourcesOf(flags: Pick<ReadFlags, 'source'>): string[] {
-  return flags.source.flatMap((value) => value.split(',')).filter((source) => source.trim() !== '');
+  return flags.source.flatMap(splitSourceList);
 }
 
 /** A time flag's problem in words, or undefined when it is absent or readable. */

@@ -1,4 +1,4 @@
-import type { LogEntry } from '@livelog/protocol';
+import { joinSourceList, type LogEntry } from '@livelog/protocol';
 import { type ApiTarget, getApiJson, type HistogramAnswer } from './api-json.js';
 import { describeError } from './describe-error.js';
 import type { ServerFilter } from './line-filter.js';
@@ -35,7 +35,7 @@ export class HistogramData {
     const params = new URLSearchParams();
     params.set('buckets', String(HISTOGRAM_BUCKETS));
     if (filter.level) params.set('level', filter.level);
-    if (filter.source && filter.source.length > 0) params.set('source', filter.source.join(','));
+    if (filter.source && filter.source.length > 0) params.set('source', joinSourceList(filter.source));
     if (filter.q) params.set('q', filter.q);
     if (filter.since) params.set('since', filter.since);
     if (filter.until) params.set('until', filter.until);

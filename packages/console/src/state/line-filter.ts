@@ -1,5 +1,5 @@
 import type { StreamFilter } from '@livelog/client';
-import { isLevelName, type LevelName, type LogEntry, levelNumber } from '@livelog/protocol';
+import { isLevelName, type LevelName, type LogEntry, levelNumber, splitSourceList } from '@livelog/protocol';
 import { compileQuery, isPlainQuery } from './query-text.js';
 import type { TimeRange } from './time-range.js';
 
@@ -33,10 +33,7 @@ export const EMPTY_FILTER: FilterState = { level: undefined, sources: [], text: 
 /** The filter the `level` and `source` attributes ask for: an unknown level shows every level. */
 export function filterFromAttributes(level: string | undefined, source: string | undefined): Pick<FilterState, 'level' | 'sources'> {
   const name = level?.trim().toLowerCase();
-  const sources = (source ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const sources = splitSourceList(source ?? '');
   return { level: name !== undefined && isLevelName(name) ? name : undefined, sources };
 }
 

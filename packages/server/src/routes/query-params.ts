@@ -1,5 +1,13 @@
 import { checkSource, type EntryFilter, isLivelogError, LivelogError, parseLevelValue, type StartRequest } from '@livelog/core';
-import { type Cursor, decodeCursor, parseQuery, parseTimePoint, type QueryNode, QuerySyntaxError } from '@livelog/protocol';
+import {
+  type Cursor,
+  decodeCursor,
+  parseQuery,
+  parseTimePoint,
+  type QueryNode,
+  QuerySyntaxError,
+  splitSourceList,
+} from '@livelog/protocol';
 import { badParam } from '../errors.js';
 
 const MAX_SOURCES = 100;
@@ -16,8 +24,8 @@ export function parseFilter(params: URLSearchParams): EntryFilter {
     if (parsed === undefined) throw badParam('level', 'must be trace, debug, info, warn, error or fatal');
     filter.level = parsed;
   }
-  const sourceValues = params.getAll('source').flatMap((value) => value.split(','));
-  const sources = sourceValues.map((source) => source.trim()).filter((source) => source !== '');
+  // `\,` keeps a comma inside a name: a source such as `a,b` must be selectable by itself.
+  const sources = params.getAll('source').flatMap(splitSourceList);
   if (sources.length > MAX_SOURCES) throw badParam('source', `at most ${MAX_SOURCES} sources`);
   if (sources.length > 0) {
     for (const source of sources) {
