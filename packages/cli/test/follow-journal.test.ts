@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogEntry } from '@livelog/protocol';
-import { startServer, type TestServer, tempDir } from '@livelog/test-utils';
+import { commandRuns, startServer, type TestServer, tempDir } from '@livelog/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { livelog } from './support/livelog-process.js';
 
@@ -13,14 +13,7 @@ import { livelog } from './support/livelog-process.js';
  * __CURSOR (nothing twice, nothing skipped).
  */
 const REMOTE = ['/lib/systemd/systemd-journal-remote', '/usr/lib/systemd/systemd-journal-remote'].find((path) => existsSync(path));
-const JOURNALCTL = (() => {
-  try {
-    execFileSync('journalctl', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const JOURNALCTL = commandRuns('journalctl');
 
 let server: TestServer;
 let dir: Awaited<ReturnType<typeof tempDir>>;

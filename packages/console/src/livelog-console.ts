@@ -223,8 +223,7 @@ export class LivelogConsole extends LitElement {
   pause(): void {
     if (!this.following) return;
     this.following = false;
-    // A scroll to the end may still be running: TanStack Virtual retargets it at the growing end for
-    // a while, and would carry the view away from the line just pressed or the reader's scroll.
+    // A scroll to the end still running (retargeted at the growing end) would carry the view away.
     this.#list.virtualizer.cancelScroll();
     this.requestUpdate();
   }

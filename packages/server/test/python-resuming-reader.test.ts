@@ -1,5 +1,5 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { ChaosProxy, checkSeqs, postLogs, startServer, type TestServer, waitFor } from '@livelog/test-utils';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { ChaosProxy, checkSeqs, commandRuns, postLogs, startServer, type TestServer, waitFor } from '@livelog/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /**
@@ -13,14 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
  * event only to a cut right before the blank line, which these cuts may never hit). The same check
  * must catch it.
  */
-const PYTHON = (() => {
-  try {
-    execFileSync('python3', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const PYTHON = commandRuns('python3');
 if (!PYTHON) console.warn('python-resuming-reader.test.ts: python3 is not installed; its tests are skipped');
 
 const READER = `

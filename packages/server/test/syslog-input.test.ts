@@ -3,7 +3,7 @@ import { createSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import type { LogEntry } from '@livelog/protocol';
-import { freePort, startServer, type TestServer, waitFor } from '@livelog/test-utils';
+import { commandRuns, freePort, startServer, type TestServer, waitFor } from '@livelog/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -12,14 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * which are counted and skipped while the connection and the server go on.
  */
 
-const LOGGER = (() => {
-  try {
-    execFileSync('logger', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const LOGGER = commandRuns('logger');
 
 let server: TestServer;
 let port: number;

@@ -1,8 +1,9 @@
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import type { EndEvent, GapEvent, HelloEvent, LogEntry, ResetEvent } from '@livelog/protocol';
 import {
   ChaosProxy,
   checkSeqs,
+  commandRuns,
   ingest,
   postLogs,
   postStreamEnd,
@@ -20,23 +21,9 @@ import { afterAll, describe, expect, it } from 'vitest';
  * EventSource, WHATWG rules) and `curl -N`. Each resumes after cuts with the last id it saw and must
  * get every seq once, in order. docs/guides/reverse-proxy.md#third-party-sse-clients sums this up.
  */
-const CURL = (() => {
-  try {
-    execFileSync('curl', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const CURL = commandRuns('curl');
 if (!CURL) console.warn('third-party-clients.test.ts: curl is not installed; its tests are skipped');
-const PYTHON = (() => {
-  try {
-    execFileSync('python3', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const PYTHON = commandRuns('python3');
 if (!PYTHON) console.warn('third-party-clients.test.ts: python3 is not installed; its test is skipped');
 
 const servers: TestServer[] = [];

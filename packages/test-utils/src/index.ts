@@ -1,6 +1,7 @@
 export { ChaosProxy, type CutRecord, type CutStats } from './chaos-proxy.js';
 export { checkSeqs, type SeqCheck } from './check-seqs.js';
 export { CHROMIUM_ARGS, chromiumPath } from './chromium.js';
+export { commandRuns } from './command-runs.js';
 export { EventBoundary } from './event-boundary.js';
 export {
   getJson,
