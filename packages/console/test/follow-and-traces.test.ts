@@ -21,6 +21,15 @@ const live = (page: Page) => page.locator('livelog-console .state[data-state="li
 const row = (page: Page, seq: number) => page.locator(`livelog-console .row[data-seq="${seq}"]`);
 const following = (page: Page) => consoleCall<boolean>(page, 'c.following');
 
+/** A page on `url`'s last `lines` lines, live, with all of them loaded. */
+async function openTail(url: string, lines: number): Promise<Page> {
+  const page = await newPage();
+  await page.goto(`${url}/?tail=${lines}`);
+  await live(page);
+  await waitFor(async () => (await loadedSeqs(page)).length === lines, { what: 'the tail' });
+  return page;
+}
+
 /** Whether the row of `seq` is inside the viewport's visible box. */
 async function rowInView(page: Page, seq: number): Promise<boolean> {
   const [box, viewport] = [await row(page, seq).boundingBox(), await page.locator('livelog-console .viewport').boundingBox()];
@@ -31,10 +40,7 @@ describe('expanding a line pauses following (issue 15, item 1)', () => {
   it('keeps the expanded line in view in a busy stream, says why it is paused, and the pill resumes and collapses it', async () => {
     const server = await spawnFresh(suite.defer);
     await ingest(server.url, 200, 'before');
-    const page = await newPage();
-    await page.goto(`${server.url}/?tail=200`);
-    await live(page);
-    await waitFor(async () => (await loadedSeqs(page)).length === 200, { what: 'the tail' });
+    const page = await openTail(server.url, 200);
     let flowing = true;
     const flow = (async () => {
       for (let batch = 0; flowing && batch < 400; batch++) {
@@ -90,10 +96,7 @@ describe('expanding a line pauses following (issue 15, item 1)', () => {
   it('a line that moves between press and release is still the one the click expands; a drag across lines expands none', async () => {
     const server = await spawnFresh(suite.defer);
     await ingest(server.url, 300, 'still');
-    const page = await newPage();
-    await page.goto(`${server.url}/?tail=300`);
-    await live(page);
-    await waitFor(async () => (await loadedSeqs(page)).length === 300, { what: 'the tail' });
+    const page = await openTail(server.url, 300);
     const selections = async () => (await pageEvents(page)).filter((event) => event.type === 'livelog-select');
     const box = await page.locator('livelog-console .viewport').boundingBox();
     const [x, y] = [(box?.x ?? 0) + 300, (box?.y ?? 0) + 200];
@@ -134,10 +137,7 @@ describe('expanding a line pauses following (issue 15, item 1)', () => {
     // following: the line moved away between press and release and the click hit another one.
     const server = await spawnFresh(suite.defer);
     await ingest(server.url, 200, 'before');
-    const page = await newPage();
-    await page.goto(`${server.url}/?tail=200`);
-    await live(page);
-    await waitFor(async () => (await loadedSeqs(page)).length === 200, { what: 'the tail' });
+    const page = await openTail(server.url, 200);
     let flowing = true;
     const flow = (async () => {
       for (let batch = 0; flowing && batch < 600; batch++) {
@@ -190,10 +190,7 @@ describe('a followed list shows its newest lines in the render that scrolls to t
     // load: a click there landed on no line and expanded nothing (CI: the busy-stream click above).
     const server = await spawnFresh(suite.defer);
     await ingest(server.url, 200, 'before');
-    const page = await newPage();
-    await page.goto(`${server.url}/?tail=200`);
-    await live(page);
-    await waitFor(async () => (await loadedSeqs(page)).length === 200, { what: 'the tail' });
+    const page = await openTail(server.url, 200);
     // What each render leaves to paint, read right after it (its updated() scrolls to the end): a view
     // with nothing under a point would paint empty there until the next frame.
     await consoleCall(

@@ -28,6 +28,19 @@ afterAll(async () => {
 
 const prompt = (page: Page) => page.locator('livelog-console [part~="empty-state"][data-empty="token"]');
 
+/** Waits until the token prompt shows `text` (the reason it asks). */
+async function promptSays(page: Page, text: string, what: string): Promise<void> {
+  await waitFor(
+    async () =>
+      (
+        (await prompt(page)
+          .textContent()
+          .catch(() => '')) ?? ''
+      ).includes(text),
+    { what },
+  );
+}
+
 async function typeToken(page: Page, token: string): Promise<void> {
   await prompt(page).getByLabel('Token').fill(token);
   await prompt(page).getByRole('button', { name: 'Connect' }).click();
@@ -38,32 +51,12 @@ describe('a token that may not read the stream', () => {
     const page = await suite.openAt(`${server.url}/`, { width: 1100, height: 650 });
     await prompt(page).waitFor();
     await typeToken(page, INGEST.split(':')[0] as string);
-    await waitFor(
-      async () =>
-        (
-          (await prompt(page)
-            .textContent()
-            .catch(() => '')) ?? ''
-        ).includes('lacks the read scope'),
-      {
-        what: 'the prompt asking for a read token',
-      },
-    );
+    await promptSays(page, 'lacks the read scope', 'the prompt asking for a read token');
     expect(await page.locator('livelog-console .status .state').textContent()).toContain('LIVELOG_ERR_AUTH_FORBIDDEN');
 
     // The tab kept the refused token: a reload asks again instead of failing for good.
     await page.reload();
-    await waitFor(
-      async () =>
-        (
-          (await prompt(page)
-            .textContent()
-            .catch(() => '')) ?? ''
-        ).includes('lacks the read scope'),
-      {
-        what: 'the prompt after a reload',
-      },
-    );
+    await promptSays(page, 'lacks the read scope', 'the prompt after a reload');
     await typeToken(page, READER.split(':')[0] as string);
     await waitFor(async () => (await appMessages(page)).includes('for readers'), { what: 'the lines with a read token' });
     expect(await prompt(page).count()).toBe(0);
@@ -71,16 +64,6 @@ describe('a token that may not read the stream', () => {
 
   it('a token for other streams, on a URL naming a stream it may not read, is offered the prompt', async () => {
     const page = await suite.openAt(`${server.url}/?stream=deploy-1&token=${BUILDS.split(':')[0]}`, { width: 1100, height: 650 });
-    await waitFor(
-      async () =>
-        (
-          (await prompt(page)
-            .textContent()
-            .catch(() => '')) ?? ''
-        ).includes('may not read the stream deploy-1'),
-      {
-        what: 'the prompt naming the stream',
-      },
-    );
+    await promptSays(page, 'may not read the stream deploy-1', 'the prompt naming the stream');
   });
 });
