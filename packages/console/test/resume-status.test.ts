@@ -60,10 +60,19 @@ describe('a reloaded page resumes where it was', () => {
     })();
     await waitFor(async () => ((await loadedSeqs(page)).at(-1) ?? 0) >= 1300, { what: 'lines flowing' });
     // What is on screen as the page goes away (lines keep flowing until then), kept across the reload.
+    // Only rows inside the viewport count: while following, the virtual list keeps the rows of the
+    // previous scroll position in the page (off screen) until it hears the scroll to the end.
     await page.evaluate(() =>
       addEventListener('pagehide', () => {
         const root = document.querySelector('livelog-app')?.shadowRoot?.querySelector('livelog-console')?.shadowRoot;
-        const rows = [...(root?.querySelectorAll<HTMLElement>('.row[data-seq]') ?? [])].map((row) => Number(row.dataset.seq));
+        const viewport = root?.querySelector('.viewport')?.getBoundingClientRect();
+        const visible = (row: HTMLElement): boolean => {
+          const box = row.getBoundingClientRect();
+          return viewport !== undefined && box.bottom > viewport.top && box.top < viewport.bottom;
+        };
+        const rows = [...(root?.querySelectorAll<HTMLElement>('.row[data-seq]') ?? [])]
+          .filter(visible)
+          .map((row) => Number(row.dataset.seq));
         sessionStorage.setItem('test:on-screen', JSON.stringify(rows));
       }),
     );
