@@ -1,5 +1,5 @@
 import { livelog } from '@livelog/server';
-import { ingest, ResumingReader, waitFor } from '@livelog/test-utils';
+import { getJson, ingest, ResumingReader, waitFor } from '@livelog/test-utils';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRedisStore } from '../src/create-redis-store.js';
@@ -44,5 +44,34 @@ describe('the Fastify plugin on a Redis store', () => {
       ...[1, 2, 3].map((seq) => `${newStream}:${seq}`),
     ]);
     expect(reader.entries.map((entry) => entry.msg)).toEqual(['old 1', 'old 2', 'old 3', 'old 4', 'old 5', 'new 1', 'new 2', 'new 3']);
+  });
+
+  // Regression: a Redis restarted empty (or FLUSHALL) took `default` with it, and its readers got
+  // 404 LIVELOG_ERR_STREAM_NOT_FOUND, which clients do not retry, until something wrote to it.
+  it('still has `default` after its keys are wiped: readers, history and the stream info answer it', async () => {
+    const key = uniqueKey('plugin-default');
+    cleanups.push(() => dropStream(key));
+    const app = Fastify();
+    await app.register(livelog, { store: createRedisStore(`${REDIS_URL}?key=${key}`, { pollMs: 200 }) });
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    cleanups.push(() => app.close());
+    await ingest(base, 2, 'old');
+    const reader = new ResumingReader({ url: `${base}/api/stream?from=start`, keepEntries: true }).start();
+    cleanups.push(async () => reader.stop());
+    await waitFor(() => reader.seqs.length === 2, { what: 'the first entries' });
+
+    await dropStream(key);
+    // No write follows, as after a Redis restarted empty: the reader's next connection meets the wiped `default`.
+    reader.cut();
+    await waitFor(() => reader.connections >= 2 && (reader.resets.length > 0 || reader.errors.length > 0), {
+      what: 'the reconnection after the wipe',
+    });
+    const info = await getJson<{ name: string; entries: number }>(base, '/api/streams/default');
+    expect(info).toMatchObject({ status: 200, body: { name: 'default', entries: 0 } });
+    const written = await ingest(base, 1, 'new');
+    await waitFor(() => reader.entries.some((entry) => entry.id === written.firstId), { what: 'the new entry, read on' });
+    expect(reader.errors.filter((error) => error.message.startsWith('HTTP')).map((error) => error.message)).toEqual([]);
+    expect(reader.resets.map((reset) => reset.reason)).toEqual(['foreign']);
+    expect(reader.entries.map((entry) => entry.msg)).toEqual(['old 1', 'old 2', 'new 1']);
   });
 });

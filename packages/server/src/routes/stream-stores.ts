@@ -7,10 +7,15 @@ import { DEFAULT_STREAM } from '@livelog/protocol';
  * `/api/logs` with an empty page, not a 404.
  */
 export async function readableStream(engine: LivelogEngine, name: string): Promise<LogStore> {
-  if (name === DEFAULT_STREAM) return engine.database.openStream(name);
   const store = await engine.database.stream(name);
-  if (store === undefined) throw new LivelogError('LIVELOG_ERR_STREAM_NOT_FOUND', `no stream is named ${JSON.stringify(name)}`);
-  return store;
+  if (store !== undefined) return store;
+  // Made at start, `default` can still vanish under the server (a Redis restarted empty, FLUSHALL):
+  // it is made again, as at start, so that its readers are not told it does not exist.
+  if (name === DEFAULT_STREAM) {
+    await engine.database.setStream(DEFAULT_STREAM, {});
+    return engine.database.openStream(name);
+  }
+  throw new LivelogError('LIVELOG_ERR_STREAM_NOT_FOUND', `no stream is named ${JSON.stringify(name)}`);
 }
 
 /** The stream a write route appends to: created by its first write, with no set-up step. */
