@@ -65,6 +65,11 @@ export interface BrokerOptions {
   lagThreshold?: number;
   /** Least time between two `lag` events to one reader, in ms. Defaults to 1,000. */
   lagIntervalMs?: number;
+  /**
+   * Told of a store error that ended a reader's delivery (the reader was disconnected and resumes by
+   * its Last-Event-ID), for the log. Defaults to none: the error is dropped.
+   */
+  onReaderError?: (error: unknown) => void;
 }
 
 /** What a reader asks for. */
@@ -112,7 +117,8 @@ export class Broker {
     connects: 0,
     pageReads: 0,
   };
-  readonly #options: Required<Omit<BrokerOptions, 'ring' | 'pageCache' | 'pagesPerTurn' | 'sharedBytesPerTurn'>>;
+  readonly #options: Required<Omit<BrokerOptions, 'ring' | 'pageCache' | 'pagesPerTurn' | 'sharedBytesPerTurn' | 'onReaderError'>>;
+  readonly #onReaderError: ((error: unknown) => void) | undefined;
   readonly #pageCache: PageCache | undefined;
   readonly #budget: TurnBudget;
   readonly #sharedBytes: TurnBudget;
@@ -147,6 +153,7 @@ export class Broker {
       lagThreshold: options.lagThreshold ?? 1000,
       lagIntervalMs: options.lagIntervalMs ?? 1000,
     };
+    this.#onReaderError = options.onReaderError;
   }
 
   /** Newest seq known durable. */
@@ -210,6 +217,13 @@ export class Broker {
       onGap: (missed) => {
         this.stats.gaps++;
         this.stats.missed += missed;
+      },
+      onStoreError: (error) => {
+        try {
+          this.#onReaderError?.(error);
+        } catch {
+          // A failing log must not take the other readers down.
+        }
       },
       onClosed: (subscription) => {
         if (this.#subscriptions.delete(subscription)) this.stats.readers--;

@@ -43,6 +43,8 @@ export interface SubscriptionContext {
   onPageRead(): void;
   onDelivered(entries: number): void;
   onGap(missed: number): void;
+  /** A store error ended this reader's delivery; it was disconnected. */
+  onStoreError(error: unknown): void;
   onClosed(subscription: Subscription): void;
 }
 
@@ -172,11 +174,9 @@ export class Subscription {
           this.close('deleted', encodeResetEvent(reset));
           return;
         }
-        // A store that fails mid-stream: drop the connection so the reader resumes by cursor.
+        // A store that fails mid-stream: drop the connection so the reader resumes by cursor (not thrown: it would end the process).
         this.destroy();
-        queueMicrotask(() => {
-          throw error;
-        });
+        this.#context.onStoreError(error);
       },
     );
   }

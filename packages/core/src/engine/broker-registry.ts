@@ -45,6 +45,8 @@ export interface BrokerRegistryOptions {
   log?: EngineLog;
 }
 
+const READER_FAILURE_LOG_MS = 10_000;
+
 /**
  * The brokers of the streams being read, made on demand. A stream nobody reads has no broker, ring or
  * timer: a broker is made when a reader acquires it, and one shared sweep (not a timer per stream)
@@ -57,6 +59,9 @@ export class BrokerRegistry {
   readonly #pageCache: PageCache | undefined;
   #sweep: NodeJS.Timeout | undefined;
   #stopped = false;
+  #readerFailureLoggedAt = 0;
+  /** Readers dropped on store errors since the last such line in the log. */
+  #readerFailuresSince = 0;
   /** Counters of brokers already gone, so that totals never go down. */
   readonly #retired: BrokerStats = emptyStats();
 
@@ -154,6 +159,7 @@ export class BrokerRegistry {
   #start(store: LogStore): Slot {
     const options = store.name === DEFAULT_STREAM ? { ...this.#options.broker } : this.#streamBrokerOptions();
     if (this.#pageCache !== undefined) options.pageCache ??= this.#pageCache;
+    options.onReaderError ??= (error) => this.#readerFailed(error);
     const broker = new Broker(store, options);
     const slot: Slot = {
       name: store.name,
@@ -191,6 +197,21 @@ export class BrokerRegistry {
       maxBytes: Math.min(ring.maxBytes ?? 16 * 1024 * 1024, 1024 * 1024),
     };
     return { ...this.#options.broker, ring: streamRing };
+  }
+
+  /** Logs a reader dropped on a store error, at most once per 10 s: an outage drops every reader catching up. */
+  #readerFailed(error: unknown): void {
+    const now = Date.now();
+    if (now - this.#readerFailureLoggedAt < READER_FAILURE_LOG_MS) {
+      this.#readerFailuresSince++;
+      return;
+    }
+    this.#options.log?.warn?.(
+      { err: error, dropped: this.#readerFailuresSince + 1 },
+      'readers dropped on a store error; they resume by Last-Event-ID',
+    );
+    this.#readerFailureLoggedAt = now;
+    this.#readerFailuresSince = 0;
   }
 
   async #restart(slot: Slot): Promise<void> {

@@ -3,19 +3,20 @@ import { getJson, type SpawnedServer, spawnServer, tempDir } from '@livelog/test
 
 /**
  * `livelog serve --store <redisUrl>/0?key=<key>` as a child process, on `port` when given (to bring
- * a killed instance back on its address). `cleanups` receives its kill -9 and data removal.
+ * a killed instance back on its address), with more flags in `args`. `cleanups` receives its kill -9 and data removal.
  */
 export async function startInstance(
   redisUrl: string,
   key: string,
   cleanups: (() => Promise<void>)[],
   port?: number,
+  args: string[] = [],
 ): Promise<SpawnedServer> {
   const dir = await tempDir('livelog-redis-e2e-');
   const server = await spawnServer({
     dataDir: dir.path,
     ...(port === undefined ? {} : { port }),
-    args: ['--store', `${redisUrl}/0?key=${key}`],
+    args: ['--store', `${redisUrl}/0?key=${key}`, ...args],
   });
   cleanups.push(async () => {
     await server.kill('SIGKILL');
