@@ -116,7 +116,10 @@ export async function openShipping(command: string, flags: ShippingFlags, source
   };
   checkedSource(command, source);
   const flushTimeoutMs = parseDuration(flags.flushTimeout ?? DEFAULT_FLUSH_TIMEOUT);
-  if (flushTimeoutMs === undefined) usage(command, `--flush-timeout: not a duration: ${JSON.stringify(flags.flushTimeout)}`);
+  // Zero gave up before the first acknowledgement could come, and every line was lost (exit 1): a
+  // usage error, as `verify --timeout 0` is, rather than a silent "do not wait".
+  if (flushTimeoutMs === undefined || flushTimeoutMs <= 0)
+    usage(command, `--flush-timeout must be a positive duration such as 10s or 1m, got ${JSON.stringify(flags.flushTimeout)}`);
   const stream = checkedStream(command, flags.stream);
   // Without --server, a spool that cannot be opened is found before the embedded server opens its
   // store and binds its port: the command fails either way, and must leave nothing behind.
