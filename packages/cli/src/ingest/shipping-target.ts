@@ -272,8 +272,12 @@ function reportProblems(shipper: Shipper, url: string, say: (text: string) => vo
   shipper.on('rejected', (event) => {
     say(`the server refused ${event.count} line(s)${event.code ? ` [${event.code}]` : ''}: ${event.message}`);
   });
+  // One line per episode: a full disk refuses every batch after the first, each with the same words.
+  let spoolError: string | undefined;
   shipper.on('spool-error', (event) => {
-    if (!opening()) say(`spool: ${event.message}`);
+    if (opening() || event.message === spoolError) return;
+    spoolError = event.message;
+    say(`spool: ${event.message}`);
   });
   shipper.on('recovered', (event) => say(`sending ${event.records} line(s) left in the spool by an earlier run first`));
 }
