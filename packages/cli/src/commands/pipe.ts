@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, fstatSync } from 'node:fs';
 import { parseLevelValue } from '@livelog/core';
 import { type Command, Option } from 'commander';
 import { followFiles } from '../follow/follow-files.js';
@@ -106,15 +106,29 @@ async function pipe(flags: PipeFlags): Promise<void> {
   if (flags.end && !flags.stream) usage('pipe', '--end needs --stream: only a named stream can be ended');
   const { multiline, time } = lineOptions('pipe', flags);
   const target = await openShipping('pipe', flags, flags.source);
-  // 1 MiB reads: far fewer calls than process.stdin's 64 KiB when a file is redirected in.
-  const input = createReadStream('', { fd: 0, highWaterMark: 1024 * 1024, autoClose: false });
+  // 1 MiB reads: far fewer calls than process.stdin's 64 KiB when a file is redirected in. A pipe,
+  // socket or terminal is read by process.stdin instead: a read of fd 0 on the thread pool would block
+  // until input comes, and hold the exit after Ctrl-C back until then.
+  const input = fstatSync(0).isFile() ? createReadStream('', { fd: 0, highWaterMark: 1024 * 1024, autoClose: false }) : process.stdin;
+  // Ctrl-C or SIGTERM (a service stopped, `tail -F app.log | livelog pipe` interrupted) ends the input
+  // where it is: every line read, and the one without its newline yet, is still delivered, as at the
+  // end of stdin. Dying at once lost them all, the spool aside. A second signal leaves at once.
+  const stopped = new AbortController();
+  const onSignal = (): void => stopped.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const lines = await shipLines(input, {
     shipper: target.shipper,
     defaults: { level: 'info', time, ...(forceLevel === undefined ? {} : { forceLevel }) },
     multiline,
+    stop: stopped.signal,
   });
-  if (flags.end) await target.endStream({ reason: 'end of input' });
-  if (target.embedded !== undefined && !flags.exit) {
+  // From here a signal acts as it did before: it ends the console's wait below, or leaves at once.
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  // Stopped by a signal, the input did not end: the stream stays open for the next pipe.
+  if (flags.end && !stopped.signal.aborted) await target.endStream({ reason: 'end of input' });
+  if (target.embedded !== undefined && !flags.exit && !stopped.signal.aborted) {
     const report = await target.shipper.flush();
     await serveUntilInterrupted(
       `livelog pipe: stdin ended after ${lines} line(s), ${report.acknowledged} entr${report.acknowledged === 1 ? 'y' : 'ies'} stored`,

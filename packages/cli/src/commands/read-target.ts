@@ -63,6 +63,14 @@ export function timeFlagProblem(flag: '--since' | '--until', value: string | und
   return `${flag} must be a duration back from now (10m, 1h30m), an RFC 3339 time or epoch ms`;
 }
 
+/** `--since` after `--until`, in words (both readable); an empty range is the user's slip, not the server's failure. */
+export function timeRangeProblem(since: string | undefined, until: string | undefined): string | undefined {
+  const from = since === undefined ? undefined : parseTimePoint(since);
+  const to = until === undefined ? undefined : parseTimePoint(until);
+  if (from === undefined || to === undefined || from <= to) return undefined;
+  return `--since ${since} is after --until ${until}: nothing can be in that range`;
+}
+
 /** Why `url` cannot be read from, in words; undefined when it is an http(s) URL. */
 export function checkUrl(url: string): string | undefined {
   let parsed: URL;

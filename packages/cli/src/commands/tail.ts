@@ -14,6 +14,7 @@ import {
   readFlagsProblem,
   sourcesOf,
   timeFlagProblem,
+  timeRangeProblem,
 } from './read-target.js';
 import { lastMatching } from './tail-history.js';
 import { describeEnd, exitCodeOfEnd, waitForStream } from './tail-stream.js';
@@ -109,8 +110,10 @@ async function runTail(url: string, flags: TailFlags): Promise<number> {
   if (flags.until !== undefined && until === undefined)
     return fail('--until must be a duration back from now (10m, 1h30m), an RFC 3339 time or epoch ms');
   // Checked here for a usage error now; sent as typed, so that the server resolves a duration on its own clock.
-  const sinceProblem = timeFlagProblem('--since', flags.since);
+  const sinceProblem = timeFlagProblem('--since', flags.since) ?? timeRangeProblem(flags.since, flags.until);
   if (sinceProblem !== undefined) return fail(sinceProblem);
+  // Checked with --since too, which wins over it: a bad value is refused, never ignored in silence.
+  if (flags.tail !== undefined && flags.tail !== 'all' && !/^(\d+|-1)$/.test(flags.tail)) return fail('--tail must be a number or "all"');
   const start: StreamStart = {};
   const cursorFile = flags.cursorFile === undefined ? undefined : new CursorFile(flags.cursorFile);
   let stored: string | undefined;

@@ -13,6 +13,11 @@ export interface ShipLinesOptions {
   passthrough?: Writable;
   /** Group a stack trace and the lines continuing it into one entry (LineGrouper). Defaults to true. */
   multiline?: boolean;
+  /**
+   * Stops reading as if the input had ended there (Ctrl-C, SIGTERM): what was read is shipped, the
+   * last line without its newline and a trace still being grouped included.
+   */
+  stop?: AbortSignal;
 }
 
 /**
@@ -80,7 +85,7 @@ export function shipLines(input: Readable, options: ShipLinesOptions): Promise<n
       passthroughOpen = false;
       drained();
     });
-    input.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       now = Date.now();
       if (passthroughOpen && passthrough !== undefined && !passthrough.write(chunk) && !draining) {
         draining = true;
@@ -93,13 +98,31 @@ export function shipLines(input: Readable, options: ShipLinesOptions): Promise<n
         else idle.refresh();
       }
       if (full) waitForRoom();
-    });
-    input.once('end', () => {
+    };
+    let ended = false;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
       if (idle !== undefined) clearTimeout(idle);
       splitter.end();
       grouper?.flush();
       resolve(lines);
-    });
+    };
+    input.on('data', onData);
+    input.once('end', end);
     input.once('error', reject);
+    options.stop?.addEventListener(
+      'abort',
+      () => {
+        if (ended) return;
+        input.off('data', onData);
+        input.pause();
+        // Chunks already taken from the pipe but held back by backpressure were read: they are shipped too.
+        for (let chunk = input.read() as Buffer | null; chunk !== null; chunk = input.read() as Buffer | null) onData(chunk);
+        input.destroy();
+        end();
+      },
+      { once: true },
+    );
   });
 }

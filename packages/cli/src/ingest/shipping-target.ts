@@ -116,7 +116,10 @@ export async function openShipping(command: string, flags: ShippingFlags, source
   };
   checkedSource(command, source);
   const flushTimeoutMs = parseDuration(flags.flushTimeout ?? DEFAULT_FLUSH_TIMEOUT);
-  if (flushTimeoutMs === undefined) usage(command, `--flush-timeout: not a duration: ${JSON.stringify(flags.flushTimeout)}`);
+  // Zero gave up before the first acknowledgement could come, and every line was lost (exit 1): a
+  // usage error, as `verify --timeout 0` is, rather than a silent "do not wait".
+  if (flushTimeoutMs === undefined || flushTimeoutMs <= 0)
+    usage(command, `--flush-timeout must be a positive duration such as 10s or 1m, got ${JSON.stringify(flags.flushTimeout)}`);
   const stream = checkedStream(command, flags.stream);
   // Without --server, a spool that cannot be opened is found before the embedded server opens its
   // store and binds its port: the command fails either way, and must leave nothing behind.
@@ -269,8 +272,12 @@ function reportProblems(shipper: Shipper, url: string, say: (text: string) => vo
   shipper.on('rejected', (event) => {
     say(`the server refused ${event.count} line(s)${event.code ? ` [${event.code}]` : ''}: ${event.message}`);
   });
+  // One line per episode: a full disk refuses every batch after the first, each with the same words.
+  let spoolError: string | undefined;
   shipper.on('spool-error', (event) => {
-    if (!opening()) say(`spool: ${event.message}`);
+    if (opening() || event.message === spoolError) return;
+    spoolError = event.message;
+    say(`spool: ${event.message}`);
   });
   shipper.on('recovered', (event) => say(`sending ${event.records} line(s) left in the spool by an earlier run first`));
 }

@@ -97,6 +97,35 @@ test('one shipper per spool: refused while another holds it, taken over from a h
   await second.close();
 });
 
+// A full disk writes what fits and returns: the frame was reported durable, and the next open cut it
+// off as torn, with every line of it (a pipe said "kept in the spool" and the next run sent nothing).
+test.runIf(existsSync('/bin/sh'))('a frame the disk cannot take whole is refused and cut off; the next frame survives', async () => {
+  const path = await dir();
+  // In a child limited to 64 KiB files (ulimit -f, as a full disk: a short write, then an error), on
+  // the built module: Node 20 cannot run TypeScript.
+  const url = new URL('../../../dist/shipper/node/file-spool.js', import.meta.url).pathname;
+  const script = `import(${JSON.stringify(url)}).then(async ({ createFileSpool }) => {
+    const spool = createFileSpool({ dir: ${JSON.stringify(path)} });
+    await spool.open();
+    const said = [];
+    await spool.append({ key: 'big', records: 1, body: '{"msg":"${'x'.repeat(100_000)}"}\\n' }).then(() => said.push('big kept'), (error) => said.push(error.code));
+    await spool.append({ key: 'small', records: 1, body: '{"msg":"small"}\\n' }).then(() => said.push('small kept'), (error) => said.push(error.code));
+    await spool.close();
+    console.log(said.join(','));
+  })`;
+  const child = spawnSync('/bin/sh', ['-c', 'ulimit -f 64 && exec "$0" -e "$1"', process.execPath, script], {
+    timeout: 20_000,
+    encoding: 'utf8',
+  });
+  expect(child.stderr).toBe('');
+  expect(child.stdout.trim()).toBe('EFBIG,small kept');
+  const again = createFileSpool({ dir: path });
+  const recovered = await again.open();
+  expect(recovered.map((f) => f.key)).toEqual(['small']);
+  expect(await again.read(recovered[0]?.ref)).toBe('{"msg":"small"}\n');
+  await again.close();
+});
+
 describe('makeDir (the spool directory)', () => {
   it.runIf(existsSync('/proc/self'))('refuses at once where the filesystem will not make it (procfs), where Node loops forever', () => {
     // In a child with a deadline, on the built module (Node 20 cannot run TypeScript): the fault is a process that never returns.

@@ -197,9 +197,26 @@ class FileSpool implements ShipperSpool {
     const handle = this.#handle;
     if (handle === undefined) throw new Error('the spool is not open');
     const offset = this.#size;
-    await handle.writev([head, body]);
-    await handle.datasync();
-    this.#size += head.length + body.length;
+    const total = head.length + body.length;
+    try {
+      // A short write is no error to writev: a disk filling up (or a file size limit) writes what fits
+      // and returns. The rest is written again, so that a full disk throws here instead of a frame
+      // reported durable that the next open cuts off as torn, and every line in it with it.
+      let written = (await handle.writev([head, body])).bytesWritten;
+      while (written < total) {
+        const rest = Buffer.concat([head, body]).subarray(written);
+        const more = (await handle.write(rest)).bytesWritten;
+        if (more === 0) throw new Error(`the spool took ${written} of the frame's ${total} bytes`);
+        written += more;
+      }
+      await handle.datasync();
+    } catch (error) {
+      // The file is appended to: torn bytes left here would sit before the next frame, which the next
+      // open would cut off with them.
+      await handle.truncate(offset).catch(() => undefined);
+      throw error;
+    }
+    this.#size += total;
     const ref: FrameRef = { segment: this.#segment, offset, bodyOffset: offset + head.length, bodyBytes: body.length, end: this.#size };
     this.#frames.push(ref);
     return ref;
