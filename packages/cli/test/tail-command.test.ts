@@ -26,7 +26,9 @@ const numbered = (prefix: string, from: number, to: number): string[] =>
 
 describe('livelog tail', () => {
   it('prints every line exactly once while its connection is cut, reports reconnects on stderr, exits 0 on Ctrl-C', async () => {
-    const target = await server();
+    // A 1 s heartbeat: with 100 ms, a tail process the loaded machine held up for 250 ms woke to its
+    // watchdog, which closed the connection holding the cut's byte budget, and the cut never came.
+    const target = await server({ heartbeat: '1s' });
     const proxy = await ChaosProxy.start({ port: Number(new URL(target.url).port) });
     cleanups.push(() => proxy.close());
     const run = tail([proxy.url(), '-n', 'all', '-o', 'raw']);
