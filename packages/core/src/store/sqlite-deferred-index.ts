@@ -8,6 +8,10 @@ import { INDEXED_UP_TO, INSERT_INDEX_ROW, INSERT_PIECE, SEARCH_BLOCK } from './s
 export const DEFAULT_INDEX_DELAY_MS = 50;
 /** Entries waiting for their index rows above which the next commit writes them first. */
 const MAX_PENDING = 8192;
+/** Rows (at least one commit's) written per step before a waiting request may run (see DeferredIndex#step). */
+const STEP_ROWS = 128;
+/** SQLite's `synchronous` value for FULL. */
+const FULL = 2;
 /** Entries read per step when indexing what a stopped process left unindexed. */
 const CATCH_UP_ROWS = 4096;
 
@@ -39,6 +43,11 @@ export class DeferredIndex {
   readonly #delayMs: number;
   #pending: IndexedRows[] = [];
   #count = 0;
+  /** True while steps (see #step) hold a transaction open; `#written` are the commits written in it. */
+  #open = false;
+  #written: IndexedRows[] = [];
+  /** The connection commits with FULL outside the steps' transaction (see withoutOwnFsync). */
+  #restoreFull = false;
   #timer: NodeJS.Timeout | undefined;
   #soon: NodeJS.Immediate | undefined;
   /** When the oldest queued row was queued (performance.now()). */
@@ -71,20 +80,33 @@ export class DeferredIndex {
     this.#pending.push(rows);
     this.#count += rows.seqs.length;
     // Should no request come, the rows are written when their time is up.
-    if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => this.flush(), this.#delayMs);
+    if (this.#timer === undefined && this.#soon === undefined) {
+      this.#timer = setTimeout(() => this.#step(), this.#delayMs);
       this.#timer.unref();
     }
   }
 
   /**
-   * A request was just answered: rows queued for `delayMs` or more are written now, in the next
-   * turn (after requests that are already waiting). Right after an answer is when the next request
+   * A request was just answered: rows queued for `delayMs` or more are written now, from the next
+   * turn on (after requests that are already waiting). Right after an answer is when the next request
    * is least likely to come (a paced sender has just been answered), so it seldom waits for them.
    */
   answered(): void {
     if (this.#count === 0 || this.#soon !== undefined || performance.now() - this.#since < this.#delayMs) return;
-    this.#soon = setImmediate(() => this.flush());
+    this.#schedule();
+  }
+
+  /**
+   * A request arrived: the rows written so far by steps are committed now, so that the request runs
+   * after at most one step (its own transaction cannot start inside this one). The rest follow once it
+   * is answered (`answered`).
+   */
+  yieldTo(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#soon !== undefined) clearImmediate(this.#soon);
+    this.#timer = undefined;
+    this.#soon = undefined;
+    if (this.#open) this.#commitSteps();
   }
 
   /**
@@ -92,7 +114,7 @@ export class DeferredIndex {
    * the next open's catch-up, writes them): searches scan what the index lacks, so nothing is lost.
    */
   flush(): void {
-    this.#cancel();
+    this.yieldTo();
     if (this.#count === 0) return;
     const commits = this.#pending;
     try {
@@ -106,18 +128,83 @@ export class DeferredIndex {
     this.#flushed();
   }
 
-  /** Drops the queue without writing it: the connection is closing (after a last `flush`). */
-  stop(): void {
-    this.#cancel();
-    this.#pending = [];
-    this.#count = 0;
+  #schedule(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#soon ??= setImmediate(() => this.#step());
   }
 
-  #cancel(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    if (this.#soon !== undefined) clearImmediate(this.#soon);
-    this.#timer = undefined;
+  /**
+   * Writes the rows of the oldest queued commits, about STEP_ROWS of them, in the transaction the
+   * steps share, then yields to the event loop: a commit request that came meanwhile is handled
+   * before the next step (see `yieldTo`). Writing a flush's rows in one go kept such a request
+   * waiting for all of them: in process, paced 100-entry appends under load, 85 of 800 commits
+   * arrived during a flush and waited 11 ms at p50 (0.2 ms otherwise). The steps share one
+   * transaction until a request cuts it, so the index gets no more segments than before.
+   */
+  #step(): void {
     this.#soon = undefined;
+    this.#timer = undefined;
+    if (this.#count === 0) return;
+    let rows = 0;
+    let commits = 0;
+    while (commits < this.#pending.length && rows < STEP_ROWS) rows += (this.#pending[commits++] as IndexedRows).seqs.length;
+    const slice = this.#pending.slice(0, commits);
+    try {
+      if (!this.#open) {
+        this.#restoreFull = (this.#db.pragma('synchronous', { simple: true }) as number) === FULL;
+        if (this.#restoreFull) this.#db.pragma('synchronous = NORMAL');
+        this.#db.exec('BEGIN');
+        this.#open = true;
+      }
+      this.#write(slice);
+    } catch {
+      this.#words.take();
+      this.#rollbackSteps();
+      return;
+    }
+    this.#pending = this.#pending.slice(commits);
+    this.#count -= rows;
+    this.#written.push(...slice);
+    if (this.#count > 0) this.#schedule();
+    else this.#commitSteps();
+  }
+
+  /** Commits the rows the steps wrote; on failure they are queued again, in front. */
+  #commitSteps(): void {
+    try {
+      this.#db.exec('COMMIT');
+    } catch {
+      this.#rollbackSteps();
+      return;
+    }
+    this.#endSteps();
+    this.#written = [];
+    if (this.#count === 0) this.#flushed();
+  }
+
+  #rollbackSteps(): void {
+    try {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+    } finally {
+      this.#endSteps();
+      this.#pending = [...this.#written, ...this.#pending];
+      this.#count += this.#written.reduce((sum, rows) => sum + rows.seqs.length, 0);
+      this.#written = [];
+    }
+  }
+
+  #endSteps(): void {
+    this.#open = false;
+    if (this.#restoreFull) this.#db.pragma('synchronous = FULL');
+    this.#restoreFull = false;
+  }
+
+  /** Drops the queue without writing it: the connection is closing (after a last `flush`). */
+  stop(): void {
+    this.yieldTo();
+    this.#pending = [];
+    this.#count = 0;
   }
 
   /**

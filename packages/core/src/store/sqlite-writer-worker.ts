@@ -303,6 +303,8 @@ function handle(message: WriterRequest): number {
 port.on('message', (message: WriterRequest & { id: number }) => {
   let reply: WriterReply;
   idleMerge?.busy();
+  // Index rows written in steps are committed before the request runs (see DeferredIndex#step).
+  deferredIndex?.yieldTo();
   try {
     reply = { id: message.id, ok: true, value: handle(message) };
   } catch (error) {
