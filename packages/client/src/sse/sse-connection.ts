@@ -48,6 +48,8 @@ export class SseConnection {
   #ended: LivelogClientError | undefined;
   #watchdogMs: number;
   #lastByteAt = 0;
+  /** The `#lastByteAt` whose silence was already given one more turn of the event loop. */
+  #gracedAt = -1;
   #paused = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -173,6 +175,14 @@ export class SseConnection {
     if (this.#paused || Date.now() - this.#lastByteAt < this.#watchdogMs) {
       if (this.#paused) this.#lastByteAt = Date.now();
       this.#arm();
+      return;
+    }
+    // After this process itself stalled (a long GC, a busy page, SIGSTOP), timers run before the
+    // I/O that waited meanwhile: bytes already in the socket are read only after this check. One more
+    // turn lets them in, so a healthy connection is not cut for our own pause; a dead one still is.
+    if (this.#gracedAt !== this.#lastByteAt) {
+      this.#gracedAt = this.#lastByteAt;
+      this.#timer = setTimeout(() => this.#check(), 0);
       return;
     }
     this.abort(
