@@ -108,11 +108,13 @@ describe('exit codes', () => {
 });
 
 describe('help', () => {
-  it('shows examples for every command and states each default once', async () => {
-    for (const command of ['', ...COMMANDS]) {
+  it('shows examples for every command, in one section, and states each default once', async () => {
+    for (const command of ['', ...COMMANDS, 'streams']) {
       const { code, stdout } = await cli(command === '' ? ['--help'] : [command, '--help']);
       expect(code, command).toBe(0);
       expect(stdout, command).toMatch(/\nExamples:\n {2}\$ .*livelog /);
+      // A command's own examples and the shared list once both printed, as two "Examples:" sections.
+      expect(stdout.match(/^Examples:$/gm)?.length, command).toBe(1);
       // Help wraps lines; join each option's lines before looking for a doubled default.
       for (const option of stdout.split(/\n(?= {2}-)/)) {
         expect(option.match(/\bdefault\b/g)?.length ?? 0, `${command}: ${option}`).toBeLessThanOrEqual(1);
