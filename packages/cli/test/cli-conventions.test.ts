@@ -122,6 +122,15 @@ describe('help', () => {
       }
     }
   });
+
+  it('serve --help names the special values configuration.md gives: unlimited retention, * for any host', async () => {
+    const { stdout } = await cli(['serve', '--help']);
+    // Options wrap over several lines: one line each, before looking for a value.
+    const options = stdout.split(/\n(?= {2}-)/).map((text) => text.replace(/\s+/g, ' '));
+    const option = (flag: string): string => options.find((text) => text.includes(`${flag} `)) ?? '';
+    for (const flag of ['--retain-entries', '--retain-bytes', '--retain-age']) expect(option(flag), flag).toMatch(/\bunlimited\b/);
+    expect(option('--allowed-host')).toMatch(/\* for any/);
+  });
 });
 
 describe('variables', () => {
