@@ -108,17 +108,28 @@ describe('exit codes', () => {
 });
 
 describe('help', () => {
-  it('shows examples for every command and states each default once', async () => {
-    for (const command of ['', ...COMMANDS]) {
+  it('shows examples for every command, in one section, and states each default once', async () => {
+    for (const command of ['', ...COMMANDS, 'streams']) {
       const { code, stdout } = await cli(command === '' ? ['--help'] : [command, '--help']);
       expect(code, command).toBe(0);
       expect(stdout, command).toMatch(/\nExamples:\n {2}\$ .*livelog /);
+      // A command's own examples and the shared list once both printed, as two "Examples:" sections.
+      expect(stdout.match(/^Examples:$/gm)?.length, command).toBe(1);
       // Help wraps lines; join each option's lines before looking for a doubled default.
       for (const option of stdout.split(/\n(?= {2}-)/)) {
         expect(option.match(/\bdefault\b/g)?.length ?? 0, `${command}: ${option}`).toBeLessThanOrEqual(1);
         expect(option, command).not.toMatch(/\(default: (false|\[\])/);
       }
     }
+  });
+
+  it('serve --help names the special values configuration.md gives: unlimited retention, * for any host', async () => {
+    const { stdout } = await cli(['serve', '--help']);
+    // Options wrap over several lines: one line each, before looking for a value.
+    const options = stdout.split(/\n(?= {2}-)/).map((text) => text.replace(/\s+/g, ' '));
+    const option = (flag: string): string => options.find((text) => text.includes(`${flag} `)) ?? '';
+    for (const flag of ['--retain-entries', '--retain-bytes', '--retain-age']) expect(option(flag), flag).toMatch(/\bunlimited\b/);
+    expect(option('--allowed-host')).toMatch(/\* for any/);
   });
 });
 

@@ -57,16 +57,6 @@ export function registerPipe(program: Command): void {
       new Option('-l, --level <level>', 'give every line this level (default: the level a line states, else info)').env('LIVELOG_LEVEL'),
     )
     .addOption(new Option('--end', 'with --stream: end the stream once stdin ended and every line is stored').default(false))
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ tail -F /var/log/nginx/access.log | livelog pipe --server http://127.0.0.1:7600 --source nginx
-  $ ./import.sh 2>&1 | livelog pipe --server http://127.0.0.1:7600 --stream import-2024-06 --end
-                                        its own stream, ended when the input ends
-  $ livelog pipe --server http://127.0.0.1:7600 --follow '/var/log/app/*.log' --checkpoint /var/lib/livelog/app.ckpt
-                                        follow files across rotation, resuming exactly after a restart`,
-    )
     .addOption(
       new Option('-f, --follow <paths...>', 'follow these files or globs like tail -F, across rotation (needs --checkpoint)').env(
         'LIVELOG_FOLLOW',

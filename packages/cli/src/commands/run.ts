@@ -44,17 +44,7 @@ export function registerRun(program: Command): void {
     .addOption(
       new Option('--no-end', 'with --stream: leave the stream open when the command ends (it is ended with the exit code by default)'),
     )
-    .passThroughOptions()
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ livelog run -- make test                                   ship to a console started here, at http://127.0.0.1:7600/
-  $ livelog run --server https://logs.example.com --stream build-$BUILD_ID -- make
-                                                               one stream per CI job, ended with make's exit code
-  $ livelog tail https://logs.example.com --stream build-$BUILD_ID
-                                                               follow it elsewhere; exits with the job's code`,
-    );
+    .passThroughOptions();
   addShippingOptions(command).action(async (file: string, args: string[], flags: RunFlags) => {
     await run(file, args, flags);
   });

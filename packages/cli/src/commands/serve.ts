@@ -81,9 +81,17 @@ export function registerServe(program: Command): void {
       ),
     )
     .addOption(option('--base-path <path>', 'serve everything under this path, for reverse proxies (e.g. /logs)', 'base-path'))
-    .addOption(option('--retain-entries <n>', 'keep at most this many entries (default unlimited)', 'retain-entries'))
-    .addOption(option('--retain-bytes <size>', `keep at most this much data, e.g. 500MB (default ${DEFAULTS.retainBytes})`, 'retain-bytes'))
-    .addOption(option('--retain-age <duration>', `keep entries this long, e.g. 12h (default ${DEFAULTS.retainAge})`, 'retain-age'))
+    .addOption(option('--retain-entries <n>', 'keep at most this many entries, or unlimited (the default)', 'retain-entries'))
+    .addOption(
+      option(
+        '--retain-bytes <size>',
+        `keep at most this much data, e.g. 500MB, or unlimited (default ${DEFAULTS.retainBytes})`,
+        'retain-bytes',
+      ),
+    )
+    .addOption(
+      option('--retain-age <duration>', `keep entries this long, e.g. 12h, or unlimited (default ${DEFAULTS.retainAge})`, 'retain-age'),
+    )
     .addOption(option('--body-limit <size>', `largest ingest request body (default ${DEFAULTS.bodyLimit})`, 'body-limit'))
     .addOption(
       option(
@@ -162,7 +170,7 @@ export function registerServe(program: Command): void {
     .addOption(
       option(
         '--allowed-host <names>',
-        'without a token, host names answered besides localhost and IP addresses (comma-separated; .example.com for subdomains)',
+        'without a token, host names answered besides localhost and IP addresses (comma-separated; .example.com for subdomains, * for any)',
         'allowed-host',
       ),
     )

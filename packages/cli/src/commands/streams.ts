@@ -31,14 +31,6 @@ export function registerStreams(program: Command): void {
       new Option('-o, --output <format>', 'table, or json (an array of stream objects)').choices(['table', 'json']).default('table'),
     )
     .addOption(new Option('--token <token>', 'token with the read scope').env('LIVELOG_TOKEN'))
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ livelog streams                                     every stream of http://127.0.0.1:7600, newest activity first
-  $ livelog streams https://logs.example.com --prefix build- --label branch=main
-  $ livelog streams -o json | jq -r '.[] | select(.state == "ended") | .name'`,
-    )
     .action(async (url: string | undefined, flags: StreamsFlags) => {
       process.exit(await runStreams(url ?? process.env.LIVELOG_URL ?? DEFAULT_TAIL_URL, flags));
     });

@@ -68,17 +68,6 @@ export function registerTail(program: Command): void {
         'read this named stream (unset: the stream named default); when following, exit with its exit code once it ends',
       ).env('LIVELOG_STREAM'),
     )
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ livelog tail                                         the last 10 lines of http://127.0.0.1:7600, then follow
-  $ livelog tail https://logs.example.com -n 100 --level warn
-  $ livelog tail https://logs.example.com --stream build-1234 -n all
-                                                         a job's whole stream; exits with its exit code when it ends
-  $ livelog tail --no-follow --since 1h -o json | jq .msg
-  $ livelog tail --query 'level:>=warn "connection reset" -source:healthcheck'`,
-    )
     .action(async (url: string | undefined, flags: TailFlags) => {
       // Exit explicitly: a closed stream leaves nothing to wait for, and a pooled socket must not delay the exit.
       process.exit(await runTail(url ?? process.env.LIVELOG_URL ?? DEFAULT_TAIL_URL, flags));

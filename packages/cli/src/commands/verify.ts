@@ -87,14 +87,6 @@ export function registerVerify(program: Command): void {
       ).env('LIVELOG_VERIFY_STREAM'),
     )
     .option('--keep', 'keep the fresh livelog-verify-<random> stream instead of deleting it', false)
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ livelog verify https://logs.example.com --token "$ADMIN_TOKEN"
-                                   through every proxy on the way; the test stream is deleted afterwards
-  $ livelog verify http://127.0.0.1:7600 --count 20000 --cuts 200 --json`,
-    )
     .action(async (url: string | undefined, flags: VerifyFlags) => {
       const count = positive(flags.count);
       const batch = positive(flags.batch);
