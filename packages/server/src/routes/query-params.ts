@@ -2,6 +2,7 @@ import { checkSource, type EntryFilter, isLivelogError, LivelogError, parseLevel
 import {
   type Cursor,
   decodeCursor,
+  isDurationTooFarBack,
   parseQuery,
   parseTimePoint,
   type QueryNode,
@@ -92,6 +93,13 @@ export function parseSince(text: string, now = Date.now()): number {
 export function parseTimeValue(param: string, text: string, now = Date.now()): number {
   const time = parseTimePoint(text, now);
   if (time !== undefined) return time;
+  if (isDurationTooFarBack(text, now)) {
+    throw new LivelogError(
+      'LIVELOG_ERR_QUERY_BAD_TIME',
+      `${param}: ${text} back from now is before 1970-01-01, the earliest time livelog reads (from=start reads everything retained)`,
+      { param },
+    );
+  }
   throw new LivelogError(
     'LIVELOG_ERR_QUERY_BAD_TIME',
     `${param}: must be epoch milliseconds, an ISO 8601 date, or a duration such as 10m or 1h30m`,
