@@ -55,3 +55,4 @@ export {
   STREAM_LABEL_KEY_PATTERN,
   STREAM_NAME_PATTERN,
 } from './streams.js';
+export { compileUserRegExp } from './user-regexp.js';
