@@ -54,8 +54,8 @@ async function historyPage(context: RouteContext, name: string, request: Fastify
   if (from !== null && from !== '' && from !== 'start') throw badParam('from', 'must be "start"');
   const store = await readableStream(context.engine, name);
   const query: ReadQuery = { limit, filter };
-  if (after !== null && after !== '') query.after = parseCursorParam('after', after, store.streamId).seq;
-  if (before !== null && before !== '') query.before = parseCursorParam('before', before, store.streamId).seq;
+  if (after !== null && after !== '') query.after = parseCursorParam('after', after, store.streamId, name).seq;
+  if (before !== null && before !== '') query.before = parseCursorParam('before', before, store.streamId, name).seq;
   // `after` and `from=start` page forward from a position; `before` or nothing pages back from the newest.
   query.direction = query.after !== undefined || from === 'start' ? 'forward' : 'backward';
   if (since !== undefined || until !== undefined) {
@@ -102,7 +102,7 @@ async function contextPage(
   const before = parseIntParam(params, 'before', 0, MAX_CONTEXT, DEFAULT_CONTEXT);
   const after = parseIntParam(params, 'after', 0, MAX_CONTEXT, DEFAULT_CONTEXT);
   const store = await readableStream(context.engine, name);
-  const anchor = parseCursorParam('around', around, store.streamId);
+  const anchor = parseCursorParam('around', around, store.streamId, name);
   const found = await readAround(store, anchor.seq, before, after);
   if (found === undefined) throw new LivelogError('LIVELOG_ERR_NO_ENTRY', `around: entry ${around} is not retained`, { param: 'around' });
   reply.type('application/json; charset=utf-8');
