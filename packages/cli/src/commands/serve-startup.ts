@@ -11,7 +11,10 @@ import { createServer } from 'node:net';
 export class StartupSignals {
   #serving: ((signal: NodeJS.Signals) => void) | undefined;
   readonly #listener = (signal: NodeJS.Signals): void => {
-    if (this.#serving !== undefined) return this.#serving(signal);
+    if (this.#serving !== undefined) {
+      this.#serving(signal);
+      return;
+    }
     process.stderr.write(`livelog serve: ${signal} while starting: stopped before serving\n`);
     process.exit(0);
   };
