@@ -39,3 +39,14 @@ test('tail: --since after --until is a usage error (it was exit 1 with the serve
     stderr: 'livelog tail: --tail must be a number or "all"\n',
   });
 });
+
+test('a --since reaching back before 1970 is a usage error naming why (tail and search); it was taken as "everything"', async () => {
+  expect(await cli(['tail', server.url, '--since', '9999999d', '--no-follow'])).toEqual({
+    code: 2,
+    stderr: 'livelog tail: --since 9999999d reaches back before 1970-01-01, the earliest time livelog reads\n',
+  });
+  expect(await cli(['search', server.url, 'x', '--since', '9999999d'])).toEqual({
+    code: 2,
+    stderr: 'livelog search: --since 9999999d reaches back before 1970-01-01, the earliest time livelog reads\n',
+  });
+});

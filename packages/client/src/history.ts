@@ -27,7 +27,9 @@ export type { HistoryPage } from '@livelog/protocol';
  * begins. Throws LivelogClientError: 400 for a malformed id, 409 (`serverCode`
  * `LIVELOG_ERR_CURSOR_FOREIGN`) for an id of another stream, 401/403 for auth,
  * `LIVELOG_CLIENT_ERR_STREAM_NOT_FOUND` for an unknown `stream`. With `stream`, it reads
- * `GET /api/streams/{name}/logs`; a name the server would refuse throws a TypeError.
+ * `GET /api/streams/{name}/logs`; a name the server would refuse throws a TypeError. A page read
+ * `after` an id whose next entries retention removed carries `gap` (`{fromSeq, toSeq, missed, …}`, as
+ * the stream's `gap` event): they are gone, and the page starts at the oldest retained entry.
  * @example
  * let page = await fetchHistory({ url, before: oldest.id, limit: 200 });
  * // `next`: a page can stop short (even empty) when the server's scan budget for one request runs out.

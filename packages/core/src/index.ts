@@ -1,4 +1,5 @@
 export { Broker, type BrokerOptions, type BrokerStats, type SubscribeOptions } from './broker/broker.js';
+export { retentionGap } from './broker/catch-up-events.js';
 export { FrameRing, type FrameRingOptions, type RingSlice } from './broker/frame-ring.js';
 export { frameOffsets, PageCache, type PageCacheOptions, type PageCacheStats, StreamPages } from './broker/page-cache.js';
 export { type ResolvedStart, resolveStart, type StartRequest } from './broker/start-position.js';

@@ -56,7 +56,10 @@ export const ERROR_CODES = {
       'A time parameter (since, until, time) is neither epoch ms, an ISO 8601 date, nor a duration back from now; or `since` is not before `until` (history, histogram).',
   },
   LIVELOG_ERR_CURSOR_MALFORMED: { status: 400, summary: 'A position is not of the form <stream>:<seq>.' },
-  LIVELOG_ERR_CURSOR_FOREIGN: { status: 409, summary: 'A position belongs to another stream (data wiped, or another server).' },
+  LIVELOG_ERR_CURSOR_FOREIGN: {
+    status: 409,
+    summary: 'A position belongs to another stream: one of the same name deleted and written to again, data wiped, or another server.',
+  },
   LIVELOG_ERR_AUTH_MISSING_TOKEN: { status: 401, summary: 'A token is required and none was sent.' },
   LIVELOG_ERR_AUTH_INVALID_TOKEN: { status: 401, summary: 'The token sent is not one the server knows.' },
   LIVELOG_ERR_AUTH_FORBIDDEN: { status: 403, summary: 'The token lacks the scope this route needs.' },

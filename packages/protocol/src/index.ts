@@ -27,7 +27,7 @@ export { matchEntry, queryTerms, type SearchableEntry, searchableParts } from '.
 export { parseDuration } from './parse-duration.js';
 export { MAX_QUERY_BYTES, MAX_QUERY_DEPTH, parseQuery, QuerySyntaxError, quoteQueryTerm } from './parse-query.js';
 export { parseSize } from './parse-size.js';
-export { parseTime, parseTimePoint } from './parse-time.js';
+export { isDurationTooFarBack, parseTime, parseTimePoint } from './parse-time.js';
 export type { QueryComparison, QueryNode } from './query-ast.js';
 export type {
   ContextReply,
@@ -55,3 +55,4 @@ export {
   STREAM_LABEL_KEY_PATTERN,
   STREAM_NAME_PATTERN,
 } from './streams.js';
+export { compileUserRegExp } from './user-regexp.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from './parse-duration.js';
 import { parseSize } from './parse-size.js';
-import { parseTimePoint } from './parse-time.js';
+import { isDurationTooFarBack, parseTimePoint } from './parse-time.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -62,5 +62,17 @@ describe('parseTimePoint', () => {
 
   it.each(['', 'yesterday', '1h30', 'May 1 2024', '1'.repeat(20)])('%j is no time', (text) => {
     expect(parseTimePoint(text, now)).toBeUndefined();
+  });
+
+  // Regression: a duration reaching back before 1970 was taken (a negative time) while `-1` was refused.
+  it.each(['9999999d', '20000w', '999999999999999ms'])('%j reaches back too far', (text) => {
+    expect(parseTimePoint(text, now)).toBeUndefined();
+  });
+
+  it('still takes a duration back to 1970 itself', () => {
+    expect(parseTimePoint(`${now}ms`, now)).toBe(0);
+    expect(isDurationTooFarBack('9999999d', now)).toBe(true);
+    expect(isDurationTooFarBack('2d', now)).toBe(false);
+    expect(isDurationTooFarBack('yesterday', now)).toBe(false);
   });
 });

@@ -42,13 +42,22 @@ function isCalendarDate(text: string): boolean {
 /**
  * A point in time as people write it where livelog asks "from when" or "until when" (`?since=`,
  * `livelog tail --since/--until`): epoch ms (digits), an ISO 8601 / RFC 3339 date, or a duration back
- * from `now` in parseDuration's grammar (`10m`, `1h30m`, `2d`). Undefined for anything else. Digits
- * are always epoch ms here, never a duration.
+ * from `now` in parseDuration's grammar (`10m`, `1h30m`, `2d`). Undefined for anything else, and for
+ * a duration reaching back before 1970-01-01. Digits are always epoch ms here, never a duration.
  */
 export function parseTimePoint(text: string, now = Date.now()): number | undefined {
   const time = parseTime(text);
   if (time !== undefined) return time;
   if (/^\s*\d+\s*$/.test(text)) return undefined;
   const ago = parseDuration(text);
-  return ago === undefined ? undefined : now - ago;
+  // A duration reaching back before 1970 (`9999999d`) is refused like a date there: no time is stored
+  // before it, and `since=-1` being a 400 while `since=9999999d` meant "everything" was a trap.
+  return ago === undefined ? undefined : parseTime(now - ago);
+}
+
+/** Whether `text` is a duration too long to count back from `now`: it reaches back before 1970. */
+export function isDurationTooFarBack(text: string, now = Date.now()): boolean {
+  if (/^\s*\d+\s*$/.test(text)) return false;
+  const ago = parseDuration(text);
+  return ago !== undefined && parseTime(now - ago) === undefined;
 }

@@ -1,4 +1,5 @@
 import type { LogEntry } from './entry.js';
+import type { GapEvent } from './events.js';
 import type { LevelName } from './levels.js';
 
 /**
@@ -18,6 +19,11 @@ export interface HistoryPage {
    * paging back. Always use it rather than the first or last entry's id.
    */
   next?: string;
+  /**
+   * Set on a page read `after` an id when retention removed entries just after it: they are gone, and
+   * the page starts at the oldest retained one. The same fields as the stream's `gap` event.
+   */
+  gap?: GapEvent;
 }
 
 /** One source the server has stored entries from: an item of `GET /api/sources`. */

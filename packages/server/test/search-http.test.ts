@@ -147,6 +147,9 @@ const BAD: BadCase[] = [
   { what: 'bad level parameter', query: 'level=loud', code: 'LIVELOG_ERR_QUERY_BAD_PARAM', message: /^level: / },
   { what: 'bad since', query: 'since=yesterday', code: 'LIVELOG_ERR_QUERY_BAD_TIME', message: /^since: / },
   { what: 'bad until', query: 'until=2026-13-45T99:00:00Z', code: 'LIVELOG_ERR_QUERY_BAD_TIME', message: /^until: / },
+  // Regression: a duration reaching back before 1970 was taken (as "everything") while since=-1 was a 400.
+  { what: 'since before 1970', query: 'since=9999999d', code: 'LIVELOG_ERR_QUERY_BAD_TIME', message: /^since: 9999999d .*before 1970/ },
+  { what: 'until before 1970', query: 'until=99999w', code: 'LIVELOG_ERR_QUERY_BAD_TIME', message: /^until: 99999w .*before 1970/ },
   {
     what: 'bad source parameter',
     query: `source=${encodeURIComponent('a\u0000b')}`,
@@ -177,6 +180,15 @@ describe('unreadable search parameters', () => {
       expect(error.message, where).toMatch(bad.message);
       expect(error.param, where).toBe(bad.query.slice(0, bad.query.indexOf('=')));
       expect(reply.ms, `${where}: answered in ${reply.ms.toFixed(0)} ms`).toBeLessThan(1000);
+    }
+  });
+
+  it.each(['/api/seek', streamPath('searchable', '/seek')])('%s refuses a time before 1970 as it refuses a bad one', async (route) => {
+    await postStreamLogs(server.url, 'searchable', JSON.stringify({ msg: 'exists' }));
+    for (const time of ['9999999d', '-1']) {
+      const reply = await get(`${route}?time=${time}`);
+      expect(reply.status, time).toBe(400);
+      expect(reply.body, time).toMatchObject({ error: { code: 'LIVELOG_ERR_QUERY_BAD_TIME', param: 'time' } });
     }
   });
 

@@ -1,5 +1,5 @@
 import type { LivelogClientError } from '@livelog/client';
-import { isLevelName, parseTimePoint, splitSourceList } from '@livelog/protocol';
+import { isDurationTooFarBack, isLevelName, parseTimePoint, splitSourceList } from '@livelog/protocol';
 import { type Command, Option } from 'commander';
 import { streamNameProblem } from '../ingest/stream-end.js';
 import type { ColorFlag } from '../output/color-mode.js';
@@ -60,6 +60,7 @@ export function sourcesOf(flags: Pick<ReadFlags, 'source'>): string[] {
 /** A time flag's problem in words, or undefined when it is absent or readable. */
 export function timeFlagProblem(flag: '--since' | '--until', value: string | undefined): string | undefined {
   if (value === undefined || parseTimePoint(value) !== undefined) return undefined;
+  if (isDurationTooFarBack(value)) return `${flag} ${value} reaches back before 1970-01-01, the earliest time livelog reads`;
   return `${flag} must be a duration back from now (10m, 1h30m), an RFC 3339 time or epoch ms`;
 }
 

@@ -1,5 +1,5 @@
 import { fetchHistory, type StreamFilter } from '@livelog/client';
-import { decodeCursor, type LogEntry } from '@livelog/protocol';
+import { decodeCursor, type GapEvent, type LogEntry } from '@livelog/protocol';
 
 /** What `matchPages` reads. */
 export interface MatchPagesOptions {
@@ -13,6 +13,8 @@ export interface MatchPagesOptions {
   reverse: boolean;
   /** Where to begin instead of the range's end (or start): an id to read before (or after). */
   from?: string;
+  /** Told when entries after a page's cursor were removed by retention before this read reached them. */
+  onGap?: (gap: GapEvent) => void;
   signal?: AbortSignal;
 }
 
@@ -49,6 +51,7 @@ export async function* matchPages(options: MatchPagesOptions): AsyncGenerator<Ma
       filter: options.filter,
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    if (page.gap !== undefined) options.onGap?.(page.gap);
     // `next` is always there with `hasMore` (the oldest servers sent none: their pages were never cut short).
     const last = options.reverse ? page.entries[0]?.id : page.entries.at(-1)?.id;
     next = page.hasMore ? (page.next ?? last) : undefined;

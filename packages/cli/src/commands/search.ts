@@ -4,6 +4,7 @@ import { type Command, Option } from 'commander';
 import { createColors } from 'picocolors';
 import { useColor } from '../output/color-mode.js';
 import { createEntryFormatter } from '../output/entry-formatter.js';
+import { gapNotice } from '../output/gap-notice.js';
 import { queryTerms } from '../output/query-terms.js';
 import { terminalJson } from '../output/terminal-text.js';
 import {
@@ -130,7 +131,7 @@ async function runSearch(url: string, query: string | undefined, flags: SearchFl
     if (error.code !== 'EPIPE') say(`cannot write: ${error.message}`);
   });
   try {
-    const pages = matchPages({ ...server, filter, reverse: flags.reverse, signal: abort.signal });
+    const pages = matchPages({ ...server, filter, reverse: flags.reverse, onGap: (gap) => say(gapNotice(gap)), signal: abort.signal });
     const lines = searchLines(pages, {
       before,
       after,

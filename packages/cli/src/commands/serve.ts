@@ -5,6 +5,7 @@ import { type Command, Option } from 'commander';
 import { useColor } from '../output/color-mode.js';
 import { serveBanner } from '../output/serve-banner.js';
 import { createPrettyLogger, resolveLogFormat } from '../output/server-logger.js';
+import { portProblem, StartupSignals } from './serve-startup.js';
 import type { StoreWarn } from './store-providers.js';
 
 /** Flags of `livelog serve`, as commander hands them over. */
@@ -184,6 +185,7 @@ export function registerServe(program: Command): void {
 }
 
 async function serve(flags: ServeFlags): Promise<void> {
+  const signals = new StartupSignals();
   const input: ServerConfigInput = {};
   const copy = <K extends keyof ServerConfigInput & keyof ServeFlags>(key: K): void => {
     const value = flags[key];
@@ -258,6 +260,8 @@ async function serve(flags: ServeFlags): Promise<void> {
       );
     }
   }
+  const problem = await portProblem(config.host, config.port);
+  if (problem !== undefined) fail(new Error(problem));
   try {
     const logger = logFormat === 'pretty' ? await createPrettyLogger(config.logLevel, color) : undefined;
     server = await createServer(config, logger === undefined ? { storeProviders } : { storeProviders, logger });
@@ -294,8 +298,7 @@ async function serve(flags: ServeFlags): Promise<void> {
       },
     );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  signals.serving(stop);
 }
 
 /**

@@ -4,6 +4,7 @@ import { type Command, Option } from 'commander';
 import { useColor } from '../output/color-mode.js';
 import { CursorFile } from '../output/cursor-file.js';
 import { createEntryFormatter } from '../output/entry-formatter.js';
+import { gapNotice } from '../output/gap-notice.js';
 import { compilePatterns, createLineMatcher, literalOf } from '../output/line-matcher.js';
 import { watchStdoutClosed } from '../output/stdout-closed.js';
 import {
@@ -286,7 +287,7 @@ async function runTail(url: string, flags: TailFlags): Promise<number> {
     if (!flags.quiet && stats.reconnects > 0 && stats.lastResumeMs !== undefined) say(`resumed after ${stats.lastResumeMs} ms`);
   });
   stream.on('gap', (gap) => {
-    say(`${gap.missed} entries (seq ${gap.fromSeq}..${gap.toSeq}) were removed by retention before they could be read`);
+    say(gapNotice(gap));
   });
   stream.on('reset', (reset) => {
     // A deleted stream does not start over: the error that follows says what happened.

@@ -1,4 +1,4 @@
-import type { LevelName, LogEntry } from '@livelog/protocol';
+import { compileUserRegExp, type LevelName, type LogEntry } from '@livelog/protocol';
 import { createColors } from 'picocolors';
 import { terminalJson, terminalText } from './terminal-text.js';
 
@@ -61,7 +61,8 @@ export function createEntryFormatter(options: EntryFormatOptions): (entry: LogEn
 function highlighter(patterns: readonly RegExp[], paint: Paint): (text: string, rest: Paint) => string {
   // Case-insensitive when every pattern is (a search's terms); tail's -H patterns are case-sensitive.
   const flags = patterns.every((pattern) => pattern.ignoreCase) ? 'gi' : 'g';
-  const combined = new RegExp(patterns.map((pattern) => `(?:${pattern.source})`).join('|'), flags);
+  // With `u` when the patterns together allow it, as each was compiled (see compileUserRegExp).
+  const combined = compileUserRegExp(patterns.map((pattern) => `(?:${pattern.source})`).join('|'), flags);
   return (text, rest) => {
     let out = '';
     let last = 0;

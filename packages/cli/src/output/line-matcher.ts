@@ -1,4 +1,4 @@
-import type { LogEntry } from '@livelog/protocol';
+import { compileUserRegExp, type LogEntry } from '@livelog/protocol';
 
 /**
  * `-i/--include` and `-e/--exclude` (each repeatable, like stern): an entry is printed when its
@@ -12,11 +12,14 @@ export function createLineMatcher(include: readonly RegExp[], exclude: readonly 
   };
 }
 
-/** Compiles user regexes, naming the flag in the error of a bad one. */
+/**
+ * Compiles user regexes as the console does (compileUserRegExp: `u` when the pattern allows it, so
+ * `\p{Lu}` and a `.` over an emoji work), naming the flag in the error of a bad one.
+ */
 export function compilePatterns(flag: string, sources: readonly string[]): RegExp[] {
   return sources.map((source) => {
     try {
-      return new RegExp(source);
+      return compileUserRegExp(source, '');
     } catch (error) {
       throw new Error(`${flag} ${JSON.stringify(source)}: ${(error as Error).message}`);
     }

@@ -1,5 +1,5 @@
 import type { StreamFilter } from '@livelog/client';
-import { isLevelName, type LevelName, type LogEntry, levelNumber, splitSourceList } from '@livelog/protocol';
+import { compileUserRegExp, isLevelName, type LevelName, type LogEntry, levelNumber, splitSourceList } from '@livelog/protocol';
 import { compileQuery, isPlainQuery } from './query-text.js';
 import type { TimeRange } from './time-range.js';
 
@@ -101,20 +101,6 @@ export function searchableText(entry: Pick<LogEntry, 'msg' | 'fields'>): string 
 /** Escapes `text` for use inside a RegExp. */
 export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/**
- * Compiles a pattern the user typed. The `u` flag comes first, so `\p{L}` works and `.` matches a
- * whole emoji rather than half of it; a pattern valid only without `u` (`\:`, `\-` outside a class,
- * patterns pasted from older tools) still compiles without it. Throws the plain attempt's error
- * when neither compiles.
- */
-export function compileUserRegExp(source: string, flags: string): RegExp {
-  try {
-    return new RegExp(source, `${flags}u`);
-  } catch {
-    return new RegExp(source, flags);
-  }
 }
 
 /**

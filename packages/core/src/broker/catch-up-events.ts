@@ -6,9 +6,17 @@ import { encodeEvent } from '../sse/encode-event.js';
  * cursor at `cursor`), and how many it missed. `id` formats a seq as the stream's frame id.
  */
 export function gapEvent(id: (seq: number) => string, cursor: number, toSeq: number): { text: string; missed: number } {
-  const fromSeq = cursor + 1;
-  const gap: GapEvent = { after: id(cursor), resumeAt: id(toSeq), missed: toSeq - fromSeq + 1, fromSeq, toSeq, reason: 'retention' };
+  const gap = retentionGap(id, cursor, toSeq);
   return { text: encodeEvent({ event: EVENT_NAMES.gap, id: gap.resumeAt, data: JSON.stringify(gap) }), missed: gap.missed };
+}
+
+/**
+ * The entries `cursor + 1..toSeq` removed by retention, as the stream's `gap` event and a history
+ * page's `gap` field both name them. `id` formats a seq as the stream's id.
+ */
+export function retentionGap(id: (seq: number) => string, cursor: number, toSeq: number): GapEvent {
+  const fromSeq = cursor + 1;
+  return { after: id(cursor), resumeAt: id(toSeq), missed: toSeq - fromSeq + 1, fromSeq, toSeq, reason: 'retention' };
 }
 
 /**

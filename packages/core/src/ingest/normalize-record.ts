@@ -26,19 +26,23 @@ const SOURCE_FORBIDDEN_ALL = new RegExp(SOURCE_FORBIDDEN.source, 'gu');
 /** Source names seen valid recently: a stream has few sources, and each line names one. */
 const knownSources = new Set<string>();
 
-/** Throws LIVELOG_ERR_INGEST_BAD_SOURCE unless `value` is a usable source name. */
+/**
+ * The source name `value` stands for, trimmed; throws LIVELOG_ERR_INGEST_BAD_SOURCE unless it is a
+ * usable one. Trimmed because a reader's `source=a, b` is trimmed (splitSourceList): a source stored
+ * as ` a ` could be listed but never selected, and would show as a twin of `a`.
+ */
 export function checkSource(value: unknown, line?: number): string {
-  if (typeof value === 'string' && knownSources.has(value)) return value;
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_SOURCE_LENGTH || SOURCE_FORBIDDEN.test(value)) {
+  if (typeof value === 'string' && knownSources.has(value)) return value.trim();
+  if (typeof value !== 'string' || value.trim().length === 0 || value.length > MAX_SOURCE_LENGTH || SOURCE_FORBIDDEN.test(value)) {
     throw new LivelogError(
       'LIVELOG_ERR_INGEST_BAD_SOURCE',
-      `source must be a string of 1 to ${MAX_SOURCE_LENGTH} printable characters (no control, format, line-separator or unpaired surrogate characters), got ${describe(value)}`,
+      `source must be a string of 1 to ${MAX_SOURCE_LENGTH} printable characters, not only spaces (no control, format, line-separator or unpaired surrogate characters), got ${describe(value)}`,
       line === undefined ? {} : { line },
     );
   }
   if (knownSources.size >= 1024) knownSources.clear();
   knownSources.add(value);
-  return value;
+  return value.trim();
 }
 
 /**

@@ -14,7 +14,9 @@ describe('makeDirSync', () => {
       expect(existsSync(deep)).toBe(true);
       makeDirSync(deep);
       writeFileSync(join(root, 'file'), '');
-      expect(() => makeDirSync(join(root, 'file'))).toThrow(/EEXIST/);
+      expect(() => makeDirSync(join(root, 'file'))).toThrow(
+        `${join(root, 'file')} is a file, not a directory: the data path must be a directory`,
+      );
       expect(() => makeDirSync(join(root, 'file', 'x'))).toThrow(/ENOTDIR/);
     } finally {
       rmSync(root, { recursive: true, force: true });

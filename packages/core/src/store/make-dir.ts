@@ -13,7 +13,10 @@ export function makeDirSync(dir: string): void {
     return;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' && statSync(dir).isDirectory()) return;
+    if (code === 'EEXIST') {
+      if (statSync(dir).isDirectory()) return;
+      throw notADirectory(dir, error);
+    }
     const parent = dirname(dir);
     if (code !== 'ENOENT' || parent === dir) throw error;
   }
@@ -21,6 +24,19 @@ export function makeDirSync(dir: string): void {
   try {
     mkdirSync(dir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(dir).isDirectory()) throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if (!statSync(dir).isDirectory()) throw notADirectory(dir, error);
   }
+}
+
+/** `EEXIST: file already exists, mkdir …` said what it means: the data path is taken by a file. */
+function notADirectory(dir: string, cause: unknown): NodeJS.ErrnoException {
+  const error: NodeJS.ErrnoException = new Error(
+    `${dir} is a file, not a directory: the data path must be a directory (it is made if missing)`,
+    {
+      cause,
+    },
+  );
+  error.code = 'EEXIST';
+  return error;
 }

@@ -1,4 +1,14 @@
-import { intersectRange, LivelogError, type ReadQuery, readAround, resumeOf, seqRangeOfTime } from '@livelog/core';
+import {
+  intersectRange,
+  LivelogError,
+  type LogStore,
+  type ReadPage,
+  type ReadQuery,
+  readAround,
+  resumeOf,
+  retentionGap,
+  seqRangeOfTime,
+} from '@livelog/core';
 import { DEFAULT_STREAM, formatId, type SourcesReply } from '@livelog/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { badParam, sinceNotBeforeUntil } from '../errors.js';
@@ -44,8 +54,8 @@ async function historyPage(context: RouteContext, name: string, request: Fastify
   if (from !== null && from !== '' && from !== 'start') throw badParam('from', 'must be "start"');
   const store = await readableStream(context.engine, name);
   const query: ReadQuery = { limit, filter };
-  if (after !== null && after !== '') query.after = parseCursorParam('after', after, store.streamId).seq;
-  if (before !== null && before !== '') query.before = parseCursorParam('before', before, store.streamId).seq;
+  if (after !== null && after !== '') query.after = parseCursorParam('after', after, store.streamId, name).seq;
+  if (before !== null && before !== '') query.before = parseCursorParam('before', before, store.streamId, name).seq;
   // `after` and `from=start` page forward from a position; `before` or nothing pages back from the newest.
   query.direction = query.after !== undefined || from === 'start' ? 'forward' : 'backward';
   if (since !== undefined || until !== undefined) {
@@ -58,9 +68,24 @@ async function historyPage(context: RouteContext, name: string, request: Fastify
   // A read that ran out of budget answers fewer entries (even none): `next` says where to go on.
   const resume = resumeOf(page, query.direction);
   const next = resume === undefined ? '' : `,"next":${JSON.stringify(formatId(store.streamId, resume))}`;
+  const gap = after !== null && after !== '' && query.after !== undefined ? await gapAfter(store, query.after, page) : '';
   // The stored JSON is sent as is: a HistoryPage is assembled, never re-encoded.
   reply.type('application/json; charset=utf-8');
-  return `{"entries":[${page.entries.map((entry) => entry.json).join(',')}],"hasMore":${page.hasMore}${next}}`;
+  return `{"entries":[${page.entries.map((entry) => entry.json).join(',')}],"hasMore":${page.hasMore}${next}${gap}}`;
+}
+
+/**
+ * `,"gap":{…}` when retention removed entries just after the `after` cursor, else '': the page starts
+ * at the oldest retained entry, and a reader must learn what it lost, as the stream's `gap` event
+ * tells it. Bounds are read after the page, so the gap ends before the page's first entry even when
+ * retention ran in between.
+ */
+async function gapAfter(store: LogStore, after: number, page: ReadPage): Promise<string> {
+  const { first } = await store.bounds();
+  const firstRead = page.entries[0]?.seq;
+  const toSeq = Math.min(first - 1, firstRead === undefined ? first - 1 : firstRead - 1);
+  if (toSeq <= after) return '';
+  return `,"gap":${JSON.stringify(retentionGap((seq) => formatId(store.streamId, seq), after, toSeq))}`;
 }
 
 /**
@@ -77,7 +102,7 @@ async function contextPage(
   const before = parseIntParam(params, 'before', 0, MAX_CONTEXT, DEFAULT_CONTEXT);
   const after = parseIntParam(params, 'after', 0, MAX_CONTEXT, DEFAULT_CONTEXT);
   const store = await readableStream(context.engine, name);
-  const anchor = parseCursorParam('around', around, store.streamId);
+  const anchor = parseCursorParam('around', around, store.streamId, name);
   const found = await readAround(store, anchor.seq, before, after);
   if (found === undefined) throw new LivelogError('LIVELOG_ERR_NO_ENTRY', `around: entry ${around} is not retained`, { param: 'around' });
   reply.type('application/json; charset=utf-8');

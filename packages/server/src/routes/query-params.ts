@@ -1,7 +1,9 @@
 import { checkSource, type EntryFilter, isLivelogError, LivelogError, parseLevelValue, type StartRequest } from '@livelog/core';
 import {
   type Cursor,
+  DEFAULT_STREAM,
   decodeCursor,
+  isDurationTooFarBack,
   parseQuery,
   parseTimePoint,
   type QueryNode,
@@ -92,6 +94,13 @@ export function parseSince(text: string, now = Date.now()): number {
 export function parseTimeValue(param: string, text: string, now = Date.now()): number {
   const time = parseTimePoint(text, now);
   if (time !== undefined) return time;
+  if (isDurationTooFarBack(text, now)) {
+    throw new LivelogError(
+      'LIVELOG_ERR_QUERY_BAD_TIME',
+      `${param}: ${text} back from now is before 1970-01-01, the earliest time livelog reads (from=start reads everything retained)`,
+      { param },
+    );
+  }
   throw new LivelogError(
     'LIVELOG_ERR_QUERY_BAD_TIME',
     `${param}: must be epoch milliseconds, an ISO 8601 date, or a duration such as 10m or 1h30m`,
@@ -105,16 +114,24 @@ export function parseTimeParam(params: URLSearchParams, name: string, now = Date
   return value === null || value === '' ? undefined : parseTimeValue(name, value, now);
 }
 
-/** A position parameter of history (`after`, `before`): a cursor of this stream. */
-export function parseCursorParam(param: string, value: string, streamId: string): Cursor {
+/**
+ * A position parameter of history (`after`, `before`, `around`): a cursor of this stream. An id of
+ * another identity is a 409 that says how that happens to a stream of this name and what to do: the
+ * same name's ids start over when it is deleted and written to again (or its data wiped).
+ */
+export function parseCursorParam(param: string, value: string, streamId: string, name = DEFAULT_STREAM): Cursor {
   const decoded = decodeCursor(value);
   if (!decoded.ok) {
     throw new LivelogError('LIVELOG_ERR_CURSOR_MALFORMED', `${param}: not a livelog id (expected <stream>:<seq>)`, { param });
   }
   if (decoded.cursor.stream !== streamId) {
+    const what =
+      name === DEFAULT_STREAM
+        ? `the id ${value} is from an earlier log than the one this server holds now (its data was wiped), or from another server`
+        : `the id ${value} is from an earlier stream named ${JSON.stringify(name)}, deleted and written to again since (or from another server)`;
     throw new LivelogError(
       'LIVELOG_ERR_CURSOR_FOREIGN',
-      `${param}: the id belongs to stream ${decoded.cursor.stream}, but this server holds stream ${streamId} (data wiped, or another server)`,
+      `${param}: ${what}; ids do not carry over to the new one (it is ${streamId}): read it from the start (from=start) or its newest page`,
       { param },
     );
   }

@@ -1,0 +1,29 @@
+import { postLogs, startServer, type TestServer } from '@livelog/test-utils';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runCli } from './tail-support.js';
+
+// Regression: -i/-e/-H compiled without the `u` flag the console uses, so `\p{Lu}` matched the text
+// "p{Lu}" and `.` took half an emoji (a highlight cut the pair in two); `\:` must still work.
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer();
+  await postLogs(server.url, 'Ärger 1\nanger 2\nx:y 3\n😀 smile\n', 'text/plain');
+});
+afterAll(() => server.close());
+
+async function tail(args: string[]): Promise<string> {
+  const run = runCli(['tail', server.url, '--no-follow', '-n', 'all', '-o', 'raw', ...args]);
+  expect((await run.exited).code).toBe(0);
+  return run.stdout();
+}
+
+it('reads -i and -e as the console does: with u, and without it for a pattern only valid so', async () => {
+  expect(await tail(['-i', '^\\p{Lu}'])).toBe('Ärger 1\n');
+  expect(await tail(['-i', '^.\\s'])).toBe('😀 smile\n');
+  expect(await tail(['-i', 'x\\:y'])).toBe('x:y 3\n');
+  expect(await tail(['-e', '\\p{Lu}|\\p{Emoji_Presentation}'])).toBe('anger 2\nx:y 3\n');
+});
+
+it('highlights a whole emoji with -H', async () => {
+  expect(await tail(['-i', 'smile', '--color', 'always', '-H', '^.'])).toBe('\x1b[7m\x1b[1m😀\x1b[22m\x1b[27m smile\n');
+});
