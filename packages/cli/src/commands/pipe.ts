@@ -1,8 +1,6 @@
 import { createReadStream, fstatSync } from 'node:fs';
-import { parseLevelValue } from '@livelog/core';
+import { parseLevelValue } from '@livelog/core/ingest';
 import { type Command, Option } from 'commander';
-import { followFiles } from '../follow/follow-files.js';
-import { followJournal } from '../follow/follow-journal.js';
 import { shipLines } from '../ingest/ship-lines.js';
 import {
   addShippingOptions,
@@ -181,6 +179,9 @@ async function follow(flags: PipeFlags, sourceGiven: boolean): Promise<void> {
       ...(flags.token ? { token: flags.token } : {}),
       ...(stream === undefined ? {} : { stream }),
     };
+    // Loaded only when following: the glob matcher and the follower stay out of every other command's start.
+    const { followFiles } = await import('../follow/follow-files.js');
+    const { followJournal } = await import('../follow/follow-journal.js');
     result = flags.journal
       ? await followJournal(
           {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { basename } from 'node:path';
-import { checkSource } from '@livelog/core';
+import { checkSource } from '@livelog/core/ingest';
 import { type Command, Option } from 'commander';
 import { shipLines } from '../ingest/ship-lines.js';
 import {

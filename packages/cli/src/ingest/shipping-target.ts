@@ -1,6 +1,6 @@
 import type { EndStreamOptions, Shipper, ShipperReport } from '@livelog/client';
 import { createFileSpool, createShipper } from '@livelog/client/node';
-import { checkSource, isLivelogError } from '@livelog/core';
+import { checkSource, isLivelogError } from '@livelog/core/ingest';
 import { parseDuration } from '@livelog/protocol';
 import type { LivelogServer } from '@livelog/server';
 import { DEFAULTS } from '@livelog/server/defaults';
