@@ -10,7 +10,7 @@ import { registerTail } from './commands/tail.js';
 import { registerVerify } from './commands/verify.js';
 import { helpExamples } from './help-examples.js';
 import { HELP_CONFIG } from './help-format.js';
-import { usageCode } from './ingest/shipping-target.js';
+import { usageCode } from './ingest/shipping-options.js';
 
 /** One version source: the package's own package.json, read from `dist/` or `src/` alike. */
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };

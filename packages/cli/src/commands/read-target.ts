@@ -1,7 +1,7 @@
 import type { LivelogClientError } from '@livelog/client';
 import { isDurationTooFarBack, isLevelName, parseTimePoint, splitSourceList } from '@livelog/protocol';
 import { type Command, Option } from 'commander';
-import { streamNameProblem } from '../ingest/stream-end.js';
+import { streamNameProblem } from '../ingest/stream-name.js';
 import type { ColorFlag } from '../output/color-mode.js';
 import type { OutputFormat } from '../output/entry-formatter.js';
 

@@ -1,4 +1,4 @@
-import { checkStoreUrl, isLivelogError, LivelogError } from '@livelog/core';
+import { isLivelogError, LivelogError } from '@livelog/core/ingest';
 import type { LivelogServer, ServerConfigInput } from '@livelog/server';
 import { DEFAULTS } from '@livelog/server/defaults';
 import { type Command, Option } from 'commander';
@@ -234,6 +234,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   const color = useColor('auto', process.env, process.stdout.isTTY === true);
   // The server and the stores load only when serving, so `livelog tail` and friends start fast.
   const { createServer, resolveServerConfig } = await import('@livelog/server');
+  const { checkStoreUrl } = await import('@livelog/core');
   const { serveStoreProviders } = await import('./store-providers.js');
   let server: LivelogServer | undefined;
   const stderrWarn: StoreWarn = (details, message) => process.stderr.write(`livelog serve: ${message} ${JSON.stringify(details)}\n`);

@@ -1,6 +1,6 @@
 import type { StreamInfo } from '@livelog/client';
 import { describe, expect, it } from 'vitest';
-import { addPage, formatTable } from './streams.js';
+import { addPage, formatTable } from './streams-action.js';
 
 const base: StreamInfo = {
   name: 'api',

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { checkSource } from '@livelog/core';
+import { checkSource } from '@livelog/core/ingest';
 
 /** journald PRIORITY (syslog severity 0..7) as livelog levels, as the syslog input maps them. */
 const LEVELS = ['fatal', 'fatal', 'fatal', 'error', 'warn', 'info', 'info', 'debug'] as const;

@@ -1,5 +1,5 @@
 import type { LogRecord } from '@livelog/client';
-import { checkSource, leadingTimestamp, parseLevelValue, recognizeLevel } from '@livelog/core';
+import { checkSource, leadingTimestamp, parseLevelValue, recognizeLevel } from '@livelog/core/ingest';
 import { type LevelName, parseTime } from '@livelog/protocol';
 
 /** How the lines of one stream become records. */

@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Shipper } from '@livelog/client';
-import { LINE_GROUP_IDLE_MS, LineGrouper } from '@livelog/core';
+import { LINE_GROUP_IDLE_MS, LineGrouper } from '@livelog/core/ingest';
 import type { LevelName } from '@livelog/protocol';
 import { encodeLine, type LineDefaults } from './line-record.js';
 import { LineSplitter } from './line-splitter.js';
