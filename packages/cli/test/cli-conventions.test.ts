@@ -1,3 +1,4 @@
+import { createServer, type Socket } from 'node:net';
 import { getJson, spawnServer, startServer, type TestServer, tempDir } from '@livelog/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { livelog } from './support/livelog-process.js';
@@ -77,9 +78,24 @@ describe('exit codes', () => {
   });
 
   it('healthcheck --timeout takes a duration like every other flag (500ms, 2s, 1m; bare digits are ms), else exits 2', async () => {
-    for (const timeout of ['500ms', '2s', '1m', '1500']) {
-      expect((await cli(['healthcheck', '--url', target.url, '--timeout', timeout])).code, timeout).toBe(0);
+    // Short timeouts meet a server that takes the connection and never answers: each must give up
+    // (exit 1, "due to timeout") well inside the test's time, so it was read as that short duration
+    // and not refused. Asking a real server to answer within 500 ms failed at load 30 (exit 1).
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    try {
+      for (const timeout of ['500ms', '2s', '1500']) {
+        const { code, stderr } = await cli(['healthcheck', '--url', `http://127.0.0.1:${port}`, '--timeout', timeout]);
+        expect({ timeout, code }).toEqual({ timeout, code: 1 });
+        expect(stderr, timeout).toContain('due to timeout');
+      }
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
     }
+    expect((await cli(['healthcheck', '--url', target.url, '--timeout', '1m'])).code).toBe(0);
     for (const timeout of ['0', '0s', '-1s', '2 s', '2sec']) {
       const { code, stderr } = await cli(['healthcheck', '--url', target.url, '--timeout', timeout]);
       expect(code, timeout).toBe(2);

@@ -1,3 +1,4 @@
+import { Agent } from 'node:http';
 import { hostname } from 'node:os';
 import type { LogEntry } from '@livelog/protocol';
 import { startServer, type TestServer } from '@livelog/test-utils';
@@ -71,7 +72,12 @@ describe.each([
   it(`ships ${COUNT.toLocaleString('en-US')} lines, each stored once with its labels${json ? ' and structured metadata' : ''}`, async () => {
     const before = (await server.store.bounds()).last;
     const errors: unknown[] = [];
+    // Node's global agent times sockets out after 5 s, and winston-loki then gives the push up and sends
+    // it again: a push livelog stored but answered late (a 10,000-line batch at load 30) was stored
+    // twice ('expected 50000 to be 30000' below). An agent without that timeout waits for the answer.
+    const agent = new Agent({ keepAlive: true });
     const transport = new LokiTransport({
+      httpAgent: agent,
       host: server.url,
       json,
       labels: { app: 'shop', job: 'winston', env: 'test' },
@@ -87,6 +93,7 @@ describe.each([
     }
     await transport.flush();
     await transport.close();
+    agent.destroy();
     expect(errors).toEqual([]);
     const entries = await storedAfter(before);
     expectOncePerStreamInOrder(entries, 'winston');

@@ -75,6 +75,49 @@ describe('ChaosProxy', () => {
     expect(proxy.cutStats()).toEqual({ total: 1, midEvent: 1, inFlight: 1 });
   });
 
+  it('carries a budget over to the next connection when its own closes before spending it', async () => {
+    const echo = createServer((socket) => socket.pipe(socket));
+    const proxy = await proxyTo(await listen(echo));
+    const first = connect(proxy.port, '127.0.0.1');
+    await waitFor(() => proxy.open === 1);
+    proxy.cutAllAfter(30, { carryOver: true });
+    // The client gives up on its connection first, as a watchdog does: no cut yet.
+    first.destroy();
+    await waitFor(() => proxy.open === 0);
+    expect(proxy.cuts).toBe(0);
+    const second = connect(proxy.port, '127.0.0.1');
+    const received: Buffer[] = [];
+    second.on('data', (chunk: Buffer) => received.push(chunk));
+    const closed = new Promise((resolve) => second.on('close', resolve));
+    second.write(Buffer.alloc(100, 0x61));
+    await closed;
+    expect(Buffer.concat(received).length).toBe(30);
+    expect(proxy.cuts).toBe(1);
+    // A reconnect that came before the old connection's close reached the proxy gets it too.
+    const open = connect(proxy.port, '127.0.0.1');
+    await waitFor(() => proxy.open === 1);
+    proxy.cutAllAfter(20, { carryOver: true });
+    const early = connect(proxy.port, '127.0.0.1');
+    const got: Buffer[] = [];
+    early.on('data', (chunk: Buffer) => got.push(chunk));
+    const earlyClosed = new Promise((resolve) => early.on('close', resolve));
+    await waitFor(() => proxy.open === 2);
+    open.destroy();
+    await waitFor(() => proxy.open === 1);
+    early.write(Buffer.alloc(100, 0x63));
+    await earlyClosed;
+    expect(Buffer.concat(got).length).toBe(20);
+    expect(proxy.cuts).toBe(2);
+    // Spent: the connection after that one is not cut.
+    const third = connect(proxy.port, '127.0.0.1');
+    const echoed: Buffer[] = [];
+    third.on('data', (chunk: Buffer) => echoed.push(chunk));
+    third.write(Buffer.alloc(100, 0x62));
+    await waitFor(() => Buffer.concat(echoed).length === 100);
+    third.destroy();
+    expect(proxy.cuts).toBe(2);
+  });
+
   it('records a cut of an idle reader between events as neither mid-event nor in flight', async () => {
     const upstream = await sseServer();
     const proxy = await proxyTo(upstream.port);

@@ -6,6 +6,8 @@ interface Pair {
   upstream: Socket;
   /** Bytes still allowed from upstream to client before the pair is cut; undefined: no limit. */
   budget: number | undefined;
+  /** The budget passes to the next connection when this one closes before it is spent (see cutAllAfter). */
+  carry: boolean;
   /** Bytes let through to the client so far. */
   forwarded: number;
   /** Where the bytes let through stand in the response: inside an SSE event or between two. */
@@ -54,6 +56,8 @@ export class ChaosProxy {
   readonly #target: { host: string; port: number };
   #refusing = false;
   #stalled = false;
+  /** A budget carried over from a connection that closed before spending it, for the next one accepted. */
+  #carried: number | undefined;
   /** Connections accepted so far. */
   accepted = 0;
   /** Connections cut by the proxy so far. */
@@ -113,9 +117,20 @@ export class ChaosProxy {
     return count;
   }
 
-  /** Lets `bytes` more bytes through to each client, then cuts its connection wherever that falls. */
-  cutAllAfter(bytes: number): void {
-    for (const pair of this.#pairs) pair.budget = bytes;
+  /**
+   * Lets `bytes` more bytes through to each client, then cuts its connection wherever that falls.
+   * With `carryOver`, a budget whose connection closes on its own before it is spent (a client's
+   * watchdog gave up on it, the server ended it) applies to the connections open without a budget,
+   * else to the next one accepted, as does one set while no connection is open: a test that waits
+   * for each budgeted cut then always gets it, on a connection a client reads.
+   */
+  cutAllAfter(bytes: number, options: { carryOver?: boolean } = {}): void {
+    const carry = options.carryOver === true;
+    for (const pair of this.#pairs) {
+      pair.budget = bytes;
+      pair.carry = carry;
+    }
+    if (carry && this.#pairs.size === 0) this.#carried = bytes;
   }
 
   /**
@@ -168,10 +183,20 @@ export class ChaosProxy {
     }
     this.accepted++;
     const upstream = connect(this.#target.port, this.#target.host);
-    const pair: Pair = { client, upstream, budget: undefined, forwarded: 0, boundary: new EventBoundary(), lastDataAt: 0 };
+    const pair: Pair = {
+      client,
+      upstream,
+      budget: this.#carried,
+      carry: this.#carried !== undefined,
+      forwarded: 0,
+      boundary: new EventBoundary(),
+      lastDataAt: 0,
+    };
+    this.#carried = undefined;
     this.#pairs.add(pair);
     const drop = (): void => {
       if (!this.#pairs.delete(pair)) return;
+      if (pair.carry && pair.budget !== undefined) this.#carry(pair.budget);
       client.destroy();
       upstream.destroy();
     };
@@ -203,6 +228,22 @@ export class ChaosProxy {
       client.pause();
       upstream.pause();
     }
+  }
+
+  /**
+   * Hands the budget of a connection that closed unspent to the open ones without a budget (the
+   * client may have reconnected before the old connection's close reached the proxy), else to the
+   * next connection accepted.
+   */
+  #carry(budget: number): void {
+    let handed = false;
+    for (const pair of this.#pairs) {
+      if (pair.budget !== undefined) continue;
+      pair.budget = budget;
+      pair.carry = true;
+      handed = true;
+    }
+    if (!handed) this.#carried = budget;
   }
 
   /** Writes `chunk` to the client, keeping what cut records need; false when the client is full. */
