@@ -10,23 +10,12 @@ export { createEngine, type EngineLog, type EngineOptions, type LivelogEngine } 
 export { encodeEntry, encodeEntryBody, encodeEntryHead, toLogEntry } from './entry/encode-entry.js';
 export { compileFilter, type EntryFilter, isEmptyFilter } from './entry/entry-filter.js';
 export type { NewEntry } from './entry/new-entry.js';
-export { isLivelogError, LivelogError, type LivelogErrorDetails } from './errors.js';
-export { DEFAULT_INGEST_LIMITS, type IngestLimits, MAX_SOURCE_LENGTH } from './ingest/ingest-limits.js';
-export { leadingTimestamp } from './ingest/leading-timestamp.js';
-export { parseLevelValue } from './ingest/level-names.js';
-export {
-  DEFAULT_LINE_GROUP_LIMITS,
-  LINE_GROUP_IDLE_MS,
-  LineGrouper,
-  type LineGrouperOptions,
-  type LineGroupHandler,
-  type LineGroupLimits,
-} from './ingest/line-grouper.js';
-export { checkSource, type EntryDefaults, normalizeRecord } from './ingest/normalize-record.js';
+export { type EntryDefaults, normalizeRecord } from './ingest/normalize-record.js';
 export { type BodyFormat, bodyFormatOf, type ParseBodyOptions, parseBody } from './ingest/parse-body.js';
-export { recognizeLevel } from './ingest/recognize-level.js';
 export { splitMessage } from './ingest/split-message.js';
 export { withoutUtf8Bom } from './ingest/utf8-bom.js';
+// The shippers' part, also its own entry point (`@livelog/core/ingest`) for the CLI's quick start.
+export * from './ingest.js';
 export { type Prunable, RetentionPruner, type RetentionPrunerOptions } from './retention/retention-pruner.js';
 export { encodeComment, encodeEntryFrame, encodeEvent, encodeIdOnly, type SseEvent } from './sse/encode-event.js';
 export type { SseSink } from './sse/sse-sink.js';
