@@ -11,8 +11,10 @@ afterEach(async () => {
 });
 
 async function server(input: Parameters<typeof startServer>[0] = {}): Promise<TestServer> {
-  // retry: is the client's backoff base; a test server suggests a short one.
-  const started = await startServer({ heartbeat: '100ms', retry: '10ms', ...input });
+  // retry: is the client's backoff base; a test server suggests a short one. A 1 s heartbeat: the
+  // server runs in this test process, and with 100 ms a loaded machine that held it up for 250 ms made
+  // tail's watchdog reconnect, which added "resumed after N ms" to stderr the tests compare whole.
+  const started = await startServer({ heartbeat: '1s', retry: '10ms', ...input });
   cleanups.push(() => started.close());
   return started;
 }
@@ -26,9 +28,9 @@ const numbered = (prefix: string, from: number, to: number): string[] =>
 
 describe('livelog tail', () => {
   it('prints every line exactly once while its connection is cut, reports reconnects on stderr, exits 0 on Ctrl-C', async () => {
-    // A 1 s heartbeat: with 100 ms, a tail process the loaded machine held up for 250 ms woke to its
-    // watchdog, which closed the connection holding the cut's byte budget, and the cut never came.
-    const target = await server({ heartbeat: '1s' });
+    // The file's 1 s heartbeat matters here too: with 100 ms, a tail process the loaded machine held up
+    // for 250 ms woke to its watchdog, which closed the connection holding the cut's byte budget.
+    const target = await server();
     const proxy = await ChaosProxy.start({ port: Number(new URL(target.url).port) });
     cleanups.push(() => proxy.close());
     const run = tail([proxy.url(), '-n', 'all', '-o', 'raw']);
