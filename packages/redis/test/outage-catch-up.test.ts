@@ -17,7 +17,7 @@ describe('Redis lost while a reader catches up', () => {
     cleanups.push(() => redis.stop());
     // A small ring: the reader from the start catches up from Redis, not from memory.
     const server = await startInstance(redis.url, uniqueKey('outage-catch-up'), cleanups, undefined, ['--ring-entries', '100']);
-    const total = 6000;
+    const total = 30_000;
     for (let from = 1; from <= total; from += 1000) {
       let body = '';
       for (let seq = from; seq < from + 1000; seq++) body += `${JSON.stringify({ msg: `line ${seq} ${'x'.repeat(300)}` })}\n`;
@@ -55,13 +55,18 @@ describe('Redis lost while a reader catches up', () => {
     await redis.kill();
     resume?.();
     // The catch-up reads fail after their retries: the connection is dropped, the process stays.
-    await waitFor(() => ended, { timeoutMs: 20_000, what: 'the reader to be dropped' });
+    // Unless the server had already read the whole backlog into the socket's buffers before the kill
+    // (a loaded machine can be that slow to kill Redis; it happened once in CI): then no read is left
+    // to fail, and the reader simply gets everything.
+    await waitFor(() => ended || seqs.length === total, { timeoutMs: 20_000, what: 'the reader to be dropped' });
+    if (!ended) console.log('outage-catch-up: the whole backlog was buffered before Redis was killed; no catch-up read failed');
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     expect(server.child.exitCode).toBeNull();
 
     await redis.restart();
     const lastSeen = seqs.at(-1) ?? 0;
     expect(seqs).toEqual(Array.from({ length: lastSeen }, (_, i) => i + 1));
+    if (lastSeen === total) return;
     const rest = new ResumingReader({ url: `${server.url}/api/stream`, headers: { 'last-event-id': parser.lastEventId } }).start();
     cleanups.push(async () => rest.stop());
     await waitFor(() => rest.lastSeq === total, { timeoutMs: 20_000, what: 'the rest after Redis is back' });
