@@ -1,6 +1,6 @@
 import { ChaosProxy, delay, getJson, ingest, startServer, type TestServer, waitFor } from '@livelog/test-utils';
 import { describe, expect, it } from 'vitest';
-import { loadedSeqs, pageEvents, screenshot, useBrowser } from './support/browser.js';
+import { consoleCall, loadedSeqs, pageEvents, screenshot, useBrowser } from './support/browser.js';
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -133,5 +133,45 @@ describe('the dashboard streams lines live and never loses one', () => {
     const gaps = (await pageEvents(page)).filter((event) => event.type === 'livelog-gap');
     expect(gaps.map((event) => event.detail.missed)).toEqual([900]);
     await screenshot(page, 'gap-warning');
+  });
+
+  it('marks a gap a history page reports, paging forward from a permalink past what retention removed', async () => {
+    const { server } = await serve({ retainEntries: 1000 });
+    await ingest(server.url, 600, 'old');
+    const oldest = await getJson<{ entries: { id: string }[] }>(server.url, '/api/logs?from=start&limit=1');
+    const stream = (oldest.body.entries[0]?.id ?? '').split(':')[0];
+    const page = await suite.openAt(`${server.url}/#id=${stream}:5`, { width: 1000, height: 500 });
+    await page.locator('livelog-console .row.target[data-seq="5"]').waitFor();
+    expect((await loadedSeqs(page)).at(-1)).toBe(504);
+
+    // While the window is on screen, retention passes its end: 505..1100 are gone.
+    await ingest(server.url, 1500, 'new');
+    await server.server.engine.pruner.runOnce();
+    await waitFor(
+      async () => {
+        await consoleCall(page, `(c.shadowRoot.querySelector('.viewport').scrollTop = 1e9, 0)`);
+        return (await loadedSeqs(page)).includes(1101);
+      },
+      { what: 'the next page, after the gap' },
+    );
+    // The status line names it; its button brings the one inline marker into view.
+    const notice = page.locator('livelog-console .gap-notice');
+    await notice.waitFor();
+    expect(await notice.textContent()).toContain('596 lines removed by retention');
+    await notice.click();
+    const gap = page.locator('livelog-console .row.gap');
+    await gap.waitFor();
+    expect(await gap.count()).toBe(1);
+    expect(await gap.textContent()).toContain('596 lines removed by retention here (seq 505–1100)');
+    const seqs = await loadedSeqs(page);
+    expect(seqs.slice(seqs.indexOf(504), seqs.indexOf(504) + 2)).toEqual([504, 1101]);
+    const around = await consoleCall<string[]>(
+      page,
+      `(() => { const rows = [...c.shadowRoot.querySelectorAll('.row')].sort((a, b) => a.dataset.index - b.dataset.index);
+        const at = rows.findIndex((row) => row.classList.contains('gap')); return [rows[at - 1]?.dataset.seq, rows[at + 1]?.dataset.seq]; })()`,
+    );
+    expect(around).toEqual(['504', '1101']);
+    const gaps = (await pageEvents(page)).filter((event) => event.type === 'livelog-gap');
+    expect(gaps.map((event) => event.detail.missed)).toEqual([596]);
   });
 });

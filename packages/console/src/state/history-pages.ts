@@ -1,5 +1,5 @@
 import { fetchHistory, type HistoryPage, type ServerOptions } from '@livelog/client';
-import { type Cursor, encodeCursor, type LogEntry } from '@livelog/protocol';
+import { type Cursor, encodeCursor, type GapEvent, type LogEntry } from '@livelog/protocol';
 import type { ServerFilter } from './line-filter.js';
 
 /** Which server to ask for history, and with which filter. */
@@ -31,17 +31,22 @@ export async function linesUpTo(query: HistoryQuery, cursor: Cursor, count: numb
   return { entries, hasMore };
 }
 
-/** `count` lines or fewer on each side of `cursor`'s line (which is among the later ones, if it matches). */
+/**
+ * `count` lines or fewer on each side of `cursor`'s line (which is among the later ones, if it matches),
+ * and `gap` when retention removed lines from the cursor's on (as a page read forward names them).
+ */
 export async function linesAround(
   query: HistoryQuery,
   cursor: Cursor,
   count: number,
-): Promise<{ entries: LogEntry[]; olderAvailable: boolean; newerAvailable: boolean }> {
+): Promise<{ entries: LogEntry[]; olderAvailable: boolean; newerAvailable: boolean; gap?: GapEvent }> {
   const [before, after] = await Promise.all([
     fetchHistory({ ...query, before: encodeCursor(cursor), limit: count }),
     fetchHistory({ ...query, after: encodeCursor({ stream: cursor.stream, seq: Math.max(0, cursor.seq - 1) }), limit: count }),
   ]);
-  return { entries: before.entries.concat(after.entries), olderAvailable: before.hasMore, newerAvailable: after.hasMore };
+  const around = { entries: before.entries.concat(after.entries), olderAvailable: before.hasMore, newerAvailable: after.hasMore };
+  // Read after the line before the cursor: retention removed the lines from the cursor's on.
+  return after.gap === undefined ? around : { ...around, gap: after.gap };
 }
 
 /**

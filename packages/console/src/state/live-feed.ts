@@ -39,7 +39,7 @@ export interface FeedModel {
   readonly sources: SourceList;
   readonly statusLine: StatusLine;
   received: number;
-  lastGap: GapEvent | undefined;
+  readonly lastGap: GapEvent | undefined;
   notice: string | undefined;
   readonly maxLines: number;
   newest: number | undefined;
@@ -48,6 +48,8 @@ export interface FeedModel {
   queryError: string | undefined;
   readonly serverFilter: ServerFilter;
   reloadLive(): void;
+  /** Announces a gap the server reported and, with `mark`, marks it after the newest loaded line. */
+  noteGap(gap: GapEvent, mark: boolean): void;
 }
 
 /** What a feed reads from its model that the model keeps to itself. */
@@ -137,9 +139,8 @@ export class LiveFeed {
       model.statusLine.hello(hello.last, this.position());
     });
     on('gap', (gap) => {
-      if (model.mode === 'live') model.buffer.addGap(gap);
-      model.lastGap = gap;
-      this.#events.gap(gap);
+      // Detached, the lines around the gap are not loaded: a page read forward marks it when they are.
+      model.noteGap(gap, model.mode === 'live');
       this.#events.changed();
     });
     // The position is foreign (data wiped, another server, the stream deleted and written again) or

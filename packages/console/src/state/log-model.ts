@@ -258,7 +258,9 @@ export class LogModel {
   loadNewer(): Promise<void> {
     const last = this.buffer.last;
     if (this.mode !== 'detached' || !this.newerAvailable || this.loadingNewer || last === undefined) return Promise.resolve();
-    return this.#loadPage('newer', { after: last.id }, (page) => {
+    return this.#loadPage('newer', { after: last.id }, (page, gaps) => {
+      // A page read after an id retention passed says which lines are gone: marked where they were.
+      for (const gap of gaps) this.noteGap(gap, true);
       this.buffer.append(page.entries);
       if (this.buffer.trimOldest(this.maxLines) > 0) this.olderAvailable = true;
       if (!page.hasMore) this.#attach();
@@ -268,7 +270,7 @@ export class LogModel {
   async #loadPage(
     which: 'older' | 'newer',
     position: { before: string } | { after: string },
-    apply: (page: HistoryPage) => void,
+    apply: (page: HistoryPage, gaps: readonly GapEvent[]) => void,
   ): Promise<void> {
     const loading = which === 'older' ? 'loadingOlder' : 'loadingNewer';
     this[loading] = true;
@@ -276,12 +278,15 @@ export class LogModel {
     const generation = this.#generation;
     try {
       let page = await fetchHistory({ ...this.#query(), ...position, limit: PAGE });
+      // Pages read forward carry the gaps retention left after the id they were read from.
+      const gaps = page.gap === undefined ? [] : [page.gap];
       // A page cut short by the server's scan budget can be empty: go on from its `next` until lines come.
       while (page.entries.length === 0 && page.hasMore && page.next !== undefined && generation === this.#generation) {
         const next = 'before' in position ? { before: page.next } : { after: page.next };
         page = await fetchHistory({ ...this.#query(), ...next, limit: PAGE });
+        if (page.gap !== undefined) gaps.push(page.gap);
       }
-      if (generation === this.#generation) apply(page);
+      if (generation === this.#generation) apply(page, gaps);
     } catch (error) {
       if (generation === this.#generation) this.#historyFailed(`${which} lines`, error);
     } finally {
@@ -314,7 +319,11 @@ export class LogModel {
         this.notice = permalinkNotice(id, found);
         return 'live';
       }
-      this.buffer.append(found.entries);
+      const gap = found.gap;
+      this.buffer.append(gap === undefined ? found.entries : found.entries.filter((entry) => entry.seq < gap.fromSeq));
+      // Retention removed the lines from the permalink's on: marked before the first retained one.
+      if (gap !== undefined) this.noteGap(gap, true);
+      if (gap !== undefined) this.buffer.append(found.entries.filter((entry) => entry.seq > gap.toSeq));
       this.olderAvailable = found.olderAvailable;
       this.newerAvailable = found.newerAvailable;
       if (!found.newerAvailable) this.#attach();
@@ -326,6 +335,17 @@ export class LogModel {
     } finally {
       this.#events.changed();
     }
+  }
+
+  /**
+   * A gap the stream's `gap` event or a history page's `gap` field reported; with `mark`, marked after
+   * the newest loaded line (once per place). Announced unless the stream and a page both named it.
+   */
+  noteGap(gap: GapEvent, mark: boolean): void {
+    if (mark) this.buffer.addGap(gap);
+    if (this.lastGap?.fromSeq === gap.fromSeq && this.lastGap.toSeq === gap.toSeq) return;
+    this.lastGap = gap;
+    this.#events.gap(gap);
   }
 
   /** Applies a new `maxLines`, dropping the oldest lines beyond it. */

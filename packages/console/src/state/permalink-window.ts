@@ -1,16 +1,16 @@
 import { isLivelogClientError } from '@livelog/client';
-import type { Cursor, LogEntry } from '@livelog/protocol';
+import type { Cursor, GapEvent, LogEntry } from '@livelog/protocol';
 import { type HistoryQuery, linesAround } from './history-pages.js';
 
 /** The lines around a permalink's line, or why that line cannot be shown. */
 export type PermalinkWindow =
-  | { kind: 'found' | 'hidden'; entries: LogEntry[]; olderAvailable: boolean; newerAvailable: boolean }
+  | { kind: 'found' | 'hidden'; entries: LogEntry[]; olderAvailable: boolean; newerAvailable: boolean; gap?: GapEvent }
   /** The id names another stream (the data was reset, or it is another server's). */
   | { kind: 'foreign' }
   /** The seq was never assigned: the log ends before it. */
   | { kind: 'future'; newest: number | undefined }
   /** Retention removed it: the oldest retained line comes after it. */
-  | { kind: 'removed'; entries: LogEntry[]; olderAvailable: boolean; newerAvailable: boolean };
+  | { kind: 'removed'; entries: LogEntry[]; olderAvailable: boolean; newerAvailable: boolean; gap?: GapEvent };
 
 /**
  * Fetches up to `half` lines on each side of `cursor` and tells what became of its line. `kind` is
