@@ -1,4 +1,4 @@
-import { compileUserRegExp, type LevelName, type LogEntry } from '@livelog/protocol';
+import type { LevelName, LogEntry } from '@livelog/protocol';
 import { createColors } from 'picocolors';
 import { terminalJson, terminalText } from './terminal-text.js';
 
@@ -57,21 +57,30 @@ export function createEntryFormatter(options: EntryFormatOptions): (entry: LogEn
   };
 }
 
-/** Paints every match of any pattern with `paint` and the text between with `rest`. */
+/** Paints every match of any pattern with `paint` (overlapping matches as one) and the text between with `rest`. */
 function highlighter(patterns: readonly RegExp[], paint: Paint): (text: string, rest: Paint) => string {
-  // Case-insensitive when every pattern is (a search's terms); tail's -H patterns are case-sensitive.
-  const flags = patterns.every((pattern) => pattern.ignoreCase) ? 'gi' : 'g';
-  // With `u` when the patterns together allow it, as each was compiled (see compileUserRegExp).
-  const combined = compileUserRegExp(patterns.map((pattern) => `(?:${pattern.source})`).join('|'), flags);
+  // Each pattern runs as it was compiled: one RegExp OR-ing them all would need one `u` flag for all,
+  // and compileUserRegExp gives `u` to one pattern (`\p{L}`, an emoji) and not to another (`\:`), and
+  // case-insensitivity to a search's terms only. Its own group numbers stay right for a `\1` too.
+  const global = patterns.map((pattern) => (pattern.global ? pattern : new RegExp(pattern.source, `${pattern.flags}g`)));
   return (text, rest) => {
+    const spans: [number, number][] = [];
+    for (const pattern of global) {
+      for (const match of text.matchAll(pattern)) if (match[0] !== '') spans.push([match.index, match.index + match[0].length]);
+    }
+    spans.sort((a, b) => a[0] - b[0]);
     let out = '';
     let last = 0;
-    for (const match of text.matchAll(combined)) {
-      if (match[0] === '') continue;
-      const at = match.index ?? 0;
-      if (at > last) out += rest(text.slice(last, at));
-      out += paint(match[0]);
-      last = at + match[0].length;
+    for (const [at, end] of spans) {
+      if (end <= last) continue;
+      if (at >= last) {
+        if (at > last) out += rest(text.slice(last, at));
+        out += paint(text.slice(at, end));
+      } else {
+        // Overlaps the span painted last: paint on to its end.
+        out += paint(text.slice(last, end));
+      }
+      last = end;
     }
     return last < text.length ? out + rest(text.slice(last)) : out;
   };

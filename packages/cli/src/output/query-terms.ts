@@ -19,5 +19,6 @@ export function queryTerms(query: string): RegExp[] {
     else if (node.type === 'property' && node.name === 'msg' && node.value !== '') terms.push(node.value);
   };
   visit(root);
-  return [...new Set(terms)].map((term) => new RegExp(term.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'), 'i'));
+  // With `u`, as the console colors them: case-insensitive over every letter (𐐀 and 𐐨), as the server matches.
+  return [...new Set(terms)].map((term) => new RegExp(term.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'), 'iu'));
 }
