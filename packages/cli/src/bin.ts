@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { dropEmptyVariables } from './empty-variables.js';
 import { createProgram } from './program.js';
 
+dropEmptyVariables();
 await createProgram().parseAsync(process.argv);

@@ -187,4 +187,22 @@ describe('variables', () => {
       await server.kill();
     }
   });
+
+  // Regression: commander reads an option's variable whenever it exists, so `LIVELOG_URL=` (a compose
+  // file's blank) was the URL "": healthcheck exited 2, and run refused an empty LIVELOG_NAME or LIVELOG_TIME.
+  it('an empty LIVELOG_* variable counts as unset in every command; run hands it on to the program as it was', async () => {
+    const port = new URL(target.url).port;
+    const health = await cli(['healthcheck'], { LIVELOG_URL: '', LIVELOG_PORT: port, LIVELOG_HEALTHCHECK_TIMEOUT: '' });
+    expect([health.code, health.stderr]).toEqual([0, '']);
+    expect(health.stdout).toBe(`ready: http://127.0.0.1:${port}/readyz\n`);
+    const blanks = { LIVELOG_NAME: '', LIVELOG_TIME: '', LIVELOG_FLUSH_TIMEOUT: '', LIVELOG_STREAM: '', LIVELOG_TOKEN: '', LIVELOG_SPOOL: '' };
+    const script = 'echo "blank-run sees [${LIVELOG_NAME-unset}]"';
+    const run = await cli(['run', '--', 'sh', '-c', script], { ...blanks, LIVELOG_URL: target.url });
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    expect(run.stdout).toBe('blank-run sees []\n');
+    const { body } = await getJson<{ entries: { source: string; msg: string }[] }>(target.url, '/api/logs?q=blank-run&limit=10');
+    expect(body.entries.filter((entry) => entry.msg.startsWith('blank-run'))).toMatchObject([{ source: 'sh', msg: 'blank-run sees []' }]);
+    const tail = await cli(['tail', '--no-follow', '-n', '1', '-o', 'raw', '-i', '^blank-run'], { ...blanks, LIVELOG_URL: target.url });
+    expect([tail.code, tail.stdout]).toEqual([0, 'blank-run sees []\n']);
+  });
 });

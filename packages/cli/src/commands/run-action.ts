@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { basename } from 'node:path';
 import { checkSource } from '@livelog/core/ingest';
+import { callerEnvironment } from '../empty-variables.js';
 import { shipLines } from '../ingest/ship-lines.js';
 import { failureCode, lineOptions } from '../ingest/shipping-options.js';
 import { openShipping, serveUntilInterrupted } from '../ingest/shipping-target.js';
@@ -19,7 +20,8 @@ export async function run(file: string, args: string[], flags: RunFlags): Promis
   const target = await openShipping('run', flags, source);
   const { shipper } = target;
   const started = Date.now();
-  const env = { ...process.env };
+  // The program gets livelog's own environment, LIVELOG_* variables set to '' included.
+  const env = callerEnvironment();
   // The program writes into a pipe, not the terminal, and most programs drop their colours then;
   // when the terminal would have shown them, ask for them (honoured by chalk, supports-color, npm, …).
   if (process.stdout.isTTY && env.FORCE_COLOR === undefined && env.NO_COLOR === undefined) env.FORCE_COLOR = '1';
