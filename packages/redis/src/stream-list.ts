@@ -77,7 +77,7 @@ async function matchingScored(
   return listed.map((item) => ({ info: item.info, activity: scores.get(item.name) as number }));
 }
 
-/** `order=recent` over the registry's `recent` scores; equal scores in reverse name order. */
+/** `order=recent` over the registry's `recent` scores; equal scores in name order, as every database lists them. */
 function recentSource(context: ListContext, query: ListStreamsQuery): RecentSource {
   const { registry } = context;
   return {

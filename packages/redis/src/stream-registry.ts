@@ -159,8 +159,10 @@ export class StreamRegistry {
   }
 
   /**
-   * Names by last activity, newest first, after the cursor (score, name) exclusive: equal scores come
-   * in reverse name order, as ZREVRANGEBYSCORE gives them.
+   * Names by last activity, newest first, after the cursor (score, name) exclusive; equal scores in
+   * name order, as SQLite and memory list them. ZREVRANGEBYSCORE gives equal scores in reverse name
+   * order: each batch's runs of one score are turned around, and the run its limit may have cut short
+   * (the last of a full batch) is read whole, in name order, by ZRANGEBYSCORE of that one score.
    */
   async recent(
     after: { score: number; name: string } | undefined,
@@ -169,9 +171,13 @@ export class StreamRegistry {
   ): Promise<{ name: string; score: number }[]> {
     // Below the bound every score is after the cursor; at or above it, the cursor decides.
     if (after !== undefined && bound !== undefined && bound < after.score) after = undefined;
-    const max = after !== undefined ? String(after.score) : bound !== undefined ? String(bound) : '+inf';
     const found: { name: string; score: number }[] = [];
-    for (let offset = 0; found.length < count; ) {
+    if (after !== undefined) {
+      const { score, name: last } = after;
+      for (const name of await this.#withScore(score)) if (name > last) found.push({ name, score });
+    }
+    let max = after !== undefined ? `(${after.score}` : bound !== undefined ? String(bound) : '+inf';
+    while (found.length < count) {
       const reply = await call(this.#calls, () =>
         this.#link.send<string[]>(this.keys.recent, [
           'ZREVRANGEBYSCORE',
@@ -180,20 +186,41 @@ export class StreamRegistry {
           '-inf',
           'WITHSCORES',
           'LIMIT',
-          String(offset),
+          '0',
           String(count),
         ]),
       );
-      for (let i = 0; i < reply.length; i += 2) {
-        const name = reply[i] as string;
-        const score = Number(reply[i + 1]);
-        if (after !== undefined && score === after.score && name >= after.name) continue;
-        found.push({ name, score });
-      }
-      if (reply.length < count * 2) break;
-      offset += count;
+      const batch: { name: string; score: number }[] = [];
+      for (let i = 0; i < reply.length; i += 2) batch.push({ name: reply[i] as string, score: Number(reply[i + 1]) });
+      const lastScore = batch[batch.length - 1]?.score;
+      if (lastScore === undefined) break;
+      const full = batch.length === count;
+      found.push(...inNameOrderWithinScores(full ? batch.filter((item) => item.score !== lastScore) : batch));
+      if (!full) break;
+      for (const name of await this.#withScore(lastScore)) found.push({ name, score: lastScore });
+      max = `(${lastScore}`;
     }
     return found.slice(0, count);
+  }
+
+  /** Every name with exactly this `recent` score, in name order (as a sorted set orders equal scores). */
+  async #withScore(score: number): Promise<string[]> {
+    const names: string[] = [];
+    for (let offset = 0; ; offset += 1000) {
+      const reply = await call(this.#calls, () =>
+        this.#link.send<string[]>(this.keys.recent, [
+          'ZRANGEBYSCORE',
+          this.keys.recent,
+          String(score),
+          String(score),
+          'LIMIT',
+          String(offset),
+          '1000',
+        ]),
+      );
+      names.push(...reply);
+      if (reply.length < 1000) return names;
+    }
   }
 
   /** Names of streams with a retention of their own. */
@@ -209,4 +236,18 @@ export class StreamRegistry {
   stop(): Promise<void> {
     return this.flush();
   }
+}
+
+/** Items by score descending, equal scores in reverse name order (ZREVRANGEBYSCORE), made name order within each score. */
+function inNameOrderWithinScores(items: readonly { name: string; score: number }[]): { name: string; score: number }[] {
+  const out: { name: string; score: number }[] = [];
+  let run: { name: string; score: number }[] = [];
+  for (const item of items) {
+    if (run.length > 0 && run[0]?.score !== item.score) {
+      out.push(...run.reverse());
+      run = [];
+    }
+    run.push(item);
+  }
+  return out.concat(run.reverse());
 }

@@ -12,6 +12,11 @@ export interface DatabaseUnderTest {
   /** Opens a second instance on the same data, after the first was closed. */
   reopen?: () => Promise<LogDatabase>;
   cleanup?: () => Promise<void>;
+  /**
+   * Gives these (existing) streams one activity, above every other stream's, as one commit or one
+   * batch writing them all does. Required with the `ties` trait.
+   */
+  tie?: (names: readonly string[]) => Promise<void>;
 }
 
 /** Makes a fresh, empty database (not opened) with these idempotency limits. */
@@ -20,6 +25,8 @@ export type DatabaseFactory = (options: { idempotency?: IdempotencyLimits }) => 
 export interface DatabaseTraits {
   /** Data outlives the database object: the factory's `reopen` opens it again. */
   persistent?: boolean;
+  /** Streams can share an activity (written by one commit or one batch); the factory gives `tie`. */
+  ties?: boolean;
 }
 
 const T0 = 1_732_780_000_000;
@@ -248,6 +255,26 @@ export function describeLogDatabase(name: string, factory: DatabaseFactory, trai
       }
       expect(listed).toEqual(['s-f', 's-e', 's-d', 's-c', 's-b', 's-a', 's-f']);
     });
+
+    // Regression: equal activities came in name order from SQLite and memory, in reverse name order from Redis.
+    if (traits.ties) {
+      it('lists streams of equal activity in name order by recent activity, in one page and across pages', async () => {
+        const made = await make();
+        const { database } = made;
+        for (const n of ['older', 't-c', 't-a', 't-d', 't-b']) await database.setStream(n, {});
+        await made.tie?.(['t-c', 't-a', 't-d', 't-b']);
+        const whole = await database.list({ limit: 10, order: 'recent' });
+        expect(whole.streams.map((info) => info.name)).toEqual(['t-a', 't-b', 't-c', 't-d', 'older']);
+        const pages: string[][] = [];
+        let after: string | undefined;
+        do {
+          const page = await database.list({ limit: 2, order: 'recent', ...(after ? { after } : {}) });
+          pages.push(page.streams.map((info) => info.name));
+          after = page.next;
+        } while (after !== undefined);
+        expect(pages).toEqual([['t-a', 't-b'], ['t-c', 't-d'], ['older']]);
+      });
+    }
 
     it('applies the default retention to every stream and a stream’s own retention over it', async () => {
       const { database } = await make();

@@ -10,7 +10,8 @@ export interface RecentItem {
 
 /**
  * What a database provides for `order=recent` paging; both filter by the query's prefix and labels.
- * The tie order among equal activities is the database's own; it must be the one `after` continues.
+ * Equal activities (streams written by one commit or one batch) come in name order in every database,
+ * so that a listing reads the same on each; `after` continues that order.
  *
  * Activity must rise strictly with every write a reader can see apart (a SQLite commit, a memory
  * append, a Redis touch): one more than the highest before when the clock has not moved on, and never
