@@ -214,3 +214,28 @@ test('a server that acknowledges nothing before --flush-timeout makes a succeedi
   const failing = livelog(['run', '--server', down, '--flush-timeout', '1s', ...nodeScript("console.log('nor this'); process.exit(3)")]);
   expect(await failing.exited).toEqual({ code: 3, signal: null });
 });
+
+// Regression: run waited for its program's stdout and stderr to close, so a process the program left
+// running in the background (`sleep 300 &`), holding them open, kept `livelog run` going until it exited.
+test('ends when the program exits, not when processes it left running let go of its output: all it wrote is shipped, and stderr says so', async () => {
+  const script = 'sleep 300 & echo "left running $!"; seq 1 50000; echo "to stderr" >&2';
+  const run = livelog(['run', '--server', server.url, '--name', 'leftover', '--', 'sh', '-c', script]);
+  const leftover = (): number => Number(/left running (\d+)/.exec(run.stdout().toString('utf8'))?.[1]);
+  try {
+    // Without the fix this waits for the sleep: past the test's timeout.
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+  } finally {
+    if (leftover() > 0) process.kill(leftover());
+  }
+  const numbers = Array.from({ length: 50_000 }, (_, i) => String(i + 1));
+  expect(run.stdout().toString('utf8')).toBe(`left running ${leftover()}\n${numbers.join('\n')}\n`);
+  expect(run.stderr()).toBe(
+    'to stderr\nlivelog run: sh exited, but processes it started still hold its output open; what they write from now on is not followed\n',
+  );
+  const entries = await entriesOf('leftover');
+  // Two pipes: stderr's line may be read before the end of stdout's.
+  const lines = entries.slice(1, -1);
+  expect(lines.filter((entry) => entry.fields === undefined).map((entry) => entry.msg)).toEqual([`left running ${leftover()}`, ...numbers]);
+  expect(lines.filter((entry) => entry.fields !== undefined)).toMatchObject([{ msg: 'to stderr', fields: { stream: 'stderr' } }]);
+  expect(entries.at(-1)).toMatchObject({ msg: 'exited with code 0', fields: { lines: { stdout: 50_001, stderr: 1 } } });
+});

@@ -9,6 +9,11 @@ import { openShipping, serveUntilInterrupted } from '../ingest/shipping-target.j
 import { endOfExit } from '../ingest/stream-end.js';
 import type { RunFlags } from './run.js';
 
+/** After the program exits, its output is read until quiet this long (what it wrote last is in the pipe)… */
+const SETTLE_QUIET_MS = 200;
+/** …or for this long at most, while processes it left running keep writing. */
+const SETTLE_MAX_MS = 2000;
+
 /** Signals a terminal or a supervisor sends that the wrapped program must see. */
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
@@ -27,12 +32,35 @@ export async function run(file: string, args: string[], flags: RunFlags): Promis
   if (process.stdout.isTTY && env.FORCE_COLOR === undefined && env.NO_COLOR === undefined) env.FORCE_COLOR = '1';
   const child = spawn(file, args, { stdio: ['inherit', 'pipe', 'pipe'], env });
   let spawnError: NodeJS.ErrnoException | undefined;
+  // The program's exit ends the job, not the end of its output: processes it left running in the
+  // background may hold its stdout and stderr open for as long as they live.
+  const exited = new AbortController();
   const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('error', (error: NodeJS.ErrnoException) => {
-      if (child.pid === undefined) spawnError = error;
+      if (child.pid === undefined) {
+        spawnError = error;
+        exited.abort();
+        resolve({ code: null, signal: null });
+      }
     });
-    child.once('close', (code, signal) => resolve({ code, signal }));
+    child.once('exit', (code, signal) => {
+      exited.abort();
+      resolve({ code, signal });
+    });
   });
+  let cut = false;
+  const settle = {
+    signal: exited.signal,
+    quietMs: SETTLE_QUIET_MS,
+    maxMs: SETTLE_MAX_MS,
+    onCut: () => {
+      if (cut) return;
+      cut = true;
+      process.stderr.write(
+        `livelog run: ${file} exited, but processes it started still hold its output open; what they write from now on is not followed\n`,
+      );
+    },
+  };
   const forward = (signal: NodeJS.Signals): void => {
     if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) child.kill(signal);
   };
@@ -42,12 +70,13 @@ export async function run(file: string, args: string[], flags: RunFlags): Promis
     shipper.write({ msg: `started: ${command.join(' ')}`, level: 'info', time: started, event: 'start', pid: child.pid, command });
   }
   const [stdoutLines, stderrLines] = await Promise.all([
-    shipLines(child.stdout, { shipper, defaults: { level: 'info', time }, passthrough: process.stdout, multiline }),
+    shipLines(child.stdout, { shipper, defaults: { level: 'info', time }, passthrough: process.stdout, multiline, settle }),
     shipLines(child.stderr, {
       shipper,
       defaults: { level: 'error', time, fields: { stream: 'stderr' } },
       passthrough: process.stderr,
       multiline,
+      settle,
     }),
   ]);
   const { code, signal } = await closed;

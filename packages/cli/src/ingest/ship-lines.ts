@@ -18,6 +18,14 @@ export interface ShipLinesOptions {
    * last line without its newline and a trace still being grouped included.
    */
   stop?: AbortSignal;
+  /**
+   * The producer is gone (`run`'s program exited) but the input may stay open, held by processes it
+   * left running: once `signal` aborts, reading goes on until the input is quiet for `quietMs` (no
+   * data, none held back by backpressure), or for `maxMs` of reading at most, then stops as `stop`
+   * does and calls `onCut`. Time held back by backpressure does not count: what the producer wrote
+   * before it went is in the pipe ahead of anything else, and is read whole however slow the server.
+   */
+  settle?: { signal: AbortSignal; quietMs: number; maxMs: number; onCut: () => void };
 }
 
 /**
@@ -85,8 +93,11 @@ export function shipLines(input: Readable, options: ShipLinesOptions): Promise<n
       passthroughOpen = false;
       drained();
     });
+    /** When data last came, or reading last went on after backpressure (`settle` waits for quiet from then). */
+    let lastData = now;
     const onData = (chunk: Buffer): void => {
       now = Date.now();
+      lastData = now;
       if (passthroughOpen && passthrough !== undefined && !passthrough.write(chunk) && !draining) {
         draining = true;
         hold();
@@ -108,19 +119,51 @@ export function shipLines(input: Readable, options: ShipLinesOptions): Promise<n
       grouper?.flush();
       resolve(lines);
     };
+    const stopReading = (): void => {
+      if (ended) return;
+      input.off('data', onData);
+      input.pause();
+      // Chunks already taken from the pipe but held back by backpressure were read: they are shipped too.
+      for (let chunk = input.read() as Buffer | null; chunk !== null; chunk = input.read() as Buffer | null) onData(chunk);
+      input.destroy();
+      end();
+    };
     input.on('data', onData);
     input.once('end', end);
     input.once('error', reject);
-    options.stop?.addEventListener(
+    options.stop?.addEventListener('abort', stopReading, { once: true });
+    const settle = options.settle;
+    settle?.signal.addEventListener(
       'abort',
       () => {
-        if (ended) return;
-        input.off('data', onData);
-        input.pause();
-        // Chunks already taken from the pipe but held back by backpressure were read: they are shipped too.
-        for (let chunk = input.read() as Buffer | null; chunk !== null; chunk = input.read() as Buffer | null) onData(chunk);
-        input.destroy();
-        end();
+        let reading = 0;
+        let at = Date.now();
+        const check = (): void => {
+          if (ended) return;
+          const time = Date.now();
+          // Only time spent reading counts, none spent waiting for the shipper or the terminal.
+          if (holds === 0) reading += time - at;
+          // While held, the pipe is not read: its quiet can only be told once reading goes on.
+          else lastData = time;
+          at = time;
+          if (holds > 0 || (time - lastData < settle.quietMs && reading < settle.maxMs)) {
+            setTimeout(check, Math.min(settle.quietMs, 50));
+            return;
+          }
+          // A loaded event loop runs timers before it polls the pipe: quiet counts once a poll found nothing.
+          const seen = lastData;
+          setImmediate(() => {
+            if (ended) return;
+            if (holds > 0 || (lastData !== seen && reading < settle.maxMs)) {
+              setTimeout(check, Math.min(settle.quietMs, 50));
+              return;
+            }
+            settle.onCut();
+            stopReading();
+          });
+        };
+        lastData = Date.now();
+        setTimeout(check, Math.min(settle.quietMs, 50));
       },
       { once: true },
     );
