@@ -195,8 +195,16 @@ describe('variables', () => {
     const health = await cli(['healthcheck'], { LIVELOG_URL: '', LIVELOG_PORT: port, LIVELOG_HEALTHCHECK_TIMEOUT: '' });
     expect([health.code, health.stderr]).toEqual([0, '']);
     expect(health.stdout).toBe(`ready: http://127.0.0.1:${port}/readyz\n`);
-    const blanks = { LIVELOG_NAME: '', LIVELOG_TIME: '', LIVELOG_FLUSH_TIMEOUT: '', LIVELOG_STREAM: '', LIVELOG_TOKEN: '', LIVELOG_SPOOL: '' };
-    const script = 'echo "blank-run sees [${LIVELOG_NAME-unset}]"';
+    const blanks = {
+      LIVELOG_NAME: '',
+      LIVELOG_TIME: '',
+      LIVELOG_FLUSH_TIMEOUT: '',
+      LIVELOG_STREAM: '',
+      LIVELOG_TOKEN: '',
+      LIVELOG_SPOOL: '',
+    };
+    // The shell's own expansion: [] when the variable is set and empty, [unset] when it is not set.
+    const script = 'echo "blank-run sees [$' + '{LIVELOG_NAME-unset}]"';
     const run = await cli(['run', '--', 'sh', '-c', script], { ...blanks, LIVELOG_URL: target.url });
     expect([run.code, run.stderr]).toEqual([0, '']);
     expect(run.stdout).toBe('blank-run sees []\n');
