@@ -12,6 +12,7 @@ export { compileFilter, type EntryFilter, isEmptyFilter } from './entry/entry-fi
 export type { NewEntry } from './entry/new-entry.js';
 export { type EntryDefaults, normalizeRecord } from './ingest/normalize-record.js';
 export { type BodyFormat, bodyFormatOf, type ParseBodyOptions, parseBody } from './ingest/parse-body.js';
+export { scanJson } from './ingest/scan-json.js';
 export { splitMessage } from './ingest/split-message.js';
 export { withoutUtf8Bom } from './ingest/utf8-bom.js';
 // The shippers' part, also its own entry point (`@livelog/core/ingest`) for the CLI's quick start.

@@ -25,7 +25,7 @@ export {
 export { isLevelName, LEVEL_NAMES, LEVELS, type LevelName, levelFromNumber, levelNumber } from './levels.js';
 export { matchEntry, queryTerms, type SearchableEntry, searchableParts } from './match-entry.js';
 export { parseDuration } from './parse-duration.js';
-export { MAX_QUERY_BYTES, MAX_QUERY_DEPTH, parseQuery, QuerySyntaxError, quoteQueryTerm } from './parse-query.js';
+export { MAX_FIELD_PATH_SEGMENTS, MAX_QUERY_BYTES, MAX_QUERY_DEPTH, parseQuery, QuerySyntaxError, quoteQueryTerm } from './parse-query.js';
 export { parseSize } from './parse-size.js';
 export { isDurationTooFarBack, parseTime, parseTimePoint } from './parse-time.js';
 export type { QueryComparison, QueryNode } from './query-ast.js';

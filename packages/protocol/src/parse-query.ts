@@ -5,6 +5,12 @@ import type { QueryComparison, QueryNode } from './query-ast.js';
 export const MAX_QUERY_BYTES = 4096;
 /** The deepest nesting of parentheses and negations `parseQuery` reads. */
 export const MAX_QUERY_DEPTH = 32;
+/**
+ * The most dot-separated parts of a `field:` name `parseQuery` reads (`fields.` not counted). Matching
+ * tries every run of parts as a literal dotted key, so its cost grows with the square of this; a
+ * query of two 1,000-part names held the event loop for minutes over 20,000 entries.
+ */
+export const MAX_FIELD_PATH_SEGMENTS = 32;
 
 /** A query `parseQuery` cannot read. `position` is the 0-based UTF-16 offset of the fault in the text. */
 export class QuerySyntaxError extends Error {
@@ -148,6 +154,9 @@ function fieldNode(token: Extract<Token, { kind: 'field' }>): QueryNode {
     return { type: 'property', name, value, quoted };
   }
   const path = (name.startsWith('fields.') ? name.slice('fields.'.length) : name).split('.');
+  if (path.length > MAX_FIELD_PATH_SEGMENTS) {
+    throw new QuerySyntaxError(`a field name has more than ${MAX_FIELD_PATH_SEGMENTS} dot-separated parts`, token.at);
+  }
   return { type: 'field', path, op, value, quoted };
 }
 

@@ -136,6 +136,13 @@ const BAD: BadCase[] = [
     code: 'LIVELOG_ERR_BAD_QUERY',
     message: /deeper than 32/,
   },
+  // Regression: matching tries every run of a path's parts as a dotted key; two 1,000-part names held the event loop for minutes.
+  {
+    what: 'field name of 33 parts',
+    query: `q=${'a.'.repeat(32)}a:1`,
+    code: 'LIVELOG_ERR_BAD_QUERY',
+    message: /more than 32 dot-separated parts/,
+  },
   { what: 'query of 10 KB', query: `q=${'x'.repeat(10_240)}`, code: 'LIVELOG_ERR_BAD_QUERY', message: /longer than 4096 bytes/ },
   {
     what: 'query of 4,097 UTF-8 bytes',

@@ -12,6 +12,7 @@ import type { FrameRing } from './frame-ring.js';
 import type { StreamPages } from './page-cache.js';
 import { ReadAhead } from './read-ahead.js';
 import { rowFrames } from './row-frames.js';
+import { RowPageSize } from './row-page-size.js';
 import type { TurnBudget } from './turn-budget.js';
 import { writeChunks } from './write-chunks.js';
 
@@ -92,6 +93,8 @@ export class Subscription {
   #catchingUp = false;
   /** Store pages read while the socket drains; made by the first frame page. */
   #readAhead: ReadAhead | undefined;
+  /** Rows per page of rows, sized by the bytes of the rows read so far. */
+  readonly #rowPage: RowPageSize;
 
   constructor(context: SubscriptionContext, sink: SseSink, stream: string, startSeq: number, filter?: EntryFilter) {
     this.#context = context;
@@ -99,6 +102,7 @@ export class Subscription {
     this.#stream = stream;
     this.#cursor = startSeq;
     this.#matches = isEmptyFilter(filter) ? undefined : compileFilter(filter);
+    this.#rowPage = new RowPageSize(context.pageSize);
     this.#lags = new LagNotices(context.lagThreshold, context.lagIntervalMs);
     sink.onceClose(() => this.#markClosed());
   }
@@ -268,7 +272,8 @@ export class Subscription {
       if (turn !== undefined) await turn;
       if (this.#closed) return;
       this.#context.onPageRead();
-      const rows = await store.readAfter(this.#cursor, Math.min(this.#context.pageSize, head - this.#cursor));
+      const rows = await store.readAfter(this.#cursor, Math.min(this.#rowPage.rows, head - this.#cursor));
+      this.#rowPage.observe(rows);
       if (this.#closed) return;
       let text = '';
       const first = rows[0];

@@ -5,11 +5,12 @@ import { dirname } from 'node:path';
  * `mkdir -p`, without Node's `{ recursive: true }`: on a filesystem that answers ENOENT for a
  * directory it will not create (procfs, sysfs: `--data /proc/x`) Node's recursive mkdir retries the
  * parent forever and spins a core with no error. Here each level is made once, and the first refusal
- * is thrown as the system gave it.
+ * is thrown as the system gave it. `mode` applies to `dir` itself when it is made here (less the
+ * umask, as `mkdir -p -m`); missing parents get the default, and an existing `dir` is left as it is.
  */
-export function makeDirSync(dir: string): void {
+export function makeDirSync(dir: string, mode?: number): void {
   try {
-    mkdirSync(dir);
+    mkdirSync(dir, mode);
     return;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -22,7 +23,7 @@ export function makeDirSync(dir: string): void {
   }
   makeDirSync(dirname(dir));
   try {
-    mkdirSync(dir);
+    mkdirSync(dir, mode);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     if (!statSync(dir).isDirectory()) throw notADirectory(dir, error);

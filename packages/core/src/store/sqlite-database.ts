@@ -133,7 +133,9 @@ export class SqliteDatabase implements LogDatabase, SqliteStreamHost {
   }
 
   async open(): Promise<void> {
-    makeDirSync(this.#options.dir);
+    // The entries are whatever programs logged, secrets included, and the file is no place for
+    // tokens to guard: a data directory made here is its user's alone (an existing one is kept as is).
+    makeDirSync(this.#options.dir, 0o700);
     this.#lock = takeLock(this.#options.dir);
     try {
       const started = performance.now();

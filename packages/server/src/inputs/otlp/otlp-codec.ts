@@ -1,4 +1,4 @@
-import { LivelogError, withoutUtf8Bom } from '@livelog/core';
+import { LivelogError, scanJson, withoutUtf8Bom } from '@livelog/core';
 import otlpRoot from '@opentelemetry/otlp-transformer/build/src/generated/root.js';
 import type protobuf from 'protobufjs/minimal.js';
 import { type ReplacedStrings, replacedByReader, replacedInText, Utf8CheckingReader } from '../utf8-checking-reader.js';
@@ -9,6 +9,15 @@ import { type ReplacedStrings, replacedByReader, replacedInText, Utf8CheckingRea
  * opentelemetry-proto definitions; `@opentelemetry/otlp-transformer` 0.214.0 is the last release
  * that ships the logs messages in that generated root, hence the exact pin.
  */
+
+/**
+ * The deepest JSON nesting an OTLP/HTTP JSON body may have. A record within the ingest nesting limit
+ * (32) needs about 140 levels (7 down to a record, 4 per nested key-value list); twice that keeps a
+ * record slightly too deep refused alone (partialSuccess), while a hostile body (8 million nested
+ * `[` in 16 MiB) is refused by one pass over the text: JSON.parse held the event loop 19 s and took
+ * 330 MB on it, and describing the error then overflowed the stack (a 500).
+ */
+export const OTLP_JSON_MAX_DEPTH = 288;
 
 /** The two OTLP/HTTP encodings. */
 export type OtlpEncoding = 'protobuf' | 'json';
@@ -58,9 +67,17 @@ export function decodeOtlpLogs(body: Buffer, encoding: OtlpEncoding): DecodedOtl
   }
   // A byte order mark in front of the JSON is dropped, as native ingest drops it (withoutUtf8Bom).
   const json = withoutUtf8Bom(body);
+  const text = json.toString('utf8');
+  const deepAt = scanJson(text, OTLP_JSON_MAX_DEPTH);
+  if (deepAt !== -1) {
+    throw new LivelogError(
+      'LIVELOG_ERR_INGEST_TOO_DEEP',
+      `the body nests deeper than ${OTLP_JSON_MAX_DEPTH} levels of JSON (at character ${deepAt}), far past what a record within the nesting limit needs`,
+    );
+  }
   let request: unknown;
   try {
-    request = JSON.parse(json.toString('utf8'));
+    request = JSON.parse(text);
   } catch (error) {
     throw new LivelogError('LIVELOG_ERR_OTLP_MALFORMED', `the body is not valid JSON (${(error as Error).message})`, { cause: error });
   }
