@@ -21,6 +21,10 @@ export async function prefilledServer(
     await store.append(Array.from({ length: size }, (_, i) => ({ time: now, level: 'info' as const, source: 't', msg: msg(first + i) })));
   }
   await store.close();
-  const server = await spawnServer({ dataDir: dir, logLevel: 'warn', args: ['--ring-entries', '1000'] });
-  return { server, stream };
+  return { server: await serveFilled(dir), stream };
+}
+
+/** Serves a store `prefilledServer` filled (again, after its server was killed), with `args` besides. */
+export function serveFilled(dir: string, args: readonly string[] = []): Promise<SpawnedServer> {
+  return spawnServer({ dataDir: dir, logLevel: 'warn', args: ['--ring-entries', '1000', ...args] });
 }
