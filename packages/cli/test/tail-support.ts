@@ -29,8 +29,9 @@ export function runCli(args: readonly string[], env: Record<string, string | und
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
+  // `close`, not `exit`: at `exit` the pipes may still hold output the assertions would miss.
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
   });
   const lines = (): string[] => stdout.split('\n').filter((line) => line !== '');
   return {
