@@ -20,6 +20,6 @@ export function runEmitter(emitter: string, args: readonly string[]): Promise<st
   child.stderr.on('data', collect);
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('exit', (code) => resolve(`exit ${code}${output === '' ? '' : `: ${output.slice(0, 2000)}`}`));
+    child.on('close', (code) => resolve(`exit ${code}${output === '' ? '' : `: ${output.slice(0, 2000)}`}`));
   });
 }
