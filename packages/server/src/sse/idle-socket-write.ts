@@ -1,4 +1,4 @@
-import { writeSync } from 'node:fs';
+import { writeSync, writevSync } from 'node:fs';
 import type { Socket } from 'node:net';
 
 const WINDOWS = process.platform === 'win32';
@@ -34,34 +34,50 @@ function isErrno(error: unknown): boolean {
 }
 
 /**
- * Writes a few bytes to `socket`, straight to its descriptor (one `write(2)`) when nothing of the
- * socket's waits anywhere before the kernel; otherwise, and for what the kernel did not take, with
- * `socket.write`. The bytes keep their place after everything written before.
+ * Writes `pieces` to `socket`, in order, straight to its descriptor (one `writev(2)`) when nothing of
+ * the socket's waits anywhere before the kernel; otherwise, and for what the kernel did not take, with
+ * `socket.write`. The bytes keep their place after everything written before. Returns how many bytes
+ * went to the descriptor (0 when none did); whether the socket's queue has room afterwards is its own
+ * `writableNeedDrain`, and its `drain` comes as for any write when it has none.
  *
- * Why: a heartbeat is 7 bytes to each idle reader every interval, 1,333 writes/s at 20,000 readers.
- * `socket.write` costs 3–11 µs of user CPU around the system call (Writable's state, a WriteWrap
+ * Why: `socket.write` costs 3–11 µs of user CPU around the system call (Writable's state, a WriteWrap
  * object, the after-write tick), the descriptor write 1–5 µs; the system call itself is ~8–14 µs of
- * kernel time either way (bench/manual/heartbeat-floor.mjs; bench/README.md, issue 12 item 7).
+ * kernel time either way (bench/manual/heartbeat-floor.mjs; bench/README.md, issue 12 item 7). A
+ * heartbeat is one such write to each idle reader every interval, a fan-out one to each live reader
+ * per batch.
  *
  * Safe only while the socket's queues are empty: the caller checks what is outside the socket (an
- * HTTP response's own buffer); this checks the socket's buffer and libuv's write queue. A full send
- * buffer (EAGAIN) or a dead peer (EPIPE, ECONNRESET) falls back to `socket.write`, which queues the
- * bytes or reports the error the way every other write does. The bytes do not count in the socket's
- * `bytesWritten` (nor libuv's): callers comparing those two see no difference. `fd`: the socket's
- * (socketFd), kept by the caller.
+ * HTTP response's own buffer); this checks the socket's buffer (corked writes included) and libuv's
+ * write queue. A full send buffer (EAGAIN), a short write, or a dead peer (EPIPE, ECONNRESET) hands
+ * the rest to `socket.write`, which queues the bytes or reports the error the way every other write
+ * does. The bytes do not count in the socket's `bytesWritten` (nor libuv's): callers that need them
+ * count the return value. `fd`: the socket's (socketFd), kept by the caller.
  */
-export function writeWhenIdle(socket: Socket, bytes: Buffer, fd = socketFd(socket)): void {
-  const handle = fd >= 0 && socket.writableLength === 0 && !socket.writableEnded ? openHandle(socket) : undefined;
-  if (handle === undefined || handle.writeQueueSize !== 0) {
-    socket.write(bytes);
-    return;
+export function writevWhenIdle(socket: Socket, pieces: readonly Buffer[], fd = socketFd(socket)): number {
+  const idle = fd >= 0 && socket.writableLength === 0 && socket.writableCorked === 0 && !socket.writableEnded;
+  const handle = idle ? openHandle(socket) : undefined;
+  let written = 0;
+  if (handle !== undefined && handle.writeQueueSize === 0) {
+    try {
+      written = pieces.length === 1 ? writeSync(fd, pieces[0] as Buffer) : writevSync(fd, pieces as Buffer[]);
+    } catch (error) {
+      if (!isErrno(error)) throw error;
+    }
   }
-  let written: number;
-  try {
-    written = writeSync(fd, bytes);
-  } catch (error) {
-    if (!isErrno(error)) throw error;
-    written = 0;
-  }
-  if (written < bytes.length) socket.write(written === 0 ? bytes : bytes.subarray(written));
+  let skip = written;
+  let first = 0;
+  while (first < pieces.length && skip >= (pieces[first] as Buffer).length) skip -= (pieces[first++] as Buffer).length;
+  if (first === pieces.length) return written;
+  // The rest in one libuv write, as the response's own chunk framing goes.
+  const several = pieces.length - first > 1;
+  if (several) socket.cork();
+  for (let i = first; i < pieces.length; i++)
+    socket.write(i === first && skip > 0 ? (pieces[i] as Buffer).subarray(skip) : (pieces[i] as Buffer));
+  if (several) socket.uncork();
+  return written;
+}
+
+/** writevWhenIdle of one buffer. */
+export function writeWhenIdle(socket: Socket, bytes: Buffer, fd = socketFd(socket)): number {
+  return writevWhenIdle(socket, [bytes], fd);
 }
