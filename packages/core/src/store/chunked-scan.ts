@@ -89,8 +89,8 @@ function releaseOne(): void {
  * Reads one page of history as `store.read` promises, window by window over the contiguous retained
  * range `bounds.first..bounds.last`. Every window is followed by a yield, so no single turn of the
  * event loop examines more than `chunkRows` seqs, and windows shrink to take about `stepMs` each.
- * The page ends early (fewer than `limit` entries, `hasMore: true`) when the time budget runs out;
- * `resume` then says how far the scan got, and a read continued from it (`after: resume` forward,
+ * The page ends early (fewer than `limit` entries, `hasMore: true`) when the time budget runs out,
+ * or after the entry that brings its JSON to `pageUnits`; `resume` then says how far the scan got, and a read continued from it (`after: resume` forward,
  * `before: resume` backward) misses and repeats nothing. At least one window is read per call, so
  * paging by `resume` always moves on.
  */

@@ -325,15 +325,7 @@ export class SqliteStream implements LogStore, HealthCheckedStore, HistogramStor
   /** The entries of seqs `low..high` meeting `conditions`, in the window's order, at most `want` (sqlite-range.ts). */
   #readRange(low: number, high: number, window: SeqWindow, conditions: SqlConditions, want: Want): StoredEntry[] {
     const backward = window.direction === 'backward';
-    return readRange((sql) => this.#host.statement(sql), {
-      key: this.key,
-      low,
-      high,
-      backward,
-      conditions,
-      limit: want.limit,
-      units: want.units,
-    });
+    return readRange((sql) => this.#host.statement(sql), { key: this.key, low, high, backward, conditions }, want);
   }
 
   async bounds(): Promise<StoreBounds> {
