@@ -161,6 +161,27 @@ describe('search and time navigation in the console (issue 13, item 5)', () => {
     await panel.waitFor({ state: 'detached' });
   });
 
+  // Regression: "Earlier lines" asked `around` again with 20 more before; the server bounds each side
+  // of it by size (about 4 MiB), so with large lines it answered the same lines and the button did nothing.
+  it('loads earlier lines of a context of large lines', async () => {
+    const server = await startServer();
+    suite.defer(() => server.close());
+    const pad = 'x'.repeat(300_000);
+    const body = Array.from({ length: 40 }, (_, i) => JSON.stringify({ msg: `big ${i + 1}`, pad })).join('\n');
+    expect((await postLogs(server.url, `${body}\n`)).status).toBe(200);
+    const page = await open(`${server.url}/`);
+    await page.locator('livelog-console .row[data-seq="35"]').click();
+    await page.locator('livelog-console .row[data-seq="35"]').getByRole('button', { name: 'Show context' }).click();
+    const panel = page.locator('livelog-console [part~="context"]');
+    // 14 lines of 300 KB reach the size of a side: 21…34 before the line.
+    await panel.locator('.context-line[data-seq="21"]').waitFor();
+    expect(await panel.locator('.context-line[data-seq="20"]').count()).toBe(0);
+    await panel.getByRole('button', { name: 'Earlier lines' }).click();
+    await panel.locator('.context-line[data-seq="7"]').waitFor();
+    const seqs = await panel.locator('.context-line').evaluateAll((rows) => rows.map((row) => Number((row as HTMLElement).dataset.seq)));
+    expect(seqs).toEqual(Array.from({ length: 34 }, (_, i) => i + 7));
+  });
+
   it('says inline why a query is invalid, with its position, and offers the syntax', async () => {
     const { server } = await seeded();
     const page = await open(`${server.url}/`);

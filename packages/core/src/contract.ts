@@ -13,5 +13,6 @@ export {
   describeLogDatabase,
 } from './store/log-database.contract.js';
 export { describeLogStore, type StoreFactory, type StoreTraits, type StoreUnderTest } from './store/log-store.contract.js';
+export { describePageBytes } from './store/page-bytes.contract.js';
 export { describeSearch, readAllMatches, type SearchContractOptions } from './store/search.contract.js';
 export { SEARCH_CORPUS, SEARCH_ERRORS, SEARCH_TABLE, type SearchErrorRow, type SearchRow } from './store/search-table.js';

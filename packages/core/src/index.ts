@@ -24,6 +24,7 @@ export { encodeCloseEvent, encodeEndEvent, encodeRefusal, encodeResetEvent } fro
 export { AppendListeners } from './store/append-listeners.js';
 export {
   DEFAULT_SCAN_BUDGET,
+  PAGE_UNITS,
   type ScanBudget,
   type SeqWindow,
   scanPage,

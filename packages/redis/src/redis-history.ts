@@ -2,12 +2,17 @@ import { compileFilter, isEmptyFilter, type ReadPage, type ReadQuery, type Store
 import { type LogEntry, levelNumber } from '@livelog/protocol';
 import { type RawStreamEntry, type StreamRow, toRows, toStored } from './stream-rows.js';
 
+/** Entries of a page's first XRANGE, before their size is known. */
+const FIRST_READ = 4;
+
 /** How a history read may scan. */
 export interface HistoryScan {
   /** Most entries per XRANGE / XREVRANGE. */
   pageSize: number;
   /** Wall time after which a filtered read answers what it found, with `hasMore` and `resume`. */
   scanMaxMs: number;
+  /** JSON of one page, in UTF-16 code units: the page ends after the entry that reaches it (PAGE_UNITS). */
+  pageUnits: number;
 }
 
 /**
@@ -32,16 +37,37 @@ export async function readHistory(
   const matches = filtered ? rowFilter(query) : () => true;
   const found: StoredEntry[] = [];
   const want = query.limit + 1;
+  // A page ends after the entry that reaches `pageUnits` of JSON, and each XRANGE reads about as many
+  // entries as that leaves room for at the size of those read so far (the first reads 4): a COUNT of
+  // 1,000 entries near the line limit was a 1 GiB reply.
+  let units = 0;
+  let seenRows = 0;
+  let seenUnits = 0;
   while (low <= high && found.length < want) {
-    const count = filtered ? pageSize : want - found.length;
+    const perRow = seenRows === 0 ? scan.pageUnits / FIRST_READ : Math.max(1, seenUnits / seenRows);
+    // A filtered scan reads a page's worth of rows per call, whatever part of them matches.
+    const fit = Math.max(1, Math.ceil((filtered ? scan.pageUnits : scan.pageUnits - units) / perRow));
+    const count = Math.min(fit, filtered ? pageSize : want - found.length);
     const from = `${low}-0`;
     const to = high === Number.MAX_SAFE_INTEGER ? '+' : `${high}-0`;
     // The key is filled in by the caller's sender (it knows the stream's log key).
     const command = backward ? ['XREVRANGE', '', to, from, 'COUNT', String(count)] : ['XRANGE', '', from, to, 'COUNT', String(count)];
     const rows = toRows(await send(command));
-    for (const row of rows) {
+    seenRows += rows.length;
+    for (const row of rows) seenUnits += row.json.length;
+    for (const [index, row] of rows.entries()) {
       if (found.length === want) break;
-      if (matches(row)) found.push(toStored(row));
+      if (!matches(row)) continue;
+      found.push(toStored(row));
+      units += row.json.length;
+      if (units >= scan.pageUnits && found.length <= query.limit) {
+        // Full by size: a short page, continued after its last entry (a page always holds one at least).
+        const entries = found.slice();
+        if (backward) entries.reverse();
+        // More may follow when rows of this read come after it, or the read was not the range's last.
+        const more = index < rows.length - 1 || rows.length === count;
+        return more ? { entries, hasMore: true, resume: row.seq } : { entries, hasMore: false };
+      }
     }
     const lastRow = rows[rows.length - 1];
     if (lastRow === undefined || rows.length < count) break;

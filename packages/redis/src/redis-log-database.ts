@@ -9,6 +9,7 @@ import {
   LivelogError,
   type LogDatabase,
   type OpenStreamOptions,
+  PAGE_UNITS,
   type RetentionPolicy,
   type SetStreamOptions,
   type StoredStreamInfo,
@@ -54,6 +55,8 @@ export interface RedisLogDatabaseOptions {
    * `resume` position, instead of scanning on (as the SQLite store's scan budget does). Defaults to 200 ms.
    */
   scanMaxMs?: number;
+  /** Stored JSON of one history page, in UTF-16 code units: a page of large entries is shorter than `limit`. Defaults to 4 MiB. */
+  pageUnits?: number;
   /** Most idempotency keys remembered per stream. Defaults to 100,000. */
   idempotencyMaxKeys?: number;
   /** Lifetime of an idempotency key, in ms. Defaults to 24 h. */
@@ -109,6 +112,7 @@ export class RedisLogDatabase implements LogDatabase {
     this.#settings = {
       pageSize: options.pageSize ?? 1000,
       scanMaxMs: options.scanMaxMs ?? DEFAULT_SCAN_BUDGET.maxMs,
+      pageUnits: options.pageUnits ?? PAGE_UNITS,
       idempotencyTtlMs: options.idempotencyTtlMs ?? IDEMPOTENCY_TTL_MS,
       idempotencyMaxKeys: options.idempotencyMaxKeys ?? IDEMPOTENCY_MAX_KEYS,
     };

@@ -1,5 +1,5 @@
 import { encodeEntry, type NewEntry, type StoredEntry } from '@livelog/core';
-import { describeBroker, describeLogStore, type StoreUnderTest } from '@livelog/core/contract';
+import { describeBroker, describeLogStore, describePageBytes, type StoreUnderTest } from '@livelog/core/contract';
 import { parseQuery } from '@livelog/protocol';
 import { createClient } from '@redis/client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -23,6 +23,7 @@ const redisStore = async (): Promise<StoreUnderTest> => {
 };
 
 describeLogStore('redis', redisStore, { persistent: true });
+describePageBytes('redis', redisStore);
 describeBroker('redis', redisStore);
 
 const T0 = 1_732_780_000_000;

@@ -9,6 +9,8 @@ export interface StreamSettings {
   pageSize: number;
   /** Wall time after which a filtered history read stops with a resume position, in ms. */
   scanMaxMs: number;
+  /** Stored JSON of one history page, in UTF-16 code units. */
+  pageUnits: number;
   /** Lifetime of an idempotency key, in ms. */
   idempotencyTtlMs: number;
   /** Most idempotency keys remembered per stream; the nearest to expiring go first. */

@@ -1,4 +1,4 @@
-import type { LogEntry } from '@livelog/protocol';
+import type { HistoryPage, LogEntry } from '@livelog/protocol';
 import { type ApiTarget, type AroundAnswer, getApiJson } from './api-json.js';
 import { describeError } from './describe-error.js';
 
@@ -18,8 +18,6 @@ export class ContextView {
   hasAfter = false;
   loading = false;
   error: string | undefined;
-  #before = CONTEXT_LINES;
-  #after = CONTEXT_LINES;
   #request = 0;
   readonly #changed: () => void;
 
@@ -34,16 +32,43 @@ export class ContextView {
   show(target: ApiTarget, entry: LogEntry): Promise<void> {
     this.anchor = entry;
     this.entries = [];
-    this.#before = CONTEXT_LINES;
-    this.#after = CONTEXT_LINES;
     return this.#load(target);
   }
 
-  /** Loads `CONTEXT_LINES` more on one side. */
-  more(target: ApiTarget, side: 'before' | 'after'): Promise<void> {
-    if (side === 'before') this.#before = Math.min(1000, this.#before + CONTEXT_LINES);
-    else this.#after = Math.min(1000, this.#after + CONTEXT_LINES);
-    return this.#load(target);
+  /**
+   * Loads `CONTEXT_LINES` more on one side: the history page before the first line shown (after the
+   * last), unfiltered. Not `around` with larger counts: the server bounds each side of it by size
+   * (about 4 MiB), so with large lines a larger count answered the same lines again and the button
+   * did nothing.
+   */
+  async more(target: ApiTarget, side: 'before' | 'after'): Promise<void> {
+    const edge = side === 'before' ? this.entries[0] : this.entries.at(-1);
+    if (this.anchor === undefined || edge === undefined) return;
+    const request = ++this.#request;
+    this.loading = true;
+    this.error = undefined;
+    this.#changed();
+    const params = new URLSearchParams({ [side]: edge.id, limit: String(CONTEXT_LINES) });
+    try {
+      const page = await getApiJson<HistoryPage>(target, 'logs', params);
+      if (request !== this.#request) return;
+      // Lines after the last one shown that retention removed meanwhile: the page would not join on.
+      if (page.gap !== undefined) this.hasAfter = false;
+      else if (side === 'before') {
+        this.entries = page.entries.concat(this.entries);
+        this.hasBefore = page.hasMore;
+      } else {
+        this.entries = this.entries.concat(page.entries);
+        this.hasAfter = page.hasMore;
+      }
+    } catch (error) {
+      if (request === this.#request) this.error = `could not load more lines around ${this.anchor?.id}: ${describeError(error)}`;
+    } finally {
+      if (request === this.#request) {
+        this.loading = false;
+        this.#changed();
+      }
+    }
   }
 
   close(): void {
@@ -62,7 +87,7 @@ export class ContextView {
     this.loading = true;
     this.error = undefined;
     this.#changed();
-    const params = new URLSearchParams({ around: anchor.id, before: String(this.#before), after: String(this.#after) });
+    const params = new URLSearchParams({ around: anchor.id, before: String(CONTEXT_LINES), after: String(CONTEXT_LINES) });
     try {
       const answer = await getApiJson<AroundAnswer>(target, 'logs', params);
       if (request !== this.#request) return;

@@ -229,9 +229,13 @@ export class MemoryStore implements LogStore {
       const found: MemoryRow[] = [];
       const step = window.direction === 'backward' ? -1 : 1;
       const from = window.direction === 'backward' ? window.high : window.low;
-      for (let seq = from; seq >= window.low && seq <= window.high && found.length < window.limit; seq += step) {
+      let units = 0;
+      for (let seq = from; seq >= window.low && seq <= window.high && found.length < window.limit && units < window.units; seq += step) {
         const row = this.#rows[seq - this.#firstSeq];
-        if (row !== undefined && matches(row.entry)) found.push(row);
+        if (row !== undefined && matches(row.entry)) {
+          found.push(row);
+          units += row.json.length;
+        }
       }
       return found;
     });

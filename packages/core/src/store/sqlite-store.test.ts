@@ -8,6 +8,7 @@ import { PageCache } from '../broker/page-cache.js';
 import type { EntryFilter } from '../entry/entry-filter.js';
 import { describeLogStore, type StoreUnderTest } from './log-store.contract.js';
 import { type ReadPage, resumeOf } from './log-store.js';
+import { describePageBytes } from './page-bytes.contract.js';
 import { SqliteStore } from './sqlite-store.js';
 
 const sqlite = async (): Promise<StoreUnderTest> => {
@@ -20,6 +21,7 @@ const sqlite = async (): Promise<StoreUnderTest> => {
 };
 
 describeLogStore('sqlite', sqlite, { persistent: true });
+describePageBytes('sqlite', sqlite);
 describeBroker('sqlite', sqlite);
 // Pages of 7 entries in a cache of a few pages: page seams, shared reads and evictions under the contract.
 describeBroker('sqlite, page cache', sqlite, () => ({ pageCache: new PageCache({ pageSize: 7, maxBytes: 8 * 1024 }) }));

@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import { type EntryFilter, isEmptyFilter } from '../entry/entry-filter.js';
 import type { NewEntry } from '../entry/new-entry.js';
 import { AppendListeners } from './append-listeners.js';
-import { DEFAULT_SCAN_BUDGET, type ScanBudget, type SeqWindow, scanPage } from './chunked-scan.js';
+import { DEFAULT_SCAN_BUDGET, type ScanBudget, type SeqWindow, scanPage, unitsOf } from './chunked-scan.js';
 import type {
   AppendListener,
   AppendOptions,
@@ -25,6 +25,7 @@ import type {
 import { indexRowsInRange, preferScan, scanPart } from './sparse-window.js';
 import { filterConditions, type SqlConditions } from './sqlite-filter.js';
 import { countHistogram } from './sqlite-histogram.js';
+import { readRange, rest, type Want } from './sqlite-range.js';
 import { SEQ_BITS, SEQ_MASK } from './sqlite-schema.js';
 import { candidatePiecesSql, candidateRanges, INDEXED_UP_TO, planSearch, SEARCH_BLOCK, type SearchPlan } from './sqlite-search.js';
 import type { HistogramCounts, HistogramQuery, HistogramStore } from './time-navigation.js';
@@ -241,20 +242,20 @@ export class SqliteStream implements LogStore, HealthCheckedStore, HistogramStor
     const conditions = filterConditions(filter, search);
     const low = window.low;
     const high = Math.min(window.high, SEQ_MASK);
-    if (search?.match === undefined) return this.#readRange(low, high, window, conditions, window.limit);
+    if (search?.match === undefined) return this.#readRange(low, high, window, conditions, window);
     // The newest entries may have no index rows yet (they follow their commit; see DeferredIndex):
     // the index is read up to the stream's last indexed seq and the entries after it are scanned.
     const indexed = this.#indexedUpTo();
-    if (high <= indexed) return this.#readIndexed([low, high], window, conditions, search.match, window.limit);
+    if (high <= indexed) return this.#readIndexed([low, high], window, conditions, search.match, window);
     const from = Math.max(low, indexed + 1);
     if (window.direction === 'backward') {
-      const out = this.#readRange(from, high, window, conditions, window.limit);
+      const out = this.#readRange(from, high, window, conditions, window);
       if (out.length < window.limit && from > low)
-        out.push(...this.#readIndexed([low, from - 1], window, conditions, search.match, window.limit - out.length));
+        out.push(...this.#readIndexed([low, from - 1], window, conditions, search.match, rest(window, out)));
       return out;
     }
-    const out = from > low ? this.#readIndexed([low, from - 1], window, conditions, search.match, window.limit) : [];
-    if (out.length < window.limit) out.push(...this.#readRange(from, high, window, conditions, window.limit - out.length));
+    const out = from > low ? this.#readIndexed([low, from - 1], window, conditions, search.match, window) : [];
+    if (out.length < window.limit) out.push(...this.#readRange(from, high, window, conditions, rest(window, out)));
     return out;
   }
 
@@ -268,8 +269,9 @@ export class SqliteStream implements LogStore, HealthCheckedStore, HistogramStor
    * gives the candidate pieces in the window's order, a few at a time, and only their seq ranges are
    * read, stopping at the limit (a common term reads a page's worth of pieces, not the window's).
    */
-  #readIndexed(seqs: [number, number], window: SeqWindow, conditions: SqlConditions, match: string, limit: number): StoredEntry[] {
+  #readIndexed(seqs: [number, number], window: SeqWindow, conditions: SqlConditions, match: string, want: Want): StoredEntry[] {
     let [low, high] = seqs;
+    const { limit, units } = want;
     const backward = window.direction === 'backward';
     const pieces = this.#host.statement(candidatePiecesSql(backward)).pluck(true);
     // A piece keyed up to SEARCH_BLOCK - 1 seqs past the window may cover entries in it.
@@ -287,8 +289,8 @@ export class SqliteStream implements LogStore, HealthCheckedStore, HistogramStor
     ) {
       this.#host.stats.sparseScans++;
       const [from, to] = scanPart(low, high, backward, this.#host.scanBudget.chunkRows ?? DEFAULT_SCAN_BUDGET.chunkRows);
-      out.push(...this.#readRange(from, to, window, conditions, limit));
-      if (out.length >= limit || (from === low && to === high)) return out;
+      out.push(...this.#readRange(from, to, window, conditions, want));
+      if (out.length >= limit || unitsOf(out) >= units || (from === low && to === high)) return out;
       if (backward) {
         high = from - 1;
         keyHigh = Math.min(high + SEARCH_BLOCK - 1, SEQ_MASK);
@@ -303,8 +305,9 @@ export class SqliteStream implements LogStore, HealthCheckedStore, HistogramStor
       if (backward) ranges.reverse();
       for (const [from, to] of ranges) {
         if (out.length >= limit) break;
-        out.push(...this.#readRange(from, to, window, conditions, limit - out.length));
+        out.push(...this.#readRange(from, to, window, conditions, rest(want, out)));
       }
+      if (unitsOf(out) >= units) break;
       if (lasts.length < batch) break;
       // The next pieces lie beyond these, and their ranges beyond what was read (pieces of one block overlap).
       const edge = ranges.at(-1);
@@ -319,15 +322,10 @@ export class SqliteStream implements LogStore, HealthCheckedStore, HistogramStor
     return out;
   }
 
-  /** The entries of seqs `low..high` meeting `conditions`, in the window's order, at most `limit`. */
-  #readRange(low: number, high: number, window: SeqWindow, conditions: SqlConditions, limit: number): StoredEntry[] {
-    const where = [`seq BETWEEN ((? << ${SEQ_BITS}) | ?) AND ((? << ${SEQ_BITS}) | ?)`, ...conditions.where];
-    const sql = `SELECT ${SEQ}, json FROM entries WHERE ${where.join(' AND ')} ORDER BY seq ${window.direction === 'backward' ? 'DESC' : 'ASC'} LIMIT ?`;
-    const rows = this.#host
-      .statement(sql)
-      .raw(true)
-      .all(this.key, low, this.key, high, ...conditions.params, limit) as [number, string][];
-    return rows.map(([seq, json]) => ({ seq, json }));
+  /** The entries of seqs `low..high` meeting `conditions`, in the window's order, at most `want` (sqlite-range.ts). */
+  #readRange(low: number, high: number, window: SeqWindow, conditions: SqlConditions, want: Want): StoredEntry[] {
+    const backward = window.direction === 'backward';
+    return readRange((sql) => this.#host.statement(sql), { key: this.key, low, high, backward, conditions }, want);
   }
 
   async bounds(): Promise<StoreBounds> {

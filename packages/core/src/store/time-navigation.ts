@@ -63,23 +63,22 @@ export interface Around {
   hasAfter: boolean;
 }
 
-/** Context of `seq`; undefined when `seq` is not retained. Reads with the stores' bounded pages. */
+/**
+ * Context of `seq`; undefined when `seq` is not retained. Each side is one history page of the store
+ * (`read`), so it ends at the page's size in bytes as well as at `before` / `after` entries: 1,000
+ * entries near the line limit on each side were 2 GiB read in one go. `hasBefore` / `hasAfter` then say
+ * that more exists on that side, as they do at the count.
+ */
 export async function readAround(store: BasicLogStore, seq: number, before: number, after: number): Promise<Around | undefined> {
   const bounds = await store.bounds();
   if (seq < bounds.first || seq > bounds.last) return undefined;
-  // Seqs are contiguous within the retained window, so the range is known without reading.
-  const low = Math.max(bounds.first, seq - before);
-  const high = Math.min(bounds.last, seq + after);
-  const entries: StoredEntry[] = [];
-  let cursor = low - 1;
-  while (cursor < high) {
-    const rows = await store.readAfter(cursor, high - cursor);
-    if (rows.length === 0) break;
-    for (const row of rows) if (row.seq <= high) entries.push(row);
-    cursor = (rows[rows.length - 1] as StoredEntry).seq;
-  }
-  if (!entries.some((row) => row.seq === seq)) return undefined;
-  return { entries, hasBefore: low > bounds.first, hasAfter: high < bounds.last };
+  const [anchor] = await store.readAfter(seq - 1, 1);
+  if (anchor === undefined || anchor.seq !== seq) return undefined;
+  const older = before > 0 ? (await store.read({ before: seq, direction: 'backward', limit: before })).entries : [];
+  const newer = after > 0 ? (await store.read({ after: seq, direction: 'forward', limit: after })).entries : [];
+  const oldest = older[0]?.seq ?? seq;
+  const newest = newer[newer.length - 1]?.seq ?? seq;
+  return { entries: [...older, anchor, ...newer], hasBefore: oldest > bounds.first, hasAfter: newest < bounds.last };
 }
 
 /** What a histogram counts: entries with `since <= time < until`, in buckets of `bucketMs` from `since`. */

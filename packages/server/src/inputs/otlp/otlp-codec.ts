@@ -54,7 +54,17 @@ export function decodeOtlpLogs(body: Buffer, encoding: OtlpEncoding): DecodedOtl
     try {
       request = ExportLogsServiceRequest.decode(reader);
     } catch (error) {
-      // Truncated or corrupt bytes, or nesting deep enough to exhaust the stack: all the same answer.
+      // The generated decoder recurses once per nested message: values nested (array in array, kvlist
+      // in kvlist) beyond what the stack holds overflow it. That is the JSON depth refusal's case, and
+      // its answer, not a malformed body whose message says "Maximum call stack size exceeded".
+      if (isStackOverflow(error)) {
+        throw new LivelogError(
+          'LIVELOG_ERR_INGEST_TOO_DEEP',
+          'the body nests values deeper than the protobuf decoder follows, far past what a record within the nesting limit needs',
+          { cause: error },
+        );
+      }
+      // Truncated or corrupt bytes: the decoder's own words.
       throw new LivelogError(
         'LIVELOG_ERR_OTLP_MALFORMED',
         `the body is not an OTLP ExportLogsServiceRequest in protobuf (${(error as Error).message})`,
@@ -85,6 +95,10 @@ export function decodeOtlpLogs(body: Buffer, encoding: OtlpEncoding): DecodedOtl
     throw new LivelogError('LIVELOG_ERR_OTLP_MALFORMED', 'the body must be an OTLP ExportLogsServiceRequest JSON object');
   }
   return { request, replaced: replacedInText(json) };
+}
+
+function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && /call stack/i.test(error.message);
 }
 
 /** The success answer: an `ExportLogsServiceResponse`, with `partialSuccess` when records were refused. */
