@@ -1,4 +1,5 @@
 import { type LogEntry, levelNumber } from '@livelog/protocol';
+import { RowPageSize } from '../broker/row-page-size.js';
 import { compileFilter, type EntryFilter } from '../entry/entry-filter.js';
 import { yieldToEventLoop } from './chunked-scan.js';
 import type { BasicLogStore, StoredEntry } from './log-store.js';
@@ -121,8 +122,11 @@ const SCAN_PAGE = 2000;
 
 /**
  * A histogram by reading the entries of the range page by page (the memory and Redis stores, and any
- * store without `histogram`). Cost: every entry in the time range is read and parsed once, a page of
- * 2,000 per turn of the event loop; past `maxMs` the count stops with `partial`.
+ * store without `histogram`). Cost: every entry in the time range is read and parsed once, a page per
+ * turn of the event loop; past `maxMs` the count stops with `partial`. Pages are sized by bytes as
+ * catch-up's pages of rows are (row-page-size.ts): the first reads 4 entries, each later one as many as
+ * fit in about 4 MiB at their size so far, at most 2,000. Pages of 2,000 entries whatever their size
+ * were one XRANGE of up to 2 GiB on Redis with entries near the line limit (1 MiB).
  */
 export async function scanHistogram(store: BasicLogStore, query: HistogramQuery): Promise<HistogramCounts> {
   const started = Date.now();
@@ -132,9 +136,11 @@ export async function scanHistogram(store: BasicLogStore, query: HistogramQuery)
   const counts: HistogramCounts['counts'] = new Map();
   let cursor = range.after ?? 0;
   const last = (range.before ?? bounds.last + 1) - 1;
+  const page = new RowPageSize(SCAN_PAGE);
   while (cursor < last) {
-    const rows = await store.readAfter(cursor, Math.min(SCAN_PAGE, last - cursor));
+    const rows = await store.readAfter(cursor, Math.min(page.rows, last - cursor));
     if (rows.length === 0) break;
+    page.observe(rows);
     for (const row of rows) {
       if (row.seq > last) break;
       const entry = entryOf(row);
