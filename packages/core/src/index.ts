@@ -2,6 +2,7 @@ export { Broker, type BrokerOptions, type BrokerStats, type SubscribeOptions } f
 export { retentionGap } from './broker/catch-up-events.js';
 export { FrameRing, type FrameRingOptions, type RingSlice } from './broker/frame-ring.js';
 export { frameOffsets, PageCache, type PageCacheOptions, type PageCacheStats, StreamPages } from './broker/page-cache.js';
+export { FIRST_ROW_PAGE, ROW_PAGE_TARGET, RowPageSize } from './broker/row-page-size.js';
 export { type ResolvedStart, resolveStart, type StartRequest } from './broker/start-position.js';
 export { Subscription } from './broker/subscription.js';
 export { TurnBudget } from './broker/turn-budget.js';

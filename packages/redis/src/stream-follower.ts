@@ -1,4 +1,4 @@
-import { encodeEntryHead, type StoredEntry } from '@livelog/core';
+import { encodeEntryHead, RowPageSize, type StoredEntry } from '@livelog/core';
 import type { CommandSender } from './lua-script.js';
 import type { RedisKeys } from './redis-keys.js';
 import { type RawStreamEntry, toRows, toStored } from './stream-rows.js';
@@ -30,7 +30,12 @@ type StateReply = [stream: string | null, seq: string | null, end: string | null
 export class StreamFollower {
   readonly #link: CommandSender;
   readonly #host: FollowerHost;
-  readonly #pageSize: number;
+  /**
+   * Entries per catch-up XRANGE, sized by the bytes of those read so far (4 first, then about 4 MiB of
+   * them, at most `pageSize`): a COUNT of 1,000 entries near the line limit (1 MiB) was a 1 GiB reply
+   * when a follower fell behind (a burst from another instance, a reconnect).
+   */
+  readonly #page: RowPageSize;
   #identity: string;
   #position: number;
   /** Seq of the end, once known; the end is reported when the position reaches it. */
@@ -47,7 +52,7 @@ export class StreamFollower {
     this.#host = host;
     this.#identity = identity;
     this.#position = position;
-    this.#pageSize = pageSize;
+    this.#page = new RowPageSize(pageSize);
   }
 
   get channel(): string {
@@ -139,13 +144,14 @@ export class StreamFollower {
   async #catchUp(): Promise<void> {
     for (;;) {
       if (this.#stopped) return;
+      const count = this.#page.rows;
       const reply = await this.#link.send<RawStreamEntry[]>(this.#host.keys.log, [
         'XRANGE',
         this.#host.keys.log,
         `${this.#position + 1}-0`,
         '+',
         'COUNT',
-        String(this.#pageSize),
+        String(count),
       ]);
       if (this.#stopped) return;
       const rows = toRows(reply);
@@ -159,8 +165,10 @@ export class StreamFollower {
         return;
       }
       this.#position = (rows[rows.length - 1] as StoredEntry).seq;
-      this.#host.onEntries(rows.map(toStored));
-      if (rows.length < this.#pageSize) return;
+      const entries = rows.map(toStored);
+      this.#page.observe(entries);
+      this.#host.onEntries(entries);
+      if (rows.length < count) return;
     }
   }
 }
