@@ -9,7 +9,8 @@ import { streamNotFound } from '../store/stream-errors.js';
 import { FrameRing, type FrameRingOptions } from './frame-ring.js';
 import type { PageCache, StreamPages } from './page-cache.js';
 import { resolveStart, type StartRequest } from './start-position.js';
-import { Subscription, type SubscriptionContext } from './subscription.js';
+import { Subscription } from './subscription.js';
+import type { SubscriptionContext } from './subscription-context.js';
 import { TurnBudget } from './turn-budget.js';
 
 /** Readers checked per event-loop turn for heartbeats and stalls: ~1,000 small socket writes, a few ms. */

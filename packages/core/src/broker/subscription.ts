@@ -1,4 +1,3 @@
-// Long file: one reader's state machine (catch-up from pages, live frames, the end once every entry up to the last seq is sent); split, its transitions would be read across files.
 import { type CloseReason, type EndEvent, type EndInfo, formatId, type LogEntry, type ResetEvent } from '@livelog/protocol';
 import { compileFilter, type EntryFilter, isEmptyFilter } from '../entry/entry-filter.js';
 import { isLivelogError } from '../errors.js';
@@ -8,46 +7,14 @@ import { encodeCloseEvent, encodeEndEvent, encodeResetEvent } from '../sse/strea
 import { yieldToEventLoop } from '../store/chunked-scan.js';
 import type { LogStore, StoredEntry } from '../store/log-store.js';
 import { gapEvent, LagNotices } from './catch-up-events.js';
-import type { FrameRing } from './frame-ring.js';
-import type { StreamPages } from './page-cache.js';
 import { ReadAhead } from './read-ahead.js';
 import { rowFrames } from './row-frames.js';
 import { RowPageSize } from './row-page-size.js';
-import type { TurnBudget } from './turn-budget.js';
+import type { SubscriptionContext } from './subscription-context.js';
 import { writeChunks } from './write-chunks.js';
 
 /** The heartbeat comment, encoded once for every reader. */
 const HEARTBEAT = encodeComment();
-
-/** What a subscription needs from its broker. */
-export interface SubscriptionContext {
-  readonly store: LogStore;
-  readonly ring: FrameRing;
-  /** Newest seq the broker knows to be durable. */
-  head(): number;
-  /** How the stream ended, once it did: the reader gets `end` and `close` once caught up. */
-  ended(): EndInfo | undefined;
-  readonly pageSize: number;
-  readonly maxWriteBytes: number;
-  readonly lagThreshold: number;
-  readonly lagIntervalMs: number;
-  /** Catch-up pages shared with the broker's other readers; undefined: each reader reads its own. */
-  readonly pages: StreamPages | undefined;
-  /** Store pages the broker's readers may take per turn of the event loop. */
-  readonly budget: TurnBudget;
-  /** Bytes of shared catch-up pages (read by another reader) the broker's readers may write per turn. */
-  readonly sharedBytes: TurnBudget;
-  /** Counts readers catching up from pages (+1, -1); the bytes in flight each may have before its next page (0: any). */
-  catchingUp(delta: 1 | -1): void;
-  catchUpInFlight(): number;
-  /** A page was read from the store directly (not through `pages`). */
-  onPageRead(): void;
-  onDelivered(entries: number): void;
-  onGap(missed: number): void;
-  /** A store error ended this reader's delivery; it was disconnected. */
-  onStoreError(error: unknown): void;
-  onClosed(subscription: Subscription): void;
-}
 
 /**
  * One reader: nothing but a cursor into the store and a socket to write to.
